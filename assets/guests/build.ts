@@ -1,0 +1,263 @@
+/**
+ * Builds Poolscope's demo guests: hand-written WAT core modules → WASIp2 `wasi:http` components,
+ * in-process with jco's wasm-tools API (parse → componentEmbed → componentNew; no CLI).
+ *
+ *   node assets/guests/build.ts [--force]
+ *
+ * Output: assets/guests/dist/<name>.wasm and dist/manifest.json. The manifest records a sha256
+ * of every input (the .wat sources, our WIT, jco's version and BUILD_FORMAT); when it matches,
+ * nothing is rebuilt (tests rely on this cache). The wasi:* WIT packages are not committed: they
+ * come from the WASI 0.2.12 WIT shipped inside @bytecodealliance/jco, copied into a temporary
+ * `deps/` beside our world for the duration of a build.
+ */
+import { createHash } from 'node:crypto';
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Every demo guest, with the one-line description the CLI shows for `demo:<name>`. */
+export const DEMO_GUESTS = {
+  hello: 'answers 200 with the body "Hello, WASI!"',
+  counter: 'answers "count=N", N = requests this instance has handled (per-instance state)',
+  sleep: 'blocks in pollable.block for ?ms=N ms (forever without ?ms), then "slept N ms"',
+  spin: 'busy-loops on monotonic-clock.now for ?ms=N ms (forever without ?ms), then "spun N ms"',
+  trap: 'executes `unreachable` before setting a response',
+  'never-set': 'returns from handle without calling response-outparam.set',
+  print: "writes partial lines to stdout/stderr (like wasmtime's p2_cli_serve_with_print), then 200",
+  echo: 'echoes the request body, with x-method and x-path response headers',
+  grow: 'grows linear memory by one 64 KiB page per request, answers "pages=N"',
+} as const;
+
+export type DemoGuestName = keyof typeof DEMO_GUESTS;
+export const DEMO_GUEST_NAMES = Object.keys(DEMO_GUESTS) as DemoGuestName[];
+
+/** Bump when the build pipeline changes in a way that changes the output. */
+const BUILD_FORMAT = 1;
+const WASI_VERSION = '0.2.12';
+const WORLD = 'poolscope:demo/http-guest';
+
+const GUESTS_DIR = path.dirname(fileURLToPath(import.meta.url));
+const SRC_DIR = path.join(GUESTS_DIR, 'src');
+const WIT_DIR = path.join(GUESTS_DIR, 'wit');
+/** Where the built components go (git-ignored). */
+export const GUESTS_DIST_DIR = path.join(GUESTS_DIR, 'dist');
+const MANIFEST = path.join(GUESTS_DIST_DIR, 'manifest.json');
+
+export interface GuestManifest {
+  /** sha256 over all build inputs; equal hash ⇒ the dist files are current. */
+  inputsSha256: string;
+  jcoVersion: string;
+  wasiVersion: string;
+  world: string;
+  builtAt: string;
+  guests: Record<string, { file: string; bytes: number; sha256: string }>;
+}
+
+export interface BuildResult {
+  dir: string;
+  names: DemoGuestName[];
+  /** False when the cache matched and nothing was built. */
+  rebuilt: boolean;
+  manifest: GuestManifest;
+}
+
+interface Inputs {
+  jcoRoot: string;
+  jcoVersion: string;
+  sources: Map<DemoGuestName, string>;
+  hash: string;
+}
+
+const sha256 = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
+
+/** The installed jco package: its root (for the builtin WIT) and version. */
+async function locateJco(): Promise<{ root: string; version: string }> {
+  const entry = fileURLToPath(import.meta.resolve('@bytecodealliance/jco'));
+  let dir = path.dirname(entry);
+  while (dir !== path.dirname(dir)) {
+    try {
+      const pkg = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === '@bytecodealliance/jco' && pkg.version) return { root: dir, version: pkg.version };
+    } catch {
+      // no package.json here: keep walking up
+    }
+    dir = path.dirname(dir);
+  }
+  throw new Error(`cannot find @bytecodealliance/jco's package.json above ${entry}`);
+}
+
+/** Every file under `dir`, as sorted paths relative to it. */
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+    .sort();
+}
+
+/** Reads the sources and hashes everything that determines the output. */
+async function readInputs(): Promise<Inputs> {
+  const jco = await locateJco();
+  const hash = createHash('sha256');
+  hash.update(`format=${BUILD_FORMAT}\njco=${jco.version}\nwasi=${WASI_VERSION}\nworld=${WORLD}\n`);
+  const sources = new Map<DemoGuestName, string>();
+  for (const name of DEMO_GUEST_NAMES) {
+    const file = path.join(SRC_DIR, `${name}.wat`);
+    const text = await readFile(file, 'utf8').catch((e: unknown) => {
+      throw new Error(`missing source for guest '${name}': ${file} (${String(e)})`);
+    });
+    sources.set(name, text);
+    hash.update(`src/${name}.wat\0${sha256(text)}\n`);
+  }
+  for (const rel of await listFiles(WIT_DIR)) {
+    hash.update(`wit/${rel}\0${sha256(await readFile(path.join(WIT_DIR, rel)))}\n`);
+  }
+  return { jcoRoot: jco.root, jcoVersion: jco.version, sources, hash: hash.digest('hex') };
+}
+
+async function readManifest(): Promise<GuestManifest | undefined> {
+  try {
+    return JSON.parse(await readFile(MANIFEST, 'utf8')) as GuestManifest;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The manifest matches the inputs and every component it lists is on disk with its size. */
+async function isCurrent(manifest: GuestManifest | undefined, hash: string): Promise<boolean> {
+  if (manifest?.inputsSha256 !== hash) return false;
+  for (const name of DEMO_GUEST_NAMES) {
+    const entry = manifest.guests[name];
+    if (!entry) return false;
+    const size = await stat(path.join(GUESTS_DIST_DIR, entry.file)).then((s) => s.size, () => -1);
+    if (size !== entry.bytes) return false;
+  }
+  return true;
+}
+
+/** A temp dir holding our world plus jco's WASI packages under deps/, for `witPath`. */
+async function stageWit(jcoRoot: string): Promise<string> {
+  const builtin = path.join(jcoRoot, 'lib', 'wit', 'builtin', WASI_VERSION);
+  const dir = await mkdtemp(path.join(tmpdir(), 'poolscope-guest-wit-'));
+  await cp(WIT_DIR, dir, { recursive: true });
+  await cp(builtin, path.join(dir, 'deps'), { recursive: true });
+  return dir;
+}
+
+type Jco = typeof import('@bytecodealliance/jco');
+
+/**
+ * jco's wasm-tools runs on preview2-shim, whose filesystem starts with no preopens: without
+ * this it sees no files at all and `witPath` fails. Note: this is process-wide for the shim.
+ */
+async function loadJco(): Promise<Jco> {
+  // (The shim's typings resolve to its browser build; the Node build maps to host paths.)
+  const shimFs = (await import('@bytecodealliance/preview2-shim/filesystem')) as unknown as {
+    _setPreopens(preopens: Record<string, string>): void;
+  };
+  shimFs._setPreopens({ '/': '/' });
+  return import('@bytecodealliance/jco');
+}
+
+/** wasm-tools reports WAT syntax errors as a Rust Debug dump; pull out `line:col: message`. */
+function describeParseError(file: string, message: string): string {
+  const at = /line: (\d+), col: (\d+)/.exec(message);
+  const what = /kind: \w+\("((?:[^"\\]|\\.)*)"\)/.exec(message);
+  return at && what ? `${file}:${Number(at[1]) + 1}:${Number(at[2]) + 1}: ${what[1]}` : message;
+}
+
+async function buildOne(jco: Jco, name: string, wat: string, witPath: string): Promise<Uint8Array> {
+  const step = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      const detail = what === 'parse' ? describeParseError(`src/${name}.wat`, message) : message;
+      throw new Error(`guest '${name}': ${what} failed: ${detail}`);
+    }
+  };
+  const core = await step('parse', () => jco.parse(wat));
+  const embedded = await step('componentEmbed', () =>
+    jco.componentEmbed({ binary: core, witPath, world: WORLD, stringEncoding: 'utf8' }),
+  );
+  return step('componentNew', () => jco.componentNew(embedded));
+}
+
+/** Write-then-rename, so a reader never sees half a file. */
+async function writeAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, data);
+  await rename(tmp, file);
+}
+
+async function buildAll(inputs: Inputs, log: (line: string) => void): Promise<GuestManifest> {
+  const jco = await loadJco();
+  const witPath = await stageWit(inputs.jcoRoot);
+  const guests: GuestManifest['guests'] = {};
+  try {
+    await mkdir(GUESTS_DIST_DIR, { recursive: true });
+    // Invalidate first: a build that fails halfway must not leave an old manifest vouching for
+    // a mix of old and new components.
+    await rm(MANIFEST, { force: true });
+    for (const [name, wat] of inputs.sources) {
+      const started = performance.now();
+      const component = await buildOne(jco, name, wat, witPath);
+      const file = `${name}.wasm`;
+      await writeAtomic(path.join(GUESTS_DIST_DIR, file), component);
+      guests[name] = { file, bytes: component.length, sha256: sha256(component) };
+      log(`  ${name.padEnd(10)} ${String(component.length).padStart(6)} B  ${(performance.now() - started).toFixed(0)} ms`);
+    }
+  } finally {
+    await rm(witPath, { recursive: true, force: true });
+  }
+  const manifest: GuestManifest = {
+    inputsSha256: inputs.hash,
+    jcoVersion: inputs.jcoVersion,
+    wasiVersion: WASI_VERSION,
+    world: WORLD,
+    builtAt: new Date().toISOString(),
+    guests,
+  };
+  await writeAtomic(MANIFEST, `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}
+
+/**
+ * Makes sure assets/guests/dist holds current components for every demo guest, building them
+ * only when the inputs changed (or `force`). Throws with the failing guest and step on error.
+ */
+export async function ensureGuestsBuilt(
+  options: { force?: boolean; log?: (line: string) => void } = {},
+): Promise<BuildResult> {
+  const log = options.log ?? (() => {});
+  const inputs = await readInputs();
+  const existing = await readManifest();
+  if (!options.force && existing && (await isCurrent(existing, inputs.hash))) {
+    log(`demo guests up to date (${DEMO_GUEST_NAMES.length} in ${path.relative(process.cwd(), GUESTS_DIST_DIR) || '.'}, inputs ${inputs.hash.slice(0, 12)})`);
+    return { dir: GUESTS_DIST_DIR, names: DEMO_GUEST_NAMES, rebuilt: false, manifest: existing };
+  }
+  const started = performance.now();
+  log(`building ${DEMO_GUEST_NAMES.length} demo guests (jco ${inputs.jcoVersion}, wasi ${WASI_VERSION})`);
+  const manifest = await buildAll(inputs, log);
+  log(`built in ${((performance.now() - started) / 1000).toFixed(2)} s → ${GUESTS_DIST_DIR}`);
+  return { dir: GUESTS_DIST_DIR, names: DEMO_GUEST_NAMES, rebuilt: true, manifest };
+}
+
+/** Path of one built guest component (call ensureGuestsBuilt first). */
+export function guestPath(name: DemoGuestName): string {
+  return path.join(GUESTS_DIST_DIR, `${name}.wasm`);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const unknown = argv.filter((a) => a !== '--force');
+  if (unknown.length > 0) throw new Error(`unknown argument(s): ${unknown.join(' ')} (usage: build.ts [--force])`);
+  await ensureGuestsBuilt({ force: argv.includes('--force'), log: (line) => console.log(line) });
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).catch((e: unknown) => {
+    console.error(`guest build failed: ${e instanceof Error ? e.message : String(e)}`);
+    process.exitCode = 1;
+  });
+}

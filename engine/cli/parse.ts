@@ -1,0 +1,64 @@
+import { InvalidArgumentError } from 'commander';
+import { parseDuration } from '../config/duration.ts';
+
+/** Commander argument parsers that turn bad values into precise usage errors. */
+
+export function wholeNumber(value: string): number {
+  if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError(`'${value}' is not a whole number`);
+  return Number(value);
+}
+
+export function duration(value: string): number {
+  try {
+    return parseDuration(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** `HOST:PORT`, `[IPv6]:PORT`, or a bare port. */
+export function socketAddress(value: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(value) ?? /^()()(\d+)$/.exec(value);
+  const port = Number(match?.[3]);
+  if (!match || !Number.isInteger(port) || port > 65535) {
+    throw new InvalidArgumentError(`'${value}' is not an address of the form HOST:PORT (e.g. 127.0.0.1:8080; port 0 picks a free one)`);
+  }
+  return { host: match[1] || match[2] || '127.0.0.1', port };
+}
+
+/** `NAME=VALUE`, or `NAME` to pass the variable through from Poolscope's own environment. */
+export function envVar(value: string, previous: Array<[string, string]> = []): Array<[string, string]> {
+  const eq = value.indexOf('=');
+  if (eq === 0) throw new InvalidArgumentError(`'${value}' has no variable name`);
+  if (eq > 0) return [...previous, [value.slice(0, eq), value.slice(eq + 1)]];
+  const inherited = process.env[value];
+  return inherited === undefined ? previous : [...previous, [value, inherited]];
+}
+
+/** wasmtime's `-W name=value` options: `timeout` is the one serve uses; others are refused by name. */
+export function wasmOption(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const eq = value.indexOf('=');
+  const name = eq < 0 ? value : value.slice(0, eq);
+  const optionValue = eq < 0 ? 'y' : value.slice(eq + 1);
+  if (name === 'timeout') duration(optionValue);
+  else if (name !== 'component-model-async') {
+    throw new InvalidArgumentError(`-W ${name} is not supported by poolscope (supported: -W timeout=DUR)`);
+  }
+  return { ...previous, [name]: optionValue };
+}
+
+/** wasmtime's `-S name[=value]` options: the WASI proposals are always linked here, so they are accepted and ignored. */
+const KNOWN_WASI_OPTIONS = new Set(['cli', 'p3', 'http', 'common']);
+export function wasiOption(value: string, previous: string[] = []): string[] {
+  for (const part of value.split(',')) {
+    const name = part.split('=')[0]!;
+    if (!KNOWN_WASI_OPTIONS.has(name)) {
+      throw new InvalidArgumentError(`-S ${name} is not supported by poolscope (accepted for compatibility: ${[...KNOWN_WASI_OPTIONS].join(', ')})`);
+    }
+  }
+  return [...previous, value];
+}

@@ -1,0 +1,90 @@
+import { Command, Option } from 'commander';
+import { ComponentLoadError } from '../component/errors.ts';
+import { InvalidKnobsError, startServing } from '../serve.ts';
+import type { PoolKnobs } from '../protocol/index.ts';
+import { collect, duration, envVar, socketAddress, wasiOption, wasmOption, wholeNumber } from './parse.ts';
+import { reportToStderr } from './stderr-reporter.ts';
+import { writeEventsAsJsonLines } from '../events/json-lines.ts';
+
+interface ServeFlags {
+  addr: { host: string; port: number };
+  maxInstanceReuseCount?: number;
+  maxInstanceConcurrentReuseCount?: number;
+  idleInstanceTimeout?: number;
+  requestTimeout?: number;
+  W: Record<string, string>;
+  S: string[];
+  maxConcurrentRequests?: number;
+  loggingPrefix: boolean;
+  events?: string;
+  env: Array<[string, string]>;
+  allowHttp: boolean;
+}
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('serve a wasi:http component (a .wasm path, or demo:<name>) through the instance pool')
+    .argument('<component>', 'path to a .wasm component, or demo:<name> for a built-in demo guest')
+    .addOption(new Option('--addr <host:port>', 'address to listen on (port 0 picks a free one)').default(socketAddress('127.0.0.1:8080'), '127.0.0.1:8080').argParser(socketAddress))
+    .addOption(new Option('--max-instance-reuse-count <n>', 'requests one instance serves in total before it is retired (p2 default 1, p3 default 128)').argParser(wholeNumber))
+    .addOption(new Option('--max-instance-concurrent-reuse-count <n>', 'requests in flight on one instance at once (p3 default 16; always 1 for p2)').argParser(wholeNumber))
+    .addOption(new Option('--idle-instance-timeout <dur>', 'how long an idle instance is kept for reuse (default 1s)').argParser(duration))
+    .addOption(new Option('--request-timeout <dur>', 'per-request timeout, same as -W timeout=DUR (default: none)').argParser(duration))
+    .addOption(new Option('-W <name=value>', 'wasmtime-style option; supported: timeout=DUR').argParser(wasmOption).default({}))
+    .addOption(new Option('-S <name>', 'wasmtime-style WASI option, accepted for compatibility: cli, p3, http').argParser(wasiOption).default([]))
+    .addOption(new Option('--max-concurrent-requests <n>', 'requests let into the pool at once; the rest wait (default 1000)').argParser(wholeNumber))
+    .option('--no-logging-prefix', 'print guest output without the "stdout [ID] :: " prefix')
+    .option('--events <file>', 'write every lifecycle event as a JSON line to FILE (- for stdout)')
+    .addOption(new Option('--env <name[=value]>', 'environment variable for the guest (repeatable; NAME alone passes it through)').argParser(envVar).default([]))
+    .option('--allow-http', 'let the guest make outgoing HTTP requests (denied by default)', false)
+    .addHelpText('after', '\nDurations use wasmtime\'s syntax: 100us, 40ms, 2s, or a bare integer of seconds.\nGuests get no filesystem and no sockets.')
+    .action(async (component: string, flags: ServeFlags) => {
+      await runServe(component, flags);
+    });
+}
+
+async function runServe(componentSpec: string, flags: ServeFlags): Promise<void> {
+  const knobs: Partial<PoolKnobs> = {};
+  if (flags.maxInstanceReuseCount !== undefined) knobs.maxInstanceReuseCount = flags.maxInstanceReuseCount;
+  if (flags.maxInstanceConcurrentReuseCount !== undefined) knobs.maxInstanceConcurrentReuseCount = flags.maxInstanceConcurrentReuseCount;
+  if (flags.idleInstanceTimeout !== undefined) knobs.idleInstanceTimeoutMs = flags.idleInstanceTimeout;
+  const timeout = flags.requestTimeout ?? (flags.W.timeout !== undefined ? duration(flags.W.timeout) : undefined);
+  if (timeout !== undefined) knobs.requestTimeoutMs = timeout;
+  if (flags.maxConcurrentRequests !== undefined) knobs.maxConcurrentRequests = flags.maxConcurrentRequests;
+
+  let serving;
+  try {
+    serving = await startServing({
+      component: componentSpec,
+      knobs,
+      listen: flags.addr,
+      env: flags.env,
+      allowOutgoingHttp: flags.allowHttp,
+      onFrontDoorError: (message) => process.stderr.write(`error: ${message}\n`),
+      beforeListen: (bus) => {
+        reportToStderr(bus, { loggingPrefix: flags.loggingPrefix });
+        if (flags.events) writeEventsAsJsonLines(bus, flags.events);
+      },
+    });
+  } catch (error) {
+    const known = error instanceof ComponentLoadError || error instanceof InvalidKnobsError || (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
+    process.stderr.write(`error: ${(error as Error).message}\n`);
+    process.exit(known ? 1 : 70);
+  }
+  const { pool, frontDoor } = serving;
+  process.stderr.write(`Serving HTTP on ${frontDoor.url}\n`);
+
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) {
+      process.stderr.write('Stopping now.\n');
+      pool.terminate();
+      process.exit(1);
+    }
+    stopping = true;
+    process.stderr.write('Waiting for in-flight requests to finish, ctrl-c again to quit sooner...\n');
+    void serving.close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}

@@ -1,0 +1,16 @@
+import { join } from 'node:path';
+import { DEMO_GUESTS, ensureGuestsBuilt } from '../../assets/guests/build.ts';
+import { ComponentLoadError } from './errors.ts';
+
+export function demoNames(): string[] {
+  return Object.keys(DEMO_GUESTS);
+}
+
+/** `demo:<name>` → the built guest's path; builds the demo guests first if they are not cached. */
+export async function resolveDemoGuest(name: string): Promise<string> {
+  if (!Object.hasOwn(DEMO_GUESTS, name)) {
+    throw new ComponentLoadError(`unknown demo guest 'demo:${name}'; available: ${demoNames().map((n) => `demo:${n}`).join(', ')}`);
+  }
+  const { dir } = await ensureGuestsBuilt();
+  return join(dir, `${name}.wasm`);
+}

@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { transpileBytes } from '@bytecodealliance/jco-transpile';
+
+// The package does not export its package.json; its entry point sits in dist/ beside it.
+const JCO_TRANSPILE_VERSION: string = JSON.parse(
+  readFileSync(new URL('../package.json', import.meta.resolve('@bytecodealliance/jco-transpile')), 'utf8'),
+).version;
+/** Bump when the transpile options below change, so old cache entries are not reused. */
+const OPTIONS_REVISION = 1;
+
+export interface TranspiledComponent {
+  sha256: string;
+  dir: string;
+  /** File URL of the generated ES module that exports `instantiate`. */
+  moduleUrl: string;
+  /** Core module file names, as the generated code asks for them. */
+  coreModuleFiles: string[];
+  imports: string[];
+  exports: Array<[string, 'function' | 'instance']>;
+}
+
+interface CacheMeta {
+  imports: string[];
+  exports: Array<[string, 'function' | 'instance']>;
+  coreModuleFiles: string[];
+}
+
+export function defaultCacheDir(): string {
+  return process.env.POOLSCOPE_CACHE_DIR ?? join(homedir(), '.cache', 'poolscope');
+}
+
+/**
+ * jco transpile, in-process, cached on disk by the sha256 of the component bytes (and jco's
+ * version): transpiling a 13 MB JS guest takes seconds, loading the cached output milliseconds.
+ */
+export async function transpileCached(bytes: Uint8Array, cacheDir = defaultCacheDir()): Promise<TranspiledComponent> {
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const dir = join(cacheDir, 'transpiled', `${sha256}-jco${JCO_TRANSPILE_VERSION}-r${OPTIONS_REVISION}`);
+  const metaPath = join(dir, 'meta.json');
+  if (!existsSync(metaPath)) await transpileInto(bytes, dir);
+  const meta = JSON.parse(await readFile(metaPath, 'utf8')) as CacheMeta;
+  return { sha256, dir, moduleUrl: new URL(`file://${join(dir, 'guest.js')}`).href, ...meta };
+}
+
+async function transpileInto(bytes: Uint8Array, dir: string): Promise<void> {
+  const result = await transpileBytes(bytes, { name: 'guest', instantiation: 'async' });
+  // Write beside the final place, then rename: a crash mid-write never leaves a half entry.
+  const staging = `${dir}.tmp-${process.pid}-${Date.now()}`;
+  await rm(staging, { recursive: true, force: true });
+  for (const [name, content] of Object.entries(result.files)) {
+    if (name.endsWith('.d.ts')) continue;
+    const path = join(staging, name);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, content);
+  }
+  await writeFile(join(staging, 'package.json'), '{"type":"module"}\n');
+  const meta: CacheMeta = {
+    imports: result.imports,
+    exports: result.exports,
+    coreModuleFiles: Object.keys(result.files).filter((name) => name.endsWith('.wasm')),
+  };
+  await writeFile(join(staging, 'meta.json'), JSON.stringify(meta, null, 2));
+  await rm(dir, { recursive: true, force: true });
+  await rename(staging, dir);
+}
+
+export async function compileCoreModules(component: TranspiledComponent): Promise<Record<string, WebAssembly.Module>> {
+  const entries = await Promise.all(
+    component.coreModuleFiles.map(async (name) => [name, await WebAssembly.compile(await readFile(join(component.dir, name)))] as const),
+  );
+  return Object.fromEntries(entries);
+}

@@ -1,0 +1,70 @@
+/**
+ * The contract of Poolscope's own WASIp2 host (the imports a jco-transpiled guest instantiates
+ * against). It runs inside a pool worker thread: one host object per guest instance.
+ *
+ * Why our own host and not preview2-shim: the shim's Node build cannot build an incoming request
+ * from host code, and its streams live in its own I/O worker. We need synchronous, in-thread
+ * request/response plumbing, and a sync `pollable.block()` that really stalls the thread (so the
+ * watchdog semantics of wasmtime hold).
+ */
+
+/** A request as the pool hands it to an instance. The body is fully buffered. */
+export interface IncomingRequestInit {
+  method: string;
+  scheme: 'http' | 'https';
+  /** Host header value, e.g. `127.0.0.1:8080`. */
+  authority: string;
+  /** e.g. `/path?ms=10`. */
+  pathWithQuery: string;
+  headers: ReadonlyArray<readonly [name: string, value: Uint8Array]>;
+  body: Uint8Array;
+}
+
+/** Where an instance's response goes. Called on the worker thread, in this order. */
+export interface ResponseSink {
+  /** `response-outparam.set(ok(response))`: the head is final. Called at most once. */
+  head(status: number, headers: Array<[name: string, value: Uint8Array]>): void;
+  /** `response-outparam.set(err(error-code))`. `message` renders the error-code readably. */
+  error(message: string): void;
+  /** A body chunk, after `head` (chunks written before `set` are held until then). */
+  chunk(bytes: Uint8Array): void;
+  /** `outgoing-body.finish`: the body is complete. */
+  end(): void;
+  /** The outgoing-body was dropped without `finish`, or finish failed: the body is truncated. */
+  abort(message: string): void;
+}
+
+export interface GuestOutputSink {
+  /** Raw bytes the guest wrote to stdout or stderr; line buffering is the caller's job. */
+  write(stream: 'stdout' | 'stderr', bytes: Uint8Array): void;
+}
+
+export interface P2HostOptions {
+  /** Environment variables the guest sees (Poolscope adds INSTANCE_ID). */
+  env: ReadonlyArray<readonly [string, string]>;
+  output: GuestOutputSink;
+  /** When false (the default), outgoing HTTP fails with `HTTP-request-denied`. */
+  allowOutgoingHttp: boolean;
+  /** Called just before the guest blocks the thread (a sleep or poll that must wait). */
+  beforeBlock?: () => void;
+}
+
+export interface P2Host {
+  /** The import object for the transpiled `instantiate(getCoreModule, imports)`, keyed by
+   * unversioned interface name (`wasi:http/types`, `wasi:io/streams`, ...). */
+  imports: Record<string, Record<string, unknown>>;
+  /** Builds the two arguments of `wasi:http/incoming-handler.handle`. */
+  newRequest(init: IncomingRequestInit, sink: ResponseSink): { request: unknown; responseOutparam: unknown };
+  /** The interfaces this host implements, unversioned; used to reject guests that import others. */
+  supportedInterfaces: ReadonlySet<string>;
+}
+
+/** Thrown by `wasi:cli/exit.exit`: ends the instance like a trap (spec §6). */
+export class GuestExit extends Error {
+  readonly code: number;
+  constructor(code: number) {
+    super(`guest called wasi:cli/exit with status ${code}`);
+    this.name = 'GuestExit';
+    this.code = code;
+  }
+}

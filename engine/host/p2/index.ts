@@ -1,0 +1,85 @@
+/**
+ * Poolscope's own WASIp2 host: `createP2Host` builds the import object for one guest instance
+ * (see api.ts for the contract). Interfaces without per-instance state share module-level
+ * objects; only the environment, standard streams, insecure seed, network token and the
+ * outgoing-HTTP policy are per instance.
+ */
+
+import type { IncomingRequestInit, P2Host, P2HostOptions, ResponseSink } from './api.ts';
+import { createCliImports } from './cli.ts';
+import { monotonicClockImports, wallClockImports } from './clocks.ts';
+import { filesystemTypesImports, preopensImports } from './filesystem.ts';
+import { IncomingRequest } from './http-incoming.ts';
+import { ResponseOutparam } from './http-response.ts';
+import { httpTypesImports } from './http-types.ts';
+import { ioErrorImports } from './io-error.ts';
+import { createOutgoingHandlerImports } from './outgoing-handler.ts';
+import { onBeforeSleep, pollImports } from './poll.ts';
+import { createInsecureSeedImports, insecureImports, randomImports } from './random.ts';
+import { createSocketsImports } from './sockets.ts';
+import { streamsImports } from './streams.ts';
+
+export { GuestExit } from './api.ts';
+export type { GuestOutputSink, IncomingRequestInit, P2Host, P2HostOptions, ResponseSink } from './api.ts';
+
+/** Unversioned names of every interface `createP2Host` provides. */
+export const SUPPORTED_INTERFACES: ReadonlySet<string> = new Set([
+  'wasi:io/error',
+  'wasi:io/poll',
+  'wasi:io/streams',
+  'wasi:clocks/monotonic-clock',
+  'wasi:clocks/wall-clock',
+  'wasi:random/random',
+  'wasi:random/insecure',
+  'wasi:random/insecure-seed',
+  'wasi:cli/environment',
+  'wasi:cli/exit',
+  'wasi:cli/stdin',
+  'wasi:cli/stdout',
+  'wasi:cli/stderr',
+  'wasi:cli/terminal-input',
+  'wasi:cli/terminal-output',
+  'wasi:cli/terminal-stdin',
+  'wasi:cli/terminal-stdout',
+  'wasi:cli/terminal-stderr',
+  'wasi:filesystem/types',
+  'wasi:filesystem/preopens',
+  'wasi:sockets/network',
+  'wasi:sockets/instance-network',
+  'wasi:sockets/tcp',
+  'wasi:sockets/tcp-create-socket',
+  'wasi:sockets/udp',
+  'wasi:sockets/udp-create-socket',
+  'wasi:sockets/ip-name-lookup',
+  'wasi:http/types',
+  'wasi:http/outgoing-handler',
+]);
+
+export function createP2Host(options: P2HostOptions): P2Host {
+  // One instance per thread: the thread-wide sleep hook belongs to the newest host.
+  if (options.beforeBlock) onBeforeSleep(options.beforeBlock);
+  const imports: Record<string, Record<string, unknown>> = {
+    'wasi:io/error': ioErrorImports,
+    'wasi:io/poll': pollImports,
+    'wasi:io/streams': streamsImports,
+    'wasi:clocks/monotonic-clock': monotonicClockImports,
+    'wasi:clocks/wall-clock': wallClockImports,
+    'wasi:random/random': randomImports,
+    'wasi:random/insecure': insecureImports,
+    'wasi:random/insecure-seed': createInsecureSeedImports(),
+    ...createCliImports(options.env, options.output),
+    'wasi:filesystem/types': filesystemTypesImports,
+    'wasi:filesystem/preopens': preopensImports,
+    ...createSocketsImports(),
+    'wasi:http/types': httpTypesImports,
+    'wasi:http/outgoing-handler': createOutgoingHandlerImports(options.allowOutgoingHttp === true),
+  };
+
+  return {
+    imports,
+    newRequest(init: IncomingRequestInit, sink: ResponseSink) {
+      return { request: new IncomingRequest(init), responseOutparam: new ResponseOutparam(sink) };
+    },
+    supportedInterfaces: SUPPORTED_INTERFACES,
+  };
+}

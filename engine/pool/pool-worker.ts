@@ -1,0 +1,424 @@
+import type { FailureKind, InstanceStatus, UnavailableWhy } from '../protocol/index.ts';
+import type { FromThread } from '../worker/messages.ts';
+import type { InstanceThread } from './instance-thread.ts';
+import { expirationDeadline, shouldAcceptRequest } from './policy.ts';
+import { NEVER_SET_MESSAGE, TIMED_OUT_MESSAGE, type PoolRequest } from './request.ts';
+import type { WorkerContext } from './worker-context.ts';
+
+interface InFlight {
+  request: PoolRequest;
+  acceptedAt: number;
+  settled: boolean;
+  bodyBytes: number;
+  /** Layer A (per-request) expiry; WASIp3 only, see `#armRequestExpiry`. */
+  expiry: NodeJS.Timeout | undefined;
+}
+
+type Phase = 'starting' | 'running' | 'exiting' | 'exited';
+
+/**
+ * One pool worker: one guest instance on its own thread, and the state machine of wasmtime's
+ * `Worker::run` (spec §3.4–3.7), driven by events instead of polls. `#pump` is the inner loop's
+ * poll (steps 2–8); messages from the thread play step 1; the watchdog timer is the outer loop.
+ */
+export class PoolWorker {
+  readonly id: number;
+  readonly #ctx: WorkerContext;
+  readonly #createdAt: number;
+  #initial: PoolRequest | null;
+  #thread: InstanceThread | undefined;
+  #phase: Phase = 'starting';
+
+  #available = false;
+  #unavailableWhy: UnavailableWhy | null = null;
+  #reuseCount = 0;
+  #mayAccept = true;
+  /** Requests accepted whose handler has not finished (wasmtime's `futures`). */
+  readonly #inFlight = new Map<number, InFlight>();
+  /** Requests whose response body is still streaming, by id, for routing thread messages. */
+  readonly #open = new Map<number, InFlight>();
+  #status: InstanceStatus = 'Idle';
+  #statusSince: number;
+  #watchdog: NodeJS.Timeout | undefined;
+  #lastMemoryBytes = -1;
+  #exitCause: 'drained' | 'idle-timeout' | 'shutdown' = 'drained';
+
+  constructor(ctx: WorkerContext, id: number, initial: PoolRequest | null) {
+    this.#ctx = ctx;
+    this.id = id;
+    this.#initial = initial;
+    this.#createdAt = ctx.bus.now();
+    this.#statusSince = this.#createdAt;
+  }
+
+  get available(): boolean {
+    return this.#available;
+  }
+
+  get inFlightCount(): number {
+    return this.#inFlight.size;
+  }
+
+  get live(): boolean {
+    return this.#phase !== 'exited';
+  }
+
+  start(): void {
+    const { thread, recycled } = this.#ctx.threads.acquire();
+    this.#thread = thread;
+    thread.attach(
+      (message) => this.#onMessage(message, recycled),
+      (message) => this.#kill('worker-crashed', message, 'trap', `worker trapped or panicked: ${message}`),
+    );
+    thread.send({ type: 'instantiate', instanceId: this.id, env: [...this.#ctx.env, ['INSTANCE_ID', String(this.id)]] });
+  }
+
+  /** Called when the queue may have work for an available worker, or the knobs changed. */
+  wake(): void {
+    if (this.#phase === 'running') this.#pump();
+  }
+
+  knobsChanged(): void {
+    if (this.#phase !== 'running') return;
+    for (const entry of this.#inFlight.values()) this.#armRequestExpiry(entry);
+    this.#armWatchdog();
+    this.#pump();
+  }
+
+  /** Graceful shutdown: accept nothing more; exit once the current work is done. */
+  drain(): void {
+    if (this.#phase === 'starting' && !this.#initial) {
+      this.#kill('shutdown', null, 'shutdown', 'the pool shut down');
+      return;
+    }
+    this.#stopAccepting('shutdown');
+    this.wake();
+  }
+
+  /** Immediate stop: whatever is in flight fails. */
+  terminate(): void {
+    this.#kill('shutdown', null, 'shutdown', 'the pool shut down');
+  }
+
+  #onMessage(message: FromThread, recycled: boolean): void {
+    switch (message.type) {
+      case 'instantiated':
+        this.#onInstantiated(message.durationMs, recycled);
+        break;
+      case 'instantiate-failed':
+        this.#onInstantiateFailed(message.message);
+        break;
+      case 'output':
+        this.#ctx.bus.emit({ type: 'guest.output', instanceId: this.id, stream: message.stream, line: message.line });
+        break;
+      case 'head':
+        this.#settle(message.requestId, (entry) => {
+          entry.request.responder.respond(message.status, message.headers);
+          this.#ctx.bus.emit({
+            type: 'request.responded',
+            requestId: entry.request.id,
+            instanceId: this.id,
+            status: message.status,
+            latencyMs: this.#ctx.bus.now() - entry.request.receivedAt,
+          });
+        });
+        break;
+      case 'guest-error':
+        this.#failRequest(message.requestId, 'guest-error', `guest returned an error: ${message.message}`);
+        break;
+      case 'chunk': {
+        const entry = this.#open.get(message.requestId);
+        if (entry?.settled) {
+          entry.bodyBytes += message.bytes.byteLength;
+          entry.request.responder.chunk(message.bytes);
+        }
+        break;
+      }
+      case 'end':
+        this.#endBody(message.requestId, null);
+        break;
+      case 'abort':
+        this.#endBody(message.requestId, message.message);
+        break;
+      case 'returned':
+        this.#onReturned(message.requestId, message.memoryBytes);
+        break;
+      case 'trapped':
+        this.#kill('trap', message.message, 'trap', this.#trapMessage(message.message));
+        break;
+      case 'disposed':
+        this.#onDisposed();
+        break;
+    }
+  }
+
+  #onInstantiated(durationMs: number, recycled: boolean): void {
+    if (this.#phase !== 'starting') return;
+    this.#phase = 'running';
+    this.#ctx.bus.emit({ type: 'worker.instantiated', instanceId: this.id, durationMs, threadRecycled: recycled });
+    this.#setStatus('Idle', this.#ctx.bus.now());
+    const initial = this.#initial;
+    this.#initial = null;
+    // The initial item bypasses shouldAcceptRequest, as in wasmtime.
+    if (initial) this.#accept(initial);
+    this.#pump();
+  }
+
+  #onInstantiateFailed(message: string): void {
+    if (this.#phase !== 'starting') return;
+    // A worker started for a request fails just that one; one started to serve the queue fails
+    // every queued request (spec §3.4).
+    const failed = this.#initial ? [this.#initial] : this.#ctx.takeAllQueued();
+    this.#initial = null;
+    this.#ctx.bus.emit({ type: 'worker.instantiation_failed', instanceId: this.id, message, failedRequests: failed.length });
+    for (const request of failed) {
+      this.#reportFailure(request, null, 'instantiation', `instantiation error: ${message}`);
+    }
+    this.#thread?.terminate();
+    this.#finishExit('instantiation-failed', message);
+  }
+
+  /** Steps 2–8 of the inner loop (spec §3.5), run after anything that may change the answer. */
+  #pump(): void {
+    while (this.#phase === 'running') {
+      const why = this.#whyUnavailable();
+      this.#setAvailable(why === null, why);
+      if (!this.#available) break;
+      const next = this.#ctx.takeQueued();
+      if (!next) break;
+      this.#accept(next);
+    }
+    if (this.#phase !== 'running' || this.#inFlight.size > 0) return;
+    if (!this.#mayAccept) {
+      this.#beginCleanExit('drained');
+      return;
+    }
+    this.#setStatus('Idle', this.#ctx.bus.now());
+  }
+
+  #whyUnavailable(): UnavailableWhy | null {
+    if (!this.#mayAccept) return 'draining';
+    switch (shouldAcceptRequest(this.#ctx.knobs, this.#inFlight.size, this.#reuseCount)) {
+      case 'never':
+        this.#stopAccepting('reuse-exhausted');
+        return 'reuse-limit';
+      case 'no':
+        return 'concurrency-limit';
+      case 'yes':
+        return null;
+    }
+  }
+
+  #accept(request: PoolRequest): void {
+    this.#reuseCount++;
+    const acceptedAt = this.#ctx.bus.now();
+    const entry: InFlight = { request, acceptedAt, settled: false, bodyBytes: 0, expiry: undefined };
+    this.#inFlight.set(request.id, entry);
+    this.#open.set(request.id, entry);
+    this.#ctx.bus.emit({
+      type: 'request.accepted',
+      requestId: request.id,
+      instanceId: this.id,
+      inFlight: this.#inFlight.size,
+      reuseCount: this.#reuseCount,
+    });
+    this.#setStatus('Requests', acceptedAt);
+    this.#armRequestExpiry(entry);
+    this.#thread!.send({ type: 'request', requestId: request.id, init: request.init });
+    this.#ctx.gaugesChanged();
+  }
+
+  #onReturned(requestId: number, memoryBytes: number): void {
+    const entry = this.#inFlight.get(requestId);
+    if (!entry) return;
+    this.#finishInFlight(entry);
+    if (!entry.settled) this.#failRequest(requestId, 'never-set', NEVER_SET_MESSAGE);
+    else if (this.#open.has(requestId)) this.#endBody(requestId, 'guest returned without finishing the response body');
+    if (memoryBytes !== this.#lastMemoryBytes) {
+      this.#lastMemoryBytes = memoryBytes;
+      this.#ctx.bus.emit({ type: 'worker.memory', instanceId: this.id, bytes: memoryBytes });
+    }
+    this.#pump();
+  }
+
+  /** Removes a request from the in-flight set (it returned or expired) and updates the status. */
+  #finishInFlight(entry: InFlight): void {
+    clearTimeout(entry.expiry);
+    this.#inFlight.delete(entry.request.id);
+    let newest = -Infinity;
+    for (const other of this.#inFlight.values()) newest = Math.max(newest, other.acceptedAt);
+    if (this.#inFlight.size > 0) this.#setStatus('Requests', newest);
+    this.#ctx.gaugesChanged();
+  }
+
+  /**
+   * Layer A, the per-request expiry (spec §5.1). Only for WASIp3: a WASIp2 `handle` is one
+   * synchronous call that holds the thread, so its expiry is the watchdog's (layer B) business.
+   */
+  #armRequestExpiry(entry: InFlight): void {
+    clearTimeout(entry.expiry);
+    const timeout = this.#ctx.knobs.requestTimeoutMs;
+    if (timeout === null || this.#ctx.world !== 'wasip3') return;
+    const delay = Math.max(0, entry.acceptedAt + timeout - this.#ctx.bus.now());
+    entry.expiry = setTimeout(() => this.#expire(entry), delay);
+  }
+
+  #expire(entry: InFlight): void {
+    if (!this.#inFlight.has(entry.request.id)) return;
+    this.#finishInFlight(entry);
+    this.#ctx.bus.emit({
+      type: 'request.expired',
+      requestId: entry.request.id,
+      instanceId: this.id,
+      latencyMs: this.#ctx.bus.now() - entry.request.receivedAt,
+    });
+    this.#failRequest(entry.request.id, 'timeout', TIMED_OUT_MESSAGE);
+    this.#stopAccepting('request-expired');
+    this.#pump();
+  }
+
+  #stopAccepting(cause: 'request-expired' | 'reuse-exhausted' | 'shutdown'): void {
+    if (!this.#mayAccept) return;
+    this.#mayAccept = false;
+    this.#ctx.bus.emit({ type: 'worker.draining', instanceId: this.id, cause });
+  }
+
+  #setAvailable(available: boolean, why: UnavailableWhy | null): void {
+    if (available === this.#available && why === this.#unavailableWhy) return;
+    const changed = available !== this.#available;
+    this.#available = available;
+    this.#unavailableWhy = why;
+    if (available) this.#ctx.bus.emit({ type: 'worker.available', instanceId: this.id });
+    else if (why) this.#ctx.bus.emit({ type: 'worker.unavailable', instanceId: this.id, why });
+    if (changed) this.#ctx.availabilityChanged(this, available);
+  }
+
+  #setStatus(status: InstanceStatus, since: number): void {
+    const changed = status !== this.#status;
+    // Idle time accumulates: re-entering Idle from Idle keeps the original `since`.
+    if (!changed && status === 'Idle') return;
+    this.#status = status;
+    this.#statusSince = since;
+    if (changed) this.#ctx.bus.emit({ type: 'worker.status', instanceId: this.id, status });
+    this.#armWatchdog();
+  }
+
+  /** Layer B, the outer watchdog (spec §3.7): lives on the main thread, so a stalled guest cannot stop it. */
+  #armWatchdog(): void {
+    clearTimeout(this.#watchdog);
+    this.#watchdog = undefined;
+    if (this.#phase !== 'running') return;
+    const deadline = expirationDeadline(this.#ctx.knobs, this.#status, this.#statusSince);
+    if (deadline === null) return;
+    const delay = Math.max(0, deadline - this.#ctx.bus.now());
+    this.#watchdog = setTimeout(() => {
+      if (this.#status === 'Idle') {
+        this.#stopAccepting('shutdown');
+        this.#beginCleanExit('idle-timeout');
+      } else {
+        this.#kill('watchdog', TIMED_OUT_MESSAGE, 'timeout', TIMED_OUT_MESSAGE);
+      }
+    }, delay);
+  }
+
+  #settle(requestId: number, onSettle: (entry: InFlight) => void): void {
+    const entry = this.#open.get(requestId);
+    if (!entry || entry.settled) return;
+    entry.settled = true;
+    onSettle(entry);
+  }
+
+  #failRequest(requestId: number, kind: FailureKind, message: string): void {
+    const entry = this.#open.get(requestId);
+    if (!entry) return;
+    this.#open.delete(requestId);
+    const afterHead = entry.settled;
+    entry.settled = true;
+    this.#reportFailure(entry.request, this.id, kind, message, afterHead);
+  }
+
+  /** Settles a request with an error; once its head is out, the body can only be cut short. */
+  #reportFailure(request: PoolRequest, instanceId: number | null, kind: FailureKind, message: string, afterHead = false): void {
+    if (afterHead) request.responder.abort(message);
+    else request.responder.fail(kind, message);
+    this.#ctx.bus.emit({
+      type: 'request.failed',
+      requestId: request.id,
+      instanceId,
+      kind,
+      message,
+      latencyMs: this.#ctx.bus.now() - request.receivedAt,
+    });
+  }
+
+  #endBody(requestId: number, abortMessage: string | null): void {
+    const entry = this.#open.get(requestId);
+    if (!entry?.settled) return;
+    if (abortMessage !== null) {
+      this.#failRequest(requestId, 'guest-error', `response body cut short: ${abortMessage}`);
+      return;
+    }
+    this.#open.delete(requestId);
+    entry.request.responder.end();
+    this.#ctx.bus.emit({
+      type: 'request.completed',
+      requestId,
+      instanceId: this.id,
+      durationMs: this.#ctx.bus.now() - entry.request.receivedAt,
+      bodyBytes: entry.bodyBytes,
+    });
+  }
+
+  #trapMessage(trap: string): string {
+    return this.#ctx.world === 'wasip2' ? `${NEVER_SET_MESSAGE}: ${trap}` : `worker trapped or panicked: ${trap}`;
+  }
+
+  /** A clean exit: the thread drops the instance and goes back to the thread pool for a fresh one. */
+  #beginCleanExit(cause: 'drained' | 'idle-timeout' | 'shutdown'): void {
+    if (this.#phase !== 'running') return;
+    this.#phase = 'exiting';
+    this.#exitCause = cause;
+    clearTimeout(this.#watchdog);
+    this.#setAvailable(false, 'draining');
+    this.#thread!.send({ type: 'dispose' });
+  }
+
+  #onDisposed(): void {
+    if (this.#phase !== 'exiting') return;
+    this.#ctx.threads.release(this.#thread!);
+    this.#finishExit(this.#exitCause, null);
+  }
+
+  /** Ends the instance now: its thread is terminated and every outstanding request fails. */
+  #kill(
+    cause: 'watchdog' | 'trap' | 'worker-crashed' | 'shutdown',
+    message: string | null,
+    failKind: FailureKind,
+    failMessage: string,
+  ): void {
+    if (this.#phase === 'exited') return;
+    const initial = this.#initial;
+    this.#initial = null;
+    if (initial) this.#reportFailure(initial, this.id, failKind, failMessage);
+    for (const entry of [...this.#inFlight.values()]) clearTimeout(entry.expiry);
+    this.#inFlight.clear();
+    for (const requestId of [...this.#open.keys()]) this.#failRequest(requestId, failKind, failMessage);
+    this.#thread?.terminate();
+    this.#finishExit(cause, message);
+  }
+
+  #finishExit(cause: Parameters<WorkerContext['workerExited']>[1], message: string | null): void {
+    this.#phase = 'exited';
+    clearTimeout(this.#watchdog);
+    this.#setAvailable(false, 'draining');
+    this.#ctx.bus.emit({
+      type: 'worker.exit',
+      instanceId: this.id,
+      cause,
+      served: this.#reuseCount,
+      lifetimeMs: this.#ctx.bus.now() - this.#createdAt,
+      message,
+    });
+    this.#ctx.workerExited(this, cause);
+  }
+}

@@ -1,0 +1,200 @@
+import type { LoadedComponent } from '../component/load.ts';
+import { EventBus } from '../events/event-bus.ts';
+import {
+  applyKnobsPatch,
+  defaultKnobs,
+  effectiveKnobs,
+  type ExitCause,
+  type Gauges,
+  type PoolKnobs,
+  type SpawnReason,
+  type World,
+} from '../protocol/index.ts';
+import { PoolWorker } from './pool-worker.ts';
+import type { PoolRequest } from './request.ts';
+import { ThreadPool } from './thread-pool.ts';
+import type { WorkerContext } from './worker-context.ts';
+
+export interface ProxyHandlerOptions {
+  component: LoadedComponent;
+  knobs?: Partial<PoolKnobs>;
+  bus?: EventBus;
+  /** Extra environment variables for every instance. */
+  env?: Array<[string, string]>;
+  allowOutgoingHttp?: boolean;
+}
+
+/**
+ * The pool: wasmtime's `ProxyHandler` (spec §3). Requests go straight to a new worker when none is
+ * available (the fast path), otherwise into a FIFO queue that available workers drain. Workers are
+ * started aggressively: whenever the last available one goes busy with work still queued.
+ */
+export class ProxyHandler implements WorkerContext {
+  readonly world: World;
+  readonly bus: EventBus;
+  readonly threads: ThreadPool;
+  readonly env: ReadonlyArray<[string, string]>;
+  readonly component: LoadedComponent;
+  #knobs: PoolKnobs;
+  readonly #queue: PoolRequest[] = [];
+  #availableCount = 0;
+  readonly #workers = new Set<PoolWorker>();
+  #nextInstanceId = 0;
+  #nextRequestId = 0;
+  #closing = false;
+  #gaugesPending = false;
+  #lastGauges = '';
+  #settledWaiters: Array<() => void> = [];
+
+  constructor(options: ProxyHandlerOptions) {
+    this.component = options.component;
+    this.world = options.component.world;
+    this.bus = options.bus ?? new EventBus();
+    this.env = options.env ?? [];
+    const patch = applyKnobsPatch(defaultKnobs(this.world), options.knobs ?? {});
+    if (!patch.ok) throw new Error(patch.error);
+    this.#knobs = patch.knobs;
+    this.threads = new ThreadPool({
+      moduleUrl: options.component.moduleUrl,
+      coreModules: options.component.coreModules,
+      world: this.world,
+      handlerInterface: options.component.handlerInterface,
+      allowOutgoingHttp: options.allowOutgoingHttp ?? false,
+    });
+  }
+
+  /** The knobs in force (WASIp2's concurrency is always 1, whatever was asked). */
+  get knobs(): PoolKnobs {
+    return effectiveKnobs(this.world, this.#knobs);
+  }
+
+  /** The knobs as set, before the world's clamping. */
+  get requestedKnobs(): PoolKnobs {
+    return { ...this.#knobs };
+  }
+
+  /** Validates and applies a knob change to every worker at once. */
+  setKnobs(patch: unknown): { ok: true; knobs: PoolKnobs } | { ok: false; error: string } {
+    const result = applyKnobsPatch(this.#knobs, patch);
+    if (!result.ok) return result;
+    this.#knobs = result.knobs;
+    for (const worker of this.#workers) worker.knobsChanged();
+    return { ok: true, knobs: this.knobs };
+  }
+
+  newRequestId(): number {
+    return this.#nextRequestId++;
+  }
+
+  /** wasmtime's `handle` (spec §3.1). The request is settled through its responder, exactly once. */
+  handle(request: PoolRequest): void {
+    if (this.#availableCount === 0) {
+      this.bus.emit({ type: 'request.dispatched', requestId: request.id, mode: 'spawn-direct' });
+      this.#spawn(request, 'no-available-worker');
+      return;
+    }
+    this.#queue.push(request);
+    this.bus.emit({ type: 'request.dispatched', requestId: request.id, mode: 'queued' });
+    this.gaugesChanged();
+    for (const worker of this.#workers) {
+      if (worker.available) {
+        worker.wake();
+        break;
+      }
+    }
+  }
+
+  gauges(): Gauges {
+    let inFlight = 0;
+    for (const worker of this.#workers) inFlight += worker.inFlightCount;
+    return {
+      liveInstances: this.#workers.size,
+      availableWorkers: this.#availableCount,
+      queueDepth: this.#queue.length,
+      inFlight,
+    };
+  }
+
+  /** Graceful shutdown: serve what was accepted or queued, then let every instance exit. */
+  async shutdown(): Promise<void> {
+    this.#closing = true;
+    await this.#until(() => this.#queue.length === 0 && this.gauges().inFlight === 0);
+    for (const worker of [...this.#workers]) worker.drain();
+    await this.#until(() => this.#workers.size === 0);
+    this.threads.close();
+  }
+
+  /** Immediate stop: every instance is killed and its requests fail. */
+  terminate(): void {
+    this.#closing = true;
+    for (const request of this.takeAllQueued()) request.responder.fail('shutdown', 'the pool shut down');
+    for (const worker of [...this.#workers]) worker.terminate();
+    this.threads.close();
+  }
+
+  // --- WorkerContext ---
+
+  takeQueued(): PoolRequest | undefined {
+    const request = this.#queue.shift();
+    if (request) this.gaugesChanged();
+    return request;
+  }
+
+  takeAllQueued(): PoolRequest[] {
+    const all = this.#queue.splice(0);
+    if (all.length > 0) this.gaugesChanged();
+    return all;
+  }
+
+  availabilityChanged(_worker: PoolWorker, available: boolean): void {
+    if (available) {
+      this.#availableCount++;
+    } else {
+      // Decrement first, then look at the queue: a queued request always has a taker (spec §3.3).
+      const previous = this.#availableCount--;
+      if (previous === 1 && this.#queue.length > 0) this.#spawn(null, 'last-available-went-busy');
+    }
+    this.gaugesChanged();
+  }
+
+  workerExited(worker: PoolWorker, _cause: ExitCause): void {
+    this.#workers.delete(worker);
+    this.gaugesChanged();
+  }
+
+  gaugesChanged(): void {
+    if (this.#gaugesPending) return;
+    this.#gaugesPending = true;
+    queueMicrotask(() => {
+      this.#gaugesPending = false;
+      const gauges = this.gauges();
+      const key = `${gauges.liveInstances}/${gauges.availableWorkers}/${gauges.queueDepth}/${gauges.inFlight}`;
+      if (key !== this.#lastGauges) {
+        this.#lastGauges = key;
+        this.bus.emit({ type: 'pool.gauges', ...gauges });
+      }
+      if (this.#settledWaiters.length > 0) for (const waiter of this.#settledWaiters.splice(0)) waiter();
+    });
+  }
+
+  // ---
+
+  #spawn(initial: PoolRequest | null, reason: SpawnReason): void {
+    const worker = new PoolWorker(this, this.#nextInstanceId++, initial);
+    this.#workers.add(worker);
+    this.bus.emit({ type: 'worker.spawned', instanceId: worker.id, reason });
+    this.gaugesChanged();
+    worker.start();
+  }
+
+  /** Resolves once `done()` holds, checked whenever the gauges may have moved. */
+  #until(done: () => boolean): Promise<void> {
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (done()) resolve();
+        else this.#settledWaiters.push(check);
+      };
+      check();
+    });
+  }
+}

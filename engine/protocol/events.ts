@@ -1,0 +1,186 @@
+/**
+ * Lifecycle events: the contract between the engine, the Electron shell and the dashboard.
+ * Names follow the recommended schema of the ProxyHandler spec (§10.2).
+ * Every event carries `t` (milliseconds on the engine's monotonic clock) and `seq`
+ * (a per-engine sequence number), plus the ids that tie it to requests and instances.
+ */
+
+export type World = 'wasip2' | 'wasip3';
+
+/** Status of an instance, as in wasmtime's `WorkerStatus`. */
+export type InstanceStatus = 'Idle' | 'Requests' | 'PostReturn';
+
+export type DispatchMode = 'spawn-direct' | 'queued' | 'queued-then-spawn';
+
+export type SpawnReason = 'no-available-worker' | 'last-available-went-busy';
+
+export type UnavailableWhy = 'reuse-limit' | 'concurrency-limit' | 'cpu-busy' | 'backpressure' | 'draining';
+
+export type DrainCause = 'request-expired' | 'reuse-exhausted' | 'shutdown';
+
+export type ExitCause =
+  | 'drained' // accepted its last request and finished its work
+  | 'idle-timeout' // stayed Idle longer than the idle timeout
+  | 'watchdog' // stalled past the request timeout, killed from outside
+  | 'trap' // the guest trapped (or called wasi:cli/exit): the instance is poisoned
+  | 'instantiation-failed'
+  | 'worker-crashed' // the worker thread itself died (host bug, out of memory)
+  | 'shutdown'; // the pool was closed
+
+export type FailureKind =
+  | 'never-set' // p2: handle returned (or trapped) without response-outparam::set
+  | 'guest-error' // the guest answered with an error-code
+  | 'timeout' // layer A expiry or layer B watchdog
+  | 'trap' // the instance died under the request
+  | 'instantiation' // no instance could be created for the request
+  | 'shutdown' // the pool closed before the request was served
+  | 'client-aborted'; // the HTTP client went away
+
+interface Base {
+  t: number;
+  seq: number;
+}
+
+export interface RequestReceived extends Base {
+  type: 'request.received';
+  requestId: number;
+  method: string;
+  uri: string;
+}
+export interface RequestDispatched extends Base {
+  type: 'request.dispatched';
+  requestId: number;
+  mode: DispatchMode;
+}
+export interface RequestAccepted extends Base {
+  type: 'request.accepted';
+  requestId: number;
+  instanceId: number;
+  /** Requests in flight on the instance, this one included. */
+  inFlight: number;
+  /** Requests the instance has accepted in total, this one included (its reuse count). */
+  reuseCount: number;
+}
+export interface RequestResponded extends Base {
+  type: 'request.responded';
+  requestId: number;
+  instanceId: number;
+  status: number;
+  latencyMs: number;
+}
+export interface RequestCompleted extends Base {
+  type: 'request.completed';
+  requestId: number;
+  instanceId: number;
+  /** Whole time from receipt to the end of the response body. */
+  durationMs: number;
+  bodyBytes: number;
+}
+export interface RequestExpired extends Base {
+  type: 'request.expired';
+  requestId: number;
+  instanceId: number;
+  latencyMs: number;
+}
+export interface RequestFailed extends Base {
+  type: 'request.failed';
+  requestId: number;
+  instanceId: number | null;
+  kind: FailureKind;
+  message: string;
+  latencyMs: number;
+}
+
+export interface WorkerSpawned extends Base {
+  type: 'worker.spawned';
+  instanceId: number;
+  reason: SpawnReason;
+}
+export interface WorkerInstantiated extends Base {
+  type: 'worker.instantiated';
+  instanceId: number;
+  durationMs: number;
+  /** True when a thread left by an earlier, cleanly exited instance hosts this fresh instance. */
+  threadRecycled: boolean;
+}
+export interface WorkerInstantiationFailed extends Base {
+  type: 'worker.instantiation_failed';
+  instanceId: number;
+  message: string;
+  failedRequests: number;
+}
+export interface WorkerAvailable extends Base {
+  type: 'worker.available';
+  instanceId: number;
+}
+export interface WorkerUnavailable extends Base {
+  type: 'worker.unavailable';
+  instanceId: number;
+  why: UnavailableWhy;
+}
+export interface WorkerStatusChanged extends Base {
+  type: 'worker.status';
+  instanceId: number;
+  status: InstanceStatus;
+}
+export interface WorkerDraining extends Base {
+  type: 'worker.draining';
+  instanceId: number;
+  cause: DrainCause;
+}
+export interface WorkerExit extends Base {
+  type: 'worker.exit';
+  instanceId: number;
+  cause: ExitCause;
+  /** Requests this instance accepted over its life. */
+  served: number;
+  lifetimeMs: number;
+  message: string | null;
+}
+export interface WorkerMemory extends Base {
+  type: 'worker.memory';
+  instanceId: number;
+  /** Sum of the instance's linear memories, in bytes, after a request finished. */
+  bytes: number;
+}
+export interface GuestOutput extends Base {
+  type: 'guest.output';
+  instanceId: number;
+  stream: 'stdout' | 'stderr';
+  line: string;
+}
+
+export interface Gauges {
+  liveInstances: number;
+  availableWorkers: number;
+  queueDepth: number;
+  inFlight: number;
+}
+export interface GaugesChanged extends Base, Gauges {
+  type: 'pool.gauges';
+}
+
+export type PoolEvent =
+  | RequestReceived
+  | RequestDispatched
+  | RequestAccepted
+  | RequestResponded
+  | RequestCompleted
+  | RequestExpired
+  | RequestFailed
+  | WorkerSpawned
+  | WorkerInstantiated
+  | WorkerInstantiationFailed
+  | WorkerAvailable
+  | WorkerUnavailable
+  | WorkerStatusChanged
+  | WorkerDraining
+  | WorkerExit
+  | WorkerMemory
+  | GuestOutput
+  | GaugesChanged;
+
+export type PoolEventType = PoolEvent['type'];
+
+/** An event as its producer builds it: the bus stamps `t` and `seq`. */
+export type PoolEventInit = PoolEvent extends infer E ? (E extends PoolEvent ? Omit<E, 't' | 'seq'> : never) : never;

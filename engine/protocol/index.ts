@@ -1,0 +1,3 @@
+/** The one protocol module: imported by the engine, the Electron shell and the dashboard. */
+export type * from './events.ts';
+export * from './knobs.ts';

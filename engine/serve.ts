@@ -1,0 +1,71 @@
+import { loadComponent, type LoadedComponent } from './component/load.ts';
+import { EventBus } from './events/event-bus.ts';
+import { ProxyHandler } from './pool/proxy-handler.ts';
+import { applyKnobsPatch, defaultKnobs, type PoolKnobs } from './protocol/index.ts';
+import { startHttpServer, type HttpFrontDoor } from './server/http-server.ts';
+
+export interface ServeOptions {
+  /** A `.wasm` path or `demo:<name>`. */
+  component: string;
+  knobs?: Partial<PoolKnobs>;
+  /** Default 127.0.0.1:8080. */
+  listen?: { host: string; port: number };
+  env?: Array<[string, string]>;
+  allowOutgoingHttp?: boolean;
+  bus?: EventBus;
+  cacheDir?: string;
+  /** Subscribe here to see every event, the first instance's included. */
+  beforeListen?: (bus: EventBus) => void;
+  onFrontDoorError?: (message: string) => void;
+}
+
+export interface Serving {
+  component: LoadedComponent;
+  pool: ProxyHandler;
+  frontDoor: HttpFrontDoor;
+  bus: EventBus;
+  /** Graceful: stop accepting, finish what was accepted, let every instance exit. */
+  close(): Promise<void>;
+}
+
+/** A knob value that cannot be used; the message names the knob and the rule. */
+export class InvalidKnobsError extends Error {
+  override name = 'InvalidKnobsError';
+}
+
+/** Load a component, build its pool and open the HTTP front door: `poolscope serve` as a function. */
+export async function startServing(options: ServeOptions): Promise<Serving> {
+  // Validate the knobs before the (possibly slow) load, so a typo fails at once.
+  const checked = applyKnobsPatch(defaultKnobs('wasip2'), options.knobs ?? {});
+  if (!checked.ok) throw new InvalidKnobsError(checked.error);
+
+  const component = await loadComponent(options.component, options.cacheDir ? { cacheDir: options.cacheDir } : {});
+  const bus = options.bus ?? new EventBus();
+  const pool = new ProxyHandler({
+    component,
+    bus,
+    ...(options.knobs ? { knobs: options.knobs } : {}),
+    env: options.env ?? [],
+    allowOutgoingHttp: options.allowOutgoingHttp ?? false,
+  });
+  options.beforeListen?.(bus);
+  let frontDoor: HttpFrontDoor;
+  try {
+    frontDoor = await startHttpServer(pool, options.listen ?? { host: '127.0.0.1', port: 8080 }, {
+      ...(options.onFrontDoorError ? { onError: options.onFrontDoorError } : {}),
+    });
+  } catch (error) {
+    pool.terminate();
+    throw error;
+  }
+  return {
+    component,
+    pool,
+    frontDoor,
+    bus,
+    close: async () => {
+      await frontDoor.close();
+      await pool.shutdown();
+    },
+  };
+}

@@ -1,0 +1,62 @@
+/** The `poolscope serve` command line, run as a real child process. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from './support/cli.ts';
+import { send, sendSequential } from './support/http-client.ts';
+import type { PoolEvent } from '../protocol/index.ts';
+
+test('serve demo:counter --max-instance-reuse-count 3 answers count=1,2,3,1,2,3', async () => {
+  const run = runCli(['serve', 'demo:counter', '--max-instance-reuse-count', '3', '--addr', '127.0.0.1:0']);
+  const url = await run.serving;
+  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+  const bodies = (await sendSequential(url, 6)).map((r) => r.body);
+  assert.deepEqual(bodies, ['count=1', 'count=2', 'count=3', 'count=1', 'count=2', 'count=3']);
+  run.child.kill('SIGINT');
+  const { code } = await run.exited;
+  assert.equal(code, 0);
+});
+
+test('SIGINT lets an in-flight request finish, then exits 0', async () => {
+  const run = runCli(['serve', 'demo:sleep', '--addr', '127.0.0.1:0']);
+  const url = await run.serving;
+  const inFlight = send(new URL('/?ms=300', url).href);
+  // Signal once the request is on an instance, so the shutdown really has to wait for it.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  run.child.kill('SIGINT');
+  const response = await inFlight;
+  assert.equal(response.status, 200);
+  assert.equal(response.body, 'slept 300 ms');
+  const { code, stderr } = await run.exited;
+  assert.equal(code, 0, stderr);
+});
+
+test('--events writes every lifecycle event as JSON lines', async () => {
+  const file = join(await mkdtemp(join(tmpdir(), 'poolscope-events-')), 'events.jsonl');
+  const run = runCli(['serve', 'demo:hello', '--addr', '127.0.0.1:0', '--events', file]);
+  const url = await run.serving;
+  await send(url);
+  run.child.kill('SIGTERM');
+  assert.equal((await run.exited).code, 0);
+  const events = (await readFile(file, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as PoolEvent);
+  const types = events.map((e) => e.type);
+  for (const type of ['request.received', 'request.dispatched', 'worker.spawned', 'worker.instantiated', 'request.accepted', 'request.responded', 'worker.exit']) {
+    assert.ok(types.includes(type as PoolEvent['type']), `missing ${type}`);
+  }
+  assert.ok(events.every((e) => typeof e.t === 'number' && typeof e.seq === 'number'));
+});
+
+test('a second serve on the same address fails with the OS error', async () => {
+  const first = runCli(['serve', 'demo:hello', '--addr', '127.0.0.1:0']);
+  const url = new URL(await first.serving);
+  const second = await runCli(['serve', 'demo:hello', '--addr', `127.0.0.1:${url.port}`]).exited;
+  assert.equal(second.code, 1);
+  assert.match(second.stderr, /error: .*EADDRINUSE/);
+  first.child.kill('SIGINT');
+  await first.exited;
+});

@@ -1,0 +1,41 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const CLI = fileURLToPath(new URL('../../cli/poolscope.ts', import.meta.url));
+
+export interface CliRun {
+  child: ChildProcess;
+  /** Resolves with the base URL once the CLI prints `Serving HTTP on …`. */
+  serving: Promise<string>;
+  /** Resolves with the exit code and everything printed. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+  stderr(): string;
+}
+
+/** Runs the real `poolscope` CLI in a child process. */
+export function runCli(args: string[]): CliRun {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let resolveServing: (url: string) => void;
+  let rejectServing: (error: Error) => void;
+  const serving = new Promise<string>((resolve, reject) => {
+    resolveServing = resolve;
+    rejectServing = reject;
+  });
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    const match = /Serving HTTP on (http:\/\/\S+)/.exec(stderr);
+    if (match) resolveServing(match[1]!);
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) => {
+    child.on('exit', (code, signal) => {
+      rejectServing(new Error(`poolscope exited (${code ?? signal}) before serving:\n${stderr}`));
+      // Let the pipes drain before reporting what was printed.
+      setImmediate(() => resolve({ code, signal, stdout, stderr }));
+    });
+  });
+  serving.catch(() => {});
+  return { child, serving, exited, stderr: () => stderr };
+}

@@ -1,0 +1,51 @@
+import { Agent, request } from 'node:http';
+
+export interface HttpResult {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** One HTTP request over loopback. Pass an `agent` to reuse a keep-alive connection. */
+export function send(
+  url: string,
+  options: { method?: string; body?: string; agent?: Agent; headers?: Record<string, string> } = {},
+): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: options.method ?? 'GET', agent: options.agent ?? false, headers: options.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+/**
+ * wasmtime's cli_serve "many" shape: `connections` keep-alive connections in parallel, each sending
+ * `requestsPerConnection` requests one after another.
+ */
+export async function sendMany(url: string, connections: number, requestsPerConnection: number): Promise<HttpResult[]> {
+  const results: HttpResult[][] = await Promise.all(
+    Array.from({ length: connections }, async () => {
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      const mine: HttpResult[] = [];
+      try {
+        for (let i = 0; i < requestsPerConnection; i++) mine.push(await send(url, { agent }));
+      } finally {
+        agent.destroy();
+      }
+      return mine;
+    }),
+  );
+  return results.flat();
+}
+
+/** Sequential requests, in order. */
+export async function sendSequential(url: string, count: number): Promise<HttpResult[]> {
+  const results: HttpResult[] = [];
+  for (let i = 0; i < count; i++) results.push(await send(url));
+  return results;
+}

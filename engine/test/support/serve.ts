@@ -1,0 +1,55 @@
+import type { PoolEvent, PoolKnobs } from '../../protocol/index.ts';
+import { reportToStderr } from '../../cli/stderr-reporter.ts';
+import { startServing, type Serving } from '../../serve.ts';
+
+export interface TestServer extends Serving {
+  /** Every event so far, in order. */
+  events: PoolEvent[];
+  /** What the CLI would have printed on stderr. */
+  stderr: string[];
+  url(path?: string): string;
+  /** Resolves when an event matching `predicate` has been (or is) emitted. */
+  waitFor<T extends PoolEvent>(predicate: (event: PoolEvent) => event is T): Promise<T>;
+  waitFor(predicate: (event: PoolEvent) => boolean): Promise<PoolEvent>;
+}
+
+/** The real engine on a free loopback port, with its events and stderr recorded. */
+export async function serveForTest(component: string, knobs: Partial<PoolKnobs> = {}, loggingPrefix = true): Promise<TestServer> {
+  const events: PoolEvent[] = [];
+  const stderr: string[] = [];
+  const waiters: Array<{ predicate: (event: PoolEvent) => boolean; resolve: (event: PoolEvent) => void }> = [];
+  const serving = await startServing({
+    component,
+    knobs,
+    listen: { host: '127.0.0.1', port: 0 },
+    onFrontDoorError: (message) => stderr.push(`error: ${message}`),
+    beforeListen: (bus) => {
+      reportToStderr(bus, { loggingPrefix, write: (line) => stderr.push(line) });
+      bus.subscribe((event) => {
+        events.push(event);
+        for (const waiter of [...waiters]) {
+          if (waiter.predicate(event)) {
+            waiters.splice(waiters.indexOf(waiter), 1);
+            waiter.resolve(event);
+          }
+        }
+      });
+    },
+  });
+  return {
+    ...serving,
+    events,
+    stderr,
+    url: (path = '/') => new URL(path, serving.frontDoor.url).href,
+    waitFor: ((predicate: (event: PoolEvent) => boolean) =>
+      new Promise<PoolEvent>((resolve) => {
+        const seen = events.find(predicate);
+        if (seen) resolve(seen);
+        else waiters.push({ predicate, resolve });
+      })) as TestServer['waitFor'],
+  };
+}
+
+export function eventsOf<K extends PoolEvent['type']>(events: PoolEvent[], type: K): Array<Extract<PoolEvent, { type: K }>> {
+  return events.filter((event): event is Extract<PoolEvent, { type: K }> => event.type === type);
+}
