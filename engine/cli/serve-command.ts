@@ -53,6 +53,7 @@ async function runServe(componentSpec: string, flags: ServeFlags): Promise<void>
   if (flags.maxConcurrentRequests !== undefined) knobs.maxConcurrentRequests = flags.maxConcurrentRequests;
 
   let serving;
+  let eventsFile: { close(): Promise<void> } | undefined;
   try {
     serving = await startServing({
       component: componentSpec,
@@ -63,7 +64,7 @@ async function runServe(componentSpec: string, flags: ServeFlags): Promise<void>
       onFrontDoorError: (message) => process.stderr.write(`error: ${message}\n`),
       beforeListen: (bus) => {
         reportToStderr(bus, { loggingPrefix: flags.loggingPrefix });
-        if (flags.events) writeEventsAsJsonLines(bus, flags.events);
+        if (flags.events) eventsFile = writeEventsAsJsonLines(bus, flags.events);
       },
     });
   } catch (error) {
@@ -83,7 +84,11 @@ async function runServe(componentSpec: string, flags: ServeFlags): Promise<void>
     }
     stopping = true;
     process.stderr.write('Waiting for in-flight requests to finish, ctrl-c again to quit sooner...\n');
-    void serving.close().then(() => process.exit(0));
+    void (async () => {
+      await serving.close();
+      await eventsFile?.close(); // the last events (instance exits) must reach the file
+      process.exit(0);
+    })();
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -3,11 +3,24 @@ import type { FromThread, InstanceThreadData, ToThread } from '../worker/message
 
 const THREAD_ENTRY = new URL('../worker/instance-thread.ts', import.meta.url);
 
-/** The main thread's handle on one instance thread. */
+interface Owner {
+  onMessage: (message: FromThread) => void;
+  onDeath: (message: string) => void;
+}
+
+const NOBODY: Owner = { onMessage: () => {}, onDeath: () => {} };
+
+/**
+ * The main thread's handle on one instance thread. A thread can be handed to its next owner as
+ * soon as its instance is told to dispose: messages up to and including `disposed` still reach the
+ * old owner (its last guest output among them), later ones the new owner. So a fresh instance never
+ * waits for the previous one's goodbye.
+ */
 export class InstanceThread {
   readonly #worker: Worker;
-  #onMessage: (message: FromThread) => void = () => {};
-  #onDeath: (message: string) => void = () => {};
+  #owner: Owner = NOBODY;
+  #next: Owner | null = null;
+  #disposing = false;
   #terminated = false;
 
   constructor(data: InstanceThreadData) {
@@ -15,25 +28,26 @@ export class InstanceThread {
     this.#worker = new Worker(THREAD_ENTRY, { workerData: data, stdin: false, stdout: false, stderr: false });
     // The thread sends batches (see worker/outbox.ts); each is handled in one turn, in order.
     this.#worker.on('message', (batch: FromThread[]) => {
-      for (const message of batch) this.#onMessage(message);
+      for (const message of batch) this.#deliver(message);
     });
     this.#worker.on('error', (error: Error) => this.#die(`instance thread crashed: ${error.message}`));
     this.#worker.on('exit', (code) => this.#die(`instance thread exited unexpectedly (code ${code})`));
   }
 
-  /** Routes this thread's messages to the instance it currently hosts. */
-  attach(onMessage: (message: FromThread) => void, onDeath: (message: string) => void): void {
-    this.#onMessage = onMessage;
-    this.#onDeath = onDeath;
-  }
-
-  detach(): void {
-    this.#onMessage = () => {};
-    this.#onDeath = () => {};
+  /** Routes this thread's messages to its (next) owner. */
+  attach(onMessage: Owner['onMessage'], onDeath: Owner['onDeath']): void {
+    if (this.#disposing) this.#next = { onMessage, onDeath };
+    else this.#owner = { onMessage, onDeath };
   }
 
   send(message: ToThread): void {
     this.#worker.postMessage(message);
+  }
+
+  /** Asks the thread to drop its instance; the current owner still gets everything up to `disposed`. */
+  dispose(): void {
+    this.#disposing = true;
+    this.send({ type: 'dispose' });
   }
 
   get terminated(): boolean {
@@ -44,7 +58,8 @@ export class InstanceThread {
   terminate(): void {
     if (this.#terminated) return;
     this.#terminated = true;
-    this.detach();
+    this.#owner = NOBODY;
+    this.#next = null;
     void this.#worker.terminate();
   }
 
@@ -57,11 +72,21 @@ export class InstanceThread {
     this.#worker.ref();
   }
 
+  #deliver(message: FromThread): void {
+    this.#owner.onMessage(message);
+    if (message.type === 'disposed' && this.#disposing) {
+      this.#disposing = false;
+      this.#owner = this.#next ?? NOBODY;
+      this.#next = null;
+    }
+  }
+
   #die(message: string): void {
     if (this.#terminated) return;
     this.#terminated = true;
-    const onDeath = this.#onDeath;
-    this.detach();
-    onDeath(message);
+    const owners = [this.#owner, this.#next];
+    this.#owner = NOBODY;
+    this.#next = null;
+    for (const owner of owners) owner?.onDeath(message);
   }
 }

@@ -380,12 +380,13 @@ export class PoolWorker {
     this.#exitCause = cause;
     clearTimeout(this.#watchdog);
     this.#setAvailable(false, 'draining');
-    this.#thread!.send({ type: 'dispose' });
+    // Hand the thread back at once: the next instance can start on it while this one says goodbye.
+    this.#thread!.dispose();
+    this.#ctx.threads.release(this.#thread!);
   }
 
   #onDisposed(): void {
     if (this.#phase !== 'exiting') return;
-    this.#ctx.threads.release(this.#thread!);
     this.#finishExit(this.#exitCause, null);
   }
 

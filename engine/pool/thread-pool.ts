@@ -29,14 +29,13 @@ export class ThreadPool {
     return { thread: new InstanceThread(this.#data), recycled: false };
   }
 
-  /** Takes back a thread whose instance exited cleanly and was disposed. */
+  /** Takes back a thread whose instance exited cleanly (it may still be disposing of it). */
   release(thread: InstanceThread): void {
     if (thread.terminated) return;
     if (this.#spares.length >= MAX_SPARES) {
       thread.terminate();
       return;
     }
-    thread.detach();
     thread.attach(
       () => {},
       () => this.#forget(thread),

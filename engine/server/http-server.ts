@@ -41,7 +41,12 @@ export async function startHttpServer(
     void serve(pool, slots, req, res, reportError);
   });
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-    reportError(`malformed HTTP request: ${error.code ?? 'error'}: ${error.message}`);
+    // A client hanging up (ECONNRESET, EPIPE) is not an error worth a line; a parse error is.
+    if (!error.code?.startsWith('HPE_')) {
+      socket.destroy();
+      return;
+    }
+    reportError(`malformed HTTP request: ${error.code}: ${error.message}`);
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nmalformed HTTP request\n');
     else socket.destroy();
   });

@@ -46,7 +46,9 @@ export async function instantiateTranspiled(
     },
     imports,
     async (compiled, coreImports) => {
-      const instance = await WebAssembly.instantiate(compiled, coreImports);
+      // Synchronous instantiation of an already compiled module: the async form queues work on
+      // V8's shared platform threads, which many instance threads then contend for.
+      const instance = new WebAssembly.Instance(compiled, coreImports);
       for (const value of Object.values(instance.exports)) if (value instanceof WebAssembly.Memory) memories.add(value);
       return instance;
     },
