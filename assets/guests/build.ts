@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 /** Every demo guest, with the one-line description the CLI shows for `demo:<name>`. */
 export const DEMO_GUESTS = {
   hello: 'answers 200 with the body "Hello, WASI!"',
-  counter: 'answers "count=N", N = requests this instance has handled (per-instance state)',
+  counter: 'answers "count=N", N = requests this instance has handled (per-instance state); /trap traps',
   sleep: 'blocks in pollable.block for ?ms=N ms (forever without ?ms), then "slept N ms"',
   spin: 'busy-loops on monotonic-clock.now for ?ms=N ms (forever without ?ms), then "spun N ms"',
   trap: 'executes `unreachable` before setting a response',

@@ -69,6 +69,30 @@ test('spin with a request timeout: 5xx, the watchdog kills the instance, the nex
   await server.close();
 });
 
+test('a trap kills only its own instance; the other instance keeps its state and serves on', async () => {
+  const server = await serveForTest('demo:counter', { maxInstanceReuseCount: 128 });
+  // Two at once: WASIp2 concurrency is 1, so two instances start, each counting 1.
+  const first = await Promise.all([send(server.url()), send(server.url())]);
+  assert.deepEqual(first.map((r) => r.body).sort(), ['count=1', 'count=1']);
+  assert.equal(eventsOf(server.events, 'worker.spawned').length, 2);
+
+  const trapped = await send(server.url('/trap'));
+  assert.equal(trapped.status, 500);
+  assert.match(trapped.body, /wasm trap/);
+  const exit = await server.waitFor((e) => e.type === 'worker.exit');
+  assert.ok(exit.type === 'worker.exit' && exit.cause === 'trap');
+
+  // The survivor still counts where it left off; no new instance was needed.
+  assert.deepEqual(
+    (await sendSequential(server.url(), 2)).map((r) => r.body),
+    ['count=2', 'count=3'],
+  );
+  assert.equal(eventsOf(server.events, 'worker.spawned').length, 2);
+  const survivor = eventsOf(server.events, 'request.accepted').at(-1)!.instanceId;
+  assert.notEqual(survivor, exit.type === 'worker.exit' ? exit.instanceId : -1);
+  await server.close();
+});
+
 test('knobs change live: lowering the reuse count retires the instance at once', async () => {
   const server = await serveForTest('demo:counter', { maxInstanceReuseCount: 128 });
   assert.deepEqual(

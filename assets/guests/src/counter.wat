@@ -2,6 +2,8 @@
 ;; (1 on its first). The count lives in a module global, so it shows instance reuse: a fresh
 ;; instance per request always says count=1, a pooled instance counts up.
 ;;
+;; `/trap` traps instead (after counting), to show that a trap kills only its own instance.
+;;
 ;; Same response protocol as hello.wat (see there); adds u64 → decimal formatting.
 (module
   (import "wasi:http/types@0.2.12" "[constructor]fields" (func $fields.new (result i32)))
@@ -14,6 +16,9 @@
   (import "wasi:http/types@0.2.12" "[method]outgoing-body.write" (func $body.write (param i32 i32)))
   (import "wasi:http/types@0.2.12" "[static]outgoing-body.finish"
     (func $body.finish (param i32 i32 i32 i32)))
+  ;; option<string> comes back through the return pointer: disc u8 @0, ptr @4, len @8
+  (import "wasi:http/types@0.2.12" "[method]incoming-request.path-with-query"
+    (func $request.path (param i32 i32)))
   (import "wasi:http/types@0.2.12" "[resource-drop]incoming-request" (func $request.drop (param i32)))
   (import "wasi:io/streams@0.2.12" "[method]output-stream.blocking-write-and-flush"
     (func $stream.write (param i32 i32 i32 i32)))
@@ -26,6 +31,7 @@
   (global $heap (mut i32) (i32.const 4096))
   (global $count (mut i64) (i64.const 0))
   (data (i32.const 256) "count=")
+  (data (i32.const 272) "/trap")
 
   ;; Bump allocator, reset on every request (see hello.wat).
   (func (export "cabi_realloc") (param $old i32) (param $old_size i32) (param $align i32)
@@ -57,6 +63,20 @@
     (memory.copy (local.get $dst) (local.get $p) (i32.sub (i32.const 148) (local.get $p)))
     (i32.sub (i32.const 148) (local.get $p)))
 
+;; Is the path-with-query just read into the return area `/trap...`?
+  (func $is_trap_path (result i32)
+    (local $ptr i32) (local $i i32)
+    (if (i32.eqz (i32.load8_u (global.get $RET))) (then (return (i32.const 0))))
+    (if (i32.lt_u (i32.load offset=8 (global.get $RET)) (i32.const 5)) (then (return (i32.const 0))))
+    (local.set $ptr (i32.load offset=4 (global.get $RET)))
+    (loop $next
+      (if (i32.ne (i32.load8_u (i32.add (local.get $ptr) (local.get $i)))
+                  (i32.load8_u (i32.add (i32.const 272) (local.get $i))))
+        (then (return (i32.const 0))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $next (i32.lt_u (local.get $i) (i32.const 5))))
+    (i32.const 1))
+
   ;; 200, no headers, body [ptr, ptr+len) (≤ 4096 bytes). See hello.wat for the protocol.
   (func $respond (param $out i32) (param $ptr i32) (param $len i32)
     (local $resp i32) (local $body i32) (local $stream i32)
@@ -73,8 +93,10 @@
 
   (func (export "wasi:http/incoming-handler@0.2.12#handle") (param $req i32) (param $out i32)
     (global.set $heap (i32.const 4096))
-    (call $request.drop (local.get $req))
     (global.set $count (i64.add (global.get $count) (i64.const 1)))
+    (call $request.path (local.get $req) (global.get $RET))
+    (if (call $is_trap_path) (then unreachable))
+    (call $request.drop (local.get $req))
     ;; body = "count=" ++ decimal(count), built at 512
     (memory.copy (i32.const 512) (i32.const 256) (i32.const 6))
     (call $respond (local.get $out) (i32.const 512)
