@@ -1,3 +1,4 @@
 /** The one protocol module: imported by the engine, the Electron shell and the dashboard. */
 export type * from './events.ts';
 export * from './knobs.ts';
+export * from './bridge.ts';

@@ -1,0 +1,134 @@
+import { z } from 'zod';
+import type { ExitCause, Gauges, InstanceStatus, PoolEvent, UnavailableWhy, World } from './events.ts';
+import { poolKnobsPatchSchema, type PoolKnobs } from './knobs.ts';
+
+/**
+ * The dashboard bridge: what flows between the engine and a dashboard, over either transport
+ * (a WebSocket in web mode, Electron IPC in the desktop app). The engine pushes batches of events
+ * at a bounded rate; the dashboard sends commands and gets one reply per command.
+ */
+
+export interface ComponentInfo {
+  /** What the user named: a path or `demo:<name>`. */
+  spec: string;
+  name: string;
+  world: World;
+  handlerInterface: string;
+  sha256: string;
+}
+
+/** One live instance as the engine sees it now (for a dashboard that connects mid-run). */
+export interface InstanceSnapshot {
+  instanceId: number;
+  status: InstanceStatus | 'Starting';
+  available: boolean;
+  unavailableWhy: UnavailableWhy | null;
+  draining: boolean;
+  reuseCount: number;
+  inFlight: number;
+  createdAt: number;
+  memoryBytes: number | null;
+}
+
+export interface DemoInfo {
+  name: string;
+  description: string;
+}
+
+/** Everything a dashboard needs to draw the current state, sent on connect and after `load`. */
+export interface Snapshot {
+  component: ComponentInfo | null;
+  /** `http://HOST:PORT/` while serving. */
+  listenUrl: string | null;
+  serving: boolean;
+  /** The knobs in force (WASIp2 concurrency clamped to 1) and as set. */
+  knobs: PoolKnobs;
+  requestedKnobs: PoolKnobs;
+  /** Knobs whose change reaches only instances created afterwards (empty: all apply live). */
+  knobsForNewInstancesOnly: Array<keyof PoolKnobs>;
+  instances: InstanceSnapshot[];
+  gauges: Gauges;
+  demos: DemoInfo[];
+  /** Engine time of the snapshot, same clock as event `t`. */
+  t: number;
+}
+
+export interface LoadProgress {
+  runId: number;
+  done: number;
+  errors: number;
+  /** Requests per second over the last second. */
+  rate: number;
+  finished: boolean;
+  statusCounts: Record<string, number>;
+  latencyMs: { p50: number; p90: number; p99: number; max: number } | null;
+}
+
+/** Engine → dashboard. */
+export type ServerMessage =
+  | { kind: 'snapshot'; snapshot: Snapshot }
+  /** Events since the previous batch, in order, with the gauges at the end of the batch. */
+  | { kind: 'events'; events: PoolEvent[]; gauges: Gauges; dropped: number }
+  | { kind: 'load-progress'; progress: LoadProgress }
+  | { kind: 'reply'; id: number; ok: true; result?: unknown }
+  | { kind: 'reply'; id: number; ok: false; error: string };
+
+const componentSpec = z
+  .string()
+  .min(1, { error: 'component must be a path to a .wasm file or demo:<name>' })
+  .max(4096, { error: 'component path is too long' });
+
+/** Dashboard → engine commands, validated on arrival: a bad one gets an error reply and changes nothing. */
+export const commandSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('load'), component: componentSpec }),
+  z.strictObject({ type: z.literal('start') }),
+  z.strictObject({ type: z.literal('stop') }),
+  z.strictObject({ type: z.literal('setKnobs'), patch: poolKnobsPatchSchema }),
+  z.strictObject({ type: z.literal('clearHistory') }),
+  z.strictObject({ type: z.literal('snapshot') }),
+  z.strictObject({
+    type: z.literal('sendRequests'),
+    count: z.number().int().min(1, { error: 'count must be at least 1' }).max(100_000, { error: 'count must be at most 100000' }),
+    concurrency: z
+      .number()
+      .int()
+      .min(1, { error: 'concurrency must be at least 1' })
+      .max(1000, { error: 'concurrency must be at most 1000' }),
+    path: z.string().startsWith('/', { error: 'path must start with /' }).max(2048),
+    method: z.enum(['GET', 'POST', 'PUT', 'DELETE', 'HEAD']).default('GET'),
+  }),
+]);
+
+export type Command = z.infer<typeof commandSchema>;
+export type CommandInput = z.input<typeof commandSchema>;
+
+export const clientMessageSchema = z.strictObject({
+  id: z.number().int().nonnegative(),
+  command: commandSchema,
+});
+export type ClientMessage = z.infer<typeof clientMessageSchema>;
+
+/** Reasons an instance left, in the words the dashboard shows. */
+export const EXIT_CAUSE_LABELS: Record<ExitCause, string> = {
+  drained: 'drained',
+  'idle-timeout': 'idle timeout',
+  watchdog: 'watchdog',
+  trap: 'trap',
+  'instantiation-failed': 'instantiation failed',
+  'worker-crashed': 'worker crashed',
+  shutdown: 'shutdown',
+};
+
+/** The transport-neutral client side, implemented over a WebSocket and over Electron IPC. */
+export interface BridgeClient {
+  /** Sends a command; resolves with its result or rejects with the engine's error message. */
+  send(command: CommandInput): Promise<unknown>;
+  /** Receives every server push (snapshots, event batches, load progress). */
+  subscribe(listener: (message: ServerMessage) => void): () => void;
+  close(): void;
+}
+
+/** Batching interval of event pushes: at most this many pushes per second reach a dashboard. */
+export const EVENT_BATCH_INTERVAL_MS = 50;
+/** Events kept per batch; beyond this the oldest request-level events are dropped (counted). */
+export const MAX_EVENTS_PER_BATCH = 5000;
