@@ -1,6 +1,9 @@
 import { Command, Option } from 'commander';
 import { ComponentLoadError } from '../component/errors.ts';
-import { InvalidKnobsError, startServing } from '../serve.ts';
+import { InvalidKnobsError } from '../serve.ts';
+import { DashboardSession } from '../bridge/dashboard-session.ts';
+import { sendRequestsFromDashboard } from '../bridge/send-requests.ts';
+import { startDashboardServer, type DashboardServer } from '../web/dashboard-server.ts';
 import type { PoolKnobs } from '../protocol/index.ts';
 import { collect, duration, envVar, socketAddress, wasiOption, wasmOption, wholeNumber } from './parse.ts';
 import { reportToStderr } from './stderr-reporter.ts';
@@ -19,6 +22,8 @@ interface ServeFlags {
   events?: string;
   env: Array<[string, string]>;
   allowHttp: boolean;
+  ui: boolean;
+  uiAddr: { host: string; port: number };
 }
 
 export function serveCommand(): Command {
@@ -37,6 +42,8 @@ export function serveCommand(): Command {
     .option('--events <file>', 'write every lifecycle event as a JSON line to FILE (- for stdout)')
     .addOption(new Option('--env <name[=value]>', 'environment variable for the guest (repeatable; NAME alone passes it through)').argParser(envVar).default([]))
     .option('--allow-http', 'let the guest make outgoing HTTP requests (denied by default)', false)
+    .option('--ui', 'also serve the live dashboard (web mode) and print its URL', false)
+    .addOption(new Option('--ui-addr <host:port>', 'address of the dashboard (port 0 picks a free one)').default(socketAddress('127.0.0.1:0'), '127.0.0.1:0').argParser(socketAddress))
     .addHelpText('after', '\nDurations use wasmtime\'s syntax: 100us, 40ms, 2s, or a bare integer of seconds.\nGuests get no filesystem and no sockets.')
     .action(async (component: string, flags: ServeFlags) => {
       await runServe(component, flags);
@@ -52,40 +59,41 @@ async function runServe(componentSpec: string, flags: ServeFlags): Promise<void>
   if (timeout !== undefined) knobs.requestTimeoutMs = timeout;
   if (flags.maxConcurrentRequests !== undefined) knobs.maxConcurrentRequests = flags.maxConcurrentRequests;
 
-  let serving;
-  let eventsFile: { close(): Promise<void> } | undefined;
+  const session = new DashboardSession({
+    component: componentSpec,
+    knobs,
+    listen: flags.addr,
+    env: flags.env,
+    allowOutgoingHttp: flags.allowHttp,
+    onFrontDoorError: (message) => process.stderr.write(`error: ${message}\n`),
+  });
+  reportToStderr(session.bus, { loggingPrefix: flags.loggingPrefix });
+  const eventsFile = flags.events ? writeEventsAsJsonLines(session.bus, flags.events) : undefined;
+  session.useRequestSender(sendRequestsFromDashboard);
+  let dashboard: DashboardServer | undefined;
   try {
-    serving = await startServing({
-      component: componentSpec,
-      knobs,
-      listen: flags.addr,
-      env: flags.env,
-      allowOutgoingHttp: flags.allowHttp,
-      onFrontDoorError: (message) => process.stderr.write(`error: ${message}\n`),
-      beforeListen: (bus) => {
-        reportToStderr(bus, { loggingPrefix: flags.loggingPrefix });
-        if (flags.events) eventsFile = writeEventsAsJsonLines(bus, flags.events);
-      },
-    });
+    await session.start();
+    if (flags.ui) dashboard = await startDashboardServer(session, flags.uiAddr);
   } catch (error) {
     const known = error instanceof ComponentLoadError || error instanceof InvalidKnobsError || (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
     process.stderr.write(`error: ${(error as Error).message}\n`);
     process.exit(known ? 1 : 70);
   }
-  const { pool, frontDoor } = serving;
-  process.stderr.write(`Serving HTTP on ${frontDoor.url}\n`);
+  process.stderr.write(`Serving HTTP on ${session.serving!.frontDoor.url}\n`);
+  if (dashboard) process.stderr.write(`Dashboard: ${dashboard.url}\n`);
 
   let stopping = false;
   const stop = (): void => {
     if (stopping) {
       process.stderr.write('Stopping now.\n');
-      pool.terminate();
+      session.serving?.pool.terminate();
       process.exit(1);
     }
     stopping = true;
     process.stderr.write('Waiting for in-flight requests to finish, ctrl-c again to quit sooner...\n');
     void (async () => {
-      await serving.close();
+      await dashboard?.close();
+      await session.close();
       await eventsFile?.close(); // the last events (instance exits) must reach the file
       process.exit(0);
     })();

@@ -6,6 +6,10 @@ export function demoNames(): string[] {
   return Object.keys(DEMO_GUESTS);
 }
 
+export function demoDescriptions(): Array<{ name: string; description: string }> {
+  return Object.entries(DEMO_GUESTS).map(([name, description]) => ({ name: `demo:${name}`, description }));
+}
+
 /** `demo:<name>` → the built guest's path; builds the demo guests first if they are not cached. */
 export async function resolveDemoGuest(name: string): Promise<string> {
   if (!Object.hasOwn(DEMO_GUESTS, name)) {

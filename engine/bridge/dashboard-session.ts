@@ -1,0 +1,221 @@
+import { demoDescriptions } from '../component/demos.ts';
+import { loadComponent } from '../component/load.ts';
+import { EventBus } from '../events/event-bus.ts';
+import {
+  clientMessageSchema,
+  defaultKnobs,
+  KNOBS_FOR_NEW_INSTANCES_ONLY,
+  type Command,
+  type Gauges,
+  type PoolKnobs,
+  type ServerMessage,
+  type Snapshot,
+} from '../protocol/index.ts';
+import { startServing, type ServeOptions, type Serving } from '../serve.ts';
+import { EventBatcher } from './event-batcher.ts';
+import { InstanceTracker } from './instance-tracker.ts';
+
+/** One connected dashboard, whatever carries its messages (WebSocket, Electron IPC). */
+export interface DashboardPeer {
+  send(message: ServerMessage): void;
+}
+
+export type SessionOptions = Omit<ServeOptions, 'component' | 'bus'> & {
+  /** Serve this at once; null starts with nothing loaded. */
+  component: string | null;
+};
+
+export type RequestSender = (
+  serving: Serving,
+  command: Extract<Command, { type: 'sendRequests' }>,
+  send: (message: ServerMessage) => void,
+) => Promise<unknown>;
+
+const NO_GAUGES: Gauges = { liveInstances: 0, availableWorkers: 0, queueDepth: 0, inFlight: 0 };
+
+/**
+ * The engine side of the dashboard bridge, transport-neutral: it owns what is being served, turns
+ * the event stream into bounded-rate batches for every peer, and carries out validated commands.
+ * Web mode and the Electron shell both wrap one of these.
+ */
+export class DashboardSession {
+  readonly bus = new EventBus();
+  readonly #options: SessionOptions;
+  readonly #peers = new Set<DashboardPeer>();
+  readonly #tracker = new InstanceTracker();
+  readonly #batcher: EventBatcher;
+  #componentSpec: string | null;
+  #serving: Serving | null = null;
+  /** Knobs the user set (CLI flags or the dashboard); they survive reloading a component. */
+  #userKnobs: Partial<PoolKnobs>;
+  #sendRequests: RequestSender | null = null;
+  /** Serialises load/start/stop so two clicks never race. */
+  #lifecycle: Promise<unknown> = Promise.resolve();
+
+  constructor(options: SessionOptions) {
+    this.#options = options;
+    this.#componentSpec = options.component;
+    this.#userKnobs = { ...options.knobs };
+    this.#batcher = new EventBatcher((events, dropped) =>
+      this.#broadcast({ kind: 'events', events, gauges: this.#serving?.pool.gauges() ?? NO_GAUGES, dropped }),
+    );
+    this.bus.subscribe((event) => {
+      this.#tracker.apply(event);
+      this.#batcher.push(event);
+    });
+  }
+
+  get serving(): Serving | null {
+    return this.#serving;
+  }
+
+  /** Plugs in the load generator behind the `sendRequests` command. */
+  useRequestSender(sender: RequestSender): void {
+    this.#sendRequests = sender;
+  }
+
+  /** Starts serving the initial component, if any. Errors propagate (the CLI reports them). */
+  async start(): Promise<void> {
+    if (this.#componentSpec) await this.#queue(() => this.#startServing());
+  }
+
+  attach(peer: DashboardPeer): () => void {
+    this.#peers.add(peer);
+    peer.send({ kind: 'snapshot', snapshot: this.snapshot() });
+    return () => this.#peers.delete(peer);
+  }
+
+  snapshot(): Snapshot {
+    const serving = this.#serving;
+    const knobs = serving?.pool.knobs ?? { ...defaultKnobs('wasip2'), ...this.#userKnobs };
+    return {
+      component: serving
+        ? {
+            spec: serving.component.spec,
+            name: serving.component.name,
+            world: serving.component.world,
+            handlerInterface: serving.component.handlerInterface,
+            sha256: serving.component.sha256,
+          }
+        : null,
+      listenUrl: serving?.frontDoor.url ?? null,
+      serving: serving !== null,
+      knobs,
+      requestedKnobs: serving?.pool.requestedKnobs ?? knobs,
+      knobsForNewInstancesOnly: [...KNOBS_FOR_NEW_INSTANCES_ONLY],
+      instances: this.#tracker.snapshot(),
+      gauges: serving?.pool.gauges() ?? NO_GAUGES,
+      demos: demoDescriptions(),
+      t: this.bus.now(),
+    };
+  }
+
+  /** Validates and runs one raw message from a peer; always answers with exactly one reply. */
+  async receive(peer: DashboardPeer, raw: unknown): Promise<void> {
+    const parsed = clientMessageSchema.safeParse(raw);
+    if (!parsed.success) {
+      const id = typeof (raw as { id?: unknown })?.id === 'number' ? (raw as { id: number }).id : -1;
+      peer.send({ kind: 'reply', id, ok: false, error: `invalid command: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`).join('; ')}` });
+      return;
+    }
+    const { id, command } = parsed.data;
+    try {
+      const result = await this.execute(command);
+      peer.send({ kind: 'reply', id, ok: true, result });
+    } catch (error) {
+      peer.send({ kind: 'reply', id, ok: false, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  async execute(command: Command): Promise<unknown> {
+    switch (command.type) {
+      case 'snapshot':
+        return this.snapshot();
+      case 'setKnobs':
+        return this.#setKnobs(command.patch);
+      case 'load':
+        return this.#queue(async () => {
+          // Load (and so validate) first: a bad component changes nothing, the old one keeps serving.
+          await loadComponent(command.component, this.#options.cacheDir ? { cacheDir: this.#options.cacheDir } : {});
+          await this.#stopServing();
+          this.#componentSpec = command.component;
+          await this.#startServing();
+          return this.#announce();
+        });
+      case 'start':
+        return this.#queue(async () => {
+          if (this.#serving) return this.#announce();
+          if (!this.#componentSpec) throw new Error('no component loaded: load a .wasm file or a demo first');
+          await this.#startServing();
+          return this.#announce();
+        });
+      case 'stop':
+        return this.#queue(async () => {
+          await this.#stopServing();
+          return this.#announce();
+        });
+      case 'clearHistory':
+        // History lives in the dashboards; tell them all to start afresh from the current state.
+        return this.#announce();
+      case 'sendRequests': {
+        const serving = this.#serving;
+        if (!serving) throw new Error('not serving: start serving a component before sending requests');
+        if (!this.#sendRequests) throw new Error('the load generator is not available in this build');
+        return this.#sendRequests(serving, command, (message) => this.#broadcast(message));
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#queue(() => this.#stopServing());
+    this.#batcher.flushNow();
+    this.#batcher.stop();
+  }
+
+  #setKnobs(patch: Partial<PoolKnobs>): PoolKnobs {
+    const serving = this.#serving;
+    if (serving) {
+      const result = serving.pool.setKnobs(patch);
+      if (!result.ok) throw new Error(result.error);
+    }
+    this.#userKnobs = { ...this.#userKnobs, ...patch };
+    const snapshot = this.#announce();
+    return snapshot.knobs;
+  }
+
+  async #startServing(): Promise<void> {
+    this.#serving = await startServing({
+      ...this.#options,
+      component: this.#componentSpec!,
+      knobs: this.#userKnobs,
+      bus: this.bus,
+    });
+  }
+
+  async #stopServing(): Promise<void> {
+    const serving = this.#serving;
+    if (!serving) return;
+    this.#serving = null;
+    await serving.close();
+    this.#batcher.flushNow();
+    this.#tracker.clear();
+  }
+
+  /** Sends every peer a fresh snapshot (after anything that changes more than events show). */
+  #announce(): Snapshot {
+    this.#batcher.flushNow();
+    const snapshot = this.snapshot();
+    this.#broadcast({ kind: 'snapshot', snapshot });
+    return snapshot;
+  }
+
+  #broadcast(message: ServerMessage): void {
+    for (const peer of this.#peers) peer.send(message);
+  }
+
+  #queue<T>(step: () => Promise<T>): Promise<T> {
+    const next = this.#lifecycle.then(step, step);
+    this.#lifecycle = next.catch(() => {});
+    return next;
+  }
+}

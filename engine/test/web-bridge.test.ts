@@ -1,0 +1,169 @@
+/** The dashboard bridge in web mode, engine side: auth, snapshots, batched events, validated commands. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { DashboardSession } from '../bridge/dashboard-session.ts';
+import type { PoolEvent, ServerMessage, Snapshot } from '../protocol/index.ts';
+import { startDashboardServer, type DashboardServer } from '../web/dashboard-server.ts';
+import { sendSequential } from './support/http-client.ts';
+
+async function webMode(component: string | null = 'demo:counter') {
+  const staticDir = await mkdtemp(join(tmpdir(), 'poolscope-ui-'));
+  await writeFile(join(staticDir, 'index.html'), '<!doctype html><title>Poolscope</title>');
+  const session = new DashboardSession({ component, knobs: { maxInstanceReuseCount: 128 }, listen: { host: '127.0.0.1', port: 0 } });
+  await session.start();
+  const server = await startDashboardServer(session, { host: '127.0.0.1', port: 0 }, staticDir);
+  return {
+    session,
+    server,
+    async close() {
+      await server.close();
+      await session.close();
+    },
+  };
+}
+
+function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    request(url, { headers }, (res) => {
+      let body = '';
+      res.on('data', (chunk) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+/** A bridge client over a real WebSocket that records every server message. */
+async function connect(server: DashboardServer, query = `token=${server.token}`, headers: Record<string, string> = {}) {
+  const ws = new WebSocket(`ws://127.0.0.1:${server.address.port}/bridge?${query}`, { headers });
+  const messages: ServerMessage[] = [];
+  const waiters: Array<() => void> = [];
+  ws.on('message', (data) => {
+    messages.push(JSON.parse(data.toString()) as ServerMessage);
+    for (const waiter of waiters.splice(0)) waiter();
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  let nextId = 1;
+  const until = async <T>(find: () => T | undefined): Promise<T> => {
+    for (;;) {
+      const found = find();
+      if (found !== undefined) return found;
+      await new Promise<void>((resolve) => waiters.push(resolve));
+    }
+  };
+  return {
+    ws,
+    messages,
+    until,
+    async command(command: unknown): Promise<Extract<ServerMessage, { kind: 'reply' }>> {
+      const id = nextId++;
+      ws.send(JSON.stringify({ id, command }));
+      return until(() => messages.find((m): m is Extract<ServerMessage, { kind: 'reply' }> => m.kind === 'reply' && m.id === id));
+    },
+    events(): PoolEvent[] {
+      return messages.flatMap((m) => (m.kind === 'events' ? m.events : []));
+    },
+  };
+}
+
+test('the page needs the token and the right Host; the socket also needs the right Origin', async () => {
+  const web = await webMode();
+  const base = `http://127.0.0.1:${web.server.address.port}`;
+  assert.equal((await get(web.server.url)).status, 200);
+  assert.equal((await get(`${base}/?token=wrong`)).status, 403);
+  assert.equal((await get(`${base}/`)).status, 403);
+  assert.equal((await get(web.server.url, { host: 'evil.example:80' })).status, 403);
+  const page = await get(web.server.url);
+  assert.match(String(page.headers['content-security-policy']), /default-src 'self'/);
+
+  await assert.rejects(connect(web.server, 'token=wrong'), /403/);
+  await assert.rejects(connect(web.server, `token=${web.server.token}`, { origin: 'http://evil.example' }), /403/);
+  const ok = await connect(web.server, `token=${web.server.token}`, { origin: `http://127.0.0.1:${web.server.address.port}` });
+  ok.ws.close();
+  await web.close();
+});
+
+test('a dashboard gets a snapshot on connect, then batched events as requests flow', async () => {
+  const web = await webMode();
+  const client = await connect(web.server);
+  const first = await client.until(() => client.messages.find((m) => m.kind === 'snapshot'));
+  const snapshot: Snapshot = first.snapshot;
+  assert.equal(snapshot.component?.spec, 'demo:counter');
+  assert.equal(snapshot.component?.world, 'wasip2');
+  assert.equal(snapshot.knobs.maxInstanceReuseCount, 128);
+  assert.ok(snapshot.demos.some((d) => d.name === 'demo:hello'));
+
+  const url = web.session.serving!.frontDoor.url;
+  assert.deepEqual(
+    (await sendSequential(url, 3)).map((r) => r.body),
+    ['count=1', 'count=2', 'count=3'],
+  );
+  const accepted = await client.until(() => {
+    const found = client.events().filter((e) => e.type === 'request.accepted');
+    return found.length === 3 ? found : undefined;
+  });
+  assert.deepEqual(
+    accepted.map((e) => (e.type === 'request.accepted' ? e.reuseCount : 0)),
+    [1, 2, 3],
+  );
+  const batches = client.messages.filter((m) => m.kind === 'events');
+  assert.ok(batches.length < client.events().length, 'events arrive in batches, not one message each');
+  client.ws.close();
+  await web.close();
+});
+
+test('commands are validated: a bad one gets an error reply and changes nothing', async () => {
+  const web = await webMode();
+  const client = await connect(web.server);
+  const zero = await client.command({ type: 'setKnobs', patch: { maxInstanceReuseCount: 0 } });
+  assert.equal(zero.ok, false);
+  assert.match(zero.ok ? '' : zero.error, /max-instance-reuse-count must be at least 1/);
+  const unknown = await client.command({ type: 'launchMissiles' });
+  assert.equal(unknown.ok, false);
+  const badLoad = await client.command({ type: 'load', component: '/nonexistent.wasm' });
+  assert.equal(badLoad.ok, false);
+  assert.match(badLoad.ok ? '' : badLoad.error, /no such file/);
+  assert.equal(web.session.serving?.component.spec, 'demo:counter', 'a failed load keeps the old component serving');
+  assert.equal(web.session.serving?.pool.knobs.maxInstanceReuseCount, 128);
+
+  const set = await client.command({ type: 'setKnobs', patch: { maxInstanceReuseCount: 2, requestTimeoutMs: 500 } });
+  assert.equal(set.ok, true);
+  assert.equal(web.session.serving?.pool.knobs.maxInstanceReuseCount, 2);
+  const notJson = await new Promise<ServerMessage>((resolve) => {
+    client.ws.once('message', (data) => resolve(JSON.parse(data.toString()) as ServerMessage));
+    client.ws.send('{oops');
+  });
+  assert.equal(notJson.kind === 'reply' && notJson.ok, false);
+  client.ws.close();
+  await web.close();
+});
+
+test('load switches the component; stop and start serve again; knobs set by the user survive', async () => {
+  const web = await webMode();
+  const client = await connect(web.server);
+  await client.command({ type: 'setKnobs', patch: { maxInstanceReuseCount: 7 } });
+  const loaded = await client.command({ type: 'load', component: 'demo:hello' });
+  assert.equal(loaded.ok, true);
+  const serving = web.session.serving!;
+  assert.equal(serving.component.spec, 'demo:hello');
+  assert.equal(serving.pool.knobs.maxInstanceReuseCount, 7);
+  assert.equal((await sendSequential(serving.frontDoor.url, 1))[0]!.body, 'Hello, WASI!');
+
+  assert.equal((await client.command({ type: 'stop' })).ok, true);
+  assert.equal(web.session.serving, null);
+  const snapshot = await client.until(() => client.messages.findLast((m) => m.kind === 'snapshot' && !m.snapshot.serving));
+  assert.equal(snapshot.kind === 'snapshot' && snapshot.snapshot.listenUrl, null);
+  assert.equal((await client.command({ type: 'start' })).ok, true);
+  assert.equal((await sendSequential(web.session.serving!.frontDoor.url, 1))[0]!.body, 'Hello, WASI!');
+  client.ws.close();
+  await web.close();
+});
