@@ -1,12 +1,13 @@
 /**
  * Builds Poolscope's demo guests: hand-written WAT core modules → WASIp2 `wasi:http` components,
- * in-process with jco's wasm-tools API (parse → componentEmbed → componentNew; no CLI).
+ * in-process with jco's wasm-tools API (parse → componentEmbed → componentNew; no CLI), and the
+ * WASIp3 guests (JavaScript in p3/ → QuickJS components, see build-p3.ts).
  *
  *   node assets/guests/build.ts [--force]
  *
  * Output: assets/guests/dist/<name>.wasm and dist/manifest.json. The manifest records a sha256
- * of every input (the .wat sources, our WIT, jco's version and BUILD_FORMAT); when it matches,
- * nothing is rebuilt (tests rely on this cache). The wasi:* WIT packages are not committed: they
+ * of every input (the .wat sources, our WIT, jco's version, BUILD_FORMAT, p3/ and componentize-qjs's
+ * version); when it matches, nothing is rebuilt (tests rely on this cache). The wasi:* WIT packages are not committed: they
  * come from the WASI 0.2.12 WIT shipped inside @bytecodealliance/jco, copied into a temporary
  * `deps/` beside our world for the duration of a build.
  */
@@ -15,9 +16,13 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } fr
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  addP3Inputs, buildP3Guest, P3_DEMO_GUESTS, P3_GUEST_NAMES, P3_WASI_VERSION, P3_WORLD, stageP3Wit,
+  type P3Inputs,
+} from './build-p3.ts';
 
-/** Every demo guest, with the one-line description the CLI shows for `demo:<name>`. */
-export const DEMO_GUESTS = {
+/** The WASIp2 guests written in WAT (src/<name>.wat). */
+const WAT_GUESTS = {
   hello: 'answers 200 with the body "Hello, WASI!"',
   counter: 'answers "count=N", N = requests this instance has handled (per-instance state); /trap traps',
   sleep: 'blocks in pollable.block for ?ms=N ms (forever without ?ms), then "slept N ms"',
@@ -28,6 +33,11 @@ export const DEMO_GUESTS = {
   echo: 'echoes the request body, with x-method and x-path response headers',
   grow: 'grows linear memory by one 64 KiB page per request, answers "pages=N"',
 } as const;
+type WatGuestName = keyof typeof WAT_GUESTS;
+const WAT_GUEST_NAMES = Object.keys(WAT_GUESTS) as WatGuestName[];
+
+/** Every demo guest (WASIp2 WAT, then WASIp3 JS), with the one-line description the CLI shows for `demo:<name>`. */
+export const DEMO_GUESTS = { ...WAT_GUESTS, ...P3_DEMO_GUESTS } as const;
 
 export type DemoGuestName = keyof typeof DEMO_GUESTS;
 export const DEMO_GUEST_NAMES = Object.keys(DEMO_GUESTS) as DemoGuestName[];
@@ -50,6 +60,8 @@ export interface GuestManifest {
   jcoVersion: string;
   wasiVersion: string;
   world: string;
+  /** The WASIp3 guests' toolchain (absent in manifests from before they existed). */
+  p3?: { tool: string; wasiVersion: string; world: string };
   builtAt: string;
   guests: Record<string, { file: string; bytes: number; sha256: string }>;
 }
@@ -65,7 +77,8 @@ export interface BuildResult {
 interface Inputs {
   jcoRoot: string;
   jcoVersion: string;
-  sources: Map<DemoGuestName, string>;
+  sources: Map<WatGuestName, string>;
+  p3: P3Inputs;
   hash: string;
 }
 
@@ -101,8 +114,8 @@ async function readInputs(): Promise<Inputs> {
   const jco = await locateJco();
   const hash = createHash('sha256');
   hash.update(`format=${BUILD_FORMAT}\njco=${jco.version}\nwasi=${WASI_VERSION}\nworld=${WORLD}\n`);
-  const sources = new Map<DemoGuestName, string>();
-  for (const name of DEMO_GUEST_NAMES) {
+  const sources = new Map<WatGuestName, string>();
+  for (const name of WAT_GUEST_NAMES) {
     const file = path.join(SRC_DIR, `${name}.wat`);
     const text = await readFile(file, 'utf8').catch((e: unknown) => {
       throw new Error(`missing source for guest '${name}': ${file} (${String(e)})`);
@@ -113,7 +126,8 @@ async function readInputs(): Promise<Inputs> {
   for (const rel of await listFiles(WIT_DIR)) {
     hash.update(`wit/${rel}\0${sha256(await readFile(path.join(WIT_DIR, rel)))}\n`);
   }
-  return { jcoRoot: jco.root, jcoVersion: jco.version, sources, hash: hash.digest('hex') };
+  const p3 = await addP3Inputs(hash);
+  return { jcoRoot: jco.root, jcoVersion: jco.version, sources, p3, hash: hash.digest('hex') };
 }
 
 async function readManifest(): Promise<GuestManifest | undefined> {
@@ -191,31 +205,55 @@ async function writeAtomic(file: string, data: string | Uint8Array): Promise<voi
   await rename(tmp, file);
 }
 
-async function buildAll(inputs: Inputs, log: (line: string) => void): Promise<GuestManifest> {
+type Emit = (name: DemoGuestName, build: () => Promise<Uint8Array>) => Promise<void>;
+
+/** Builds, writes and records one guest, and logs a line for it. */
+function emitter(guests: GuestManifest['guests'], log: (line: string) => void): Emit {
+  return async (name, build) => {
+    const started = performance.now();
+    const component = await build();
+    const file = `${name}.wasm`;
+    await writeAtomic(path.join(GUESTS_DIST_DIR, file), component);
+    guests[name] = { file, bytes: component.length, sha256: sha256(component) };
+    log(`  ${name.padEnd(10)} ${String(component.length).padStart(7)} B  ${(performance.now() - started).toFixed(0)} ms`);
+  };
+}
+
+async function buildWatGuests(inputs: Inputs, emit: Emit): Promise<void> {
   const jco = await loadJco();
   const witPath = await stageWit(inputs.jcoRoot);
-  const guests: GuestManifest['guests'] = {};
   try {
-    await mkdir(GUESTS_DIST_DIR, { recursive: true });
-    // Invalidate first: a build that fails halfway must not leave an old manifest vouching for
-    // a mix of old and new components.
-    await rm(MANIFEST, { force: true });
-    for (const [name, wat] of inputs.sources) {
-      const started = performance.now();
-      const component = await buildOne(jco, name, wat, witPath);
-      const file = `${name}.wasm`;
-      await writeAtomic(path.join(GUESTS_DIST_DIR, file), component);
-      guests[name] = { file, bytes: component.length, sha256: sha256(component) };
-      log(`  ${name.padEnd(10)} ${String(component.length).padStart(6)} B  ${(performance.now() - started).toFixed(0)} ms`);
-    }
+    for (const [name, wat] of inputs.sources) await emit(name, () => buildOne(jco, name, wat, witPath));
   } finally {
     await rm(witPath, { recursive: true, force: true });
   }
+}
+
+/** One at a time: componentize-qjs gains almost nothing from running builds side by side. */
+async function buildP3Guests(inputs: Inputs, emit: Emit): Promise<void> {
+  const witPath = await stageP3Wit(inputs.jcoRoot);
+  try {
+    for (const name of P3_GUEST_NAMES) await emit(name, () => buildP3Guest(name, witPath));
+  } finally {
+    await rm(witPath, { recursive: true, force: true });
+  }
+}
+
+async function buildAll(inputs: Inputs, log: (line: string) => void): Promise<GuestManifest> {
+  const guests: GuestManifest['guests'] = {};
+  await mkdir(GUESTS_DIST_DIR, { recursive: true });
+  // Invalidate first: a build that fails halfway must not leave an old manifest vouching for
+  // a mix of old and new components.
+  await rm(MANIFEST, { force: true });
+  const emit = emitter(guests, log);
+  await buildWatGuests(inputs, emit);
+  await buildP3Guests(inputs, emit);
   const manifest: GuestManifest = {
     inputsSha256: inputs.hash,
     jcoVersion: inputs.jcoVersion,
     wasiVersion: WASI_VERSION,
     world: WORLD,
+    p3: { tool: `componentize-qjs@${inputs.p3.toolVersion}`, wasiVersion: P3_WASI_VERSION, world: P3_WORLD },
     builtAt: new Date().toISOString(),
     guests,
   };
@@ -238,7 +276,7 @@ export async function ensureGuestsBuilt(
     return { dir: GUESTS_DIST_DIR, names: DEMO_GUEST_NAMES, rebuilt: false, manifest: existing };
   }
   const started = performance.now();
-  log(`building ${DEMO_GUEST_NAMES.length} demo guests (jco ${inputs.jcoVersion}, wasi ${WASI_VERSION})`);
+  log(`building ${DEMO_GUEST_NAMES.length} demo guests (jco ${inputs.jcoVersion}, wasi ${WASI_VERSION}; p3: componentize-qjs ${inputs.p3.toolVersion}, wasi ${P3_WASI_VERSION})`);
   const manifest = await buildAll(inputs, log);
   log(`built in ${((performance.now() - started) / 1000).toFixed(2)} s → ${GUESTS_DIST_DIR}`);
   return { dir: GUESTS_DIST_DIR, names: DEMO_GUEST_NAMES, rebuilt: true, manifest };

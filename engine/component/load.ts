@@ -40,7 +40,7 @@ export async function loadComponent(spec: string, options: { cacheDir?: string }
   }
 
   const { world, handlerInterface } = detectWorld(transpiled, spec);
-  const supported = await supportedImports(world, spec);
+  const supported = await supportedImports(world);
   const missing = transpiled.imports.filter((name) => !supported.has(name));
   if (missing.length > 0) {
     throw new ComponentLoadError(

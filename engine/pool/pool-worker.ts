@@ -1,4 +1,4 @@
-import type { FailureKind, InstanceStatus, UnavailableWhy } from '../protocol/index.ts';
+import type { DrainCause, FailureKind, InstanceStatus, UnavailableWhy } from '../protocol/index.ts';
 import type { FromThread } from '../worker/messages.ts';
 import type { InstanceThread } from './instance-thread.ts';
 import { expirationDeadline, shouldAcceptRequest } from './policy.ts';
@@ -37,10 +37,17 @@ export class PoolWorker {
   readonly #inFlight = new Map<number, InFlight>();
   /** Requests whose response body is still streaming, by id, for routing thread messages. */
   readonly #open = new Map<number, InFlight>();
-  #status: InstanceStatus = 'Idle';
+  /** Null until instantiated. */
+  #status: InstanceStatus | null = null;
+  #announcedStatus: InstanceStatus | null = null;
+  #statusAnnounced = false;
   #statusSince: number;
   #watchdog: NodeJS.Timeout | undefined;
   #lastMemoryBytes = -1;
+  /** wasmtime's `accept_concurrent`: false from an accept until the guest yields (spec §3.6). */
+  #acceptConcurrent = true;
+  /** WASIp3 guest activity that outlives `handle`: keeps the instance in PostReturn. */
+  #pendingTasks = 0;
   #exitCause: 'drained' | 'idle-timeout' | 'shutdown' = 'drained';
 
   constructor(ctx: WorkerContext, id: number, initial: PoolRequest | null) {
@@ -57,6 +64,26 @@ export class PoolWorker {
 
   get inFlightCount(): number {
     return this.#inFlight.size;
+  }
+
+  /**
+   * Requests this worker will accept soon without anyone's help: while it starts, or while it is
+   * unavailable only until its guest yields (`cpu-busy`). Zero otherwise.
+   */
+  get comingCapacity(): number {
+    const knobs = this.#ctx.knobs;
+    if (!this.#mayAccept) return 0;
+    if (this.#phase === 'starting') {
+      const reserved = this.#initial ? 1 : 0;
+      return Math.max(0, Math.min(knobs.maxInstanceConcurrentReuseCount, knobs.maxInstanceReuseCount) - reserved);
+    }
+    if (this.#phase === 'running' && this.#unavailableWhy === 'cpu-busy') {
+      return Math.max(
+        0,
+        Math.min(knobs.maxInstanceConcurrentReuseCount - this.#inFlight.size, knobs.maxInstanceReuseCount - this.#reuseCount),
+      );
+    }
+    return 0;
   }
 
   get live(): boolean {
@@ -143,6 +170,14 @@ export class PoolWorker {
       case 'returned':
         this.#onReturned(message.requestId, message.memoryBytes);
         break;
+      case 'yielded':
+        this.#acceptConcurrent = true;
+        this.wake();
+        break;
+      case 'tasks':
+        this.#pendingTasks = message.pending;
+        this.wake();
+        break;
       case 'trapped':
         this.#kill('trap', message.message, 'trap', this.#trapMessage(message.message));
         break;
@@ -189,6 +224,10 @@ export class PoolWorker {
       this.#accept(next);
     }
     if (this.#phase !== 'running' || this.#inFlight.size > 0) return;
+    if (this.#pendingTasks > 0) {
+      this.#setStatus('PostReturn', this.#ctx.bus.now());
+      return;
+    }
     if (!this.#mayAccept) {
       this.#beginCleanExit('drained');
       return;
@@ -205,12 +244,15 @@ export class PoolWorker {
       case 'no':
         return 'concurrency-limit';
       case 'yes':
-        return null;
+        // Take on more concurrent work only once the guest is waiting on I/O: a CPU-bound request
+        // is better left to another instance (spec §3.6, "start worker tasks aggressively").
+        return this.#inFlight.size > 0 && !this.#acceptConcurrent ? 'cpu-busy' : null;
     }
   }
 
   #accept(request: PoolRequest): void {
     this.#reuseCount++;
+    this.#acceptConcurrent = false;
     const acceptedAt = this.#ctx.bus.now();
     const entry: InFlight = { request, acceptedAt, settled: false, bodyBytes: 0, expiry: undefined };
     this.#inFlight.set(request.id, entry);
@@ -233,7 +275,11 @@ export class PoolWorker {
     if (!entry) return;
     this.#finishInFlight(entry);
     if (!entry.settled) this.#failRequest(requestId, 'never-set', NEVER_SET_MESSAGE);
-    else if (this.#open.has(requestId)) this.#endBody(requestId, 'guest returned without finishing the response body');
+    // A WASIp2 body must be finished by the time `handle` returns; a WASIp3 body streams on as
+    // post-return work.
+    else if (this.#ctx.world === 'wasip2' && this.#open.has(requestId)) {
+      this.#endBody(requestId, 'guest returned without finishing the response body');
+    }
     if (memoryBytes !== this.#lastMemoryBytes) {
       this.#lastMemoryBytes = memoryBytes;
       this.#ctx.bus.emit({ type: 'worker.memory', instanceId: this.id, bytes: memoryBytes });
@@ -248,6 +294,8 @@ export class PoolWorker {
     let newest = -Infinity;
     for (const other of this.#inFlight.values()) newest = Math.max(newest, other.acceptedAt);
     if (this.#inFlight.size > 0) this.#setStatus('Requests', newest);
+    // Until the pump decides between Idle and exit, the instance is between requests.
+    else this.#setStatus('PostReturn', this.#ctx.bus.now(), false);
     this.#ctx.gaugesChanged();
   }
 
@@ -260,7 +308,20 @@ export class PoolWorker {
     const timeout = this.#ctx.knobs.requestTimeoutMs;
     if (timeout === null || this.#ctx.world !== 'wasip3') return;
     const delay = Math.max(0, entry.acceptedAt + timeout - this.#ctx.bus.now());
-    entry.expiry = setTimeout(() => this.#expire(entry), delay);
+    entry.expiry = setTimeout(() => {
+      if (this.#ctx.bus.now() < entry.acceptedAt + timeout) this.#armRequestExpiry(entry);
+      else this.#expire(entry);
+    }, delay);
+  }
+
+  /** Expires every in-flight request whose layer-A deadline has passed; true if any did. */
+  #expireDue(): boolean {
+    const timeout = this.#ctx.knobs.requestTimeoutMs;
+    if (timeout === null || this.#ctx.world !== 'wasip3') return false;
+    const now = this.#ctx.bus.now();
+    const due = [...this.#inFlight.values()].filter((entry) => entry.acceptedAt + timeout <= now);
+    for (const entry of due) this.#expire(entry);
+    return due.length > 0;
   }
 
   #expire(entry: InFlight): void {
@@ -277,7 +338,7 @@ export class PoolWorker {
     this.#pump();
   }
 
-  #stopAccepting(cause: 'request-expired' | 'reuse-exhausted' | 'shutdown'): void {
+  #stopAccepting(cause: DrainCause): void {
     if (!this.#mayAccept) return;
     this.#mayAccept = false;
     this.#ctx.bus.emit({ type: 'worker.draining', instanceId: this.id, cause });
@@ -293,27 +354,51 @@ export class PoolWorker {
     if (changed) this.#ctx.availabilityChanged(this, available);
   }
 
-  #setStatus(status: InstanceStatus, since: number): void {
+  /**
+   * `since` is the newest acceptance for Requests, the entry time for Idle and PostReturn (spec
+   * §2.4): re-entering Idle or PostReturn keeps the original time. `announce` is false for the
+   * passing PostReturn between a request's end and the pump's verdict, which nobody needs to see.
+   */
+  #setStatus(status: InstanceStatus, since: number, announce = true): void {
     const changed = status !== this.#status;
-    // Idle time accumulates: re-entering Idle from Idle keeps the original `since`.
-    if (!changed && status === 'Idle') return;
+    if (!changed && status !== 'Requests') {
+      if (announce && !this.#statusAnnounced) this.#announceStatus();
+      return;
+    }
     this.#status = status;
     this.#statusSince = since;
-    if (changed) this.#ctx.bus.emit({ type: 'worker.status', instanceId: this.id, status });
+    this.#statusAnnounced = false;
+    if (announce) this.#announceStatus();
     this.#armWatchdog();
+  }
+
+  #announceStatus(): void {
+    if (this.#status !== null && this.#announcedStatus !== this.#status) {
+      this.#announcedStatus = this.#status;
+      this.#ctx.bus.emit({ type: 'worker.status', instanceId: this.id, status: this.#status });
+    }
+    this.#statusAnnounced = true;
   }
 
   /** Layer B, the outer watchdog (spec §3.7): lives on the main thread, so a stalled guest cannot stop it. */
   #armWatchdog(): void {
     clearTimeout(this.#watchdog);
     this.#watchdog = undefined;
-    if (this.#phase !== 'running') return;
+    if (this.#phase !== 'running' || this.#status === null) return;
     const deadline = expirationDeadline(this.#ctx.knobs, this.#status, this.#statusSince);
     if (deadline === null) return;
     const delay = Math.max(0, deadline - this.#ctx.bus.now());
     this.#watchdog = setTimeout(() => {
+      // Timers work in whole milliseconds and may fire a fraction early: never act before time.
+      if (this.#ctx.bus.now() < deadline) {
+        this.#armWatchdog();
+        return;
+      }
+      // As in wasmtime, in-flight requests are looked at first: an expiry due now is layer A's
+      // (fail that request, drain) and moves the worker to PostReturn, re-arming this timer.
+      if (this.#expireDue()) return;
       if (this.#status === 'Idle') {
-        this.#stopAccepting('shutdown');
+        this.#stopAccepting('idle-timeout');
         this.#beginCleanExit('idle-timeout');
       } else {
         this.#kill('watchdog', TIMED_OUT_MESSAGE, 'timeout', TIMED_OUT_MESSAGE);

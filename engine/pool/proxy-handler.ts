@@ -88,7 +88,7 @@ export class ProxyHandler implements WorkerContext {
 
   /** wasmtime's `handle` (spec §3.1). The request is settled through its responder, exactly once. */
   handle(request: PoolRequest): void {
-    if (this.#availableCount === 0) {
+    if (this.#availableCount === 0 && this.#queue.length >= this.#comingCapacity()) {
       this.bus.emit({ type: 'request.dispatched', requestId: request.id, mode: 'spawn-direct' });
       this.#spawn(request, 'no-available-worker');
       return;
@@ -152,13 +152,15 @@ export class ProxyHandler implements WorkerContext {
     } else {
       // Decrement first, then look at the queue: a queued request always has a taker (spec §3.3).
       const previous = this.#availableCount--;
-      if (previous === 1 && this.#queue.length > 0) this.#spawn(null, 'last-available-went-busy');
+      if (previous === 1 && this.#queue.length > this.#comingCapacity()) this.#spawn(null, 'last-available-went-busy');
     }
     this.gaugesChanged();
   }
 
   workerExited(worker: PoolWorker, _cause: ExitCause): void {
     this.#workers.delete(worker);
+    // A dying worker may have been counted on to take queued requests: make sure someone will.
+    if (this.#availableCount === 0 && this.#queue.length > this.#comingCapacity()) this.#spawn(null, 'queue-without-taker');
     this.gaugesChanged();
   }
 
@@ -178,6 +180,19 @@ export class ProxyHandler implements WorkerContext {
   }
 
   // ---
+
+  /**
+   * Requests that starting or momentarily busy workers will take without help. A deliberate
+   * deviation from wasmtime, which spawns whenever no worker is available at this instant: there
+   * an instance starts in microseconds, here a thread takes ~100 ms, and a burst of 50 requests
+   * would start 50 threads while the first one is still booting. Counting what is already on its
+   * way keeps concurrent reuse visible without ever leaving a queued request without a taker.
+   */
+  #comingCapacity(): number {
+    let capacity = 0;
+    for (const worker of this.#workers) capacity += worker.comingCapacity;
+    return capacity;
+  }
 
   #spawn(initial: PoolRequest | null, reason: SpawnReason): void {
     const worker = new PoolWorker(this, this.#nextInstanceId++, initial);

@@ -12,11 +12,16 @@ export type InstanceStatus = 'Idle' | 'Requests' | 'PostReturn';
 
 export type DispatchMode = 'spawn-direct' | 'queued' | 'queued-then-spawn';
 
-export type SpawnReason = 'no-available-worker' | 'last-available-went-busy';
+/**
+ * Why a worker started: no worker was available for a new request (wasmtime's fast path), the
+ * last available worker went busy with work still queued, or an instance ended and left queued
+ * requests that no starting or busy worker can take.
+ */
+export type SpawnReason = 'no-available-worker' | 'last-available-went-busy' | 'queue-without-taker';
 
 export type UnavailableWhy = 'reuse-limit' | 'concurrency-limit' | 'cpu-busy' | 'backpressure' | 'draining';
 
-export type DrainCause = 'request-expired' | 'reuse-exhausted' | 'shutdown';
+export type DrainCause = 'request-expired' | 'reuse-exhausted' | 'idle-timeout' | 'shutdown';
 
 export type ExitCause =
   | 'drained' // accepted its last request and finished its work

@@ -7,6 +7,15 @@ export interface GuestInstance {
   handle(init: IncomingRequestInit, sink: ResponseSink): void | Promise<void>;
   /** Bytes of linear memory the instance holds now. */
   memoryBytes(): number;
+  /** WASIp3: reports guest activity that outlives `handle` (bodies streaming, spawned tasks)
+   * whenever its count changes; the instance stays in PostReturn until it is 0. */
+  watchTasks?(listener: (pending: number) => void): void;
+  /** True when many `handle` calls may run at once on this instance (WASIp3). */
+  readonly concurrent: boolean;
+  /** WASIp3: a trap outside any `handle` call (in post-return work) poisons the instance too. */
+  onTrap?(listener: (error: unknown) => void): void;
+  /** Releases what the instance holds (timers, pending calls) when it is dropped. */
+  dispose?(): void;
 }
 
 export interface InstantiateOptions {

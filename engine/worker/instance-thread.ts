@@ -11,6 +11,7 @@ import { LineBuffer } from './line-buffer.ts';
 import type { InstanceThreadData, ToThread } from './messages.ts';
 import { Outbox } from './outbox.ts';
 import { instantiateP2 } from './p2-instance.ts';
+import { instantiateP3 } from './p3-instance.ts';
 
 const data = workerData as InstanceThreadData;
 const port = parentPort!;
@@ -43,12 +44,17 @@ async function instantiate(instanceId: number, env: Array<[string, string]>): Pr
   };
   const lines = outputs;
   try {
-    if (data.world !== 'wasip2') throw new Error(`hosting ${data.world} components is not implemented yet`);
-    guest = await instantiateP2({
+    const options = {
       data,
       env,
-      output: { write: (stream, bytes) => lines[stream].write(bytes) },
+      output: { write: (stream: 'stdout' | 'stderr', bytes: Uint8Array) => lines[stream].write(bytes) },
       beforeBlock: () => outbox.flush(),
+    };
+    guest = data.world === 'wasip2' ? await instantiateP2(options) : await instantiateP3(options);
+    guest.watchTasks?.((pending) => post({ type: 'tasks', pending }));
+    guest.onTrap?.((error) => {
+      dispose();
+      post({ type: 'trapped', requestId: null, message: describe(error) });
     });
     post({ type: 'instantiated', instanceId, durationMs: performance.now() - started });
   } catch (error) {
@@ -70,7 +76,12 @@ async function handle(requestId: number, init: Parameters<GuestInstance['handle'
     end: () => post({ type: 'end', requestId }),
     abort: (message) => post({ type: 'abort', requestId, message }),
   };
-  outbox.hold();
+  if (current.concurrent) {
+    // Runs after the guest has done all it can synchronously: every task now waits on I/O.
+    setImmediate(() => post({ type: 'yielded' }));
+  } else {
+    outbox.hold();
+  }
   try {
     await current.handle(init, sink);
     post({ type: 'returned', requestId, memoryBytes: current.memoryBytes() });
@@ -79,7 +90,7 @@ async function handle(requestId: number, init: Parameters<GuestInstance['handle'
     dispose();
     post({ type: 'trapped', requestId, message: describe(error) });
   } finally {
-    outbox.release();
+    if (!current.concurrent) outbox.release();
   }
 }
 
@@ -87,6 +98,7 @@ function dispose(): void {
   outputs?.stdout.flush();
   outputs?.stderr.flush();
   outputs = undefined;
+  guest?.dispose?.();
   guest = undefined;
 }
 

@@ -29,6 +29,11 @@ export type FromThread =
   | { type: 'abort'; requestId: number; message: string }
   /** The guest's handler finished with this request (p2: `handle` returned). */
   | { type: 'returned'; requestId: number; memoryBytes: number }
+  /** WASIp3: the thread's event loop went idle after the last accept, i.e. every guest task is
+   * waiting on I/O; the worker may take on more concurrent requests (spec §3.6). */
+  | { type: 'yielded' }
+  /** WASIp3: guest activity that outlives `handle` (bodies still streaming, spawned tasks). */
+  | { type: 'tasks'; pending: number }
   /** The guest trapped (or exited): the instance is poisoned and must not be used again. */
   | { type: 'trapped'; requestId: number | null; message: string }
   | { type: 'disposed' };

@@ -11,7 +11,8 @@ const MAX_HOLD_BYTES = 256 * 1024;
  * free in the same turn in which the client gets the end of its response: the client's next
  * request then finds the instance available (serial reuse), as it does in wasmtime. Held messages
  * also go out before the guest blocks the thread, and when they grow old or large, so streaming
- * still streams. One postMessage per request instead of four is also cheaper.
+ * still streams. Outside such calls (WASIp3's async handlers), everything sent in one event-loop
+ * turn goes out together. One postMessage per request instead of four is also cheaper.
  */
 export class Outbox {
   readonly #post: (batch: FromThread[]) => void;
@@ -19,6 +20,11 @@ export class Outbox {
   #holding = false;
   #heldSince = 0;
   #heldBytes = 0;
+  #flushScheduled = false;
+  readonly #scheduledFlush = (): void => {
+    this.#flushScheduled = false;
+    this.flush();
+  };
 
   constructor(post: (batch: FromThread[]) => void) {
     this.#post = post;
@@ -27,7 +33,11 @@ export class Outbox {
   send(message: FromThread): void {
     this.#held.push(message);
     if (!this.#holding) {
-      this.flush();
+      // Outside a synchronous guest call, send once the current turn ends: one message per turn.
+      if (!this.#flushScheduled) {
+        this.#flushScheduled = true;
+        setImmediate(this.#scheduledFlush);
+      }
       return;
     }
     if (message.type === 'chunk') this.#heldBytes += message.bytes.byteLength;

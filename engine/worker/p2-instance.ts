@@ -20,5 +20,6 @@ export async function instantiateP2({ data, env, output, beforeBlock }: Instanti
       handler.handle(request, responseOutparam);
     },
     memoryBytes,
+    concurrent: false,
   };
 }

@@ -1,3 +1,4 @@
+import { after } from 'node:test';
 import type { PoolEvent, PoolKnobs } from '../../protocol/index.ts';
 import { reportToStderr } from '../../cli/stderr-reporter.ts';
 import { startServing, type Serving } from '../../serve.ts';
@@ -12,6 +13,15 @@ export interface TestServer extends Serving {
   waitFor<T extends PoolEvent>(predicate: (event: PoolEvent) => event is T): Promise<T>;
   waitFor(predicate: (event: PoolEvent) => boolean): Promise<PoolEvent>;
 }
+
+/** Servers a failed test left behind: stopped hard at the end of the file, so nothing hangs. */
+const leftovers = new Set<Serving>();
+after(async () => {
+  for (const serving of leftovers) {
+    serving.pool.terminate();
+    await serving.frontDoor.close();
+  }
+});
 
 /** The real engine on a free loopback port, with its events and stderr recorded. */
 export async function serveForTest(component: string, knobs: Partial<PoolKnobs> = {}, loggingPrefix = true): Promise<TestServer> {
@@ -36,8 +46,13 @@ export async function serveForTest(component: string, knobs: Partial<PoolKnobs> 
       });
     },
   });
+  leftovers.add(serving);
   return {
     ...serving,
+    close: async () => {
+      leftovers.delete(serving);
+      await serving.close();
+    },
     events,
     stderr,
     url: (path = '/') => new URL(path, serving.frontDoor.url).href,

@@ -1,0 +1,340 @@
+/**
+ * WASIp3 instances in-process (no thread): wasmtime's real p3 test guests from
+ * ../shared/fixtures/wasmtime-test-programs, plus a tiny hand-written probe component (WAT, built
+ * here with jco's wasm-tools) for what those guests never do: return Err, trap, and hold
+ * backpressure. Behaviour only: the one timing assertion is "did not settle within 200 ms".
+ */
+import assert from 'node:assert/strict';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { compileCoreModules, transpileCached } from '../component/transpile-cache.ts';
+import type { IncomingRequestInit, ResponseSink } from '../host/p2/api.ts';
+import type { InstanceThreadData } from './messages.ts';
+import { instantiateP3, type P3GuestInstance } from './p3-instance.ts';
+
+const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/wasmtime-test-programs/', import.meta.url));
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+let cacheDir: string;
+const components = new Map<string, InstanceThreadData>();
+const live: P3GuestInstance[] = [];
+
+async function prepare(name: string, bytes: Uint8Array): Promise<void> {
+  const transpiled = await transpileCached(bytes, cacheDir);
+  components.set(name, {
+    moduleUrl: transpiled.moduleUrl,
+    coreModules: await compileCoreModules(transpiled),
+    world: 'wasip3',
+    handlerInterface: 'wasi:http/handler@0.3.0',
+    allowOutgoingHttp: false,
+  });
+}
+
+async function instantiate(name: string, output: Array<[string, string]> = []): Promise<P3GuestInstance> {
+  const data = components.get(name);
+  assert.ok(data, `component ${name} was prepared`);
+  const instance = await instantiateP3({
+    data,
+    env: [['INSTANCE_ID', String(live.length + 1)]],
+    output: { write: (stream, bytes) => output.push([stream, dec.decode(bytes)]) },
+    beforeBlock: () => {},
+  });
+  live.push(instance);
+  return instance;
+}
+
+function request(init: Partial<IncomingRequestInit> = {}): IncomingRequestInit {
+  return { method: 'GET', scheme: 'http', authority: 'localhost:8080', pathWithQuery: '/', headers: [], body: new Uint8Array(0), ...init };
+}
+
+/** A sink that records everything, in order; `done` settles at end, abort or error. */
+function collector() {
+  const events: string[] = [];
+  const out = {
+    events,
+    status: 0,
+    headers: [] as Array<[string, string]>,
+    body: '',
+    error: undefined as string | undefined,
+    aborted: undefined as string | undefined,
+    done: undefined as unknown as Promise<void>,
+  };
+  let finish!: () => void;
+  out.done = new Promise<void>((resolve) => (finish = resolve));
+  const sink: ResponseSink = {
+    head(status, headers) {
+      events.push('head');
+      out.status = status;
+      out.headers = headers.map(([name, value]) => [name.toLowerCase(), dec.decode(value)]);
+    },
+    error(message) {
+      events.push('error');
+      out.error = message;
+      finish();
+    },
+    chunk(bytes) {
+      events.push('chunk');
+      out.body += dec.decode(bytes);
+    },
+    end() {
+      events.push('end');
+      finish();
+    },
+    abort(message) {
+      events.push('abort');
+      out.aborted = message;
+      finish();
+    },
+  };
+  return { sink, out };
+}
+
+async function serve(instance: P3GuestInstance, init: IncomingRequestInit = request()) {
+  const { sink, out } = collector();
+  await instance.handle(init, sink);
+  out.events.push('returned');
+  await out.done;
+  return out;
+}
+
+function settledWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  return Promise.race([
+    promise.then(() => true, () => true),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms)),
+  ]);
+}
+
+async function until(condition: () => boolean, what: string, ms = 2000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+function settled(instance: P3GuestInstance): Promise<void> {
+  return new Promise((resolve) => {
+    if (instance.pendingTasks() === 0) return resolve();
+    const stop = instance.onTasksSettled(() => {
+      stop();
+      resolve();
+    });
+  });
+}
+
+before(async () => {
+  cacheDir = await mkdtemp(path.join(tmpdir(), 'poolscope-p3-test-'));
+  for (const name of ['p3-cli-serve-hello-world', 'p3-cli-serve-sleep', 'p3-http-echo']) {
+    await prepare(name, await readFile(path.join(FIXTURES, `${name}.wasm`)));
+  }
+  await prepare('probe', await buildProbe(cacheDir));
+});
+
+after(async () => {
+  // Disposing fails the host timers guests still wait on, so jco's scheduler winds down and the
+  // process can exit.
+  for (const instance of live) instance.dispose();
+  await rm(cacheDir, { recursive: true, force: true });
+});
+
+describe('wasmtime p3 test programs', () => {
+  test('hello-world answers 200 "Hello, WASI!"; the body arrives after handle returns', async () => {
+    const hello = await instantiate('p3-cli-serve-hello-world');
+    const { sink, out } = collector();
+    await hello.handle(request(), sink);
+    out.events.push('returned');
+    // The guest writes its body from a task it spawned: still alive after handle returned.
+    assert.ok(hello.pendingTasks() > 0, 'post-return work is pending when handle returns');
+    assert.ok(hello.activity().guestTasks > 0, 'the spawned guest task is counted');
+    await out.done;
+    assert.equal(out.status, 200);
+    assert.equal(out.body, 'Hello, WASI!');
+    assert.deepEqual(out.events, ['head', 'returned', 'chunk', 'end']);
+    await settled(hello);
+    assert.equal(hello.pendingTasks(), 0);
+    assert.deepEqual(hello.activity(), { handles: 0, guestTasks: 0, bodies: 0, backpressure: 0 });
+    assert.ok(hello.memoryBytes() > 0);
+  });
+
+  test('20 concurrent calls on one instance all succeed, and the counts settle back to 0', async () => {
+    const hello = await instantiate('p3-cli-serve-hello-world');
+    const counts: number[] = [];
+    hello.watchTasks((pending) => counts.push(pending));
+    const results = await Promise.all(Array.from({ length: 20 }, () => serve(hello)));
+    for (const result of results) {
+      assert.equal(result.status, 200);
+      assert.equal(result.body, 'Hello, WASI!');
+    }
+    await settled(hello);
+    assert.equal(hello.pendingTasks(), 0);
+    // Reports are coalesced to once per event-loop turn: the last one, 0, may still be queued.
+    await until(() => counts.at(-1) === 0, 'the drop to 0 to be reported');
+    assert.ok(Math.max(...counts) > 1, 'several calls were alive at once');
+    // The instance is still usable afterwards.
+    assert.equal((await serve(hello)).body, 'Hello, WASI!');
+  });
+
+  test('echo returns the request body and headers', async () => {
+    const echo = await instantiate('p3-http-echo');
+    const body = enc.encode('some bytes to echo\n'.repeat(100));
+    const result = await serve(
+      echo,
+      request({
+        method: 'POST',
+        pathWithQuery: '/echo?x=1',
+        headers: [
+          ['x-foo', enc.encode('bar')],
+          ['content-type', enc.encode('text/plain')],
+          ['host', enc.encode('localhost:8080')], // forbidden in p3 fields: dropped, not fatal
+        ],
+        body,
+      }),
+    );
+    assert.equal(result.status, 200);
+    assert.equal(result.body, dec.decode(body));
+    assert.ok(result.headers.some(([name, value]) => name === 'x-foo' && value === 'bar'), JSON.stringify(result.headers));
+    assert.ok(result.headers.some(([name, value]) => name === 'content-type' && value === 'text/plain'));
+    await settled(echo);
+  });
+
+  test('sleep never answers, yet the event loop stays live: the instance takes a second call, others serve', async () => {
+    const sleeper = await instantiate('p3-cli-serve-sleep');
+    const hello = await instantiate('p3-cli-serve-hello-world');
+    const first = sleeper.handle(request(), collector().sink);
+    const second = sleeper.handle(request(), collector().sink);
+    first.catch(() => {});
+    second.catch(() => {});
+    // Both calls entered the guest: the first one's wait does not block the instance.
+    await until(() => sleeper.activity().guestTasks === 2, 'both sleep calls to enter the guest');
+    // Meanwhile another instance on the same thread serves a request.
+    assert.equal((await serve(hello)).body, 'Hello, WASI!');
+    assert.equal(await settledWithin(Promise.race([first, second]), 200), false, 'sleep must not answer');
+    assert.equal(sleeper.activity().handles, 2);
+    // Disposing fails the waits: the calls settle (as failures) instead of hanging forever.
+    sleeper.dispose();
+    await assert.rejects(first);
+    await assert.rejects(second);
+  });
+});
+
+describe('probe guest: errors, traps, backpressure', () => {
+  test('Err(error-code) goes to sink.error as a readable message; the instance lives on', async () => {
+    const probe = await instantiate('probe');
+    const result = await serve(probe, request({ method: 'GET' }));
+    assert.equal(result.error, 'internal-error("boom")');
+    assert.deepEqual(result.events, ['error', 'returned']);
+    assert.equal(probe.trapError(), undefined);
+    assert.equal((await serve(probe, request({ method: 'GET' }))).error, 'internal-error("boom")');
+  });
+
+  test('a trap in handle fails every call in flight on the instance, and every later call', async () => {
+    const probe = await instantiate('probe');
+    const traps: Error[] = [];
+    probe.onTrap((error) => traps.push(error));
+    const parked = [1, 2, 3].map(() => probe.handle(request({ method: 'OPTIONS' }), collector().sink));
+    for (const call of parked) call.catch(() => {});
+    await until(() => probe.activity().guestTasks === 3, 'the parked calls to enter the guest');
+    await assert.rejects(probe.handle(request({ method: 'POST' }), collector().sink), /unreachable/);
+    for (const call of parked) await assert.rejects(call, /trapped while this request was in flight/);
+    assert.equal(traps.length, 1);
+    assert.ok(probe.trapError());
+    await assert.rejects(probe.handle(request({ method: 'GET' }), collector().sink), /has trapped/);
+  });
+
+  test('a trap after handle returned (post-return work) is reported and poisons the instance', async () => {
+    const probe = await instantiate('probe');
+    const trapped = new Promise<Error>((resolve) => probe.onTrap(resolve));
+    const result = await serve(probe, request({ method: 'PUT' }));
+    assert.equal(result.error, 'internal-error("boom")');
+    assert.match((await trapped).message, /unreachable/);
+    await assert.rejects(probe.handle(request({ method: 'GET' }), collector().sink), /has trapped/);
+  });
+
+  test('backpressure: not ready while the guest holds it; a call made meanwhile waits, then runs', async () => {
+    const probe = await instantiate('probe');
+    const readiness: boolean[] = [];
+    probe.watchReady((ready) => readiness.push(ready));
+    const holder = collector();
+    const holding = probe.handle(request({ method: 'DELETE' }), holder.sink);
+    await until(() => !probe.readyForConcurrentCall(), 'the guest to enable backpressure');
+    const waiter = collector();
+    const waiting = probe.handle(request({ method: 'GET' }), waiter.sink);
+    await holding;
+    await waiting;
+    assert.equal(holder.out.error, 'internal-error("boom")');
+    assert.equal(waiter.out.error, 'internal-error("boom")');
+    assert.ok(probe.readyForConcurrentCall());
+    await settled(probe);
+    await until(() => readiness.length === 2, 'both readiness changes to be reported');
+    assert.deepEqual(readiness, [false, true]);
+  });
+});
+
+/**
+ * The probe: a callback-style async lift of `wasi:http/handler@0.3.0#handle` in WAT. By method:
+ * GET returns Err(internal-error("boom")); POST traps in handle (and makes later callbacks trap);
+ * PUT returns Err, yields, and its callback traps (a post-return trap); OPTIONS never returns
+ * (yields forever); DELETE enables backpressure, yields, and its callback disables it and returns
+ * Err. Callbacks act on the mode of the latest PUT/OPTIONS/DELETE call.
+ */
+const PROBE_WAT = `
+(module
+  (import "wasi:http/types@0.3.0" "[method]request.get-method" (func $get_method (param i32 i32)))
+  (import "wasi:http/types@0.3.0" "[resource-drop]request" (func $drop_request (param i32)))
+  ;; unused: jco's bindgen needs a function using \`response\` to set up that resource's table
+  (import "wasi:http/types@0.3.0" "[static]response.new" (func $response_new (param i32 i32 i32 i32 i32)))
+  (import "[export]wasi:http/handler@0.3.0" "[task-return]handle" (func $task_return (param i32 i32 i32 i64 i32 i32 i32 i32)))
+  (import "$root" "[backpressure-inc]" (func $bp_inc))
+  (import "$root" "[backpressure-dec]" (func $bp_dec))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "boom")
+  (global $heap (mut i32) (i32.const 1024))
+  (global $mode (mut i32) (i32.const 0))
+  (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32)
+    (local $p i32)
+    (local.set $p (i32.and (i32.add (global.get $heap) (i32.const 7)) (i32.const -8)))
+    (global.set $heap (i32.add (local.get $p) (local.get 3)))
+    (local.get $p))
+  ;; task.return(err(internal-error(some("boom")))): error-code case 38, option some, ptr, len
+  (func $err
+    (call $task_return (i32.const 1) (i32.const 38) (i32.const 1) (i64.const 16) (i32.const 4) (i32.const 0) (i32.const 0) (i32.const 0)))
+  (func (export "[async-lift]wasi:http/handler@0.3.0#handle") (param $req i32) (result i32)
+    (local $m i32)
+    (call $get_method (local.get $req) (i32.const 64))
+    (local.set $m (i32.load8_u (i32.const 64)))
+    (call $drop_request (local.get $req))
+    (if (i32.eq (local.get $m) (i32.const 0)) (then (call $err) (return (i32.const 0))))
+    (if (i32.eq (local.get $m) (i32.const 2)) (then (global.set $mode (i32.const 3)) unreachable))
+    (if (i32.eq (local.get $m) (i32.const 3)) (then (global.set $mode (i32.const 3)) (call $err) (return (i32.const 1))))
+    (if (i32.eq (local.get $m) (i32.const 6)) (then (global.set $mode (i32.const 6)) (return (i32.const 1))))
+    (if (i32.eq (local.get $m) (i32.const 4)) (then (global.set $mode (i32.const 4)) (call $bp_inc) (return (i32.const 1))))
+    unreachable)
+  (func (export "[callback][async-lift]wasi:http/handler@0.3.0#handle") (param i32 i32 i32) (result i32)
+    (if (i32.eq (global.get $mode) (i32.const 6)) (then (return (i32.const 1))))
+    (if (i32.eq (global.get $mode) (i32.const 4)) (then (call $bp_dec) (call $err) (return (i32.const 0))))
+    unreachable)
+)`;
+
+async function buildProbe(dir: string): Promise<Uint8Array> {
+  // jco's wasm-tools runs on preview2-shim, whose filesystem has no preopens by default.
+  const shimFs = (await import('@bytecodealliance/preview2-shim/filesystem')) as unknown as {
+    _setPreopens(preopens: Record<string, string>): void;
+  };
+  shimFs._setPreopens({ '/': '/' });
+  const jco = await import('@bytecodealliance/jco');
+  const jcoRoot = path.dirname(path.dirname(fileURLToPath(import.meta.resolve('@bytecodealliance/jco'))));
+  const witDir = path.join(dir, 'probe-wit');
+  await mkdir(witDir, { recursive: true });
+  await writeFile(
+    path.join(witDir, 'world.wit'),
+    'package poolscope:p3-probe;\n\nworld guest {\n  import wasi:http/types@0.3.0;\n  export wasi:http/handler@0.3.0;\n}\n',
+  );
+  await cp(path.join(jcoRoot, 'lib', 'wit', 'builtin', '0.3.0'), path.join(witDir, 'deps'), { recursive: true });
+  const core = await jco.parse(PROBE_WAT);
+  const embedded = await jco.componentEmbed({ binary: core, witPath: witDir, world: 'poolscope:p3-probe/guest', stringEncoding: 'utf8' });
+  return jco.componentNew(embedded);
+}
