@@ -1,0 +1,117 @@
+/**
+ * E2E support: runs `poolscope serve <component> --ui` as a child process (web mode), waits for
+ * `Serving HTTP on …` and `Dashboard: …`, and drives the page in Debian's Chromium through
+ * playwright-core (no browser download).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+const CLI = fileURLToPath(new URL('../../engine/cli/poolscope.ts', import.meta.url));
+const DIST_INDEX = fileURLToPath(new URL('../../renderer/dist/index.html', import.meta.url));
+export const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
+const CHROMIUM = process.env.POOLSCOPE_CHROMIUM ?? '/usr/bin/chromium';
+const STARTUP_MS = 60_000;
+
+export interface WebMode {
+  child: ChildProcess;
+  /** The guest's HTTP address, e.g. `http://127.0.0.1:41234/`. */
+  serviceUrl: string;
+  /** The dashboard page, token included. */
+  dashboardUrl: string;
+  token: string;
+  stderr(): string;
+  /** SIGTERM, then wait for the exit (SIGKILL if it takes too long). */
+  stop(): Promise<number | null>;
+}
+
+/** Starts `poolscope serve <component> --ui` on free loopback ports, with extra flags. */
+export async function startWebMode(component: string, flags: string[] = []): Promise<WebMode> {
+  if (!existsSync(DIST_INDEX)) {
+    throw new Error('renderer/dist is missing: build the dashboard first (npx vite build --config renderer/vite.config.ts)');
+  }
+  const args = [CLI, 'serve', component, '--ui', '--addr', '127.0.0.1:0', '--ui-addr', '127.0.0.1:0', ...flags];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.stdout!.resume();
+  const ready = new Promise<{ serviceUrl: string; dashboardUrl: string }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`poolscope did not start within ${STARTUP_MS} ms:\n${stderr}`)), STARTUP_MS);
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const serving = /Serving HTTP on (http:\/\/\S+)/.exec(stderr);
+      const dashboard = /Dashboard: (http:\/\/\S+)/.exec(stderr);
+      if (serving && dashboard) {
+        clearTimeout(timer);
+        resolve({ serviceUrl: serving[1]!, dashboardUrl: dashboard[1]! });
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`poolscope exited (${code}) before serving:\n${stderr}`));
+    });
+  });
+  const { serviceUrl, dashboardUrl } = await ready;
+  return {
+    child,
+    serviceUrl,
+    dashboardUrl,
+    token: new URL(dashboardUrl).searchParams.get('token') ?? '',
+    stderr: () => stderr,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
+
+export interface OpenedPage {
+  page: Page;
+  /** Console errors and page errors seen so far (CSP violations included). */
+  errors: string[];
+}
+
+/** Opens the dashboard in a fresh context and waits for its first snapshot. */
+export async function openDashboard(browser: Browser, url: string, colorScheme: 'light' | 'dark' = 'light'): Promise<OpenedPage> {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(url);
+  await page.locator('.app[data-ready="true"]').waitFor({ timeout: 15_000 });
+  await page.locator('[data-testid="connection-status"][data-state="open"]').waitFor({ timeout: 15_000 });
+  return { page, errors };
+}
+
+/** Sequential GETs to the guest; returns the bodies. */
+export async function getSequential(baseUrl: string, path: string, count: number): Promise<Array<{ status: number; body: string }>> {
+  const results = [];
+  for (let i = 0; i < count; i++) {
+    const response = await fetch(new URL(path, baseUrl));
+    results.push({ status: response.status, body: await response.text() });
+  }
+  return results;
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const path = `${ARTIFACTS}${name}.png`;
+  await page.screenshot({ path });
+  return path;
+}

@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { after, describe, it } from 'node:test';
+import { WebSocketServer, type WebSocket as ServerSocket } from 'ws';
+import type { ServerMessage } from '../../../engine/protocol/index.ts';
+import { bridgeUrl, WebSocketBridgeClient, type ConnectionInfo } from './websocket-client.ts';
+
+/** A bridge server stand-in: answers every command with its type, sends a snapshot-like hello on connect. */
+async function fakeServer(port = 0) {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port });
+  await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+  const received: unknown[] = [];
+  const sockets = new Set<ServerSocket>();
+  wss.on('connection', (ws) => {
+    sockets.add(ws);
+    ws.on('close', () => sockets.delete(ws));
+    ws.send(JSON.stringify({ kind: 'load-progress', progress: { runId: 0, done: 0, errors: 0, rate: 0, finished: true, statusCounts: {}, latencyMs: null } }));
+    ws.on('message', (data) => {
+      const message = JSON.parse(data.toString()) as { id: number; command: { type: string } };
+      received.push(message);
+      const reply =
+        message.command.type === 'stop'
+          ? { kind: 'reply', id: message.id, ok: false, error: 'nope' }
+          : { kind: 'reply', id: message.id, ok: true, result: message.command.type };
+      ws.send(JSON.stringify(reply));
+    });
+  });
+  return {
+    port: (wss.address() as AddressInfo).port,
+    received,
+    dropAll: () => {
+      for (const ws of sockets) ws.terminate();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const ws of sockets) ws.terminate();
+        wss.close(() => resolve());
+      }),
+  };
+}
+
+function waitFor(client: WebSocketBridgeClient, status: ConnectionInfo['status']): Promise<void> {
+  return new Promise((resolve) => {
+    const off = client.onConnection((info) => {
+      if (info.status === status) {
+        queueMicrotask(() => off());
+        resolve();
+      }
+    });
+  });
+}
+
+describe('WebSocketBridgeClient', () => {
+  const clients: WebSocketBridgeClient[] = [];
+  const servers: Array<() => Promise<void>> = [];
+  after(async () => {
+    for (const client of clients) client.close();
+    for (const close of servers) await close();
+  });
+
+  it('queues commands until open, matches replies by id, rejects with the engine error', async () => {
+    const server = await fakeServer();
+    servers.push(server.close);
+    const client = new WebSocketBridgeClient({ url: `ws://127.0.0.1:${server.port}/bridge?token=x` });
+    clients.push(client);
+    const pushes: ServerMessage[] = [];
+    client.subscribe((m) => pushes.push(m));
+    const [a, b] = await Promise.all([client.send({ type: 'snapshot' }), client.send({ type: 'start' })]);
+    assert.equal(a, 'snapshot');
+    assert.equal(b, 'start');
+    await assert.rejects(client.send({ type: 'stop' }), /^Error: nope$/);
+    assert.ok(pushes.some((m) => m.kind === 'load-progress'));
+    assert.deepEqual(
+      server.received.map((m) => (m as { id: number }).id),
+      [1, 2, 3],
+    );
+  });
+
+  it('reconnects after the connection drops, and sends what was queued meanwhile', async () => {
+    const server = await fakeServer();
+    const client = new WebSocketBridgeClient({ url: `ws://127.0.0.1:${server.port}/bridge`, minDelayMs: 20, maxDelayMs: 50 });
+    clients.push(client);
+    await waitFor(client, 'open');
+    const port = server.port;
+    server.dropAll();
+    await server.close();
+    await waitFor(client, 'connecting');
+    const queued = client.send({ type: 'snapshot' });
+    const again = await fakeServer(port);
+    servers.push(again.close);
+    assert.equal(await queued, 'snapshot');
+  });
+
+  it('builds the bridge URL from the page location and its token', () => {
+    assert.equal(bridgeUrl({ protocol: 'http:', host: '127.0.0.1:5000', search: '?token=a+b/c' }), 'ws://127.0.0.1:5000/bridge?token=a%20b%2Fc');
+    assert.equal(bridgeUrl({ protocol: 'https:', host: 'h', search: '' }), 'wss://h/bridge?token=');
+  });
+});

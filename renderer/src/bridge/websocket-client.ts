@@ -1,0 +1,155 @@
+/**
+ * BridgeClient over a WebSocket (web mode): `ws://<host>/bridge?token=…`, one JSON message per frame.
+ * Reconnects with backoff; commands sent while the socket is down wait in a queue. A command
+ * already sent when the connection drops is rejected (the engine may or may not have run it).
+ */
+import type { BridgeClient, ClientMessage, CommandInput, ServerMessage } from '../../../engine/protocol/index.ts';
+
+const OPEN = 1; // WebSocket.OPEN
+
+export type ConnectionStatus = 'connecting' | 'open' | 'closed';
+
+export interface ConnectionInfo {
+  status: ConnectionStatus;
+  /** Reconnect attempts since the last successful open. */
+  attempts: number;
+  /** Why the last connection ended, when known. */
+  error: string | null;
+}
+
+export interface ObservableBridge extends BridgeClient {
+  /** Connection state changes (web mode); an IPC bridge is always open. */
+  onConnection(listener: (info: ConnectionInfo) => void): () => void;
+}
+
+interface Pending {
+  resolve: (result: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+export interface WebSocketClientOptions {
+  url: string;
+  /** Backoff between reconnects: starts here, doubles, stops growing at `maxDelayMs`. */
+  minDelayMs?: number;
+  maxDelayMs?: number;
+  /** For tests: the WebSocket constructor. */
+  WebSocketImpl?: typeof WebSocket;
+}
+
+export class WebSocketBridgeClient implements ObservableBridge {
+  readonly #options: Required<Omit<WebSocketClientOptions, 'WebSocketImpl'>> & { WebSocketImpl: typeof WebSocket };
+  readonly #listeners = new Set<(message: ServerMessage) => void>();
+  readonly #connectionListeners = new Set<(info: ConnectionInfo) => void>();
+  readonly #pending = new Map<number, Pending>();
+  readonly #queue: ClientMessage[] = [];
+  #socket: WebSocket | null = null;
+  #nextId = 1;
+  #closed = false;
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #info: ConnectionInfo = { status: 'connecting', attempts: 0, error: null };
+
+  constructor(options: WebSocketClientOptions) {
+    this.#options = {
+      url: options.url,
+      minDelayMs: options.minDelayMs ?? 300,
+      maxDelayMs: options.maxDelayMs ?? 5000,
+      WebSocketImpl: options.WebSocketImpl ?? WebSocket,
+    };
+    this.#connect();
+  }
+
+  send(command: CommandInput): Promise<unknown> {
+    if (this.#closed) return Promise.reject(new Error('the dashboard connection is closed'));
+    const id = this.#nextId++;
+    const message = { id, command } as ClientMessage;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      if (this.#socket?.readyState === OPEN) this.#socket.send(JSON.stringify(message));
+      else this.#queue.push(message);
+    });
+  }
+
+  subscribe(listener: (message: ServerMessage) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  onConnection(listener: (info: ConnectionInfo) => void): () => void {
+    this.#connectionListeners.add(listener);
+    listener(this.#info);
+    return () => this.#connectionListeners.delete(listener);
+  }
+
+  close(): void {
+    this.#closed = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#socket?.close();
+    this.#failPending(new Error('the dashboard connection is closed'), true);
+    this.#setInfo({ status: 'closed', attempts: this.#info.attempts, error: null });
+  }
+
+  #connect(): void {
+    const socket = new this.#options.WebSocketImpl(this.#options.url);
+    this.#socket = socket;
+    let opened = false;
+    socket.onopen = () => {
+      opened = true;
+      this.#setInfo({ status: 'open', attempts: 0, error: null });
+      for (const message of this.#queue.splice(0)) socket.send(JSON.stringify(message));
+    };
+    socket.onmessage = (event: MessageEvent) => {
+      if (typeof event.data !== 'string') return;
+      let message: ServerMessage;
+      try {
+        message = JSON.parse(event.data) as ServerMessage;
+      } catch {
+        return;
+      }
+      if (message.kind === 'reply') this.#settle(message);
+      for (const listener of this.#listeners) listener(message);
+    };
+    socket.onclose = (event: CloseEvent) => {
+      if (this.#socket !== socket) return;
+      this.#socket = null;
+      // Sent but unanswered: the engine may have run them, so they are not re-sent.
+      this.#failPending(new Error('connection to the engine lost'), false);
+      if (this.#closed) return;
+      const attempts = opened ? 1 : this.#info.attempts + 1;
+      const reason = event.reason || (opened ? 'connection lost' : 'cannot connect to the engine (refused or unreachable)');
+      this.#setInfo({ status: 'connecting', attempts, error: reason });
+      const delay = Math.min(this.#options.maxDelayMs, this.#options.minDelayMs * 2 ** Math.min(10, attempts - 1));
+      this.#timer = setTimeout(() => this.#connect(), delay);
+    };
+  }
+
+  #settle(reply: Extract<ServerMessage, { kind: 'reply' }>): void {
+    const pending = this.#pending.get(reply.id);
+    if (!pending) return;
+    this.#pending.delete(reply.id);
+    if (reply.ok) pending.resolve(reply.result);
+    else pending.reject(new Error(reply.error));
+  }
+
+  /** Rejects commands waiting for a reply; queued (never sent) ones stay unless `all`. */
+  #failPending(error: Error, all: boolean): void {
+    const queued = new Set(all ? [] : this.#queue.map((m) => m.id));
+    if (all) this.#queue.length = 0;
+    for (const [id, pending] of this.#pending) {
+      if (queued.has(id)) continue;
+      this.#pending.delete(id);
+      pending.reject(error);
+    }
+  }
+
+  #setInfo(info: ConnectionInfo): void {
+    this.#info = info;
+    for (const listener of this.#connectionListeners) listener(info);
+  }
+}
+
+/** The bridge URL for the page's own origin, with the page's token. */
+export function bridgeUrl(location: { protocol: string; host: string; search: string }): string {
+  const token = new URLSearchParams(location.search).get('token') ?? '';
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  return `${scheme}://${location.host}/bridge?token=${encodeURIComponent(token)}`;
+}

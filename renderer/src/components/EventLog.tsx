@@ -1,0 +1,129 @@
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import type { PoolEvent } from '../../../engine/protocol/index.ts';
+import { describeEvent, filterEvents } from '../store/log.ts';
+import { useStore } from '../store/store.ts';
+import { LogFilterBar } from './LogFilterBar.tsx';
+import { Panel } from './Panel.tsx';
+
+const ROW = 20;
+const OVERSCAN = 10;
+
+/** The event log: filtered, following live unless scrolled up or paused, virtualised (only visible rows exist). */
+export function EventLog() {
+  const live = useStore((s) => s.log.events);
+  const total = useStore((s) => s.log.total);
+  const dropped = useStore((s) => s.log.dropped);
+  const filter = useStore((s) => s.ui.logFilter);
+  const paused = useStore((s) => s.ui.logPaused);
+  const setUi = useStore((s) => s.setUi);
+  const setLogFilter = useStore((s) => s.setLogFilter);
+  const [frozen, setFrozen] = useState<{ events: readonly PoolEvent[]; total: number } | null>(null);
+  const source = paused && frozen ? frozen.events : live;
+  const rows = useMemo(() => filterEvents(source, filter), [source, filter]);
+
+  const scroller = useRef<HTMLDivElement>(null);
+  const [view, setView] = useState({ top: 0, height: 300 });
+  const [follow, setFollow] = useState(true);
+  /** Where following last scrolled to. */
+  const autoTop = useRef(0);
+
+  useLayoutEffect(() => {
+    const el = scroller.current!;
+    const observer = new ResizeObserver(() => setView({ top: el.scrollTop, height: el.clientHeight }));
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+  // Follow live: stay pinned to the bottom as rows arrive, once per frame however many batches
+  // came (scrolling forces a layout; in the frame callback that layout is due anyway).
+  useEffect(() => {
+    if (!follow) return;
+    const frame = requestAnimationFrame(() => {
+      const el = scroller.current;
+      if (!el) return;
+      el.scrollTop = el.scrollHeight;
+      autoTop.current = el.scrollTop;
+    });
+    return () => cancelAnimationFrame(frame);
+  }, [rows, follow]);
+
+  const onScroll = (): void => {
+    const el = scroller.current!;
+    setView({ top: el.scrollTop, height: el.clientHeight });
+    // Back at the bottom: follow again. Above where following put it: the user scrolled up.
+    // (Rows arriving after an automatic scroll leave it short of the bottom; that is no reason to stop.)
+    if (el.scrollHeight - el.scrollTop - el.clientHeight < ROW * 1.5) setFollow(true);
+    else if (el.scrollTop < autoTop.current - 2) setFollow(false);
+    autoTop.current = Math.min(autoTop.current, el.scrollTop);
+  };
+  const togglePause = (): void => {
+    setFrozen(paused ? null : { events: live, total });
+    setUi({ logPaused: !paused });
+  };
+
+  const first = Math.max(0, Math.floor(view.top / ROW) - OVERSCAN);
+  const last = Math.min(rows.length, Math.ceil((view.top + view.height) / ROW) + OVERSCAN);
+  const behind = paused && frozen ? total - frozen.total : 0;
+
+  const actions = (
+    <>
+      {behind > 0 && <span className="dim">+{behind} new</span>}
+      <button type="button" className={`btn btn-small ${paused ? '' : 'btn-live'}`} onClick={togglePause} data-testid="log-pause" aria-pressed={paused}>
+        {paused ? '▶ Resume' : '❚❚ Pause'}
+      </button>
+    </>
+  );
+  return (
+    <Panel
+      title="Events"
+      meta={
+        <>
+          {rows.length} shown · {total} total{dropped ? <span className="err"> · {dropped} dropped</span> : null}
+        </>
+      }
+      actions={actions}
+      className="log-panel"
+      testId="event-log"
+    >
+      <LogFilterBar />
+      <div className="log-scroll" ref={scroller} onScroll={onScroll}>
+        <div className="log-rows" style={{ height: rows.length * ROW }}>
+          {rows.slice(first, last).map((e, i) => (
+            <div
+              key={e.seq}
+              className="log-row"
+              style={{ top: (first + i) * ROW }}
+              data-testid="log-row"
+              data-type={e.type}
+              data-instance-id={'instanceId' in e ? (e.instanceId ?? undefined) : undefined}
+              data-request-id={'requestId' in e ? e.requestId : undefined}
+            >
+              <span className="log-t mono">{(e.t / 1000).toFixed(3)}</span>
+              <span className={`log-type ev ev-${e.type.split('.')[0]}`}>{e.type}</span>
+              <span className="log-id mono">
+                {'instanceId' in e && e.instanceId !== null ? (
+                  <button type="button" className="link" onClick={() => setLogFilter({ instanceId: e.instanceId })}>
+                    i{e.instanceId}
+                  </button>
+                ) : null}
+              </span>
+              <span className="log-id mono">
+                {'requestId' in e ? (
+                  <button type="button" className="link" onClick={() => setLogFilter({ requestId: e.requestId })}>
+                    r{e.requestId}
+                  </button>
+                ) : null}
+              </span>
+              <span className="log-text mono">{describeEvent(e)}</span>
+            </div>
+          ))}
+        </div>
+        {rows.length === 0 && <p className="empty">No events{total ? ' match the filter' : ' yet'}.</p>}
+      </div>
+      {!follow && (
+        <button type="button" className="btn btn-small jump-live" onClick={() => setFollow(true)} data-testid="log-follow">
+          ↓ Follow
+        </button>
+      )}
+    </Panel>
+  );
+}

@@ -1,0 +1,31 @@
+import { KNOB_FIELDS } from '../store/knob-form.ts';
+import { useStore } from '../store/store.ts';
+import { KnobField } from './KnobField.tsx';
+import { Panel } from './Panel.tsx';
+
+export function KnobsPanel() {
+  const requested = useStore((s) => s.pool.requestedKnobs);
+  const effective = useStore((s) => s.pool.knobs);
+  const world = useStore((s) => s.pool.component?.world ?? null);
+  const newOnly = useStore((s) => s.pool.knobsForNewInstancesOnly);
+  return (
+    <Panel title="Knobs" meta="applied live" testId="knobs-panel">
+      {requested && effective ? (
+        <div className="knobs">
+          {KNOB_FIELDS.map((field) => (
+            <KnobField
+              key={field.key}
+              field={field}
+              requested={requested}
+              effective={effective}
+              world={world}
+              newInstancesOnly={newOnly.includes(field.key)}
+            />
+          ))}
+        </div>
+      ) : (
+        <p className="empty">Waiting for the engine…</p>
+      )}
+    </Panel>
+  );
+}

@@ -1,0 +1,136 @@
+import { useEffect, useRef, useState, type MouseEvent } from 'react';
+import { EXIT_CAUSE_LABELS } from '../../../engine/protocol/index.ts';
+import { readEngineNow } from '../hooks/useNow.ts';
+import { usePalette } from '../hooks/useTheme.ts';
+import { fmtMs } from '../store/format.ts';
+import { useStore } from '../store/store.ts';
+import { drawTimeline, hitAt, type Hit } from '../timeline/draw.ts';
+import { Panel } from './Panel.tsx';
+
+const WINDOWS = [10, 30, 60, 120];
+const FRAME_MS = 1000 / 30;
+
+/**
+ * The timeline canvas. A frame loop reads the store directly (no React render per frame or per
+ * batch) and redraws at most 30 times a second while following live.
+ */
+export function Timeline() {
+  const windowSec = useStore((s) => s.ui.timelineWindowSec);
+  const setUi = useStore((s) => s.setUi);
+  const palette = usePalette();
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const hitsRef = useRef<Hit[]>([]);
+  const [frozenAt, setFrozenAt] = useState<number | null>(null);
+  const [tip, setTip] = useState<{ x: number; y: number; hit: Hit } | null>(null);
+
+  useEffect(() => {
+    const canvas = canvasRef.current!;
+    const ctx = canvas.getContext('2d')!;
+    let frame = 0;
+    let last = 0;
+    let size = { w: 0, h: 0 };
+    const observer = new ResizeObserver(([entry]) => {
+      const box = entry!.contentRect;
+      const dpr = window.devicePixelRatio || 1;
+      size = { w: box.width, h: box.height };
+      canvas.width = Math.round(box.width * dpr);
+      canvas.height = Math.round(box.height * dpr);
+      last = 0;
+    });
+    observer.observe(canvas);
+    const tick = (time: number): void => {
+      frame = requestAnimationFrame(tick);
+      if (time - last < FRAME_MS || size.w === 0) return;
+      last = time;
+      const s = useStore.getState();
+      const dpr = window.devicePixelRatio || 1;
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      hitsRef.current = drawTimeline(ctx, {
+        now: frozenAt ?? readEngineNow(),
+        windowMs: windowSec * 1000,
+        instances: [...s.instances.live.values(), ...s.instances.retired],
+        requests: s.requests.byId.values(),
+        width: size.w,
+        height: size.h,
+        palette,
+      });
+    };
+    frame = requestAnimationFrame(tick);
+    return () => {
+      cancelAnimationFrame(frame);
+      observer.disconnect();
+    };
+  }, [windowSec, palette, frozenAt]);
+
+  const onMove = (e: MouseEvent<HTMLCanvasElement>): void => {
+    const box = e.currentTarget.getBoundingClientRect();
+    const x = e.clientX - box.left;
+    const y = e.clientY - box.top;
+    const hit = hitAt(hitsRef.current, x, y);
+    setTip(hit ? { x, y, hit } : null);
+  };
+
+  const actions = (
+    <>
+      <button type="button" className={`btn btn-small ${frozenAt === null ? 'btn-live' : ''}`} onClick={() => setFrozenAt(frozenAt === null ? readEngineNow() : null)} data-testid="timeline-follow">
+        {frozenAt === null ? '● Live' : '❚❚ Paused'}
+      </button>
+      <div className="segmented" role="group" aria-label="Timeline window">
+        {WINDOWS.map((w) => (
+          <button key={w} type="button" className={w === windowSec ? 'on' : ''} onClick={() => setUi({ timelineWindowSec: w })}>
+            {w}s
+          </button>
+        ))}
+      </div>
+    </>
+  );
+  return (
+    <Panel title="Timeline" meta="one lane per instance" actions={actions} className="timeline-panel" testId="timeline">
+      <div className="timeline-wrap">
+        <canvas ref={canvasRef} className="timeline-canvas" onMouseMove={onMove} onMouseLeave={() => setTip(null)} aria-label="Requests per instance over time" />
+        {tip && <TimelineTip {...tip} />}
+        <Legend />
+      </div>
+    </Panel>
+  );
+}
+
+function TimelineTip({ x, y, hit }: { x: number; y: number; hit: Hit }) {
+  const style = { left: x + 12, top: y + 12 };
+  if (hit.kind === 'exit') {
+    const e = hit.instance.exit!;
+    return (
+      <div className="tip" style={style}>
+        <b>#{hit.instance.instanceId}</b> {EXIT_CAUSE_LABELS[e.cause]} · served {e.served} · lived {fmtMs(e.lifetimeMs)}
+        {e.message && <div className="err">{e.message}</div>}
+      </div>
+    );
+  }
+  const r = hit.request;
+  return (
+    <div className="tip" style={style}>
+      <b>#{r.requestId}</b> {r.method} {r.uri}
+      <div className="dim">
+        instance {r.instanceId} · reuse #{r.reuseIndex} · {r.status ?? r.outcome}
+        {r.durationMs !== null ? ` · ${fmtMs(r.durationMs)}` : r.latencyMs !== null ? ` · ${fmtMs(r.latencyMs)}` : ''}
+      </div>
+      {r.failure && (
+        <div className="err">
+          {r.failure.kind}: {r.failure.message}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function Legend() {
+  return (
+    <div className="legend" aria-hidden="true">
+      <span className="lg lg-ok">request</span>
+      <span className="lg lg-run">running</span>
+      <span className="lg lg-err">timeout / failed</span>
+      <span className="lg lg-trap">trap / 5xx</span>
+      <span className="lg lg-start">starting</span>
+    </div>
+  );
+}

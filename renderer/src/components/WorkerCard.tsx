@@ -1,0 +1,89 @@
+import { memo } from 'react';
+import type { InstanceRecord } from '../store/types.ts';
+import { fmtAge, fmtBytes, fmtMs } from '../store/format.ts';
+
+interface Props {
+  instance: InstanceRecord;
+  maxReuse: number;
+  maxConcurrent: number;
+  now: number;
+  onSelect(instanceId: number): void;
+}
+
+const OUTPUT_LINES = 3;
+
+export function statusOf(r: InstanceRecord): string {
+  return r.draining ? 'draining' : r.status;
+}
+
+/** One live instance: status, reuse against the max, in flight, age, memory, recent output. */
+export const WorkerCard = memo(function WorkerCard({ instance: r, maxReuse, maxConcurrent, now, onSelect }: Props) {
+  const status = statusOf(r);
+  const reusePct = Math.min(100, (r.reuseCount / Math.max(1, maxReuse)) * 100);
+  const lines = r.output.slice(-OUTPUT_LINES);
+  return (
+    <article
+      className={`card worker-card status-${status}`}
+      data-testid="worker-card"
+      data-instance-id={r.instanceId}
+      data-reuse-count={r.reuseCount}
+      data-status={status}
+      data-in-flight={r.inFlight}
+    >
+      <header className="card-head">
+        <button type="button" className="link card-id mono" onClick={() => onSelect(r.instanceId)} title="Filter the event log by this instance">
+          #{r.instanceId}
+        </button>
+        <span className={`status status-${status}`}>
+          <span className="status-dot" aria-hidden="true" />
+          {status}
+        </span>
+        <span className="card-avail dim" title={r.unavailableWhy ? `unavailable: ${r.unavailableWhy}` : 'available for new requests'}>
+          {r.available ? 'available' : (r.unavailableWhy ?? (r.status === 'Starting' ? 'starting' : 'busy'))}
+        </span>
+      </header>
+      <div className="meter" title={`reuse ${r.reuseCount} of ${maxReuse}`}>
+        <span className="meter-label">reuse</span>
+        <div className="meter-bar" aria-hidden="true">
+          <div className="meter-fill" style={{ width: `${reusePct}%` }} />
+        </div>
+        <span className="meter-value mono" data-testid="reuse-count">
+          {r.reuseCount}
+          <span className="dim">/{maxReuse}</span>
+        </span>
+      </div>
+      <dl className="card-stats">
+        <dt>in flight</dt>
+        <dd className="mono">
+          {r.inFlight}
+          <span className="dim">/{maxConcurrent}</span>
+        </dd>
+        <dt>age</dt>
+        <dd className="mono">{fmtAge(now - r.createdAt)}</dd>
+        <dt>memory</dt>
+        <dd className="mono">{r.memoryBytes !== null ? fmtBytes(r.memoryBytes) : '—'}</dd>
+        <dt>start</dt>
+        <dd className="mono" title={r.threadRecycled ? 'on a recycled thread' : 'on a new thread'}>
+          {r.instantiationMs !== null ? `${fmtMs(r.instantiationMs)}${r.threadRecycled ? ' ♻' : ''}` : '…'}
+        </dd>
+        <dt>ok / failed</dt>
+        <dd className="mono">
+          {r.ok}
+          <span className={r.failed ? 'err' : 'dim'}> / {r.failed}</span>
+        </dd>
+      </dl>
+      <pre className="card-output" aria-label="Recent guest output">
+        {lines.length === 0 ? (
+          <span className="dim">no output</span>
+        ) : (
+          lines.map((l, i) => (
+            <span key={`${l.t}-${i}`} className={`out-${l.stream}`}>
+              {l.line || ' '}
+              {'\n'}
+            </span>
+          ))
+        )}
+      </pre>
+    </article>
+  );
+});

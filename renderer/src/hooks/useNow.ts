@@ -1,0 +1,28 @@
+import { useEffect, useState } from 'react';
+import { engineNow } from '../store/apply.ts';
+import { useStore } from '../store/store.ts';
+
+/** Re-renders every `intervalMs`; returns the local monotonic time. */
+export function useTick(intervalMs: number, enabled = true): number {
+  const [now, setNow] = useState(() => performance.now());
+  useEffect(() => {
+    if (!enabled) return;
+    const timer = setInterval(() => setNow(performance.now()), intervalMs);
+    return () => clearInterval(timer);
+  }, [intervalMs, enabled]);
+  return now;
+}
+
+/**
+ * The engine's clock (same as event `t`), refreshed every `intervalMs`. It reads the clock
+ * estimate without subscribing to it, so it does not re-render on every event batch.
+ */
+export function useEngineNow(intervalMs: number): number {
+  const local = useTick(intervalMs);
+  return engineNow(useStore.getState().clock, local);
+}
+
+/** The engine's clock right now, outside React (animation frames). */
+export function readEngineNow(): number {
+  return engineNow(useStore.getState().clock, performance.now());
+}

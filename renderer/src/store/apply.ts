@@ -1,0 +1,103 @@
+/**
+ * The one entry point from server messages to state: every slice's reducer, applied to a whole
+ * message (a snapshot, or a batch of events) at once, so the views render once per batch.
+ */
+import type { Gauges, LoadProgress, PoolEvent, ServerMessage, Snapshot } from '../../../engine/protocol/index.ts';
+import { applyChartEvents, chartsFromSnapshot, initialCharts } from './charts.ts';
+import { applyInstanceEvents, initialInstances, instancesFromSnapshot } from './instances.ts';
+import { applyLogEvents, initialLog } from './log.ts';
+import { initialPool, isNewRun, poolFromSnapshot, withGauges } from './pool.ts';
+import { applyRequestEvents, initialRequests } from './requests.ts';
+import type { ClockState, DataState, LoadState } from './types.ts';
+
+export const initialLoad: LoadState = { progress: null, running: false, requested: null, error: null };
+
+export const initialData: DataState = {
+  pool: initialPool,
+  instances: initialInstances,
+  requests: initialRequests,
+  charts: initialCharts,
+  log: initialLog,
+  clock: { offset: null, maxT: 0 },
+  load: initialLoad,
+};
+
+/** Applies one server message. `localNow` is the receiver's monotonic clock (ms), for the engine-clock estimate. */
+export function applyServerMessage(state: DataState, message: ServerMessage, localNow: number): DataState {
+  switch (message.kind) {
+    case 'snapshot':
+      return applySnapshot(state, message.snapshot, localNow);
+    case 'events':
+      return applyEventBatch(state, message.events, message.gauges, message.dropped, localNow);
+    case 'load-progress':
+      return { ...state, load: applyLoadProgress(state.load, message.progress) };
+    case 'reply':
+      return state; // replies go to whoever sent the command
+  }
+}
+
+/** `forceReset`: the caller knows a new pool started (its own `load`/`start`), even of the same component. */
+export function applySnapshot(state: DataState, s: Snapshot, localNow: number, forceReset = false): DataState {
+  const reset = forceReset || isNewRun(state.pool, s, state.clock.maxT);
+  return {
+    ...state,
+    pool: poolFromSnapshot(s, state.pool),
+    instances: instancesFromSnapshot(state.instances, s.instances, s.t, reset),
+    requests: reset ? initialRequests : state.requests,
+    charts: chartsFromSnapshot(state.charts, s.gauges, s.t, reset),
+    log: reset ? initialLog : state.log,
+    clock: { offset: s.t - localNow, maxT: reset ? s.t : Math.max(state.clock.maxT, s.t) },
+  };
+}
+
+export function applyEventBatch(
+  state: DataState,
+  events: readonly PoolEvent[],
+  gauges: Gauges | null,
+  dropped: number,
+  localNow: number,
+): DataState {
+  return {
+    ...state,
+    pool: gauges ? withGauges(state.pool, gauges) : state.pool,
+    instances: applyInstanceEvents(state.instances, events),
+    requests: applyRequestEvents(state.requests, events),
+    charts: applyChartEvents(state.charts, events, gauges),
+    log: applyLogEvents(state.log, events, dropped),
+    clock: advanceClock(state.clock, events, localNow),
+  };
+}
+
+/** Events happened before they arrived, so the engine's clock is at least the newest event's `t`. */
+function advanceClock(clock: ClockState, events: readonly PoolEvent[], localNow: number): ClockState {
+  const last = events[events.length - 1];
+  if (!last) return clock;
+  const maxT = Math.max(clock.maxT, last.t);
+  const candidate = last.t - localNow;
+  const offset = clock.offset === null ? candidate : Math.max(clock.offset, candidate);
+  return { offset, maxT };
+}
+
+/** The engine time now, estimated from the receiver's clock. */
+export function engineNow(clock: ClockState, localNow: number): number {
+  return clock.offset === null ? clock.maxT : localNow + clock.offset;
+}
+
+function applyLoadProgress(load: LoadState, progress: LoadProgress): LoadState {
+  return { ...load, progress, running: !progress.finished };
+}
+
+/** Forget history (the `clearHistory` command): keep live instances and the snapshot, drop the rest. */
+export function clearHistory(state: DataState): DataState {
+  return {
+    ...state,
+    instances: { ...state.instances, retired: [], retiredTotal: 0 },
+    requests: { ...initialRequests, lanes: state.requests.lanes, byId: runningOnly(state.requests.byId) },
+    charts: { ...initialCharts, lastGauges: state.charts.lastGauges },
+    log: initialLog,
+  };
+}
+
+function runningOnly<K, V extends { outcome: string }>(map: ReadonlyMap<K, V>): Map<K, V> {
+  return new Map([...map].filter(([, r]) => r.outcome === 'running' || r.outcome === 'waiting'));
+}

@@ -1,0 +1,156 @@
+/** Instances slice: live instances (one card each) and retired ones, from lifecycle events. */
+import type { InstanceSnapshot, PoolEvent } from '../../../engine/protocol/index.ts';
+import { LIMITS, type InstanceRecord, type InstancesState } from './types.ts';
+
+export const initialInstances: InstancesState = { live: new Map(), retired: [], retiredTotal: 0, snapshotT: null };
+
+export function newInstance(instanceId: number, t: number): InstanceRecord {
+  return {
+    instanceId,
+    status: 'Starting',
+    available: false,
+    unavailableWhy: null,
+    draining: false,
+    drainCause: null,
+    reuseCount: 0,
+    inFlight: 0,
+    createdAt: t,
+    instantiatedAt: null,
+    instantiationMs: null,
+    threadRecycled: null,
+    spawnReason: null,
+    memoryBytes: null,
+    ok: 0,
+    failed: 0,
+    output: [],
+    instantiationError: null,
+    exit: null,
+  };
+}
+
+/** Replaces the live instances with a snapshot's, keeping what only the dashboard knew (output, counts). */
+export function instancesFromSnapshot(state: InstancesState, snapshot: InstanceSnapshot[], t: number, reset: boolean): InstancesState {
+  const live = new Map<number, InstanceRecord>();
+  for (const s of snapshot) {
+    const previous = reset ? undefined : state.live.get(s.instanceId);
+    live.set(s.instanceId, {
+      ...(previous ?? newInstance(s.instanceId, s.createdAt)),
+      status: s.status,
+      available: s.available,
+      unavailableWhy: s.unavailableWhy,
+      draining: s.draining,
+      reuseCount: s.reuseCount,
+      inFlight: s.inFlight,
+      createdAt: s.createdAt,
+      memoryBytes: s.memoryBytes,
+    });
+  }
+  return {
+    live,
+    retired: reset ? [] : state.retired,
+    retiredTotal: reset ? 0 : state.retiredTotal,
+    snapshotT: t,
+  };
+}
+
+/** Applies one batch of events; returns the same object when nothing changed. */
+export function applyInstanceEvents(state: InstancesState, events: readonly PoolEvent[]): InstancesState {
+  const since = state.snapshotT;
+  // Copy-on-write: the containers are copied once per batch, on the first change.
+  const draft: { live: Map<number, InstanceRecord> | null; retired: InstanceRecord[] | null } = { live: null, retired: null };
+  let retiredTotal = state.retiredTotal;
+  const liveDraft = (): Map<number, InstanceRecord> => (draft.live ??= new Map(state.live));
+  const retiredDraft = (): InstanceRecord[] => (draft.retired ??= state.retired.slice());
+  const put = (record: InstanceRecord): void => void liveDraft().set(record.instanceId, record);
+  /** The live record; an unknown id becomes a new record (connected mid-run), a retired one stays retired. */
+  const get = (id: number, t: number): InstanceRecord | null => {
+    const known = (draft.live ?? state.live).get(id);
+    if (known) return known;
+    if ((draft.retired ?? state.retired).some((r) => r.instanceId === id)) return null;
+    return newInstance(id, t);
+  };
+  const update = (id: number, t: number, change: (r: InstanceRecord) => Partial<InstanceRecord>): void => {
+    const r = get(id, t);
+    if (r) put({ ...r, ...change(r) });
+  };
+
+  for (const e of events) {
+    if (since !== null && e.t <= since) continue; // already in the snapshot
+    switch (e.type) {
+      case 'worker.spawned':
+        put({ ...newInstance(e.instanceId, e.t), spawnReason: e.reason });
+        break;
+      case 'worker.instantiated':
+        update(e.instanceId, e.t, () => ({ instantiatedAt: e.t, instantiationMs: e.durationMs, threadRecycled: e.threadRecycled }));
+        break;
+      case 'worker.instantiation_failed':
+        update(e.instanceId, e.t, () => ({ instantiationError: e.message }));
+        break;
+      case 'worker.available':
+        update(e.instanceId, e.t, () => ({ available: true, unavailableWhy: null }));
+        break;
+      case 'worker.unavailable':
+        update(e.instanceId, e.t, (r) => ({ available: false, unavailableWhy: e.why, draining: r.draining || e.why === 'draining' }));
+        break;
+      case 'worker.status':
+        update(e.instanceId, e.t, (r) => ({ status: e.status, inFlight: e.status === 'Idle' ? 0 : r.inFlight }));
+        break;
+      case 'worker.draining':
+        update(e.instanceId, e.t, () => ({ draining: true, drainCause: e.cause }));
+        break;
+      case 'worker.memory':
+        update(e.instanceId, e.t, () => ({ memoryBytes: e.bytes }));
+        break;
+      case 'guest.output':
+        update(e.instanceId, e.t, (r) => {
+          const output = r.output.length >= LIMITS.outputLinesPerInstance ? r.output.slice(1) : r.output.slice();
+          output.push({ t: e.t, stream: e.stream, line: e.line });
+          return { output };
+        });
+        break;
+      case 'request.accepted':
+        update(e.instanceId, e.t, () => ({ reuseCount: e.reuseCount, inFlight: e.inFlight }));
+        break;
+      case 'request.completed':
+        if (!(draft.live ?? state.live).has(e.instanceId)) bumpRetired(retiredDraft(), e.instanceId, 'ok');
+        else update(e.instanceId, e.t, (r) => ({ inFlight: Math.max(0, r.inFlight - 1), ok: r.ok + 1 }));
+        break;
+      case 'request.failed':
+        if (e.instanceId === null) break;
+        if (!(draft.live ?? state.live).has(e.instanceId)) bumpRetired(retiredDraft(), e.instanceId, 'failed');
+        else update(e.instanceId, e.t, (r) => ({ inFlight: Math.max(0, r.inFlight - 1), failed: r.failed + 1 }));
+        break;
+      case 'worker.exit': {
+        const r = (draft.live ?? state.live).get(e.instanceId) ?? newInstance(e.instanceId, e.t - e.lifetimeMs);
+        liveDraft().delete(e.instanceId);
+        const retired = retiredDraft();
+        retired.unshift({
+          ...r,
+          available: false,
+          inFlight: 0,
+          reuseCount: Math.max(r.reuseCount, e.served),
+          exit: { cause: e.cause, message: e.message, t: e.t, served: e.served, lifetimeMs: e.lifetimeMs },
+        });
+        if (retired.length > LIMITS.retired) retired.length = LIMITS.retired;
+        retiredTotal++;
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  if (draft.live === null && draft.retired === null && since === null) return state;
+  return { live: draft.live ?? state.live, retired: draft.retired ?? state.retired, retiredTotal, snapshotT: null };
+}
+
+/** A request can settle after its instance left (the exit event came first): count it there. */
+function bumpRetired(retired: InstanceRecord[], instanceId: number, field: 'ok' | 'failed'): void {
+  const index = retired.findIndex((r) => r.instanceId === instanceId);
+  const r = retired[index];
+  if (r) retired[index] = { ...r, [field]: r[field] + 1 };
+}
+
+/** Live instances in id order (ids grow with spawn order). */
+export function liveInstances(state: InstancesState): InstanceRecord[] {
+  return [...state.live.values()].sort((a, b) => a.instanceId - b.instanceId);
+}

@@ -1,0 +1,102 @@
+/** Log slice: the most recent events, and a filter over them. */
+import type { PoolEvent, PoolEventType } from '../../../engine/protocol/index.ts';
+import { fmtBytes, fmtMs } from './format.ts';
+import { LIMITS, type LogState } from './types.ts';
+
+export const initialLog: LogState = { events: [], total: 0, dropped: 0 };
+
+/** Appends a batch; the oldest events beyond the cap go. */
+export function applyLogEvents(state: LogState, events: readonly PoolEvent[], dropped: number): LogState {
+  if (events.length === 0 && dropped === 0) return state;
+  const joined = state.events.concat(events);
+  return {
+    events: joined.length > LIMITS.logEvents ? joined.slice(joined.length - LIMITS.logEvents) : joined,
+    total: state.total + events.length,
+    dropped: state.dropped + dropped,
+  };
+}
+
+export const EVENT_TYPES: readonly PoolEventType[] = [
+  'request.received',
+  'request.dispatched',
+  'request.accepted',
+  'request.responded',
+  'request.completed',
+  'request.expired',
+  'request.failed',
+  'worker.spawned',
+  'worker.instantiated',
+  'worker.instantiation_failed',
+  'worker.available',
+  'worker.unavailable',
+  'worker.status',
+  'worker.draining',
+  'worker.exit',
+  'worker.memory',
+  'guest.output',
+  'pool.gauges',
+];
+
+export interface LogFilter {
+  /** Types hidden from the log. */
+  hidden: readonly PoolEventType[];
+  /** Instance id to show only, or null. */
+  instanceId: number | null;
+  /** Request id to show only, or null. */
+  requestId: number | null;
+}
+
+export const DEFAULT_LOG_FILTER: LogFilter = { hidden: ['pool.gauges'], instanceId: null, requestId: null };
+
+/** Events the filter lets through, in order. */
+export function filterEvents(events: readonly PoolEvent[], filter: LogFilter): PoolEvent[] {
+  const hidden = new Set(filter.hidden);
+  return events.filter((e) => {
+    if (hidden.has(e.type)) return false;
+    if (filter.instanceId !== null && (!('instanceId' in e) || e.instanceId !== filter.instanceId)) return false;
+    if (filter.requestId !== null && (!('requestId' in e) || e.requestId !== filter.requestId)) return false;
+    return true;
+  });
+}
+
+/** One line of text describing an event (its type and ids are shown in their own columns). */
+export function describeEvent(e: PoolEvent): string {
+  switch (e.type) {
+    case 'request.received':
+      return `${e.method} ${e.uri}`;
+    case 'request.dispatched':
+      return e.mode;
+    case 'request.accepted':
+      return `reuse #${e.reuseCount}, ${e.inFlight} in flight`;
+    case 'request.responded':
+      return `${e.status} after ${fmtMs(e.latencyMs)}`;
+    case 'request.completed':
+      return `${e.bodyBytes} B in ${fmtMs(e.durationMs)}`;
+    case 'request.expired':
+      return `expired after ${fmtMs(e.latencyMs)}`;
+    case 'request.failed':
+      return `${e.kind}: ${e.message}`;
+    case 'worker.spawned':
+      return e.reason;
+    case 'worker.instantiated':
+      return `in ${fmtMs(e.durationMs)}${e.threadRecycled ? ', recycled thread' : ''}`;
+    case 'worker.instantiation_failed':
+      return `${e.message} (${e.failedRequests} failed)`;
+    case 'worker.available':
+      return 'available';
+    case 'worker.unavailable':
+      return e.why;
+    case 'worker.status':
+      return e.status;
+    case 'worker.draining':
+      return e.cause;
+    case 'worker.exit':
+      return `${e.cause}, served ${e.served}, lived ${fmtMs(e.lifetimeMs)}${e.message ? ` — ${e.message}` : ''}`;
+    case 'worker.memory':
+      return fmtBytes(e.bytes);
+    case 'guest.output':
+      return `${e.stream}: ${e.line}`;
+    case 'pool.gauges':
+      return `live ${e.liveInstances}, available ${e.availableWorkers}, queue ${e.queueDepth}, in flight ${e.inFlight}`;
+  }
+}

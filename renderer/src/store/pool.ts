@@ -1,0 +1,61 @@
+/** Pool slice: what the last snapshot said about the component, the server and the knobs. */
+import { effectiveKnobs, type Gauges, type PoolKnobs, type Snapshot } from '../../../engine/protocol/index.ts';
+import { ZERO_GAUGES, type PoolState } from './types.ts';
+
+export const initialPool: PoolState = {
+  component: null,
+  listenUrl: null,
+  serving: false,
+  knobs: null,
+  requestedKnobs: null,
+  knobsForNewInstancesOnly: [],
+  demos: [],
+  gauges: ZERO_GAUGES,
+  ready: false,
+};
+
+/** While stopped the engine sends no component; the dashboard keeps showing the last one. */
+export function poolFromSnapshot(s: Snapshot, previous: PoolState): PoolState {
+  return {
+    component: s.component ?? (s.serving ? null : previous.component),
+    listenUrl: s.listenUrl,
+    serving: s.serving,
+    knobs: s.knobs,
+    requestedKnobs: s.requestedKnobs,
+    knobsForNewInstancesOnly: s.knobsForNewInstancesOnly,
+    demos: s.demos,
+    gauges: s.gauges,
+    ready: true,
+  };
+}
+
+export function withGauges(state: PoolState, gauges: Gauges): PoolState {
+  const g = state.gauges;
+  if (g.liveInstances === gauges.liveInstances && g.availableWorkers === gauges.availableWorkers && g.queueDepth === gauges.queueDepth && g.inFlight === gauges.inFlight) {
+    return state;
+  }
+  return { ...state, gauges };
+}
+
+/**
+ * After `setKnobs` succeeded: the requested knobs are the patch merged in; the effective ones are
+ * what the engine replied with when it says so, else the world's clamp of the requested ones.
+ */
+export function withKnobs(state: PoolState, requested: PoolKnobs, effective: PoolKnobs | null): PoolState {
+  const world = state.component?.world ?? 'wasip2';
+  return { ...state, requestedKnobs: requested, knobs: effective ?? effectiveKnobs(world, requested) };
+}
+
+/**
+ * Does a snapshot start a new run, whose history must not mix with the old one? Instance and
+ * request ids restart with every pool, so: another component, serving again after a stop, or a
+ * restarted engine clock. Stopping keeps the history on screen.
+ */
+export function isNewRun(state: PoolState, s: Snapshot, maxT: number): boolean {
+  if (!state.ready) return true;
+  if (s.t < maxT) return true;
+  if (s.serving && !state.serving) return true;
+  if (s.component === null) return false;
+  const a = state.component;
+  return a?.spec !== s.component.spec || a.sha256 !== s.component.sha256;
+}

@@ -1,0 +1,75 @@
+/** Helpers for the reducer tests: recorded event streams, replayed the way the bridge batches them. */
+import { readFileSync } from 'node:fs';
+import type { Gauges, PoolEvent, Snapshot } from '../../../engine/protocol/index.ts';
+import { applyEventBatch, applySnapshot, initialData } from './apply.ts';
+import { ZERO_GAUGES, type DataState } from './types.ts';
+
+export function loadFixture(name: string): PoolEvent[] {
+  const text = readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as PoolEvent);
+}
+
+/** Splits events into batches the way the server does: everything within each `intervalMs` window. */
+export function batchesOf(events: readonly PoolEvent[], intervalMs: number): PoolEvent[][] {
+  const batches: PoolEvent[][] = [];
+  let current: PoolEvent[] = [];
+  let windowEnd = -Infinity;
+  for (const e of events) {
+    if (e.t >= windowEnd && current.length > 0) {
+      batches.push(current);
+      current = [];
+    }
+    if (current.length === 0) windowEnd = e.t + intervalMs;
+    current.push(e);
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+/** The gauges at the end of a batch: the last `pool.gauges` event so far. */
+function gaugesAfter(events: readonly PoolEvent[], previous: Gauges): Gauges {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i]!;
+    if (e.type === 'pool.gauges') {
+      return { liveInstances: e.liveInstances, availableWorkers: e.availableWorkers, queueDepth: e.queueDepth, inFlight: e.inFlight };
+    }
+  }
+  return previous;
+}
+
+export function emptySnapshot(overrides: Partial<Snapshot> = {}): Snapshot {
+  const knobs = {
+    maxInstanceReuseCount: 3,
+    maxInstanceConcurrentReuseCount: 1,
+    idleInstanceTimeoutMs: 1000,
+    requestTimeoutMs: null,
+    maxConcurrentRequests: 1000,
+  };
+  return {
+    component: { spec: 'demo:counter', name: 'counter', world: 'wasip2', handlerInterface: 'wasi:http/incoming-handler@0.2.6', sha256: 'ab'.repeat(32) },
+    listenUrl: 'http://127.0.0.1:8080/',
+    serving: true,
+    knobs,
+    requestedKnobs: knobs,
+    knobsForNewInstancesOnly: [],
+    instances: [],
+    gauges: ZERO_GAUGES,
+    demos: [{ name: 'counter', description: 'count=N' }],
+    t: 0,
+    ...overrides,
+  };
+}
+
+/** Replays a recording from a fresh state: a snapshot at t=0, then batches of `intervalMs`. */
+export function replay(events: readonly PoolEvent[], intervalMs = 50, from: DataState = initialData): DataState {
+  let state = applySnapshot(from, emptySnapshot(), 0);
+  let gauges = ZERO_GAUGES;
+  for (const batch of batchesOf(events, intervalMs)) {
+    gauges = gaugesAfter(batch, gauges);
+    state = applyEventBatch(state, batch, gauges, 0, batch[batch.length - 1]!.t);
+  }
+  return state;
+}
