@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { FailureKind } from '../protocol/index.ts';
 import type { ProxyHandler } from '../pool/proxy-handler.ts';
 import type { Responder } from '../pool/request.ts';
+import { listen } from './listen.ts';
 import { Slots } from './slots.ts';
 
 /** Request bodies are buffered before dispatch (the WASIp2 host reads them synchronously). */
@@ -24,7 +25,7 @@ export interface FrontDoorEvents {
 /** The HTTP/1.1 front door: turns each request into a pool work item and streams the answer back. */
 export async function startHttpServer(
   pool: ProxyHandler,
-  listen: { host: string; port: number },
+  at: { host: string; port: number },
   events: FrontDoorEvents = {},
 ): Promise<HttpFrontDoor> {
   const slots = new Slots(() => pool.knobs.maxConcurrentRequests);
@@ -51,17 +52,9 @@ export async function startHttpServer(
     else socket.destroy();
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(listen.port, listen.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const { address, hostPort } = await listen(server, at);
   return {
-    url: `http://${host}:${address.port}/`,
+    url: `http://${hostPort}/`,
     address,
     close: async () => {
       await new Promise<void>((resolve) => {

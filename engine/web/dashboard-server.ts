@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { listen } from '../server/listen.ts';
 import type { DashboardSession } from '../bridge/dashboard-session.ts';
 
 export const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../../renderer/dist/', import.meta.url));
@@ -40,7 +41,7 @@ export interface DashboardServer {
  */
 export async function startDashboardServer(
   session: DashboardSession,
-  listen: { host: string; port: number },
+  at: { host: string; port: number },
   staticDir = DEFAULT_DASHBOARD_DIR,
 ): Promise<DashboardServer> {
   const token = randomBytes(24).toString('base64url');
@@ -70,18 +71,10 @@ export async function startDashboardServer(
     sockets.handleUpgrade(req, socket, head, (ws) => connect(session, ws));
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(listen.port, listen.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  allowedHosts = new Set([`${host}:${address.port}`, `localhost:${address.port}`]);
+  const { address, hostPort } = await listen(server, at);
+  allowedHosts = new Set([hostPort, `localhost:${address.port}`]);
   return {
-    url: `http://${host}:${address.port}/?token=${token}`,
+    url: `http://${hostPort}/?token=${token}`,
     token,
     address,
     close: async () => {

@@ -1,0 +1,16 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** Listens and reports where, as `host:port` with IPv6 in brackets (port 0 resolved to the real one). */
+export async function listen(server: Server, at: { host: string; port: number }): Promise<{ address: AddressInfo; hostPort: string }> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(at.port, at.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return { address, hostPort: `${host}:${address.port}` };
+}
