@@ -9,7 +9,7 @@ import { send, sendSequential } from './support/http-client.ts';
 import type { PoolEvent } from '../protocol/index.ts';
 
 test('serve demo:counter --max-instance-reuse-count 3 answers count=1,2,3,1,2,3', async () => {
-  const run = runCli(['serve', 'demo:counter', '--max-instance-reuse-count', '3', '--addr', '127.0.0.1:0']);
+  const run = runCli(['serve', 'demo:counter', '--max-instance-reuse-count', '3', '--idle-instance-timeout', '60s', '--addr', '127.0.0.1:0']);
   const url = await run.serving;
   assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
   const bodies = (await sendSequential(url, 6)).map((r) => r.body);

@@ -4,8 +4,11 @@ import assert from 'node:assert/strict';
 import { send, sendSequential } from './support/http-client.ts';
 import { eventsOf, serveForTest } from './support/serve.ts';
 
+/** Serial reuse across requests must not depend on the machine being fast: no idle retirements. */
+const PATIENT = { idleInstanceTimeoutMs: 60_000 };
+
 test('counter with reuse 128: one instance counts 1, 2, 3, ...', async () => {
-  const server = await serveForTest('demo:counter', { maxInstanceReuseCount: 128 });
+  const server = await serveForTest('demo:counter', { maxInstanceReuseCount: 128 , ...PATIENT });
   const bodies = (await sendSequential(server.url(), 5)).map((r) => r.body);
   assert.deepEqual(bodies, ['count=1', 'count=2', 'count=3', 'count=4', 'count=5']);
   assert.equal(eventsOf(server.events, 'worker.spawned').length, 1);
@@ -21,7 +24,7 @@ test('counter with reuse 1: every request sees a fresh instance', async () => {
 });
 
 test('exhausting the reuse count retires the instance after exactly N requests', async () => {
-  const server = await serveForTest('demo:counter', { maxInstanceReuseCount: 3 });
+  const server = await serveForTest('demo:counter', { maxInstanceReuseCount: 3 , ...PATIENT });
   const bodies = (await sendSequential(server.url(), 6)).map((r) => r.body);
   assert.deepEqual(bodies, ['count=1', 'count=2', 'count=3', 'count=1', 'count=2', 'count=3']);
   await server.close();
@@ -52,7 +55,7 @@ test('the idle timeout retires an idle instance; the next request gets a new one
 });
 
 test('spin with a request timeout: 5xx, the watchdog kills the instance, the next request gets a new one', async () => {
-  const server = await serveForTest('demo:spin', { maxInstanceReuseCount: 128, requestTimeoutMs: 200 });
+  const server = await serveForTest('demo:spin', { maxInstanceReuseCount: 128, requestTimeoutMs: 200, ...PATIENT });
   const stuck = await send(server.url('/')); // spins forever
   assert.ok(stuck.status >= 500);
   assert.match(stuck.body, /guest timed out/);
@@ -70,7 +73,7 @@ test('spin with a request timeout: 5xx, the watchdog kills the instance, the nex
 });
 
 test('a trap kills only its own instance; the other instance keeps its state and serves on', async () => {
-  const server = await serveForTest('demo:counter', { maxInstanceReuseCount: 128 });
+  const server = await serveForTest('demo:counter', { maxInstanceReuseCount: 128 , ...PATIENT });
   // Two at once: WASIp2 concurrency is 1, so two instances start, each counting 1.
   const first = await Promise.all([send(server.url()), send(server.url())]);
   assert.deepEqual(first.map((r) => r.body).sort(), ['count=1', 'count=1']);
@@ -94,7 +97,7 @@ test('a trap kills only its own instance; the other instance keeps its state and
 });
 
 test('knobs change live: lowering the reuse count retires the instance at once', async () => {
-  const server = await serveForTest('demo:counter', { maxInstanceReuseCount: 128 });
+  const server = await serveForTest('demo:counter', { maxInstanceReuseCount: 128 , ...PATIENT });
   assert.deepEqual(
     (await sendSequential(server.url(), 3)).map((r) => r.body),
     ['count=1', 'count=2', 'count=3'],
@@ -111,7 +114,7 @@ test('knobs change live: lowering the reuse count retires the instance at once',
 });
 
 test('an invalid knob value is refused with a precise message and changes nothing', async () => {
-  const server = await serveForTest('demo:counter', { maxInstanceReuseCount: 5 });
+  const server = await serveForTest('demo:counter', { maxInstanceReuseCount: 5 , ...PATIENT });
   const zero = server.pool.setKnobs({ maxInstanceReuseCount: 0 });
   assert.equal(zero.ok, false);
   assert.match(!zero.ok ? zero.error : '', /max-instance-reuse-count must be at least 1/);
@@ -125,7 +128,7 @@ test('an invalid knob value is refused with a precise message and changes nothin
 });
 
 test('--max-concurrent-requests holds extra requests at the front door', async () => {
-  const server = await serveForTest('demo:sleep', { maxConcurrentRequests: 1, maxInstanceReuseCount: 128 });
+  const server = await serveForTest('demo:sleep', { maxConcurrentRequests: 1, maxInstanceReuseCount: 128, ...PATIENT });
   const responses = await Promise.all([send(server.url('/?ms=30')), send(server.url('/?ms=30')), send(server.url('/?ms=30'))]);
   assert.ok(responses.every((r) => r.status === 200));
   const maxInFlight = Math.max(...eventsOf(server.events, 'pool.gauges').map((g) => g.inFlight));

@@ -61,7 +61,7 @@ test('p2 sleep many with -W timeout=100us: all 100 requests 5xx', async () => {
 });
 
 test('p2 return before set: both requests 500 with the never-invoked message; the instance lives on', async () => {
-  const server = await serveForTest('demo:never-set', { maxInstanceReuseCount: 2 });
+  const server = await serveForTest('demo:never-set', { maxInstanceReuseCount: 2, idleInstanceTimeoutMs: 60_000 });
   const responses = await sendSequential(server.url(), 2);
   assert.deepEqual(
     responses.map((r) => r.status),

@@ -1,5 +1,5 @@
 /** The dashboard bridge in web mode, engine side: auth, snapshots, batched events, validated commands. */
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
@@ -11,20 +11,27 @@ import type { PoolEvent, ServerMessage, Snapshot } from '../protocol/index.ts';
 import { startDashboardServer, type DashboardServer } from '../web/dashboard-server.ts';
 import { sendSequential } from './support/http-client.ts';
 
+/** Sessions a failed test left open: closed at the end of the file so nothing hangs. */
+const leftovers = new Set<() => Promise<void>>();
+after(async () => {
+  for (const close of leftovers) await close();
+});
+
 async function webMode(component: string | null = 'demo:counter') {
   const staticDir = await mkdtemp(join(tmpdir(), 'poolscope-ui-'));
   await writeFile(join(staticDir, 'index.html'), '<!doctype html><title>Poolscope</title>');
-  const session = new DashboardSession({ component, knobs: { maxInstanceReuseCount: 128 }, listen: { host: '127.0.0.1', port: 0 } });
+  // A long idle timeout: on a loaded machine the gap between two requests must not retire the instance.
+  const knobs = { maxInstanceReuseCount: 128, idleInstanceTimeoutMs: 60_000 };
+  const session = new DashboardSession({ component, knobs, listen: { host: '127.0.0.1', port: 0 } });
   await session.start();
   const server = await startDashboardServer(session, { host: '127.0.0.1', port: 0 }, staticDir);
-  return {
-    session,
-    server,
-    async close() {
-      await server.close();
-      await session.close();
-    },
+  const close = async (): Promise<void> => {
+    leftovers.delete(close);
+    await server.close();
+    await session.close();
   };
+  leftovers.add(close);
+  return { session, server, close };
 }
 
 function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {

@@ -1,0 +1,269 @@
+#!/usr/bin/env node
+/**
+ * The benchmark (`npm run bench`): the same closed-loop load against a bare node:http server,
+ * `jco serve` in its three modes, and Poolscope with different reuse settings, on the same
+ * machine in one run; plus the I/O experiment (live instances with and without concurrent reuse
+ * on a handler that waits 40 ms). Every server is a child process, started fresh for each run
+ * of each row; rows are interleaved across runs so a noisy spell spreads over all of them.
+ *
+ *   node engine/bench/bench.ts [--quick] [--runs N] [--json FILE] [--only id,id] [--list]
+ *
+ * Prints a Markdown table (medians over runs) and ratios on stdout, progress on stderr. It never
+ * asserts thresholds: it exits 1 only when a server fails to start, dies, or cannot be loaded;
+ * rows that cannot run yet (WASIp3 not implemented, a demo guest missing) are reported skipped.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseDuration } from '../config/duration.ts';
+import { runLoad } from '../load/index.ts';
+import { liveInstancesInWindow } from './live-instances.ts';
+import { MemorySampler, freePort, killAllGroups, startProcess, waitForHttp, waitForOutput } from './processes.ts';
+import { machineInfo, markdown, medians, ratios, type BenchReport, type RowResult, type RunMeasurement } from './report.ts';
+import { REPO_ROOT, allScenarios, skipReason, type Scenario } from './scenarios.ts';
+
+interface Flags {
+  quick: boolean;
+  runs?: number;
+  duration?: number;
+  warmup?: number;
+  connections: number;
+  json?: string;
+  only?: string[];
+  eventsEverywhere: boolean;
+  list: boolean;
+  build: boolean;
+}
+
+/** A server gets this long to print its address and answer a first 2xx. */
+const START_TIMEOUT_MS = 60_000;
+const GUEST_BUILD_TIMEOUT_MS = 10 * 60_000;
+
+const positive = (value: string): number => {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError(`'${value}' is not a whole number of at least 1`);
+  return Number(value);
+};
+const durationFlag = (value: string): number => {
+  try {
+    return parseDuration(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+};
+
+const program = new Command('bench')
+  .description('benchmark Poolscope against a bare node:http server and jco serve, under the same load')
+  .option('--quick', 'smoke mode: 1 s per row after at least 1 s of warm-up, one run (for CI)', false)
+  .addOption(new Option('--runs <n>', 'runs per row; medians are reported (default 3, --quick 1)').argParser(positive))
+  .addOption(new Option('--duration <dur>', 'measured load per row and run (default 10s, --quick 1s)').argParser(durationFlag))
+  .addOption(new Option('--warmup <dur>', 'load before measuring, at least (default 2s, --quick 1s; 0 for none); it goes on, up to 5x or 15s (--quick: 5s), until the rate is steady').argParser(durationFlag))
+  .addOption(new Option('-c, --connections <n>', 'concurrent keep-alive connections').default(50).argParser(positive))
+  .option('--json <file>', 'also write the results as JSON to FILE')
+  .addOption(new Option('--only <ids>', 'only these rows (comma-separated ids; see --list)').argParser((v: string) => v.split(',').map((s) => s.trim()).filter(Boolean)))
+  .option('--events-everywhere', 'record Poolscope events (live instances) for every Poolscope row, not just the I/O rows; costs throughput', false)
+  .option('--list', 'list the rows and exit', false)
+  .option('--no-build', 'do not run the demo guest build (node assets/guests/build.ts) first')
+  .showHelpAfterError();
+
+program.parse();
+const flags = program.opts<Flags>();
+
+const scenarios = allScenarios({ eventsEverywhere: flags.eventsEverywhere });
+if (flags.list) {
+  for (const s of scenarios) process.stdout.write(`${s.id.padEnd(28)} ${s.label}\n`);
+  process.exit(0);
+}
+const unknown = (flags.only ?? []).filter((id) => !scenarios.some((s) => s.id === id));
+if (unknown.length > 0) program.error(`error: unknown row id(s) ${unknown.join(', ')} (see --list)`);
+const selected = flags.only ? scenarios.filter((s) => flags.only!.includes(s.id)) : scenarios;
+
+const settings = {
+  runs: flags.runs ?? (flags.quick ? 1 : 3),
+  durationMs: flags.duration ?? (flags.quick ? 1000 : 10_000),
+  warmupMs: flags.warmup ?? (flags.quick ? 1000 : 2000),
+  connections: flags.connections,
+};
+
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+const scratch = mkdtempSync(join(tmpdir(), 'poolscope-bench-'));
+const cleanUp = (): void => {
+  killAllGroups();
+  rmSync(scratch, { recursive: true, force: true });
+};
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    log(`\n${signal}: stopping every server`);
+    cleanUp();
+    process.exit(130);
+  });
+}
+process.on('uncaughtException', (error) => {
+  log(`bench failed: ${error.stack ?? error.message}`);
+  cleanUp();
+  process.exit(1);
+});
+
+// A last-resort bound on the whole run: every step has its own timeout, this catches the rest.
+const budgetMs = settings.runs * selected.length * (START_TIMEOUT_MS + maxWarmupMs() + settings.durationMs + 30_000) + GUEST_BUILD_TIMEOUT_MS;
+setTimeout(() => {
+  log(`bench did not finish within ${Math.round(budgetMs / 1000)} s; stopping every server`);
+  cleanUp();
+  process.exit(1);
+}, budgetMs).unref();
+
+type Outcome = { kind: 'ok'; run: RunMeasurement; warnings: string[] } | { kind: 'skipped' | 'failed'; reason: string };
+
+async function measureOnce(s: Scenario, run: number): Promise<Outcome> {
+  const unavailable = s.unavailable?.() ?? null;
+  if (unavailable) return unavailable;
+  const port = s.args.includes('PORT') ? await freePort() : 0;
+  const eventsFile = s.events ? join(scratch, `${s.id}-${run}.jsonl`) : null;
+  const args = s.args.map((a) => (a === 'PORT' ? String(port) : a === 'JCO_DIR' ? join(scratch, `jco-${s.id}-${run}`) : a));
+  if (eventsFile) args.push('--events', eventsFile);
+  const server = startProcess(args, { cwd: REPO_ROOT });
+  const sampler = new MemorySampler(server.pid);
+  let sampled = false;
+  const finishSampling = (): ReturnType<MemorySampler['finish']> => {
+    sampled = true;
+    return sampler.finish();
+  };
+  try {
+    const base = s.kind === 'jco' ? `http://127.0.0.1:${port}/` : (await waitForOutput(server, /Serving HTTP on (http:\/\/\S+)/, START_TIMEOUT_MS))[1]!;
+    const url = new URL(s.path, base).href;
+    await waitForHttp(url, START_TIMEOUT_MS, server);
+    const load = { url, connections: settings.connections };
+    const warmupMs = settings.warmupMs > 0 ? await warmUp(load) : 0;
+    const startOffset = eventsFile ? fileSize(eventsFile) : 0;
+    const summary = await runLoad({ ...load, durationMs: settings.durationMs });
+    const endOffset = eventsFile ? fileSize(eventsFile) : 0;
+    if (server.hasExited()) throw new Error('the server exited during the run');
+    const memory = finishSampling();
+    await server.stop();
+    const live = eventsFile ? liveInstancesInWindow(readFileSync(eventsFile), startOffset, endOffset) : null;
+    const warnings: string[] = [];
+    const ok = Object.entries(summary.statusCounts).reduce((n, [status, count]) => (status.startsWith('2') ? n + count : n), 0);
+    if (ok === 0) warnings.push(`run ${run + 1}: no 2xx response in the measured window`);
+    if (eventsFile && !live) warnings.push(`run ${run + 1}: no events in the measured window`);
+    const l = summary.latencyMs;
+    return {
+      kind: 'ok',
+      warnings,
+      run: {
+        requestsPerSecond: summary.requestsPerSecond,
+        latencyMs: l ? { p50: l.p50, p90: l.p90, p99: l.p99, max: l.max } : null,
+        responses: summary.responses,
+        non2xx: summary.non2xx,
+        errors: summary.errors.total,
+        statusCounts: summary.statusCounts,
+        peakRssMiB: Math.round((memory.peakBytes / 2 ** 20) * 10) / 10,
+        processes: memory.processes,
+        liveInstances: live,
+        elapsedMs: summary.elapsedMs,
+        warmupMs,
+      },
+    };
+  } catch (error) {
+    if (!sampled) finishSampling();
+    await server.stop();
+    const skip = s.kind === 'poolscope' ? skipReason(server.output()) : null;
+    if (skip) return { kind: 'skipped', reason: skip };
+    const tail = server.output().trim().split('\n').slice(-5).join(' / ');
+    return { kind: 'failed', reason: `${(error as Error).message}${tail ? ` (last output: ${tail})` : ''}` };
+  }
+}
+
+/** The longest warm-up: long enough for a pool that spawns its first 50 instances at once (--quick: 5 s, a smoke test). */
+function maxWarmupMs(): number {
+  return Math.max(settings.warmupMs * 5, flags.quick ? 5000 : 15_000);
+}
+
+/**
+ * Load until the server is past its start-up: at least `warmupMs`, then until three consecutive
+ * one-second rates are non-zero and each within 15% of the one before (a pool spawning its first
+ * 50 instances ramps up over seconds), but never longer than `maxWarmupMs()`. Returns how long
+ * it took.
+ */
+async function warmUp(load: { url: string; connections: number }): Promise<number> {
+  const controller = new AbortController();
+  const rates: number[] = [];
+  let nextSecond = 1000;
+  const summary = await runLoad({ ...load, durationMs: maxWarmupMs(), signal: controller.signal, progressIntervalMs: 100 }, (update) => {
+    if (update.elapsedMs < nextSecond) return;
+    nextSecond += 1000;
+    rates.push(update.rate);
+    const last = rates.slice(-3);
+    const steady = last.length === 3 && last.every((r) => r > 0) && last.every((r, i) => i === 0 || Math.abs(r - last[i - 1]!) <= 0.15 * last[i - 1]!);
+    if (update.elapsedMs >= settings.warmupMs && steady) controller.abort();
+  });
+  return summary.elapsedMs;
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+async function main(): Promise<number> {
+  const machine = machineInfo();
+  log(`${machine.nproc} CPUs, ${machine.cpuModel}, Node ${machine.node}, load average ${machine.loadAverageAtStart.join(' ')}`);
+  if (flags.build) {
+    log('building demo guests (cached) …');
+    const build = spawnSync(process.execPath, ['assets/guests/build.ts'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'], timeout: GUEST_BUILD_TIMEOUT_MS });
+    if (build.status !== 0) log(`warning: the demo guest build failed (${build.status ?? build.signal}); rows that need a demo guest may fail`);
+  }
+
+  const rows: RowResult[] = selected.map((s) => ({ id: s.id, label: s.label, group: s.group, status: 'ok', runs: [], median: null, warnings: [] }));
+  for (let run = 0; run < settings.runs; run++) {
+    for (const [i, s] of selected.entries()) {
+      const row = rows[i]!;
+      if (row.status !== 'ok') continue; // skipped or failed once: not retried
+      const t0 = performance.now();
+      const outcome = await measureOnce(s, run);
+      const took = `${((performance.now() - t0) / 1000).toFixed(1)} s`;
+      if (outcome.kind === 'ok') {
+        row.runs.push(outcome.run);
+        row.warnings.push(...outcome.warnings);
+        const r = outcome.run;
+        const live = r.liveInstances ? `, live instances peak ${r.liveInstances.peak} avg ${r.liveInstances.average}` : '';
+        const p99 = r.latencyMs ? `${r.latencyMs.p99.toPrecision(3)} ms` : '–';
+        log(`[run ${run + 1}/${settings.runs}] ${s.label}: ${Math.round(r.requestsPerSecond).toLocaleString('en-US')} req/s, p99 ${p99}, peak RSS ${Math.round(r.peakRssMiB)} MiB${live}; warm-up ${(r.warmupMs / 1000).toFixed(1)} s (${took})`);
+      } else {
+        row.status = outcome.kind;
+        row.reason = outcome.reason;
+        log(`[run ${run + 1}/${settings.runs}] ${s.label}: ${outcome.kind}: ${outcome.reason}`);
+      }
+    }
+  }
+  for (const row of rows) row.median = medians(row.runs);
+
+  const report: BenchReport = {
+    generatedAt: new Date().toISOString(),
+    quick: flags.quick,
+    settings,
+    machine,
+    rows,
+    ratios: ratios(rows),
+    loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+  process.stdout.write(markdown(report));
+  if (flags.json) {
+    writeFileSync(flags.json, JSON.stringify(report, null, 2) + '\n');
+    log(`wrote ${flags.json}`);
+  }
+  const failed = rows.filter((row) => row.status === 'failed');
+  if (failed.length > 0) log(`failed: ${failed.map((row) => row.id).join(', ')}`);
+  return failed.length > 0 ? 1 : 0;
+}
+
+let code = 1;
+try {
+  code = await main();
+} finally {
+  cleanUp();
+}
+process.exit(code);

@@ -1,0 +1,259 @@
+/**
+ * Server processes for the benchmark: each is started as the leader of its own process group, so
+ * the whole tree (jco serve runs its server as a grandchild) is killed with one signal; every
+ * group still alive is SIGKILLed when the benchmark exits, whatever the reason. Memory is the
+ * sum of VmRSS over the tree, sampled, plus each process's own VmHWM.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+
+const live = new Set<number>();
+let cleanupInstalled = false;
+
+/** Kills every group still alive; synchronous, so it is safe in an `exit` handler. */
+export function killAllGroups(): void {
+  for (const pgid of live) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  live.clear();
+}
+
+function installCleanup(): void {
+  if (cleanupInstalled) return;
+  cleanupInstalled = true;
+  process.on('exit', killAllGroups);
+}
+
+export interface ServerProcess {
+  child: ChildProcess;
+  pid: number;
+  /** Everything printed so far (stdout and stderr interleaved), capped at the last 64 KiB. */
+  output(): string;
+  /** Resolves with the exit code/signal; never rejects. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  hasExited(): boolean;
+  /** SIGTERM to the group, then SIGKILL after `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+const OUTPUT_CAP = 64 * 1024;
+
+export function startProcess(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): ServerProcess {
+  installCleanup();
+  const child = spawn(process.execPath, args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`could not start ${args.join(' ')}`);
+  live.add(pid);
+  let output = '';
+  const append = (chunk: Buffer): void => {
+    output += chunk.toString();
+    if (output.length > OUTPUT_CAP) output = output.slice(-OUTPUT_CAP);
+  };
+  child.stdout!.on('data', append);
+  child.stderr!.on('data', append);
+  let exitedFlag = false;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('exit', (code, signal) => {
+      exitedFlag = true;
+      resolve({ code, signal });
+    });
+    child.on('error', () => {
+      exitedFlag = true;
+      resolve({ code: null, signal: null });
+    });
+  });
+  const signalGroup = (signal: NodeJS.Signals): void => {
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // the group is gone
+    }
+  };
+  return {
+    child,
+    pid,
+    output: () => output,
+    exited,
+    hasExited: () => exitedFlag,
+    stop: async (graceMs = 3000) => {
+      signalGroup('SIGTERM');
+      const timer = new Promise<'timeout'>((resolve) => setTimeout(resolve, graceMs, 'timeout').unref());
+      if ((await Promise.race([exited, timer])) === 'timeout') signalGroup('SIGKILL');
+      // Grandchildren (jco's server) may outlive the leader: the group gets a SIGKILL either way.
+      signalGroup('SIGKILL');
+      await exited;
+      live.delete(pid);
+    },
+  };
+}
+
+/** Resolves with the first match of `pattern` in the process output, or rejects when it exits or times out. */
+export function waitForOutput(server: ServerProcess, pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    const check = (): boolean => {
+      const match = pattern.exec(server.output());
+      if (match) {
+        cleanup();
+        resolve(match);
+        return true;
+      }
+      return false;
+    };
+    const onData = (): void => void check();
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`no ${pattern} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      server.child.stdout!.off('data', onData);
+      server.child.stderr!.off('data', onData);
+    };
+    server.child.stdout!.on('data', onData);
+    server.child.stderr!.on('data', onData);
+    void server.exited.then(({ code, signal }) => {
+      // Let the last output arrive before deciding.
+      setImmediate(() => {
+        if (!check()) {
+          cleanup();
+          reject(new Error(`exited (${code ?? signal}) before printing ${pattern}`));
+        }
+      });
+    });
+    check();
+  });
+}
+
+/** Polls `url` until it answers 2xx; throws with the last status or error after `timeoutMs`. */
+export async function waitForHttp(url: string, timeoutMs: number, server: ServerProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no attempt';
+  while (Date.now() < deadline) {
+    if (server.hasExited()) throw new Error(`exited before answering ${url}`);
+    try {
+      const status = await getStatus(url, Math.max(500, Math.min(5000, deadline - Date.now())));
+      if (status >= 200 && status < 300) return;
+      last = `status ${status}`;
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${url} did not answer 2xx within ${timeoutMs} ms (last: ${last})`);
+}
+
+function getStatus(url: string, timeoutMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent: false, timeout: timeoutMs }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** A port free right now on 127.0.0.1 (for servers that cannot report the port they picked). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The process and its descendants (via /proc/PID/task/TID/children). */
+export function processTree(root: number): number[] {
+  const seen: number[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    const pid = queue.shift()!;
+    if (seen.includes(pid)) continue;
+    seen.push(pid);
+    let tasks: string[];
+    try {
+      tasks = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tasks) {
+      try {
+        for (const child of readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/)) {
+          if (child) queue.push(Number(child));
+        }
+      } catch {
+        // the task ended
+      }
+    }
+  }
+  return seen;
+}
+
+/** VmRSS and VmHWM of one process in bytes, or null when it is gone. */
+export function memoryOf(pid: number): { rss: number; hwm: number } | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
+    return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Samples the tree's total RSS every `intervalMs` and tracks each process's VmHWM. The peak is
+ * the larger of the sampled tree total and the biggest single VmHWM (exact for a lone process).
+ */
+export class MemorySampler {
+  #timer: NodeJS.Timeout;
+  #peakTreeRss = 0;
+  readonly #hwm = new Map<number, number>();
+  readonly root: number;
+
+  constructor(root: number, intervalMs = 100) {
+    this.root = root;
+    this.sample();
+    this.#timer = setInterval(() => this.sample(), intervalMs);
+    this.#timer.unref();
+  }
+
+  sample(): void {
+    let total = 0;
+    for (const pid of processTree(this.root)) {
+      const memory = memoryOf(pid);
+      if (!memory) continue;
+      total += memory.rss;
+      this.#hwm.set(pid, Math.max(this.#hwm.get(pid) ?? 0, memory.hwm));
+    }
+    this.#peakTreeRss = Math.max(this.#peakTreeRss, total);
+  }
+
+  /** Stops sampling (after one last sample) and returns the peak in bytes. */
+  finish(): { peakBytes: number; processes: number; hwmSumBytes: number } {
+    this.sample();
+    clearInterval(this.#timer);
+    const hwms = [...this.#hwm.values()];
+    return {
+      peakBytes: Math.max(this.#peakTreeRss, ...hwms, 0),
+      processes: this.#hwm.size,
+      hwmSumBytes: hwms.reduce((a, b) => a + b, 0),
+    };
+  }
+}

@@ -1,0 +1,121 @@
+/** What the benchmark compares: one server configuration per row, started as a child process. */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const POOLSCOPE = fileURLToPath(new URL('../cli/poolscope.ts', import.meta.url));
+const NODE_HELLO = fileURLToPath(new URL('./node-hello-server.ts', import.meta.url));
+export const JCO_BIN = fileURLToPath(new URL('../../node_modules/@bytecodealliance/jco/dist/jco.js', import.meta.url));
+export const HELLO_WASM = fileURLToPath(new URL('../../assets/guests/dist/hello.wasm', import.meta.url));
+export const P3_HELLO = fileURLToPath(new URL('../../../shared/fixtures/wasmtime-test-programs/p3-cli-serve-hello-world.wasm', import.meta.url));
+
+export interface Unavailable {
+  kind: 'skipped' | 'failed';
+  reason: string;
+}
+
+export type ServerKind = 'node' | 'jco' | 'poolscope';
+
+export interface Scenario {
+  id: string;
+  label: string;
+  group: 'throughput' | 'io';
+  kind: ServerKind;
+  /** Path and query of every request. */
+  path: string;
+  /**
+   * Arguments after `node`. `PORT` is replaced with a free port (jco serve cannot report the
+   * port it picked); `JCO_DIR` with a scratch directory for its transpiled output.
+   */
+  args: string[];
+  /** Whether Poolscope writes `--events` (live instances); costs the server some throughput. */
+  events: boolean;
+  /** Why the row cannot run at all (checked before starting anything): skipped, or failed when something we build is missing. */
+  unavailable?: () => Unavailable | null;
+}
+
+const jcoServe = (extra: string[]): string[] => [JCO_BIN, 'serve', HELLO_WASM, '--host', '127.0.0.1', '--port', 'PORT', '--jco-dir', 'JCO_DIR', ...extra];
+const poolscope = (component: string, extra: string[]): string[] => [POOLSCOPE, 'serve', component, '--addr', '127.0.0.1:0', ...extra];
+
+const needs =
+  (path: string, what: string, kind: Unavailable['kind'] = 'skipped') =>
+  (): Unavailable | null =>
+    existsSync(path) ? null : { kind, reason: `${what} not found (${path})` };
+
+export function allScenarios(options: { eventsEverywhere: boolean }): Scenario[] {
+  const events = options.eventsEverywhere;
+  // jco is an installed tool (skip without it); hello.wasm is built by the bench itself (fail without it).
+  const jcoReady = (): Unavailable | null => needs(JCO_BIN, 'jco')() ?? needs(HELLO_WASM, 'hello.wasm (built by node assets/guests/build.ts)', 'failed')();
+  return [
+    { id: 'node-http', label: 'bare node:http', group: 'throughput', kind: 'node', path: '/', args: [NODE_HELLO], events: false },
+    { id: 'jco-default', label: 'jco serve (one shared instance)', group: 'throughput', kind: 'jco', path: '/', args: jcoServe([]), events: false, unavailable: jcoReady },
+    {
+      id: 'jco-isolate-instance',
+      label: 'jco serve --isolate-requests instance',
+      group: 'throughput',
+      kind: 'jco',
+      path: '/',
+      args: jcoServe(['--isolate-requests', 'instance']),
+      events: false,
+      unavailable: jcoReady,
+    },
+    {
+      id: 'jco-isolate-worker',
+      label: 'jco serve --isolate-requests worker',
+      group: 'throughput',
+      kind: 'jco',
+      path: '/',
+      args: jcoServe(['--isolate-requests', 'worker']),
+      events: false,
+      unavailable: jcoReady,
+    },
+    { id: 'poolscope-p2-reuse-1', label: 'Poolscope p2, reuse 1', group: 'throughput', kind: 'poolscope', path: '/', args: poolscope('demo:hello', ['--max-instance-reuse-count', '1']), events },
+    { id: 'poolscope-p2-reuse-128', label: 'Poolscope p2, reuse 128', group: 'throughput', kind: 'poolscope', path: '/', args: poolscope('demo:hello', ['--max-instance-reuse-count', '128']), events },
+    {
+      id: 'poolscope-p3-default',
+      label: 'Poolscope p3, defaults (reuse 128, concurrency 16)',
+      group: 'throughput',
+      kind: 'poolscope',
+      path: '/',
+      args: poolscope(P3_HELLO, []),
+      events,
+      unavailable: needs(P3_HELLO, 'p3 hello fixture'),
+    },
+    {
+      id: 'poolscope-p3-reuse-1',
+      label: 'Poolscope p3, reuse 1',
+      group: 'throughput',
+      kind: 'poolscope',
+      path: '/',
+      args: poolscope(P3_HELLO, ['--max-instance-reuse-count=1']),
+      events,
+      unavailable: needs(P3_HELLO, 'p3 hello fixture'),
+    },
+    {
+      id: 'poolscope-p3-concurrency-1',
+      label: 'Poolscope p3, concurrency 1',
+      group: 'throughput',
+      kind: 'poolscope',
+      path: '/',
+      args: poolscope(P3_HELLO, ['--max-instance-concurrent-reuse-count=1']),
+      events,
+      unavailable: needs(P3_HELLO, 'p3 hello fixture'),
+    },
+    { id: 'io-concurrent', label: 'I/O 40 ms, p3 concurrent reuse (default 16)', group: 'io', kind: 'poolscope', path: '/?ms=40', args: poolscope('demo:p3-delay', []), events: true },
+    {
+      id: 'io-serial',
+      label: 'I/O 40 ms, p3 concurrency 1',
+      group: 'io',
+      kind: 'poolscope',
+      path: '/?ms=40',
+      args: poolscope('demo:p3-delay', ['--max-instance-concurrent-reuse-count', '1']),
+      events: true,
+    },
+  ];
+}
+
+/** Poolscope refusals that mean "this row cannot run yet", not "something broke". */
+export function skipReason(output: string): string | null {
+  const line = output.split('\n').find((l) => /not implemented yet|unknown demo guest/.test(l));
+  return line ? line.replace(/^error:\s*/, '').trim() : null;
+}
