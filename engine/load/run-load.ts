@@ -10,6 +10,7 @@
  */
 import { connect } from 'node:net';
 import { Worker } from 'node:worker_threads';
+import { threadEntry } from '../thread-entry.ts';
 import { startAutocannon, type StopReason } from './autocannon-run.ts';
 import { resolveLoadOptions, type LoadOptions, type LoadProgressUpdate, type LoadSummary, type ResolvedLoadOptions } from './options.ts';
 
@@ -19,7 +20,7 @@ export type FromLoadThread =
   | { type: 'summary'; summary: LoadSummary }
   | { type: 'error'; message: string };
 
-const THREAD_ENTRY = new URL('./load-thread.ts', import.meta.url);
+const THREAD_ENTRY = threadEntry(new URL('./load-thread.ts', import.meta.url));
 /** How long a stopping load thread may take before it is terminated. */
 const STOP_GRACE_MS = 5000;
 const CONNECT_CHECK_TIMEOUT_MS = 5000;

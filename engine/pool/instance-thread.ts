@@ -1,7 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import type { FromThread, InstanceThreadData, ToThread } from '../worker/messages.ts';
+import { threadEntry } from '../thread-entry.ts';
 
-const THREAD_ENTRY = new URL('../worker/instance-thread.ts', import.meta.url);
+const THREAD_ENTRY = threadEntry(new URL('../worker/instance-thread.ts', import.meta.url));
 
 interface Owner {
   onMessage: (message: FromThread) => void;

@@ -1,0 +1,130 @@
+/**
+ * Builds what the desktop app needs before it starts or is packaged:
+ *   - the preload, bundled into one CommonJS file (sandboxed preloads cannot import modules, and
+ *     Electron's renderer does not strip types): electron/build/preload.cjs;
+ *   - the dashboard (renderer/dist), with Vite, when it is missing or older than its sources;
+ *   - the demo guests (assets/guests/dist), when `--dist` (packaging) asks for everything.
+ * The main process and the engine are not compiled: Electron's Node runs their TypeScript as is.
+ *
+ *   node electron/build.ts          preload + dashboard if stale (what `npm start` runs first)
+ *   node electron/build.ts --dist   the same, and fails unless the dashboard and guests are built
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const PRELOAD_SOURCE = join(ROOT, 'electron', 'preload.ts');
+export const PRELOAD_BUNDLE = join(ROOT, 'electron', 'build', 'preload.cjs');
+export const RENDERER_DIR = join(ROOT, 'renderer');
+export const RENDERER_INDEX = join(RENDERER_DIR, 'dist', 'index.html');
+const VITE_CONFIG = join(RENDERER_DIR, 'vite.config.ts');
+
+/** Newest modification time under the given files and folders (0 if none exist). */
+export function newestMtime(paths: readonly string[]): number {
+  let newest = 0;
+  const visit = (path: string): void => {
+    let info;
+    try {
+      info = statSync(path);
+    } catch {
+      return;
+    }
+    if (info.isDirectory()) {
+      for (const entry of readdirSync(path)) if (entry !== 'node_modules' && entry !== 'dist') visit(join(path, entry));
+    } else {
+      newest = Math.max(newest, info.mtimeMs);
+    }
+  };
+  for (const path of paths) visit(path);
+  return newest;
+}
+
+/** The dashboard's inputs: its sources, its config, and the protocol it shares with the engine. */
+export function rendererInputs(root = ROOT): string[] {
+  return [
+    join(root, 'renderer', 'src'),
+    join(root, 'renderer', 'public'),
+    join(root, 'renderer', 'index.html'),
+    join(root, 'renderer', 'vite.config.ts'),
+    join(root, 'engine', 'protocol'),
+  ];
+}
+
+export type RendererState = 'absent' | 'missing' | 'stale' | 'current';
+
+/** absent: no renderer sources yet; missing: never built; stale: sources newer than the build. */
+export function rendererState(root = ROOT): RendererState {
+  if (!existsSync(join(root, 'renderer', 'vite.config.ts')) || !existsSync(join(root, 'renderer', 'index.html'))) return 'absent';
+  const index = join(root, 'renderer', 'dist', 'index.html');
+  if (!existsSync(index)) return 'missing';
+  return newestMtime(rendererInputs(root)) > statSync(index).mtimeMs ? 'stale' : 'current';
+}
+
+export interface BuildLog {
+  (line: string): void;
+}
+
+/**
+ * Builds the dashboard when it is missing or stale (`npx vite build --config renderer/vite.config.ts`).
+ * Never throws: a failed build leaves the previous one (if any) in place and says so.
+ */
+export function ensureRendererBuilt(log: BuildLog): RendererState | 'failed' {
+  const state = rendererState();
+  if (state === 'absent') {
+    log('dashboard sources (renderer/) not there yet: skipping its build');
+    return state;
+  }
+  if (state === 'current') return state;
+  log(`dashboard ${state === 'missing' ? 'not built' : 'older than its sources'}: building it with Vite…`);
+  const viteBin = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
+  const result = existsSync(viteBin)
+    ? spawnSync(process.execPath, [viteBin, 'build', '--config', VITE_CONFIG, '--logLevel', 'warn'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] })
+    : spawnSync('npx', ['vite', 'build', '--config', VITE_CONFIG, '--logLevel', 'warn'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], shell: process.platform === 'win32' });
+  if (result.status === 0) return state;
+  log(`dashboard build failed (exit ${result.status ?? result.signal}); ${existsSync(RENDERER_INDEX) ? 'using the previous build' : 'the window will say it is not built'}`);
+  return 'failed';
+}
+
+/** Bundles the preload (and the channel map it imports) into one CommonJS file. */
+export async function buildPreload(): Promise<string> {
+  const { build } = await import('vite');
+  await build({
+    configFile: false,
+    logLevel: 'warn',
+    root: join(ROOT, 'electron'),
+    build: {
+      lib: { entry: PRELOAD_SOURCE, formats: ['cjs'], fileName: () => 'preload.cjs' },
+      outDir: join(ROOT, 'electron', 'build'),
+      emptyOutDir: false,
+      minify: false,
+      sourcemap: false,
+      target: 'es2023',
+      copyPublicDir: false,
+      reportCompressedSize: false,
+      rolldownOptions: { external: ['electron'] },
+    },
+  });
+  return PRELOAD_BUNDLE;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const dist = argv.includes('--dist');
+  const log: BuildLog = (line) => process.stderr.write(`${line}\n`);
+  await buildPreload();
+  log(`preload → ${PRELOAD_BUNDLE}`);
+  const renderer = ensureRendererBuilt(log);
+  if (dist) {
+    if (renderer === 'failed' || renderer === 'absent' || !existsSync(RENDERER_INDEX)) throw new Error('the dashboard (renderer/dist) must build before packaging');
+    const guests = spawnSync(process.execPath, [join(ROOT, 'assets', 'guests', 'build.ts')], { cwd: ROOT, stdio: 'inherit' });
+    if (guests.status !== 0) throw new Error('the demo guests (assets/guests/dist) must build before packaging');
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main(process.argv.slice(2)).catch((error: unknown) => {
+    process.stderr.write(`electron build failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,353 @@
+/**
+ * The desktop app's main process: runs the engine (one `DashboardSession`, which owns the pool and
+ * its instance threads) in this process, shows the dashboard in one hardened window, and connects
+ * the two over IPC (ipc-bridge.ts). Desktop conventions: File → Open Component…, drag and drop a
+ * `.wasm`, recent components, a Demos menu, remembered window bounds, one instance at a time.
+ *
+ * Electron's Node runs this TypeScript directly (type stripping), like `node` runs the CLI, so the
+ * engine's worker threads and dynamic imports work unchanged. Only the preload is bundled
+ * (electron/build.ts): sandboxed preloads cannot import and are not type-stripped.
+ *
+ *   electron electron/main.ts [component] [--addr HOST:PORT]     (npm start runs this)
+ */
+import { app, BrowserWindow, dialog, ipcMain, Menu, screen, session as electronSession, shell } from 'electron';
+import { existsSync, readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DashboardSession } from '../engine/bridge/dashboard-session.ts';
+import { sendRequestsFromDashboard } from '../engine/bridge/send-requests.ts';
+import { reportToStderr } from '../engine/cli/stderr-reporter.ts';
+import type { PoolKnobs, Snapshot } from '../engine/protocol/index.ts';
+import { loadWindowState, RecentComponents, saveWindowState, saveWindowStateSync, type WindowState } from './app-state.ts';
+import { connectIpcBridge, type IpcBridge } from './ipc-bridge.ts';
+import type { TrustedPage } from './ipc-validation.ts';
+import { parseLaunchArgs } from './launch-args.ts';
+import { buildMenuTemplate } from './menu.ts';
+import { createMainWindow, hardenContents, hardenSession, isExternalUrlAllowed, pageUrlOf } from './window-options.ts';
+
+const APP_NAME = 'Poolscope';
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DASHBOARD_PAGE = join(ROOT, 'renderer', 'dist', 'index.html');
+const MISSING_PAGE = join(ROOT, 'electron', 'dashboard-missing.html');
+const PRELOAD = join(ROOT, 'electron', 'build', 'preload.cjs');
+const ICON = join(ROOT, 'assets', 'icon.png');
+const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+/** Opened when the app starts with no component: something to watch at once. */
+const DEFAULT_COMPONENT = 'demo:counter';
+/** The app starts with reuse on (the CLI's WASIp2 default is 1, no reuse): reuse is what it shows. */
+const STARTING_KNOBS: Partial<PoolKnobs> = { maxInstanceReuseCount: 128 };
+/** `poolscope serve`'s default address; a free port when something else has it. */
+const PREFERRED_ADDR = { host: '127.0.0.1', port: 8080 };
+
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+app.setName(APP_NAME);
+// One user-data folder however the app is started (`electron electron/main.ts` would say "Electron").
+app.setPath('userData', process.env.POOLSCOPE_USER_DATA ?? join(app.getPath('appData'), APP_NAME));
+app.enableSandbox();
+// The packaged app ships its demo guests prebuilt (no toolchain inside it): trust their manifest.
+if (app.isPackaged) process.env.POOLSCOPE_PREBUILT_GUESTS ??= '1';
+
+let engine: DashboardSession | null = null;
+let bridge: IpcBridge | null = null;
+let mainWindow: BrowserWindow | null = null;
+let pageUrl = '';
+let recent: RecentComponents | null = null;
+/** A component asked for before the engine was ready (macOS open-file, a second instance). */
+let pendingOpen: string | null = null;
+
+const launch = parseLaunchArgs(process.argv.slice(1));
+for (const error of launch.errors) log(`error: ${error}`);
+
+if (!app.requestSingleInstanceLock()) {
+  // Another Poolscope has this user-data folder: it gets our arguments (second-instance) instead.
+  app.quit();
+} else {
+  app.on('second-instance', (_event, argv, cwd) => {
+    const { component } = parseLaunchArgs(argv.slice(1), cwd);
+    if (mainWindow) {
+      if (mainWindow.isMinimized()) mainWindow.restore();
+      mainWindow.focus();
+    } else if (app.isReady()) {
+      void createWindow();
+    }
+    if (component) void openComponent(component);
+  });
+  app.on('open-file', (event, path) => {
+    event.preventDefault();
+    if (engine) void openComponent(path);
+    else pendingOpen = path;
+  });
+  app.on('web-contents-created', (_event, contents) => hardenContents(contents));
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  app.on('activate', () => {
+    if (!mainWindow && engine) void createWindow();
+  });
+  installQuitHandling();
+  app
+    .whenReady()
+    .then(start)
+    .catch((error: unknown) => {
+      dialog.showErrorBox(`${APP_NAME} could not start`, error instanceof Error ? (error.stack ?? error.message) : String(error));
+      app.exit(70);
+    });
+}
+
+async function start(): Promise<void> {
+  const userData = app.getPath('userData');
+  recent = new RecentComponents(userData);
+  await recent.load();
+  app.setAboutPanelOptions({
+    applicationName: APP_NAME,
+    applicationVersion: VERSION,
+    credits: 'Serves wasi:http components through a pool of reusable instances, and shows what reuse does.',
+    ...(process.platform === 'darwin' ? {} : { iconPath: ICON }),
+  });
+
+  const session = new DashboardSession({
+    component: null,
+    knobs: STARTING_KNOBS,
+    listen: launch.addr ?? (await preferredAddress()),
+    onFrontDoorError: (message) => log(`error: ${message}`),
+  });
+  session.useRequestSender(sendRequestsFromDashboard);
+  reportToStderr(session.bus, { loggingPrefix: true });
+  session.attach({ send: (message) => message.kind === 'snapshot' && onSnapshot(message.snapshot) });
+  engine = session;
+
+  hardenSession(electronSession.defaultSession, {
+    get pageUrl() {
+      return pageUrl;
+    },
+    roots: [dirname(DASHBOARD_PAGE), MISSING_PAGE],
+    onBlocked: (url) => log(`blocked a request from the dashboard window: ${url.slice(0, 200)}`),
+  });
+  bridge = connectIpcBridge({
+    ipcMain,
+    session,
+    trustedPage,
+    openDropped: (path) => void openComponent(path),
+    warn: (line) => log(`warning: ${line}`),
+  });
+
+  rebuildMenu();
+  await createWindow();
+  await openComponent(pendingOpen ?? launch.component ?? DEFAULT_COMPONENT);
+  pendingOpen = null;
+}
+
+function trustedPage(): TrustedPage | null {
+  const win = mainWindow;
+  if (!win || win.isDestroyed() || win.webContents.isDestroyed()) return null;
+  return { webContentsId: win.webContents.id, mainFrame: win.webContents.mainFrame, pageUrl };
+}
+
+async function createWindow(): Promise<void> {
+  if (!existsSync(PRELOAD) && !app.isPackaged) {
+    const { buildPreload } = await import('./build.ts');
+    await buildPreload();
+  }
+  const page = existsSync(DASHBOARD_PAGE) ? DASHBOARD_PAGE : MISSING_PAGE;
+  if (page === MISSING_PAGE) log('the dashboard is not built (renderer/dist): showing how to build it; the engine serves anyway');
+  pageUrl = pageUrlOf(page);
+  const userData = app.getPath('userData');
+  const state = await loadWindowState(userData, screen.getAllDisplays().map((display) => display.workArea));
+  const { maximized, ...bounds } = state;
+  const win = createMainWindow({
+    BrowserWindow,
+    preload: PRELOAD,
+    ...(process.platform === 'darwin' ? {} : { icon: ICON }),
+    bounds,
+    devTools: !app.isPackaged,
+    page,
+    onOpenWasm: (path) => void openComponent(path),
+    isExternalAllowed: (url) => isExternalUrlAllowed(url, engine?.snapshot().listenUrl ?? null),
+    openExternal: (url) => void shell.openExternal(url),
+    onLoadError: (error) => log(`error: could not load the dashboard: ${error instanceof Error ? error.message : String(error)}`),
+  });
+  if (maximized) win.maximize();
+  mainWindow = win;
+  win.on('page-title-updated', (event) => event.preventDefault());
+  updateTitle(engine?.snapshot() ?? null);
+  rememberBounds(win, userData);
+  let crashes = 0;
+  win.webContents.on('render-process-gone', (_event, details) => {
+    log(`the dashboard's renderer process is gone (${details.reason})`);
+    if (details.reason !== 'clean-exit' && ++crashes <= 3 && !win.isDestroyed()) win.webContents.reload();
+  });
+  win.on('closed', () => {
+    if (mainWindow === win) mainWindow = null;
+  });
+}
+
+/** Saves the bounds after moves and resizes (debounced) and on close. */
+function rememberBounds(win: BrowserWindow, userData: string): void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const capture = (): WindowState => ({ ...win.getNormalBounds(), maximized: win.isMaximized() });
+  const save = (): void => {
+    if (win.isDestroyed()) return;
+    saveWindowState(userData, capture()).catch((error: unknown) => log(`warning: could not save the window state: ${String(error)}`));
+  };
+  const later = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(save, 500);
+  };
+  for (const event of ['resize', 'move', 'maximize', 'unmaximize'] as const) win.on(event as 'resize', later);
+  win.on('close', () => {
+    clearTimeout(timer);
+    try {
+      saveWindowStateSync(userData, capture());
+    } catch (error) {
+      log(`warning: could not save the window state: ${String(error)}`);
+    }
+  });
+}
+
+let lastSpec: string | null = null;
+let lastUrl: string | null = null;
+
+/** Every snapshot (whoever loaded what): title, recent list, the served address in the terminal. */
+function onSnapshot(snapshot: Snapshot): void {
+  updateTitle(snapshot);
+  const spec = snapshot.component?.spec ?? null;
+  if (spec && spec !== lastSpec && snapshot.serving) {
+    lastSpec = spec;
+    void addRecent(spec);
+  }
+  if (snapshot.listenUrl && snapshot.listenUrl !== lastUrl) log(`Serving HTTP on ${snapshot.listenUrl}`);
+  lastUrl = snapshot.listenUrl;
+}
+
+function updateTitle(snapshot: Snapshot | null): void {
+  const win = mainWindow;
+  if (!win || win.isDestroyed()) return;
+  const component = snapshot?.component;
+  win.setTitle(component ? `${component.name} — ${APP_NAME}` : APP_NAME);
+  if (process.platform === 'darwin') win.setRepresentedFilename(component && !component.spec.startsWith('demo:') ? component.spec : '');
+}
+
+async function addRecent(spec: string): Promise<void> {
+  if (!recent) return;
+  try {
+    await recent.add(spec);
+    if (!spec.startsWith('demo:')) app.addRecentDocument(spec);
+  } catch (error) {
+    log(`warning: could not save the recent components: ${String(error)}`);
+  }
+  rebuildMenu();
+}
+
+/** Loads a component (a `.wasm` path or `demo:<name>`); a failure is shown and changes nothing. */
+async function openComponent(spec: string): Promise<boolean> {
+  const session = engine;
+  if (!session) {
+    pendingOpen = spec;
+    return false;
+  }
+  const label = spec.startsWith('demo:') ? spec : basename(spec);
+  try {
+    if (!spec.startsWith('demo:')) {
+      const info = await stat(spec).catch(() => null);
+      if (!info?.isFile()) throw new Error(`${spec} does not exist or is not a file`);
+    }
+    await session.execute({ type: 'load', component: spec });
+    return true;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    log(`error: could not open ${spec}: ${message}`);
+    const options = { type: 'error' as const, message: `Could not open ${label}`, detail: message, buttons: ['OK'] };
+    if (mainWindow && !mainWindow.isDestroyed()) await dialog.showMessageBox(mainWindow, options);
+    else await dialog.showMessageBox(options);
+    return false;
+  }
+}
+
+async function openComponentDialog(): Promise<void> {
+  const options: Electron.OpenDialogOptions = {
+    title: 'Open Component',
+    buttonLabel: 'Open',
+    filters: [{ name: 'WebAssembly components', extensions: ['wasm'] }],
+    properties: ['openFile'],
+  };
+  const result = mainWindow && !mainWindow.isDestroyed() ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
+  const path = result.filePaths[0];
+  if (!result.canceled && path) await openComponent(path);
+}
+
+function rebuildMenu(): void {
+  const template = buildMenuTemplate({
+    platform: process.platform,
+    appName: APP_NAME,
+    demos: engine?.snapshot().demos ?? [],
+    recent: recent?.list ?? [],
+    developer: !app.isPackaged,
+    actions: {
+      openComponentDialog: () => void openComponentDialog(),
+      openComponent: (spec) => void openComponent(spec),
+      clearRecent: () => {
+        app.clearRecentDocuments();
+        void recent?.clear().then(rebuildMenu);
+      },
+      openServedAddress: () => {
+        const url = engine?.snapshot().listenUrl;
+        if (url) void shell.openExternal(url);
+        else shell.beep();
+      },
+      showAbout: () => app.showAboutPanel(),
+    },
+  });
+  Menu.setApplicationMenu(Menu.buildFromTemplate(template));
+}
+
+/** 127.0.0.1:8080 like `poolscope serve`, or a free port fixed for this run if 8080 is taken. */
+async function preferredAddress(): Promise<{ host: string; port: number }> {
+  const tryListen = (port: number): Promise<number | null> =>
+    new Promise((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(null));
+      server.listen(port, PREFERRED_ADDR.host, () => {
+        const address = server.address();
+        const bound = typeof address === 'object' && address ? address.port : null;
+        server.close(() => resolve(bound));
+      });
+    });
+  const port = (await tryListen(PREFERRED_ADDR.port)) ?? (await tryListen(0)) ?? 0;
+  if (port !== PREFERRED_ADDR.port) log(`${PREFERRED_ADDR.host}:${PREFERRED_ADDR.port} is in use: serving on port ${port} instead`);
+  return { host: PREFERRED_ADDR.host, port };
+}
+
+/** Quitting stops the engine gracefully first: in-flight requests finish, instances exit. */
+function installQuitHandling(): void {
+  let stopped = false;
+  let stopping: Promise<void> | null = null;
+  app.on('before-quit', (event) => {
+    if (stopped) return;
+    event.preventDefault();
+    stopping ??= (async () => {
+      bridge?.dispose();
+      const session = engine;
+      if (!session) return;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const tooLong = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          log('instances did not stop within 5 s: terminating them');
+          session.serving?.pool.terminate();
+          resolve();
+        }, 5000);
+      });
+      await Promise.race([session.close(), tooLong]);
+      clearTimeout(timer);
+    })()
+      .catch((error: unknown) => log(`error while stopping: ${String(error)}`))
+      .finally(() => {
+        stopped = true;
+        app.quit();
+      });
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => app.quit());
+}
