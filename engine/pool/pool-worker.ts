@@ -48,6 +48,8 @@ export class PoolWorker {
   #acceptConcurrent = true;
   /** WASIp3 guest activity that outlives `handle`: keeps the instance in PostReturn. */
   #pendingTasks = 0;
+  /** wasmtime's `poll_ready_for_concurrent_call`: false while the guest holds backpressure. */
+  #guestReady = true;
   #exitCause: 'drained' | 'idle-timeout' | 'shutdown' = 'drained';
 
   constructor(ctx: WorkerContext, id: number, initial: PoolRequest | null) {
@@ -178,6 +180,10 @@ export class PoolWorker {
         this.#pendingTasks = message.pending;
         this.wake();
         break;
+      case 'ready':
+        this.#guestReady = message.ready;
+        this.wake();
+        break;
       case 'trapped':
         this.#kill('trap', message.message, 'trap', this.#trapMessage(message.message));
         break;
@@ -228,7 +234,9 @@ export class PoolWorker {
       this.#setStatus('PostReturn', this.#ctx.bus.now());
       return;
     }
-    if (!this.#mayAccept) {
+    // Step 7: nothing in flight and nothing more to take (drained, or a guest holding
+    // backpressure with no work, which is how a guest opts out of further reuse).
+    if (!this.#mayAccept || !this.#guestReady) {
       this.#beginCleanExit('drained');
       return;
     }
@@ -237,6 +245,7 @@ export class PoolWorker {
 
   #whyUnavailable(): UnavailableWhy | null {
     if (!this.#mayAccept) return 'draining';
+    if (!this.#guestReady) return 'backpressure';
     switch (shouldAcceptRequest(this.#ctx.knobs, this.#inFlight.size, this.#reuseCount)) {
       case 'never':
         this.#stopAccepting('reuse-exhausted');

@@ -93,3 +93,26 @@ test('p3 expiry fails only its request; the instance drains, then the watchdog e
   assert.ok(statuses.includes('PostReturn'), statuses.join(','));
   await server.close();
 });
+
+test('p3 trap blast radius: a trap fails every request in flight on its instance; the next request gets a new one', async () => {
+  const server = await serveForTest('demo:p3-trap', { idleInstanceTimeoutMs: 60_000 });
+  // One instance first, so the slow requests and the trap share it (concurrency 16).
+  assert.equal((await send(server.url('/'))).status, 200);
+  const slow = [send(server.url('/?ms=400')), send(server.url('/?ms=400')), send(server.url('/?ms=400'))];
+  await server.waitFor((e) => e.type === 'request.accepted' && e.inFlight === 3);
+  const trap = send(server.url('/trap'));
+  const responses = await Promise.all([...slow, trap]);
+  assert.deepEqual(
+    responses.map((r) => r.status),
+    [500, 500, 500, 500],
+  );
+  assert.ok(responses.every((r) => /worker trapped or panicked/.test(r.body)), responses.map((r) => r.body).join('\n'));
+  const exit = await server.waitFor((e) => e.type === 'worker.exit');
+  assert.ok(exit.type === 'worker.exit' && exit.cause === 'trap' && exit.instanceId === 0);
+  const failed = eventsOf(server.events, 'request.failed');
+  assert.equal(failed.filter((e) => e.kind === 'trap' && e.instanceId === 0).length, 4, 'each request on the instance is reported');
+  const after = await send(server.url('/'));
+  assert.equal(after.status, 200);
+  assert.equal(eventsOf(server.events, 'request.accepted').at(-1)!.instanceId, 1);
+  await server.close();
+});

@@ -10,6 +10,8 @@ export interface GuestInstance {
   /** WASIp3: reports guest activity that outlives `handle` (bodies streaming, spawned tasks)
    * whenever its count changes; the instance stays in PostReturn until it is 0. */
   watchTasks?(listener: (pending: number) => void): void;
+  /** WASIp3: reports whether the guest accepts another call (component-model backpressure). */
+  watchReady?(listener: (ready: boolean) => void): void;
   /** True when many `handle` calls may run at once on this instance (WASIp3). */
   readonly concurrent: boolean;
   /** WASIp3: a trap outside any `handle` call (in post-return work) poisons the instance too. */

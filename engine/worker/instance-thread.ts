@@ -52,6 +52,7 @@ async function instantiate(instanceId: number, env: Array<[string, string]>): Pr
     };
     guest = data.world === 'wasip2' ? await instantiateP2(options) : await instantiateP3(options);
     guest.watchTasks?.((pending) => post({ type: 'tasks', pending }));
+    guest.watchReady?.((ready) => post({ type: 'ready', ready }));
     guest.onTrap?.((error) => {
       dispose();
       post({ type: 'trapped', requestId: null, message: describe(error) });

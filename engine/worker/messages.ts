@@ -32,6 +32,8 @@ export type FromThread =
   /** WASIp3: the thread's event loop went idle after the last accept, i.e. every guest task is
    * waiting on I/O; the worker may take on more concurrent requests (spec §3.6). */
   | { type: 'yielded' }
+  /** WASIp3: whether the guest accepts another call now (false while it holds backpressure). */
+  | { type: 'ready'; ready: boolean }
   /** WASIp3: guest activity that outlives `handle` (bodies still streaming, spawned tasks). */
   | { type: 'tasks'; pending: number }
   /** The guest trapped (or exited): the instance is poisoned and must not be used again. */
