@@ -2,12 +2,14 @@
 /** The `poolscope` command line: wasmtime-serve-compatible flags over the Poolscope engine. */
 import { Command } from 'commander';
 import { serveCommand } from './serve-command.ts';
+import { leaksCommand } from './leaks-command.ts';
 import { loadCommand } from './load-command.ts';
 
 const program = new Command('poolscope')
   .description('serve wasi:http components through a pool of reusable instances, and watch what reuse does')
   .showHelpAfterError('(run with --help for usage)')
   .addCommand(serveCommand())
-  .addCommand(loadCommand());
+  .addCommand(loadCommand())
+  .addCommand(leaksCommand());
 
 await program.parseAsync(process.argv);
