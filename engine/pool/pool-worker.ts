@@ -1,6 +1,7 @@
 import type { DrainCause, FailureKind, InstanceStatus, UnavailableWhy } from '../protocol/index.ts';
 import type { FromThread } from '../worker/messages.ts';
 import type { InstanceThread } from './instance-thread.ts';
+import { OpenResponses, reportFailure } from './open-responses.ts';
 import { expirationDeadline, shouldAcceptRequest } from './policy.ts';
 import { NEVER_SET_MESSAGE, TIMED_OUT_MESSAGE, type PoolRequest } from './request.ts';
 import type { WorkerContext } from './worker-context.ts';
@@ -8,8 +9,6 @@ import type { WorkerContext } from './worker-context.ts';
 interface InFlight {
   request: PoolRequest;
   acceptedAt: number;
-  settled: boolean;
-  bodyBytes: number;
   /** Layer A (per-request) expiry; WASIp3 only, see `#armRequestExpiry`. */
   expiry: NodeJS.Timeout | undefined;
 }
@@ -35,8 +34,8 @@ export class PoolWorker {
   #mayAccept = true;
   /** Requests accepted whose handler has not finished (wasmtime's `futures`). */
   readonly #inFlight = new Map<number, InFlight>();
-  /** Requests whose response body is still streaming, by id, for routing thread messages. */
-  readonly #open = new Map<number, InFlight>();
+  /** Responses not finished yet (settling and streaming), by request id. */
+  readonly #responses: OpenResponses;
   /** Null until instantiated. */
   #status: InstanceStatus | null = null;
   #announcedStatus: InstanceStatus | null = null;
@@ -57,6 +56,7 @@ export class PoolWorker {
     this.id = id;
     this.#initial = initial;
     this.#createdAt = ctx.bus.now();
+    this.#responses = new OpenResponses(ctx.bus, id);
     this.#statusSince = this.#createdAt;
   }
 
@@ -141,33 +141,19 @@ export class PoolWorker {
         this.#ctx.bus.emit({ type: 'guest.output', instanceId: this.id, stream: message.stream, line: message.line });
         break;
       case 'head':
-        this.#settle(message.requestId, (entry) => {
-          entry.request.responder.respond(message.status, message.headers);
-          this.#ctx.bus.emit({
-            type: 'request.responded',
-            requestId: entry.request.id,
-            instanceId: this.id,
-            status: message.status,
-            latencyMs: this.#ctx.bus.now() - entry.request.receivedAt,
-          });
-        });
+        this.#responses.respond(message.requestId, message.status, message.headers);
         break;
       case 'guest-error':
-        this.#failRequest(message.requestId, 'guest-error', `guest returned an error: ${message.message}`);
+        this.#responses.fail(message.requestId, 'guest-error', `guest returned an error: ${message.message}`);
         break;
-      case 'chunk': {
-        const entry = this.#open.get(message.requestId);
-        if (entry?.settled) {
-          entry.bodyBytes += message.bytes.byteLength;
-          entry.request.responder.chunk(message.bytes);
-        }
+      case 'chunk':
+        this.#responses.chunk(message.requestId, message.bytes);
         break;
-      }
       case 'end':
-        this.#endBody(message.requestId, null);
+        this.#responses.end(message.requestId);
         break;
       case 'abort':
-        this.#endBody(message.requestId, message.message);
+        this.#responses.abort(message.requestId, message.message);
         break;
       case 'returned':
         this.#onReturned(message.requestId, message.memoryBytes);
@@ -213,7 +199,7 @@ export class PoolWorker {
     this.#initial = null;
     this.#ctx.bus.emit({ type: 'worker.instantiation_failed', instanceId: this.id, message, failedRequests: failed.length });
     for (const request of failed) {
-      this.#reportFailure(request, null, 'instantiation', `instantiation error: ${message}`);
+      reportFailure(this.#ctx.bus, request, null, 'instantiation', `instantiation error: ${message}`);
     }
     this.#thread?.terminate();
     this.#finishExit('instantiation-failed', message);
@@ -263,9 +249,9 @@ export class PoolWorker {
     this.#reuseCount++;
     this.#acceptConcurrent = false;
     const acceptedAt = this.#ctx.bus.now();
-    const entry: InFlight = { request, acceptedAt, settled: false, bodyBytes: 0, expiry: undefined };
+    const entry: InFlight = { request, acceptedAt, expiry: undefined };
     this.#inFlight.set(request.id, entry);
-    this.#open.set(request.id, entry);
+    this.#responses.add(request);
     this.#ctx.bus.emit({
       type: 'request.accepted',
       requestId: request.id,
@@ -283,12 +269,10 @@ export class PoolWorker {
     const entry = this.#inFlight.get(requestId);
     if (!entry) return;
     this.#finishInFlight(entry);
-    if (!entry.settled) this.#failRequest(requestId, 'never-set', NEVER_SET_MESSAGE);
+    if (!this.#responses.isSettled(requestId)) this.#responses.fail(requestId, 'never-set', NEVER_SET_MESSAGE);
     // A WASIp2 body must be finished by the time `handle` returns; a WASIp3 body streams on as
     // post-return work.
-    else if (this.#ctx.world === 'wasip2' && this.#open.has(requestId)) {
-      this.#endBody(requestId, 'guest returned without finishing the response body');
-    }
+    else if (this.#ctx.world === 'wasip2') this.#responses.abort(requestId, 'guest returned without finishing the response body');
     if (memoryBytes !== this.#lastMemoryBytes) {
       this.#lastMemoryBytes = memoryBytes;
       this.#ctx.bus.emit({ type: 'worker.memory', instanceId: this.id, bytes: memoryBytes });
@@ -342,7 +326,7 @@ export class PoolWorker {
       instanceId: this.id,
       latencyMs: this.#ctx.bus.now() - entry.request.receivedAt,
     });
-    this.#failRequest(entry.request.id, 'timeout', TIMED_OUT_MESSAGE);
+    this.#responses.fail(entry.request.id, 'timeout', TIMED_OUT_MESSAGE);
     this.#stopAccepting('request-expired');
     this.#pump();
   }
@@ -415,54 +399,6 @@ export class PoolWorker {
     }, delay);
   }
 
-  #settle(requestId: number, onSettle: (entry: InFlight) => void): void {
-    const entry = this.#open.get(requestId);
-    if (!entry || entry.settled) return;
-    entry.settled = true;
-    onSettle(entry);
-  }
-
-  #failRequest(requestId: number, kind: FailureKind, message: string): void {
-    const entry = this.#open.get(requestId);
-    if (!entry) return;
-    this.#open.delete(requestId);
-    const afterHead = entry.settled;
-    entry.settled = true;
-    this.#reportFailure(entry.request, this.id, kind, message, afterHead);
-  }
-
-  /** Settles a request with an error; once its head is out, the body can only be cut short. */
-  #reportFailure(request: PoolRequest, instanceId: number | null, kind: FailureKind, message: string, afterHead = false): void {
-    if (afterHead) request.responder.abort(message);
-    else request.responder.fail(kind, message);
-    this.#ctx.bus.emit({
-      type: 'request.failed',
-      requestId: request.id,
-      instanceId,
-      kind,
-      message,
-      latencyMs: this.#ctx.bus.now() - request.receivedAt,
-    });
-  }
-
-  #endBody(requestId: number, abortMessage: string | null): void {
-    const entry = this.#open.get(requestId);
-    if (!entry?.settled) return;
-    if (abortMessage !== null) {
-      this.#failRequest(requestId, 'guest-error', `response body cut short: ${abortMessage}`);
-      return;
-    }
-    this.#open.delete(requestId);
-    entry.request.responder.end();
-    this.#ctx.bus.emit({
-      type: 'request.completed',
-      requestId,
-      instanceId: this.id,
-      durationMs: this.#ctx.bus.now() - entry.request.receivedAt,
-      bodyBytes: entry.bodyBytes,
-    });
-  }
-
   #trapMessage(trap: string): string {
     return this.#ctx.world === 'wasip2' ? `${NEVER_SET_MESSAGE}: ${trap}` : `worker trapped or panicked: ${trap}`;
   }
@@ -494,10 +430,10 @@ export class PoolWorker {
     if (this.#phase === 'exited') return;
     const initial = this.#initial;
     this.#initial = null;
-    if (initial) this.#reportFailure(initial, this.id, failKind, failMessage);
+    if (initial) reportFailure(this.#ctx.bus, initial, this.id, failKind, failMessage);
     for (const entry of [...this.#inFlight.values()]) clearTimeout(entry.expiry);
     this.#inFlight.clear();
-    for (const requestId of [...this.#open.keys()]) this.#failRequest(requestId, failKind, failMessage);
+    this.#responses.failAll(failKind, failMessage);
     this.#thread?.terminate();
     this.#finishExit(cause, message);
   }
