@@ -30,7 +30,7 @@
 import { future } from '@bytecodealliance/preview3-shim/future';
 import { StreamReader } from '@bytecodealliance/preview3-shim/stream';
 import type { IncomingRequestInit, ResponseSink } from '../host/p2/api.ts';
-import { createP3Imports, httpTypes, type P3ByteReader, type P3Response } from '../host/p3/capabilities.ts';
+import { createP3Imports, httpTypes, type P3ByteReader, type P3Response } from '../host/p3/imports.ts';
 import type { GuestInstance, InstantiateOptions } from './guest-instance.ts';
 
 const { Fields, Request, Response } = httpTypes;

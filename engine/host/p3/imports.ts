@@ -1,0 +1,232 @@
+/**
+ * The import object for WASIp3 guests (`wasi:http/handler@0.3.x`), one per guest instance.
+ *
+ * Real p3 guests are mixed: the wasmtime test programs (Rust, wasm32-wasip2 std + wit-bindgen
+ * p3) import `wasi:http/types@0.3.0` and `wasi:clocks/monotonic-clock@0.3.0`, but their standard
+ * library still imports `wasi:cli/*@0.2`, `wasi:io/*@0.2` and `wasi:filesystem/*@0.2`. jco keys
+ * the import object by *unversioned* name, so both versions of an interface read the same
+ * object. We therefore start from Poolscope's own WASIp2 host (per-instance stdout/stderr
+ * capture, environment, no preopens, no sockets) and add the WASIp3 members next to the p2 ones
+ * where the names differ (`get-initial-cwd` beside `initial-cwd`, `write-via-stream` beside
+ * `get-stdout`, `wait-for` beside `subscribe-duration`, ...). Where the same member name has two
+ * meanings the p3 one wins; that only happens for `wasi:http/types` (a guest importing both
+ * `wasi:http/types@0.2` and `@0.3` cannot be served) and `ip-name-lookup.resolve-addresses`
+ * (dispatched on its argument count).
+ *
+ * `wasi:http/types@0.3` (fields, request, response, request-options) is
+ * `@bytecodealliance/preview3-shim`'s: the transpiled glue checks `instanceof` against the
+ * classes given here, and p3-instance.ts builds incoming requests with the same classes.
+ * Nothing of the shim with module-level state is used (its cli/env/preopen modules write to the
+ * process's own stdio and environment), so everything here is per instance.
+ */
+
+import * as shimHttp from '@bytecodealliance/preview3-shim/http';
+import { StreamReader } from '@bytecodealliance/preview3-shim/stream';
+import type { GuestOutputSink } from '../p2/api.ts';
+import { createP2Host } from '../p2/index.ts';
+import { monotonicNow } from '../p2/poll.ts';
+
+export interface P3ImportsOptions {
+  /** Environment variables the guest sees (Poolscope adds INSTANCE_ID). */
+  env: ReadonlyArray<readonly [string, string]>;
+  output: GuestOutputSink;
+  /** When false, outgoing HTTP (`wasi:http/client.send`, imported `wasi:http/handler.handle`,
+   * p2 `outgoing-handler.handle`) fails with `HTTP-request-denied`. */
+  allowOutgoingHttp: boolean;
+  /** Called before a p2 `pollable.block()` parks the thread (p3 waits never block it). */
+  beforeBlock?: () => void;
+}
+
+export interface P3Imports {
+  imports: Record<string, Record<string, unknown>>;
+  /** Cancels the host timers of pending `wait-for`/`wait-until` calls and fails them, so the
+   * guest tasks waiting on them unwind. */
+  dispose(): void;
+}
+
+/** The slice of preview3-shim's Node `wasi:http/types@0.3` classes we use. (The package's
+ * typings resolve to its browser build, whose declarations differ from the Node build we run.) */
+export interface P3Fields {
+  copyAll(): Array<[string, Uint8Array]>;
+}
+export interface P3Request {
+  setMethod(method: string): void;
+  setScheme(scheme: string): void;
+  setAuthority(authority: string): void;
+  setPathWithQuery(pathWithQuery: string): void;
+}
+export interface P3Response {
+  getStatusCode(): number;
+  getHeaders(): P3Fields;
+  /** Completes the future `response.new` returned to the guest (how transmission went). */
+  _resolve(result: { tag: 'ok' | 'err'; val?: unknown }): void;
+}
+/** A readable `stream<u8>` end as the shim hands it out: chunks, then `null` at the end. */
+export interface P3ByteReader {
+  read(): Promise<unknown>;
+}
+export interface P3HttpTypes {
+  Fields: { fromList(entries: Array<[string, Uint8Array]>): P3Fields };
+  Request: (abstract new (...args: never[]) => P3Request) & {
+    new: (headers: P3Fields, contents: unknown, trailers: unknown, options: unknown) => [P3Request, unknown];
+  };
+  RequestOptions: unknown;
+  Response: (abstract new (...args: never[]) => P3Response) & {
+    consumeBody(response: P3Response, res: unknown): [P3ByteReader | null, { read(): Promise<unknown> }];
+  };
+}
+
+const shim = shimHttp as unknown as { types: P3HttpTypes; client: { send(request: unknown): Promise<unknown> } };
+
+/** `wasi:http/types@0.3` as the transpiled glue destructures it (`Fields`, `Request`, ...). */
+export const httpTypes: P3HttpTypes = shim.types;
+
+const HTTP_REQUEST_DENIED = Object.freeze({ tag: 'HTTP-request-denied' });
+const SOCKET_ACCESS_DENIED = Object.freeze({ tag: 'access-denied' });
+const OK_UNIT = Object.freeze({ tag: 'ok', val: undefined });
+/** setTimeout's largest delay (about 24.8 days); longer waits are chained. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A chunk a glue stream read produced: bytes, or an iterator result holding bytes. */
+type StreamReadResult = Uint8Array | ArrayBuffer | number[] | null | undefined | { value?: unknown; done: boolean };
+
+interface GlueByteStream {
+  read(opts?: { count: number }): Promise<StreamReadResult>;
+  [Symbol.dispose]?: () => void;
+}
+
+function toBytes(value: unknown): Uint8Array | undefined {
+  if (value == null) return undefined;
+  if (value instanceof Uint8Array) return value;
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  if (Array.isArray(value)) return Uint8Array.from(value as number[]);
+  if (typeof value === 'object' && 'done' in value) return toBytes((value as { value?: unknown }).value);
+  return undefined;
+}
+
+/** Reads a guest `stream<u8>` (as the glue lifts it) to its end. */
+async function drainGuestStream(stream: GlueByteStream, onChunk: (bytes: Uint8Array) => void): Promise<void> {
+  for (;;) {
+    const result = await stream.read({ count: 64 * 1024 });
+    const bytes = toBytes(result);
+    if (bytes && bytes.length > 0) onChunk(bytes);
+    const done = result == null || (typeof result === 'object' && 'done' in result && result.done === true);
+    if (done) return;
+  }
+}
+
+export function createP3Imports(options: P3ImportsOptions): P3Imports {
+  const p2 = createP2Host({
+    env: options.env,
+    output: options.output,
+    allowOutgoingHttp: options.allowOutgoingHttp,
+    ...(options.beforeBlock ? { beforeBlock: options.beforeBlock } : {}),
+  }).imports;
+  const from = (name: string): Record<string, unknown> => p2[name] ?? {};
+
+  // --- wasi:clocks/monotonic-clock@0.3: async waits on host timers. On dispose they fail: a
+  // wait that never settles keeps jco's scheduler polling (a 10 ms timer) for as long as the
+  // task is suspended, which would keep the thread's event loop busy forever.
+  const waits = new Set<{ timer: NodeJS.Timeout | undefined; fail: (error: Error) => void }>();
+  let disposed = false;
+  const waitUntil = (when: bigint): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      if (disposed) {
+        reject(new Error('the instance was disposed'));
+        return;
+      }
+      const wait = { timer: undefined as NodeJS.Timeout | undefined, fail: reject };
+      const arm = (): void => {
+        const remainingNs = when - monotonicNow();
+        if (remainingNs <= 0n) {
+          waits.delete(wait);
+          resolve();
+          return;
+        }
+        // Round up to whole milliseconds so we never wake early; chain waits beyond ~24.8 days
+        // (setTimeout would otherwise clamp them to 1 ms and spin).
+        const ms = Number((remainingNs + 999_999n) / 1_000_000n);
+        wait.timer = setTimeout(arm, Math.min(ms, MAX_TIMER_MS));
+      };
+      waits.add(wait);
+      arm();
+    });
+
+  // --- wasi:cli/std{out,err}@0.3: `write-via-stream` drains the guest's stream into the sink.
+  const writeViaStream = (stream: 'stdout' | 'stderr') => async (data: GlueByteStream) => {
+    try {
+      await drainGuestStream(data, (bytes) => options.output.write(stream, bytes));
+      return OK_UNIT;
+    } catch {
+      return { tag: 'err', val: 'io' };
+    }
+  };
+
+  // --- outgoing HTTP, p3: the shim's client (it runs requests in its own http worker thread).
+  const send = async (request: unknown): Promise<unknown> => {
+    if (!options.allowOutgoingHttp) throw { payload: HTTP_REQUEST_DENIED };
+    return shim.client.send(request);
+  };
+
+  const p2Resolve = from('wasi:sockets/ip-name-lookup')['resolveAddresses'] as (...args: unknown[]) => unknown;
+
+  const imports: Record<string, Record<string, unknown>> = {
+    ...p2,
+    'wasi:cli/environment': { ...from('wasi:cli/environment'), getInitialCwd: (): undefined => undefined },
+    'wasi:cli/stdin': {
+      ...from('wasi:cli/stdin'),
+      // An empty stdin, already at its end.
+      readViaStream: (): [StreamReader, Promise<typeof OK_UNIT>] => [new StreamReader([]), Promise.resolve(OK_UNIT)],
+    },
+    'wasi:cli/stdout': { ...from('wasi:cli/stdout'), writeViaStream: writeViaStream('stdout') },
+    'wasi:cli/stderr': { ...from('wasi:cli/stderr'), writeViaStream: writeViaStream('stderr') },
+    'wasi:cli/types': {},
+    'wasi:clocks/types': {},
+    'wasi:clocks/monotonic-clock': {
+      ...from('wasi:clocks/monotonic-clock'),
+      getResolution: (): bigint => 1n,
+      waitUntil,
+      waitFor: (howLong: bigint): Promise<void> => (howLong <= 0n ? Promise.resolve() : waitUntil(monotonicNow() + howLong)),
+    },
+    'wasi:clocks/system-clock': {
+      now: (from('wasi:clocks/wall-clock')['now'] as () => unknown),
+      getResolution: (): bigint => 1_000_000n,
+    },
+    'wasi:random/insecure-seed': {
+      ...from('wasi:random/insecure-seed'),
+      getInsecureSeed: from('wasi:random/insecure-seed')['insecureSeed'],
+    },
+    'wasi:sockets/types': { TcpSocket: DeniedSocket, UdpSocket: DeniedSocket },
+    'wasi:sockets/ip-name-lookup': {
+      ...from('wasi:sockets/ip-name-lookup'),
+      // p2: resolve-addresses(network, name) -> result<stream>; p3: async (name) -> result<list>.
+      resolveAddresses: (...args: unknown[]): unknown =>
+        args.length >= 2 ? p2Resolve(...args) : Promise.reject({ payload: SOCKET_ACCESS_DENIED }),
+    },
+    'wasi:http/types': httpTypes as unknown as Record<string, unknown>,
+    'wasi:http/client': { send },
+    // WASI 0.3 release candidates sent outgoing requests through an *imported* handler.
+    'wasi:http/handler': { handle: send },
+  };
+
+  return {
+    imports,
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      const error = new Error('the instance was disposed');
+      for (const wait of waits) {
+        clearTimeout(wait.timer);
+        wait.fail(error);
+      }
+      waits.clear();
+    },
+  };
+}
+
+/** wasi:sockets/types@0.3 tcp-socket / udp-socket: `create` is denied, so no socket ever exists. */
+class DeniedSocket {
+  static create(_addressFamily: unknown): never {
+    throw { payload: SOCKET_ACCESS_DENIED };
+  }
+}
