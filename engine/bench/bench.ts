@@ -17,7 +17,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { parseDuration } from '../config/duration.ts';
+import { duration } from '../cli/parse.ts';
 import { runLoad } from '../load/index.ts';
 import { liveInstancesInWindow } from './live-instances.ts';
 import { MemorySampler, freePort, killAllGroups, startProcess, waitForHttp, waitForOutput } from './processes.ts';
@@ -45,20 +45,13 @@ const positive = (value: string): number => {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError(`'${value}' is not a whole number of at least 1`);
   return Number(value);
 };
-const durationFlag = (value: string): number => {
-  try {
-    return parseDuration(value);
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
-};
 
 const program = new Command('bench')
   .description('benchmark Poolscope against a bare node:http server and jco serve, under the same load')
   .option('--quick', 'smoke mode: 1 s per row after at least 1 s of warm-up, one run (for CI)', false)
   .addOption(new Option('--runs <n>', 'runs per row; medians are reported (default 3, --quick 1)').argParser(positive))
-  .addOption(new Option('--duration <dur>', 'measured load per row and run (default 10s, --quick 1s)').argParser(durationFlag))
-  .addOption(new Option('--warmup <dur>', 'load before measuring, at least (default 2s, --quick 1s; 0 for none); it goes on, up to 5x or 15s (--quick: 5s), until the rate is steady').argParser(durationFlag))
+  .addOption(new Option('--duration <dur>', 'measured load per row and run (default 10s, --quick 1s)').argParser(duration))
+  .addOption(new Option('--warmup <dur>', 'load before measuring, at least (default 2s, --quick 1s; 0 for none); it goes on, up to 5x or 15s (--quick: 5s), until the rate is steady').argParser(duration))
   .addOption(new Option('-c, --connections <n>', 'concurrent keep-alive connections').default(50).argParser(positive))
   .option('--json <file>', 'also write the results as JSON to FILE')
   .addOption(new Option('--only <ids>', 'only these rows (comma-separated ids; see --list)').argParser((v: string) => v.split(',').map((s) => s.trim()).filter(Boolean)))
