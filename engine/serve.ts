@@ -1,13 +1,18 @@
 import { loadComponent, type LoadedComponent } from './component/load.ts';
 import { EventBus } from './events/event-bus.ts';
+import { FreshInstances } from './leaks/fresh-instances.ts';
+import { LeakSampler } from './leaks/leak-sampler.ts';
+import { watchMemoryGrowth } from './leaks/memory-growth.ts';
 import { ProxyHandler } from './pool/proxy-handler.ts';
-import { applyKnobsPatch, defaultKnobs, type PoolKnobs } from './protocol/index.ts';
+import { applyKnobsPatch, applyLeakDetectionPatch, DEFAULT_LEAK_DETECTION, defaultKnobs, type LeakDetectionSettings, type PoolKnobs } from './protocol/index.ts';
 import { startHttpServer, type HttpFrontDoor } from './server/http-server.ts';
 
 export interface ServeOptions {
   /** A `.wasm` path or `demo:<name>`. */
   component: string;
   knobs?: Partial<PoolKnobs>;
+  /** Replaying reused instances' answers on fresh ones (default: off). */
+  leakDetection?: Partial<LeakDetectionSettings>;
   /** Default 127.0.0.1:8080. */
   listen?: { host: string; port: number };
   env?: Array<[string, string]>;
@@ -22,6 +27,7 @@ export interface ServeOptions {
 export interface Serving {
   component: LoadedComponent;
   pool: ProxyHandler;
+  leaks: LeakSampler;
   frontDoor: HttpFrontDoor;
   bus: EventBus;
   /** Graceful: stop accepting, finish what was accepted, let every instance exit. */
@@ -38,6 +44,8 @@ export async function startServing(options: ServeOptions): Promise<Serving> {
   // Validate the knobs before the (possibly slow) load, so a typo fails at once.
   const checked = applyKnobsPatch(defaultKnobs('wasip2'), options.knobs ?? {});
   if (!checked.ok) throw new InvalidKnobsError(checked.error);
+  const leakSettings = applyLeakDetectionPatch(DEFAULT_LEAK_DETECTION, options.leakDetection ?? {});
+  if (!leakSettings.ok) throw new InvalidKnobsError(leakSettings.error);
 
   const component = await loadComponent(options.component, options.cacheDir ? { cacheDir: options.cacheDir } : {});
   const bus = options.bus ?? new EventBus();
@@ -48,24 +56,36 @@ export async function startServing(options: ServeOptions): Promise<Serving> {
     env: options.env ?? [],
     allowOutgoingHttp: options.allowOutgoingHttp ?? false,
   });
+  const leaks = new LeakSampler({
+    bus,
+    fresh: new FreshInstances({ component, env: options.env ?? [], allowOutgoingHttp: options.allowOutgoingHttp ?? false }),
+    settings: leakSettings.settings,
+    requestTimeoutMs: () => pool.knobs.requestTimeoutMs,
+  });
+  const stopWatchingMemory = watchMemoryGrowth(bus);
   options.beforeListen?.(bus);
   let frontDoor: HttpFrontDoor;
   try {
     frontDoor = await startHttpServer(pool, options.listen ?? { host: '127.0.0.1', port: 8080 }, {
       ...(options.onFrontDoorError ? { onError: options.onFrontDoorError } : {}),
+      observe: (request) => leaks.observe(request),
     });
   } catch (error) {
     pool.terminate();
+    stopWatchingMemory();
+    await leaks.close();
     throw error;
   }
   return {
     component,
     pool,
+    leaks,
     frontDoor,
     bus,
     close: async () => {
       await frontDoor.close();
-      await pool.shutdown();
+      await Promise.all([pool.shutdown(), leaks.close()]);
+      stopWatchingMemory();
     },
   };
 }

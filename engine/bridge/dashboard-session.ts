@@ -2,11 +2,14 @@ import { demoDescriptions } from '../component/demos.ts';
 import { loadComponent } from '../component/load.ts';
 import { EventBus } from '../events/event-bus.ts';
 import {
+  applyLeakDetectionPatch,
   clientMessageSchema,
+  DEFAULT_LEAK_DETECTION,
   defaultKnobs,
   KNOBS_FOR_NEW_INSTANCES_ONLY,
   type Command,
   type Gauges,
+  type LeakDetectionSettings,
   type PoolKnobs,
   type ServerMessage,
   type Snapshot,
@@ -48,6 +51,7 @@ export class DashboardSession {
   #serving: Serving | null = null;
   /** Knobs the user set (CLI flags or the dashboard); they survive reloading a component. */
   #userKnobs: Partial<PoolKnobs>;
+  #leakDetection: LeakDetectionSettings;
   #sendRequests: RequestSender | null = null;
   /** Serialises load/start/stop so two clicks never race. */
   #lifecycle: Promise<unknown> = Promise.resolve();
@@ -56,6 +60,9 @@ export class DashboardSession {
     this.#options = options;
     this.#componentSpec = options.component;
     this.#userKnobs = { ...options.knobs };
+    const leakDetection = applyLeakDetectionPatch(DEFAULT_LEAK_DETECTION, options.leakDetection ?? {});
+    if (!leakDetection.ok) throw new Error(leakDetection.error);
+    this.#leakDetection = leakDetection.settings;
     this.#batcher = new EventBatcher((events, dropped) =>
       this.#broadcast({ kind: 'events', events, gauges: this.#serving?.pool.gauges() ?? NO_GAUGES, dropped }),
     );
@@ -105,6 +112,7 @@ export class DashboardSession {
       knobsForNewInstancesOnly: [...KNOBS_FOR_NEW_INSTANCES_ONLY],
       instances: this.#tracker.snapshot(),
       gauges: serving?.pool.gauges() ?? NO_GAUGES,
+      leakDetection: serving?.leaks.settings ?? this.#leakDetection,
       demos: demoDescriptions(),
       t: this.bus.now(),
     };
@@ -154,6 +162,8 @@ export class DashboardSession {
           await this.#stopServing();
           return this.#announce();
         });
+      case 'setLeakDetection':
+        return this.#setLeakDetection(command.patch);
       case 'clearHistory':
         // History lives in the dashboards; tell them all to start afresh from the current state.
         return this.#announce();
@@ -183,11 +193,20 @@ export class DashboardSession {
     return snapshot.knobs;
   }
 
+  #setLeakDetection(patch: unknown): LeakDetectionSettings {
+    const result = (this.#serving?.leaks ?? null)?.setSettings(patch) ?? applyLeakDetectionPatch(this.#leakDetection, patch);
+    if (!result.ok) throw new Error(result.error);
+    this.#leakDetection = result.settings;
+    this.#announce();
+    return result.settings;
+  }
+
   async #startServing(): Promise<void> {
     this.#serving = await startServing({
       ...this.#options,
       component: this.#componentSpec!,
       knobs: this.#userKnobs,
+      leakDetection: this.#leakDetection,
       bus: this.bus,
     });
   }

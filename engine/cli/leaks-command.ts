@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
-import { DEFAULT_IGNORED_HEADERS, findLeaks } from '../leaks/differential-replay.ts';
+import { findLeaks } from '../leaks/differential-replay.ts';
+import { DEFAULT_IGNORED_HEADERS } from '../protocol/index.ts';
 import { collect, wholeNumber } from './parse.ts';
 
 interface LeaksFlags {
@@ -19,8 +20,8 @@ export function leaksCommand(): Command {
     .option('--path <path>', 'request path (and query)', '/')
     .option('--method <method>', 'request method', 'GET')
     .option('--body <text>', 'request body')
-    .addOption(new Option('--ignore-header <name>', `header to ignore in comparisons (repeatable; default: ${DEFAULT_IGNORED_HEADERS.join(', ')})`).argParser(collect).default([]))
-    .addHelpText('after', '\nExit status: 0 when every reused answer matched a fresh one, 1 when a leak was found, 2 on an error.')
+    .addOption(new Option('--ignore-header <name>', `header left out of comparisons, besides ${DEFAULT_IGNORED_HEADERS.join(', ')} (repeatable)`).argParser(collect).default([]))
+    .addHelpText('after', '\nExit status: 0 when every reused answer matched a fresh one, 1 when a leak was found, 2 on an error (a replay that failed included).')
     .action(async (component: string, flags: LeaksFlags) => {
       if (flags.requests < 2) {
         process.stderr.write('error: --requests must be at least 2: the first request always lands on a fresh instance\n');
@@ -35,15 +36,16 @@ export function leaksCommand(): Command {
           component,
           count: flags.requests,
           request: { method: flags.method.toUpperCase(), path: flags.path, ...(flags.body !== undefined ? { body: flags.body } : {}) },
-          ...(flags.ignoreHeader.length > 0 ? { ignoredHeaders: flags.ignoreHeader } : {}),
+          ignoredHeaders: [...DEFAULT_IGNORED_HEADERS, ...flags.ignoreHeader],
         });
         for (const finding of report.findings) {
           process.stdout.write(`leak: request ${finding.index} (${finding.request.method} ${finding.request.path}), instance ${finding.instanceId}, reuse #${finding.reuseIndex}\n`);
           for (const difference of finding.differences) process.stdout.write(`  ${difference}\n`);
         }
+        for (const error of report.errors) process.stderr.write(`error: replay failed: ${error}\n`);
         const verdict = report.findings.length === 0 ? 'no leaks' : `${report.findings.length} leak${report.findings.length === 1 ? '' : 's'}`;
         process.stdout.write(`${verdict}: ${report.compared} reused answers compared with fresh instances (${report.requests} requests, ${component})\n`);
-        process.exit(report.findings.length === 0 ? 0 : 1);
+        process.exit(report.findings.length > 0 ? 1 : report.errors.length > 0 ? 2 : 0);
       } catch (error) {
         process.stderr.write(`error: ${(error as Error).message}\n`);
         process.exit(2);

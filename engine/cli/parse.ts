@@ -62,3 +62,15 @@ export function wasiOption(value: string, previous: string[] = []): string[] {
   }
   return [...previous, value];
 }
+
+/** `--leak-check`: `off`, `all`, or the fraction of reused answers to replay (`0.1` or `10%`). */
+export function leakCheckMode(value: string): { mode: 'off' | 'all' } | { mode: 'sample'; sampleRate: number } {
+  const v = value.trim().toLowerCase();
+  if (v === 'off' || v === 'all') return { mode: v };
+  const percent = v.endsWith('%');
+  const fraction = Number(percent ? v.slice(0, -1) : v) / (percent ? 100 : 1);
+  if (!/^\d*\.?\d+%?$/.test(v) || !(fraction > 0 && fraction <= 1)) {
+    throw new InvalidArgumentError(`'${value}' is not a leak-check mode: use off, all, or a fraction of reused answers to replay (0.1 or 10%)`);
+  }
+  return fraction === 1 ? { mode: 'all' } : { mode: 'sample', sampleRate: fraction };
+}

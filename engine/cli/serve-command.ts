@@ -4,8 +4,8 @@ import { InvalidKnobsError } from '../serve.ts';
 import { DashboardSession } from '../bridge/dashboard-session.ts';
 import { sendRequestsFromDashboard } from '../bridge/send-requests.ts';
 import { startDashboardServer, type DashboardServer } from '../web/dashboard-server.ts';
-import type { PoolKnobs } from '../protocol/index.ts';
-import { collect, duration, envVar, socketAddress, wasiOption, wasmOption, wholeNumber } from './parse.ts';
+import { DEFAULT_IGNORED_HEADERS, type LeakDetectionSettings, type PoolKnobs } from '../protocol/index.ts';
+import { collect, duration, envVar, leakCheckMode, socketAddress, wasiOption, wasmOption, wholeNumber } from './parse.ts';
 import { reportToStderr } from './stderr-reporter.ts';
 import { writeEventsAsJsonLines } from '../events/json-lines.ts';
 
@@ -22,6 +22,9 @@ interface ServeFlags {
   events?: string;
   env: Array<[string, string]>;
   allowHttp: boolean;
+  leakCheck?: ReturnType<typeof leakCheckMode>;
+  leakCheckUnsafeMethods: boolean;
+  leakIgnoreHeader: string[];
   ui: boolean;
   uiAddr: { host: string; port: number };
 }
@@ -42,6 +45,9 @@ export function serveCommand(): Command {
     .option('--events <file>', 'write every lifecycle event as a JSON line to FILE (- for stdout)')
     .addOption(new Option('--env <name[=value]>', 'environment variable for the guest (repeatable; NAME alone passes it through)').argParser(envVar).default([]))
     .option('--allow-http', 'let the guest make outgoing HTTP requests (denied by default)', false)
+    .addOption(new Option('--leak-check <mode>', 'replay reused instances\' answers on fresh instances and report differences: off, all, or a fraction such as 0.1 (default off)').argParser(leakCheckMode))
+    .option('--leak-check-unsafe-methods', 'also replay requests whose method has side effects (POST, PUT, DELETE, ...)', false)
+    .addOption(new Option('--leak-ignore-header <name>', `header left out of leak comparisons, besides ${DEFAULT_IGNORED_HEADERS.join(', ')} (repeatable)`).argParser(collect).default([]))
     .option('--ui', 'also serve the live dashboard (web mode) and print its URL', false)
     .addOption(new Option('--ui-addr <host:port>', 'address of the dashboard (port 0 picks a free one)').default(socketAddress('127.0.0.1:0'), '127.0.0.1:0').argParser(socketAddress))
     .addHelpText('after', '\nDurations use wasmtime\'s syntax: 100us, 40ms, 2s, or a bare integer of seconds.\nGuests get no filesystem and no sockets.')
@@ -59,9 +65,15 @@ async function runServe(componentSpec: string, flags: ServeFlags): Promise<void>
   if (timeout !== undefined) knobs.requestTimeoutMs = timeout;
   if (flags.maxConcurrentRequests !== undefined) knobs.maxConcurrentRequests = flags.maxConcurrentRequests;
 
+  const leakDetection: Partial<LeakDetectionSettings> = {
+    ...flags.leakCheck,
+    replayUnsafeMethods: flags.leakCheckUnsafeMethods,
+    ignoredHeaders: [...DEFAULT_IGNORED_HEADERS, ...flags.leakIgnoreHeader],
+  };
   const session = new DashboardSession({
     component: componentSpec,
     knobs,
+    leakDetection,
     listen: flags.addr,
     env: flags.env,
     allowOutgoingHttp: flags.allowHttp,

@@ -1,5 +1,6 @@
 import type { EventBus } from '../events/event-bus.ts';
-import type { PoolEvent } from '../protocol/index.ts';
+import type { PoolEvent, WorkerMemoryGrowth } from '../protocol/index.ts';
+import { formatBytes } from '../config/bytes.ts';
 
 export interface ReporterOptions {
   /** wasmtime's `--no-logging-prefix`: guest lines without `stdout [ID] :: `. */
@@ -23,8 +24,24 @@ export function reportToStderr(bus: EventBus, options: ReporterOptions): () => v
           write(`worker failed: ${event.message ?? event.cause} (instance ${event.instanceId}, ${event.cause})`);
         }
         break;
+      case 'leak.checked':
+        if (event.verdict === 'leak') {
+          write(`leak: request ${event.requestId} (${event.method} ${event.uri}), instance ${event.instanceId}, reuse #${event.reuseIndex}`);
+          for (const difference of event.differences) write(`  ${difference}`);
+        } else if (event.verdict === 'error') {
+          write(`leak check failed: request ${event.requestId}, instance ${event.instanceId}: ${event.message}`);
+        }
+        break;
+      case 'worker.memory_growth':
+        write(`warning: ${describeMemoryGrowth(event)}`);
+        break;
       default:
         break;
     }
   });
+}
+
+/** `instance 3: memory grows ~64 KiB per request (192 KiB → 512 KiB over 5 requests)`. */
+export function describeMemoryGrowth(event: WorkerMemoryGrowth): string {
+  return `instance ${event.instanceId}: memory grows ~${formatBytes(event.bytesPerRequest)} per request (${formatBytes(event.fromBytes)} → ${formatBytes(event.toBytes)} over ${event.requests} requests)`;
 }

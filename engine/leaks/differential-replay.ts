@@ -1,22 +1,11 @@
 import { Agent, request as httpRequest } from 'node:http';
-import type { PoolEvent } from '../protocol/index.ts';
+import type { LeakChecked, PoolEvent } from '../protocol/index.ts';
 import { startServing, type Serving } from '../serve.ts';
-
-/** Headers that differ between two honest answers (dates, ids), ignored unless asked otherwise. */
-export const DEFAULT_IGNORED_HEADERS = ['date', 'x-request-id', 'x-trace-id', 'traceparent', 'etag', 'last-modified', 'set-cookie'];
-/** Connection-level headers, set by the front door per connection, never by the guest. */
-const HOP_BY_HOP = ['connection', 'keep-alive', 'transfer-encoding'];
 
 export interface ReplayRequest {
   method: string;
   path: string;
   body?: string;
-}
-
-interface Answer {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
 }
 
 export interface LeakFinding {
@@ -32,16 +21,17 @@ export interface LeakFinding {
 export interface LeakReport {
   component: string;
   requests: number;
-  /** Requests answered by an instance that had served before (the ones that were compared). */
+  /** Reused answers compared with a fresh instance's. */
   compared: number;
   findings: LeakFinding[];
+  /** Replays that could not be compared (the fresh instance failed), one message each. */
+  errors: string[];
 }
 
 /**
- * Differential replay: send `count` requests one after another through a pool that reuses one
- * instance, replay each reused answer's request on a fresh instance (a second pool with reuse 1,
- * outside the first), and report every answer that differs. A difference is state an earlier
- * request left behind in the instance.
+ * `poolscope leaks`: send `count` requests one after another through a pool that reuses one
+ * instance, with the in-pool leak detector replaying every reused answer on a fresh instance.
+ * A difference is state an earlier request left behind in the instance.
  */
 export async function findLeaks(options: {
   component: string;
@@ -49,74 +39,60 @@ export async function findLeaks(options: {
   request: ReplayRequest;
   ignoredHeaders?: string[];
 }): Promise<LeakReport> {
-  const ignored = new Set([...(options.ignoredHeaders ?? DEFAULT_IGNORED_HEADERS), ...HOP_BY_HOP].map((h) => h.toLowerCase()));
-  const listen = { host: '127.0.0.1', port: 0 };
-  const accepted: Array<{ requestId: number; instanceId: number; reuseCount: number }> = [];
-  const reused = await startServing({
+  const checks: LeakChecked[] = [];
+  const serving = await startServing({
     component: options.component,
-    listen,
+    listen: { host: '127.0.0.1', port: 0 },
     knobs: { maxInstanceReuseCount: options.count, maxInstanceConcurrentReuseCount: 1, idleInstanceTimeoutMs: 3_600_000 },
+    leakDetection: {
+      mode: 'all',
+      replayUnsafeMethods: true, // the user named the method: replay it whatever it is
+      ...(options.ignoredHeaders ? { ignoredHeaders: options.ignoredHeaders } : {}),
+    },
     beforeListen: (bus) =>
       bus.subscribe((event: PoolEvent) => {
-        if (event.type === 'request.accepted') accepted.push(event);
+        if (event.type === 'leak.checked') checks.push(event);
       }),
   });
-  const fresh = await startServing({ component: options.component, listen, knobs: { maxInstanceReuseCount: 1 } });
+  const order = new Map<number, number>();
+  const accepted = serving.bus.subscribe((event) => {
+    if (event.type === 'request.received') order.set(event.requestId, order.size + 1);
+  });
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   try {
-    const findings: LeakFinding[] = [];
-    let compared = 0;
-    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     for (let index = 1; index <= options.count; index++) {
-      const answer = await send(reused, options.request, agent);
-      const acceptance = accepted.at(-1);
-      if (!acceptance || acceptance.reuseCount < 2) continue; // a fresh instance answered: nothing to compare
-      compared++;
-      const baseline = await send(fresh, options.request);
-      const differences = compare(answer, baseline, ignored);
-      if (differences.length > 0) {
-        findings.push({ index, instanceId: acceptance.instanceId, reuseIndex: acceptance.reuseCount, request: options.request, differences });
-      }
+      await send(serving, options.request, agent);
+      // One replay at a time, so none is skipped for want of a slot.
+      await serving.leaks.idle();
     }
-    agent.destroy();
-    return { component: options.component, requests: options.count, compared, findings };
   } finally {
-    await Promise.all([reused.close(), fresh.close()]);
+    accepted();
+    agent.destroy();
+    await serving.close();
   }
+  const findings = checks
+    .filter((check) => check.verdict === 'leak')
+    .map((check) => ({
+      index: order.get(check.requestId) ?? check.requestId + 1,
+      instanceId: check.instanceId,
+      reuseIndex: check.reuseIndex,
+      request: options.request,
+      differences: check.differences,
+    }));
+  return {
+    component: options.component,
+    requests: options.count,
+    compared: checks.filter((check) => check.verdict !== 'error').length,
+    findings,
+    errors: checks.filter((check) => check.verdict === 'error').map((check) => `request ${order.get(check.requestId)}: ${check.message}`),
+  };
 }
 
-function compare(reused: Answer, fresh: Answer, ignored: Set<string>): string[] {
-  const differences: string[] = [];
-  if (reused.status !== fresh.status) differences.push(`status: ${reused.status} on the reused instance, ${fresh.status} on a fresh one`);
-  const names = new Set([...Object.keys(reused.headers), ...Object.keys(fresh.headers)]);
-  for (const name of [...names].sort()) {
-    if (ignored.has(name) || reused.headers[name] === fresh.headers[name]) continue;
-    differences.push(`header ${name}: ${show(reused.headers[name])} on the reused instance, ${show(fresh.headers[name])} on a fresh one`);
-  }
-  if (reused.body !== fresh.body) differences.push(`body: ${quote(reused.body)} on the reused instance, ${quote(fresh.body)} on a fresh one`);
-  return differences;
-}
-
-function show(value: string | undefined): string {
-  return value === undefined ? '(absent)' : JSON.stringify(value);
-}
-
-/** Bodies in a diff line, cut at 200 characters to stay readable. */
-function quote(body: string): string {
-  return JSON.stringify(body.length > 200 ? `${body.slice(0, 200)}…` : body);
-}
-
-function send(serving: Serving, request: ReplayRequest, agent?: Agent): Promise<Answer> {
+function send(serving: Serving, request: ReplayRequest, agent: Agent): Promise<void> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(new URL(request.path, serving.frontDoor.url), { method: request.method, agent: agent ?? false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const headers: Record<string, string> = {};
-        for (const [name, value] of Object.entries(res.headers)) {
-          if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-        }
-        resolve({ status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks).toString('utf8') });
-      });
+    const req = httpRequest(new URL(request.path, serving.frontDoor.url), { method: request.method, agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve());
       res.on('error', reject);
     });
     req.on('error', reject);

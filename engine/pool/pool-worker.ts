@@ -43,6 +43,8 @@ export class PoolWorker {
   #statusSince: number;
   #watchdog: NodeJS.Timeout | undefined;
   #lastMemoryBytes = -1;
+  /** Requests whose `handle` returned: the x axis of the memory-growth curve. */
+  #returnedCount = 0;
   /** wasmtime's `accept_concurrent`: false from an accept until the guest yields (spec §3.6). */
   #acceptConcurrent = true;
   /** WASIp3 guest activity that outlives `handle`: keeps the instance in PostReturn. */
@@ -273,9 +275,11 @@ export class PoolWorker {
     // A WASIp2 body must be finished by the time `handle` returns; a WASIp3 body streams on as
     // post-return work.
     else if (this.#ctx.world === 'wasip2') this.#responses.abort(requestId, 'guest returned without finishing the response body');
+    this.#returnedCount++;
+    // Sizes are reported when they change: with `requestsDone`, that is the size after every request.
     if (memoryBytes !== this.#lastMemoryBytes) {
       this.#lastMemoryBytes = memoryBytes;
-      this.#ctx.bus.emit({ type: 'worker.memory', instanceId: this.id, bytes: memoryBytes });
+      this.#ctx.bus.emit({ type: 'worker.memory', instanceId: this.id, bytes: memoryBytes, requestsDone: this.#returnedCount });
     }
     this.#pump();
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ExitCause, Gauges, InstanceStatus, PoolEvent, UnavailableWhy, World } from './events.ts';
 import { poolKnobsPatchSchema, type PoolKnobs } from './knobs.ts';
+import { leakDetectionPatchSchema, type LeakDetectionSettings } from './leak-detection.ts';
 
 /**
  * The dashboard bridge: what flows between the engine and a dashboard, over either transport
@@ -48,6 +49,8 @@ export interface Snapshot {
   knobsForNewInstancesOnly: Array<keyof PoolKnobs>;
   instances: InstanceSnapshot[];
   gauges: Gauges;
+  /** The leak detector's settings (they apply live, and survive reloading a component). */
+  leakDetection: LeakDetectionSettings;
   demos: DemoInfo[];
   /** Engine time of the snapshot, same clock as event `t`. */
   t: number;
@@ -84,6 +87,7 @@ export const commandSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('start') }),
   z.strictObject({ type: z.literal('stop') }),
   z.strictObject({ type: z.literal('setKnobs'), patch: poolKnobsPatchSchema }),
+  z.strictObject({ type: z.literal('setLeakDetection'), patch: leakDetectionPatchSchema }),
   z.strictObject({ type: z.literal('clearHistory') }),
   z.strictObject({ type: z.literal('snapshot') }),
   z.strictObject({

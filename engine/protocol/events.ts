@@ -147,12 +147,55 @@ export interface WorkerMemory extends Base {
   instanceId: number;
   /** Sum of the instance's linear memories, in bytes, after a request finished. */
   bytes: number;
+  /** Requests the instance had finished when it was measured (the x axis of its growth curve). */
+  requestsDone: number;
+}
+/** An instance whose memory kept growing with the requests it served (a leaking allocator or cache). */
+export interface WorkerMemoryGrowth extends Base {
+  type: 'worker.memory_growth';
+  instanceId: number;
+  /** Average growth per finished request over the measured span. */
+  bytesPerRequest: number;
+  fromBytes: number;
+  toBytes: number;
+  /** Finished requests the span covers. */
+  requests: number;
+  /** Requests in the span after which memory had grown. */
+  growths: number;
 }
 export interface GuestOutput extends Base {
   type: 'guest.output';
   instanceId: number;
   stream: 'stdout' | 'stderr';
   line: string;
+}
+
+/** What a replay on a fresh instance said about an answer from a reused one. */
+export type LeakVerdict = 'same' | 'leak' | 'error';
+
+/** A reused instance's answer, replayed on a fresh instance outside the pool and compared. */
+export interface LeakChecked extends Base {
+  type: 'leak.checked';
+  requestId: number;
+  instanceId: number;
+  /** The instance's reuse count when it accepted the request (2 = its second request). */
+  reuseIndex: number;
+  method: string;
+  uri: string;
+  verdict: LeakVerdict;
+  /** Readable differences, reused against fresh; empty unless the verdict is `leak`. */
+  differences: string[];
+  /** Why the answers could not be compared (verdict `error`). */
+  message: string | null;
+  replayMs: number;
+}
+
+export type LeakSkipReason = 'replays-busy' | 'unsafe-method' | 'body-too-large' | 'not-answered';
+
+/** Sampled answers that were not replayed, counted per reason (sent at most about once a second). */
+export interface LeakSkipped extends Base {
+  type: 'leak.skipped';
+  counts: Partial<Record<LeakSkipReason, number>>;
 }
 
 export interface Gauges {
@@ -182,7 +225,10 @@ export type PoolEvent =
   | WorkerDraining
   | WorkerExit
   | WorkerMemory
+  | WorkerMemoryGrowth
   | GuestOutput
+  | LeakChecked
+  | LeakSkipped
   | GaugesChanged;
 
 export type PoolEventType = PoolEvent['type'];

@@ -2,3 +2,4 @@
 export type * from './events.ts';
 export * from './knobs.ts';
 export * from './bridge.ts';
+export * from './leak-detection.ts';

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import type { FailureKind } from '../protocol/index.ts';
 import type { ProxyHandler } from '../pool/proxy-handler.ts';
-import type { Responder } from '../pool/request.ts';
+import type { PoolRequest, Responder } from '../pool/request.ts';
 import { listen } from './listen.ts';
 import { Slots } from './slots.ts';
 
@@ -20,6 +20,8 @@ export interface HttpFrontDoor {
 export interface FrontDoorEvents {
   /** Problems that never reach the pool (malformed HTTP, oversized bodies): one line each. */
   onError?: (message: string) => void;
+  /** Sees each request before the pool does, and may wrap it (the leak detector tees answers). */
+  observe?: (request: PoolRequest) => PoolRequest;
 }
 
 /** The HTTP/1.1 front door: turns each request into a pool work item and streams the answer back. */
@@ -32,6 +34,7 @@ export async function startHttpServer(
   let pending = 0;
   let drained: (() => void) | null = null;
   const reportError = events.onError ?? (() => {});
+  const observe = events.observe ?? ((request: PoolRequest) => request);
 
   const server: Server = createServer({ noDelay: true, keepAlive: true }, (req, res) => {
     pending++;
@@ -39,7 +42,7 @@ export async function startHttpServer(
       pending--;
       if (pending === 0) drained?.();
     });
-    void serve(pool, slots, req, res, reportError);
+    void serve(pool, slots, req, res, reportError, observe);
   });
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     // A client hanging up (ECONNRESET, EPIPE) is not an error worth a line; a parse error is.
@@ -73,6 +76,7 @@ async function serve(
   req: IncomingMessage,
   res: ServerResponse,
   reportError: (message: string) => void,
+  observe: (request: PoolRequest) => PoolRequest,
 ): Promise<void> {
   const id = pool.newRequestId();
   const receivedAt = pool.bus.now();
@@ -94,7 +98,7 @@ async function serve(
   };
   res.on('close', release);
 
-  pool.handle({
+  pool.handle(observe({
     id,
     receivedAt,
     init: {
@@ -106,7 +110,7 @@ async function serve(
       body,
     },
     responder: responderFor(res, release),
-  });
+  }));
 }
 
 function responderFor(res: ServerResponse, release: () => void): Responder {

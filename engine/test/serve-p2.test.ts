@@ -106,7 +106,7 @@ test('p2 guest output is line-buffered and prefixed by instance id', async () =>
 });
 
 test('p2 guest output with --no-logging-prefix has no prefix', async () => {
-  const server = await serveForTest('demo:print', {}, false);
+  const server = await serveForTest('demo:print', {}, { loggingPrefix: false });
   await sendSequential(server.url(), 2);
   await server.close();
   assert.equal(server.stderr.filter((line) => line === 'start a print 1234').length, 2, server.stderr.join('\n'));

@@ -1,5 +1,5 @@
 import { after } from 'node:test';
-import type { PoolEvent, PoolKnobs } from '../../protocol/index.ts';
+import type { LeakDetectionSettings, PoolEvent, PoolKnobs } from '../../protocol/index.ts';
 import { reportToStderr } from '../../cli/stderr-reporter.ts';
 import { startServing, type Serving } from '../../serve.ts';
 
@@ -24,13 +24,19 @@ after(async () => {
 });
 
 /** The real engine on a free loopback port, with its events and stderr recorded. */
-export async function serveForTest(component: string, knobs: Partial<PoolKnobs> = {}, loggingPrefix = true): Promise<TestServer> {
+export async function serveForTest(
+  component: string,
+  knobs: Partial<PoolKnobs> = {},
+  options: { loggingPrefix?: boolean; leakDetection?: Partial<LeakDetectionSettings> } = {},
+): Promise<TestServer> {
+  const loggingPrefix = options.loggingPrefix ?? true;
   const events: PoolEvent[] = [];
   const stderr: string[] = [];
   const waiters: Array<{ predicate: (event: PoolEvent) => boolean; resolve: (event: PoolEvent) => void }> = [];
   const serving = await startServing({
     component,
     knobs,
+    ...(options.leakDetection ? { leakDetection: options.leakDetection } : {}),
     listen: { host: '127.0.0.1', port: 0 },
     onFrontDoorError: (message) => stderr.push(`error: ${message}`),
     beforeListen: (bus) => {

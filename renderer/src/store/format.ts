@@ -1,7 +1,9 @@
 /** Number formatting shared by the views and the log (pure). */
+import { formatBytes } from '../../../engine/config/bytes.ts';
 import { formatDuration, parseDuration } from '../../../engine/config/duration.ts';
 
 export { formatDuration, parseDuration };
+export const fmtBytes = formatBytes;
 
 export function fmtMs(ms: number): string {
   if (ms < 1) return `${Math.round(ms * 1000)}µs`;
@@ -10,12 +12,6 @@ export function fmtMs(ms: number): string {
   if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)}s`;
   const s = Math.floor(ms / 1000);
   return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-}
-
-export function fmtBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(bytes < 10240 ? 1 : 0)} KiB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 /** Engine milliseconds as a compact age: 850ms, 12.3s, 4m05s. */

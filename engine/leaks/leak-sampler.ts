@@ -1,0 +1,181 @@
+import type { EventBus } from '../events/event-bus.ts';
+import type { IncomingRequestInit } from '../host/p2/api.ts';
+import type { PoolRequest } from '../pool/request.ts';
+import {
+  applyLeakDetectionPatch,
+  DEFAULT_LEAK_DETECTION,
+  isSafeMethod,
+  type LeakDetectionSettings,
+  type LeakSkipReason,
+  type PoolEvent,
+} from '../protocol/index.ts';
+import { captureResponder, type CapturedOutcome } from './answer-capture.ts';
+import { compareAnswers, type Answer } from './compare.ts';
+import type { FreshInstances } from './fresh-instances.ts';
+
+/** Answers larger than this are not kept for comparison (the replay would cost as much again). */
+export const MAX_COMPARED_BODY_BYTES = 1024 * 1024;
+/** Skips are summed and reported at most this often, so a flood of them stays one event a second. */
+const SKIP_REPORT_INTERVAL_MS = 1000;
+
+interface Watched {
+  method: string;
+  uri: string;
+  init: IncomingRequestInit;
+  /** Set when an instance accepts the request. */
+  instanceId: number | null;
+  reuseIndex: number;
+}
+
+/**
+ * The leak detector inside a running pool. It tees the answers of sampled requests; when one came
+ * from a reused instance (its 2nd…Nth request), it replays the same request on a fresh instance
+ * and reports a `leak.checked` event with the differences. Replays run outside the pool and are
+ * bounded: one that finds every replay slot busy is skipped (and counted), never queued.
+ */
+export class LeakSampler {
+  readonly #bus: EventBus;
+  readonly #fresh: FreshInstances;
+  readonly #requestTimeoutMs: () => number | null;
+  readonly #random: () => number;
+  readonly #watched = new Map<number, Watched>();
+  readonly #unsubscribe: () => void;
+  #settings: LeakDetectionSettings;
+  #replaying = 0;
+  #idleWaiters: Array<() => void> = [];
+  #skips: Partial<Record<LeakSkipReason, number>> = {};
+  #skipTimer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(options: {
+    bus: EventBus;
+    fresh: FreshInstances;
+    settings?: Partial<LeakDetectionSettings>;
+    /** The watched pool's request timeout, which bounds replays too. */
+    requestTimeoutMs: () => number | null;
+    /** Injectable for sampling decisions in tests; Math.random otherwise. */
+    random?: () => number;
+  }) {
+    this.#bus = options.bus;
+    this.#fresh = options.fresh;
+    this.#requestTimeoutMs = options.requestTimeoutMs;
+    this.#random = options.random ?? Math.random;
+    const initial = applyLeakDetectionPatch(DEFAULT_LEAK_DETECTION, options.settings ?? {});
+    if (!initial.ok) throw new Error(initial.error);
+    this.#settings = initial.settings;
+    this.#unsubscribe = this.#bus.subscribe((event) => this.#onEvent(event));
+  }
+
+  get settings(): LeakDetectionSettings {
+    return { ...this.#settings, ignoredHeaders: [...this.#settings.ignoredHeaders] };
+  }
+
+  setSettings(patch: unknown): { ok: true; settings: LeakDetectionSettings } | { ok: false; error: string } {
+    const result = applyLeakDetectionPatch(this.#settings, patch);
+    if (result.ok) this.#settings = result.settings;
+    return result.ok ? { ok: true, settings: this.settings } : result;
+  }
+
+  /** Called for every request before it enters the pool: returns it as is, or with a teeing responder. */
+  observe(request: PoolRequest): PoolRequest {
+    const { mode, sampleRate, replayUnsafeMethods } = this.#settings;
+    if (this.#closed || mode === 'off') return request;
+    if (mode === 'sample' && this.#random() >= sampleRate) return request;
+    if (!replayUnsafeMethods && !isSafeMethod(request.init.method)) {
+      this.#skip('unsafe-method');
+      return request;
+    }
+    // The pool hands the body to an instance thread: keep a copy of our own for the replay.
+    const init = { ...request.init, body: request.init.body.slice() };
+    this.#watched.set(request.id, { method: init.method, uri: init.pathWithQuery, init, instanceId: null, reuseIndex: 0 });
+    const responder = captureResponder(request.responder, MAX_COMPARED_BODY_BYTES, (outcome) => this.#settled(request.id, outcome));
+    return { ...request, responder };
+  }
+
+  /** Resolves once no replay is running (the CLI waits on it between sequential requests). */
+  idle(): Promise<void> {
+    if (this.#replaying === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Stops sampling, waits for running replays and closes the fresh instances' pool. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#unsubscribe();
+    this.#watched.clear();
+    await this.idle();
+    this.#reportSkips();
+    await this.#fresh.close();
+  }
+
+  #onEvent(event: PoolEvent): void {
+    if (event.type !== 'request.accepted') return;
+    const watched = this.#watched.get(event.requestId);
+    if (!watched) return;
+    watched.instanceId = event.instanceId;
+    watched.reuseIndex = event.reuseCount;
+  }
+
+  #settled(requestId: number, outcome: CapturedOutcome): void {
+    const watched = this.#watched.get(requestId);
+    this.#watched.delete(requestId);
+    // Only a reused instance's answer can carry an earlier request's state.
+    if (!watched || watched.instanceId === null || watched.reuseIndex < 2 || this.#closed) return;
+    if (outcome.kind === 'too-large') return this.#skip('body-too-large');
+    if (outcome.kind !== 'answered') return this.#skip('not-answered');
+    if (this.#replaying >= this.#settings.maxConcurrentReplays) return this.#skip('replays-busy');
+    void this.#replay(requestId, watched, outcome.answer);
+  }
+
+  async #replay(requestId: number, watched: Watched, reused: Answer): Promise<void> {
+    this.#replaying++;
+    const started = this.#bus.now();
+    const ignoredHeaders = this.#settings.ignoredHeaders;
+    try {
+      const fresh = await this.#fresh.answer(watched.init, this.#requestTimeoutMs(), MAX_COMPARED_BODY_BYTES);
+      const base = {
+        type: 'leak.checked' as const,
+        requestId,
+        instanceId: watched.instanceId!,
+        reuseIndex: watched.reuseIndex,
+        method: watched.method,
+        uri: watched.uri,
+        replayMs: this.#bus.now() - started,
+      };
+      if (fresh.kind === 'answered') {
+        const differences = compareAnswers(reused, fresh.answer, ignoredHeaders);
+        this.#bus.emit({ ...base, verdict: differences.length > 0 ? 'leak' : 'same', differences, message: null });
+      } else {
+        this.#bus.emit({ ...base, verdict: 'error', differences: [], message: describeFailedReplay(fresh) });
+      }
+    } finally {
+      this.#replaying--;
+      if (this.#replaying === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
+    }
+  }
+
+  #skip(reason: LeakSkipReason): void {
+    this.#skips[reason] = (this.#skips[reason] ?? 0) + 1;
+    this.#skipTimer ??= setTimeout(() => this.#reportSkips(), SKIP_REPORT_INTERVAL_MS).unref();
+  }
+
+  #reportSkips(): void {
+    clearTimeout(this.#skipTimer);
+    this.#skipTimer = undefined;
+    if (Object.keys(this.#skips).length === 0) return;
+    const counts = this.#skips;
+    this.#skips = {};
+    this.#bus.emit({ type: 'leak.skipped', counts });
+  }
+}
+
+function describeFailedReplay(outcome: Exclude<CapturedOutcome, { kind: 'answered' }>): string {
+  switch (outcome.kind) {
+    case 'failed':
+      return `the fresh instance did not answer (${outcome.failure}): ${outcome.message}`;
+    case 'aborted':
+      return `the fresh instance's answer broke off: ${outcome.message}`;
+    case 'too-large':
+      return `the fresh instance's body is larger than ${MAX_COMPARED_BODY_BYTES} bytes`;
+  }
+}

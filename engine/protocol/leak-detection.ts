@@ -1,0 +1,67 @@
+import { z } from 'zod';
+
+/**
+ * Leak detection in the running pool: answers from reused instances are replayed on fresh
+ * instances outside the pool and compared. `sample` replays a random fraction of them, `all`
+ * every one; replays are bounded in concurrency so they cannot starve real traffic.
+ */
+export type LeakDetectionMode = 'off' | 'sample' | 'all';
+
+export interface LeakDetectionSettings {
+  mode: LeakDetectionMode;
+  /** Fraction of reused answers replayed in `sample` mode, in (0, 1]. */
+  sampleRate: number;
+  /** Replay methods with side effects (anything but GET, HEAD, OPTIONS) too. */
+  replayUnsafeMethods: boolean;
+  /** Headers that differ by nature (dates, ids), left out of comparisons. Lower case. */
+  ignoredHeaders: string[];
+  /** Replays in flight at once; a sampled answer that finds them all busy is skipped, not queued. */
+  maxConcurrentReplays: number;
+}
+
+/** Headers that differ between two honest answers (dates, ids). */
+export const DEFAULT_IGNORED_HEADERS = ['date', 'x-request-id', 'x-trace-id', 'traceparent', 'etag', 'last-modified', 'set-cookie'];
+
+export const DEFAULT_LEAK_DETECTION: LeakDetectionSettings = {
+  mode: 'off',
+  sampleRate: 0.1,
+  replayUnsafeMethods: false,
+  ignoredHeaders: DEFAULT_IGNORED_HEADERS,
+  maxConcurrentReplays: 2,
+};
+
+export const leakDetectionSchema = z.strictObject({
+  mode: z.enum(['off', 'sample', 'all'], { error: "leak detection mode must be 'off', 'sample' or 'all'" }),
+  sampleRate: z
+    .number({ error: 'sample rate must be a number' })
+    .gt(0, { error: 'sample rate must be greater than 0 (use mode off to replay nothing)' })
+    .max(1, { error: 'sample rate must be at most 1 (1 replays every reused answer)' }),
+  replayUnsafeMethods: z.boolean({ error: 'replayUnsafeMethods must be true or false' }),
+  ignoredHeaders: z
+    .array(z.string().trim().toLowerCase().regex(/^[!#$%&'*+.^_`|~0-9a-z-]+$/, { error: 'ignored headers must be header names' }))
+    .max(100, { error: 'at most 100 ignored headers' }),
+  maxConcurrentReplays: z
+    .number({ error: 'max concurrent replays must be a number' })
+    .int({ error: 'max concurrent replays must be a whole number' })
+    .min(1, { error: 'max concurrent replays must be at least 1' })
+    .max(16, { error: 'max concurrent replays must be at most 16' }),
+});
+
+export const leakDetectionPatchSchema = leakDetectionSchema.partial();
+export type LeakDetectionPatch = z.infer<typeof leakDetectionPatchSchema>;
+
+/** Validates a patch and returns the merged settings, or a message naming every bad field. */
+export function applyLeakDetectionPatch(
+  current: LeakDetectionSettings,
+  patch: unknown,
+): { ok: true; settings: LeakDetectionSettings } | { ok: false; error: string } {
+  const parsed = leakDetectionPatchSchema.safeParse(patch);
+  if (!parsed.success) return { ok: false, error: parsed.error.issues.map((i) => i.message).join('; ') };
+  const defined = Object.fromEntries(Object.entries(parsed.data).filter(([, value]) => value !== undefined));
+  return { ok: true, settings: { ...current, ...defined } };
+}
+
+/** Methods without side effects: their requests are replayed unless told otherwise. */
+export function isSafeMethod(method: string): boolean {
+  return method === 'GET' || method === 'HEAD' || method === 'OPTIONS';
+}

@@ -1,0 +1,114 @@
+/**
+ * The leak detector inside a running pool: reused answers replayed on fresh instances outside the
+ * pool, in every mode, without touching the pool's instances, counters or events.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Agent } from 'node:http';
+import type { LeakChecked, LeakSkipReason } from '../protocol/index.ts';
+import { send } from './support/http-client.ts';
+import { eventsOf, serveForTest, type TestServer } from './support/serve.ts';
+
+/** Serial reuse of one instance, kept however slow the machine is. */
+const ONE_REUSED_INSTANCE = { maxInstanceReuseCount: 128, idleInstanceTimeoutMs: 60_000 };
+
+/** Sequential keep-alive requests, waiting for each one's replay so none is skipped for want of a slot. */
+async function sendAndSettle(server: TestServer, count: number, options: { method?: string; path?: string } = {}): Promise<string[]> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const bodies: string[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      bodies.push((await send(server.url(options.path), { agent, ...(options.method ? { method: options.method } : {}) })).body);
+      await server.leaks.idle();
+    }
+  } finally {
+    agent.destroy();
+  }
+  return bodies;
+}
+
+/** Skips summed over every `leak.skipped` report. */
+function skipCounts(server: TestServer): Partial<Record<LeakSkipReason, number>> {
+  const total: Partial<Record<LeakSkipReason, number>> = {};
+  for (const event of eventsOf(server.events, 'leak.skipped')) {
+    for (const [reason, n] of Object.entries(event.counts) as Array<[LeakSkipReason, number]>) total[reason] = (total[reason] ?? 0) + n;
+  }
+  return total;
+}
+
+test('mode all: every reused answer of demo:counter is a finding, and the pool never sees a replay', async () => {
+  const server = await serveForTest('demo:counter', ONE_REUSED_INSTANCE, { leakDetection: { mode: 'all' } });
+  const bodies = await sendAndSettle(server, 5);
+  // The pool's one instance counted on undisturbed: replays ran elsewhere.
+  assert.deepEqual(bodies, ['count=1', 'count=2', 'count=3', 'count=4', 'count=5']);
+  const checks = eventsOf(server.events, 'leak.checked');
+  assert.deepEqual(
+    checks.map((c) => [c.reuseIndex, c.verdict]),
+    [[2, 'leak'], [3, 'leak'], [4, 'leak'], [5, 'leak']],
+  );
+  assert.deepEqual(checks[0]!.differences, ['body: "count=2" on the reused instance, "count=1" on a fresh one']);
+  assert.equal(checks[0]!.method, 'GET');
+  assert.equal(checks[0]!.uri, '/');
+  // Replay isolation: one instance spawned, 5 requests received and accepted, counters untouched.
+  assert.equal(eventsOf(server.events, 'worker.spawned').length, 1);
+  assert.equal(eventsOf(server.events, 'request.received').length, 5);
+  assert.deepEqual(eventsOf(server.events, 'request.accepted').map((e) => e.reuseCount), [1, 2, 3, 4, 5]);
+  assert.deepEqual(server.pool.gauges(), { liveInstances: 1, availableWorkers: 1, queueDepth: 0, inFlight: 0 });
+  assert.ok(server.stderr.some((line) => line === 'leak: request 1 (GET /), instance 0, reuse #2'), server.stderr.join('\n'));
+  await server.close();
+});
+
+test('a guest without leaks comes out clean under every reused answer', async () => {
+  const server = await serveForTest('demo:hello', ONE_REUSED_INSTANCE, { leakDetection: { mode: 'all' } });
+  await sendAndSettle(server, 4);
+  assert.deepEqual(eventsOf(server.events, 'leak.checked').map((c) => c.verdict), ['same', 'same', 'same']);
+  await server.close();
+});
+
+test('mode off replays nothing; switching to all live starts replaying', async () => {
+  const server = await serveForTest('demo:counter', ONE_REUSED_INSTANCE);
+  await sendAndSettle(server, 3);
+  assert.equal(eventsOf(server.events, 'leak.checked').length, 0);
+  const bad = server.leaks.setSettings({ mode: 'sometimes' });
+  assert.equal(bad.ok, false);
+  assert.match(!bad.ok ? bad.error : '', /mode must be 'off', 'sample' or 'all'/);
+  assert.equal(server.leaks.settings.mode, 'off', 'a bad patch changes nothing');
+  assert.equal(server.leaks.setSettings({ mode: 'all' }).ok, true);
+  await sendAndSettle(server, 2);
+  assert.deepEqual(eventsOf(server.events, 'leak.checked').map((c) => c.reuseIndex), [4, 5]);
+  await server.close();
+});
+
+test('mode sample replays about the asked fraction of reused answers', async () => {
+  const server = await serveForTest('demo:counter', ONE_REUSED_INSTANCE, { leakDetection: { mode: 'sample', sampleRate: 0.5 } });
+  await sendAndSettle(server, 41);
+  const checked = eventsOf(server.events, 'leak.checked').length;
+  // 40 reused answers at 1/2: outside 8..32 has a probability below 1e-4.
+  assert.ok(checked >= 8 && checked <= 32, `${checked} of 40 replayed`);
+  await server.close();
+});
+
+test('requests with side effects are not replayed unless asked, and skips are counted', async () => {
+  const server = await serveForTest('demo:echo', ONE_REUSED_INSTANCE, { leakDetection: { mode: 'all' } });
+  await sendAndSettle(server, 3, { method: 'POST' });
+  assert.equal(eventsOf(server.events, 'leak.checked').length, 0);
+  server.leaks.setSettings({ replayUnsafeMethods: true });
+  await sendAndSettle(server, 2, { method: 'POST' });
+  assert.deepEqual(eventsOf(server.events, 'leak.checked').map((c: LeakChecked) => [c.method, c.verdict]), [['POST', 'same'], ['POST', 'same']]);
+  await server.close(); // reports the skips not yet reported
+  assert.deepEqual(skipCounts(server), { 'unsafe-method': 3 });
+});
+
+test('replays are bounded: a burst beyond the replay slots is skipped, not queued', async () => {
+  const server = await serveForTest('demo:hello', ONE_REUSED_INSTANCE, { leakDetection: { mode: 'all', maxConcurrentReplays: 1 } });
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  // Back to back without waiting for replays: a fresh instance takes far longer than a reused answer.
+  for (let i = 0; i < 20; i++) await send(server.url(), { agent });
+  agent.destroy();
+  await server.close();
+  const checked = eventsOf(server.events, 'leak.checked').length;
+  const busy = skipCounts(server)['replays-busy'] ?? 0;
+  assert.ok(checked >= 1, 'the first reused answer found a free slot');
+  assert.equal(checked + busy, 19, `${checked} replayed + ${busy} skipped = every reused answer`);
+  assert.ok(busy > 0, 'some answers found the only replay slot busy');
+});
