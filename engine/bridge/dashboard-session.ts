@@ -11,10 +11,13 @@ import {
   type Gauges,
   type LeakDetectionSettings,
   type PoolKnobs,
+  type ScenarioProgress,
   type ServerMessage,
   type Snapshot,
 } from '../protocol/index.ts';
 import { startServing, type ServeOptions, type Serving } from '../serve.ts';
+import { findScenario, scenarioInfos } from '../scenarios/catalog.ts';
+import { ScenarioRunner, type ScenarioHost } from '../scenarios/runner.ts';
 import { EventBatcher } from './event-batcher.ts';
 import { InstanceTracker } from './instance-tracker.ts';
 
@@ -33,6 +36,9 @@ export type RequestSender = (
   command: Extract<Command, { type: 'sendRequests' }>,
   send: (message: ServerMessage) => void,
 ) => Promise<unknown>;
+
+/** Commands a running scenario would be confused by: refused until it ends or is stopped. */
+const CHANGES_THE_RUN = new Set<Command['type']>(['load', 'start', 'stop', 'setKnobs', 'setLeakDetection', 'sendRequests']);
 
 const NO_GAUGES: Gauges = { liveInstances: 0, availableWorkers: 0, queueDepth: 0, inFlight: 0 };
 
@@ -53,6 +59,10 @@ export class DashboardSession {
   #userKnobs: Partial<PoolKnobs>;
   #leakDetection: LeakDetectionSettings;
   #sendRequests: RequestSender | null = null;
+  #scenario: { runner: ScenarioRunner; done: Promise<unknown> } | null = null;
+  #lastScenario: ScenarioProgress | null = null;
+  #attachWaiters: Array<() => void> = [];
+  #nextScenarioRunId = 0;
   /** Serialises load/start/stop so two clicks never race. */
   #lifecycle: Promise<unknown> = Promise.resolve();
 
@@ -86,8 +96,15 @@ export class DashboardSession {
     if (this.#componentSpec) await this.#queue(() => this.#startServing());
   }
 
+  /** Resolves when the first dashboard connects (a demo waits for its audience). */
+  whenAttached(): Promise<void> {
+    if (this.#peers.size > 0) return Promise.resolve();
+    return new Promise((resolve) => this.#attachWaiters.push(resolve));
+  }
+
   attach(peer: DashboardPeer): () => void {
     this.#peers.add(peer);
+    for (const wake of this.#attachWaiters.splice(0)) wake();
     peer.send({ kind: 'snapshot', snapshot: this.snapshot() });
     return () => this.#peers.delete(peer);
   }
@@ -114,6 +131,8 @@ export class DashboardSession {
       gauges: serving?.pool.gauges() ?? NO_GAUGES,
       leakDetection: serving?.leaks.settings ?? this.#leakDetection,
       demos: demoDescriptions(),
+      scenarios: scenarioInfos(),
+      scenario: this.#scenario?.runner.progress ?? this.#lastScenario,
       t: this.bus.now(),
     };
   }
@@ -136,7 +155,19 @@ export class DashboardSession {
   }
 
   async execute(command: Command): Promise<unknown> {
+    if (this.#scenario && CHANGES_THE_RUN.has(command.type)) {
+      throw new Error(`the scenario '${this.#scenario.runner.progress.name}' is running: stop it first`);
+    }
     switch (command.type) {
+      case 'runScenario':
+        return this.#runScenario(command.name, command.quick);
+      case 'stopScenario': {
+        const running = this.#scenario;
+        if (!running) throw new Error('no scenario is running');
+        running.runner.stop();
+        await running.done;
+        return this.#lastScenario;
+      }
       case 'snapshot':
         return this.snapshot();
       case 'setKnobs':
@@ -177,9 +208,50 @@ export class DashboardSession {
   }
 
   async close(): Promise<void> {
+    this.#scenario?.runner.stop();
+    await this.#scenario?.done;
     await this.#queue(() => this.#stopServing());
     this.#batcher.flushNow();
     this.#batcher.stop();
+  }
+
+  /** Starts a scenario in the background; its progress goes to every peer as `scenario` messages. */
+  #runScenario(name: string, quick: boolean): { runId: number } {
+    if (this.#scenario) throw new Error(`the scenario '${this.#scenario.runner.progress.name}' is already running`);
+    const scenario = findScenario(name);
+    const runId = this.#nextScenarioRunId++;
+    const runner = new ScenarioRunner(this.#scenarioHost(), scenario, {
+      runId,
+      quick,
+      onProgress: (progress) => this.#broadcast({ kind: 'scenario', progress }),
+    });
+    const done = runner.run().then((final) => {
+      this.#lastScenario = final;
+      this.#scenario = null;
+    });
+    this.#scenario = { runner, done };
+    return { runId };
+  }
+
+  /** A scenario changes what is served through the same steps as the dashboard's commands. */
+  #scenarioHost(): ScenarioHost {
+    return {
+      bus: this.bus,
+      serving: () => this.#serving,
+      serve: (component, knobs, leakDetection) =>
+        this.#queue(async () => {
+          const loaded = await loadComponent(component, this.#options.cacheDir ? { cacheDir: this.#options.cacheDir } : {});
+          await this.#stopServing();
+          this.#componentSpec = component;
+          this.#userKnobs = { ...defaultKnobs(loaded.world), ...knobs };
+          const settings = applyLeakDetectionPatch(DEFAULT_LEAK_DETECTION, leakDetection);
+          if (!settings.ok) throw new Error(settings.error);
+          this.#leakDetection = settings.settings;
+          await this.#startServing();
+          this.#announce();
+        }),
+      setKnobs: async (patch) => void this.#setKnobs(patch),
+    };
   }
 
   #setKnobs(patch: Partial<PoolKnobs>): PoolKnobs {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ExitCause, Gauges, InstanceStatus, PoolEvent, UnavailableWhy, World } from './events.ts';
 import { poolKnobsPatchSchema, type PoolKnobs } from './knobs.ts';
 import { leakDetectionPatchSchema, type LeakDetectionSettings } from './leak-detection.ts';
+import type { ScenarioInfo, ScenarioProgress } from './scenarios.ts';
 
 /**
  * The dashboard bridge: what flows between the engine and a dashboard, over either transport
@@ -52,6 +53,9 @@ export interface Snapshot {
   /** The leak detector's settings (they apply live, and survive reloading a component). */
   leakDetection: LeakDetectionSettings;
   demos: DemoInfo[];
+  scenarios: ScenarioInfo[];
+  /** The scenario running or last run, if any. */
+  scenario: ScenarioProgress | null;
   /** Engine time of the snapshot, same clock as event `t`. */
   t: number;
 }
@@ -73,6 +77,7 @@ export type ServerMessage =
   /** Events since the previous batch, in order, with the gauges at the end of the batch. */
   | { kind: 'events'; events: PoolEvent[]; gauges: Gauges; dropped: number }
   | { kind: 'load-progress'; progress: LoadProgress }
+  | { kind: 'scenario'; progress: ScenarioProgress }
   | { kind: 'reply'; id: number; ok: true; result?: unknown }
   | { kind: 'reply'; id: number; ok: false; error: string };
 
@@ -89,6 +94,12 @@ export const commandSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('setKnobs'), patch: poolKnobsPatchSchema }),
   z.strictObject({ type: z.literal('setLeakDetection'), patch: leakDetectionPatchSchema }),
   z.strictObject({ type: z.literal('clearHistory') }),
+  z.strictObject({
+    type: z.literal('runScenario'),
+    name: z.string().min(1, { error: 'scenario name is empty' }).max(100),
+    quick: z.boolean().default(false),
+  }),
+  z.strictObject({ type: z.literal('stopScenario') }),
   z.strictObject({ type: z.literal('snapshot') }),
   z.strictObject({
     type: z.literal('sendRequests'),

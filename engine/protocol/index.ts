@@ -3,3 +3,4 @@ export type * from './events.ts';
 export * from './knobs.ts';
 export * from './bridge.ts';
 export * from './leak-detection.ts';
+export type * from './scenarios.ts';
