@@ -41,7 +41,8 @@ async function runDemo(name: string, flags: DemoFlags): Promise<void> {
   const session = new DashboardSession({ component: null, listen: flags.addr });
   session.useRequestSender(sendRequestsFromDashboard);
   const dashboard = await startDashboardServer(session, flags.uiAddr);
-  process.stderr.write(`Dashboard: ${dashboard.url}\n`);
+  // One write, so whoever waits for the address also sees what happens next.
+  process.stderr.write(`Dashboard: ${dashboard.url}\n${flags.wait ? 'Open the dashboard to start the scenario.\n' : ''}`);
   const shutdown = async (code: number): Promise<never> => {
     await dashboard.close();
     await session.close();
@@ -50,10 +51,7 @@ async function runDemo(name: string, flags: DemoFlags): Promise<void> {
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
 
-  if (flags.wait) {
-    process.stderr.write('Open the dashboard to start the scenario.\n');
-    await session.whenAttached();
-  }
+  if (flags.wait) await session.whenAttached();
   // Attached after the wait: this printer is a peer too, and must not count as the audience.
   let shown = -1;
   const finished = new Promise<ScenarioProgress>((resolve) => {
