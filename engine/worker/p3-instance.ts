@@ -27,13 +27,13 @@
  * Those wedges surface only as requests that never return (the pool's timeouts handle them).
  */
 
-import { future } from '@bytecodealliance/preview3-shim/future';
-import { StreamReader } from '@bytecodealliance/preview3-shim/stream';
 import type { IncomingRequestInit, ResponseSink } from '../host/p2/api.ts';
-import { createP3Imports, httpTypes, type P3ByteReader, type P3Response } from '../host/p3/imports.ts';
+import { createP3Imports, httpTypes, type P3Response } from '../host/p3/imports.ts';
 import type { GuestInstance, InstantiateOptions } from './guest-instance.ts';
+import { observeBackpressure, observeHandleExports, withPromisingHooks, type ExportHooks } from './p3-glue-hooks.ts';
+import { describeError, describeTrap, formatErrorCode, isErrorCode, newRequest, streamBody } from './p3-http.ts';
 
-const { Fields, Request, Response } = httpTypes;
+const { Response } = httpTypes;
 
 /** What the instance is doing now, as far as the host can see. */
 export interface P3Activity {
@@ -100,7 +100,6 @@ const modules = new Map<string, Promise<TranspiledModule>>();
 
 /** Callback codes (canonical ABI): the low 4 bits of what a callback-style lift returns. */
 const CALLBACK_CODE_EXIT = 0;
-const HANDLE_LIFT = /^\[async-lift\]wasi:http\/handler@0\.3\.[^#]*#handle$/;
 
 export async function instantiateP3({ data, env, output, beforeBlock }: InstantiateOptions): Promise<P3GuestInstance> {
   let module = modules.get(data.moduleUrl);
@@ -325,222 +324,4 @@ export async function instantiateP3({ data, env, output, beforeBlock }: Instanti
       poison(new Error('the instance was disposed'));
     },
   };
-}
-
-/** Builds a `wasi:http/types@0.3` request from the pool's buffered request. */
-function newRequest(init: IncomingRequestInit): unknown {
-  const entries: Array<[string, Uint8Array]> = [];
-  for (const [name, value] of init.headers) {
-    // Hop-by-hop and `host` headers are forbidden in p3 fields; the authority carries the host.
-    if (FORBIDDEN_HEADERS.has(name.toLowerCase())) continue;
-    entries.push([name, value]);
-  }
-  const headers = Fields.fromList(entries);
-  // Always a stream (possibly empty): `consume-body` hands the guest a `stream<u8>`, not an option.
-  const body = new StreamReader(init.body.length > 0 ? [init.body] : []);
-  const [request] = Request.new(headers, body, Promise.resolve({ tag: 'ok', val: undefined }), null);
-  request.setMethod(init.method);
-  request.setScheme(init.scheme);
-  request.setAuthority(init.authority);
-  request.setPathWithQuery(init.pathWithQuery);
-  return request;
-}
-
-/** What preview3-shim's `Fields` refuses (its `_forbiddenHeaders`). */
-const FORBIDDEN_HEADERS = new Set([
-  'connection', 'http2-settings', 'host', 'keep-alive', 'proxy-authenticate', 'proxy-authorization',
-  'proxy-connection', 'transfer-encoding', 'upgrade',
-]);
-
-/** Reads the response body as the guest produces it, then its trailers; then completes the future
- * `response.new` returned to the guest (how the transmission went). */
-async function streamBody(response: P3Response, sink: ResponseSink): Promise<void> {
-  const { rx } = future();
-  let body: P3ByteReader | null;
-  let trailers: { read(): Promise<unknown> };
-  try {
-    [body, trailers] = Response.consumeBody(response, rx);
-  } catch (error) {
-    sink.abort(`cannot read the response body: ${describeError(error)}`);
-    return;
-  }
-  try {
-    if (body) {
-      for (;;) {
-        const chunk: unknown = await body.read();
-        if (chunk === null || chunk === undefined) break;
-        const bytes = chunk instanceof Uint8Array ? chunk : new Uint8Array(chunk as ArrayBuffer);
-        if (bytes.length > 0) sink.chunk(bytes);
-      }
-    }
-    const outcome = await trailers.read();
-    if (isResult(outcome) && outcome.tag === 'err') throw outcome.val;
-  } catch (error) {
-    const message = describeError(error);
-    sink.abort(`the response body failed: ${message}`);
-    response._resolve({ tag: 'err', val: { tag: 'internal-error', val: message } });
-    return;
-  }
-  sink.end();
-  response._resolve({ tag: 'ok', val: undefined });
-}
-
-interface ErrorCodeValue {
-  tag: string;
-  val?: unknown;
-}
-
-function isResult(value: unknown): value is { tag: 'ok' | 'err'; val?: unknown } {
-  if (typeof value !== 'object' || value === null) return false;
-  const tag = (value as ErrorCodeValue).tag;
-  return tag === 'ok' || tag === 'err';
-}
-
-/** A `wasi:http/types.error-code` as the glue throws it for `Err` (a plain variant object). */
-function isErrorCode(value: unknown): value is ErrorCodeValue {
-  if (typeof value !== 'object' || value === null || value instanceof Error) return false;
-  return typeof (value as ErrorCodeValue).tag === 'string';
-}
-
-/** `internal-error("boom")`, `HTTP-request-denied`, `DNS-error({"rcode":"x","infoCode":1})`. */
-export function formatErrorCode(code: ErrorCodeValue): string {
-  if (code.val === undefined || code.val === null) return code.tag;
-  const payload = JSON.stringify(code.val, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
-  return `${code.tag}(${payload})`;
-}
-
-/** V8's own trap messages ("unreachable") as wasmtime words them ("wasm trap: …"). */
-function describeTrap(error: Error): string {
-  if (error instanceof WebAssembly.RuntimeError && !error.message.startsWith('wasm trap')) return `wasm trap: ${error.message}`;
-  return error.message;
-}
-
-function describeError(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  if (isErrorCode(error)) return formatErrorCode(error);
-  if (typeof error === 'object' && error !== null && 'payload' in error) return describeError((error as { payload: unknown }).payload);
-  return String(error);
-}
-
-// --- hooks into the glue's instantiation ---------------------------------------------------
-
-interface ExportHooks {
-  /** The `[async-lift]` call returned this callback code. */
-  lifted(code: number): void;
-  /** A `[callback]` call returned this callback code. */
-  called(code: number): void;
-  /** Either threw (a trap, or a host import throwing something that is not a WIT error). */
-  trapped(error: unknown): void;
-}
-
-type AnyFunction = (...args: unknown[]) => unknown;
-interface JspiApi {
-  promising(fn: AnyFunction): (...args: unknown[]) => Promise<unknown>;
-}
-
-const jspi = WebAssembly as unknown as JspiApi;
-/** Our JS stand-ins for guest exports, with the observed JSPI form the glue must get for them. */
-const observedPromising = new WeakMap<AnyFunction, (...args: unknown[]) => Promise<unknown>>();
-let hookDepth = 0;
-let realPromising: JspiApi['promising'] | undefined;
-
-function hookedPromising(fn: AnyFunction): (...args: unknown[]) => Promise<unknown> {
-  return observedPromising.get(fn) ?? realPromising!(fn);
-}
-
-/**
- * Runs `instantiate` with `WebAssembly.promising` hooked: the glue calls it while instantiating,
- * and must be handed the observed JSPI form of our stand-ins (a JS function cannot be made
- * `promising`). Everything else passes through. Unhooked once no instantiation runs.
- */
-async function withPromisingHooks<T>(instantiate: () => Promise<T>): Promise<T> {
-  if (hookDepth++ === 0) {
-    realPromising = jspi.promising;
-    jspi.promising = hookedPromising;
-  }
-  try {
-    return await instantiate();
-  } finally {
-    if (--hookDepth === 0) {
-      jspi.promising = realPromising!;
-      realPromising = undefined;
-    }
-  }
-}
-
-/**
- * Replaces the guest's callback-style `handle` lift and its callback with observed stand-ins.
- * The glue calls an export either directly (a JS call, when it decided the function never
- * suspends) or through `WebAssembly.promising` (JSPI); it decides per component, so both forms
- * are observed: the direct one by a JS wrapper (try/catch around the wasm call), the JSPI one by
- * watching the promise. `_cachedPromising` is where the glue's call paths look for the JSPI form
- * before creating one themselves (after instantiation, when the hook is gone).
- */
-function observeHandleExports(exports: WebAssembly.Exports, hooks: ExportHooks): WebAssembly.Exports {
-  const liftName = Object.keys(exports).find((name) => HANDLE_LIFT.test(name));
-  if (!liftName) return exports;
-  const callbackName = `[callback]${liftName}`;
-  const lift = exports[liftName];
-  const callback = exports[callbackName];
-  // Without a callback export the lift is stackful: `handle` settles only when the task exits,
-  // so there is no post-return task to count; traps still reject `handle` itself.
-  if (typeof lift !== 'function' || typeof callback !== 'function') return exports;
-  return {
-    ...exports,
-    [liftName]: observeExport(lift as AnyFunction, hooks.lifted, hooks.trapped),
-    [callbackName]: observeExport(callback as AnyFunction, hooks.called, hooks.trapped),
-  };
-}
-
-function observeExport(original: AnyFunction, onCode: (code: number) => void, onTrap: (error: unknown) => void): AnyFunction {
-  const promising = (realPromising ?? jspi.promising)(original);
-  const viaJspi = (...args: unknown[]): Promise<unknown> => {
-    const result = promising(...args);
-    result.then((code) => onCode(Number(code)), onTrap);
-    return result;
-  };
-  const direct = (...args: unknown[]): unknown => {
-    let code: unknown;
-    try {
-      code = original(...args);
-    } catch (error) {
-      onTrap(error);
-      throw error;
-    }
-    onCode(Number(code));
-    return code;
-  };
-  observedPromising.set(direct, viaJspi);
-  return Object.assign(direct, { _cachedPromising: viaJspi });
-}
-
-const BACKPRESSURE_IMPORTS = new Set(['[backpressure-inc]', '[backpressure-dec]', '[backpressure-set]']);
-
-/** Mirrors the guest's backpressure counter by wrapping the builtins the glue passes it. */
-function observeBackpressure(
-  imports: WebAssembly.Imports | undefined,
-  activity: P3Activity,
-  changed: () => void,
-): WebAssembly.Imports | undefined {
-  if (!imports) return imports;
-  let copy: WebAssembly.Imports | undefined;
-  for (const [namespace, members] of Object.entries(imports)) {
-    for (const name of Object.keys(members)) {
-      if (!BACKPRESSURE_IMPORTS.has(name)) continue;
-      const original = members[name];
-      if (typeof original !== 'function') continue;
-      copy ??= { ...imports };
-      const wrapped = (...args: unknown[]): unknown => {
-        const result: unknown = Reflect.apply(original, undefined, args);
-        // Same arithmetic as the glue's ComponentAsyncState (dec saturates at 0).
-        if (name === '[backpressure-inc]') activity.backpressure++;
-        else if (name === '[backpressure-dec]') activity.backpressure = Math.max(0, activity.backpressure - 1);
-        else activity.backpressure = args[0] ? 1 : 0;
-        changed();
-        return result;
-      };
-      copy[namespace] = { ...copy[namespace], [name]: Object.assign(wrapped, original) };
-    }
-  }
-  return copy ?? imports;
 }

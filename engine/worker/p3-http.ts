@@ -1,0 +1,108 @@
+/**
+ * The HTTP side of a WASIp3 instance: the pool's buffered request as a `wasi:http/types@0.3`
+ * request, the guest's response body streamed to the pool's sink, and error codes and traps in
+ * wasmtime's words.
+ */
+
+import { future } from '@bytecodealliance/preview3-shim/future';
+import { StreamReader } from '@bytecodealliance/preview3-shim/stream';
+import type { IncomingRequestInit, ResponseSink } from '../host/p2/api.ts';
+import { httpTypes, type P3ByteReader, type P3Response } from '../host/p3/imports.ts';
+
+const { Fields, Request, Response } = httpTypes;
+
+/** Builds a `wasi:http/types@0.3` request from the pool's buffered request. */
+export function newRequest(init: IncomingRequestInit): unknown {
+  const entries: Array<[string, Uint8Array]> = [];
+  for (const [name, value] of init.headers) {
+    // Hop-by-hop and `host` headers are forbidden in p3 fields; the authority carries the host.
+    if (FORBIDDEN_HEADERS.has(name.toLowerCase())) continue;
+    entries.push([name, value]);
+  }
+  const headers = Fields.fromList(entries);
+  // Always a stream (possibly empty): `consume-body` hands the guest a `stream<u8>`, not an option.
+  const body = new StreamReader(init.body.length > 0 ? [init.body] : []);
+  const [request] = Request.new(headers, body, Promise.resolve({ tag: 'ok', val: undefined }), null);
+  request.setMethod(init.method);
+  request.setScheme(init.scheme);
+  request.setAuthority(init.authority);
+  request.setPathWithQuery(init.pathWithQuery);
+  return request;
+}
+
+/** What preview3-shim's `Fields` refuses (its `_forbiddenHeaders`). */
+const FORBIDDEN_HEADERS = new Set([
+  'connection', 'http2-settings', 'host', 'keep-alive', 'proxy-authenticate', 'proxy-authorization',
+  'proxy-connection', 'transfer-encoding', 'upgrade',
+]);
+
+/** Reads the response body as the guest produces it, then its trailers; then completes the future
+ * `response.new` returned to the guest (how the transmission went). */
+export async function streamBody(response: P3Response, sink: ResponseSink): Promise<void> {
+  const { rx } = future();
+  let body: P3ByteReader | null;
+  let trailers: { read(): Promise<unknown> };
+  try {
+    [body, trailers] = Response.consumeBody(response, rx);
+  } catch (error) {
+    sink.abort(`cannot read the response body: ${describeError(error)}`);
+    return;
+  }
+  try {
+    if (body) {
+      for (;;) {
+        const chunk: unknown = await body.read();
+        if (chunk === null || chunk === undefined) break;
+        const bytes = chunk instanceof Uint8Array ? chunk : new Uint8Array(chunk as ArrayBuffer);
+        if (bytes.length > 0) sink.chunk(bytes);
+      }
+    }
+    const outcome = await trailers.read();
+    if (isResult(outcome) && outcome.tag === 'err') throw outcome.val;
+  } catch (error) {
+    const message = describeError(error);
+    sink.abort(`the response body failed: ${message}`);
+    response._resolve({ tag: 'err', val: { tag: 'internal-error', val: message } });
+    return;
+  }
+  sink.end();
+  response._resolve({ tag: 'ok', val: undefined });
+}
+
+interface ErrorCodeValue {
+  tag: string;
+  val?: unknown;
+}
+
+function isResult(value: unknown): value is { tag: 'ok' | 'err'; val?: unknown } {
+  if (typeof value !== 'object' || value === null) return false;
+  const tag = (value as ErrorCodeValue).tag;
+  return tag === 'ok' || tag === 'err';
+}
+
+/** A `wasi:http/types.error-code` as the glue throws it for `Err` (a plain variant object). */
+export function isErrorCode(value: unknown): value is ErrorCodeValue {
+  if (typeof value !== 'object' || value === null || value instanceof Error) return false;
+  return typeof (value as ErrorCodeValue).tag === 'string';
+}
+
+/** `internal-error("boom")`, `HTTP-request-denied`, `DNS-error({"rcode":"x","infoCode":1})`. */
+export function formatErrorCode(code: ErrorCodeValue): string {
+  if (code.val === undefined || code.val === null) return code.tag;
+  const payload = JSON.stringify(code.val, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
+  return `${code.tag}(${payload})`;
+}
+
+/** V8's own trap messages ("unreachable") as wasmtime words them ("wasm trap: …"). */
+export function describeTrap(error: Error): string {
+  if (error instanceof WebAssembly.RuntimeError && !error.message.startsWith('wasm trap')) return `wasm trap: ${error.message}`;
+  return error.message;
+}
+
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (isErrorCode(error)) return formatErrorCode(error);
+  if (typeof error === 'object' && error !== null && 'payload' in error) return describeError((error as { payload: unknown }).payload);
+  return String(error);
+}
+
