@@ -68,6 +68,7 @@ describe('the application menu', () => {
   const actions: MenuActions = {
     openComponentDialog: () => calls.push('dialog'),
     openComponent: (spec) => calls.push(`open ${spec}`),
+    runScenario: (name) => calls.push(`scenario ${name}`),
     clearRecent: () => calls.push('clear'),
     openServedAddress: () => calls.push('browser'),
     showAbout: () => calls.push('about'),
@@ -76,12 +77,13 @@ describe('the application menu', () => {
     { name: 'demo:hello', description: 'answers 200' },
     { name: 'demo:counter', description: 'count=N' },
   ];
+  const scenarios = [{ name: 'state-leaks', title: 'State leaking between requests', summary: 'the counter, flagged', steps: 5 }];
   const find = (items: MenuItemConstructorOptions[], label: string): MenuItemConstructorOptions | undefined =>
     items.find((item) => item.label?.replace('&', '') === label);
   const click = (item: MenuItemConstructorOptions | undefined): void => (item?.click as (() => void) | undefined)?.();
 
   it('has File → Open Component… (Ctrl/Cmd+O), Open Recent, and a Demos menu one click from each demo', () => {
-    const menu = buildMenuTemplate({ platform: 'linux', appName: 'Poolscope', demos, recent: ['/home/me/guest.wasm', 'demo:counter'], developer: false, actions });
+    const menu = buildMenuTemplate({ platform: 'linux', appName: 'Poolscope', demos, scenarios, recent: ['/home/me/guest.wasm', 'demo:counter'], developer: false, actions });
     const file = find(menu, 'File')!.submenu as MenuItemConstructorOptions[];
     const open = file.find((i) => i.id === 'open-component')!;
     assert.equal(open.accelerator, 'CmdOrCtrl+O');
@@ -91,16 +93,17 @@ describe('the application menu', () => {
     click(recent[0]);
     click(recent[3]);
     const demoItems = find(menu, 'Demos')!.submenu as MenuItemConstructorOptions[];
-    assert.deepEqual(demoItems.map((i) => i.label), ['hello', 'counter']);
+    assert.deepEqual(demoItems.map((i) => i.label ?? i.type), ['hello', 'counter', 'separator', 'Teaching Scenarios']);
     click(demoItems[1]);
+    click((demoItems[3]!.submenu as MenuItemConstructorOptions[]).find((i) => i.label === 'State leaking between requests'));
     assert.equal(file.at(-1)?.role, 'quit');
     assert.equal(menu[0]?.label, '&File', 'no app menu outside macOS');
     assert.equal(find(menu, 'View')!.submenu instanceof Array && (find(menu, 'View')!.submenu as MenuItemConstructorOptions[]).some((i) => i.role === 'toggleDevTools'), false);
-    assert.deepEqual(calls, ['dialog', 'open /home/me/guest.wasm', 'clear', 'open demo:counter']);
+    assert.deepEqual(calls, ['dialog', 'open /home/me/guest.wasm', 'clear', 'open demo:counter', 'scenario state-leaks']);
   });
 
   it('puts the app menu first on macOS, with DevTools in development', () => {
-    const menu = buildMenuTemplate({ platform: 'darwin', appName: 'Poolscope', demos, recent: [], developer: true, actions });
+    const menu = buildMenuTemplate({ platform: 'darwin', appName: 'Poolscope', demos, scenarios: [], recent: [], developer: true, actions });
     assert.equal(menu[0]?.role, 'appMenu');
     assert.equal(menu[0]?.label, 'Poolscope');
     const file = find(menu, 'File')!.submenu as MenuItemConstructorOptions[];

@@ -267,6 +267,15 @@ async function openComponent(spec: string): Promise<boolean> {
   }
 }
 
+/** Demos → Teaching Scenarios: the dashboard shows its captions; a refusal (one running) gets a dialog. */
+async function runScenario(name: string): Promise<void> {
+  try {
+    await engine?.execute({ type: 'runScenario', name, quick: false });
+  } catch (error) {
+    dialog.showErrorBox('Could not start the scenario', (error as Error).message);
+  }
+}
+
 async function openComponentDialog(): Promise<void> {
   const options: Electron.OpenDialogOptions = {
     title: 'Open Component',
@@ -284,11 +293,13 @@ function rebuildMenu(): void {
     platform: process.platform,
     appName: APP_NAME,
     demos: engine?.snapshot().demos ?? [],
+    scenarios: engine?.snapshot().scenarios ?? [],
     recent: recent?.list ?? [],
     developer: !app.isPackaged,
     actions: {
       openComponentDialog: () => void openComponentDialog(),
       openComponent: (spec) => void openComponent(spec),
+      runScenario: (name) => void runScenario(name),
       clearRecent: () => {
         app.clearRecentDocuments();
         void recent?.clear().then(rebuildMenu);

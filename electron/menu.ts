@@ -6,10 +6,12 @@
 import type { MenuItemConstructorOptions } from 'electron';
 import { basename } from 'node:path';
 import type { DemoInfo } from '../engine/protocol/bridge.ts';
+import type { ScenarioInfo } from '../engine/protocol/scenarios.ts';
 
 export interface MenuActions {
   openComponentDialog(): void;
   openComponent(spec: string): void;
+  runScenario(name: string): void;
   clearRecent(): void;
   openServedAddress(): void;
   showAbout(): void;
@@ -19,6 +21,7 @@ export interface MenuInput {
   platform: NodeJS.Platform;
   appName: string;
   demos: readonly DemoInfo[];
+  scenarios: readonly ScenarioInfo[];
   recent: readonly string[];
   /** Reload and DevTools entries (development only). */
   developer: boolean;
@@ -70,6 +73,19 @@ export function buildMenuTemplate(input: MenuInput): MenuItemConstructorOptions[
       click: () => actions.openComponent(demo.name),
     })),
   };
+  if (input.scenarios.length > 0) {
+    (demos.submenu as MenuItemConstructorOptions[]).push({ type: 'separator' }, {
+      id: 'scenarios',
+      label: 'Teaching Scenarios',
+      submenu: input.scenarios.map((scenario) => ({
+        id: `scenario-${scenario.name}`,
+        label: scenario.title.replaceAll('&', '&&'),
+        sublabel: scenario.summary,
+        toolTip: scenario.summary,
+        click: () => actions.runScenario(scenario.name),
+      })),
+    });
+  }
 
   const view: MenuItemConstructorOptions = {
     label: '&View',

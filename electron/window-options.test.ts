@@ -18,6 +18,7 @@ import {
   isExternalUrlAllowed,
   isPermissionAllowed,
   isRequestAllowed,
+  type DownloadLike,
   type SessionLike,
 } from './window-options.ts';
 
@@ -192,7 +193,7 @@ class FakeSession implements SessionLike {
   permissionRequest: Parameters<SessionLike['setPermissionRequestHandler']>[0] | null = null;
   permissionCheck: Parameters<SessionLike['setPermissionCheckHandler']>[0] | null = null;
   device: (() => boolean) | null = null;
-  downloads: Array<(event: { preventDefault(): void }) => void> = [];
+  downloads: Array<(event: { preventDefault(): void }, item: DownloadLike) => void> = [];
   headersFilter: { urls: string[] } | null = null;
   headersListener: Parameters<SessionLike['webRequest']['onHeadersReceived']>[1] | null = null;
   requestListener: Parameters<SessionLike['webRequest']['onBeforeRequest']>[1] | null = null;
@@ -205,7 +206,7 @@ class FakeSession implements SessionLike {
   setDevicePermissionHandler(handler: () => boolean): void {
     this.device = handler;
   }
-  on(_event: 'will-download', listener: (event: { preventDefault(): void }) => void): this {
+  on(_event: 'will-download', listener: (event: { preventDefault(): void }, item: DownloadLike) => void): this {
     this.downloads.push(listener);
     return this;
   }
@@ -242,10 +243,16 @@ describe('session guards', () => {
     assert.equal(isPermissionAllowed('clipboard-sanitized-write', undefined, pageUrl), false);
   });
 
-  it('cancels downloads and every request outside the app (network, other local files)', () => {
-    let prevented = false;
-    session.downloads[0]!({ preventDefault: () => void (prevented = true) });
-    assert.equal(prevented, true);
+  it('cancels every download but a recording the page built, and every request outside the app', () => {
+    const downloadCancelled = (url: string, filename: string): boolean => {
+      let prevented = false;
+      session.downloads[0]!({ preventDefault: () => void (prevented = true) }, { getURL: () => url, getFilename: () => filename });
+      return prevented;
+    };
+    assert.equal(downloadCancelled('blob:file:///5f0c2a1e-7d3b-4b8e-9a57-1f2e3d4c5b6a', 'poolscope-demo-counter-2026-11-25T10-42-15Z.poolscope.json'), false);
+    assert.equal(downloadCancelled('https://example.com/x.poolscope.json', 'x.poolscope.json'), true, 'nothing from the network');
+    assert.equal(downloadCancelled('blob:file:///5f0c2a1e', 'payload.exe'), true, 'only recordings');
+    assert.equal(downloadCancelled('file:///etc/passwd', 'passwd'), true);
     const cancelled = (url: string): boolean => {
       let cancel: boolean | undefined;
       session.requestListener!({ url }, (r) => (cancel = r.cancel));

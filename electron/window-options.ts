@@ -198,13 +198,28 @@ export function hardenContents(contents: ContentsLike, guards: ContentsGuards = 
   });
 }
 
+/** The part of Electron's `DownloadItem` the download policy reads. */
+export interface DownloadLike {
+  getURL(): string;
+  getFilename(): string;
+}
+
+/**
+ * The one download the app makes: a recording the dashboard itself built (a `blob:` URL, so no
+ * network and no file of someone else's) saved as `*.poolscope.json`, through Electron's save
+ * dialog. Everything else is cancelled.
+ */
+export function isDownloadAllowed(url: string, filename: string): boolean {
+  return url.startsWith('blob:') && filename.endsWith('.poolscope.json') && !/[/\\]/.test(filename);
+}
+
 export interface SessionLike {
   setPermissionRequestHandler(
     handler: (webContents: unknown, permission: string, callback: (granted: boolean) => void, details: { requestingUrl?: string }) => void,
   ): void;
   setPermissionCheckHandler(handler: (webContents: unknown, permission: string, requestingOrigin: string, details: { requestingUrl?: string }) => boolean): void;
   setDevicePermissionHandler(handler: () => boolean): void;
-  on(event: 'will-download', listener: (event: PreventableEvent) => void): unknown;
+  on(event: 'will-download', listener: (event: PreventableEvent, item: DownloadLike) => void): unknown;
   webRequest: {
     onHeadersReceived(
       filter: { urls: string[] },
@@ -223,14 +238,16 @@ export interface SessionPolicy {
   onBlocked?(url: string): void;
 }
 
-/** Permissions denied (checklist 5), CSP header on every file:// response (7), requests fenced in. */
+/** Permissions denied and downloads limited to recordings (checklist 5), CSP header on every file:// response (7), requests fenced in. */
 export function hardenSession(session: SessionLike, policy: SessionPolicy): void {
   session.setPermissionRequestHandler((_contents, permission, callback, details) =>
     callback(isPermissionAllowed(permission, details?.requestingUrl, policy.pageUrl)),
   );
   session.setPermissionCheckHandler((_contents, permission, _origin, details) => isPermissionAllowed(permission, details?.requestingUrl, policy.pageUrl));
   session.setDevicePermissionHandler(() => false);
-  session.on('will-download', (event) => event.preventDefault());
+  session.on('will-download', (event, item) => {
+    if (!isDownloadAllowed(item.getURL(), item.getFilename())) event.preventDefault();
+  });
   session.webRequest.onHeadersReceived({ urls: ['file://*/*'] }, (details, callback) =>
     callback({ responseHeaders: withSecurityHeaders(details.responseHeaders) }),
   );

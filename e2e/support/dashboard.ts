@@ -28,11 +28,22 @@ export interface WebMode {
 
 /** Starts `poolscope serve <component> --ui` on free loopback ports, with extra flags. */
 export async function startWebMode(component: string, flags: string[] = []): Promise<WebMode> {
+  return startPoolscope(['serve', component, '--ui', '--addr', '127.0.0.1:0', '--ui-addr', '127.0.0.1:0', ...flags], true);
+}
+
+/**
+ * Starts `poolscope demo <scenario>` (web mode). It serves nothing until the scenario loads a
+ * guest, so only the dashboard's address is awaited (`serviceUrl` is empty).
+ */
+export async function startDemoMode(scenario: string, flags: string[] = []): Promise<WebMode> {
+  return startPoolscope(['demo', scenario, '--ui-addr', '127.0.0.1:0', ...flags], false);
+}
+
+async function startPoolscope(args: string[], servesAtOnce: boolean): Promise<WebMode> {
   if (!existsSync(DIST_INDEX)) {
     throw new Error('renderer/dist is missing: build the dashboard first (npx vite build --config renderer/vite.config.ts)');
   }
-  const args = [CLI, 'serve', component, '--ui', '--addr', '127.0.0.1:0', '--ui-addr', '127.0.0.1:0', ...flags];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.stdout!.resume();
@@ -42,9 +53,9 @@ export async function startWebMode(component: string, flags: string[] = []): Pro
       stderr += chunk.toString();
       const serving = /Serving HTTP on (http:\/\/\S+)/.exec(stderr);
       const dashboard = /Dashboard: (http:\/\/\S+)/.exec(stderr);
-      if (serving && dashboard) {
+      if ((serving || !servesAtOnce) && dashboard) {
         clearTimeout(timer);
-        resolve({ serviceUrl: serving[1]!, dashboardUrl: dashboard[1]! });
+        resolve({ serviceUrl: serving?.[1] ?? '', dashboardUrl: dashboard[1]! });
       }
     });
     void exited.then((code) => {

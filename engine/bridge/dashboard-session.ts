@@ -62,6 +62,7 @@ export class DashboardSession {
   #scenario: { runner: ScenarioRunner; done: Promise<unknown> } | null = null;
   #lastScenario: ScenarioProgress | null = null;
   #attachWaiters: Array<() => void> = [];
+  #poolsStarted = 0;
   #nextScenarioRunId = 0;
   /** Serialises load/start/stop so two clicks never race. */
   #lifecycle: Promise<unknown> = Promise.resolve();
@@ -124,6 +125,7 @@ export class DashboardSession {
         : null,
       listenUrl: serving?.frontDoor.url ?? null,
       serving: serving !== null,
+      poolId: serving ? this.#poolsStarted : null,
       knobs,
       requestedKnobs: serving?.pool.requestedKnobs ?? knobs,
       knobsForNewInstancesOnly: [...KNOBS_FOR_NEW_INSTANCES_ONLY],
@@ -274,6 +276,7 @@ export class DashboardSession {
   }
 
   async #startServing(): Promise<void> {
+    this.#poolsStarted++;
     this.#serving = await startServing({
       ...this.#options,
       component: this.#componentSpec!,

@@ -43,6 +43,11 @@ export interface Snapshot {
   /** `http://HOST:PORT/` while serving. */
   listenUrl: string | null;
   serving: boolean;
+  /**
+   * The pool being served: a new number each time one starts (instance and request ids start
+   * again with it), even of the same component; null while stopped.
+   */
+  poolId: number | null;
   /** The knobs in force (WASIp2 concurrency clamped to 1) and as set. */
   knobs: PoolKnobs;
   requestedKnobs: PoolKnobs;

@@ -1,11 +1,14 @@
 import { useApplyTheme } from './hooks/useTheme.ts';
 import { useStore } from './store/store.ts';
 import { ChartsPanel } from './components/ChartsPanel.tsx';
-import { EventLog } from './components/EventLog.tsx';
 import { FailedPanel } from './components/FailedPanel.tsx';
 import { Header } from './components/Header.tsx';
 import { KnobsPanel } from './components/KnobsPanel.tsx';
 import { LoadPanel } from './components/LoadPanel.tsx';
+import { LogTabs } from './components/LogTabs.tsx';
+import { ScenarioBanner } from './components/ScenarioBanner.tsx';
+import { ScenarioPanel } from './components/ScenarioPanel.tsx';
+import { ReplayBar } from './components/ReplayBar.tsx';
 import { Timeline } from './components/Timeline.tsx';
 import { WorkersPanel } from './components/WorkersPanel.tsx';
 
@@ -26,14 +29,18 @@ function Notice() {
 export function App() {
   useApplyTheme();
   const ready = useStore((s) => s.pool.ready);
+  const replaying = useStore((s) => s.replay !== null);
   return (
-    <div className="app" data-ready={ready}>
+    <div className="app" data-ready={ready} data-replaying={replaying}>
       <Header />
+      <ReplayBar />
       <Notice />
+      <ScenarioBanner />
       <div className="layout">
         <aside className="sidebar">
           <KnobsPanel />
           <LoadPanel />
+          <ScenarioPanel />
           <FailedPanel />
         </aside>
         <main className="content">
@@ -41,7 +48,7 @@ export function App() {
           <Timeline />
           <div className="bottom">
             <WorkersPanel />
-            <EventLog />
+            <LogTabs />
           </div>
         </main>
       </div>

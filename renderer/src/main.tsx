@@ -12,6 +12,10 @@ import './styles/controls.css';
 import './styles/panels.css';
 import './styles/instances.css';
 import './styles/views.css';
+import './styles/leaks.css';
+import './styles/leak-marks.css';
+import './styles/scenarios.css';
+import './styles/replay.css';
 
 useStore.getState().setUi({ theme: storedTheme() });
 try {

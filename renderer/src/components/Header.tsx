@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useStore } from '../store/store.ts';
 import { ComponentPicker } from './ComponentPicker.tsx';
 import { CopyButton } from './CopyButton.tsx';
+import { RecordingControls } from './RecordingControls.tsx';
 import { ThemeToggle } from './ThemeToggle.tsx';
 
 const WORLD_LABEL = { wasip2: 'WASIp2', wasip3: 'WASIp3' } as const;
@@ -14,6 +15,8 @@ export function Header() {
   const connection = useStore((s) => s.connection);
   const setServing = useStore((s) => s.setServing);
   const clearHistory = useStore((s) => s.clearHistory);
+  // While a recording is replayed nothing may change the engine (the store refuses it too).
+  const replaying = useStore((s) => s.replay !== null);
   const [busy, setBusy] = useState(false);
 
   const toggle = async (): Promise<void> => {
@@ -49,12 +52,13 @@ export function Header() {
       <span className={`pill ${serving ? 'pill-ok' : 'pill-off'}`} data-testid="serving-state" data-serving={serving}>
         {serving ? 'Serving' : 'Stopped'}
       </span>
-      <button type="button" className="btn" onClick={() => void toggle()} disabled={busy || !component} data-testid="serve-toggle">
+      <button type="button" className="btn" onClick={() => void toggle()} disabled={busy || !component || replaying} data-testid="serve-toggle">
         {serving ? '■ Stop' : '▶ Start'}
       </button>
       <ComponentPicker />
       <div className="header-end">
-        <button type="button" className="btn btn-quiet" onClick={() => void clearHistory()} title="Forget retired instances, finished requests, charts and the log">
+        <RecordingControls />
+        <button type="button" className="btn btn-quiet" onClick={() => void clearHistory()} disabled={replaying} title="Forget retired instances, finished requests, charts and the log">
           Clear
         </button>
         <span

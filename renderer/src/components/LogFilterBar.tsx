@@ -6,6 +6,7 @@ const GROUPS: Array<{ label: string; prefix: string }> = [
   { label: 'request', prefix: 'request.' },
   { label: 'worker', prefix: 'worker.' },
   { label: 'output', prefix: 'guest.' },
+  { label: 'leaks', prefix: 'leak.' },
   { label: 'gauges', prefix: 'pool.' },
 ];
 

@@ -1,10 +1,19 @@
 import { memo } from 'react';
 import { EXIT_CAUSE_LABELS } from '../../../engine/protocol/index.ts';
 import { fmtMs } from '../store/format.ts';
-import type { InstanceRecord } from '../store/types.ts';
+import type { InstanceRecord, MemoryGrowthWarning } from '../store/types.ts';
+import { GrowthBadge, LeakBadge } from './LeakBadges.tsx';
+
+interface Props {
+  instance: InstanceRecord;
+  onSelect(id: number): void;
+  leakCount?: number;
+  growth?: MemoryGrowthWarning | null;
+  onShowLeaks?(instanceId: number): void;
+}
 
 /** A retired instance: why it left, what it served, its last words. */
-export const RetiredCard = memo(function RetiredCard({ instance: r, onSelect }: { instance: InstanceRecord; onSelect(id: number): void }) {
+export const RetiredCard = memo(function RetiredCard({ instance: r, onSelect, leakCount = 0, growth = null, onShowLeaks }: Props) {
   const exit = r.exit!;
   const last = r.output.at(-1);
   return (
@@ -14,6 +23,7 @@ export const RetiredCard = memo(function RetiredCard({ instance: r, onSelect }: 
       data-instance-id={r.instanceId}
       data-exit-cause={exit.cause}
       data-served={exit.served}
+      data-leaks={leakCount}
       title={exit.message ?? undefined}
     >
       <button type="button" className="link mono" onClick={() => onSelect(r.instanceId)} title="Filter the event log by this instance">
@@ -25,7 +35,11 @@ export const RetiredCard = memo(function RetiredCard({ instance: r, onSelect }: 
         {r.failed > 0 && <span className="err"> ({r.failed} failed)</span>}
       </span>
       <span className="dim mono">lived {fmtMs(exit.lifetimeMs)}</span>
-      {r.drainCause && exit.cause === 'drained' && <span className="dim">{r.drainCause}</span>}
+      <span className="dim">{r.drainCause && exit.cause === 'drained' ? r.drainCause : ''}</span>
+      <span className="retired-flags">
+        {onShowLeaks && <LeakBadge instanceId={r.instanceId} count={leakCount} onShow={onShowLeaks} />}
+        <GrowthBadge warning={growth} />
+      </span>
       <span className="retired-msg ellipsis">{exit.message ?? (last ? `${last.stream}: ${last.line}` : '')}</span>
     </li>
   );

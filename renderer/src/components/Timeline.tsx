@@ -3,6 +3,7 @@ import { EXIT_CAUSE_LABELS } from '../../../engine/protocol/index.ts';
 import { readEngineNow } from '../hooks/useNow.ts';
 import { usePalette } from '../hooks/useTheme.ts';
 import { fmtMs } from '../store/format.ts';
+import { summarizeDifference } from '../store/leak-diff.ts';
 import { useStore } from '../store/store.ts';
 import { drawTimeline, hitAt, type Hit } from '../timeline/draw.ts';
 import { Panel } from './Panel.tsx';
@@ -53,7 +54,9 @@ export function Timeline() {
         width: size.w,
         height: size.h,
         palette,
+        leakFindings: s.leaks.byRequest,
       });
+      exposeLeakMarkers(canvas, hitsRef.current);
     };
     frame = requestAnimationFrame(tick);
     return () => {
@@ -61,6 +64,13 @@ export function Timeline() {
       observer.disconnect();
     };
   }, [windowSec, palette, frozenAt]);
+
+  const showLeakView = useStore((s) => s.showLeakView);
+  const onClick = (e: MouseEvent<HTMLCanvasElement>): void => {
+    const box = e.currentTarget.getBoundingClientRect();
+    const hit = hitAt(hitsRef.current, e.clientX - box.left, e.clientY - box.top);
+    if (hit?.kind === 'request' && hit.finding) showLeakView({ tab: 'leaks', instanceId: null, requestId: hit.request.requestId });
+  };
 
   const onMove = (e: MouseEvent<HTMLCanvasElement>): void => {
     const box = e.currentTarget.getBoundingClientRect();
@@ -87,12 +97,32 @@ export function Timeline() {
   return (
     <Panel title="Timeline" meta="one lane per instance" actions={actions} className="timeline-panel" testId="timeline">
       <div className="timeline-wrap">
-        <canvas ref={canvasRef} className="timeline-canvas" onMouseMove={onMove} onMouseLeave={() => setTip(null)} aria-label="Requests per instance over time" />
+        <canvas
+          ref={canvasRef}
+          className={`timeline-canvas ${tip?.hit.kind === 'request' && tip.hit.finding ? 'timeline-canvas-link' : ''}`}
+          data-testid="timeline-canvas"
+          onMouseMove={onMove}
+          onMouseLeave={() => setTip(null)}
+          onClick={onClick}
+          aria-label="Requests per instance over time"
+        />
         {tip && <TimelineTip {...tip} />}
         <Legend />
       </div>
     </Panel>
   );
+}
+
+/**
+ * The canvas has no DOM per bar: the leak markers drawn in the last frame are mirrored in data
+ * attributes (request ids, and `id:x:y` centres) for tests and tools; written only when they change.
+ */
+function exposeLeakMarkers(canvas: HTMLCanvasElement, hits: readonly Hit[]): void {
+  const marked = hits.filter((h): h is Extract<Hit, { kind: 'request' }> => h.kind === 'request' && h.finding !== null);
+  const ids = marked.map((h) => h.request.requestId).join(' ');
+  const points = marked.map((h) => `${h.request.requestId}:${Math.round(h.x + h.w / 2)}:${Math.round(h.y + h.h / 2)}`).join(' ');
+  if (canvas.dataset.leakRequests !== ids) canvas.dataset.leakRequests = ids;
+  if (canvas.dataset.leakPoints !== points) canvas.dataset.leakPoints = points;
 }
 
 function TimelineTip({ x, y, hit }: { x: number; y: number; hit: Hit }) {
@@ -119,6 +149,12 @@ function TimelineTip({ x, y, hit }: { x: number; y: number; hit: Hit }) {
           {r.failure.kind}: {r.failure.message}
         </div>
       )}
+      {hit.finding && (
+        <div className="tip-leak" data-testid="timeline-leak-tip">
+          ⚠ leak: {hit.finding.differences.map(summarizeDifference).join('; ')}
+          <div className="dim">click to open the diff</div>
+        </div>
+      )}
     </div>
   );
 }
@@ -131,6 +167,7 @@ function Legend() {
       <span className="lg lg-err">timeout / failed</span>
       <span className="lg lg-trap">trap / 5xx</span>
       <span className="lg lg-start">starting</span>
+      <span className="lg lg-leak">leak found</span>
     </div>
   );
 }

@@ -1,6 +1,9 @@
 import { memo } from 'react';
-import type { InstanceRecord } from '../store/types.ts';
+import type { InstanceRecord, MemoryGrowthWarning, MemoryPoint } from '../store/types.ts';
 import { fmtAge, fmtBytes, fmtMs } from '../store/format.ts';
+import { memoryCurve } from '../store/leaks.ts';
+import { GrowthBadge, LeakBadge } from './LeakBadges.tsx';
+import { MemorySparkline } from './MemorySparkline.tsx';
 
 interface Props {
   instance: InstanceRecord;
@@ -8,6 +11,11 @@ interface Props {
   maxConcurrent: number;
   now: number;
   onSelect(instanceId: number): void;
+  /** Leak findings on this instance, its memory after each request, and a growth warning. */
+  leakCount?: number;
+  memory?: readonly MemoryPoint[];
+  growth?: MemoryGrowthWarning | null;
+  onShowLeaks?(instanceId: number): void;
 }
 
 const OUTPUT_LINES = 3;
@@ -17,8 +25,10 @@ export function statusOf(r: InstanceRecord): string {
 }
 
 /** One live instance: status, reuse against the max, in flight, age, memory, recent output. */
-export const WorkerCard = memo(function WorkerCard({ instance: r, maxReuse, maxConcurrent, now, onSelect }: Props) {
+export const WorkerCard = memo(function WorkerCard({ instance: r, maxReuse, maxConcurrent, now, onSelect, leakCount = 0, memory, growth = null, onShowLeaks }: Props) {
   const status = statusOf(r);
+  // Sizes are reported when they change: the last one holds up to the requests finished by now.
+  const curve = memory ? memoryCurve(memory, r.reuseCount - r.inFlight) : [];
   const reusePct = Math.min(100, (r.reuseCount / Math.max(1, maxReuse)) * 100);
   const lines = r.output.slice(-OUTPUT_LINES);
   return (
@@ -29,6 +39,7 @@ export const WorkerCard = memo(function WorkerCard({ instance: r, maxReuse, maxC
       data-reuse-count={r.reuseCount}
       data-status={status}
       data-in-flight={r.inFlight}
+      data-leaks={leakCount}
     >
       <header className="card-head">
         <button type="button" className="link card-id mono" onClick={() => onSelect(r.instanceId)} title="Filter the event log by this instance">
@@ -42,6 +53,12 @@ export const WorkerCard = memo(function WorkerCard({ instance: r, maxReuse, maxC
           {r.available ? 'available' : (r.unavailableWhy ?? (r.status === 'Starting' ? 'starting' : 'busy'))}
         </span>
       </header>
+      {(leakCount > 0 || growth) && (
+        <div className="card-flags">
+          {onShowLeaks && <LeakBadge instanceId={r.instanceId} count={leakCount} onShow={onShowLeaks} />}
+          <GrowthBadge warning={growth} />
+        </div>
+      )}
       <div className="meter" title={`reuse ${r.reuseCount} of ${maxReuse}`}>
         <span className="meter-label">reuse</span>
         <div className="meter-bar" aria-hidden="true">
@@ -72,6 +89,7 @@ export const WorkerCard = memo(function WorkerCard({ instance: r, maxReuse, maxC
           <span className={r.failed ? 'err' : 'dim'}> / {r.failed}</span>
         </dd>
       </dl>
+      {curve.length > 0 && <MemorySparkline points={curve} growing={growth !== null} />}
       <pre className="card-output" aria-label="Recent guest output">
         {lines.length === 0 ? (
           <span className="dim">no output</span>

@@ -12,9 +12,12 @@ export function WorkersPanel() {
   const instances = useStore((s) => s.instances);
   const knobs = useStore((s) => s.pool.knobs);
   const setLogFilter = useStore((s) => s.setLogFilter);
+  const leaks = useStore((s) => s.leaks);
+  const showLeakView = useStore((s) => s.showLeakView);
   const now = useEngineNow(1000);
   const live = useMemo(() => liveInstances(instances), [instances]);
   const onSelect = useCallback((instanceId: number) => setLogFilter({ instanceId, requestId: null }), [setLogFilter]);
+  const onShowLeaks = useCallback((instanceId: number) => showLeakView({ tab: 'leaks', instanceId, requestId: null }), [showLeakView]);
 
   return (
     <Panel
@@ -39,6 +42,10 @@ export function WorkersPanel() {
               maxConcurrent={knobs?.maxInstanceConcurrentReuseCount ?? 1}
               now={now}
               onSelect={onSelect}
+              leakCount={leaks.byInstance.get(r.instanceId) ?? 0}
+              memory={leaks.memory.get(r.instanceId)}
+              growth={leaks.growth.get(r.instanceId) ?? null}
+              onShowLeaks={onShowLeaks}
             />
           ))}
         </div>
@@ -50,7 +57,14 @@ export function WorkersPanel() {
           </h3>
           <ul className="retired-list" data-testid="retired-list">
             {instances.retired.slice(0, RETIRED_SHOWN).map((r) => (
-              <RetiredCard key={r.instanceId} instance={r} onSelect={onSelect} />
+              <RetiredCard
+                key={r.instanceId}
+                instance={r}
+                onSelect={onSelect}
+                leakCount={leaks.byInstance.get(r.instanceId) ?? 0}
+                growth={leaks.growth.get(r.instanceId) ?? null}
+                onShowLeaks={onShowLeaks}
+              />
             ))}
           </ul>
         </>

@@ -19,10 +19,13 @@ export function useTick(intervalMs: number, enabled = true): number {
  */
 export function useEngineNow(intervalMs: number): number {
   const local = useTick(intervalMs);
-  return engineNow(useStore.getState().clock, local);
+  // Replaying: the recorded moment, and a re-render whenever the scrubber moves.
+  const replayT = useStore((s) => s.replay?.positionT ?? null);
+  return replayT ?? engineNow(useStore.getState().clock, local);
 }
 
-/** The engine's clock right now, outside React (animation frames). */
+/** The engine's clock right now, outside React (animation frames); the scrubber's position while replaying. */
 export function readEngineNow(): number {
-  return engineNow(useStore.getState().clock, performance.now());
+  const s = useStore.getState();
+  return s.replay ? s.replay.positionT : engineNow(s.clock, performance.now());
 }

@@ -5,9 +5,11 @@
 import type { Gauges, LoadProgress, PoolEvent, ServerMessage, Snapshot } from '../../../engine/protocol/index.ts';
 import { applyChartEvents, chartsFromSnapshot, initialCharts } from './charts.ts';
 import { applyInstanceEvents, initialInstances, instancesFromSnapshot } from './instances.ts';
+import { applyLeakEvents, clearLeakHistory, initialLeaks, leaksFromSnapshot } from './leaks.ts';
 import { applyLogEvents, initialLog } from './log.ts';
 import { initialPool, isNewRun, poolFromSnapshot, withGauges } from './pool.ts';
 import { applyRequestEvents, initialRequests } from './requests.ts';
+import { applyScenarioProgress, initialScenario, scenarioFromSnapshot } from './scenario.ts';
 import type { ClockState, DataState, LoadState } from './types.ts';
 
 export const initialLoad: LoadState = { progress: null, running: false, requested: null, error: null };
@@ -20,6 +22,8 @@ export const initialData: DataState = {
   log: initialLog,
   clock: { offset: null, maxT: 0 },
   load: initialLoad,
+  leaks: initialLeaks,
+  scenario: initialScenario,
 };
 
 /** Applies one server message. `localNow` is the receiver's monotonic clock (ms), for the engine-clock estimate. */
@@ -31,6 +35,8 @@ export function applyServerMessage(state: DataState, message: ServerMessage, loc
       return applyEventBatch(state, message.events, message.gauges, message.dropped, localNow);
     case 'load-progress':
       return { ...state, load: applyLoadProgress(state.load, message.progress) };
+    case 'scenario':
+      return { ...state, scenario: applyScenarioProgress(state.scenario, message.progress) };
     case 'reply':
       return state; // replies go to whoever sent the command
   }
@@ -47,6 +53,9 @@ export function applySnapshot(state: DataState, s: Snapshot, localNow: number, f
     charts: chartsFromSnapshot(state.charts, s.gauges, s.t, reset),
     log: reset ? initialLog : state.log,
     clock: { offset: s.t - localNow, maxT: reset ? s.t : Math.max(state.clock.maxT, s.t) },
+    leaks: leaksFromSnapshot(state.leaks, s, reset),
+    // A scenario outlives the pools it loads: never reset with the run.
+    scenario: scenarioFromSnapshot(state.scenario, s),
   };
 }
 
@@ -65,6 +74,7 @@ export function applyEventBatch(
     charts: applyChartEvents(state.charts, events, gauges),
     log: applyLogEvents(state.log, events, dropped),
     clock: advanceClock(state.clock, events, localNow),
+    leaks: applyLeakEvents(state.leaks, events),
   };
 }
 
@@ -95,6 +105,7 @@ export function clearHistory(state: DataState): DataState {
     requests: { ...initialRequests, lanes: state.requests.lanes, byId: runningOnly(state.requests.byId) },
     charts: { ...initialCharts, lastGauges: state.charts.lastGauges },
     log: initialLog,
+    leaks: clearLeakHistory(state.leaks, new Set(state.instances.live.keys())),
   };
 }
 

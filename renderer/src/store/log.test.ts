@@ -94,4 +94,13 @@ describe('runs', () => {
     assert.equal(applySnapshot(state, emptySnapshot({ t: 2000 }), 10).log.events.length, state.log.events.length);
     assert.equal(applySnapshot(state, emptySnapshot({ t: 2000 }), 10, true).log.events.length, 0);
   });
+
+  it('another pool of the same component (loaded by a scenario or another dashboard) is a new run', () => {
+    const state = replay(loadFixture('counter-reuse3.jsonl'));
+    const samePool = applySnapshot(state, emptySnapshot({ t: 2000, poolId: 1 }), 10);
+    assert.equal(samePool.instances.retired.length, state.instances.retired.length);
+    const nextPool = applySnapshot(samePool, emptySnapshot({ t: 3000, poolId: 2 }), 20);
+    assert.equal(nextPool.instances.retired.length, 0, 'instance ids restart with the pool: old cards must go');
+    assert.equal(nextPool.pool.poolId, 2);
+  });
 });

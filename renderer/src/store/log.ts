@@ -1,5 +1,5 @@
 /** Log slice: the most recent events, and a filter over them. */
-import type { PoolEvent, PoolEventType } from '../../../engine/protocol/index.ts';
+import type { LeakChecked, PoolEvent, PoolEventType } from '../../../engine/protocol/index.ts';
 import { fmtBytes, fmtMs } from './format.ts';
 import { LIMITS, type LogState } from './types.ts';
 
@@ -33,7 +33,10 @@ export const EVENT_TYPES: readonly PoolEventType[] = [
   'worker.draining',
   'worker.exit',
   'worker.memory',
+  'worker.memory_growth',
   'guest.output',
+  'leak.checked',
+  'leak.skipped',
   'pool.gauges',
 ];
 
@@ -93,10 +96,23 @@ export function describeEvent(e: PoolEvent): string {
     case 'worker.exit':
       return `${e.cause}, served ${e.served}, lived ${fmtMs(e.lifetimeMs)}${e.message ? ` — ${e.message}` : ''}`;
     case 'worker.memory':
-      return fmtBytes(e.bytes);
+      return Number.isFinite(e.requestsDone) ? `${fmtBytes(e.bytes)} after request ${e.requestsDone}` : fmtBytes(e.bytes);
+    case 'worker.memory_growth':
+      return `grows ~${fmtBytes(e.bytesPerRequest)}/request (${fmtBytes(e.fromBytes)} → ${fmtBytes(e.toBytes)} over ${e.requests} requests)`;
+    case 'leak.checked':
+      return describeLeakCheck(e);
+    case 'leak.skipped':
+      return `not replayed: ${Object.entries(e.counts).map(([reason, n]) => `${n} ${reason}`).join(', ')}`;
     case 'guest.output':
       return `${e.stream}: ${e.line}`;
     case 'pool.gauges':
       return `live ${e.liveInstances}, available ${e.availableWorkers}, queue ${e.queueDepth}, in flight ${e.inFlight}`;
   }
+}
+
+function describeLeakCheck(e: LeakChecked): string {
+  const what = `reuse #${e.reuseIndex}, ${e.method} ${e.uri}`;
+  if (e.verdict === 'same') return `same as a fresh instance (${what})`;
+  if (e.verdict === 'error') return `replay failed (${what}): ${e.message ?? ''}`;
+  return `LEAK (${what}): ${e.differences.join('; ')}`;
 }

@@ -6,6 +6,7 @@ export const initialPool: PoolState = {
   component: null,
   listenUrl: null,
   serving: false,
+  poolId: null,
   knobs: null,
   requestedKnobs: null,
   knobsForNewInstancesOnly: [],
@@ -20,6 +21,8 @@ export function poolFromSnapshot(s: Snapshot, previous: PoolState): PoolState {
     component: s.component ?? (s.serving ? null : previous.component),
     listenUrl: s.listenUrl,
     serving: s.serving,
+    // Recordings made before pools had ids have none.
+    poolId: s.poolId ?? null,
     knobs: s.knobs,
     requestedKnobs: s.requestedKnobs,
     knobsForNewInstancesOnly: s.knobsForNewInstancesOnly,
@@ -48,13 +51,14 @@ export function withKnobs(state: PoolState, requested: PoolKnobs, effective: Poo
 
 /**
  * Does a snapshot start a new run, whose history must not mix with the old one? Instance and
- * request ids restart with every pool, so: another component, serving again after a stop, or a
- * restarted engine clock. Stopping keeps the history on screen.
+ * request ids restart with every pool, so: another pool id (another component, or the same one
+ * loaded again), serving again after a stop, or a restarted engine clock. Stopping keeps the history on screen.
  */
 export function isNewRun(state: PoolState, s: Snapshot, maxT: number): boolean {
   if (!state.ready) return true;
   if (s.t < maxT) return true;
   if (s.serving && !state.serving) return true;
+  if (s.poolId != null && state.poolId !== null && s.poolId !== state.poolId) return true;
   if (s.component === null) return false;
   const a = state.component;
   return a?.spec !== s.component.spec || a.sha256 !== s.component.sha256;

@@ -7,8 +7,10 @@ import { create, type StateCreator } from 'zustand';
 import type { CommandInput, LoadProgress, PoolKnobs, PoolKnobsPatch, ServerMessage, Snapshot } from '../../../engine/protocol/index.ts';
 import type { ConnectionInfo, ObservableBridge } from '../bridge/websocket-client.ts';
 import { applyServerMessage, applySnapshot, clearHistory, initialData } from './apply.ts';
+import { createLeaksSlice, type LeaksSlice } from './leaks-slice.ts';
 import { DEFAULT_LOG_FILTER, type LogFilter } from './log.ts';
 import { withKnobs } from './pool.ts';
+import { createReplaySlice, liveData, recorder, REPLAY_REFUSAL, refusedWhileReplaying, toLive, type ReplaySlice } from './replay-slice.ts';
 import type { DataState } from './types.ts';
 
 export type ThemePreference = 'system' | 'light' | 'dark';
@@ -56,9 +58,11 @@ interface CommandsSlice {
   sendRequests(params: SendRequestsParams): Promise<CommandResult>;
   clearHistory(): Promise<CommandResult>;
   refresh(): Promise<CommandResult>;
+  runScenario(name: string, quick: boolean): Promise<CommandResult>;
+  stopScenario(): Promise<CommandResult>;
 }
 
-export type Store = ConnectionSlice & DataSlice & UiSlice & CommandsSlice;
+export type Store = ConnectionSlice & DataSlice & UiSlice & CommandsSlice & ReplaySlice & LeaksSlice;
 type Slice<T> = StateCreator<Store, [], [], T>;
 
 let bridge: ObservableBridge | null = null;
@@ -77,6 +81,10 @@ const createConnectionSlice: Slice<ConnectionSlice> = (set, get) => ({
     };
   },
   async command(command, notify = true) {
+    if (refusedWhileReplaying(get(), command)) {
+      set((s) => ({ ui: { ...s.ui, notice: REPLAY_REFUSAL } }));
+      return { ok: false, error: REPLAY_REFUSAL };
+    }
     if (!bridge) return { ok: false, error: 'not connected to an engine' };
     try {
       return { ok: true, result: await bridge.send(command) };
@@ -88,16 +96,19 @@ const createConnectionSlice: Slice<ConnectionSlice> = (set, get) => ({
   },
 });
 
-const DATA_KEYS = ['pool', 'instances', 'requests', 'charts', 'log', 'clock', 'load'] as const;
+const DATA_KEYS = ['pool', 'instances', 'requests', 'charts', 'log', 'clock', 'load', 'leaks', 'scenario'] as const;
 
 const createDataSlice: Slice<DataSlice> = (set) => ({
   ...initialData,
   receive(message) {
     set((s) => {
-      const next = applyServerMessage(s, message, localNow());
+      // Messages go to the live data (aside while replaying) and into the session's recording.
+      const live = liveData(s);
+      recorder.record(message, live);
+      const next = applyServerMessage(live, message, localNow());
       const changed: Partial<DataState> = {};
-      for (const key of DATA_KEYS) if (next[key] !== s[key]) (changed as Record<string, unknown>)[key] = next[key];
-      return changed;
+      for (const key of DATA_KEYS) if (next[key] !== live[key]) (changed as Record<string, unknown>)[key] = next[key];
+      return toLive(s, changed);
     });
   },
 });
@@ -129,7 +140,12 @@ const createCommandsSlice: Slice<CommandsSlice> = (set, get) => {
     }
     if (snapshot) {
       const fresh = snapshot;
-      set((s) => applySnapshot(s, fresh, localNow(), newPool));
+      set((s) => {
+        const live = liveData(s);
+        if (newPool) recorder.restart(fresh);
+        else recorder.record({ kind: 'snapshot', snapshot: fresh }, live);
+        return toLive(s, applySnapshot(live, fresh, localNow(), newPool));
+      });
     }
     return result;
   };
@@ -144,30 +160,40 @@ const createCommandsSlice: Slice<CommandsSlice> = (set, get) => {
       const result = await get().command({ type: 'setKnobs', patch }, false);
       if (result.ok) {
         const reply = result.result as { knobs?: PoolKnobs; requestedKnobs?: PoolKnobs } | undefined;
-        set((s) => ({ pool: withKnobs(s.pool, reply?.requestedKnobs ?? merged, reply?.knobs ?? null) }));
+        set((s) => toLive(s, { pool: withKnobs(liveData(s).pool, reply?.requestedKnobs ?? merged, reply?.knobs ?? null) }));
       }
       return result;
     },
     async sendRequests(params) {
-      set((s) => ({ load: { ...s.load, running: true, requested: params, error: null, progress: null } }));
+      if (refusedWhileReplaying(get(), { type: 'sendRequests', ...params })) return get().command({ type: 'sendRequests', ...params });
+      set((s) => toLive(s, { load: { ...liveData(s).load, running: true, requested: params, error: null, progress: null } }));
       const result = await get().command({ type: 'sendRequests', ...params }, false);
       set((s) => {
-        if (!result.ok) return { load: { ...s.load, running: false, error: result.error } };
+        const load = liveData(s).load;
+        if (!result.ok) return toLive(s, { load: { ...load, running: false, error: result.error } });
         // The reply may carry the final progress (a run that is awaited) or just start the run.
         const final = result.result as Partial<LoadProgress> | undefined;
-        const progress = final && typeof final.done === 'number' && typeof final.finished === 'boolean' ? (final as LoadProgress) : s.load.progress;
-        return { load: { ...s.load, progress, running: !(progress?.finished ?? false), error: null } };
+        const progress = final && typeof final.done === 'number' && typeof final.finished === 'boolean' ? (final as LoadProgress) : load.progress;
+        return toLive(s, { load: { ...load, progress, running: !(progress?.finished ?? false), error: null } });
       });
       return result;
     },
     async clearHistory() {
       const result = await get().command({ type: 'clearHistory' });
-      if (result.ok) set((s) => clearHistory(s));
+      if (result.ok) {
+        set((s) => {
+          recorder.clearHistory(liveData(s).clock.maxT);
+          return toLive(s, clearHistory(liveData(s)));
+        });
+      }
       return result;
     },
     async refresh() {
       return refreshAfter(await get().command({ type: 'snapshot' }, false), false);
     },
+    // Progress arrives as `scenario` messages; the scenario loads its guests like a `load` would.
+    runScenario: (name, quick) => get().command({ type: 'runScenario', name, quick }),
+    stopScenario: () => get().command({ type: 'stopScenario' }),
   };
 };
 
@@ -176,4 +202,6 @@ export const useStore = create<Store>()((...a) => ({
   ...createDataSlice(...a),
   ...createUiSlice(...a),
   ...createCommandsSlice(...a),
+  ...createReplaySlice(...a),
+  ...createLeaksSlice(...a),
 }));

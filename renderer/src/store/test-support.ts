@@ -1,6 +1,6 @@
 /** Helpers for the reducer tests: recorded event streams, replayed the way the bridge batches them. */
 import { readFileSync } from 'node:fs';
-import type { Gauges, PoolEvent, Snapshot } from '../../../engine/protocol/index.ts';
+import { DEFAULT_LEAK_DETECTION, type Gauges, type PoolEvent, type Snapshot } from '../../../engine/protocol/index.ts';
 import { applyEventBatch, applySnapshot, initialData } from './apply.ts';
 import { ZERO_GAUGES, type DataState } from './types.ts';
 
@@ -52,11 +52,15 @@ export function emptySnapshot(overrides: Partial<Snapshot> = {}): Snapshot {
     component: { spec: 'demo:counter', name: 'counter', world: 'wasip2', handlerInterface: 'wasi:http/incoming-handler@0.2.6', sha256: 'ab'.repeat(32) },
     listenUrl: 'http://127.0.0.1:8080/',
     serving: true,
+    poolId: 1,
     knobs,
     requestedKnobs: knobs,
     knobsForNewInstancesOnly: [],
     instances: [],
     gauges: ZERO_GAUGES,
+    leakDetection: DEFAULT_LEAK_DETECTION,
+    scenarios: [],
+    scenario: null,
     demos: [{ name: 'counter', description: 'count=N' }],
     t: 0,
     ...overrides,

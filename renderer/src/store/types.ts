@@ -12,12 +12,16 @@ import type {
   FailureKind,
   Gauges,
   InstanceStatus,
+  LeakDetectionSettings,
+  LeakSkipReason,
   LoadProgress,
   PoolEvent,
   PoolKnobs,
   SpawnReason,
   UnavailableWhy,
 } from '../../../engine/protocol/index.ts';
+
+import type { ScenarioViewState } from './scenario.ts';
 
 export interface OutputLine {
   t: number;
@@ -134,6 +138,8 @@ export interface PoolState {
   component: ComponentInfo | null;
   listenUrl: string | null;
   serving: boolean;
+  /** The served pool's id (see `Snapshot.poolId`). */
+  poolId: number | null;
   knobs: PoolKnobs | null;
   requestedKnobs: PoolKnobs | null;
   knobsForNewInstancesOnly: Array<keyof PoolKnobs>;
@@ -158,6 +164,60 @@ export interface LoadState {
   error: string | null;
 }
 
+/** A reused instance's answer that differed from a fresh instance's answer to the same request. */
+export interface LeakFinding {
+  requestId: number;
+  instanceId: number;
+  /** The instance's reuse count when it accepted the request (2 = its second request). */
+  reuseIndex: number;
+  method: string;
+  uri: string;
+  /** Readable lines, `what: X on the reused instance, Y on a fresh one` (see leak-diff.ts). */
+  differences: string[];
+  replayMs: number;
+  /** Engine time the replay's verdict arrived. */
+  t: number;
+}
+
+/** An instance's linear-memory size after it had finished `requestsDone` requests. */
+export interface MemoryPoint {
+  requestsDone: number;
+  bytes: number;
+}
+
+export interface MemoryGrowthWarning {
+  instanceId: number;
+  bytesPerRequest: number;
+  fromBytes: number;
+  toBytes: number;
+  requests: number;
+  t: number;
+}
+
+export interface LeaksState {
+  /** The leak detector's settings, from the last snapshot (null before the first). */
+  settings: LeakDetectionSettings | null;
+  /** Replays compared, and their verdicts. */
+  checked: number;
+  same: number;
+  leaks: number;
+  errors: number;
+  skipped: Partial<Record<LeakSkipReason, number>>;
+  skippedTotal: number;
+  /** Newest first, capped. */
+  findings: LeakFinding[];
+  /** Findings per instance (for the card badges; retired instances too). */
+  byInstance: ReadonlyMap<number, number>;
+  /** The findings still in `findings`, by request id (for the timeline markers). */
+  byRequest: ReadonlyMap<number, LeakFinding>;
+  /** The last replay that could not be compared, and why. */
+  lastError: { requestId: number; instanceId: number; message: string; t: number } | null;
+  /** Live instances' memory after each request (only the changes are reported), ascending by `requestsDone`. */
+  memory: ReadonlyMap<number, MemoryPoint[]>;
+  /** Instances whose memory kept growing with the requests they served (retired ones too). */
+  growth: ReadonlyMap<number, MemoryGrowthWarning>;
+}
+
 /** Every slice built from server messages. */
 export interface DataState {
   pool: PoolState;
@@ -167,6 +227,8 @@ export interface DataState {
   log: LogState;
   clock: ClockState;
   load: LoadState;
+  leaks: LeaksState;
+  scenario: ScenarioViewState;
 }
 
 export const ZERO_GAUGES: Gauges = { liveInstances: 0, availableWorkers: 0, queueDepth: 0, inFlight: 0 };
@@ -180,4 +242,8 @@ export const LIMITS = {
   outputLinesPerInstance: 50,
   bucketSeconds: 300,
   latenciesPerBucket: 2000,
+  leakFindings: 500,
+  /** Instances remembered with a finding count or a growth warning. */
+  leakInstances: 1000,
+  memoryPointsPerInstance: 200,
 };

@@ -5,7 +5,7 @@
  * Plain function of its input so the frame loop can call it without React.
  */
 import type { Palette } from '../hooks/useTheme.ts';
-import type { InstanceRecord, RequestRecord } from '../store/types.ts';
+import type { InstanceRecord, LeakFinding, RequestRecord } from '../store/types.ts';
 
 export interface TimelineInput {
   now: number;
@@ -15,10 +15,12 @@ export interface TimelineInput {
   width: number;
   height: number;
   palette: Palette;
+  /** Leak findings by request id: their bars get a marker. */
+  leakFindings?: ReadonlyMap<number, LeakFinding>;
 }
 
 export type Hit =
-  | { kind: 'request'; x: number; y: number; w: number; h: number; request: RequestRecord }
+  | { kind: 'request'; x: number; y: number; w: number; h: number; request: RequestRecord; finding: LeakFinding | null }
   | { kind: 'exit'; x: number; y: number; w: number; h: number; instance: InstanceRecord };
 
 const GUTTER = 58;
@@ -123,7 +125,11 @@ export function drawTimeline(ctx: CanvasRenderingContext2D, input: TimelineInput
       ctx.fillRect(bx, ry, bw, bh);
       ctx.globalAlpha = 1;
       if (r.outcome === 'failed') markFailure(ctx, r, b, ry, bh, p);
-      hits.push({ kind: 'request', x: bx, y: ry, w: Math.max(bw, 4), h: bh, request: r });
+      const finding = input.leakFindings?.get(r.requestId) ?? null;
+      if (finding) markLeak(ctx, bx, bw, ry, bh, p);
+      // A marked bar is easier to hit: its marker is wider than a short request's bar.
+      const hx = finding ? Math.min(bx, bx + bw / 2 - LEAK_MARK) : bx;
+      hits.push({ kind: 'request', x: hx, y: ry, w: Math.max(bw, finding ? 2 * LEAK_MARK : 4), h: bh, request: r, finding });
     }
 
     if (inst.exit) {
@@ -165,6 +171,24 @@ function exitColor(inst: InstanceRecord, p: Palette): string {
     default:
       return p.dim;
   }
+}
+
+const LEAK_MARK = 5;
+
+/** A request whose answer differed on a fresh instance: a warning triangle over the bar's start and an outline. */
+function markLeak(ctx: CanvasRenderingContext2D, x: number, w: number, y: number, h: number, p: Palette): void {
+  const cx = x + Math.min(w, 2 * LEAK_MARK) / 2;
+  const s = Math.min(LEAK_MARK, Math.max(3, h / 2));
+  ctx.strokeStyle = p.warn;
+  ctx.lineWidth = 1.5;
+  ctx.strokeRect(x - 0.75, y + 0.75, Math.max(1.5, w) + 1.5, h - 1.5);
+  ctx.fillStyle = p.warn;
+  ctx.beginPath();
+  ctx.moveTo(cx - s, y);
+  ctx.lineTo(cx + s, y);
+  ctx.lineTo(cx, y + s * 1.4);
+  ctx.closePath();
+  ctx.fill();
 }
 
 /** A cross at the end of a failed bar (timeout, trap…). */

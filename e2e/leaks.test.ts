@@ -1,0 +1,224 @@
+/**
+ * Leak findings and memory growth in the dashboard, end to end: `poolscope serve … --ui` as a
+ * child process, the built dashboard in headless Chromium, real requests to the guest. Leak
+ * detection is turned on from the dashboard itself. Needs `renderer/dist` (build first).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { getSequential, launchBrowser, openDashboard, screenshot, startWebMode, type WebMode } from './support/dashboard.ts';
+
+const TIMEOUT = 20_000;
+const KEEP_ONE_INSTANCE = ['--max-instance-reuse-count', '50', '--idle-instance-timeout', '60s'];
+
+let browser: Browser;
+before(async () => {
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+});
+
+async function withWebMode(component: string, flags: string[], body: (web: WebMode) => Promise<void>): Promise<void> {
+  const web = await startWebMode(component, flags);
+  try {
+    await body(web);
+  } finally {
+    assert.equal(await web.stop(), 0, `poolscope exits cleanly:\n${web.stderr()}`);
+  }
+}
+
+const card = (page: Page, instanceId: number) => page.locator(`[data-testid="worker-card"][data-instance-id="${instanceId}"]`);
+const count = (page: Page, name: string, value: number) => page.locator(`[data-testid="leak-count-${name}"][data-value="${value}"]`);
+
+/** The timeline's leak markers as drawn in its last frame: request id → centre on the canvas. */
+async function leakMarkers(page: Page): Promise<Map<number, { x: number; y: number }>> {
+  const text = (await page.locator('[data-testid="timeline-canvas"]').getAttribute('data-leak-points')) ?? '';
+  const markers = new Map<number, { x: number; y: number }>();
+  for (const token of text.split(' ').filter(Boolean)) {
+    const [id, x, y] = token.split(':').map(Number);
+    markers.set(id!, { x: x!, y: y! });
+  }
+  return markers;
+}
+
+/** Lets the timeline's frame loop (≤ 30 frames a second) draw at least one more frame. */
+async function nextTimelineFrames(page: Page): Promise<void> {
+  await page.evaluate(
+    () =>
+      new Promise<void>((resolve) => {
+        let frames = 4;
+        const tick = (): void => void (--frames === 0 ? resolve() : requestAnimationFrame(tick));
+        requestAnimationFrame(tick);
+      }),
+  );
+}
+
+describe('leak findings and memory growth (web mode)', { timeout: 120_000 }, () => {
+  it('counter: leak detection turned on from the dashboard finds every reused answer; badge, timeline marker and diff show it', async () => {
+    await withWebMode('demo:counter', KEEP_ONE_INSTANCE, async (web) => {
+      const { page, errors } = await openDashboard(browser, web.dashboardUrl, 'light');
+      await page.setViewportSize({ width: 1280, height: 800 });
+
+      await page.locator('[data-testid="tab-leaks"]').click();
+      const controls = page.locator('[data-testid="leak-controls"]');
+      assert.equal(await controls.getAttribute('data-mode'), 'off');
+      await page.locator('[data-testid="leak-mode-all"]').click();
+      // The mode shown is what the engine replied and broadcast, not a local guess.
+      await page.locator('[data-testid="leak-controls"][data-mode="all"]').waitFor({ timeout: TIMEOUT });
+      assert.equal(await page.locator('[data-testid="leak-mode-all"]').getAttribute('aria-pressed'), 'true');
+
+      // One request at a time, each next one after the previous replay's verdict (replays are bounded, so a busy one would be skipped).
+      const bodies: string[] = [];
+      for (let i = 1; i <= 4; i++) {
+        const [answer] = await getSequential(web.serviceUrl, '/', 1);
+        bodies.push(answer!.body.trim());
+        if (i >= 2) await count(page, 'checked', i - 1).waitFor({ timeout: TIMEOUT });
+      }
+      assert.deepEqual(bodies, ['count=1', 'count=2', 'count=3', 'count=4']);
+      await count(page, 'leaks', 3).waitFor();
+      assert.equal(await page.locator('[data-testid="leak-count-same"]').getAttribute('data-value'), '0');
+      assert.equal(await page.locator('[data-testid="leak-count-skipped"]').getAttribute('data-value'), '0');
+      assert.equal(await page.locator('[data-testid="tab-leaks-count"]').innerText(), '⚠ 3');
+
+      // The card's badge counts them and opens that instance's findings.
+      const badge = card(page, 0).locator('[data-testid="leak-badge"]');
+      await badge.waitFor({ timeout: TIMEOUT });
+      assert.equal(await badge.getAttribute('data-count'), '3');
+      assert.equal(await badge.innerText(), '⚠ 3 leaks');
+      await page.locator('[data-testid="tab-events"]').click();
+      await badge.click();
+      await page.locator('[data-testid="leak-filter"][data-instance-id="0"]').waitFor();
+      const findings = page.locator('[data-testid="leak-finding"]');
+      assert.deepEqual(await findings.evaluateAll((els) => els.map((el) => [el.getAttribute('data-request-id'), el.getAttribute('data-instance-id')])), [
+        ['3', '0'],
+        ['2', '0'],
+        ['1', '0'],
+      ]);
+
+      // The timeline marks the three bars; hovering one shows its finding, clicking opens its diff.
+      const canvas = page.locator('[data-testid="timeline-canvas"]');
+      await page.locator('[data-testid="timeline-canvas"][data-leak-requests~="1"][data-leak-requests~="2"][data-leak-requests~="3"]').waitFor({ timeout: TIMEOUT });
+      await page.locator('[data-testid="timeline-follow"]').click(); // pause, so the bars stay where they are
+      await nextTimelineFrames(page);
+      const marker = (await leakMarkers(page)).get(1);
+      assert.ok(marker, 'request 1 has a marker');
+      await canvas.hover({ position: marker });
+      const tip = page.locator('[data-testid="timeline-leak-tip"]');
+      await tip.waitFor({ timeout: TIMEOUT });
+      assert.match(await tip.innerText(), /body: "count=2" ≠ "count=1"/);
+      await canvas.click({ position: marker });
+
+      const diff = page.locator('[data-testid="leak-diff"]');
+      await diff.waitFor({ timeout: TIMEOUT });
+      assert.equal(await diff.getAttribute('data-request-id'), '1');
+      assert.equal(await diff.getAttribute('data-instance-id'), '0');
+      assert.match(await page.locator('[data-testid="leak-diff-where"]').innerText(), /instance #0 as its 2nd request \(reuse #2\)/);
+      const row = diff.locator('[data-testid="leak-difference"]');
+      assert.equal(await row.count(), 1);
+      assert.equal(await row.getAttribute('data-what'), 'body');
+      assert.equal(await row.locator('[data-testid="diff-reused"]').innerText(), 'count=2');
+      assert.equal(await row.locator('[data-testid="diff-fresh"]').innerText(), 'count=1');
+      await page.mouse.move(0, 0);
+      await screenshot(page, 'leaks-diff-light');
+
+      // Back to the list: opened from the timeline, it shows every instance's findings.
+      await page.locator('[data-testid="leak-diff-close"]').click();
+      await findings.first().waitFor();
+      assert.equal(await page.locator('[data-testid="leak-filter"]').count(), 0);
+      assert.equal(await findings.count(), 3);
+
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await findings.first().click();
+      await diff.waitFor();
+      assert.equal(await diff.getAttribute('data-request-id'), '3');
+      assert.equal(await diff.locator('[data-testid="diff-reused"]').innerText(), 'count=4');
+      await screenshot(page, 'leaks-diff-dark');
+      assert.deepEqual(errors, [], 'no console errors (CSP violations included)');
+    });
+  });
+
+  it('grow: the card warns that memory grows ~64 KiB/request and draws the growth', async () => {
+    await withWebMode('demo:grow', KEEP_ONE_INSTANCE, async (web) => {
+      const { page, errors } = await openDashboard(browser, web.dashboardUrl, 'light');
+      await page.setViewportSize({ width: 1280, height: 800 });
+      const answers = await getSequential(web.serviceUrl, '/', 10);
+      assert.ok(answers.every((a) => a.status === 200));
+
+      const badge = card(page, 0).locator('[data-testid="memory-growth-badge"]');
+      await badge.waitFor({ timeout: TIMEOUT });
+      assert.equal(await badge.getAttribute('data-bytes-per-request'), String(64 * 1024));
+      assert.equal(await badge.innerText(), '⚠ memory grows ~64 KiB/request');
+      // One measurement per request (memory changed after each), the last one 64 KiB × 11 (one page at start).
+      const sparkline = card(page, 0).locator('[data-testid="memory-sparkline"][data-points="10"]');
+      await sparkline.waitFor({ timeout: TIMEOUT });
+      assert.equal(await sparkline.getAttribute('data-last-bytes'), String(11 * 64 * 1024));
+
+      await page.locator('[data-testid="tab-leaks"]').click();
+      const warning = page.locator('[data-testid="memory-growth-warning"][data-instance-id="0"]');
+      await warning.waitFor();
+      assert.match(await warning.innerText(), /#0\s+grows ~64 KiB\/request \(256 KiB → 576 KiB over 5 requests\)/);
+      assert.equal(await card(page, 0).locator('[data-testid="leak-badge"]').count(), 0, 'no leak findings: detection is off');
+      await screenshot(page, 'leaks-memory-growth-light');
+      assert.deepEqual(errors, []);
+    });
+  });
+
+  it('an invalid sample rate shows the engine\'s message inline and changes nothing; the engine refuses it too', async () => {
+    await withWebMode('demo:counter', KEEP_ONE_INSTANCE, async (web) => {
+      const { page, errors } = await openDashboard(browser, web.dashboardUrl, 'light');
+      await page.locator('[data-testid="tab-leaks"]').click();
+      const controls = page.locator('[data-testid="leak-controls"]');
+      await controls.waitFor();
+      assert.equal(await controls.getAttribute('data-sample-rate'), '0.1');
+
+      const rate = page.locator('#leak-sampleRate');
+      await rate.fill('2');
+      const error = page.locator('[data-testid="leak-error"]');
+      await error.waitFor();
+      assert.equal(await error.innerText(), 'sample rate must be at most 1 (1 replays every reused answer)');
+      assert.equal(await rate.getAttribute('aria-invalid'), 'true');
+      await rate.press('Enter');
+      await rate.blur();
+      assert.equal(await error.innerText(), 'sample rate must be at most 1 (1 replays every reused answer)', 'still refused');
+      assert.equal(await controls.getAttribute('data-sample-rate'), '0.1');
+
+      // The same patch sent to the engine directly is refused with the same message.
+      const host = new URL(web.dashboardUrl).host;
+      const reply = await page.evaluate(
+        (url) =>
+          new Promise<unknown>((resolve) => {
+            const ws = new WebSocket(url);
+            ws.onopen = () => ws.send(JSON.stringify({ id: 7, command: { type: 'setLeakDetection', patch: { sampleRate: 2 } } }));
+            ws.onmessage = (e) => {
+              const message = JSON.parse(String(e.data)) as { kind: string };
+              if (message.kind === 'reply') {
+                resolve(message);
+                ws.close();
+              }
+            };
+          }),
+        `ws://${host}/bridge?token=${encodeURIComponent(web.token)}`,
+      );
+      const refused = reply as { kind: string; ok: boolean; error: string };
+      assert.equal(refused.ok, false);
+      assert.match(refused.error, /sample rate must be at most 1 \(1 replays every reused answer\)$/);
+
+      // A fresh page gets the engine's settings: unchanged.
+      await page.reload();
+      await page.locator('.app[data-ready="true"]').waitFor();
+      await page.locator('[data-testid="tab-leaks"]').click();
+      await controls.waitFor();
+      assert.equal(await controls.getAttribute('data-sample-rate'), '0.1');
+      assert.equal(await controls.getAttribute('data-mode'), 'off');
+      assert.equal(await page.locator('#leak-sampleRate').inputValue(), '0.1');
+
+      // A valid one applies (a percentage, as the CLI takes).
+      await page.locator('#leak-sampleRate').fill('25%');
+      await page.locator('#leak-sampleRate').press('Enter');
+      await page.locator('[data-testid="leak-controls"][data-sample-rate="0.25"]').waitFor({ timeout: TIMEOUT });
+      assert.equal(await page.locator('[data-testid="leak-error"]').count(), 0);
+      assert.deepEqual(errors, []);
+    });
+  });
+});

@@ -1,0 +1,42 @@
+import { fmtBytes } from '../store/format.ts';
+import type { MemoryGrowthWarning } from '../store/types.ts';
+
+/** "⚠ N leaks" on an instance: opens the Leaks tab with that instance's findings. */
+export function LeakBadge({ instanceId, count, onShow }: { instanceId: number; count: number; onShow(instanceId: number): void }) {
+  if (count === 0) return null;
+  return (
+    <button
+      type="button"
+      className="chip chip-leak"
+      data-testid="leak-badge"
+      data-count={count}
+      title={`Answers of this instance differed from a fresh instance's ${count} time${count === 1 ? '' : 's'}: show them`}
+      onClick={() => onShow(instanceId)}
+    >
+      ⚠ {count} leak{count === 1 ? '' : 's'}
+    </button>
+  );
+}
+
+export function growthRate(w: MemoryGrowthWarning): string {
+  return `~${fmtBytes(w.bytesPerRequest)}/request`;
+}
+
+export function growthDetail(w: MemoryGrowthWarning): string {
+  return `${fmtBytes(w.fromBytes)} → ${fmtBytes(w.toBytes)} over ${w.requests} requests`;
+}
+
+/** "⚠ memory grows ~64 KiB/request": the engine saw this instance's memory keep growing with its requests. */
+export function GrowthBadge({ warning }: { warning: MemoryGrowthWarning | null }) {
+  if (!warning) return null;
+  return (
+    <span
+      className="chip chip-growth"
+      data-testid="memory-growth-badge"
+      data-bytes-per-request={warning.bytesPerRequest}
+      title={`Linear memory kept growing after warm-up: ${growthDetail(warning)}. A healthy instance levels off.`}
+    >
+      ⚠ memory grows {growthRate(warning)}
+    </span>
+  );
+}

@@ -1,0 +1,94 @@
+import { changedSpan, parseDifference, type DiffValue } from '../store/leak-diff.ts';
+import { fmtMs } from '../store/format.ts';
+import { useStore } from '../store/store.ts';
+import type { LeakFinding } from '../store/types.ts';
+
+function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${suffix}`;
+}
+
+/** A value with the part that differs from the other side marked. */
+function Value({ value, mid, prefix, suffix, side }: { value: DiffValue; mid: string; prefix: string; suffix: string; side: 'reused' | 'fresh' }) {
+  // Strings are quoted by the engine; a bare value (a status, `(absent)`) is shown as it came.
+  const empty = value.quoted && value.text === '';
+  return (
+    <td className={`diff-value diff-${side} mono ${value.quoted ? '' : 'diff-bare'}`} data-testid={`diff-${side}`}>
+      {empty ? (
+        <span className="dim">(empty)</span>
+      ) : (
+        <>
+          {prefix}
+          {mid && <mark>{mid}</mark>}
+          {suffix}
+        </>
+      )}
+    </td>
+  );
+}
+
+/** One finding: which request, on which instance and reuse, and each difference reused-against-fresh, side by side. */
+export function LeakDiff({ finding: f, onClose }: { finding: LeakFinding; onClose(): void }) {
+  const setLogFilter = useStore((s) => s.setLogFilter);
+  const showLeakView = useStore((s) => s.showLeakView);
+  const showInLog = (): void => {
+    setLogFilter({ requestId: f.requestId, instanceId: null });
+    showLeakView({ tab: 'events' });
+  };
+  return (
+    <div className="leak-diff" data-testid="leak-diff" data-request-id={f.requestId} data-instance-id={f.instanceId}>
+      <div className="leak-diff-head">
+        <button type="button" className="btn btn-small" onClick={onClose} data-testid="leak-diff-close">
+          ← Findings
+        </button>
+        <span className="mono leak-diff-title ellipsis">
+          <b>request #{f.requestId}</b> {f.method} {f.uri}
+        </span>
+        <button type="button" className="link leak-diff-log" onClick={showInLog} title="Filter the event log by this request">
+          events ↗
+        </button>
+      </div>
+      <p className="leak-diff-where" data-testid="leak-diff-where">
+        Answered by instance <b className="mono">#{f.instanceId}</b> as its <b>{ordinal(f.reuseIndex)}</b> request (reuse #{f.reuseIndex}); replayed on a
+        fresh instance in {fmtMs(f.replayMs)}.
+      </p>
+      <table className="diff-table">
+        <thead>
+          <tr>
+            <th scope="col" />
+            <th scope="col">reused instance #{f.instanceId}</th>
+            <th scope="col">fresh instance</th>
+          </tr>
+        </thead>
+        <tbody>
+          {f.differences.map((line, i) => {
+            const parsed = parseDifference(line);
+            if (!parsed) {
+              return (
+                <tr key={i} data-testid="leak-difference">
+                  <td colSpan={3} className="mono diff-raw">
+                    {line}
+                  </td>
+                </tr>
+              );
+            }
+            const span = changedSpan(parsed.reused.text, parsed.fresh.text);
+            return (
+              <tr key={i} data-testid="leak-difference" data-what={parsed.what}>
+                <th scope="row" className="diff-what">
+                  {parsed.what}
+                </th>
+                <Value value={parsed.reused} prefix={span.prefix} mid={span.a} suffix={span.suffix} side="reused" />
+                <Value value={parsed.fresh} prefix={span.prefix} mid={span.b} suffix={span.suffix} side="fresh" />
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      <p className="dim leak-diff-why">
+        A fresh instance answers as if no request came before; what differs here is state the reused instance kept from its earlier requests.
+      </p>
+    </div>
+  );
+}

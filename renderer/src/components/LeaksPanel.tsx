@@ -1,0 +1,102 @@
+import { useMemo } from 'react';
+import type { LeakSkipReason } from '../../../engine/protocol/index.ts';
+import { findingsFor } from '../store/leaks.ts';
+import { useStore } from '../store/store.ts';
+import type { LeaksState } from '../store/types.ts';
+import { growthDetail, growthRate } from './LeakBadges.tsx';
+import { LeakControls } from './LeakControls.tsx';
+import { LeakDiff } from './LeakDiff.tsx';
+import { LeakFindings } from './LeakFindings.tsx';
+import { Panel } from './Panel.tsx';
+
+const SKIP_LABELS: Record<LeakSkipReason, string> = {
+  'replays-busy': 'replays busy',
+  'unsafe-method': 'unsafe method',
+  'body-too-large': 'body too large',
+  'not-answered': 'not answered',
+};
+
+/** What the replays said, as chips. */
+function Counters({ leaks }: { leaks: LeaksState }) {
+  const skipped = (Object.entries(leaks.skipped) as Array<[LeakSkipReason, number]>).map(([reason, n]) => `${n} ${SKIP_LABELS[reason]}`).join(', ');
+  const chip = (name: string, label: string, value: number, className = '', title?: string) => (
+    <span className={`chip ${value > 0 ? className : ''}`} data-testid={`leak-count-${name}`} data-value={value} title={title}>
+      {label} <b>{value}</b>
+    </span>
+  );
+  return (
+    <div className="kind-chips leak-counters">
+      {chip('checked', 'checked', leaks.checked, '', 'Reused answers replayed on a fresh instance and compared')}
+      {chip('same', 'same', leaks.same, 'chip-same')}
+      {chip('leaks', 'leaks', leaks.leaks, 'chip-leak')}
+      {chip('errors', 'errors', leaks.errors, 'chip-fail-timeout', leaks.lastError ? `last: request #${leaks.lastError.requestId}: ${leaks.lastError.message}` : undefined)}
+      {chip('skipped', 'skipped', leaks.skippedTotal, '', skipped ? `Not replayed: ${skipped}` : 'Sampled answers not replayed')}
+    </div>
+  );
+}
+
+/** The Leaks tab: the detector's controls, its counts, memory-growth warnings and the findings (or one finding's diff). */
+export function LeaksPanel() {
+  const leaks = useStore((s) => s.leaks);
+  const view = useStore((s) => s.leakView);
+  const showLeakView = useStore((s) => s.showLeakView);
+  const setLogFilter = useStore((s) => s.setLogFilter);
+  const findings = useMemo(() => findingsFor(leaks, view.instanceId), [leaks, view.instanceId]);
+  const open = view.requestId !== null ? (leaks.byRequest.get(view.requestId) ?? null) : null;
+  const growth = useMemo(() => [...leaks.growth.values()].reverse(), [leaks.growth]);
+
+  const actions =
+    view.instanceId !== null ? (
+      <span className="chip chip-toggle on" data-testid="leak-filter" data-instance-id={view.instanceId}>
+        instance #{view.instanceId}
+        <button type="button" className="link" aria-label="Show every instance's findings" onClick={() => showLeakView({ instanceId: null, requestId: null })}>
+          ✕
+        </button>
+      </span>
+    ) : null;
+
+  return (
+    <Panel
+      title="Leak detection"
+      meta={
+        <span className={leaks.leaks ? 'leak-meta-found' : ''}>
+          {leaks.leaks} found · {leaks.checked} checked
+        </span>
+      }
+      actions={actions}
+      className="leaks-panel"
+      testId="leaks-panel"
+    >
+      {leaks.settings ? <LeakControls settings={leaks.settings} /> : <p className="empty">Waiting for the engine…</p>}
+      <Counters leaks={leaks} />
+      {growth.length > 0 && (
+        <ul className="growth-list" aria-label="Memory growth warnings">
+          {growth.map((w) => (
+            <li key={w.instanceId} className="growth-row" data-testid="memory-growth-warning" data-instance-id={w.instanceId}>
+              <span className="chip chip-growth">⚠ memory</span>
+              <button type="button" className="link mono" onClick={() => setLogFilter({ instanceId: w.instanceId, requestId: null })} title="Filter the event log by this instance">
+                #{w.instanceId}
+              </button>
+              <span>
+                grows <b>{growthRate(w)}</b> <span className="dim">({growthDetail(w)})</span>
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {open ? (
+        <LeakDiff finding={open} onClose={() => showLeakView({ requestId: null })} />
+      ) : findings.length > 0 ? (
+        <LeakFindings findings={findings} onOpen={(requestId) => showLeakView({ requestId })} />
+      ) : (
+        <p className="empty" data-testid="leak-findings-empty">
+          {view.instanceId !== null
+            ? `No findings for instance #${view.instanceId}${leaks.findings.length ? ' (other instances have some)' : ''}.`
+            : leaks.settings?.mode === 'off'
+              ? 'Leak detection is off. Turn it on to replay reused instances’ answers on fresh instances and compare them.'
+              : 'No leaks found yet. Only answers from reused instances (their 2nd request on) are replayed.'}
+        </p>
+      )}
+    </Panel>
+  );
+}

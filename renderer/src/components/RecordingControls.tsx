@@ -1,0 +1,76 @@
+import { useRef, type ChangeEvent } from 'react';
+import { useStore } from '../store/store.ts';
+
+/** Saves text as a file the way both a browser and Electron's renderer can: a Blob behind `<a download>`. */
+function saveTextFile(fileName: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = fileName;
+  a.style.display = 'none';
+  document.body.append(a);
+  a.click();
+  a.remove();
+  // The download has its own reference by now; the URL only has to outlive the click.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/** Header controls: export the live session as a recording, open one (or an `--events` file) to replay. */
+export function RecordingControls() {
+  const status = useStore((s) => s.recorder);
+  const replaying = useStore((s) => s.replay !== null);
+  const exportRecording = useStore((s) => s.exportRecording);
+  const importRecording = useStore((s) => s.importRecording);
+  const setUi = useStore((s) => s.setUi);
+  const input = useRef<HTMLInputElement>(null);
+
+  const onExport = (): void => {
+    const result = exportRecording();
+    if (!result.ok) return setUi({ notice: result.error });
+    saveTextFile(result.fileName, result.text);
+  };
+  const onFile = async (e: ChangeEvent<HTMLInputElement>): Promise<void> => {
+    const file = e.target.files?.[0];
+    e.target.value = ''; // the same file can be opened again
+    if (!file) return;
+    try {
+      importRecording(await file.text(), file.name, new Date(file.lastModified));
+    } catch (error) {
+      setUi({ notice: `Could not read ${file.name}: ${(error as Error).message}` });
+    }
+  };
+
+  const title = replaying
+    ? 'Back to live to export the live session'
+    : status.truncated
+      ? `The recording is full: it stopped at ${status.eventCount} events (it starts again with the next pool)`
+      : `Save this session (${status.eventCount} events since the pool started) to replay it later`;
+  return (
+    <div className="recording-controls">
+      <button
+        type="button"
+        className="btn btn-quiet"
+        onClick={onExport}
+        disabled={replaying || !status.started}
+        title={title}
+        data-testid="recording-export"
+        data-event-count={status.eventCount}
+        data-truncated={status.truncated}
+      >
+        ⤓ Export recording
+        {status.truncated && <span className="badge badge-warn">full</span>}
+      </button>
+      <button type="button" className="btn btn-quiet" onClick={() => input.current?.click()} title="Replay a saved recording, or a poolscope serve --events file" data-testid="recording-open">
+        Open recording…
+      </button>
+      <input
+        ref={input}
+        type="file"
+        accept=".json,.jsonl,.poolscope.json"
+        hidden
+        onChange={(e) => void onFile(e)}
+        data-testid="recording-file-input"
+      />
+    </div>
+  );
+}

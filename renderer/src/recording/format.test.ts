@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { applyServerMessage, initialData } from '../store/apply.ts';
+import { loadFixture } from '../store/test-support.ts';
+import { parseRecordingText, toJson, type Recording } from './format.ts';
+import { Replayer } from './replay.ts';
+import { FIXTURES, liveSession, sessionMessages } from './test-streams.ts';
+
+const EXPORTED = '2026-11-25T10:00:00.000Z';
+
+function recorded(fixture = 'counter-reuse3.jsonl'): Recording {
+  const { recorder } = liveSession(sessionMessages(fixture));
+  const recording = recorder.toRecording({ component: null, knobs: null }, new Date(EXPORTED));
+  assert.ok(recording);
+  return recording;
+}
+
+/** The recording as a plain JSON value, to break on purpose. */
+const doc = (): Record<string, unknown> => JSON.parse(toJson(recorded())) as Record<string, unknown>;
+const parse = (value: unknown): string => {
+  const result = parseRecordingText(typeof value === 'string' ? value : JSON.stringify(value), EXPORTED);
+  assert.equal(result.ok, false, 'rejected');
+  return (result as { error: string }).error;
+};
+
+describe('recording format', () => {
+  for (const fixture of FIXTURES) {
+    it(`round-trips ${fixture}: export → JSON text → import gives the same messages`, () => {
+      const recording = recorded(fixture);
+      const result = parseRecordingText(toJson(recording), EXPORTED);
+      assert.ok(result.ok, result.ok ? '' : result.error);
+      assert.equal(result.source, 'recording');
+      assert.deepEqual(result.recording, recording);
+      assert.equal(result.recording.eventCount, loadFixture(fixture).length);
+      assert.equal(result.recording.messages[0]!.t, 0);
+      assert.equal('message' in result.recording.messages[0]! && result.recording.messages[0].message.kind, 'snapshot');
+      assert.ok(result.recording.messages.every((e) => !('message' in e) || (e.message.kind as string) !== 'reply'), 'replies are not recorded');
+    });
+  }
+
+  it('keeps event types it does not know (future events load and show in the log)', () => {
+    const d = doc();
+    const messages = d.messages as Array<{ t: number; message: Record<string, unknown> }>;
+    const t = (d.endT as number) + 1;
+    messages.push({ t, message: { kind: 'events', events: [{ type: 'pool.future_event', t, seq: 1e9, anything: ['goes'] }], gauges: { liveInstances: 0, availableWorkers: 0, queueDepth: 0, inFlight: 0 }, dropped: 0 } });
+    d.eventCount = (d.eventCount as number) + 1;
+    d.endT = t;
+    const result = parseRecordingText(JSON.stringify(d), EXPORTED);
+    assert.ok(result.ok, result.ok ? '' : result.error);
+    const end = new Replayer(result.recording).seek(result.recording.endT);
+    assert.equal(end.log.events.at(-1)!.type as string, 'pool.future_event');
+  });
+
+  it('rejects what is not a recording, with a message that says what is wrong', () => {
+    assert.equal(parse(''), 'the file is empty');
+    assert.equal(parse('<html>'), 'not a Poolscope recording: the file is neither JSON nor a JSON-lines event stream');
+    assert.equal(parse({ hello: 'world' }), 'not a Poolscope recording (no "format": "poolscope-recording")');
+    assert.equal(parse([1, 2]), 'not a Poolscope recording (no "format": "poolscope-recording")');
+    assert.equal(parse({ ...doc(), version: 2 }), 'recording version 2 is newer than this dashboard understands (it reads version 1)');
+    assert.match(parse({ ...doc(), version: 0 }), /^invalid recording: version: /);
+    const { endT: _endT, ...noEnd } = doc();
+    assert.match(parse(noEnd), /^invalid recording: endT: /);
+    assert.match(parse({ ...doc(), extra: 1 }), /^invalid recording: .*extra/);
+    assert.match(parse({ ...doc(), exportedAt: 'yesterday' }), /^invalid recording: exportedAt: /);
+    assert.equal(parse({ ...doc(), eventCount: 3 }), 'invalid recording: eventCount is 3 but the messages hold 70 events (a cut-off file?)');
+  });
+
+  it('names the message and the field that is wrong', () => {
+    const withMessage = (index: number, change: (m: Record<string, unknown>) => void): string => {
+      const d = doc();
+      change((d.messages as Array<Record<string, unknown>>)[index]!);
+      return parse(d);
+    };
+    assert.equal(
+      withMessage(1, (e) => (e.message = { kind: 'reply', id: 1, ok: true })),
+      'message 1: kind "reply" is not recorded (expected snapshot, events, load-progress, scenario)',
+    );
+    assert.match(
+      withMessage(2, (e) => ((e.message as { events: Array<Record<string, unknown>> }).events[0]!.t = 'soon')),
+      /^message 2: events: events\[0\]\.t: .*expected number/,
+    );
+    assert.match(
+      withMessage(2, (e) => ((e.message as { events: Array<Record<string, unknown>> }).events[0]!.type = 7)),
+      /^message 2: events: events\[0\]\.type: /,
+    );
+    assert.match(withMessage(0, (e) => delete (e.message as { snapshot: Record<string, unknown> }).snapshot.instances), /^message 0: snapshot: snapshot\.instances: /);
+    assert.equal(withMessage(3, (e) => delete e.t), 'message 3: t: must be a number');
+    assert.equal(withMessage(3, (e) => (e.extra = true)), 'message 3: must be { t, message }');
+    assert.equal(
+      withMessage(3, (e) => {
+        delete e.message;
+        e.action = 'rewind';
+      }),
+      'message 3: unknown action "rewind"',
+    );
+  });
+
+  it('opens a JSON-lines event file (poolscope serve --events) from an empty dashboard', () => {
+    const text = readFileSync(new URL('../store/fixtures/counter-reuse3.jsonl', import.meta.url), 'utf8');
+    const result = parseRecordingText(text, EXPORTED);
+    assert.ok(result.ok, result.ok ? '' : result.error);
+    assert.equal(result.source, 'json-lines');
+    const events = loadFixture('counter-reuse3.jsonl');
+    const { recording } = result;
+    assert.equal(recording.eventCount, events.length);
+    assert.equal(recording.startT, events[0]!.t);
+    assert.equal(recording.endT, events.at(-1)!.t);
+    assert.equal(recording.exportedAt, EXPORTED);
+    assert.deepEqual(
+      recording.messages.flatMap((e) => ('message' in e && e.message.kind === 'events' ? e.message.events : [])),
+      events,
+      'every event, in order',
+    );
+    for (const e of recording.messages) {
+      assert.ok('message' in e && e.message.kind === 'events');
+      const batch = e.message.events;
+      assert.ok(batch.at(-1)!.t - batch[0]!.t < 50, 'batched as the bridge batches: within 50 ms');
+    }
+    // The same as applying the batches to an empty dashboard.
+    let expected = initialData;
+    for (const e of recording.messages) if ('message' in e) expected = applyServerMessage(expected, e.message, e.t);
+    const end = new Replayer(recording).seek(recording.endT);
+    assert.deepEqual(end.instances, expected.instances);
+    assert.equal(end.instances.retiredTotal, 2);
+    assert.equal(end.log.total, events.length);
+  });
+
+  it('rejects a broken JSON-lines file by line', () => {
+    const lines = readFileSync(new URL('../store/fixtures/trap.jsonl', import.meta.url), 'utf8').split('\n');
+    assert.equal(parse([lines[0], lines[1], '{"type":'].join('\n')), 'line 3: not JSON (a JSON-lines event file has one event per line)');
+    assert.equal(parse([lines[0], '{"type":"x","t":"1","seq":1}'].join('\n')), 'line 2: not a Poolscope event (needs a string "type" and numeric "t" and "seq")');
+    assert.match(parse([lines[1], lines[0]].join('\n')), /^line 2: t goes backwards/);
+  });
+});

@@ -1,0 +1,262 @@
+/**
+ * The recording file: one JSON document holding what a dashboard received (snapshots, event
+ * batches, load progress), so it can be replayed later. The envelope is checked strictly, each
+ * message loosely (event types the dashboard does not know yet must still load), and every
+ * rejection names what is wrong and where.
+ */
+import { z } from 'zod';
+import {
+  EVENT_BATCH_INTERVAL_MS,
+  type ComponentInfo,
+  type Gauges,
+  type PoolEvent,
+  type PoolKnobs,
+  type ServerMessage,
+} from '../../../engine/protocol/index.ts';
+
+export const RECORDING_FORMAT = 'poolscope-recording';
+export const RECORDING_VERSION = 1;
+
+/** What a recording keeps: everything the engine pushes except command replies (snapshots, events, progress). */
+export type RecordedMessage = Exclude<ServerMessage, { kind: 'reply' }>;
+
+/**
+ * One step of a recording. `t` places it on the engine clock (a snapshot's `t`, a batch's last
+ * event; load progress carries no time of its own). `clearHistory` marks the user's Clear, which
+ * changes the dashboard without a message of its own.
+ */
+export type RecordingEntry = { t: number; message: RecordedMessage } | { t: number; action: 'clearHistory' };
+
+export interface Recording {
+  format: typeof RECORDING_FORMAT;
+  version: typeof RECORDING_VERSION;
+  /** ISO 8601. */
+  exportedAt: string;
+  component: ComponentInfo | null;
+  knobs: PoolKnobs | null;
+  /** Engine time of the first and the last entry. */
+  startT: number;
+  endT: number;
+  eventCount: number;
+  /** The recorder hit its cap and stopped before the session ended. */
+  truncated: boolean;
+  messages: RecordingEntry[];
+}
+
+/** How an opened file was read. */
+export type RecordingSource = 'recording' | 'json-lines';
+
+export type ParseResult = { ok: true; recording: Recording; source: RecordingSource } | { ok: false; error: string };
+
+export function eventCountOf(entries: readonly RecordingEntry[]): number {
+  let n = 0;
+  for (const e of entries) if ('message' in e && e.message.kind === 'events') n += e.message.events.length;
+  return n;
+}
+
+export function toJson(recording: Recording): string {
+  return JSON.stringify(recording);
+}
+
+// ---- validation -------------------------------------------------------------------------------
+
+const gaugesSchema = z.looseObject({ liveInstances: z.number(), availableWorkers: z.number(), queueDepth: z.number(), inFlight: z.number() });
+const componentSchema = z.looseObject({ spec: z.string(), name: z.string(), world: z.enum(['wasip2', 'wasip3']), handlerInterface: z.string(), sha256: z.string() });
+const knobsSchema = z.looseObject({
+  maxInstanceReuseCount: z.number(),
+  maxInstanceConcurrentReuseCount: z.number(),
+  idleInstanceTimeoutMs: z.number(),
+  requestTimeoutMs: z.number().nullable(),
+  maxConcurrentRequests: z.number(),
+});
+const instanceSchema = z.looseObject({
+  instanceId: z.number(),
+  status: z.string(),
+  available: z.boolean(),
+  unavailableWhy: z.string().nullable(),
+  draining: z.boolean(),
+  reuseCount: z.number(),
+  inFlight: z.number(),
+  createdAt: z.number(),
+  memoryBytes: z.number().nullable(),
+});
+/** What the reducers read from a snapshot; anything more is kept as is. */
+const snapshotSchema = z.looseObject({
+  component: componentSchema.nullable(),
+  listenUrl: z.string().nullable(),
+  serving: z.boolean(),
+  knobs: knobsSchema,
+  requestedKnobs: knobsSchema,
+  knobsForNewInstancesOnly: z.array(z.string()),
+  instances: z.array(instanceSchema),
+  gauges: gaugesSchema,
+  demos: z.array(z.looseObject({ name: z.string(), description: z.string() })),
+  t: z.number(),
+});
+/** Events are checked only for what every event has: new event types must load too. */
+const eventSchema = z.looseObject({ type: z.string().min(1), t: z.number(), seq: z.number() });
+const progressSchema = z.looseObject({ runId: z.number(), done: z.number(), errors: z.number(), rate: z.number(), finished: z.boolean() });
+const scenarioSchema = z.looseObject({ runId: z.number(), name: z.string(), step: z.number(), steps: z.number(), state: z.string() });
+
+/** Typed by kind, so a new kind of server message does not compile until it is recorded and checked. */
+const MESSAGE_SCHEMAS: Record<RecordedMessage['kind'], z.ZodType> = {
+  snapshot: z.strictObject({ kind: z.literal('snapshot'), snapshot: snapshotSchema }),
+  events: z.strictObject({ kind: z.literal('events'), events: z.array(eventSchema), gauges: gaugesSchema, dropped: z.number() }),
+  'load-progress': z.strictObject({ kind: z.literal('load-progress'), progress: progressSchema }),
+  scenario: z.strictObject({ kind: z.literal('scenario'), progress: scenarioSchema }),
+};
+const KINDS = Object.keys(MESSAGE_SCHEMAS) as Array<RecordedMessage['kind']>;
+
+const envelopeSchema = z.strictObject({
+  format: z.literal(RECORDING_FORMAT),
+  version: z.literal(RECORDING_VERSION),
+  exportedAt: z.iso.datetime({ offset: true }),
+  component: componentSchema.nullable(),
+  knobs: knobsSchema.nullable(),
+  startT: z.number(),
+  endT: z.number(),
+  eventCount: z.number().int().nonnegative(),
+  truncated: z.boolean(),
+  messages: z.array(z.unknown()),
+});
+
+/** `events[3].t` */
+function pathText(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
+}
+
+function firstIssue(error: z.ZodError): string {
+  const issue = error.issues[0]!;
+  return issue.path.length ? `${pathText(issue.path)}: ${issue.message}` : issue.message;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** One entry of `messages`; returns the error text (without the "message N" prefix) or null. */
+function entryError(raw: unknown): string | null {
+  if (!isObject(raw)) return 'not an object';
+  if (typeof raw.t !== 'number') return 't: must be a number';
+  if ('action' in raw) {
+    if (raw.action !== 'clearHistory' || Object.keys(raw).length !== 2) return `unknown action ${JSON.stringify(raw.action)}`;
+    return null;
+  }
+  if (Object.keys(raw).length !== 2 || !isObject(raw.message)) return 'must be { t, message }';
+  const kind = raw.message.kind;
+  if (!KINDS.includes(kind as RecordedMessage['kind'])) {
+    return `kind ${JSON.stringify(kind)} is not recorded (expected ${KINDS.join(', ')})`;
+  }
+  const parsed = MESSAGE_SCHEMAS[kind as RecordedMessage['kind']].safeParse(raw.message);
+  return parsed.success ? null : `${kind}: ${firstIssue(parsed.error)}`;
+}
+
+/** Checks a parsed recording document; on success the input itself is returned (no copy). */
+export function validateRecording(doc: unknown): { ok: true; recording: Recording } | { ok: false; error: string } {
+  if (!isObject(doc) || doc.format !== RECORDING_FORMAT) {
+    return { ok: false, error: `not a Poolscope recording (no "format": "${RECORDING_FORMAT}")` };
+  }
+  if (typeof doc.version === 'number' && doc.version > RECORDING_VERSION) {
+    return { ok: false, error: `recording version ${doc.version} is newer than this dashboard understands (it reads version ${RECORDING_VERSION})` };
+  }
+  const envelope = envelopeSchema.safeParse(doc);
+  if (!envelope.success) return { ok: false, error: `invalid recording: ${firstIssue(envelope.error)}` };
+  const messages = doc.messages as unknown[];
+  for (let i = 0; i < messages.length; i++) {
+    const error = entryError(messages[i]);
+    if (error) return { ok: false, error: `message ${i}: ${error}` };
+  }
+  const recording = doc as unknown as Recording;
+  const counted = eventCountOf(recording.messages);
+  if (counted !== recording.eventCount) {
+    return { ok: false, error: `invalid recording: eventCount is ${recording.eventCount} but the messages hold ${counted} events (a cut-off file?)` };
+  }
+  if (recording.endT < recording.startT) return { ok: false, error: 'invalid recording: endT is before startT' };
+  return { ok: true, recording };
+}
+
+// ---- JSON lines (`poolscope serve --events FILE`) -------------------------------------------
+
+const isEventLike = (v: unknown): v is PoolEvent =>
+  isObject(v) && typeof v.type === 'string' && v.type !== '' && typeof v.t === 'number' && typeof v.seq === 'number';
+
+function gaugesOf(e: PoolEvent): Gauges | null {
+  return e.type === 'pool.gauges' ? { liveInstances: e.liveInstances, availableWorkers: e.availableWorkers, queueDepth: e.queueDepth, inFlight: e.inFlight } : null;
+}
+
+/**
+ * Events as `--events` writes them, one per line, become a recording without a snapshot (replayed
+ * from an empty dashboard), batched the way the bridge batches them.
+ */
+export function recordingFromEvents(events: readonly PoolEvent[], exportedAt: string): Recording {
+  const messages: RecordingEntry[] = [];
+  let gauges: Gauges = { liveInstances: 0, availableWorkers: 0, queueDepth: 0, inFlight: 0 };
+  let batch: PoolEvent[] = [];
+  const flush = (): void => {
+    if (batch.length === 0) return;
+    for (const e of batch) gauges = gaugesOf(e) ?? gauges;
+    messages.push({ t: batch[batch.length - 1]!.t, message: { kind: 'events', events: batch, gauges, dropped: 0 } });
+    batch = [];
+  };
+  for (const e of events) {
+    if (batch.length > 0 && e.t >= batch[0]!.t + EVENT_BATCH_INTERVAL_MS) flush();
+    batch.push(e);
+  }
+  flush();
+  return {
+    format: RECORDING_FORMAT,
+    version: RECORDING_VERSION,
+    exportedAt,
+    component: null,
+    knobs: null,
+    startT: events[0]?.t ?? 0,
+    endT: events[events.length - 1]?.t ?? 0,
+    eventCount: events.length,
+    truncated: false,
+    messages,
+  };
+}
+
+function parseJsonLines(text: string, exportedAt: string): ParseResult {
+  const events: PoolEvent[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      return { ok: false, error: `line ${i + 1}: not JSON (a JSON-lines event file has one event per line)` };
+    }
+    if (!isEventLike(value)) return { ok: false, error: `line ${i + 1}: not a Poolscope event (needs a string "type" and numeric "t" and "seq")` };
+    const last = events[events.length - 1];
+    if (last && value.t < last.t) return { ok: false, error: `line ${i + 1}: t goes backwards (${value.t} after ${last.t}); is this one engine's event stream?` };
+    events.push(value);
+  }
+  if (events.length === 0) return { ok: false, error: 'the file holds no events' };
+  return { ok: true, recording: recordingFromEvents(events, exportedAt), source: 'json-lines' };
+}
+
+/**
+ * Reads an opened file: a recording (one JSON document) or a JSON-lines event stream.
+ * `exportedAt` dates an event stream, which carries no date of its own (the file's mtime).
+ */
+export function parseRecordingText(text: string, exportedAt: string): ParseResult {
+  const body = text.replace(/^\uFEFF/, '');
+  if (body.trim() === '') return { ok: false, error: 'the file is empty' };
+  let doc: unknown;
+  try {
+    doc = JSON.parse(body);
+  } catch {
+    // Not one JSON document: an event stream has a JSON object on each line.
+    const first = body.trimStart().split('\n', 1)[0]!;
+    try {
+      if (isEventLike(JSON.parse(first))) return parseJsonLines(body, exportedAt);
+    } catch {
+      // fall through
+    }
+    return { ok: false, error: 'not a Poolscope recording: the file is neither JSON nor a JSON-lines event stream' };
+  }
+  if (isEventLike(doc)) return parseJsonLines(body, exportedAt); // an event stream of one line
+  const checked = validateRecording(doc);
+  return checked.ok ? { ok: true, recording: checked.recording, source: 'recording' } : checked;
+}

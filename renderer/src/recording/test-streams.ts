@@ -1,0 +1,70 @@
+/** Helpers for the recording tests: the server messages a dashboard gets for a recorded engine stream. */
+import type { Gauges, PoolEvent, ServerMessage } from '../../../engine/protocol/index.ts';
+import { applyServerMessage, initialData } from '../store/apply.ts';
+import { batchesOf, emptySnapshot, loadFixture } from '../store/test-support.ts';
+import type { DataState } from '../store/types.ts';
+import { Recorder } from './recorder.ts';
+
+export const FIXTURES = ['counter-reuse3.jsonl', 'spin-timeout.jsonl', 'trap.jsonl', 'print-idle.jsonl', 'sleep-parallel.jsonl'];
+
+function gaugesAfter(events: readonly PoolEvent[], previous: Gauges): Gauges {
+  let g = previous;
+  for (const e of events) {
+    if (e.type === 'pool.gauges') g = { liveInstances: e.liveInstances, availableWorkers: e.availableWorkers, queueDepth: e.queueDepth, inFlight: e.inFlight };
+  }
+  return g;
+}
+
+/**
+ * A dashboard session on a fixture: the first snapshot, the events in 50 ms batches, and midway a
+ * knob change's snapshot (not a new run) and a load-progress report.
+ */
+export function sessionMessages(fixture: string): ServerMessage[] {
+  const events = loadFixture(fixture);
+  const batches = batchesOf(events, 50);
+  const messages: ServerMessage[] = [{ kind: 'snapshot', snapshot: emptySnapshot() }];
+  let gauges: Gauges = emptySnapshot().gauges;
+  let state = applyServerMessage(initialData, messages[0]!, 0);
+  batches.forEach((batch, i) => {
+    gauges = gaugesAfter(batch, gauges);
+    const events: ServerMessage = { kind: 'events', events: batch, gauges, dropped: 0 };
+    messages.push(events);
+    state = applyServerMessage(state, events, 0);
+    if (i === Math.floor(batches.length / 2)) {
+      // What the engine announces after a knob change: its instances as they are now.
+      const t = batch[batch.length - 1]!.t + 0.5;
+      const instances = [...state.instances.live.values()].map((r) => ({
+        instanceId: r.instanceId,
+        status: r.status,
+        available: r.available,
+        unavailableWhy: r.unavailableWhy,
+        draining: r.draining,
+        reuseCount: r.reuseCount,
+        inFlight: r.inFlight,
+        createdAt: r.createdAt,
+        memoryBytes: r.memoryBytes,
+      }));
+      messages.push({ kind: 'snapshot', snapshot: emptySnapshot({ t, gauges, instances, knobs: { ...emptySnapshot().knobs, maxInstanceReuseCount: 7 } }) });
+      messages.push({ kind: 'load-progress', progress: { runId: 1, done: 3, errors: 0, rate: 10, finished: false, statusCounts: { '200': 3 }, latencyMs: null } });
+      messages.push({ kind: 'reply', id: 1, ok: true, result: null });
+    }
+  });
+  return messages;
+}
+
+/** What the live store does with these messages: apply each (with its receive clock) and record it. */
+export function liveSession(messages: readonly ServerMessage[], recorder = new Recorder()): { state: DataState; recorder: Recorder } {
+  let state = initialData;
+  let local = 1_000_000;
+  for (const m of messages) {
+    recorder.record(m, state);
+    state = applyServerMessage(state, m, (local += 37));
+  }
+  return { state, recorder };
+}
+
+/** A state without its clock (which depends on when messages arrived, not on what they said). */
+export function withoutClock(state: DataState): Omit<DataState, 'clock'> {
+  const { clock: _clock, ...rest } = state;
+  return rest;
+}
