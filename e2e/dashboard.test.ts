@@ -4,28 +4,13 @@
  * Screenshots (light and dark) go to test-artifacts/.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { getSequential, launchBrowser, openDashboard, screenshot, startWebMode, type WebMode } from './support/dashboard.ts';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { getSequential, openDashboard, screenshot, useBrowser, withWebMode } from './support/dashboard.ts';
 
 const TIMEOUT = 20_000;
 
-let browser: Browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
-
-async function withWebMode(component: string, flags: string[], body: (web: WebMode) => Promise<void>): Promise<void> {
-  const web = await startWebMode(component, flags);
-  try {
-    await body(web);
-  } finally {
-    assert.equal(await web.stop(), 0, `poolscope exits cleanly:\n${web.stderr()}`);
-  }
-}
+const browser = useBrowser();
 
 const workerCards = (page: Page) => page.locator('[data-testid="worker-card"]');
 const retired = (page: Page, instanceId: number) => page.locator(`[data-testid="retired-card"][data-instance-id="${instanceId}"]`);
@@ -36,7 +21,7 @@ describe('dashboard (web mode)', { timeout: 120_000 }, () => {
   it('counter with reuse 128: ten requests, one card with reuse count 10; max reuse 1 makes new instances and retires the old one as drained', async () => {
     // A long idle timeout keeps instance 0 alive while the test looks at it and changes the knob.
     await withWebMode('demo:counter', ['--max-instance-reuse-count', '128', '--idle-instance-timeout', '60s'], async (web) => {
-      const { page, errors } = await openDashboard(browser, web.dashboardUrl, 'light');
+      const { page, errors } = await openDashboard(browser(), web.dashboardUrl, 'light');
       await page.locator('[data-testid="component-info"]', { hasText: 'counter' }).waitFor();
       assert.match(await page.locator('[data-testid="listen-address"]').innerText(), /^127\.0\.0\.1:\d+$/);
 
@@ -91,7 +76,7 @@ describe('dashboard (web mode)', { timeout: 120_000 }, () => {
 
   it('spin with a 200ms request timeout: the request shows as timed out, its instance as retired by the watchdog', async () => {
     await withWebMode('demo:spin', ['--request-timeout', '200ms', '--max-instance-reuse-count', '8', '--idle-instance-timeout', '30s'], async (web) => {
-      const { page, errors } = await openDashboard(browser, web.dashboardUrl, 'dark');
+      const { page, errors } = await openDashboard(browser(), web.dashboardUrl, 'dark');
       const [quick] = await getSequential(web.serviceUrl, '/?ms=5', 1);
       assert.equal(quick!.status, 200);
       const [spun] = await getSequential(web.serviceUrl, '/', 1);
@@ -146,7 +131,7 @@ describe('dashboard (web mode)', { timeout: 120_000 }, () => {
       none.search = '';
       assert.equal((await fetch(none)).status, 403);
 
-      const page = await (await browser.newContext()).newPage();
+      const page = await (await browser().newContext()).newPage();
       const response = await page.goto(wrong.href);
       assert.equal(response?.status(), 403);
       assert.equal(await page.locator('#root').count(), 0, 'no dashboard served');
@@ -168,7 +153,7 @@ describe('dashboard (web mode)', { timeout: 120_000 }, () => {
       assert.equal(await outcome(web.token), 'open:snapshot', 'the right token connects and gets a snapshot first');
 
       // From the page itself too: the bridge refuses a socket without the page's token.
-      const { page: good } = await openDashboard(browser, web.dashboardUrl);
+      const { page: good } = await openDashboard(browser(), web.dashboardUrl);
       const fromPage = await good.evaluate(
         (url) =>
           new Promise<string>((resolve) => {
@@ -184,7 +169,7 @@ describe('dashboard (web mode)', { timeout: 120_000 }, () => {
 
   it('stop, start and load from the header: history is kept while stopped, a new pool starts afresh', async () => {
     await withWebMode('demo:counter', ['--max-instance-reuse-count', '128', '--idle-instance-timeout', '60s'], async (web) => {
-      const { page, errors } = await openDashboard(browser, web.dashboardUrl);
+      const { page, errors } = await openDashboard(browser(), web.dashboardUrl);
       await getSequential(web.serviceUrl, '/', 2);
       await page.locator('[data-testid="worker-card"][data-reuse-count="2"]').waitFor({ timeout: TIMEOUT });
 
@@ -222,7 +207,7 @@ describe('dashboard (web mode)', { timeout: 120_000 }, () => {
 
   it('send requests: count and concurrency go to the load generator; progress is shown', async (t) => {
     await withWebMode('demo:counter', ['--max-instance-reuse-count', '5'], async (web) => {
-      const { page } = await openDashboard(browser, web.dashboardUrl);
+      const { page } = await openDashboard(browser(), web.dashboardUrl);
       const panel = page.locator('[data-testid="load-panel"]');
       await panel.getByLabel('Request count').fill('20');
       await panel.getByLabel('Concurrency').fill('2');

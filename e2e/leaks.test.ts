@@ -4,29 +4,14 @@
  * detection is turned on from the dashboard itself. Needs `renderer/dist` (build first).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { getSequential, launchBrowser, openDashboard, screenshot, startWebMode, type WebMode } from './support/dashboard.ts';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { getSequential, openDashboard, screenshot, useBrowser, withWebMode } from './support/dashboard.ts';
 
 const TIMEOUT = 20_000;
 const KEEP_ONE_INSTANCE = ['--max-instance-reuse-count', '50', '--idle-instance-timeout', '60s'];
 
-let browser: Browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
-
-async function withWebMode(component: string, flags: string[], body: (web: WebMode) => Promise<void>): Promise<void> {
-  const web = await startWebMode(component, flags);
-  try {
-    await body(web);
-  } finally {
-    assert.equal(await web.stop(), 0, `poolscope exits cleanly:\n${web.stderr()}`);
-  }
-}
+const browser = useBrowser();
 
 const card = (page: Page, instanceId: number) => page.locator(`[data-testid="worker-card"][data-instance-id="${instanceId}"]`);
 const count = (page: Page, name: string, value: number) => page.locator(`[data-testid="leak-count-${name}"][data-value="${value}"]`);
@@ -57,7 +42,7 @@ async function nextTimelineFrames(page: Page): Promise<void> {
 describe('leak findings and memory growth (web mode)', { timeout: 120_000 }, () => {
   it('counter: leak detection turned on from the dashboard finds every reused answer; badge, timeline marker and diff show it', async () => {
     await withWebMode('demo:counter', KEEP_ONE_INSTANCE, async (web) => {
-      const { page, errors } = await openDashboard(browser, web.dashboardUrl, 'light');
+      const { page, errors } = await openDashboard(browser(), web.dashboardUrl, 'light');
       await page.setViewportSize({ width: 1280, height: 800 });
 
       await page.locator('[data-testid="tab-leaks"]').click();
@@ -140,7 +125,7 @@ describe('leak findings and memory growth (web mode)', { timeout: 120_000 }, () 
 
   it('grow: the card warns that memory grows ~64 KiB/request and draws the growth', async () => {
     await withWebMode('demo:grow', KEEP_ONE_INSTANCE, async (web) => {
-      const { page, errors } = await openDashboard(browser, web.dashboardUrl, 'light');
+      const { page, errors } = await openDashboard(browser(), web.dashboardUrl, 'light');
       await page.setViewportSize({ width: 1280, height: 800 });
       const answers = await getSequential(web.serviceUrl, '/', 10);
       assert.ok(answers.every((a) => a.status === 200));
@@ -166,7 +151,7 @@ describe('leak findings and memory growth (web mode)', { timeout: 120_000 }, () 
 
   it('an invalid sample rate shows the engine\'s message inline and changes nothing; the engine refuses it too', async () => {
     await withWebMode('demo:counter', KEEP_ONE_INSTANCE, async (web) => {
-      const { page, errors } = await openDashboard(browser, web.dashboardUrl, 'light');
+      const { page, errors } = await openDashboard(browser(), web.dashboardUrl, 'light');
       await page.locator('[data-testid="tab-leaks"]').click();
       const controls = page.locator('[data-testid="leak-controls"]');
       await controls.waitFor();

@@ -5,19 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { ARTIFACTS, getSequential, launchBrowser, openDashboard, screenshot, startWebMode } from './support/dashboard.ts';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { ARTIFACTS, getSequential, openDashboard, screenshot, startWebMode, useBrowser } from './support/dashboard.ts';
 
 const TIMEOUT = 20_000;
 
-let browser: Browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 interface Shown {
   cards: Array<{ id: number; reuse: number }>;
@@ -62,7 +56,7 @@ describe('session recordings (web mode)', { timeout: 180_000 }, () => {
     const eventsFile = `${ARTIFACTS}recording-events.jsonl`;
     const web = await startWebMode('demo:counter', ['--max-instance-reuse-count', '128', '--idle-instance-timeout', '60s', '--events', eventsFile]);
     try {
-      const { page: live, errors } = await openDashboard(browser, web.dashboardUrl);
+      const { page: live, errors } = await openDashboard(browser(), web.dashboardUrl);
 
       // Twenty requests on one instance; reuse 1 retires it and three one-shot instances; back to
       // 128, one instance serves five.
@@ -105,7 +99,7 @@ describe('session recordings (web mode)', { timeout: 180_000 }, () => {
       assert.deepEqual(errors, [], 'no console errors on the live page');
 
       // A fresh page: live first (instance 4 only), then the file.
-      const { page, errors: freshErrors } = await openDashboard(browser, web.dashboardUrl);
+      const { page, errors: freshErrors } = await openDashboard(browser(), web.dashboardUrl);
       await page.locator('[data-testid="worker-card"][data-instance-id="4"]').waitFor({ timeout: TIMEOUT });
       const input = page.locator('[data-testid="recording-file-input"]');
       await input.setInputFiles({ name: 'notes.json', mimeType: 'application/json', buffer: Buffer.from('{"hello":"world"}') });

@@ -5,18 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, openDashboard, screenshot, startDemoMode, startWebMode, type WebMode } from './support/dashboard.ts';
+import type { Page } from 'playwright-core';
+import { openDashboard, screenshot, startDemoMode, startWebMode, useBrowser, type WebMode } from './support/dashboard.ts';
 
 const SCENARIO_TIMEOUT = 90_000;
 
-let browser: Browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 /** The comparison table as { row label: [value per phase] }, and the phase labels. */
 async function results(page: Page): Promise<{ phases: string[]; rows: Record<string, string[]> }> {
@@ -56,7 +50,7 @@ describe('teaching scenarios (web mode)', { timeout: 600_000 }, () => {
   let errors: string[];
   before(async () => {
     web = await startWebMode('demo:hello', []);
-    ({ page, errors } = await openDashboard(browser, web.dashboardUrl));
+    ({ page, errors } = await openDashboard(browser(), web.dashboardUrl));
     await page.locator('[data-testid="scenario-quick"]').check();
   });
   after(async () => {
@@ -126,7 +120,7 @@ describe('poolscope demo <scenario>', { timeout: 180_000 }, () => {
     try {
       assert.match(web.stderr(), /Open the dashboard to start the scenario/);
       assert.doesNotMatch(web.stderr(), /\[1\/5\]/, 'nothing runs before the audience arrives');
-      const { page } = await openDashboard(browser, web.dashboardUrl);
+      const { page } = await openDashboard(browser(), web.dashboardUrl);
       await page.locator('[data-testid="scenario-banner"][data-state="finished"]').waitFor({ timeout: SCENARIO_TIMEOUT });
       assert.deepEqual((await results(page)).rows['leaks found'], ['5 of 5', '0']);
       assert.match(web.stderr(), /\[1\/5\] demo:counter keeps a counter/);

@@ -6,6 +6,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 const CLI = fileURLToPath(new URL('../../engine/cli/poolscope.ts', import.meta.url));
@@ -79,6 +81,31 @@ async function startPoolscope(args: string[], servesAtOnce: boolean): Promise<We
       return code;
     },
   };
+}
+
+/** One Chromium for the test file: launched before its tests, closed after them. */
+export function useBrowser(): () => Browser {
+  let browser: Browser | undefined;
+  before(async () => {
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+  return () => {
+    if (!browser) throw new Error('the browser is not launched yet: call it inside a test');
+    return browser;
+  };
+}
+
+/** Runs `body` against `poolscope serve <component> --ui`, then checks that it exits cleanly. */
+export async function withWebMode(component: string, flags: string[], body: (web: WebMode) => Promise<void>): Promise<void> {
+  const web = await startWebMode(component, flags);
+  try {
+    await body(web);
+  } finally {
+    assert.equal(await web.stop(), 0, `poolscope exits cleanly:\n${web.stderr()}`);
+  }
 }
 
 export async function launchBrowser(): Promise<Browser> {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { World } from './events.ts';
+import { mergePatch } from './patch.ts';
 
 /**
  * The pool's policy knobs, with wasmtime `serve`'s meaning (spec §4.1).
@@ -62,15 +63,7 @@ export function effectiveKnobs(world: World, knobs: PoolKnobs): PoolKnobs {
 }
 
 /** Validates a patch and returns the merged knobs, or a message naming every bad field. */
-export function applyKnobsPatch(
-  current: PoolKnobs,
-  patch: unknown,
-): { ok: true; knobs: PoolKnobs } | { ok: false; error: string } {
-  const parsed = poolKnobsPatchSchema.safeParse(patch);
-  if (!parsed.success) return { ok: false, error: parsed.error.issues.map((i) => i.message).join('; ') };
-  const merged: PoolKnobs = { ...current };
-  for (const [key, value] of Object.entries(parsed.data) as [keyof PoolKnobs, PoolKnobs[keyof PoolKnobs]][]) {
-    if (value !== undefined) (merged as unknown as Record<string, unknown>)[key] = value;
-  }
-  return { ok: true, knobs: merged };
+export function applyKnobsPatch(current: PoolKnobs, patch: unknown): { ok: true; knobs: PoolKnobs } | { ok: false; error: string } {
+  const result = mergePatch(poolKnobsPatchSchema, current, patch);
+  return result.ok ? { ok: true, knobs: result.value } : result;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { mergePatch } from './patch.ts';
 
 /**
  * Leak detection in the running pool: answers from reused instances are replayed on fresh
@@ -55,10 +56,8 @@ export function applyLeakDetectionPatch(
   current: LeakDetectionSettings,
   patch: unknown,
 ): { ok: true; settings: LeakDetectionSettings } | { ok: false; error: string } {
-  const parsed = leakDetectionPatchSchema.safeParse(patch);
-  if (!parsed.success) return { ok: false, error: parsed.error.issues.map((i) => i.message).join('; ') };
-  const defined = Object.fromEntries(Object.entries(parsed.data).filter(([, value]) => value !== undefined));
-  return { ok: true, settings: { ...current, ...defined } };
+  const result = mergePatch(leakDetectionPatchSchema, current, patch);
+  return result.ok ? { ok: true, settings: result.value } : result;
 }
 
 /** Methods without side effects: their requests are replayed unless told otherwise. */

@@ -1,6 +1,6 @@
-import { useEffect, useState, type KeyboardEvent } from 'react';
 import type { LeakDetectionSettings } from '../../../engine/protocol/index.ts';
 import type { LeakTextField } from '../store/leak-form.ts';
+import { useAppliedField } from '../hooks/useAppliedField.ts';
 import { useStore } from '../store/store.ts';
 
 interface Props {
@@ -15,52 +15,15 @@ interface Props {
 export function LeakField({ field, settings, className, onError }: Props) {
   const setLeakDetection = useStore((s) => s.setLeakDetection);
   const shown = field.format(settings);
-  const [text, setText] = useState(shown);
-  const [dirty, setDirty] = useState(false);
-  const [error, setErrorState] = useState<string | null>(null);
-  const [state, setState] = useState<'idle' | 'applying' | 'applied'>('idle');
-  const setError = (message: string | null): void => {
-    setErrorState(message);
-    onError(field.key, message);
-  };
-
-  // Follow changes made elsewhere (another dashboard, the CLI flags) while not being edited.
-  useEffect(() => {
-    if (!dirty) setText(shown);
-  }, [shown, dirty]);
-
-  const onChange = (value: string): void => {
-    setText(value);
-    setDirty(true);
-    const parsed = field.parse(value, settings);
-    setError(parsed.ok ? null : parsed.error);
-  };
-  const reset = (): void => {
-    setText(shown);
-    setDirty(false);
-    setError(null);
-  };
-  const apply = async (): Promise<void> => {
-    if (!dirty) return;
-    const parsed = field.parse(text, settings);
-    if (!parsed.ok) return setError(parsed.error);
-    if (field.format(parsed.settings) === shown) return reset();
-    setState('applying');
-    const result = await setLeakDetection(parsed.patch);
-    if (result.ok) {
-      setDirty(false);
-      setError(null);
-      setState('applied');
-      setTimeout(() => setState('idle'), 1200);
-    } else {
-      setError(result.error);
-      setState('idle');
-    }
-  };
-  const onKeyDown = (e: KeyboardEvent<HTMLInputElement>): void => {
-    if (e.key === 'Enter') void apply();
-    if (e.key === 'Escape') reset();
-  };
+  const { error, state, mark, inputProps } = useAppliedField({
+    shown,
+    check: (text) => {
+      const parsed = field.parse(text, settings);
+      return parsed.ok ? { ok: true, change: parsed.patch, unchanged: field.format(parsed.settings) === shown } : parsed;
+    },
+    apply: (patch) => setLeakDetection(patch),
+    onError: (message) => onError(field.key, message),
+  });
 
   const id = `leak-${field.key}`;
   return (
@@ -71,16 +34,13 @@ export function LeakField({ field, settings, className, onError }: Props) {
       <input
         id={id}
         className="input mono"
-        value={text}
+        {...inputProps}
         spellCheck={false}
         aria-invalid={error !== null}
         aria-describedby="leak-controls-msg"
-        onChange={(e) => onChange(e.target.value)}
-        onKeyDown={onKeyDown}
-        onBlur={() => void apply()}
       />
       <span className={`knob-state knob-state-${state}`} aria-live="polite">
-        {state === 'applying' ? '…' : state === 'applied' ? '✓' : dirty && !error ? '↵' : ''}
+        {mark}
       </span>
     </span>
   );
