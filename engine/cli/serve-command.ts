@@ -25,6 +25,7 @@ interface ServeFlags {
   leakCheck?: ReturnType<typeof leakCheckMode>;
   leakCheckUnsafeMethods: boolean;
   leakIgnoreHeader: string[];
+  leakReplayRate?: number;
   ui: boolean;
   uiAddr: { host: string; port: number };
 }
@@ -47,6 +48,7 @@ export function serveCommand(): Command {
     .option('--allow-http', 'let the guest make outgoing HTTP requests (denied by default)', false)
     .addOption(new Option('--leak-check <mode>', 'replay reused instances\' answers on fresh instances and report differences: off, all, or a fraction such as 0.1 (default off)').argParser(leakCheckMode))
     .option('--leak-check-unsafe-methods', 'also replay requests whose method has side effects (POST, PUT, DELETE, ...)', false)
+    .addOption(new Option('--leak-replay-rate <n>', 'leak replays started per second at most (default 10): each starts a fresh instance').argParser(wholeNumber))
     .addOption(new Option('--leak-ignore-header <name>', `header left out of leak comparisons, besides ${DEFAULT_IGNORED_HEADERS.join(', ')} (repeatable)`).argParser(collect).default([]))
     .option('--ui', 'also serve the live dashboard (web mode) and print its URL', false)
     .addOption(new Option('--ui-addr <host:port>', 'address of the dashboard (port 0 picks a free one)').default(socketAddress('127.0.0.1:0'), '127.0.0.1:0').argParser(socketAddress))
@@ -69,6 +71,7 @@ async function runServe(componentSpec: string, flags: ServeFlags): Promise<void>
     ...flags.leakCheck,
     replayUnsafeMethods: flags.leakCheckUnsafeMethods,
     ignoredHeaders: [...DEFAULT_IGNORED_HEADERS, ...flags.leakIgnoreHeader],
+    ...(flags.leakReplayRate !== undefined ? { maxReplaysPerSecond: flags.leakReplayRate } : {}),
   };
   const session = new DashboardSession({
     component: componentSpec,

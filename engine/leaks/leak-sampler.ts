@@ -46,6 +46,9 @@ export class LeakSampler {
   #skips: Partial<Record<LeakSkipReason, number>> = {};
   #skipTimer: NodeJS.Timeout | undefined;
   #closed = false;
+  /** Token bucket for `maxReplaysPerSecond`: replays that may start now, refilled with time. */
+  #replayTokens = 0;
+  #tokensAt = performance.now();
 
   constructor(options: {
     bus: EventBus;
@@ -63,6 +66,7 @@ export class LeakSampler {
     const initial = applyLeakDetectionPatch(DEFAULT_LEAK_DETECTION, options.settings ?? {});
     if (!initial.ok) throw new Error(initial.error);
     this.#settings = initial.settings;
+    this.#replayTokens = initial.settings.maxReplaysPerSecond;
     this.#unsubscribe = this.#bus.subscribe((event) => this.#onEvent(event));
   }
 
@@ -124,6 +128,7 @@ export class LeakSampler {
     if (outcome.kind === 'too-large') return this.#skip('body-too-large');
     if (outcome.kind !== 'answered') return this.#skip('not-answered');
     if (this.#replaying >= this.#settings.maxConcurrentReplays) return this.#skip('replays-busy');
+    if (!this.#takeReplayToken()) return this.#skip('rate-limited');
     void this.#replay(requestId, watched, outcome.answer);
   }
 
@@ -152,6 +157,16 @@ export class LeakSampler {
       this.#replaying--;
       if (this.#replaying === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
     }
+  }
+
+  #takeReplayToken(): boolean {
+    const perSecond = this.#settings.maxReplaysPerSecond;
+    const now = performance.now();
+    this.#replayTokens = Math.min(perSecond, this.#replayTokens + ((now - this.#tokensAt) / 1000) * perSecond);
+    this.#tokensAt = now;
+    if (this.#replayTokens < 1) return false;
+    this.#replayTokens--;
+    return true;
   }
 
   #skip(reason: LeakSkipReason): void {

@@ -190,7 +190,7 @@ export interface LeakChecked extends Base {
   replayMs: number;
 }
 
-export type LeakSkipReason = 'replays-busy' | 'unsafe-method' | 'body-too-large' | 'not-answered';
+export type LeakSkipReason = 'replays-busy' | 'rate-limited' | 'unsafe-method' | 'body-too-large' | 'not-answered';
 
 /** Sampled answers that were not replayed, counted per reason (sent at most about once a second). */
 export interface LeakSkipped extends Base {

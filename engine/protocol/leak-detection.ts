@@ -18,6 +18,11 @@ export interface LeakDetectionSettings {
   ignoredHeaders: string[];
   /** Replays in flight at once; a sampled answer that finds them all busy is skipped, not queued. */
   maxConcurrentReplays: number;
+  /**
+   * Replays started per second at most (bursts up to a second's worth): each one instantiates a
+   * fresh instance, which costs CPU the served traffic shares. Beyond it answers are skipped.
+   */
+  maxReplaysPerSecond: number;
 }
 
 /** Headers that differ between two honest answers (dates, ids). */
@@ -28,7 +33,8 @@ export const DEFAULT_LEAK_DETECTION: LeakDetectionSettings = {
   sampleRate: 0.1,
   replayUnsafeMethods: false,
   ignoredHeaders: DEFAULT_IGNORED_HEADERS,
-  maxConcurrentReplays: 2,
+  maxConcurrentReplays: 1,
+  maxReplaysPerSecond: 10,
 };
 
 export const leakDetectionSchema = z.strictObject({
@@ -46,6 +52,10 @@ export const leakDetectionSchema = z.strictObject({
     .int({ error: 'max concurrent replays must be a whole number' })
     .min(1, { error: 'max concurrent replays must be at least 1' })
     .max(16, { error: 'max concurrent replays must be at most 16' }),
+  maxReplaysPerSecond: z
+    .number({ error: 'max replays per second must be a number' })
+    .positive({ error: 'max replays per second must be greater than 0 (use mode off to replay nothing)' })
+    .max(10_000, { error: 'max replays per second must be at most 10000' }),
 });
 
 export const leakDetectionPatchSchema = leakDetectionSchema.partial();

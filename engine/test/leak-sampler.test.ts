@@ -80,7 +80,7 @@ test('mode off replays nothing; switching to all live starts replaying', async (
 });
 
 test('mode sample replays about the asked fraction of reused answers', async () => {
-  const server = await serveForTest('demo:counter', ONE_REUSED_INSTANCE, { leakDetection: { mode: 'sample', sampleRate: 0.5 } });
+  const server = await serveForTest('demo:counter', ONE_REUSED_INSTANCE, { leakDetection: { mode: 'sample', sampleRate: 0.5, maxReplaysPerSecond: 10_000 } });
   await sendAndSettle(server, 41);
   const checked = eventsOf(server.events, 'leak.checked').length;
   // 40 reused answers at 1/2: outside 8..32 has a probability below 1e-4.
@@ -100,7 +100,7 @@ test('requests with side effects are not replayed unless asked, and skips are co
 });
 
 test('replays are bounded: a burst beyond the replay slots is skipped, not queued', async () => {
-  const server = await serveForTest('demo:hello', ONE_REUSED_INSTANCE, { leakDetection: { mode: 'all', maxConcurrentReplays: 1 } });
+  const server = await serveForTest('demo:hello', ONE_REUSED_INSTANCE, { leakDetection: { mode: 'all', maxConcurrentReplays: 1, maxReplaysPerSecond: 10_000 } });
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   // Back to back without waiting for replays: a fresh instance takes far longer than a reused answer.
   for (let i = 0; i < 20; i++) await send(server.url(), { agent });
@@ -111,4 +111,16 @@ test('replays are bounded: a burst beyond the replay slots is skipped, not queue
   assert.ok(checked >= 1, 'the first reused answer found a free slot');
   assert.equal(checked + busy, 19, `${checked} replayed + ${busy} skipped = every reused answer`);
   assert.ok(busy > 0, 'some answers found the only replay slot busy');
+});
+
+test('replays are rate-limited: beyond maxReplaysPerSecond answers are skipped as rate-limited', async () => {
+  const server = await serveForTest('demo:hello', ONE_REUSED_INSTANCE, { leakDetection: { mode: 'all', maxReplaysPerSecond: 2 } });
+  // Each replay awaited, so no answer finds the slot busy: only the rate can skip them.
+  await sendAndSettle(server, 8);
+  await server.close();
+  const checked = eventsOf(server.events, 'leak.checked').length;
+  const limited = skipCounts(server)['rate-limited'] ?? 0;
+  assert.equal(checked + limited, 7, `${checked} replayed + ${limited} rate-limited = every reused answer`);
+  assert.ok(checked >= 2, 'a second\'s worth of replays goes through at once');
+  assert.ok(limited > 0, 'the rest are over the budget');
 });

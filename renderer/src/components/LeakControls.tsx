@@ -1,6 +1,6 @@
 import { useCallback, useState } from 'react';
 import type { LeakDetectionMode, LeakDetectionPatch, LeakDetectionSettings } from '../../../engine/protocol/index.ts';
-import { IGNORED_HEADERS, MAX_REPLAYS, SAMPLE_RATE, type LeakTextField } from '../store/leak-form.ts';
+import { IGNORED_HEADERS, MAX_REPLAYS, REPLAY_RATE, SAMPLE_RATE, type LeakTextField } from '../store/leak-form.ts';
 import { useStore } from '../store/store.ts';
 import { LeakField } from './LeakField.tsx';
 
@@ -55,7 +55,10 @@ export function LeakControls({ settings }: { settings: LeakDetectionSettings }) 
           ))}
         </div>
         <LeakField field={SAMPLE_RATE} settings={settings} className={`leak-field-short ${settings.mode === 'sample' ? '' : 'leak-field-idle'}`} onError={onError} />
+      </div>
+      <div className="leak-row">
         <LeakField field={MAX_REPLAYS} settings={settings} className="leak-field-tiny" onError={onError} />
+        <LeakField field={REPLAY_RATE} settings={settings} className="leak-field-tiny" onError={onError} />
       </div>
       <div className="leak-row">
         <LeakField field={IGNORED_HEADERS} settings={settings} className="leak-field-wide" onError={onError} />

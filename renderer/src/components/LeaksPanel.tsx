@@ -11,6 +11,7 @@ import { Panel } from './Panel.tsx';
 
 const SKIP_LABELS: Record<LeakSkipReason, string> = {
   'replays-busy': 'replays busy',
+  'rate-limited': 'over the replay rate',
   'unsafe-method': 'unsafe method',
   'body-too-large': 'body too large',
   'not-answered': 'not answered',

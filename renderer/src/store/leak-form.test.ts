@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_LEAK_DETECTION } from '../../../engine/protocol/index.ts';
-import { IGNORED_HEADERS, MAX_REPLAYS, SAMPLE_RATE } from './leak-form.ts';
+import { IGNORED_HEADERS, MAX_REPLAYS, REPLAY_RATE, SAMPLE_RATE } from './leak-form.ts';
 
 const current = DEFAULT_LEAK_DETECTION;
 
@@ -32,5 +32,7 @@ describe('leak-detection form', () => {
     assert.ok(MAX_REPLAYS.parse('4', current).ok);
     assert.deepEqual(MAX_REPLAYS.parse('0', current), { ok: false, error: 'max concurrent replays must be at least 1' });
     assert.deepEqual(MAX_REPLAYS.parse('1.5', current), { ok: false, error: 'max concurrent replays must be a whole number' });
+    assert.deepEqual(REPLAY_RATE.parse('2.5', current).ok && REPLAY_RATE.parse('2.5', current), { ok: true, patch: { maxReplaysPerSecond: 2.5 }, settings: { ...current, maxReplaysPerSecond: 2.5 } });
+    assert.deepEqual(REPLAY_RATE.parse('0', current), { ok: false, error: 'max replays per second must be greater than 0 (use mode off to replay nothing)' });
   });
 });

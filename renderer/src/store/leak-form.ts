@@ -7,7 +7,7 @@ import { applyLeakDetectionPatch, type LeakDetectionPatch, type LeakDetectionSet
 export type LeakParse = { ok: true; patch: LeakDetectionPatch; settings: LeakDetectionSettings } | { ok: false; error: string };
 
 export interface LeakTextField {
-  key: 'sampleRate' | 'ignoredHeaders' | 'maxConcurrentReplays';
+  key: 'sampleRate' | 'ignoredHeaders' | 'maxConcurrentReplays' | 'maxReplaysPerSecond';
   label: string;
   help: string;
   format(settings: LeakDetectionSettings): string;
@@ -44,6 +44,14 @@ export const MAX_REPLAYS: LeakTextField = {
   help: 'Replays in flight at once; an answer that finds them all busy is skipped, not queued.',
   format: (s) => String(s.maxConcurrentReplays),
   parse: (text, current) => validate(current, { maxConcurrentReplays: numberOf(text) }),
+};
+
+export const REPLAY_RATE: LeakTextField = {
+  key: 'maxReplaysPerSecond',
+  label: 'Replays/s',
+  help: 'Replays started per second at most: each starts a fresh instance, which costs CPU the served traffic shares. Beyond it answers are skipped.',
+  format: (s) => String(s.maxReplaysPerSecond),
+  parse: (text, current) => validate(current, { maxReplaysPerSecond: numberOf(text) }),
 };
 
 export const IGNORED_HEADERS: LeakTextField = {
