@@ -26,6 +26,9 @@ export const initialData: DataState = {
   scenario: initialScenario,
 };
 
+/** Every slice built from server messages, by name (a slice added to `initialData` is covered). */
+export const DATA_KEYS = Object.keys(initialData) as Array<keyof DataState>;
+
 /** Applies one server message. `localNow` is the receiver's monotonic clock (ms), for the engine-clock estimate. */
 export function applyServerMessage(state: DataState, message: ServerMessage, localNow: number): DataState {
   switch (message.kind) {

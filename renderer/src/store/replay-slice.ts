@@ -9,7 +9,7 @@ import type { CommandInput } from '../../../engine/protocol/index.ts';
 import { parseRecordingText, toJson, type Recording, type RecordingSource } from '../recording/format.ts';
 import { Recorder, type RecorderStatus } from '../recording/recorder.ts';
 import { Replayer } from '../recording/replay.ts';
-import { initialData } from './apply.ts';
+import { DATA_KEYS } from './apply.ts';
 import type { Store } from './store.ts';
 import type { DataState } from './types.ts';
 
@@ -53,8 +53,6 @@ export interface ReplaySlice {
   setSpeed(speed: number): void;
   exitReplay(): void;
 }
-
-const DATA_KEYS = Object.keys(initialData) as Array<keyof DataState>;
 
 function pickData(s: DataState): DataState {
   const data: Record<string, unknown> = {};

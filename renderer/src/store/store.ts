@@ -6,7 +6,7 @@
 import { create, type StateCreator } from 'zustand';
 import type { CommandInput, LoadProgress, PoolKnobs, PoolKnobsPatch, ServerMessage, Snapshot } from '../../../engine/protocol/index.ts';
 import type { ConnectionInfo, ObservableBridge } from '../bridge/websocket-client.ts';
-import { applyServerMessage, applySnapshot, clearHistory, initialData } from './apply.ts';
+import { applyServerMessage, applySnapshot, clearHistory, DATA_KEYS, initialData } from './apply.ts';
 import { createLeaksSlice, type LeaksSlice } from './leaks-slice.ts';
 import { DEFAULT_LOG_FILTER, type LogFilter } from './log.ts';
 import { withKnobs } from './pool.ts';
@@ -96,7 +96,6 @@ const createConnectionSlice: Slice<ConnectionSlice> = (set, get) => ({
   },
 });
 
-const DATA_KEYS = ['pool', 'instances', 'requests', 'charts', 'log', 'clock', 'load', 'leaks', 'scenario'] as const;
 
 const createDataSlice: Slice<DataSlice> = (set) => ({
   ...initialData,
