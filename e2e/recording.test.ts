@@ -157,12 +157,17 @@ describe('session recordings (web mode)', { timeout: 180_000 }, () => {
       );
       assert.deepEqual(await shown(page), before);
 
-      // Commands are refused while replaying: nothing reaches the engine.
+      // Nothing can change the engine while replaying: its controls are disabled (and the store
+      // refuses commands anyway, see replay-slice.test.ts).
       assert.equal(await page.locator('[data-testid="serve-toggle"]').isDisabled(), true);
-      const knob = page.locator('[data-testid="knob-maxInstanceReuseCount"] input');
-      await knob.fill('1');
-      await knob.press('Enter');
-      await page.locator('[data-testid="notice"]', { hasText: 'A recording is being replayed: nothing is sent to the engine' }).waitFor({ timeout: TIMEOUT });
+      for (const control of [
+        '[data-testid="knob-maxInstanceReuseCount"] input',
+        '[data-testid="load-panel"] button[type="submit"]',
+        '[data-testid="run-scenario-state-leaks"]',
+        '[data-testid="component-picker"] select',
+      ]) {
+        assert.equal(await page.locator(control).isDisabled(), true, `${control} is disabled while replaying`);
+      }
 
       // Back to live: the live dashboard as it is now.
       await page.locator('[data-testid="replay-exit"]').click();
@@ -170,7 +175,7 @@ describe('session recordings (web mode)', { timeout: 180_000 }, () => {
       await page.locator('[data-testid="worker-card"][data-instance-id="4"][data-reuse-count="6"]').waitFor({ timeout: TIMEOUT });
       assert.equal(await page.locator('[data-testid="retired-card"]').count(), 0, "this page's own live history has no retired instances");
       const [still] = await getSequential(web.serviceUrl, '/', 1);
-      assert.equal(still!.body.trim(), 'count=7', 'the refused knob change never reached the engine');
+      assert.equal(still!.body.trim(), 'count=7', 'nothing reached the engine while replaying');
 
       // An `--events` file opens too, from an empty dashboard.
       const lines = readFileSync(eventsFile, 'utf8');

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { useStore } from '../store/store.ts';
+import { EngineControls } from './EngineControls.tsx';
 
 /** Demo names come as `demo:<name>` (or bare): the spec `load` takes. */
 function demoSpec(name: string): string {
@@ -31,40 +32,42 @@ export function ComponentPicker() {
 
   return (
     <form className="picker" onSubmit={onSubmit} data-testid="component-picker">
-      <select
-        className="input"
-        aria-label="Demo component"
-        value=""
-        disabled={busy || demos.length === 0}
-        onChange={(e) => void load(e.target.value)}
-      >
-        <option value="">{demos.length ? 'Demos…' : 'No demos'}</option>
-        {demos.map((d) => {
-          const spec = demoSpec(d.name);
-          return (
-            <option key={spec} value={spec} title={d.description}>
-              {spec}
-              {spec === current ? ' (loaded)' : ''} — {d.description}
-            </option>
-          );
-        })}
-      </select>
-      <input
-        className="input mono picker-path"
-        aria-label="Component path"
-        placeholder="/path/to/component.wasm"
-        value={spec}
-        onChange={(e) => setSpec(e.target.value)}
-        disabled={busy}
-      />
-      <button type="submit" className="btn" disabled={busy || !spec.trim()}>
-        {busy ? 'Loading…' : 'Load'}
-      </button>
-      {error && (
-        <span className="picker-error" role="alert" title={error}>
-          {error}
-        </span>
-      )}
+      <EngineControls>
+        <select
+          className="input"
+          aria-label="Demo component"
+          value=""
+          disabled={busy || demos.length === 0}
+          onChange={(e) => void load(e.target.value)}
+        >
+          <option value="">{demos.length ? 'Demos…' : 'No demos'}</option>
+          {demos.map((d) => {
+            const spec = demoSpec(d.name);
+            return (
+              <option key={spec} value={spec} title={d.description}>
+                {spec}
+                {spec === current ? ' (loaded)' : ''} — {d.description}
+              </option>
+            );
+          })}
+        </select>
+        <input
+          className="input mono picker-path"
+          aria-label="Component path"
+          placeholder="/path/to/component.wasm"
+          value={spec}
+          onChange={(e) => setSpec(e.target.value)}
+          disabled={busy}
+        />
+        <button type="submit" className="btn" disabled={busy || !spec.trim()}>
+          {busy ? 'Loading…' : 'Load'}
+        </button>
+        {error && (
+          <span className="picker-error" role="alert" title={error}>
+            {error}
+          </span>
+        )}
+      </EngineControls>
     </form>
   );
 }

@@ -1,6 +1,7 @@
 import { KNOB_FIELDS } from '../store/knob-form.ts';
 import { useStore } from '../store/store.ts';
 import { KnobField } from './KnobField.tsx';
+import { EngineControls } from './EngineControls.tsx';
 import { Panel } from './Panel.tsx';
 
 export function KnobsPanel() {
@@ -10,22 +11,24 @@ export function KnobsPanel() {
   const newOnly = useStore((s) => s.pool.knobsForNewInstancesOnly);
   return (
     <Panel title="Knobs" meta="applied live" testId="knobs-panel">
-      {requested && effective ? (
-        <div className="knobs">
-          {KNOB_FIELDS.map((field) => (
-            <KnobField
-              key={field.key}
-              field={field}
-              requested={requested}
-              effective={effective}
-              world={world}
-              newInstancesOnly={newOnly.includes(field.key)}
-            />
-          ))}
-        </div>
-      ) : (
-        <p className="empty">Waiting for the engine…</p>
-      )}
+      <EngineControls>
+        {requested && effective ? (
+          <div className="knobs">
+            {KNOB_FIELDS.map((field) => (
+              <KnobField
+                key={field.key}
+                field={field}
+                requested={requested}
+                effective={effective}
+                world={world}
+                newInstancesOnly={newOnly.includes(field.key)}
+              />
+            ))}
+          </div>
+        ) : (
+          <p className="empty">Waiting for the engine…</p>
+        )}
+      </EngineControls>
     </Panel>
   );
 }

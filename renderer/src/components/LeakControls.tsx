@@ -2,6 +2,7 @@ import { useCallback, useState } from 'react';
 import type { LeakDetectionMode, LeakDetectionPatch, LeakDetectionSettings } from '../../../engine/protocol/index.ts';
 import { IGNORED_HEADERS, MAX_REPLAYS, REPLAY_RATE, SAMPLE_RATE, type LeakTextField } from '../store/leak-form.ts';
 import { useStore } from '../store/store.ts';
+import { EngineControls } from './EngineControls.tsx';
 import { LeakField } from './LeakField.tsx';
 
 const MODES: Array<{ mode: LeakDetectionMode; label: string; help: string }> = [
@@ -35,47 +36,49 @@ export function LeakControls({ settings }: { settings: LeakDetectionSettings }) 
 
   const error = Object.values(errors)[0] ?? null;
   return (
-    <div className="leak-controls" data-testid="leak-controls" data-mode={settings.mode} data-sample-rate={settings.sampleRate}>
-      <div className="leak-row">
-        <span className="leak-label">Mode</span>
-        <div className="segmented" role="group" aria-label="Leak detection mode">
-          {MODES.map((m) => (
-            <button
-              key={m.mode}
-              type="button"
-              className={m.mode === settings.mode ? 'on' : ''}
-              aria-pressed={m.mode === settings.mode}
-              title={m.help}
-              disabled={pending}
-              data-testid={`leak-mode-${m.mode}`}
-              onClick={() => m.mode !== settings.mode && void send('mode', { mode: m.mode })}
-            >
-              {m.label}
-            </button>
-          ))}
+    <EngineControls>
+      <div className="leak-controls" data-testid="leak-controls" data-mode={settings.mode} data-sample-rate={settings.sampleRate}>
+        <div className="leak-row">
+          <span className="leak-label">Mode</span>
+          <div className="segmented" role="group" aria-label="Leak detection mode">
+            {MODES.map((m) => (
+              <button
+                key={m.mode}
+                type="button"
+                className={m.mode === settings.mode ? 'on' : ''}
+                aria-pressed={m.mode === settings.mode}
+                title={m.help}
+                disabled={pending}
+                data-testid={`leak-mode-${m.mode}`}
+                onClick={() => m.mode !== settings.mode && void send('mode', { mode: m.mode })}
+              >
+                {m.label}
+              </button>
+            ))}
+          </div>
+          <LeakField field={SAMPLE_RATE} settings={settings} className={`leak-field-short ${settings.mode === 'sample' ? '' : 'leak-field-idle'}`} onError={onError} />
         </div>
-        <LeakField field={SAMPLE_RATE} settings={settings} className={`leak-field-short ${settings.mode === 'sample' ? '' : 'leak-field-idle'}`} onError={onError} />
+        <div className="leak-row">
+          <LeakField field={MAX_REPLAYS} settings={settings} className="leak-field-tiny" onError={onError} />
+          <LeakField field={REPLAY_RATE} settings={settings} className="leak-field-tiny" onError={onError} />
+        </div>
+        <div className="leak-row">
+          <LeakField field={IGNORED_HEADERS} settings={settings} className="leak-field-wide" onError={onError} />
+        </div>
+        <label className="leak-row leak-check" title="Methods other than GET, HEAD and OPTIONS may have side effects: replaying them repeats those.">
+          <input
+            type="checkbox"
+            checked={settings.replayUnsafeMethods}
+            disabled={pending}
+            data-testid="leak-unsafe-methods"
+            onChange={(e) => void send('replayUnsafeMethods', { replayUnsafeMethods: e.target.checked })}
+          />
+          replay unsafe methods too (POST, PUT, DELETE…)
+        </label>
+        <div id="leak-controls-msg" className={error ? 'knob-error' : 'knob-note'} data-testid={error ? 'leak-error' : undefined} role={error ? 'alert' : undefined}>
+          {error ?? 'Answers from reused instances are replayed on a fresh instance and compared.'}
+        </div>
       </div>
-      <div className="leak-row">
-        <LeakField field={MAX_REPLAYS} settings={settings} className="leak-field-tiny" onError={onError} />
-        <LeakField field={REPLAY_RATE} settings={settings} className="leak-field-tiny" onError={onError} />
-      </div>
-      <div className="leak-row">
-        <LeakField field={IGNORED_HEADERS} settings={settings} className="leak-field-wide" onError={onError} />
-      </div>
-      <label className="leak-row leak-check" title="Methods other than GET, HEAD and OPTIONS may have side effects: replaying them repeats those.">
-        <input
-          type="checkbox"
-          checked={settings.replayUnsafeMethods}
-          disabled={pending}
-          data-testid="leak-unsafe-methods"
-          onChange={(e) => void send('replayUnsafeMethods', { replayUnsafeMethods: e.target.checked })}
-        />
-        replay unsafe methods too (POST, PUT, DELETE…)
-      </label>
-      <div id="leak-controls-msg" className={error ? 'knob-error' : 'knob-note'} data-testid={error ? 'leak-error' : undefined} role={error ? 'alert' : undefined}>
-        {error ?? 'Answers from reused instances are replayed on a fresh instance and compared.'}
-      </div>
-    </div>
+    </EngineControls>
   );
 }

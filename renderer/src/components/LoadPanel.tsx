@@ -3,6 +3,7 @@ import { commandSchema } from '../../../engine/protocol/index.ts';
 import { fmtMs, fmtRate } from '../store/format.ts';
 import { useStore, type SendRequestsParams } from '../store/store.ts';
 import { Panel } from './Panel.tsx';
+import { EngineControls } from './EngineControls.tsx';
 
 const METHODS: SendRequestsParams['method'][] = ['GET', 'POST', 'PUT', 'DELETE', 'HEAD'];
 
@@ -29,62 +30,64 @@ export function LoadPanel() {
   const percent = p && total ? Math.min(100, (p.done / total) * 100) : 0;
   return (
     <Panel title="Send requests" testId="load-panel">
-      <form className="load-form" onSubmit={onSubmit}>
-        <label>
-          Count
-          <input className="input mono" inputMode="numeric" value={form.count} onChange={set('count')} aria-label="Request count" />
-        </label>
-        <label>
-          Concurrency
-          <input className="input mono" inputMode="numeric" value={form.concurrency} onChange={set('concurrency')} aria-label="Concurrency" />
-        </label>
-        <label className="load-path">
-          Path
-          <span className="load-path-row">
-            <select className="input" value={form.method} onChange={set('method')} aria-label="Method">
-              {METHODS.map((m) => (
-                <option key={m}>{m}</option>
-              ))}
-            </select>
-            <input className="input mono" value={form.path} onChange={set('path')} aria-label="Path" spellCheck={false} />
-          </span>
-        </label>
-        <button type="submit" className="btn btn-primary" disabled={load.running || !serving} title={serving ? '' : 'Start serving first'}>
-          {load.running ? 'Sending…' : 'Send'}
-        </button>
-      </form>
-      {(error ?? load.error) && (
-        <p className="form-error" role="alert">
-          {error ?? load.error}
-        </p>
-      )}
-      <div className="load-progress" data-testid="load-progress" data-done={p?.done ?? 0} data-finished={p?.finished ?? false}>
-        <div className="progress-bar" aria-hidden="true">
-          <div className={`progress-fill ${p?.errors ? 'has-errors' : ''}`} style={{ width: `${percent}%` }} />
+      <EngineControls>
+        <form className="load-form" onSubmit={onSubmit}>
+          <label>
+            Count
+            <input className="input mono" inputMode="numeric" value={form.count} onChange={set('count')} aria-label="Request count" />
+          </label>
+          <label>
+            Concurrency
+            <input className="input mono" inputMode="numeric" value={form.concurrency} onChange={set('concurrency')} aria-label="Concurrency" />
+          </label>
+          <label className="load-path">
+            Path
+            <span className="load-path-row">
+              <select className="input" value={form.method} onChange={set('method')} aria-label="Method">
+                {METHODS.map((m) => (
+                  <option key={m}>{m}</option>
+                ))}
+              </select>
+              <input className="input mono" value={form.path} onChange={set('path')} aria-label="Path" spellCheck={false} />
+            </span>
+          </label>
+          <button type="submit" className="btn btn-primary" disabled={load.running || !serving} title={serving ? '' : 'Start serving first'}>
+            {load.running ? 'Sending…' : 'Send'}
+          </button>
+        </form>
+        {(error ?? load.error) && (
+          <p className="form-error" role="alert">
+            {error ?? load.error}
+          </p>
+        )}
+        <div className="load-progress" data-testid="load-progress" data-done={p?.done ?? 0} data-finished={p?.finished ?? false}>
+          <div className="progress-bar" aria-hidden="true">
+            <div className={`progress-fill ${p?.errors ? 'has-errors' : ''}`} style={{ width: `${percent}%` }} />
+          </div>
+          <dl className="stats">
+            <dt>done</dt>
+            <dd className="mono">{p ? `${p.done}${total ? ` / ${total}` : ''}` : '—'}</dd>
+            <dt>errors</dt>
+            <dd className={`mono ${p?.errors ? 'err' : ''}`}>{p ? p.errors : '—'}</dd>
+            <dt>rate</dt>
+            <dd className="mono">{p ? fmtRate(p.rate) : '—'}</dd>
+            <dt>p50 / p90</dt>
+            <dd className="mono">{p?.latencyMs ? `${fmtMs(p.latencyMs.p50)} / ${fmtMs(p.latencyMs.p90)}` : '—'}</dd>
+            <dt>p99 / max</dt>
+            <dd className="mono">{p?.latencyMs ? `${fmtMs(p.latencyMs.p99)} / ${fmtMs(p.latencyMs.max)}` : '—'}</dd>
+            <dt>status</dt>
+            <dd className="mono status-counts">
+              {p && Object.keys(p.statusCounts).length
+                ? Object.entries(p.statusCounts).map(([status, n]) => (
+                    <span key={status} className={`status-${status[0]}xx`}>
+                      {status}×{n}
+                    </span>
+                  ))
+                : '—'}
+            </dd>
+          </dl>
         </div>
-        <dl className="stats">
-          <dt>done</dt>
-          <dd className="mono">{p ? `${p.done}${total ? ` / ${total}` : ''}` : '—'}</dd>
-          <dt>errors</dt>
-          <dd className={`mono ${p?.errors ? 'err' : ''}`}>{p ? p.errors : '—'}</dd>
-          <dt>rate</dt>
-          <dd className="mono">{p ? fmtRate(p.rate) : '—'}</dd>
-          <dt>p50 / p90</dt>
-          <dd className="mono">{p?.latencyMs ? `${fmtMs(p.latencyMs.p50)} / ${fmtMs(p.latencyMs.p90)}` : '—'}</dd>
-          <dt>p99 / max</dt>
-          <dd className="mono">{p?.latencyMs ? `${fmtMs(p.latencyMs.p99)} / ${fmtMs(p.latencyMs.max)}` : '—'}</dd>
-          <dt>status</dt>
-          <dd className="mono status-counts">
-            {p && Object.keys(p.statusCounts).length
-              ? Object.entries(p.statusCounts).map(([status, n]) => (
-                  <span key={status} className={`status-${status[0]}xx`}>
-                    {status}×{n}
-                  </span>
-                ))
-              : '—'}
-          </dd>
-        </dl>
-      </div>
+      </EngineControls>
     </Panel>
   );
 }

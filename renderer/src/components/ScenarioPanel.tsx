@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useStore } from '../store/store.ts';
 import { Panel } from './Panel.tsx';
+import { EngineControls } from './EngineControls.tsx';
 
 /** The built-in teaching scenarios: pick one and it drives the dashboard itself. */
 export function ScenarioPanel() {
@@ -11,30 +12,32 @@ export function ScenarioPanel() {
   const running = current?.state === 'running';
   return (
     <Panel title="Scenarios" testId="scenario-panel" meta={running ? 'running' : `${available.length}`}>
-      <ul className="scenario-list">
-        {available.map((scenario) => (
-          <li key={scenario.name} className="scenario-item" data-testid={`scenario-${scenario.name}`}>
-            <div className="scenario-text">
-              <span className="scenario-title">{scenario.title}</span>
-              <span className="scenario-summary">{scenario.summary}</span>
-            </div>
-            <button
-              type="button"
-              className="btn btn-small"
-              disabled={running}
-              title={running ? 'A scenario is running' : `Run: ${scenario.steps} steps`}
-              onClick={() => void runScenario(scenario.name, quick)}
-              data-testid={`run-scenario-${scenario.name}`}
-            >
-              Run
-            </button>
-          </li>
-        ))}
-      </ul>
-      <label className="scenario-quick">
-        <input type="checkbox" checked={quick} onChange={(e) => setQuick(e.target.checked)} data-testid="scenario-quick" />
-        Quick run (short phases, for a preview)
-      </label>
+      <EngineControls>
+        <ul className="scenario-list">
+          {available.map((scenario) => (
+            <li key={scenario.name} className="scenario-item" data-testid={`scenario-${scenario.name}`}>
+              <div className="scenario-text">
+                <span className="scenario-title">{scenario.title}</span>
+                <span className="scenario-summary">{scenario.summary}</span>
+              </div>
+              <button
+                type="button"
+                className="btn btn-small"
+                disabled={running}
+                title={running ? 'A scenario is running' : `Run: ${scenario.steps} steps`}
+                onClick={() => void runScenario(scenario.name, quick)}
+                data-testid={`run-scenario-${scenario.name}`}
+              >
+                Run
+              </button>
+            </li>
+          ))}
+        </ul>
+        <label className="scenario-quick">
+          <input type="checkbox" checked={quick} onChange={(e) => setQuick(e.target.checked)} data-testid="scenario-quick" />
+          Quick run (short phases, for a preview)
+        </label>
+      </EngineControls>
     </Panel>
   );
 }
