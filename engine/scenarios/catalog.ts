@@ -71,12 +71,12 @@ export const SCENARIOS: Scenario[] = [
     summary: 'A request timeout on a waiting WASIp3 guest, then on a WASIp2 guest that spins forever.',
     steps: [
       {
-        caption: 'demo:p3-delay with a 100 ms request timeout. One request waits 150 ms, three others 20 ms, all on one instance.',
+        caption: 'demo:p3-delay with a 250 ms request timeout. One request waits 400 ms, three others 20 ms, all on one instance.',
         run: async (ctx) => {
-          await ctx.serve('demo:p3-delay', { requestTimeoutMs: 100, idleInstanceTimeoutMs: 60_000 });
+          await ctx.serve('demo:p3-delay', { requestTimeoutMs: 250, idleInstanceTimeoutMs: 60_000 });
           await oneByOne(ctx.url('/?ms=1'), 1, { signal: ctx.signal }); // one warm instance takes them all
           await ctx.measure('WASIp3 expiry', () =>
-            allAtOnce([ctx.url('/?ms=150'), ctx.url('/?ms=20'), ctx.url('/?ms=20'), ctx.url('/?ms=20')], ctx.signal),
+            allAtOnce([ctx.url('/?ms=400'), ctx.url('/?ms=20'), ctx.url('/?ms=20'), ctx.url('/?ms=20')], ctx.signal),
           );
         },
       },
