@@ -104,6 +104,12 @@ describe('leak findings and memory growth (web mode)', { timeout: 120_000 }, () 
       assert.equal(await row.getAttribute('data-what'), 'body');
       assert.equal(await row.locator('[data-testid="diff-reused"]').innerText(), 'count=2');
       assert.equal(await row.locator('[data-testid="diff-fresh"]').innerText(), 'count=1');
+      // The request as it was replayed, folded away until asked for.
+      const request = diff.locator('[data-testid="leak-diff-request"]');
+      assert.match(await request.locator('summary').innerText(), /^The request, as replayed: \d+ headers, no body$/);
+      await request.locator('summary').click();
+      assert.equal(await request.locator('dt', { hasText: /^host$/ }).count(), 1);
+      await request.locator('summary').click(); // folded again, for the screenshot
       await page.mouse.move(0, 0);
       await screenshot(page, 'leaks-diff-light');
 

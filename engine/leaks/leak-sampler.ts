@@ -145,6 +145,8 @@ export class LeakSampler {
         reuseIndex: watched.reuseIndex,
         method: watched.method,
         uri: watched.uri,
+        requestHeaders: watched.init.headers.map(([name, value]): [string, string] => [name, Buffer.from(value).toString('latin1')]),
+        requestBodyBytes: watched.init.body.byteLength,
         replayMs: this.#bus.now() - started,
       };
       if (fresh.kind === 'answered') {

@@ -182,6 +182,9 @@ export interface LeakChecked extends Base {
   reuseIndex: number;
   method: string;
   uri: string;
+  /** The request's headers as the client sent them (values as latin1 text), replayed as they were. */
+  requestHeaders: Array<[string, string]>;
+  requestBodyBytes: number;
   verdict: LeakVerdict;
   /** Readable differences, reused against fresh; empty unless the verdict is `leak`. */
   differences: string[];

@@ -49,6 +49,9 @@ test('mode all: every reused answer of demo:counter is a finding, and the pool n
   assert.deepEqual(checks[0]!.differences, ['body: "count=2" on the reused instance, "count=1" on a fresh one']);
   assert.equal(checks[0]!.method, 'GET');
   assert.equal(checks[0]!.uri, '/');
+  // The finding carries the request as it was replayed.
+  assert.ok(checks[0]!.requestHeaders.some(([name, value]) => name === 'host' && value === new URL(server.url()).host), JSON.stringify(checks[0]!.requestHeaders));
+  assert.equal(checks[0]!.requestBodyBytes, 0);
   // Replay isolation: one instance spawned, 5 requests received and accepted, counters untouched.
   assert.equal(eventsOf(server.events, 'worker.spawned').length, 1);
   assert.equal(eventsOf(server.events, 'request.received').length, 5);
@@ -94,7 +97,7 @@ test('requests with side effects are not replayed unless asked, and skips are co
   assert.equal(eventsOf(server.events, 'leak.checked').length, 0);
   server.leaks.setSettings({ replayUnsafeMethods: true });
   await sendAndSettle(server, 2, { method: 'POST' });
-  assert.deepEqual(eventsOf(server.events, 'leak.checked').map((c: LeakChecked) => [c.method, c.verdict]), [['POST', 'same'], ['POST', 'same']]);
+  assert.deepEqual(eventsOf(server.events, 'leak.checked').map((c: LeakChecked) => [c.method, c.verdict, c.requestBodyBytes]), [['POST', 'same', 0], ['POST', 'same', 0]]);
   await server.close(); // reports the skips not yet reported
   assert.deepEqual(skipCounts(server), { 'unsafe-method': 3 });
 });

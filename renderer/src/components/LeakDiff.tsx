@@ -1,5 +1,5 @@
 import { changedSpan, parseDifference, type DiffValue } from '../store/leak-diff.ts';
-import { fmtMs } from '../store/format.ts';
+import { fmtBytes, fmtMs } from '../store/format.ts';
 import { useStore } from '../store/store.ts';
 import type { LeakFinding } from '../store/types.ts';
 
@@ -53,6 +53,21 @@ export function LeakDiff({ finding: f, onClose }: { finding: LeakFinding; onClos
         Answered by instance <b className="mono">#{f.instanceId}</b> as its <b>{ordinal(f.reuseIndex)}</b> request (reuse #{f.reuseIndex}); replayed on a
         fresh instance in {fmtMs(f.replayMs)}.
       </p>
+      {f.requestHeaders.length > 0 && (
+        <details className="leak-diff-request" data-testid="leak-diff-request">
+          <summary>
+            The request, as replayed: {f.requestHeaders.length} headers, {f.requestBodyBytes === 0 ? 'no body' : fmtBytes(f.requestBodyBytes) + ' of body'}
+          </summary>
+          <dl className="mono">
+            {f.requestHeaders.map(([name, value], i) => (
+              <div key={i}>
+                <dt>{name}</dt>
+                <dd>{value}</dd>
+              </div>
+            ))}
+          </dl>
+        </details>
+      )}
       <table className="diff-table">
         <thead>
           <tr>

@@ -49,6 +49,8 @@ export function applyLeakEvents(state: LeaksState, events: readonly PoolEvent[])
             reuseIndex: e.reuseIndex,
             method: e.method,
             uri: e.uri,
+            requestHeaders: e.requestHeaders ?? [],
+            requestBodyBytes: e.requestBodyBytes ?? 0,
             differences: e.differences,
             replayMs: e.replayMs,
             t: e.t,

@@ -172,6 +172,9 @@ export interface LeakFinding {
   reuseIndex: number;
   method: string;
   uri: string;
+  /** The request as replayed (empty in recordings made before findings carried them). */
+  requestHeaders: Array<[string, string]>;
+  requestBodyBytes: number;
   /** Readable lines, `what: X on the reused instance, Y on a fresh one` (see leak-diff.ts). */
   differences: string[];
   replayMs: number;
