@@ -12,6 +12,7 @@ import type {
   FailureKind,
   Gauges,
   InstanceStatus,
+  LeakChecked,
   LeakDetectionSettings,
   LeakSkipReason,
   LoadProgress,
@@ -164,23 +165,14 @@ export interface LoadState {
   error: string | null;
 }
 
-/** A reused instance's answer that differed from a fresh instance's answer to the same request. */
-export interface LeakFinding {
-  requestId: number;
-  instanceId: number;
-  /** The instance's reuse count when it accepted the request (2 = its second request). */
-  reuseIndex: number;
-  method: string;
-  uri: string;
-  /** The request as replayed (empty in recordings made before findings carried them). */
-  requestHeaders: Array<[string, string]>;
-  requestBodyBytes: number;
-  /** Readable lines, `what: X on the reused instance, Y on a fresh one` (see leak-diff.ts). */
-  differences: string[];
-  replayMs: number;
-  /** Engine time the replay's verdict arrived. */
-  t: number;
-}
+/**
+ * A reused instance's answer that differed from a fresh instance's answer to the same request:
+ * a `leak.checked` event with the verdict `leak`, as kept (`t` is when the verdict arrived).
+ */
+export type LeakFinding = Pick<
+  LeakChecked,
+  'requestId' | 'instanceId' | 'reuseIndex' | 'method' | 'uri' | 'requestHeaders' | 'requestBodyBytes' | 'differences' | 'replayMs' | 't'
+>;
 
 /** An instance's linear-memory size after it had finished `requestsDone` requests. */
 export interface MemoryPoint {
