@@ -3,7 +3,6 @@ import type { IncomingRequestInit } from '../host/p2/api.ts';
 import type { PoolRequest } from '../pool/request.ts';
 import {
   applyLeakDetectionPatch,
-  DEFAULT_LEAK_DETECTION,
   isSafeMethod,
   type LeakDetectionSettings,
   type LeakSkipReason,
@@ -19,8 +18,7 @@ export const MAX_COMPARED_BODY_BYTES = 1024 * 1024;
 const SKIP_REPORT_INTERVAL_MS = 1000;
 
 interface Watched {
-  method: string;
-  uri: string;
+  /** The request as it entered the pool (its body copied), to replay as it was. */
   init: IncomingRequestInit;
   /** Set when an instance accepts the request. */
   instanceId: number | null;
@@ -37,7 +35,6 @@ export class LeakSampler {
   readonly #bus: EventBus;
   readonly #fresh: FreshInstances;
   readonly #requestTimeoutMs: () => number | null;
-  readonly #random: () => number;
   readonly #watched = new Map<number, Watched>();
   readonly #unsubscribe: () => void;
   #settings: LeakDetectionSettings;
@@ -53,20 +50,16 @@ export class LeakSampler {
   constructor(options: {
     bus: EventBus;
     fresh: FreshInstances;
-    settings?: Partial<LeakDetectionSettings>;
+    /** Already validated (`startServing` checks them); later changes go through `setSettings`. */
+    settings: LeakDetectionSettings;
     /** The watched pool's request timeout, which bounds replays too. */
     requestTimeoutMs: () => number | null;
-    /** Injectable for sampling decisions in tests; Math.random otherwise. */
-    random?: () => number;
   }) {
     this.#bus = options.bus;
     this.#fresh = options.fresh;
     this.#requestTimeoutMs = options.requestTimeoutMs;
-    this.#random = options.random ?? Math.random;
-    const initial = applyLeakDetectionPatch(DEFAULT_LEAK_DETECTION, options.settings ?? {});
-    if (!initial.ok) throw new Error(initial.error);
-    this.#settings = initial.settings;
-    this.#replayTokens = initial.settings.maxReplaysPerSecond;
+    this.#settings = options.settings;
+    this.#replayTokens = bucketSize(options.settings.maxReplaysPerSecond);
     this.#unsubscribe = this.#bus.subscribe((event) => this.#onEvent(event));
   }
 
@@ -84,14 +77,14 @@ export class LeakSampler {
   observe(request: PoolRequest): PoolRequest {
     const { mode, sampleRate, replayUnsafeMethods } = this.#settings;
     if (this.#closed || mode === 'off') return request;
-    if (mode === 'sample' && this.#random() >= sampleRate) return request;
+    if (mode === 'sample' && Math.random() >= sampleRate) return request;
     if (!replayUnsafeMethods && !isSafeMethod(request.init.method)) {
       this.#skip('unsafe-method');
       return request;
     }
     // The pool hands the body to an instance thread: keep a copy of our own for the replay.
     const init = { ...request.init, body: request.init.body.slice() };
-    this.#watched.set(request.id, { method: init.method, uri: init.pathWithQuery, init, instanceId: null, reuseIndex: 0 });
+    this.#watched.set(request.id, { init, instanceId: null, reuseIndex: 0 });
     const responder = captureResponder(request.responder, MAX_COMPARED_BODY_BYTES, (outcome) => this.#settled(request.id, outcome));
     return { ...request, responder };
   }
@@ -143,8 +136,8 @@ export class LeakSampler {
         requestId,
         instanceId: watched.instanceId!,
         reuseIndex: watched.reuseIndex,
-        method: watched.method,
-        uri: watched.uri,
+        method: watched.init.method,
+        uri: watched.init.pathWithQuery,
         requestHeaders: watched.init.headers.map(([name, value]): [string, string] => [name, Buffer.from(value).toString('latin1')]),
         requestBodyBytes: watched.init.body.byteLength,
         replayMs: this.#bus.now() - started,
@@ -164,7 +157,7 @@ export class LeakSampler {
   #takeReplayToken(): boolean {
     const perSecond = this.#settings.maxReplaysPerSecond;
     const now = performance.now();
-    this.#replayTokens = Math.min(perSecond, this.#replayTokens + ((now - this.#tokensAt) / 1000) * perSecond);
+    this.#replayTokens = Math.min(bucketSize(perSecond), this.#replayTokens + ((now - this.#tokensAt) / 1000) * perSecond);
     this.#tokensAt = now;
     if (this.#replayTokens < 1) return false;
     this.#replayTokens--;
@@ -184,6 +177,11 @@ export class LeakSampler {
     this.#skips = {};
     this.#bus.emit({ type: 'leak.skipped', counts });
   }
+}
+
+/** Bursts up to a second's worth of replays, and at least one (a rate below 1/s must still replay). */
+function bucketSize(perSecond: number): number {
+  return Math.max(1, perSecond);
 }
 
 function describeFailedReplay(outcome: Exclude<CapturedOutcome, { kind: 'answered' }>): string {

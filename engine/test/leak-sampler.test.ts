@@ -127,3 +127,11 @@ test('replays are rate-limited: beyond maxReplaysPerSecond answers are skipped a
   assert.ok(checked >= 2, 'a second\'s worth of replays goes through at once');
   assert.ok(limited > 0, 'the rest are over the budget');
 });
+
+test('a replay rate below one a second still replays, one at a time as the budget refills', async () => {
+  const server = await serveForTest('demo:counter', ONE_REUSED_INSTANCE, { leakDetection: { mode: 'all', maxReplaysPerSecond: 0.1 } });
+  await sendAndSettle(server, 4);
+  await server.close();
+  assert.equal(eventsOf(server.events, 'leak.checked').length, 1, 'the first reused answer is replayed');
+  assert.equal(skipCounts(server)['rate-limited'], 2, 'the next two come before the budget refills (10 s)');
+});
