@@ -14,6 +14,7 @@ import {
   type ScenarioProgress,
   type ServerMessage,
   type Snapshot,
+  type World,
 } from '../protocol/index.ts';
 import { startServing, type ServeOptions, type Serving } from '../serve.ts';
 import { findScenario, scenarioInfos } from '../scenarios/catalog.ts';
@@ -175,14 +176,7 @@ export class DashboardSession {
       case 'setKnobs':
         return this.#setKnobs(command.patch);
       case 'load':
-        return this.#queue(async () => {
-          // Load (and so validate) first: a bad component changes nothing, the old one keeps serving.
-          await loadComponent(command.component, this.#options.cacheDir ? { cacheDir: this.#options.cacheDir } : {});
-          await this.#stopServing();
-          this.#componentSpec = command.component;
-          await this.#startServing();
-          return this.#announce();
-        });
+        return this.#queue(() => this.#switchTo(command.component));
       case 'start':
         return this.#queue(async () => {
           if (this.#serving) return this.#announce();
@@ -242,18 +236,30 @@ export class DashboardSession {
       serving: () => this.#serving,
       serve: (component, knobs, leakDetection) =>
         this.#queue(async () => {
-          const loaded = await loadComponent(component, this.#options.cacheDir ? { cacheDir: this.#options.cacheDir } : {});
-          await this.#stopServing();
-          this.#componentSpec = component;
-          this.#userKnobs = { ...defaultKnobs(loaded.world), ...knobs };
           const settings = applyLeakDetectionPatch(DEFAULT_LEAK_DETECTION, leakDetection);
           if (!settings.ok) throw new Error(settings.error);
-          this.#leakDetection = settings.settings;
-          await this.#startServing();
-          this.#announce();
+          // Every knob the scenario's: the world's defaults with its changes, not the user's.
+          await this.#switchTo(component, (world) => {
+            this.#userKnobs = { ...defaultKnobs(world), ...knobs };
+            this.#leakDetection = settings.settings;
+          });
         }),
       setKnobs: async (patch) => void this.#setKnobs(patch),
     };
+  }
+
+  /**
+   * Serves another component (or the same one afresh). It is loaded, and so validated, first: a
+   * bad component changes nothing and the old one keeps serving. `configure` runs once its world
+   * is known, before the new pool starts.
+   */
+  async #switchTo(component: string, configure?: (world: World) => void): Promise<Snapshot> {
+    const loaded = await loadComponent(component, this.#options.cacheDir ? { cacheDir: this.#options.cacheDir } : {});
+    await this.#stopServing();
+    this.#componentSpec = component;
+    configure?.(loaded.world);
+    await this.#startServing();
+    return this.#announce();
   }
 
   #setKnobs(patch: Partial<PoolKnobs>): PoolKnobs {
@@ -268,7 +274,7 @@ export class DashboardSession {
   }
 
   #setLeakDetection(patch: unknown): LeakDetectionSettings {
-    const result = (this.#serving?.leaks ?? null)?.setSettings(patch) ?? applyLeakDetectionPatch(this.#leakDetection, patch);
+    const result = this.#serving?.leaks.setSettings(patch) ?? applyLeakDetectionPatch(this.#leakDetection, patch);
     if (!result.ok) throw new Error(result.error);
     this.#leakDetection = result.settings;
     this.#announce();

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { DashboardSession } from '../bridge/dashboard-session.ts';
 import { sendRequestsFromDashboard } from '../bridge/send-requests.ts';
 import type { ScenarioPhaseResult, ScenarioProgress } from '../protocol/index.ts';
-import { SCENARIOS } from '../scenarios/catalog.ts';
+import { findScenario, SCENARIOS } from '../scenarios/catalog.ts';
 import { startDashboardServer } from '../web/dashboard-server.ts';
 import { socketAddress } from './parse.ts';
 
@@ -29,8 +29,10 @@ export function demoCommand(): Command {
         for (const s of SCENARIOS) process.stdout.write(`${s.name.padEnd(20)} ${s.title}: ${s.summary}\n`);
         return;
       }
-      if (!SCENARIOS.some((s) => s.name === name)) {
-        process.stderr.write(`error: unknown scenario '${name}'; available: ${SCENARIOS.map((s) => s.name).join(', ')}\n`);
+      try {
+        findScenario(name);
+      } catch (error) {
+        process.stderr.write(`error: ${(error as Error).message}\n`);
         process.exit(1);
       }
       await runDemo(name, flags);
