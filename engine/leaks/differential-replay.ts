@@ -55,10 +55,6 @@ export async function findLeaks(options: {
         if (event.type === 'leak.checked') checks.push(event);
       }),
   });
-  const order = new Map<number, number>();
-  const accepted = serving.bus.subscribe((event) => {
-    if (event.type === 'request.received') order.set(event.requestId, order.size + 1);
-  });
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   try {
     for (let index = 1; index <= options.count; index++) {
@@ -67,14 +63,14 @@ export async function findLeaks(options: {
       await serving.leaks.idle();
     }
   } finally {
-    accepted();
     agent.destroy();
     await serving.close();
   }
   const findings = checks
     .filter((check) => check.verdict === 'leak')
     .map((check) => ({
-      index: order.get(check.requestId) ?? check.requestId + 1,
+      // A fresh pool numbers requests from 0 in the order they arrive, and they arrive one by one.
+      index: check.requestId + 1,
       instanceId: check.instanceId,
       reuseIndex: check.reuseIndex,
       request: options.request,
@@ -85,7 +81,7 @@ export async function findLeaks(options: {
     requests: options.count,
     compared: checks.filter((check) => check.verdict !== 'error').length,
     findings,
-    errors: checks.filter((check) => check.verdict === 'error').map((check) => `request ${order.get(check.requestId)}: ${check.message}`),
+    errors: checks.filter((check) => check.verdict === 'error').map((check) => `request ${check.requestId + 1}: ${check.message}`),
   };
 }
 
