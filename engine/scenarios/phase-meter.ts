@@ -22,7 +22,6 @@ export class PhaseMeter {
   /** Engine time of the phase's first request and of the last one finished, for its rate. */
   #firstReceivedAt: number | null = null;
   #lastFinishedAt: number | null = null;
-  #failed = 0;
   #instancesStarted = 0;
   #drained = 0;
   #watchdogKills = 0;
@@ -60,12 +59,13 @@ export class PhaseMeter {
     const end = this.#bus.now();
     this.#liveArea += this.#live * (end - this.#liveSince);
     const durationMs = end - this.#startedAt;
-    const requests = this.#completed + this.#failed;
+    const failed = Object.values(this.#failedByKind).reduce((sum, n) => sum + n, 0);
+    const requests = this.#completed + failed;
     const stats = this.#latency.stats();
     return {
       label: this.#label,
       requests,
-      failed: this.#failed,
+      failed,
       failedByKind: { ...this.#failedByKind },
       requestsPerSecond: rate(requests, this.#firstReceivedAt, this.#lastFinishedAt),
       latencyP50Ms: stats?.p50 ?? null,
@@ -97,7 +97,6 @@ export class PhaseMeter {
         break;
       case 'request.failed':
         if (!this.#outstanding.delete(event.requestId)) break;
-        this.#failed++;
         this.#lastFinishedAt = event.t;
         this.#failedByKind[event.kind] = (this.#failedByKind[event.kind] ?? 0) + 1;
         break;
