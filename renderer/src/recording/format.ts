@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import {
   EVENT_BATCH_INTERVAL_MS,
+  poolKnobsSchema,
   type ComponentInfo,
   type Gauges,
   type PoolEvent,
@@ -62,13 +63,8 @@ export function toJson(recording: Recording): string {
 
 const gaugesSchema = z.looseObject({ liveInstances: z.number(), availableWorkers: z.number(), queueDepth: z.number(), inFlight: z.number() });
 const componentSchema = z.looseObject({ spec: z.string(), name: z.string(), world: z.enum(['wasip2', 'wasip3']), handlerInterface: z.string(), sha256: z.string() });
-const knobsSchema = z.looseObject({
-  maxInstanceReuseCount: z.number(),
-  maxInstanceConcurrentReuseCount: z.number(),
-  idleInstanceTimeoutMs: z.number(),
-  requestTimeoutMs: z.number().nullable(),
-  maxConcurrentRequests: z.number(),
-});
+/** The engine's own knob schema, open to knobs a later version may add. */
+const knobsSchema = poolKnobsSchema.loose();
 const instanceSchema = z.looseObject({
   instanceId: z.number(),
   status: z.string(),
