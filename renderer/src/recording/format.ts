@@ -5,6 +5,8 @@
  * rejection names what is wrong and where.
  */
 import { z } from 'zod';
+import { batchesOf, gaugesAfter } from '../store/event-batches.ts';
+import { ZERO_GAUGES } from '../store/types.ts';
 import {
   EVENT_BATCH_INTERVAL_MS,
   poolKnobsSchema,
@@ -174,29 +176,17 @@ export function validateRecording(doc: unknown): { ok: true; recording: Recordin
 const isEventLike = (v: unknown): v is PoolEvent =>
   isObject(v) && typeof v.type === 'string' && v.type !== '' && typeof v.t === 'number' && typeof v.seq === 'number';
 
-function gaugesOf(e: PoolEvent): Gauges | null {
-  return e.type === 'pool.gauges' ? { liveInstances: e.liveInstances, availableWorkers: e.availableWorkers, queueDepth: e.queueDepth, inFlight: e.inFlight } : null;
-}
-
 /**
  * Events as `--events` writes them, one per line, become a recording without a snapshot (replayed
  * from an empty dashboard), batched the way the bridge batches them.
  */
 export function recordingFromEvents(events: readonly PoolEvent[], exportedAt: string): Recording {
   const messages: RecordingEntry[] = [];
-  let gauges: Gauges = { liveInstances: 0, availableWorkers: 0, queueDepth: 0, inFlight: 0 };
-  let batch: PoolEvent[] = [];
-  const flush = (): void => {
-    if (batch.length === 0) return;
-    for (const e of batch) gauges = gaugesOf(e) ?? gauges;
+  let gauges: Gauges = ZERO_GAUGES;
+  for (const batch of batchesOf(events, EVENT_BATCH_INTERVAL_MS)) {
+    gauges = gaugesAfter(batch, gauges);
     messages.push({ t: batch[batch.length - 1]!.t, message: { kind: 'events', events: batch, gauges, dropped: 0 } });
-    batch = [];
-  };
-  for (const e of events) {
-    if (batch.length > 0 && e.t >= batch[0]!.t + EVENT_BATCH_INTERVAL_MS) flush();
-    batch.push(e);
   }
-  flush();
   return {
     format: RECORDING_FORMAT,
     version: RECORDING_VERSION,

@@ -7,6 +7,7 @@
  */
 import { MAX_EVENTS_PER_BATCH, type Gauges, type PoolEvent } from '../../../engine/protocol/index.ts';
 import { applyEventBatch, applyServerMessage, clearHistory, initialData } from '../store/apply.ts';
+import { gaugesAfter } from '../store/event-batches.ts';
 import type { DataState } from '../store/types.ts';
 import type { RecordedMessage, Recording, RecordingEntry } from './format.ts';
 
@@ -25,15 +26,6 @@ interface Checkpoint {
 }
 
 const isBatch = (e: RecordingEntry): e is BatchEntry => 'message' in e && e.message.kind === 'events' && e.message.events.length > 0;
-
-/** The gauges of the last `pool.gauges` event among these, if any. */
-function lastGauges(events: readonly PoolEvent[]): Gauges | null {
-  for (let i = events.length - 1; i >= 0; i--) {
-    const e = events[i]!;
-    if (e.type === 'pool.gauges') return { liveInstances: e.liveInstances, availableWorkers: e.availableWorkers, queueDepth: e.queueDepth, inFlight: e.inFlight };
-  }
-  return null;
-}
 
 /** Time of an entry that is applied whole (anything but a non-empty event batch). */
 function entryTime(entry: RecordingEntry): number {
@@ -162,7 +154,7 @@ export class Replayer {
       const whole = end === events.length;
       const slice = from === 0 && whole ? events : events.slice(from, end);
       // The batch's gauges and drop count belong to its end; a part carries what its events say.
-      const gauges = whole ? message.gauges : lastGauges(slice);
+      const gauges = whole ? message.gauges : gaugesAfter(slice, null);
       const lastT = slice[slice.length - 1]!.t;
       this.#state = applyEventBatch(this.#state, slice, gauges, whole ? message.dropped : 0, lastT);
       this.#applied += end - from;

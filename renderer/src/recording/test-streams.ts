@@ -1,19 +1,12 @@
 /** Helpers for the recording tests: the server messages a dashboard gets for a recorded engine stream. */
 import type { Gauges, PoolEvent, ServerMessage } from '../../../engine/protocol/index.ts';
 import { applyServerMessage, initialData } from '../store/apply.ts';
-import { batchesOf, emptySnapshot, loadFixture } from '../store/test-support.ts';
+import { batchesOf, gaugesAfter } from '../store/event-batches.ts';
+import { emptySnapshot, loadFixture } from '../store/test-support.ts';
 import type { DataState } from '../store/types.ts';
 import { Recorder } from './recorder.ts';
 
 export const FIXTURES = ['counter-reuse3.jsonl', 'spin-timeout.jsonl', 'trap.jsonl', 'print-idle.jsonl', 'sleep-parallel.jsonl'];
-
-function gaugesAfter(events: readonly PoolEvent[], previous: Gauges): Gauges {
-  let g = previous;
-  for (const e of events) {
-    if (e.type === 'pool.gauges') g = { liveInstances: e.liveInstances, availableWorkers: e.availableWorkers, queueDepth: e.queueDepth, inFlight: e.inFlight };
-  }
-  return g;
-}
 
 /**
  * A dashboard session on a fixture: the first snapshot, the events in 50 ms batches, and midway a

@@ -1,7 +1,10 @@
 /** Helpers for the reducer tests: recorded event streams, replayed the way the bridge batches them. */
 import { readFileSync } from 'node:fs';
-import { DEFAULT_LEAK_DETECTION, type Gauges, type PoolEvent, type Snapshot } from '../../../engine/protocol/index.ts';
+import { DEFAULT_LEAK_DETECTION, type PoolEvent, type Snapshot } from '../../../engine/protocol/index.ts';
 import { applyEventBatch, applySnapshot, initialData } from './apply.ts';
+import { batchesOf, gaugesAfter } from './event-batches.ts';
+
+export { batchesOf };
 import { ZERO_GAUGES, type DataState } from './types.ts';
 
 export function loadFixture(name: string): PoolEvent[] {
@@ -10,34 +13,6 @@ export function loadFixture(name: string): PoolEvent[] {
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as PoolEvent);
-}
-
-/** Splits events into batches the way the server does: everything within each `intervalMs` window. */
-export function batchesOf(events: readonly PoolEvent[], intervalMs: number): PoolEvent[][] {
-  const batches: PoolEvent[][] = [];
-  let current: PoolEvent[] = [];
-  let windowEnd = -Infinity;
-  for (const e of events) {
-    if (e.t >= windowEnd && current.length > 0) {
-      batches.push(current);
-      current = [];
-    }
-    if (current.length === 0) windowEnd = e.t + intervalMs;
-    current.push(e);
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
-}
-
-/** The gauges at the end of a batch: the last `pool.gauges` event so far. */
-function gaugesAfter(events: readonly PoolEvent[], previous: Gauges): Gauges {
-  for (let i = events.length - 1; i >= 0; i--) {
-    const e = events[i]!;
-    if (e.type === 'pool.gauges') {
-      return { liveInstances: e.liveInstances, availableWorkers: e.availableWorkers, queueDepth: e.queueDepth, inFlight: e.inFlight };
-    }
-  }
-  return previous;
 }
 
 export function emptySnapshot(overrides: Partial<Snapshot> = {}): Snapshot {
