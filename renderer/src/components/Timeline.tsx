@@ -56,7 +56,8 @@ export function Timeline() {
         palette,
         leakFindings: s.leaks.byRequest,
       });
-      exposeLeakMarkers(canvas, hitsRef.current);
+      // Most runs have no findings: then there is nothing to mirror (or only stale marks to clear).
+      if (s.leaks.byRequest.size > 0 || canvas.dataset.leakRequests) exposeLeakMarkers(canvas, hitsRef.current);
     };
     frame = requestAnimationFrame(tick);
     return () => {
