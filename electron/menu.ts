@@ -62,30 +62,32 @@ export function buildMenuTemplate(input: MenuInput): MenuItemConstructorOptions[
     ],
   };
 
+  const scenarios: MenuItemConstructorOptions = {
+    id: 'scenarios',
+    label: 'Teaching Scenarios',
+    submenu: input.scenarios.map((scenario) => ({
+      id: `scenario-${scenario.name}`,
+      label: scenario.title.replaceAll('&', '&&'),
+      sublabel: scenario.summary,
+      toolTip: scenario.summary,
+      click: () => actions.runScenario(scenario.name),
+    })),
+  };
+
   const demos: MenuItemConstructorOptions = {
     id: 'demos',
     label: '&Demos',
-    submenu: input.demos.map((demo) => ({
-      id: `demo-${demo.name}`,
-      label: demo.name.replace(/^demo:/, ''),
-      sublabel: demo.description,
-      toolTip: demo.description,
-      click: () => actions.openComponent(demo.name),
-    })),
-  };
-  if (input.scenarios.length > 0) {
-    (demos.submenu as MenuItemConstructorOptions[]).push({ type: 'separator' }, {
-      id: 'scenarios',
-      label: 'Teaching Scenarios',
-      submenu: input.scenarios.map((scenario) => ({
-        id: `scenario-${scenario.name}`,
-        label: scenario.title.replaceAll('&', '&&'),
-        sublabel: scenario.summary,
-        toolTip: scenario.summary,
-        click: () => actions.runScenario(scenario.name),
+    submenu: [
+      ...input.demos.map((demo) => ({
+        id: `demo-${demo.name}`,
+        label: demo.name.replace(/^demo:/, ''),
+        sublabel: demo.description,
+        toolTip: demo.description,
+        click: () => actions.openComponent(demo.name),
       })),
-    });
-  }
+      ...(input.scenarios.length > 0 ? ([{ type: 'separator' }, scenarios] satisfies MenuItemConstructorOptions[]) : []),
+    ],
+  };
 
   const view: MenuItemConstructorOptions = {
     label: '&View',
