@@ -1,4 +1,4 @@
-import { fmtBytes } from '../store/format.ts';
+import { growthDetail, growthRate } from '../store/format.ts';
 import type { MemoryGrowthWarning } from '../store/types.ts';
 
 /** "⚠ N leaks" on an instance: opens the Leaks tab with that instance's findings. */
@@ -16,14 +16,6 @@ export function LeakBadge({ instanceId, count, onShow }: { instanceId: number; c
       ⚠ {count} leak{count === 1 ? '' : 's'}
     </button>
   );
-}
-
-export function growthRate(w: MemoryGrowthWarning): string {
-  return `~${fmtBytes(w.bytesPerRequest)}/request`;
-}
-
-export function growthDetail(w: MemoryGrowthWarning): string {
-  return `${fmtBytes(w.fromBytes)} → ${fmtBytes(w.toBytes)} over ${w.requests} requests`;
 }
 
 /** "⚠ memory grows ~64 KiB/request": the engine saw this instance's memory keep growing with its requests. */

@@ -1,9 +1,9 @@
 import { useMemo } from 'react';
 import type { LeakSkipReason } from '../../../engine/protocol/index.ts';
+import { growthDetail, growthRate } from '../store/format.ts';
 import { findingsFor } from '../store/leaks.ts';
 import { useStore } from '../store/store.ts';
 import type { LeaksState } from '../store/types.ts';
-import { growthDetail, growthRate } from './LeakBadges.tsx';
 import { LeakControls } from './LeakControls.tsx';
 import { LeakDiff } from './LeakDiff.tsx';
 import { LeakFindings } from './LeakFindings.tsx';

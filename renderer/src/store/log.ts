@@ -1,6 +1,6 @@
 /** Log slice: the most recent events, and a filter over them. */
 import type { LeakChecked, PoolEvent, PoolEventType } from '../../../engine/protocol/index.ts';
-import { fmtBytes, fmtMs } from './format.ts';
+import { fmtBytes, fmtMs, growthDetail, growthRate } from './format.ts';
 import { LIMITS, type LogState } from './types.ts';
 
 export const initialLog: LogState = { events: [], total: 0, dropped: 0 };
@@ -98,7 +98,7 @@ export function describeEvent(e: PoolEvent): string {
     case 'worker.memory':
       return Number.isFinite(e.requestsDone) ? `${fmtBytes(e.bytes)} after request ${e.requestsDone}` : fmtBytes(e.bytes);
     case 'worker.memory_growth':
-      return `grows ~${fmtBytes(e.bytesPerRequest)}/request (${fmtBytes(e.fromBytes)} → ${fmtBytes(e.toBytes)} over ${e.requests} requests)`;
+      return `grows ${growthRate(e)} (${growthDetail(e)})`;
     case 'leak.checked':
       return describeLeakCheck(e);
     case 'leak.skipped':
