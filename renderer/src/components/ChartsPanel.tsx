@@ -6,8 +6,9 @@ import { fmtMs } from '../store/format.ts';
 import { useStore } from '../store/store.ts';
 import { MiniChart, type LineSpec } from './MiniChart.tsx';
 import { Panel } from './Panel.tsx';
+import { secondsOptions, Segmented } from './Segmented.tsx';
 
-const WINDOWS = [30, 60, 120];
+const WINDOWS = secondsOptions([30, 60, 120]);
 
 function lineSpecs(p: Palette): Record<'rps' | 'latency' | 'live' | 'queue' | 'inFlight', LineSpec[]> {
   return {
@@ -42,13 +43,7 @@ export function ChartsPanel() {
   const g = useStore.getState().pool.gauges;
 
   const actions = (
-    <div className="segmented" role="group" aria-label="Chart window">
-      {WINDOWS.map((w) => (
-        <button key={w} type="button" className={w === windowSec ? 'on' : ''} onClick={() => setUi({ chartWindowSec: w })}>
-          {w}s
-        </button>
-      ))}
-    </div>
+    <Segmented label="Chart window" options={WINDOWS} value={windowSec} onChange={(w) => setUi({ chartWindowSec: w })} />
   );
   return (
     <Panel title="Pool" meta="1 s buckets" actions={actions} className="charts-panel" testId="charts-panel">

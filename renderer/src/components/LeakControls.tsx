@@ -4,6 +4,7 @@ import { IGNORED_HEADERS, MAX_REPLAYS, REPLAY_RATE, SAMPLE_RATE, type LeakTextFi
 import { useStore } from '../store/store.ts';
 import { EngineControls } from './EngineControls.tsx';
 import { LeakField } from './LeakField.tsx';
+import { Segmented } from './Segmented.tsx';
 
 const MODES: Array<{ mode: LeakDetectionMode; label: string; help: string }> = [
   { mode: 'off', label: 'off', help: 'Replay nothing.' },
@@ -40,22 +41,13 @@ export function LeakControls({ settings }: { settings: LeakDetectionSettings }) 
       <div className="leak-controls" data-testid="leak-controls" data-mode={settings.mode} data-sample-rate={settings.sampleRate}>
         <div className="leak-row">
           <span className="leak-label">Mode</span>
-          <div className="segmented" role="group" aria-label="Leak detection mode">
-            {MODES.map((m) => (
-              <button
-                key={m.mode}
-                type="button"
-                className={m.mode === settings.mode ? 'on' : ''}
-                aria-pressed={m.mode === settings.mode}
-                title={m.help}
-                disabled={pending}
-                data-testid={`leak-mode-${m.mode}`}
-                onClick={() => m.mode !== settings.mode && void send('mode', { mode: m.mode })}
-              >
-                {m.label}
-              </button>
-            ))}
-          </div>
+          <Segmented
+            label="Leak detection mode"
+            options={MODES.map((m) => ({ value: m.mode, label: m.label, title: m.help, testId: `leak-mode-${m.mode}` }))}
+            value={settings.mode}
+            disabled={pending}
+            onChange={(mode) => void send('mode', { mode })}
+          />
           <LeakField field={SAMPLE_RATE} settings={settings} className={`leak-field-short ${settings.mode === 'sample' ? '' : 'leak-field-idle'}`} onError={onError} />
         </div>
         <div className="leak-row">

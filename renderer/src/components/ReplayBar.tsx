@@ -2,9 +2,11 @@ import { useEffect, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { REPLAY_SPEEDS } from '../store/replay-slice.ts';
 import { useStore } from '../store/store.ts';
+import { Segmented } from './Segmented.tsx';
 
 /** Playback steps: as often as the live dashboard gets batches. */
 const FRAME_MS = 50;
+const SPEEDS = REPLAY_SPEEDS.map((speed) => ({ value: speed as number, label: `${speed}×`, testId: `replay-speed-${speed}` }));
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(3)} s`;
 
@@ -90,13 +92,7 @@ export function ReplayBar() {
       <button type="button" className="btn btn-small" onClick={r.playing ? pause : play} data-testid="replay-play" aria-pressed={r.playing} disabled={duration <= 0}>
         {r.playing ? '❚❚ Pause' : '▶ Play'}
       </button>
-      <div className="segmented" role="group" aria-label="Replay speed">
-        {REPLAY_SPEEDS.map((speed) => (
-          <button key={speed} type="button" className={speed === r.speed ? 'on' : ''} onClick={() => setSpeed(speed)} data-testid={`replay-speed-${speed}`}>
-            {speed}×
-          </button>
-        ))}
-      </div>
+      <Segmented label="Replay speed" options={SPEEDS} value={r.speed} onChange={setSpeed} />
       <input
         type="range"
         className="replay-scrubber"

@@ -7,8 +7,9 @@ import { summarizeDifference } from '../store/leak-diff.ts';
 import { useStore } from '../store/store.ts';
 import { drawTimeline, hitAt, type Hit } from '../timeline/draw.ts';
 import { Panel } from './Panel.tsx';
+import { secondsOptions, Segmented } from './Segmented.tsx';
 
-const WINDOWS = [10, 30, 60, 120];
+const WINDOWS = secondsOptions([10, 30, 60, 120]);
 const FRAME_MS = 1000 / 30;
 
 /**
@@ -86,13 +87,7 @@ export function Timeline() {
       <button type="button" className={`btn btn-small ${frozenAt === null ? 'btn-live' : ''}`} onClick={() => setFrozenAt(frozenAt === null ? readEngineNow() : null)} data-testid="timeline-follow">
         {frozenAt === null ? '● Live' : '❚❚ Paused'}
       </button>
-      <div className="segmented" role="group" aria-label="Timeline window">
-        {WINDOWS.map((w) => (
-          <button key={w} type="button" className={w === windowSec ? 'on' : ''} onClick={() => setUi({ timelineWindowSec: w })}>
-            {w}s
-          </button>
-        ))}
-      </div>
+      <Segmented label="Timeline window" options={WINDOWS} value={windowSec} onChange={(w) => setUi({ timelineWindowSec: w })} />
     </>
   );
   return (
