@@ -123,6 +123,8 @@ describe('poolscope demo <scenario>', { timeout: 180_000 }, () => {
       const { page } = await openDashboard(browser(), web.dashboardUrl);
       await page.locator('[data-testid="scenario-banner"][data-state="finished"]').waitFor({ timeout: SCENARIO_TIMEOUT });
       assert.deepEqual((await results(page)).rows['leaks found'], ['5 of 5', '0']);
+      // The page hears of the end over its socket; the summary comes down a pipe, maybe later.
+      await web.waitForStderr(/Scenario finished\./);
       assert.match(web.stderr(), /\[1\/5\] demo:counter keeps a counter/);
       assert.match(web.stderr(), /Scenario finished\./);
       await page.context().close();

@@ -24,6 +24,8 @@ export interface WebMode {
   dashboardUrl: string;
   token: string;
   stderr(): string;
+  /** Resolves once stderr matches (output reaches the test later than the page sees its effects). */
+  waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<void>;
   /** SIGTERM, then wait for the exit (SIGKILL if it takes too long). */
   stop(): Promise<number | null>;
 }
@@ -72,6 +74,13 @@ async function startPoolscope(args: string[], servesAtOnce: boolean): Promise<We
     dashboardUrl,
     token: new URL(dashboardUrl).searchParams.get('token') ?? '',
     stderr: () => stderr,
+    async waitForStderr(pattern, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!pattern.test(stderr)) {
+        if (Date.now() > deadline) throw new Error(`poolscope did not print ${pattern} within ${timeoutMs} ms:\n${stderr}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill('SIGTERM');
