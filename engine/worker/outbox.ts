@@ -13,6 +13,12 @@ const MAX_HOLD_BYTES = 256 * 1024;
  * also go out before the guest blocks the thread, and when they grow old or large, so streaming
  * still streams. Outside such calls (WASIp3's async handlers), everything sent in one event-loop
  * turn goes out together. One postMessage per request instead of four is also cheaper.
+ *
+ * Once a response's `end` is held, age and size no longer flush: the end goes out with `returned`
+ * (or before the guest blocks). Otherwise a thread descheduled between the two (a busy machine)
+ * lets the client see its answer and send the next request before the pool knows the instance is
+ * free, and a sequential client lands on a second instance. The guarantee: a sequential client
+ * reuses its instance whenever the guest returned without blocking after finishing its body.
  */
 export class Outbox {
   readonly #post: (batch: FromThread[]) => void;
@@ -20,6 +26,8 @@ export class Outbox {
   #holding = false;
   #heldSince = 0;
   #heldBytes = 0;
+  /** An `end` is held: wait for `returned` or a block, whatever the age. */
+  #heldEnd = false;
   #flushScheduled = false;
   readonly #scheduledFlush = (): void => {
     this.#flushScheduled = false;
@@ -41,7 +49,9 @@ export class Outbox {
       return;
     }
     if (message.type === 'chunk') this.#heldBytes += message.bytes.byteLength;
+    if (message.type === 'end') this.#heldEnd = true;
     if (this.#held.length === 1) this.#heldSince = performance.now();
+    else if (this.#heldEnd) return;
     else if (this.#heldBytes > MAX_HOLD_BYTES || performance.now() - this.#heldSince > MAX_HOLD_MS) this.flush();
   }
 
@@ -60,6 +70,7 @@ export class Outbox {
     const batch = this.#held;
     this.#held = [];
     this.#heldBytes = 0;
+    this.#heldEnd = false;
     this.#post(batch);
   }
 }
