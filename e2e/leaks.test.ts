@@ -129,6 +129,44 @@ describe('leak findings and memory growth (web mode)', { timeout: 120_000 }, () 
     });
   });
 
+  it('works-once: a reused instance that fails where a fresh one answers shows as failed on reuse, in the list and the diff', async () => {
+    await withWebMode('demo:works-once', KEEP_ONE_INSTANCE, async (web) => {
+      const { page, errors } = await openDashboard(browser(), web.dashboardUrl, 'light');
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await page.locator('[data-testid="tab-leaks"]').click();
+      await page.locator('[data-testid="leak-mode-all"]').click();
+      await page.locator('[data-testid="leak-controls"][data-mode="all"]').waitFor({ timeout: TIMEOUT });
+
+      const answers = await getSequential(web.serviceUrl, '/', 2);
+      assert.deepEqual(answers.map((a) => a.status), [200, 500]);
+      await count(page, 'checked', 1).waitFor({ timeout: TIMEOUT });
+      await count(page, 'leaks', 1).waitFor();
+      await count(page, 'failed-on-reuse', 1).waitFor();
+      assert.equal(await page.locator('[data-testid="leak-count-same"]').getAttribute('data-value'), '0');
+
+      const finding = page.locator('[data-testid="leak-finding"]');
+      assert.equal(await finding.count(), 1);
+      assert.equal(await finding.getAttribute('data-kind'), 'failed-on-reuse');
+      assert.equal(await finding.getAttribute('data-request-id'), '1');
+      assert.equal(await finding.locator('[data-testid="leak-finding-kind"]').innerText(), 'failed on reuse');
+
+      await finding.click();
+      const diff = page.locator('[data-testid="leak-diff"]');
+      await diff.waitFor({ timeout: TIMEOUT });
+      assert.equal(await diff.getAttribute('data-kind'), 'failed-on-reuse');
+      assert.match(await page.locator('[data-testid="leak-diff-where"]').innerText(), /^Failed by instance #0 as its 2nd request \(reuse #2\); replayed on a fresh instance in .+, which answered it\.$/);
+      const failure = await page.locator('[data-testid="leak-diff-failure"]').innerText();
+      assert.match(failure, /failed on reuse\s+failed \(trap\): .*wasm trap: wasm `unreachable` instruction executed$/);
+      const row = diff.locator('[data-testid="leak-difference"]');
+      assert.equal(await row.count(), 1);
+      assert.equal(await row.getAttribute('data-what'), 'outcome');
+      assert.match(await row.locator('[data-testid="diff-reused"]').innerText(), /^failed \(trap\): /);
+      assert.equal(await row.locator('[data-testid="diff-fresh"]').innerText(), '200');
+      await screenshot(page, 'leaks-failed-on-reuse-light');
+      assert.deepEqual(errors, [], 'no console errors');
+    });
+  });
+
   it('grow: the card warns that memory grows ~64 KiB/request and draws the growth', async () => {
     await withWebMode('demo:grow', KEEP_ONE_INSTANCE, async (web) => {
       const { page, errors } = await openDashboard(browser(), web.dashboardUrl, 'light');

@@ -128,6 +128,9 @@ describe('message validation', () => {
       [{ type: 'load', component: 'x'.repeat(5000) }, /too long/],
       [{ type: 'sendRequests', count: 0, concurrency: 1, path: '/' }, /count must be at least 1/],
       [{ type: 'sendRequests', count: 1, concurrency: 1, path: 'http://x/' }, /path must start with \//],
+      [{ type: 'sendRequests', count: 1, concurrency: 1, path: '//127.0.0.1:9/x' }, /path must start with a single \//],
+      [{ type: 'sendRequests', count: 1, concurrency: 1, path: '/\\127.0.0.1:9/x' }, /path must start with a single \//],
+      [{ type: 'sendRequests', count: 1, concurrency: 1, path: '/\t/127.0.0.1:9/x' }, /path must not contain spaces or control characters/],
       [{ type: 'setKnobs', patch: { maxInstanceReuseCount: 0 } }, /invalid command/],
     ];
     for (const [raw, error] of refused) {

@@ -52,8 +52,17 @@ describe('main.ts under a fake Electron', { timeout: 120_000 }, () => {
   let win: Win;
   const command = async (cmd: unknown): Promise<CommandReply> => (await fake.ipcMain.invokeFrom(win.webContents, IPC.command, cmd)) as CommandReply;
 
+  /** main.ts's own handlers of unexpected errors (the test runner has its own). */
+  let errorHandlers: { uncaught: NodeJS.UncaughtExceptionListener | undefined; rejection: NodeJS.UnhandledRejectionListener | undefined };
+
   before(async () => {
+    const runnerUncaught = new Set(process.listeners('uncaughtException'));
+    const runnerRejection = new Set(process.listeners('unhandledRejection'));
     await import('./main.ts');
+    errorHandlers = {
+      uncaught: process.listeners('uncaughtException').find((l) => !runnerUncaught.has(l)),
+      rejection: process.listeners('unhandledRejection').find((l) => !runnerRejection.has(l)),
+    };
     assert.equal(fake.app.name, 'Poolscope');
     assert.equal(fake.app.getPath('userData'), userData);
     fake.app.becomeReady();
@@ -145,6 +154,26 @@ describe('main.ts under a fake Electron', { timeout: 120_000 }, () => {
     fake.dialog.nextOpenPaths.push(join(GUESTS, 'counter.wasm'));
     click(file.find((i) => i.id === 'open-component'));
     await waitFor('counter.wasm to be served', () => win.title === 'counter.wasm — Poolscope' && fake.app.recentDocuments.includes(join(GUESTS, 'counter.wasm')));
+  });
+
+  it('an unexpected error is logged and shown once; the window stays and the engine keeps serving', async () => {
+    const { uncaught, rejection } = errorHandlers;
+    assert.ok(uncaught && rejection, 'main.ts handles uncaught exceptions and unhandled rejections');
+    const shownBefore = fake.dialog.errors.length;
+    uncaught(new Error('boom from a test'), 'uncaughtException');
+    uncaught(new Error('boom from a test'), 'uncaughtException');
+    rejection('a rejection from a test', Promise.resolve());
+    const shown = fake.dialog.errors.slice(shownBefore);
+    assert.deepEqual(
+      shown.map((e) => e.detail?.split('\n')[0]),
+      ['boom from a test', 'a rejection from a test'],
+      'each distinct error is shown once',
+    );
+    assert.equal(shown[0]?.message, 'Poolscope hit an unexpected error');
+    assert.equal(win.isDestroyed(), false, 'the window stays');
+    assert.equal(fake.app.exitCode, null, 'the app does not exit');
+    const snapshot = ((await command({ type: 'snapshot' })) as { result: Snapshot }).result;
+    assert.equal((await fetch(snapshot.listenUrl!)).status, 200, 'the engine still serves');
   });
 
   it('saves the window bounds and stops the engine when the last window closes', async () => {

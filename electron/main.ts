@@ -12,7 +12,6 @@
  */
 import { app, BrowserWindow, dialog, ipcMain, Menu, screen, session as electronSession, shell } from 'electron';
 import { existsSync, readFileSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +19,7 @@ import { DashboardSession } from '../engine/bridge/dashboard-session.ts';
 import { sendRequestsFromDashboard } from '../engine/bridge/send-requests.ts';
 import { reportToStderr } from '../engine/cli/stderr-reporter.ts';
 import type { PoolKnobs, Snapshot } from '../engine/protocol/index.ts';
+import { installMainProcessErrorPolicy } from './error-policy.ts';
 import { loadWindowState, RecentComponents, saveWindowState, saveWindowStateSync, type WindowState } from './app-state.ts';
 import { connectIpcBridge, type IpcBridge } from './ipc-bridge.ts';
 import type { TrustedPage } from './ipc-validation.ts';
@@ -59,6 +59,21 @@ let recent: RecentComponents | null = null;
 /** A component asked for before the engine was ready (macOS open-file, a second instance). */
 let pendingOpen: string | null = null;
 
+// Explicit policy: an unexpected error is logged and shown, and the app keeps its window and engine.
+installMainProcessErrorPolicy(process, {
+  log,
+  notify: (message) => {
+    const options = {
+      type: 'error' as const,
+      message: `${APP_NAME} hit an unexpected error`,
+      detail: `${message}\n\nThe app and the engine keep running; the details are in the terminal.`,
+      buttons: ['OK'],
+    };
+    const shown = mainWindow && !mainWindow.isDestroyed() ? dialog.showMessageBox(mainWindow, options) : dialog.showMessageBox(options);
+    shown.catch((error: unknown) => log(`error: could not show the error: ${String(error)}`));
+  },
+});
+
 const launch = parseLaunchArgs(process.argv.slice(1));
 for (const error of launch.errors) log(`error: ${error}`);
 
@@ -93,7 +108,14 @@ if (!app.requestSingleInstanceLock()) {
     .whenReady()
     .then(start)
     .catch((error: unknown) => {
-      dialog.showErrorBox(`${APP_NAME} could not start`, error instanceof Error ? (error.stack ?? error.message) : String(error));
+      const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      log(`error: ${APP_NAME} could not start: ${detail}`);
+      if (mainWindow && !mainWindow.isDestroyed()) {
+        // The window is up, so the engine and its bridge are: the dashboard shows what is (not) served.
+        void dialog.showMessageBox(mainWindow, { type: 'error', message: `${APP_NAME} could not finish starting`, detail, buttons: ['OK'] }).catch(() => {});
+        return;
+      }
+      dialog.showErrorBox(`${APP_NAME} could not start`, detail);
       app.exit(70);
     });
 }
@@ -251,10 +273,7 @@ async function openComponent(spec: string): Promise<boolean> {
   }
   const label = spec.startsWith('demo:') ? spec : basename(spec);
   try {
-    if (!spec.startsWith('demo:')) {
-      const info = await stat(spec).catch(() => null);
-      if (!info?.isFile()) throw new Error(`${spec} does not exist or is not a file`);
-    }
+    // The engine checks the path (regular file, size cap) and says precisely what is wrong.
     await session.execute({ type: 'load', component: spec });
     return true;
   } catch (error) {

@@ -19,6 +19,11 @@ export interface ServeOptions {
   allowOutgoingHttp?: boolean;
   bus?: EventBus;
   cacheDir?: string;
+  /**
+   * Bound on each linear memory a guest defines, in bytes (wasmtime's `-W max-memory-size`):
+   * a `memory.grow` past it returns -1. Default 256 MiB (`DEFAULT_MAX_MEMORY_BYTES`).
+   */
+  maxMemoryBytes?: number;
   /** Subscribe here to see every event, the first instance's included. */
   beforeListen?: (bus: EventBus) => void;
   onFrontDoorError?: (message: string) => void;
@@ -46,8 +51,14 @@ export async function startServing(options: ServeOptions): Promise<Serving> {
   if (!checked.ok) throw new InvalidKnobsError(checked.error);
   const leakSettings = applyLeakDetectionPatch(DEFAULT_LEAK_DETECTION, options.leakDetection ?? {});
   if (!leakSettings.ok) throw new InvalidKnobsError(leakSettings.error);
+  if (options.maxMemoryBytes !== undefined && !(Number.isSafeInteger(options.maxMemoryBytes) && options.maxMemoryBytes >= 0)) {
+    throw new InvalidKnobsError(`max-memory-size must be a whole number of bytes, got ${options.maxMemoryBytes}`);
+  }
 
-  const component = await loadComponent(options.component, options.cacheDir ? { cacheDir: options.cacheDir } : {});
+  const component = await loadComponent(options.component, {
+    ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+    ...(options.maxMemoryBytes !== undefined ? { maxMemoryBytes: options.maxMemoryBytes } : {}),
+  });
   const bus = options.bus ?? new EventBus();
   const pool = new ProxyHandler({
     component,

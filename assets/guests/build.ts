@@ -32,6 +32,11 @@ const WAT_GUESTS = {
   print: "writes partial lines to stdout/stderr (like wasmtime's p2_cli_serve_with_print), then 200",
   echo: 'echoes the request body, with x-method and x-path response headers',
   grow: 'grows linear memory by one 64 KiB page per request, answers "pages=N"',
+  'works-once': 'answers 200 "works once" on an instance\'s first request, traps on every later one (a leak that fails)',
+  'memory-bomb': 'grows linear memory toward 4 GiB on every request (until memory.grow fails), touching it; answers "pages=N"',
+  endless: 'answers 200 and writes its body forever, paced by check-write/subscribe, until the client goes away; ?kib=N writes N KiB and finishes',
+  'trap-after-head': 'sets a 200 response, writes and flushes "partial body", then executes `unreachable`',
+  flood: 'writes ?mb=N MiB (default 16) to stdout in 64 KiB writes with no newline (?nl=K: a newline every K bytes), then 200',
 } as const;
 type WatGuestName = keyof typeof WAT_GUESTS;
 const WAT_GUEST_NAMES = Object.keys(WAT_GUESTS) as WatGuestName[];

@@ -122,6 +122,7 @@ export class DashboardSession {
             world: serving.component.world,
             handlerInterface: serving.component.handlerInterface,
             sha256: serving.component.sha256,
+            maxMemoryBytes: serving.component.maxMemoryBytes,
           }
         : null,
       listenUrl: serving?.frontDoor.url ?? null,
@@ -254,7 +255,11 @@ export class DashboardSession {
    * is known, before the new pool starts.
    */
   async #switchTo(component: string, configure?: (world: World) => void): Promise<Snapshot> {
-    const loaded = await loadComponent(component, this.#options.cacheDir ? { cacheDir: this.#options.cacheDir } : {});
+    // Loaded with the session's memory limit, so a guest the limit refuses leaves the old one serving.
+    const loaded = await loadComponent(component, {
+      ...(this.#options.cacheDir ? { cacheDir: this.#options.cacheDir } : {}),
+      ...(this.#options.maxMemoryBytes !== undefined ? { maxMemoryBytes: this.#options.maxMemoryBytes } : {}),
+    });
     await this.#stopServing();
     this.#componentSpec = component;
     configure?.(loaded.world);

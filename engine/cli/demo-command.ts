@@ -44,7 +44,7 @@ async function runDemo(name: string, flags: DemoFlags): Promise<void> {
   session.useRequestSender(sendRequestsFromDashboard);
   const dashboard = await startDashboardServer(session, flags.uiAddr);
   // One write, so whoever waits for the address also sees what happens next.
-  process.stderr.write(`Dashboard: ${dashboard.url}\n${flags.wait ? 'Open the dashboard to start the scenario.\n' : ''}`);
+  process.stderr.write(`Dashboard: ${dashboard.url}\n${dashboard.warning ? `${dashboard.warning}\n` : ''}${flags.wait ? 'Open the dashboard to start the scenario.\n' : ''}`);
   const shutdown = async (code: number): Promise<never> => {
     await dashboard.close();
     await session.close();

@@ -11,7 +11,7 @@ interface LeaksFlags {
   ignoreHeader: string[];
 }
 
-/** `poolscope leaks`: exit 1 when a reused instance answered differently from a fresh one. */
+/** `poolscope leaks`: exit 1 when a reused instance answered differently from a fresh one, or failed where a fresh one answered. */
 export function leaksCommand(): Command {
   return new Command('leaks')
     .description('find state leaking between requests: drive N sequential requests through one reused instance, replay each on a fresh instance, report every difference')
@@ -21,7 +21,7 @@ export function leaksCommand(): Command {
     .option('--method <method>', 'request method', 'GET')
     .option('--body <text>', 'request body')
     .addOption(new Option('--ignore-header <name>', `header left out of comparisons, besides ${DEFAULT_IGNORED_HEADERS.join(', ')} (repeatable)`).argParser(collect).default([]))
-    .addHelpText('after', '\nExit status: 0 when every reused answer matched a fresh one, 1 when a leak was found, 2 on an error (a replay that failed included).')
+    .addHelpText('after', '\nExit status: 0 when every reused answer matched a fresh one (or both failed), 1 when a leak was found (a reused instance that failed where a fresh one answered included), 2 on an error (a replay that failed where the reused instance answered included).')
     .action(async (component: string, flags: LeaksFlags) => {
       if (flags.requests < 2) {
         process.stderr.write('error: --requests must be at least 2: the first request always lands on a fresh instance\n');
@@ -39,11 +39,16 @@ export function leaksCommand(): Command {
           ignoredHeaders: [...DEFAULT_IGNORED_HEADERS, ...flags.ignoreHeader],
         });
         for (const finding of report.findings) {
-          process.stdout.write(`leak: request ${finding.index} (${finding.request.method} ${finding.request.path}), instance ${finding.instanceId}, reuse #${finding.reuseIndex}\n`);
+          const where = `request ${finding.index} (${finding.request.method} ${finding.request.path}), instance ${finding.instanceId}, reuse #${finding.reuseIndex}`;
+          process.stdout.write(`${finding.kind === 'failed-on-reuse' ? 'failed on reuse' : 'leak'}: ${where}\n`);
           for (const difference of finding.differences) process.stdout.write(`  ${difference}\n`);
         }
         for (const error of report.errors) process.stderr.write(`error: replay failed: ${error}\n`);
-        const verdict = report.findings.length === 0 ? 'no leaks' : `${report.findings.length} leak${report.findings.length === 1 ? '' : 's'}`;
+        const failedOnReuse = report.findings.filter((finding) => finding.kind === 'failed-on-reuse').length;
+        const verdict =
+          report.findings.length === 0
+            ? 'no leaks'
+            : `${report.findings.length} leak${report.findings.length === 1 ? '' : 's'}${failedOnReuse > 0 ? ` (${failedOnReuse} failed on reuse)` : ''}`;
         process.stdout.write(`${verdict}: ${report.compared} reused answers compared with fresh instances (${report.requests} requests, ${component})\n`);
         process.exit(report.findings.length > 0 ? 1 : report.errors.length > 0 ? 2 : 0);
       } catch (error) {

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { parseBytes } from '../config/bytes.ts';
 import { parseDuration } from '../config/duration.ts';
 
 /** Commander argument parsers that turn bad values into precise usage errors. */
@@ -39,16 +40,34 @@ export function envVar(value: string, previous: Array<[string, string]> = []): A
   return inherited === undefined ? previous : [...previous, [value, inherited]];
 }
 
-/** wasmtime's `-W name=value` options: `timeout` is the one serve uses; others are refused by name. */
+/** wasmtime's `-W name=value` options serve uses (`timeout`, `max-memory-size`); others are refused by name. */
 export function wasmOption(value: string, previous: Record<string, string> = {}): Record<string, string> {
   const eq = value.indexOf('=');
   const name = eq < 0 ? value : value.slice(0, eq);
   const optionValue = eq < 0 ? 'y' : value.slice(eq + 1);
   if (name === 'timeout') duration(optionValue);
+  else if (name === 'max-memory-size') wasmtimeBytes(optionValue, '-W max-memory-size');
   else if (name !== 'component-model-async') {
-    throw new InvalidArgumentError(`-W ${name} is not supported by poolscope (supported: -W timeout=DUR)`);
+    throw new InvalidArgumentError(`-W ${name} is not supported by poolscope (supported: -W timeout=DUR, -W max-memory-size=BYTES)`);
   }
   return { ...previous, [name]: optionValue };
+}
+
+/**
+ * A byte count as wasmtime reads one (`268435456`, `0x10000000`, `_` ignored: `268_435_456`), or
+ * with a binary unit (`256MiB`), which wasmtime lacks but people type.
+ */
+export function wasmtimeBytes(value: string, flag: string): number {
+  const digits = value.trim().replaceAll('_', '');
+  const hex = /^0x([0-9a-f]+)$/i.exec(digits);
+  let bytes: number;
+  try {
+    bytes = hex ? parseInt(hex[1]!, 16) : parseBytes(digits);
+  } catch {
+    throw new InvalidArgumentError(`${flag}=${value}: not a size: use bytes (268435456, 0x10000000) or a unit (256MiB, 1GiB)`);
+  }
+  if (!Number.isSafeInteger(bytes)) throw new InvalidArgumentError(`${flag}=${value}: too large a size`);
+  return bytes;
 }
 
 /** wasmtime's `-S name[=value]` options: the WASI proposals are always linked here, so they are accepted and ignored. */
@@ -73,4 +92,28 @@ export function leakCheckMode(value: string): { mode: 'off' | 'all' } | { mode: 
     throw new InvalidArgumentError(`'${value}' is not a leak-check mode: use off, all, or a fraction of reused answers to replay (0.1 or 10%)`);
   }
   return fraction === 1 ? { mode: 'all' } : { mode: 'sample', sampleRate: fraction };
+}
+
+/** `--max-request-body-size`: bytes, or with a unit (64KiB, 16MiB). */
+export function byteSize(value: string): number {
+  try {
+    return parseBytes(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+/**
+ * wasmtime's `-O name[=value]` options. `pooling-total-component-instances=N` is the live-instance
+ * cap (Poolscope's `--max-instances`); `pooling-allocator` is accepted (the cap is what it means here).
+ */
+export function optOption(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const eq = value.indexOf('=');
+  const name = eq < 0 ? value : value.slice(0, eq);
+  const optionValue = eq < 0 ? 'y' : value.slice(eq + 1);
+  if (name === 'pooling-total-component-instances') wholeNumber(optionValue);
+  else if (name !== 'pooling-allocator') {
+    throw new InvalidArgumentError(`-O ${name} is not supported by poolscope (supported: -O pooling-total-component-instances=N)`);
+  }
+  return { ...previous, [name]: optionValue };
 }

@@ -4,8 +4,9 @@ import { InvalidKnobsError } from '../serve.ts';
 import { DashboardSession } from '../bridge/dashboard-session.ts';
 import { sendRequestsFromDashboard } from '../bridge/send-requests.ts';
 import { startDashboardServer, type DashboardServer } from '../web/dashboard-server.ts';
-import { DEFAULT_IGNORED_HEADERS, type LeakDetectionSettings, type PoolKnobs } from '../protocol/index.ts';
-import { collect, duration, envVar, leakCheckMode, socketAddress, wasiOption, wasmOption, wholeNumber } from './parse.ts';
+import { DEFAULT_IGNORED_HEADERS, DEFAULT_MAX_INSTANCES, type LeakDetectionSettings, type PoolKnobs } from '../protocol/index.ts';
+import { byteSize, collect, duration, envVar, optOption, leakCheckMode, socketAddress, wasiOption, wasmOption, wasmtimeBytes, wholeNumber } from './parse.ts';
+import { summariseRepeats } from './repeat-summary.ts';
 import { reportToStderr } from './stderr-reporter.ts';
 import { writeEventsAsJsonLines } from '../events/json-lines.ts';
 
@@ -18,6 +19,10 @@ interface ServeFlags {
   W: Record<string, string>;
   S: string[];
   maxConcurrentRequests?: number;
+  maxInstances?: number;
+  O: Record<string, string>;
+  maxRequestBodySize?: number;
+  shutdownGrace: number;
   loggingPrefix: boolean;
   events?: string;
   env: Array<[string, string]>;
@@ -39,9 +44,13 @@ export function serveCommand(): Command {
     .addOption(new Option('--max-instance-concurrent-reuse-count <n>', 'requests in flight on one instance at once (p3 default 16; always 1 for p2)').argParser(wholeNumber))
     .addOption(new Option('--idle-instance-timeout <dur>', 'how long an idle instance is kept for reuse (default 1s)').argParser(duration))
     .addOption(new Option('--request-timeout <dur>', 'per-request timeout, same as -W timeout=DUR (default: none)').argParser(duration))
-    .addOption(new Option('-W <name=value>', 'wasmtime-style option; supported: timeout=DUR').argParser(wasmOption).default({}))
+    .addOption(new Option('-W <name=value>', 'wasmtime-style option; supported: timeout=DUR, max-memory-size=BYTES (each guest linear memory\'s bound, default 256MiB)').argParser(wasmOption).default({}))
     .addOption(new Option('-S <name>', 'wasmtime-style WASI option, accepted for compatibility: cli, p3, http').argParser(wasiOption).default([]))
     .addOption(new Option('--max-concurrent-requests <n>', 'requests let into the pool at once; the rest wait (default 1000)').argParser(wholeNumber))
+    .addOption(new Option('--max-instances <n>', `live instances at most; at the cap requests wait in the queue (default ${DEFAULT_MAX_INSTANCES})`).argParser(wholeNumber))
+    .addOption(new Option('-O <name=value>', 'wasmtime-style option; supported: pooling-total-component-instances=N (same as --max-instances)').argParser(optOption).default({}))
+    .addOption(new Option('--max-request-body-size <bytes>', 'larger request bodies get 413 (default 64MiB)').argParser(byteSize))
+    .addOption(new Option('--shutdown-grace <dur>', 'on SIGINT/SIGTERM, how long in-flight requests may finish before they are cut short').default(5000, '5s').argParser(duration))
     .option('--no-logging-prefix', 'print guest output without the "stdout [ID] :: " prefix')
     .option('--events <file>', 'write every lifecycle event as a JSON line to FILE (- for stdout)')
     .addOption(new Option('--env <name[=value]>', 'environment variable for the guest (repeatable; NAME alone passes it through)').argParser(envVar).default([]))
@@ -66,6 +75,10 @@ async function runServe(componentSpec: string, flags: ServeFlags): Promise<void>
   const timeout = flags.requestTimeout ?? (flags.W.timeout !== undefined ? duration(flags.W.timeout) : undefined);
   if (timeout !== undefined) knobs.requestTimeoutMs = timeout;
   if (flags.maxConcurrentRequests !== undefined) knobs.maxConcurrentRequests = flags.maxConcurrentRequests;
+  const pooled = flags.O['pooling-total-component-instances'];
+  const maxInstances = flags.maxInstances ?? (pooled !== undefined ? Number(pooled) : undefined);
+  if (maxInstances !== undefined) knobs.maxInstances = maxInstances;
+  if (flags.maxRequestBodySize !== undefined) knobs.maxRequestBodyBytes = flags.maxRequestBodySize;
 
   const leakDetection: Partial<LeakDetectionSettings> = {
     ...flags.leakCheck,
@@ -73,6 +86,8 @@ async function runServe(componentSpec: string, flags: ServeFlags): Promise<void>
     ignoredHeaders: [...DEFAULT_IGNORED_HEADERS, ...flags.leakIgnoreHeader],
     ...(flags.leakReplayRate !== undefined ? { maxReplaysPerSecond: flags.leakReplayRate } : {}),
   };
+  const stderr = summariseRepeats((line) => process.stderr.write(`${line}\n`));
+  process.once('exit', stderr.flush);
   const session = new DashboardSession({
     component: componentSpec,
     knobs,
@@ -80,9 +95,10 @@ async function runServe(componentSpec: string, flags: ServeFlags): Promise<void>
     listen: flags.addr,
     env: flags.env,
     allowOutgoingHttp: flags.allowHttp,
-    onFrontDoorError: (message) => process.stderr.write(`error: ${message}\n`),
+    ...(flags.W['max-memory-size'] !== undefined ? { maxMemoryBytes: wasmtimeBytes(flags.W['max-memory-size'], '-W max-memory-size') } : {}),
+    onFrontDoorError: (message) => stderr.write(`error: ${message}`),
   });
-  reportToStderr(session.bus, { loggingPrefix: flags.loggingPrefix });
+  reportToStderr(session.bus, { loggingPrefix: flags.loggingPrefix, write: stderr.write });
   const eventsFile = flags.events ? writeEventsAsJsonLines(session.bus, flags.events) : undefined;
   session.useRequestSender(sendRequestsFromDashboard);
   let dashboard: DashboardServer | undefined;
@@ -95,23 +111,27 @@ async function runServe(componentSpec: string, flags: ServeFlags): Promise<void>
     process.exit(known ? 1 : 70);
   }
   process.stderr.write(`Serving HTTP on ${session.serving!.frontDoor.url}\n`);
-  if (dashboard) process.stderr.write(`Dashboard: ${dashboard.url}\n`);
+  if (dashboard) process.stderr.write(`Dashboard: ${dashboard.url}\n${dashboard.warning ? `${dashboard.warning}\n` : ''}`);
 
+  // SIGINT/SIGTERM: stop accepting, let in-flight requests finish for the grace period, then cut
+  // them short; a second signal quits at once. Either way the process exits within seconds.
   let stopping = false;
+  const quitNow = (why: string): never => {
+    process.stderr.write(`${why}\n`);
+    session.serving?.pool.terminate();
+    process.exit(1);
+  };
   const stop = (): void => {
-    if (stopping) {
-      process.stderr.write('Stopping now.\n');
-      session.serving?.pool.terminate();
-      process.exit(1);
-    }
+    if (stopping) quitNow('Stopping now.');
     stopping = true;
-    process.stderr.write('Waiting for in-flight requests to finish, ctrl-c again to quit sooner...\n');
+    process.stderr.write(`Waiting up to ${flags.shutdownGrace} ms for in-flight requests to finish, ctrl-c again to quit sooner...\n`);
+    setTimeout(() => quitNow(`In-flight requests did not finish within ${flags.shutdownGrace} ms; stopping now.`), flags.shutdownGrace).unref();
     void (async () => {
       await dashboard?.close();
       await session.close();
       await eventsFile?.close(); // the last events (instance exits) must reach the file
       process.exit(0);
-    })();
+    })().catch((error: unknown) => quitNow(`Graceful stop failed (${(error as Error).message}); stopping now.`));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -25,8 +25,9 @@ export function reportToStderr(bus: EventBus, options: ReporterOptions): () => v
         }
         break;
       case 'leak.checked':
-        if (event.verdict === 'leak') {
-          write(`leak: request ${event.requestId} (${event.method} ${event.uri}), instance ${event.instanceId}, reuse #${event.reuseIndex}`);
+        if (event.verdict === 'leak' || event.verdict === 'failed-on-reuse') {
+          const where = `request ${event.requestId} (${event.method} ${event.uri}), instance ${event.instanceId}, reuse #${event.reuseIndex}`;
+          write(`${event.verdict === 'leak' ? 'leak' : 'failed on reuse'}: ${where}`);
           for (const difference of event.differences) write(`  ${difference}`);
         } else if (event.verdict === 'error') {
           write(`leak check failed: request ${event.requestId}, instance ${event.instanceId}: ${event.message}`);

@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { World } from '../protocol/index.ts';
 import { ComponentLoadError } from './errors.ts';
-import { checkComponentPreamble } from './inspect.ts';
+import { readComponentFile } from './read-component-file.ts';
 import { compileCoreModules, transpileCached, type TranspiledComponent } from './transpile-cache.ts';
+import { DEFAULT_MAX_MEMORY_BYTES, MemoryLimitError } from './memory-limit.ts';
 import { resolveDemoGuest } from './demos.ts';
 import { supportedImports } from './host-capabilities.ts';
 
@@ -22,15 +22,16 @@ export interface LoadedComponent {
   imports: string[];
   /** Compiled once here; structured-cloned (shared, not recompiled) into every worker. */
   coreModules: Record<string, WebAssembly.Module>;
+  /** The bound compiled into each defined linear memory's maximum (`-W max-memory-size`). */
+  maxMemoryBytes: number;
 }
 
 const P2_HANDLER = /^wasi:http\/incoming-handler@0\.2\.\d+$/;
 const P3_HANDLER = /^wasi:http\/handler@0\.3\.\d+(-[\w.]+)?$/;
 
-export async function loadComponent(spec: string, options: { cacheDir?: string } = {}): Promise<LoadedComponent> {
+export async function loadComponent(spec: string, options: { cacheDir?: string; maxMemoryBytes?: number } = {}): Promise<LoadedComponent> {
   const path = spec.startsWith('demo:') ? await resolveDemoGuest(spec.slice('demo:'.length)) : resolve(spec);
-  const bytes = await readBytes(path, spec);
-  checkComponentPreamble(bytes, spec);
+  const bytes = await readComponentFile(path, spec);
 
   let transpiled: TranspiledComponent;
   try {
@@ -47,6 +48,14 @@ export async function loadComponent(spec: string, options: { cacheDir?: string }
       `${spec} imports interfaces Poolscope cannot provide: ${missing.join(', ')} (supported: ${[...supported].sort().join(', ')})`,
     );
   }
+  const maxMemoryBytes = options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
+  let coreModules: Record<string, WebAssembly.Module>;
+  try {
+    coreModules = await compileCoreModules(transpiled, { maxMemoryBytes });
+  } catch (error) {
+    if (error instanceof MemoryLimitError) throw new ComponentLoadError(`${spec} cannot be served: ${error.message}`);
+    throw error;
+  }
   return {
     spec,
     name: spec.startsWith('demo:') ? spec : basename(path),
@@ -56,7 +65,8 @@ export async function loadComponent(spec: string, options: { cacheDir?: string }
     handlerInterface,
     moduleUrl: transpiled.moduleUrl,
     imports: transpiled.imports,
-    coreModules: await compileCoreModules(transpiled),
+    coreModules,
+    maxMemoryBytes,
   };
 }
 
@@ -70,17 +80,6 @@ function detectWorld(transpiled: TranspiledComponent, spec: string): { world: Wo
   throw new ComponentLoadError(
     `${spec} is a component of the wrong world: it exports ${exported.length ? exported.join(', ') : 'no interfaces'}, but serving needs wasi:http/incoming-handler@0.2.x (WASIp2) or wasi:http/handler@0.3.x (WASIp3)`,
   );
-}
-
-async function readBytes(path: string, spec: string): Promise<Uint8Array> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new ComponentLoadError(`${spec}: no such file (${path})`);
-    if (code === 'EISDIR') throw new ComponentLoadError(`${spec} is a directory, not a .wasm component`);
-    throw new ComponentLoadError(`${spec} cannot be read: ${messageOf(error)}`);
-  }
 }
 
 function messageOf(error: unknown): string {

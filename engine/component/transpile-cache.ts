@@ -5,6 +5,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { transpileBytes } from '@bytecodealliance/jco-transpile';
+import { DEFAULT_MAX_MEMORY_BYTES, limitDefinedMemories } from './memory-limit.ts';
 
 // The package does not export its package.json; its entry point sits in dist/ beside it.
 const JCO_TRANSPILE_VERSION: string = JSON.parse(
@@ -69,9 +70,21 @@ async function transpileInto(bytes: Uint8Array, dir: string): Promise<void> {
   await rename(staging, dir);
 }
 
-export async function compileCoreModules(component: TranspiledComponent): Promise<Record<string, WebAssembly.Module>> {
-  const entries = await Promise.all(
-    component.coreModuleFiles.map(async (name) => [name, await WebAssembly.compile(await readFile(join(component.dir, name)))] as const),
+/**
+ * Compiles the core modules, each defined memory's maximum lowered to `maxMemoryBytes` (see
+ * memory-limit.ts). The limit is applied here, never written to the disk cache, and nothing
+ * compiled is kept between calls: modules compiled under one limit cannot be handed out under
+ * another. Throws `MemoryLimitError` when a memory's minimum is over the limit.
+ */
+export async function compileCoreModules(
+  component: TranspiledComponent,
+  options: { maxMemoryBytes?: number } = {},
+): Promise<Record<string, WebAssembly.Module>> {
+  const limit = options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
+  const limited = await Promise.all(
+    component.coreModuleFiles.map(async (name) => [name, limitDefinedMemories(await readFile(join(component.dir, name)), limit)] as const),
   );
+  // Every module is checked before any is compiled, so a refused limit costs no compilation.
+  const entries = await Promise.all(limited.map(async ([name, bytes]) => [name, await WebAssembly.compile(bytes)] as const));
   return Object.fromEntries(entries);
 }

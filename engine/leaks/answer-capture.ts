@@ -53,5 +53,13 @@ export function captureResponder(inner: Responder | null, maxBodyBytes: number, 
       inner?.abort(message);
       finish({ kind: 'aborted', message });
     },
+    // Backpressure and client departure belong to the real client: pass them through.
+    onGone(listener) {
+      inner?.onGone?.(listener);
+    },
+    whenWritten(listener) {
+      if (inner?.whenWritten) inner.whenWritten(listener);
+      else listener();
+    },
   };
 }

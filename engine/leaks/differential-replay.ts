@@ -1,5 +1,5 @@
 import { Agent, request as httpRequest } from 'node:http';
-import type { LeakChecked, PoolEvent } from '../protocol/index.ts';
+import { isLeakFinding, type LeakChecked, type PoolEvent } from '../protocol/index.ts';
 import { startServing, type Serving } from '../serve.ts';
 
 export interface ReplayRequest {
@@ -15,13 +15,17 @@ export interface LeakFinding {
   /** Requests the reused instance had accepted when it answered this one (2 = its second). */
   reuseIndex: number;
   request: ReplayRequest;
+  /** `leak`: the answers differ; `failed-on-reuse`: the reused instance failed where a fresh one answered. */
+  kind: 'leak' | 'failed-on-reuse';
+  /** How the reused instance failed (`failed-on-reuse`), else null. */
+  failure: string | null;
   differences: string[];
 }
 
 export interface LeakReport {
   component: string;
   requests: number;
-  /** Reused answers compared with a fresh instance's. */
+  /** Reused answers (failed ones included) compared with a fresh instance's. */
   compared: number;
   findings: LeakFinding[];
   /** Replays that could not be compared (the fresh instance failed), one message each. */
@@ -67,13 +71,15 @@ export async function findLeaks(options: {
     await serving.close();
   }
   const findings = checks
-    .filter((check) => check.verdict === 'leak')
-    .map((check) => ({
+    .filter((check) => isLeakFinding(check.verdict))
+    .map((check): LeakFinding => ({
       // A fresh pool numbers requests from 0 in the order they arrive, and they arrive one by one.
       index: check.requestId + 1,
       instanceId: check.instanceId,
       reuseIndex: check.reuseIndex,
       request: options.request,
+      kind: check.verdict === 'failed-on-reuse' ? 'failed-on-reuse' : 'leak',
+      failure: check.verdict === 'failed-on-reuse' ? check.message : null,
       differences: check.differences,
     }));
   return {

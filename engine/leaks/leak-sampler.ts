@@ -4,18 +4,21 @@ import type { PoolRequest } from '../pool/request.ts';
 import {
   applyLeakDetectionPatch,
   isSafeMethod,
+  type FailureKind,
   type LeakDetectionSettings,
   type LeakSkipReason,
   type PoolEvent,
 } from '../protocol/index.ts';
 import { captureResponder, type CapturedOutcome } from './answer-capture.ts';
-import { compareAnswers, type Answer } from './compare.ts';
 import type { FreshInstances } from './fresh-instances.ts';
+import { judgeReplay, type JudgedOutcome } from './verdict.ts';
 
 /** Answers larger than this are not kept for comparison (the replay would cost as much again). */
 export const MAX_COMPARED_BODY_BYTES = 1024 * 1024;
 /** Skips are summed and reported at most this often, so a flood of them stays one event a second. */
 const SKIP_REPORT_INTERVAL_MS = 1000;
+/** Failures that say nothing about the instance (the pool closed, the client left): never replayed. */
+const NOT_THE_GUESTS_DOING = new Set<FailureKind>(['shutdown', 'client-gone', 'refused']);
 
 interface Watched {
   /** The request as it entered the pool (its body copied), to replay as it was. */
@@ -119,18 +122,23 @@ export class LeakSampler {
     // Only a reused instance's answer can carry an earlier request's state.
     if (!watched || watched.instanceId === null || watched.reuseIndex < 2 || this.#closed) return;
     if (outcome.kind === 'too-large') return this.#skip('body-too-large');
-    if (outcome.kind !== 'answered') return this.#skip('not-answered');
+    // A reused instance that failed is replayed too: a fresh one answering is the plainest leak.
+    if (outcome.kind === 'failed' && NOT_THE_GUESTS_DOING.has(outcome.failure)) return this.#skip('not-answered');
     if (this.#replaying >= this.#settings.maxConcurrentReplays) return this.#skip('replays-busy');
     if (!this.#takeReplayToken()) return this.#skip('rate-limited');
-    void this.#replay(requestId, watched, outcome.answer);
+    void this.#replay(requestId, watched, outcome);
   }
 
-  async #replay(requestId: number, watched: Watched, reused: Answer): Promise<void> {
+  async #replay(requestId: number, watched: Watched, reused: JudgedOutcome): Promise<void> {
     this.#replaying++;
     const started = this.#bus.now();
     const ignoredHeaders = this.#settings.ignoredHeaders;
     try {
-      const fresh = await this.#fresh.answer(watched.init, this.#requestTimeoutMs(), MAX_COMPARED_BODY_BYTES);
+      // A replay that cannot even start is a failed check, never an unhandled rejection.
+      const fresh = await this.#fresh.answer(watched.init, this.#requestTimeoutMs(), MAX_COMPARED_BODY_BYTES).then(
+        (outcome) => ({ outcome, error: null }),
+        (error: unknown) => ({ outcome: null, error: error instanceof Error ? error.message : String(error) }),
+      );
       const base = {
         type: 'leak.checked' as const,
         requestId,
@@ -142,12 +150,10 @@ export class LeakSampler {
         requestBodyBytes: watched.init.body.byteLength,
         replayMs: this.#bus.now() - started,
       };
-      if (fresh.kind === 'answered') {
-        const differences = compareAnswers(reused, fresh.answer, ignoredHeaders);
-        this.#bus.emit({ ...base, verdict: differences.length > 0 ? 'leak' : 'same', differences, message: null });
-      } else {
-        this.#bus.emit({ ...base, verdict: 'error', differences: [], message: describeFailedReplay(fresh) });
-      }
+      const judgement = fresh.outcome
+        ? judgeReplay(reused, fresh.outcome, ignoredHeaders, MAX_COMPARED_BODY_BYTES)
+        : { verdict: 'error' as const, differences: [], message: `the replay could not run: ${fresh.error}` };
+      this.#bus.emit({ ...base, ...judgement });
     } finally {
       this.#replaying--;
       if (this.#replaying === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
@@ -182,15 +188,4 @@ export class LeakSampler {
 /** Bursts up to a second's worth of replays, and at least one (a rate below 1/s must still replay). */
 function bucketSize(perSecond: number): number {
   return Math.max(1, perSecond);
-}
-
-function describeFailedReplay(outcome: Exclude<CapturedOutcome, { kind: 'answered' }>): string {
-  switch (outcome.kind) {
-    case 'failed':
-      return `the fresh instance did not answer (${outcome.failure}): ${outcome.message}`;
-    case 'aborted':
-      return `the fresh instance's answer broke off: ${outcome.message}`;
-    case 'too-large':
-      return `the fresh instance's body is larger than ${MAX_COMPARED_BODY_BYTES} bytes`;
-  }
 }

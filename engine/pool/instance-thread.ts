@@ -22,6 +22,8 @@ export class InstanceThread {
   #owner: Owner = NOBODY;
   #next: Owner | null = null;
   #disposing = false;
+  /** unref() came while the instance was still disposing: done once `disposed` arrives. */
+  #unrefWhenDisposed = false;
   #terminated = false;
 
   constructor(data: InstanceThreadData) {
@@ -61,15 +63,22 @@ export class InstanceThread {
     this.#terminated = true;
     this.#owner = NOBODY;
     this.#next = null;
-    void this.#worker.terminate();
+    // Terminating a thread that is already gone rejects; there is nothing left to stop.
+    this.#worker.terminate().catch(() => {});
   }
 
-  /** Lets the process exit while this (spare) thread is parked. */
+  /**
+   * Lets the process exit while this (spare) thread is parked. A thread still disposing of its
+   * instance stays referenced until `disposed`: its old owner waits for that message (a pool
+   * shutting down does), and an unreferenced thread's messages cannot keep the process alive.
+   */
   unref(): void {
-    this.#worker.unref();
+    if (this.#disposing) this.#unrefWhenDisposed = true;
+    else this.#worker.unref();
   }
 
   ref(): void {
+    this.#unrefWhenDisposed = false;
     this.#worker.ref();
   }
 
@@ -79,6 +88,10 @@ export class InstanceThread {
       this.#disposing = false;
       this.#owner = this.#next ?? NOBODY;
       this.#next = null;
+      if (this.#unrefWhenDisposed) {
+        this.#unrefWhenDisposed = false;
+        this.#worker.unref();
+      }
     }
   }
 

@@ -1,23 +1,35 @@
 import type { EventBus } from '../events/event-bus.ts';
 import type { FailureKind } from '../protocol/index.ts';
-import type { PoolRequest } from './request.ts';
+import { FlowControl, newWakeSignal, type ResponseFlowBuffers } from '../worker/response-flow.ts';
+import { CLIENT_GONE_MESSAGE, type PoolRequest } from './request.ts';
 
 interface OpenResponse {
   request: PoolRequest;
   /** The head (or an error) went to the caller: from now on only the body can follow. */
   settled: boolean;
   bodyBytes: number;
+  /** Paces the guest's body to the client's socket, and tells the guest when the client left. */
+  flow: FlowControl;
+  /** An acknowledgement waits for the client's socket to drain. */
+  awaitingDrain: boolean;
 }
 
 /**
  * The responses of one instance that are not finished yet: each request is settled exactly once
  * (head or error), then its body streams until it ends or is cut short. Every outcome is also an
  * event. Kept apart from the worker's state machine, which decides *when*; this decides *how*.
+ *
+ * Each response has a flow (worker/response-flow.ts): body bytes are acknowledged to the instance
+ * thread as the client's socket takes them, so a guest can be at most a window ahead of its client;
+ * when the client goes away the flow closes (the guest's writes fail) and the request is recorded
+ * as `client-gone`, whatever the guest does next.
  */
 export class OpenResponses {
   readonly #bus: EventBus;
   readonly #instanceId: number;
   readonly #open = new Map<number, OpenResponse>();
+  /** Shared by the flows of this instance's responses (see response-flow.ts). */
+  readonly #wake = newWakeSignal();
 
   constructor(bus: EventBus, instanceId: number) {
     this.#bus = bus;
@@ -25,7 +37,14 @@ export class OpenResponses {
   }
 
   add(request: PoolRequest): void {
-    this.#open.set(request.id, { request, settled: false, bodyBytes: 0 });
+    const entry: OpenResponse = { request, settled: false, bodyBytes: 0, flow: new FlowControl(this.#wake), awaitingDrain: false };
+    this.#open.set(request.id, entry);
+    request.responder.onGone?.(() => this.#gone(request.id));
+  }
+
+  /** What the instance thread needs to pace this request's body (send it with the request). */
+  flow(requestId: number): ResponseFlowBuffers | undefined {
+    return this.#open.get(requestId)?.flow.buffers;
   }
 
   has(requestId: number): boolean {
@@ -55,12 +74,36 @@ export class OpenResponses {
     if (!entry?.settled) return;
     entry.bodyBytes += bytes.byteLength;
     entry.request.responder.chunk(bytes);
+    this.#acknowledgeWhenWritten(entry);
+  }
+
+  /** Tells the thread how much the client's socket took, once it took everything written so far. */
+  #acknowledgeWhenWritten(entry: OpenResponse): void {
+    const whenWritten = entry.request.responder.whenWritten;
+    if (!whenWritten) {
+      entry.flow.acknowledge(entry.bodyBytes);
+      return;
+    }
+    // One drain covers every chunk written before it.
+    if (entry.awaitingDrain) return;
+    entry.awaitingDrain = true;
+    whenWritten.call(entry.request.responder, () => {
+      entry.awaitingDrain = false;
+      entry.flow.acknowledge(entry.bodyBytes);
+    });
+  }
+
+  /** The client left before its response was over: nothing more is sent, the guest's writes fail. */
+  #gone(requestId: number): void {
+    if (!this.#open.has(requestId)) return;
+    this.fail(requestId, 'client-gone', CLIENT_GONE_MESSAGE);
   }
 
   end(requestId: number): void {
     const entry = this.#open.get(requestId);
     if (!entry?.settled) return;
     this.#open.delete(requestId);
+    entry.flow.close();
     entry.request.responder.end();
     this.#bus.emit({
       type: 'request.completed',
@@ -80,11 +123,15 @@ export class OpenResponses {
     const entry = this.#open.get(requestId);
     if (!entry) return;
     this.#open.delete(requestId);
+    // The guest's next write fails (`closed`) instead of producing bytes nobody will read.
+    entry.flow.close();
     reportFailure(this.#bus, entry.request, this.#instanceId, kind, message, entry.settled);
   }
 
-  failAll(kind: FailureKind, message: string): void {
-    for (const requestId of [...this.#open.keys()]) this.fail(requestId, kind, message);
+  /** Fails every open response; those whose head is out get `afterHeadMessage` if given (a trap
+   * after the head is not a guest that never set a response). */
+  failAll(kind: FailureKind, message: string, afterHeadMessage = message): void {
+    for (const [requestId, entry] of [...this.#open]) this.fail(requestId, kind, entry.settled ? afterHeadMessage : message);
   }
 }
 

@@ -263,7 +263,7 @@ export class PoolWorker {
     });
     this.#setStatus('Requests', acceptedAt);
     this.#armRequestExpiry(entry);
-    this.#thread!.send({ type: 'request', requestId: request.id, init: request.init });
+    this.#thread!.send({ type: 'request', requestId: request.id, init: request.init, flow: this.#responses.flow(request.id) });
     this.#ctx.gaugesChanged();
   }
 
@@ -437,7 +437,7 @@ export class PoolWorker {
     if (initial) reportFailure(this.#ctx.bus, initial, this.id, failKind, failMessage);
     for (const entry of [...this.#inFlight.values()]) clearTimeout(entry.expiry);
     this.#inFlight.clear();
-    this.#responses.failAll(failKind, failMessage);
+    this.#responses.failAll(failKind, failMessage, cause === 'trap' && message !== null ? `guest trapped after sending the response head: ${message}` : failMessage);
     this.#thread?.terminate();
     this.#finishExit(cause, message);
   }

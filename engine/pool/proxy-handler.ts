@@ -11,7 +11,8 @@ import {
   type World,
 } from '../protocol/index.ts';
 import { PoolWorker } from './pool-worker.ts';
-import type { PoolRequest } from './request.ts';
+import { reportFailure } from './open-responses.ts';
+import { CLIENT_GONE_MESSAGE, type PoolRequest } from './request.ts';
 import { ThreadPool } from './thread-pool.ts';
 import type { WorkerContext } from './worker-context.ts';
 
@@ -79,6 +80,8 @@ export class ProxyHandler implements WorkerContext {
     if (!result.ok) return result;
     this.#knobs = result.knobs;
     for (const worker of this.#workers) worker.knobsChanged();
+    // A raised instance cap may let waiting requests start an instance now.
+    if (this.#availableCount === 0 && this.#queue.length > this.#comingCapacity()) this.#spawnForQueue('queue-without-taker');
     return { ok: true, knobs: this.knobs };
   }
 
@@ -88,13 +91,15 @@ export class ProxyHandler implements WorkerContext {
 
   /** wasmtime's `handle` (spec §3.1). The request is settled through its responder, exactly once. */
   handle(request: PoolRequest): void {
-    if (this.#availableCount === 0 && this.#queue.length >= this.#comingCapacity()) {
+    if (this.#availableCount === 0 && this.#queue.length >= this.#comingCapacity() && this.#belowInstanceCap()) {
       this.bus.emit({ type: 'request.dispatched', requestId: request.id, mode: 'spawn-direct' });
       this.#spawn(request, 'no-available-worker');
       return;
     }
     this.#queue.push(request);
     this.bus.emit({ type: 'request.dispatched', requestId: request.id, mode: 'queued' });
+    // A client that leaves while its request waits is not served at all: no instance runs it.
+    request.responder.onGone?.(() => this.#dropFromQueue(request));
     this.gaugesChanged();
     for (const worker of this.#workers) {
       if (worker.available) {
@@ -152,7 +157,7 @@ export class ProxyHandler implements WorkerContext {
     } else {
       // Decrement first, then look at the queue: a queued request always has a taker (spec §3.3).
       const previous = this.#availableCount--;
-      if (previous === 1 && this.#queue.length > this.#comingCapacity()) this.#spawn(null, 'last-available-went-busy');
+      if (previous === 1 && this.#queue.length > this.#comingCapacity()) this.#spawnForQueue('last-available-went-busy');
     }
     this.gaugesChanged();
   }
@@ -160,7 +165,7 @@ export class ProxyHandler implements WorkerContext {
   workerExited(worker: PoolWorker, _cause: ExitCause): void {
     this.#workers.delete(worker);
     // A dying worker may have been counted on to take queued requests: make sure someone will.
-    if (this.#availableCount === 0 && this.#queue.length > this.#comingCapacity()) this.#spawn(null, 'queue-without-taker');
+    if (this.#availableCount === 0 && this.#queue.length > this.#comingCapacity()) this.#spawnForQueue('queue-without-taker');
     this.gaugesChanged();
   }
 
@@ -192,6 +197,28 @@ export class ProxyHandler implements WorkerContext {
     let capacity = 0;
     for (const worker of this.#workers) capacity += worker.comingCapacity;
     return capacity;
+  }
+
+  #dropFromQueue(request: PoolRequest): void {
+    const at = this.#queue.indexOf(request);
+    if (at < 0) return; // already on an instance: its OpenResponses records the departure
+    this.#queue.splice(at, 1);
+    reportFailure(this.bus, request, null, 'client-gone', `${CLIENT_GONE_MESSAGE} (it was still waiting in the queue)`);
+    this.gaugesChanged();
+  }
+
+  /**
+   * The live-instance cap (`maxInstances`, wasmtime's pooling-total-component-instances). Exiting
+   * instances count until they are gone: their threads still exist. At the cap, requests wait in
+   * the queue; an exit or an available instance takes them.
+   */
+  #belowInstanceCap(): boolean {
+    return this.#workers.size < this.knobs.maxInstances;
+  }
+
+  /** Starts an instance for queued work, unless the cap is reached (an exit will try again). */
+  #spawnForQueue(reason: SpawnReason): void {
+    if (this.#belowInstanceCap()) this.#spawn(null, reason);
   }
 
   #spawn(initial: PoolRequest | null, reason: SpawnReason): void {

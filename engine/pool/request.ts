@@ -9,6 +9,18 @@ export interface Responder {
   end(): void;
   /** The body broke after the head went out: the caller can only cut the response short. */
   abort(message: string): void;
+  /**
+   * Calls `listener` once if the client goes away before the response is over (`end`, `fail` or
+   * `abort`); at once (in a microtask) if it already has. Absent: the client cannot leave
+   * (a leak replay). The pool uses it to stop the guest's body and to drop queued requests.
+   */
+  onGone?(listener: () => void): void;
+  /**
+   * Calls `listener` once every byte passed to `chunk` so far has been handed to the client's
+   * socket: at once if it has, otherwise when the socket drains. Absent: bytes never wait. The
+   * guest's body is paced by it (see worker/response-flow.ts).
+   */
+  whenWritten?(listener: () => void): void;
 }
 
 /** wasmtime's work item: request data, the request, and the one-shot settle channel. */
@@ -22,3 +34,4 @@ export interface PoolRequest {
 
 export const NEVER_SET_MESSAGE = 'guest never invoked `response-outparam::set` method';
 export const TIMED_OUT_MESSAGE = 'guest timed out';
+export const CLIENT_GONE_MESSAGE = 'the client went away before the response was complete';

@@ -17,6 +17,8 @@ export interface ComponentInfo {
   world: World;
   handlerInterface: string;
   sha256: string;
+  /** Bound on each of its linear memories, bytes (`-W max-memory-size`); absent in old recordings. */
+  maxMemoryBytes?: number;
 }
 
 /** One live instance as the engine sees it now (for a dashboard that connects mid-run). */
@@ -91,6 +93,11 @@ const componentSpec = z
   .min(1, { error: 'component must be a path to a .wasm file or demo:<name>' })
   .max(4096, { error: 'component path is too long' });
 
+/** A path that URL resolution would read as another host: `//host/…`, or `/\host/…` (`\` counts as `/`). */
+const SERVER_RELATIVE = /^\/[/\\]/;
+/** Not valid in a request target; URL parsing also drops tabs and newlines, hiding a `//`. */
+const CONTROL_OR_SPACE = /[\u0000-\u0020\u007f]/;
+
 /** Dashboard → engine commands, validated on arrival: a bad one gets an error reply and changes nothing. */
 export const commandSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('load'), component: componentSpec }),
@@ -114,7 +121,12 @@ export const commandSchema = z.discriminatedUnion('type', [
       .int()
       .min(1, { error: 'concurrency must be at least 1' })
       .max(1000, { error: 'concurrency must be at most 1000' }),
-    path: z.string().startsWith('/', { error: 'path must start with /' }).max(2048),
+    path: z
+      .string()
+      .max(2048, { error: 'path must be at most 2048 characters' })
+      .startsWith('/', { error: 'path must start with /' })
+      .refine((path) => !SERVER_RELATIVE.test(path), { error: 'path must start with a single / (//host or /\\host would name another server)' })
+      .refine((path) => !CONTROL_OR_SPACE.test(path), { error: 'path must not contain spaces or control characters (percent-encode them)' }),
     method: z.enum(['GET', 'POST', 'PUT', 'DELETE', 'HEAD']).default('GET'),
   }),
 ]);

@@ -39,7 +39,8 @@ export type FailureKind =
   | 'trap' // the instance died under the request
   | 'instantiation' // no instance could be created for the request
   | 'shutdown' // the pool closed before the request was served
-  | 'client-aborted'; // the HTTP client went away
+  | 'client-gone' // the HTTP client went away before its response was complete (while sending its body, waiting, or being served)
+  | 'refused'; // the front door refused it before the pool saw it (body too large, memory budget)
 
 interface Base {
   t: number;
@@ -170,8 +171,13 @@ export interface GuestOutput extends Base {
   line: string;
 }
 
-/** What a replay on a fresh instance said about an answer from a reused one. */
-export type LeakVerdict = 'same' | 'leak' | 'error';
+/**
+ * What a replay on a fresh instance said about an answer from a reused one: `same` (or both
+ * failed), `leak` (the answers differ), `failed-on-reuse` (the reused instance failed — a 5xx, a
+ * trap, a cut-off body — where a fresh one answered: a leak too, the plainest kind), `error`
+ * (the fresh instance failed where the reused one answered: nothing to compare with).
+ */
+export type LeakVerdict = 'same' | 'leak' | 'failed-on-reuse' | 'error';
 
 /** A reused instance's answer, replayed on a fresh instance outside the pool and compared. */
 export interface LeakChecked extends Base {
@@ -186,9 +192,9 @@ export interface LeakChecked extends Base {
   requestHeaders: Array<[string, string]>;
   requestBodyBytes: number;
   verdict: LeakVerdict;
-  /** Readable differences, reused against fresh; empty unless the verdict is `leak`. */
+  /** Readable differences, reused against fresh; empty unless the verdict is `leak` or `failed-on-reuse`. */
   differences: string[];
-  /** Why the answers could not be compared (verdict `error`). */
+  /** Why the answers could not be compared (verdict `error`), or how the reused instance failed (`failed-on-reuse`). */
   message: string | null;
   replayMs: number;
 }

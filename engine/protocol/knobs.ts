@@ -17,7 +17,25 @@ export interface PoolKnobs {
   requestTimeoutMs: number | null;
   /** Requests the front door lets into the pool at once; the rest wait for a slot. */
   maxConcurrentRequests: number;
+  /**
+   * Live instances at most (wasmtime's `-O pooling-total-component-instances`). At the cap no
+   * instance is started: requests wait in the pool's queue for one to become available or exit.
+   */
+  maxInstances: number;
+  /** A request body larger than this is refused with 413 before any instance sees it. */
+  maxRequestBodyBytes: number;
 }
+
+/** Bodies are held in memory (the WASIp2 host reads them synchronously): never more than this each. */
+export const MAX_REQUEST_BODY_CEILING = 1024 * 1024 * 1024;
+
+/**
+ * Default live-instance cap. Each instance is a thread here (tens of MiB with its guest), so the
+ * cap is what keeps a 2,000-request burst from starting hundreds of threads; 64 keeps a 2-core,
+ * 24 GiB machine healthy with room for 64 x 16 concurrent WASIp3 requests.
+ */
+export const DEFAULT_MAX_INSTANCES = 64;
+export const DEFAULT_MAX_REQUEST_BODY_BYTES = 64 * 1024 * 1024;
 
 const count = (name: string) =>
   z
@@ -38,6 +56,12 @@ export const poolKnobsSchema = z.strictObject({
   idleInstanceTimeoutMs: durationMs('idle-instance-timeout'),
   requestTimeoutMs: durationMs('request timeout').nullable(),
   maxConcurrentRequests: count('max-concurrent-requests'),
+  maxInstances: count('max-instances').max(10_000, { error: 'max-instances must be at most 10000 (each instance is a thread)' }),
+  maxRequestBodyBytes: z
+    .number({ error: 'max-request-body-size must be a number of bytes' })
+    .int({ error: 'max-request-body-size must be a whole number of bytes' })
+    .min(0, { error: 'max-request-body-size cannot be negative' })
+    .max(MAX_REQUEST_BODY_CEILING, { error: `max-request-body-size must be at most ${MAX_REQUEST_BODY_CEILING} bytes (1 GiB)` }),
 });
 
 /** A partial update, as the dashboard sends it. */
@@ -54,6 +78,8 @@ export function defaultKnobs(world: World): PoolKnobs {
     idleInstanceTimeoutMs: 1000,
     requestTimeoutMs: null,
     maxConcurrentRequests: 1000,
+    maxInstances: DEFAULT_MAX_INSTANCES,
+    maxRequestBodyBytes: DEFAULT_MAX_REQUEST_BODY_BYTES,
   };
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { LeakVerdict } from './events.ts';
 import { mergePatch } from './patch.ts';
 
 /**
@@ -73,4 +74,9 @@ export function applyLeakDetectionPatch(
 /** Methods without side effects: their requests are replayed unless told otherwise. */
 export function isSafeMethod(method: string): boolean {
   return method === 'GET' || method === 'HEAD' || method === 'OPTIONS';
+}
+
+/** Verdicts that are findings: state a reused instance kept changed its answer (or broke it). */
+export function isLeakFinding(verdict: LeakVerdict): boolean {
+  return verdict === 'leak' || verdict === 'failed-on-reuse';
 }

@@ -18,6 +18,11 @@ export interface ScenarioPhaseResult {
   /** Requests answered or failed during the phase. */
   requests: number;
   failed: number;
+  /**
+   * Requests whose client left before the answer (`client-gone`): a closed-loop load stopping
+   * with requests in flight. Not the guest's failures, so neither in `requests` nor `failed`.
+   */
+  abandoned: number;
   failedByKind: Partial<Record<FailureKind, number>>;
   requestsPerSecond: number;
   latencyP50Ms: number | null;

@@ -1,6 +1,6 @@
 import type { EventBus } from '../events/event-bus.ts';
 import { LatencyHistogram } from '../load/index.ts';
-import type { FailureKind, PoolEvent, ScenarioPhaseResult } from '../protocol/index.ts';
+import { isLeakFinding, type FailureKind, type PoolEvent, type ScenarioPhaseResult } from '../protocol/index.ts';
 
 /**
  * Measures one scenario phase from the event stream alone (whatever drives the traffic): requests,
@@ -19,6 +19,7 @@ export class PhaseMeter {
   /** Instances draining (finishing their work before they retire). */
   readonly #draining = new Set<number>();
   #completed = 0;
+  #abandoned = 0;
   /** Engine time of the phase's first request and of the last one finished, for its rate. */
   #firstReceivedAt: number | null = null;
   #lastFinishedAt: number | null = null;
@@ -66,6 +67,7 @@ export class PhaseMeter {
       label: this.#label,
       requests,
       failed,
+      abandoned: this.#abandoned,
       failedByKind: { ...this.#failedByKind },
       requestsPerSecond: rate(requests, this.#firstReceivedAt, this.#lastFinishedAt),
       latencyP50Ms: stats?.p50 ?? null,
@@ -97,6 +99,10 @@ export class PhaseMeter {
         break;
       case 'request.failed':
         if (!this.#outstanding.delete(event.requestId)) break;
+        if (event.kind === 'client-gone') {
+          this.#abandoned++;
+          break;
+        }
         this.#lastFinishedAt = event.t;
         this.#failedByKind[event.kind] = (this.#failedByKind[event.kind] ?? 0) + 1;
         break;
@@ -120,7 +126,7 @@ export class PhaseMeter {
         break;
       case 'leak.checked':
         if (event.verdict !== 'error') this.#leakChecks++;
-        if (event.verdict === 'leak') this.#leaks++;
+        if (isLeakFinding(event.verdict)) this.#leaks++;
         break;
       default:
         break;

@@ -135,3 +135,30 @@ test('a replay rate below one a second still replays, one at a time as the budge
   assert.equal(eventsOf(server.events, 'leak.checked').length, 1, 'the first reused answer is replayed');
   assert.equal(skipCounts(server)['rate-limited'], 2, 'the next two come before the budget refills (10 s)');
 });
+
+test('a reused instance that traps where a fresh one answers is a finding of its own kind: failed-on-reuse', async () => {
+  const server = await serveForTest('demo:works-once', ONE_REUSED_INSTANCE, { leakDetection: { mode: 'all' } });
+  const statuses: number[] = [];
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  for (let i = 0; i < 2; i++) {
+    statuses.push((await send(server.url(), { agent })).status);
+    await server.leaks.idle();
+  }
+  agent.destroy();
+  assert.deepEqual(statuses, [200, 500]);
+  const [check, ...more] = eventsOf(server.events, 'leak.checked');
+  assert.deepEqual(more, []);
+  assert.equal(check!.verdict, 'failed-on-reuse');
+  assert.equal(check!.reuseIndex, 2);
+  assert.match(check!.message ?? '', /^failed \(trap\): .*wasm trap: wasm `unreachable` instruction executed$/);
+  assert.deepEqual(check!.differences, [`outcome: ${JSON.stringify(check!.message)} on the reused instance, 200 on a fresh one`]);
+  assert.deepEqual(skipCounts(server), {});
+  await server.close();
+});
+
+test('a guest that fails on fresh instances too is no leak: both failed is the same', async () => {
+  const server = await serveForTest('demo:never-set', ONE_REUSED_INSTANCE, { leakDetection: { mode: 'all' } });
+  await sendAndSettle(server, 3);
+  assert.deepEqual(eventsOf(server.events, 'leak.checked').map((c) => [c.verdict, c.differences]), [['same', []], ['same', []]]);
+  await server.close();
+});

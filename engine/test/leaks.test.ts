@@ -28,6 +28,27 @@ for (const [name, component] of [
   });
 }
 
+test('demo:works-once fails on reuse where a fresh instance answers: exit 1, a finding of its own kind', async () => {
+  const { code, stdout } = await runCli(['leaks', 'demo:works-once', '--requests', '3']).exited;
+  assert.equal(code, 1, stdout);
+  // Request 2 traps on the reused instance (which dies of it); request 3 lands on a new instance's first.
+  assert.match(
+    stdout,
+    /^failed on reuse: request 2 \(GET \/\), instance 0, reuse #2\n {2}outcome: "failed \(trap\): [^"]*wasm trap: wasm `unreachable` instruction executed" on the reused instance, 200 on a fresh one$/m,
+  );
+  assert.doesNotMatch(stdout, /wasm trap: wasm trap/);
+  assert.match(stdout, /^1 leak \(1 failed on reuse\): 1 reused answers compared/m);
+});
+
+test('demo:never-set fails on fresh instances too: no leak, and poolscope leaks exits 0 on every one of 10 runs', async () => {
+  // Each run used to end in exit 13 (unsettled top-level await) about half the time: its close never settled.
+  for (let run = 1; run <= 10; run++) {
+    const { code, stdout, stderr } = await runCli(['leaks', 'demo:never-set', '--requests', '5']).exited;
+    assert.equal(code, 0, `run ${run}: ${stdout}${stderr}`);
+    assert.match(stdout, /^no leaks: 4 reused answers compared/m);
+  }
+});
+
 test('bad input exits 2 with a precise message', async () => {
   const missing = await runCli(['leaks', '/nonexistent.wasm']).exited;
   assert.equal(missing.code, 2);
@@ -52,6 +73,27 @@ test('poolscope serve --leak-check all prints each finding while it serves', asy
   assert.equal(code, 0, stderr);
   assert.match(stderr, /^leak: request 1 \(GET \/\), instance 0, reuse #2\n {2}body: "count=2" on the reused instance, "count=1" on a fresh one$/m);
   assert.match(stderr, /^leak: request 2 .*reuse #3$/m);
+});
+
+test('poolscope serve --leak-check all reports a reused instance that fails where a fresh one answers', async () => {
+  const run = runCli(['serve', 'demo:works-once', '--leak-check', 'all', '--max-instance-reuse-count', '10', '--idle-instance-timeout', '60s', '--addr', '127.0.0.1:0', '--events', '-']);
+  try {
+    const url = await run.serving;
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const first = await send(url, { agent });
+    const second = await send(url, { agent });
+    agent.destroy();
+    assert.deepEqual([first.status, second.status], [200, 500]);
+    // The detector's word on request 1, either way: a verdict, or a skip (reported within a second).
+    await run.stdoutMatches((stdout) => /"type":"leak\.(checked|skipped)".*\n/.test(stdout));
+    const verdicts = run.stdout().split('\n').filter((line) => line.includes('"type":"leak.')).map((line) => JSON.parse(line) as { type: string; verdict?: string });
+    assert.deepEqual(verdicts.map((event) => [event.type, event.verdict]), [['leak.checked', 'failed-on-reuse']]);
+  } finally {
+    run.child.kill('SIGTERM'); // a failed assertion must not leave the server running
+  }
+  const { code, stderr } = await run.exited;
+  assert.equal(code, 0, stderr);
+  assert.match(stderr, /^failed on reuse: request 1 \(GET \/\), instance 0, reuse #2\n {2}outcome: "failed \(trap\): .*" on the reused instance, 200 on a fresh one$/m);
 });
 
 test('a bad --leak-check value is refused by name', async () => {

@@ -12,6 +12,7 @@ import type { InstanceThreadData, ToThread } from './messages.ts';
 import { Outbox } from './outbox.ts';
 import { instantiateP2 } from './p2-instance.ts';
 import { instantiateP3 } from './p3-instance.ts';
+import { ResponseWindow, type ResponseFlowBuffers } from './response-flow.ts';
 
 const data = workerData as InstanceThreadData;
 const port = parentPort!;
@@ -27,7 +28,7 @@ port.on('message', (message: ToThread) => {
       void instantiate(message.instanceId, message.env);
       break;
     case 'request':
-      void handle(message.requestId, message.init);
+      void handle(message.requestId, message.init, message.flow);
       break;
     case 'dispose':
       dispose();
@@ -64,18 +65,23 @@ async function instantiate(instanceId: number, env: Array<[string, string]>): Pr
   }
 }
 
-async function handle(requestId: number, init: Parameters<GuestInstance['handle']>[0]): Promise<void> {
+async function handle(requestId: number, init: Parameters<GuestInstance['handle']>[0], flow: ResponseFlowBuffers | undefined): Promise<void> {
   const current = guest;
   if (!current) {
     post({ type: 'trapped', requestId, message: 'no live instance on this thread' });
     return;
   }
+  const window = flow ? new ResponseWindow(flow) : undefined;
   const sink: ResponseSink = {
     head: (status, headers) => post({ type: 'head', requestId, status, headers }),
     error: (message) => post({ type: 'guest-error', requestId, message }),
-    chunk: (bytes) => post({ type: 'chunk', requestId, bytes }),
+    chunk: (bytes) => {
+      window?.sent(bytes.byteLength);
+      post({ type: 'chunk', requestId, bytes });
+    },
     end: () => post({ type: 'end', requestId }),
     abort: (message) => post({ type: 'abort', requestId, message }),
+    ...(window ? { window } : {}),
   };
   if (current.concurrent) {
     // Runs after the guest has done all it can synchronously: every task now waits on I/O.
@@ -104,7 +110,8 @@ function dispose(): void {
 }
 
 function describe(error: unknown): string {
-  if (error instanceof WebAssembly.RuntimeError) return `wasm trap: ${error.message}`;
+  // jco's glue already words some traps as wasmtime does ("wasm trap: wasm `unreachable` …"): prefix only V8's own.
+  if (error instanceof WebAssembly.RuntimeError) return error.message.startsWith('wasm trap') ? error.message : `wasm trap: ${error.message}`;
   if (error instanceof Error) return error.message;
   return String(error);
 }

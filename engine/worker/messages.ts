@@ -4,6 +4,7 @@
  */
 import type { IncomingRequestInit } from '../host/p2/api.ts';
 import type { World } from '../protocol/index.ts';
+import type { ResponseFlowBuffers } from './response-flow.ts';
 
 export interface InstanceThreadData {
   moduleUrl: string;
@@ -15,7 +16,8 @@ export interface InstanceThreadData {
 
 export type ToThread =
   | { type: 'instantiate'; instanceId: number; env: Array<[string, string]> }
-  | { type: 'request'; requestId: number; init: IncomingRequestInit }
+  /** `flow`: the response's flow control (see response-flow.ts); without it the body never waits. */
+  | { type: 'request'; requestId: number; init: IncomingRequestInit; flow?: ResponseFlowBuffers }
   | { type: 'dispose' };
 
 export type FromThread =

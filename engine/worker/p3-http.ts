@@ -6,7 +6,7 @@
 
 import { future } from '@bytecodealliance/preview3-shim/future';
 import { StreamReader } from '@bytecodealliance/preview3-shim/stream';
-import type { IncomingRequestInit, ResponseSink } from '../host/p2/api.ts';
+import type { IncomingRequestInit, ResponseSink, WriteWindow } from '../host/p2/api.ts';
 import { httpTypes, type P3ByteReader, type P3Response } from '../host/p3/imports.ts';
 
 const { Fields, Request, Response } = httpTypes;
@@ -37,7 +37,10 @@ const FORBIDDEN_HEADERS = new Set([
 ]);
 
 /** Reads the response body as the guest produces it, then its trailers; then completes the future
- * `response.new` returned to the guest (how the transmission went). */
+ * `response.new` returned to the guest (how the transmission went). A chunk is read only when the
+ * client can take more (the sink's window): until then the guest's stream writes wait, which is
+ * the stream's backpressure. If the client leaves, the body's readable end is dropped, so the
+ * guest's writes report it gone, and the transmission future fails. */
 export async function streamBody(response: P3Response, sink: ResponseSink): Promise<void> {
   const { rx } = future();
   let body: P3ByteReader | null;
@@ -51,6 +54,12 @@ export async function streamBody(response: P3Response, sink: ResponseSink): Prom
   try {
     if (body) {
       for (;;) {
+        if (sink.window && !(await roomIn(sink.window))) {
+          (body as Partial<Disposable>)[Symbol.dispose]?.();
+          sink.abort('the client went away');
+          response._resolve({ tag: 'err', val: { tag: 'internal-error', val: 'the client went away' } });
+          return;
+        }
         const chunk: unknown = await body.read();
         if (chunk === null || chunk === undefined) break;
         const bytes = chunk instanceof Uint8Array ? chunk : new Uint8Array(chunk as ArrayBuffer);
@@ -67,6 +76,22 @@ export async function streamBody(response: P3Response, sink: ResponseSink): Prom
   }
   sink.end();
   response._resolve({ tag: 'ok', val: undefined });
+}
+
+/** How long one wait for room lasts before the window is looked at again (a safety net: every
+ * change of the window is notified). */
+const ROOM_WAIT_SLICE_MS = 1000;
+
+/** Resolves true once the window has room, false once the client has gone. */
+async function roomIn(window: WriteWindow): Promise<boolean> {
+  for (;;) {
+    // Read the signal first: a change after this read resolves the wait at once.
+    const seen = Atomics.load(window.signal, 0);
+    const available = window.available();
+    if (available !== 0) return available > 0;
+    const wait = Atomics.waitAsync(window.signal, 0, seen, ROOM_WAIT_SLICE_MS);
+    if (wait.async) await wait.value;
+  }
 }
 
 interface ErrorCodeValue {

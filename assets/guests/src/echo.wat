@@ -43,7 +43,7 @@
   (global $RET i32 (i32.const 64))
   (global $heap (mut i32) (i32.const 4096))
   ;; method names in 8-byte slots indexed by the variant discriminant, and their lengths
-  (data (i32.const 256) "GET     HEAD    POST    PUT     DELETE  CONNECTOPTIONS TRACE   PATCH   ")
+  (data (i32.const 256) "GET     HEAD    POST    PUT     DELETE  CONNECT OPTIONS TRACE   PATCH   ")
   (data (i32.const 328) "\03\04\04\03\06\07\07\05\05")
   (data (i32.const 352) "x-method")
   (data (i32.const 360) "x-path")

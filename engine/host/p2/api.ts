@@ -32,6 +32,20 @@ export interface ResponseSink {
   end(): void;
   /** The outgoing-body was dropped without `finish`, or finish failed: the body is truncated. */
   abort(message: string): void;
+  /** How much body the client can take now (backpressure, and whether it is still there).
+   * Absent: the sink takes anything at once and never goes away. */
+  window?: WriteWindow;
+}
+
+/**
+ * The room a response body has on its way to the client. Writes wait while `available()` is 0
+ * and fail with `closed` once it is -1 (the client went away).
+ */
+export interface WriteWindow {
+  /** Bytes the sink takes now without waiting; 0 while the client is behind; -1 once it left. */
+  available(): number;
+  /** Index 0 changes (and is `Atomics.notify`d) whenever `available()` may have changed. */
+  readonly signal: Int32Array;
 }
 
 export interface GuestOutputSink {

@@ -10,14 +10,31 @@
  * As in wasmtime, a `content-length` header is enforced: writing past it fails the stream with
  * `HTTP-{response,request}-body-size`, and finishing short of it fails the finish; either way the
  * body is aborted.
+ *
+ * Backpressure: once bound, the sink's `WriteWindow` says how much the client can take. `check-write`
+ * reports it, `subscribe` waits for it, and a write made with no room (a blocking write, or a guest
+ * that ignores `check-write`) blocks until there is some (wasmtime traps on the latter; blocking
+ * keeps such guests working while bounding memory). Once the client has gone, writes fail with
+ * `closed`. Before binding nothing drains the body, so at most `UNBOUND_BODY_LIMIT` bytes are held.
  */
 
 import type { ResponseSink } from './api.ts';
 import type { FieldList, Fields } from './fields.ts';
 import type { HttpErrorCode } from './http-error.ts';
 import { IoError } from './io-error.ts';
+import { Pollable, READY } from './poll.ts';
 import { fail, failUnit, HostTrap } from './result.ts';
 import { failStream, OutputStream, STREAM_CLOSED, type WriteTarget } from './streams.ts';
+import type { WriteWindow } from './api.ts';
+
+/** Body bytes held before `response-outparam.set` binds the body to the client (1 MiB). Past
+ * this, `check-write` reports 0 and writes fail: nothing could drain them. */
+export const UNBOUND_BODY_LIMIT = 1024 * 1024;
+
+/** Never changes: a pollable on it waits until the thread is terminated (a guest waiting for room
+ * in a body that nothing drains hangs, as in wasmtime; the pool's timeouts end it). */
+const NEVER_SIGNALLED = new Int32Array(new SharedArrayBuffer(4));
+const NEVER_READY = new Pollable(0n, { signal: NEVER_SIGNALLED, condition: () => false });
 
 const OPEN = 0;
 /** A write overflowed content-length: the stream is closed, the body will abort. */
@@ -62,8 +79,11 @@ export class BodyChannel implements WriteTarget {
   private state: BodyState = OPEN;
   private abortMessage = '';
   private sink: ResponseSink | null = null;
-  /** Chunks written before the sink is bound. */
+  /** The bound sink's window; null before binding or for a sink without one. */
+  private window: WriteWindow | null = null;
+  /** Chunks written before the sink is bound, and their size. */
   private pending: Uint8Array[] | null = null;
+  private pendingBytes = 0;
 
   constructor(kind: BodyKind, expectedLength: number) {
     this.kind = kind;
@@ -71,7 +91,14 @@ export class BodyChannel implements WriteTarget {
   }
 
   write(bytes: Uint8Array): void {
-    if (this.state !== OPEN) throw STREAM_CLOSED;
+    this.check();
+    if (this.sink === null && this.pendingBytes + bytes.length > UNBOUND_BODY_LIMIT) {
+      failStream(new IoError(`more than ${UNBOUND_BODY_LIMIT} body bytes written before the response was set`));
+    }
+    if (this.window !== null && this.window.available() === 0) {
+      this.subscribe().block();
+      this.check();
+    }
     const total = this.written + bytes.length;
     this.written = total;
     if (this.expected >= 0 && total > this.expected) {
@@ -81,11 +108,29 @@ export class BodyChannel implements WriteTarget {
     }
     const sink = this.sink;
     if (sink !== null) sink.chunk(bytes);
-    else (this.pending ??= []).push(bytes);
+    else {
+      (this.pending ??= []).push(bytes);
+      this.pendingBytes += bytes.length;
+    }
   }
 
   check(): void {
     if (this.state !== OPEN) throw STREAM_CLOSED;
+    // The client went away: as in wasmtime, the body's stream is closed.
+    if (this.window !== null && this.window.available() < 0) throw STREAM_CLOSED;
+  }
+
+  capacity(): number {
+    if (this.sink === null) return Math.max(0, UNBOUND_BODY_LIMIT - this.pendingBytes);
+    return this.window === null ? Number.MAX_SAFE_INTEGER : Math.max(0, this.window.available());
+  }
+
+  subscribe(): Pollable {
+    const window = this.window;
+    if (window !== null) {
+      return new Pollable(0n, { signal: window.signal, condition: () => this.state !== OPEN || window.available() !== 0 });
+    }
+    return this.capacity() > 0 ? READY : NEVER_READY;
   }
 
   /** `outgoing-body.finish`: completes the body or fails (and aborts it). */
@@ -116,9 +161,11 @@ export class BodyChannel implements WriteTarget {
   /** Connects the body to the response sink, right after `sink.head`. */
   bind(sink: ResponseSink): void {
     this.sink = sink;
+    this.window = sink.window ?? null;
     const pending = this.pending;
     if (pending !== null) {
       this.pending = null;
+      this.pendingBytes = 0;
       for (const chunk of pending) sink.chunk(chunk);
     }
     if (this.state === FINISHED) sink.end();

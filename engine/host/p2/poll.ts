@@ -1,11 +1,12 @@
 /**
- * wasi:io/poll. A pollable is either always ready (our streams and futures never wait: request
- * bodies are fully buffered and output is accepted immediately) or a deadline on the monotonic
- * clock (from wasi:clocks subscriptions).
+ * wasi:io/poll. A pollable is either a deadline on the monotonic clock (from wasi:clocks
+ * subscriptions; 0 means ready from the start) or a condition on shared memory (a response body's
+ * window, see `WriteWindow`): ready when `condition()` holds, which can only change when the
+ * `signal` cell changes.
  *
  * Blocking is real and synchronous: `Atomics.wait` parks the worker thread, as a blocking WASI
  * call parks a wasmtime instance. A guest that blocks forever is stopped by the pool's watchdog
- * terminating the thread, so we sleep in bounded slices and never need to be woken.
+ * terminating the thread, so we sleep in bounded slices and never need to be woken by a deadline.
  */
 
 import { HostTrap } from './result.ts';
@@ -39,20 +40,34 @@ export function sleepUntil(deadline: bigint): void {
   }
 }
 
-export class Pollable {
-  /** Monotonic deadline in ns; 0n means ready from the start. */
-  readonly deadline: bigint;
+/** A condition that only changes when `signal[0]` changes (the writer bumps and notifies it). */
+export interface SignalCondition {
+  signal: Int32Array;
+  condition: () => boolean;
+}
 
-  constructor(deadline: bigint) {
+/** When a poll waits on conditions with different signals it can only park on one of them: it
+ * then rechecks the others this often. (Never happens with our host: one response per thread.) */
+const MIXED_SIGNALS_SLICE_MS = 10;
+
+export class Pollable {
+  /** Monotonic deadline in ns; 0n means ready from the start. Ignored when `wait` is set. */
+  readonly deadline: bigint;
+  readonly wait: SignalCondition | null;
+
+  constructor(deadline: bigint, wait: SignalCondition | null = null) {
     this.deadline = deadline;
+    this.wait = wait;
   }
 
   ready(): boolean {
+    if (this.wait !== null) return this.wait.condition();
     return this.deadline === 0n || monotonicNow() >= this.deadline;
   }
 
   block(): void {
-    if (this.deadline !== 0n) sleepUntil(this.deadline);
+    if (this.wait === null && this.deadline === 0n) return;
+    poll([this]);
   }
 }
 
@@ -65,24 +80,36 @@ export const READY = new Pollable(0n);
 export function poll(pollables: Pollable[]): Uint32Array {
   const count = pollables.length;
   if (count === 0) throw new HostTrap('wasi:io/poll.poll: empty list of pollables');
+  let signal: Int32Array | null = null;
+  let mixedSignals = false;
+  for (const pollable of pollables) {
+    const wait = pollable.wait;
+    if (wait === null) continue;
+    if (signal === null) signal = wait.signal;
+    else if (signal !== wait.signal) mixedSignals = true;
+  }
   for (;;) {
+    // Read the signal before checking conditions: a change after this read ends the wait below.
+    const seen = signal === null ? 0 : Atomics.load(signal, 0);
     const now = monotonicNow();
-    let readyCount = 0;
+    const ready: number[] = [];
     let earliest = -1n;
     for (let i = 0; i < count; i++) {
-      const d = (pollables[i] as Pollable).deadline;
-      if (d <= now) readyCount++;
-      else if (earliest < 0n || d < earliest) earliest = d;
+      const pollable = pollables[i] as Pollable;
+      if (pollable.wait !== null) {
+        if (pollable.wait.condition()) ready.push(i);
+      } else if (pollable.deadline <= now) ready.push(i);
+      else if (earliest < 0n || pollable.deadline < earliest) earliest = pollable.deadline;
     }
-    if (readyCount > 0) {
-      const ready = new Uint32Array(readyCount);
-      let j = 0;
-      for (let i = 0; i < count; i++) {
-        if ((pollables[i] as Pollable).deadline <= now) ready[j++] = i;
-      }
-      return ready;
+    if (ready.length > 0) return Uint32Array.from(ready);
+    if (signal === null) {
+      sleepUntil(earliest);
+      continue;
     }
-    sleepUntil(earliest);
+    beforeSleep();
+    let ms = mixedSignals ? MIXED_SIGNALS_SLICE_MS : SLICE_MS;
+    if (earliest >= 0n) ms = Math.min(ms, Math.max(1, Math.ceil(Number(earliest - now) / 1e6)));
+    Atomics.wait(signal, 0, seen, ms);
   }
 }
 

@@ -1,8 +1,10 @@
 /**
- * wasi:io/streams. Our streams never block:
- * - input streams read from a fully buffered Uint8Array (request bodies, stdin);
- * - output streams hand every write straight to a `WriteTarget` (stdout/stderr sink, response
- *   body), so they are always writable and `flush` has nothing to wait for.
+ * wasi:io/streams.
+ * - input streams read from a fully buffered Uint8Array (request bodies, stdin): never block;
+ * - output streams hand every write straight to a `WriteTarget`. The stdout/stderr sinks take
+ *   anything at once. A response body has a window (backpressure from the client's socket):
+ *   `check-write` reports what fits, `subscribe` is ready when more fits (or the client left),
+ *   and blocking writes wait for room. `flush` has nothing to wait for: writes are handed on at once.
  */
 
 import type { IoError } from './io-error.ts';
@@ -19,7 +21,7 @@ export function failStream(error: IoError): never {
   fail({ tag: 'last-operation-failed', val: error });
 }
 
-/** How much `check-write` allows per write. Generous: targets accept any amount without blocking. */
+/** The most `check-write` allows per write (wasmtime's bodies allow far less; any amount is valid). */
 const WRITE_BUDGET = 1n << 20n;
 
 const EMPTY = new Uint8Array(0);
@@ -77,6 +79,10 @@ export interface WriteTarget {
   write(bytes: Uint8Array): void;
   /** Throws the stream-error a write would get now, if any (for check-write and flush). */
   check(): void;
+  /** Bytes a write may carry now without waiting, after `check` passed. Absent: any amount. */
+  capacity?(): number;
+  /** Ready once `capacity` is above 0 or a write would fail. Absent: always ready. */
+  subscribe?(): Pollable;
 }
 
 export class OutputStream {
@@ -88,7 +94,8 @@ export class OutputStream {
 
   checkWrite(): bigint {
     this.target.check();
-    return WRITE_BUDGET;
+    const capacity = this.target.capacity?.();
+    return capacity === undefined || capacity >= Number(WRITE_BUDGET) ? WRITE_BUDGET : BigInt(capacity);
   }
 
   write(contents: Uint8Array): void {
@@ -109,7 +116,7 @@ export class OutputStream {
   }
 
   subscribe(): Pollable {
-    return READY;
+    return this.target.subscribe?.() ?? READY;
   }
 
   writeZeroes(len: bigint): void {
@@ -121,15 +128,18 @@ export class OutputStream {
     this.writeZeroes(len);
   }
 
-  /** Copies up to `len` bytes from `src`; `closed` once `src` is exhausted (as in wasmtime). */
+  /** Copies up to `len` bytes from `src`, as many as `check-write` allows now; `closed` once `src`
+   * is exhausted (as in wasmtime). */
   splice(src: InputStream, len: bigint): bigint {
-    this.target.check();
-    const bytes = src.read(len > WRITE_BUDGET ? WRITE_BUDGET : len);
+    const budget = this.checkWrite();
+    if (budget === 0n) return 0n;
+    const bytes = src.read(len > budget ? budget : len);
     this.write(bytes);
     return BigInt(bytes.length);
   }
 
   blockingSplice(src: InputStream, len: bigint): bigint {
+    this.subscribe().block();
     return this.splice(src, len);
   }
 }

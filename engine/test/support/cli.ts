@@ -10,6 +10,10 @@ export interface CliRun {
   /** Resolves with the exit code and everything printed. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
   stderr(): string;
+  /** Everything printed on stdout so far (e.g. `--events -`). */
+  stdout(): string;
+  /** Resolves once stdout so far matches `pattern`. */
+  stdoutMatches(pattern: (stdout: string) => boolean): Promise<void>;
 }
 
 /** Runs the real `poolscope` CLI in a child process. */
@@ -23,7 +27,16 @@ export function runCli(args: string[]): CliRun {
     resolveServing = resolve;
     rejectServing = reject;
   });
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  const stdoutWaiters: Array<{ pattern: (stdout: string) => boolean; resolve: () => void }> = [];
+  child.stdout!.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    for (const waiter of [...stdoutWaiters]) {
+      if (waiter.pattern(stdout)) {
+        stdoutWaiters.splice(stdoutWaiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
+    }
+  });
   child.stderr!.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
     const match = /Serving HTTP on (http:\/\/\S+)/.exec(stderr);
@@ -37,5 +50,7 @@ export function runCli(args: string[]): CliRun {
     });
   });
   serving.catch(() => {});
-  return { child, serving, exited, stderr: () => stderr };
+  const stdoutMatches = (pattern: (stdout: string) => boolean): Promise<void> =>
+    pattern(stdout) ? Promise.resolve() : new Promise((resolve) => stdoutWaiters.push({ pattern, resolve }));
+  return { child, serving, exited, stderr: () => stderr, stdout: () => stdout, stdoutMatches };
 }

@@ -9,10 +9,10 @@ export interface HttpResult {
 /** One HTTP request over loopback. Pass an `agent` to reuse a keep-alive connection. */
 export function send(
   url: string,
-  options: { method?: string; body?: string; agent?: Agent; headers?: Record<string, string> } = {},
+  options: { method?: string; body?: string; agent?: Agent; headers?: Record<string, string>; signal?: AbortSignal } = {},
 ): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: options.method ?? 'GET', agent: options.agent ?? false, headers: options.headers }, (res) => {
+    const req = request(url, { method: options.method ?? 'GET', agent: options.agent ?? false, headers: options.headers, ...(options.signal ? { signal: options.signal } : {}) }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));

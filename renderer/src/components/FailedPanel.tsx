@@ -10,7 +10,8 @@ const KIND_LABEL: Record<FailureKind, string> = {
   trap: 'trap',
   instantiation: 'instantiation',
   shutdown: 'shutdown',
-  'client-aborted': 'client aborted',
+  'client-gone': 'client gone',
+  refused: 'refused',
 };
 const SHOWN = 200;
 

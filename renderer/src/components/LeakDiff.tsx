@@ -37,7 +37,7 @@ export function LeakDiff({ finding: f, onClose }: { finding: LeakFinding; onClos
     showLeakView({ tab: 'events' });
   };
   return (
-    <div className="leak-diff" data-testid="leak-diff" data-request-id={f.requestId} data-instance-id={f.instanceId}>
+    <div className="leak-diff" data-testid="leak-diff" data-request-id={f.requestId} data-instance-id={f.instanceId} data-kind={f.kind}>
       <div className="leak-diff-head">
         <button type="button" className="btn btn-small" onClick={onClose} data-testid="leak-diff-close">
           ← Findings
@@ -50,9 +50,15 @@ export function LeakDiff({ finding: f, onClose }: { finding: LeakFinding; onClos
         </button>
       </div>
       <p className="leak-diff-where" data-testid="leak-diff-where">
-        Answered by instance <b className="mono">#{f.instanceId}</b> as its <b>{ordinal(f.reuseIndex)}</b> request (reuse #{f.reuseIndex}); replayed on a
-        fresh instance in {fmtMs(f.replayMs)}.
+        {f.kind === 'failed-on-reuse' ? 'Failed' : 'Answered'} by instance <b className="mono">#{f.instanceId}</b> as its <b>{ordinal(f.reuseIndex)}</b> request
+        (reuse #{f.reuseIndex}); replayed on a fresh instance in {fmtMs(f.replayMs)}
+        {f.kind === 'failed-on-reuse' ? ', which answered it.' : '.'}
       </p>
+      {f.kind === 'failed-on-reuse' && (
+        <p className="leak-diff-failure" data-testid="leak-diff-failure">
+          <span className="chip chip-leak">failed on reuse</span> <span className="mono">{f.failure}</span>
+        </p>
+      )}
       {f.requestHeaders.length > 0 && (
         <details className="leak-diff-request" data-testid="leak-diff-request">
           <summary>
@@ -102,7 +108,9 @@ export function LeakDiff({ finding: f, onClose }: { finding: LeakFinding; onClos
         </tbody>
       </table>
       <p className="dim leak-diff-why">
-        A fresh instance answers as if no request came before; what differs here is state the reused instance kept from its earlier requests.
+        {f.kind === 'failed-on-reuse'
+          ? 'A fresh instance answers as if no request came before, and it answered; the reused instance failed, so state it kept from its earlier requests broke it.'
+          : 'A fresh instance answers as if no request came before; what differs here is state the reused instance kept from its earlier requests.'}
       </p>
     </div>
   );

@@ -15,6 +15,7 @@ export function LeakFindings({ findings, onOpen }: { findings: readonly LeakFind
             data-testid="leak-finding"
             data-request-id={f.requestId}
             data-instance-id={f.instanceId}
+            data-kind={f.kind}
             title="Open the differences"
             onClick={() => onOpen(f.requestId)}
           >
@@ -25,6 +26,11 @@ export function LeakFindings({ findings, onOpen }: { findings: readonly LeakFind
             <span className="dim mono">
               inst {f.instanceId} · reuse #{f.reuseIndex}
             </span>
+            {f.kind === 'failed-on-reuse' && (
+              <span className="chip chip-leak" data-testid="leak-finding-kind" title={`The reused instance failed (${f.failure}); a fresh instance answered`}>
+                failed on reuse
+              </span>
+            )}
             <span className="leak-finding-diff mono ellipsis">
               {summarizeDifference(f.differences[0])}
               {f.differences.length > 1 && <span className="dim"> +{f.differences.length - 1} more</span>}

@@ -30,6 +30,7 @@ function Counters({ leaks }: { leaks: LeaksState }) {
       {chip('checked', 'checked', leaks.checked, '', 'Reused answers replayed on a fresh instance and compared')}
       {chip('same', 'same', leaks.same, 'chip-same')}
       {chip('leaks', 'leaks', leaks.leaks, 'chip-leak')}
+      {leaks.failedOnReuse > 0 && chip('failed-on-reuse', 'failed on reuse', leaks.failedOnReuse, 'chip-leak', 'Of the leaks: reused instances that failed (5xx, trap, cut-off body) where a fresh instance answered')}
       {chip('errors', 'errors', leaks.errors, 'chip-fail-timeout', leaks.lastError ? `last: request #${leaks.lastError.requestId}: ${leaks.lastError.message}` : undefined)}
       {chip('skipped', 'skipped', leaks.skippedTotal, '', skipped ? `Not replayed: ${skipped}` : 'Sampled answers not replayed')}
     </div>

@@ -16,16 +16,23 @@ interface Props {
   memory?: readonly MemoryPoint[];
   growth?: MemoryGrowthWarning | null;
   onShowLeaks?(instanceId: number): void;
+  /** The bound on each linear memory (`-W max-memory-size`); null when unknown (old recordings). */
+  memoryLimitBytes?: number | null;
 }
 
 const OUTPUT_LINES = 3;
+
+function memoryTitle(bytes: number | null, limit: number | null): string {
+  const now = bytes === null ? 'linear memory: not reported yet' : `linear memory after its last request: ${bytes} bytes`;
+  return limit === null ? now : `${now}; each memory may grow to ${limit} bytes (-W max-memory-size), then memory.grow returns -1`;
+}
 
 export function statusOf(r: InstanceRecord): string {
   return r.draining ? 'draining' : r.status;
 }
 
 /** One live instance: status, reuse against the max, in flight, age, memory, recent output. */
-export const WorkerCard = memo(function WorkerCard({ instance: r, maxReuse, maxConcurrent, now, onSelect, leakCount = 0, memory, growth = null, onShowLeaks }: Props) {
+export const WorkerCard = memo(function WorkerCard({ instance: r, maxReuse, maxConcurrent, now, onSelect, leakCount = 0, memory, growth = null, onShowLeaks, memoryLimitBytes = null }: Props) {
   const status = statusOf(r);
   // Sizes are reported when they change: the last one holds up to the requests finished by now.
   const curve = memory ? memoryCurve(memory, r.reuseCount - r.inFlight) : [];
@@ -78,7 +85,16 @@ export const WorkerCard = memo(function WorkerCard({ instance: r, maxReuse, maxC
         <dt>age</dt>
         <dd className="mono">{fmtAge(now - r.createdAt)}</dd>
         <dt>memory</dt>
-        <dd className="mono">{r.memoryBytes !== null ? fmtBytes(r.memoryBytes) : '—'}</dd>
+        <dd className="mono" data-testid="memory" title={memoryTitle(r.memoryBytes, memoryLimitBytes)}>
+          {r.memoryBytes !== null ? fmtBytes(r.memoryBytes) : '—'}
+          {memoryLimitBytes !== null &&
+            // At the limit every memory.grow fails (returns -1): worth a warning colour, not an error's.
+            (r.memoryBytes !== null && r.memoryBytes >= memoryLimitBytes ? (
+              <span className="at-limit" style={{ color: 'var(--warn)' }}> / {fmtBytes(memoryLimitBytes)}</span>
+            ) : (
+              <span className="dim"> / {fmtBytes(memoryLimitBytes)}</span>
+            ))}
+        </dd>
         <dt>start</dt>
         <dd className="mono" title={r.threadRecycled ? 'on a recycled thread' : 'on a new thread'}>
           {r.instantiationMs !== null ? `${fmtMs(r.instantiationMs)}${r.threadRecycled ? ' ♻' : ''}` : '…'}

@@ -11,6 +11,7 @@ const RETIRED_SHOWN = 100;
 export function WorkersPanel() {
   const instances = useStore((s) => s.instances);
   const knobs = useStore((s) => s.pool.knobs);
+  const memoryLimitBytes = useStore((s) => s.pool.component?.maxMemoryBytes ?? null);
   const setLogFilter = useStore((s) => s.setLogFilter);
   const leaks = useStore((s) => s.leaks);
   const showLeakView = useStore((s) => s.showLeakView);
@@ -46,6 +47,7 @@ export function WorkersPanel() {
               memory={leaks.memory.get(r.instanceId)}
               growth={leaks.growth.get(r.instanceId) ?? null}
               onShowLeaks={onShowLeaks}
+              memoryLimitBytes={memoryLimitBytes}
             />
           ))}
         </div>

@@ -18,10 +18,12 @@ export function useTick(intervalMs: number, enabled = true): number {
  * estimate without subscribing to it, so it does not re-render on every event batch.
  */
 export function useEngineNow(intervalMs: number): number {
-  const local = useTick(intervalMs);
+  useTick(intervalMs);
   // Replaying: the recorded moment, and a re-render whenever the scrubber moves.
   const replayT = useStore((s) => s.replay?.positionT ?? null);
-  return replayT ?? engineNow(useStore.getState().clock, local);
+  // Read at render, not at the last tick: a render caused by new events must not show a time up to
+  // `intervalMs` older than they are.
+  return replayT ?? engineNow(useStore.getState().clock, performance.now());
 }
 
 /** The engine's clock right now, outside React (animation frames); the scrubber's position while replaying. */

@@ -52,6 +52,21 @@ describe('recording format', () => {
     assert.equal(end.log.events.at(-1)!.type as string, 'pool.future_event');
   });
 
+  it('loads a recording made before the instance and body caps existed, with their defaults', () => {
+    const d = doc();
+    const messages = d.messages as Array<{ message: { kind: string; snapshot?: { knobs: Record<string, unknown> | null } } }>;
+    const snapshot = messages.find((m) => m.message.kind === 'snapshot')!.message.snapshot!;
+    assert.ok(snapshot.knobs, 'the fixture has knobs');
+    delete snapshot.knobs.maxInstances;
+    delete snapshot.knobs.maxRequestBodyBytes;
+    const result = parseRecordingText(JSON.stringify(d), EXPORTED);
+    assert.ok(result.ok, result.ok ? '' : result.error);
+    const loaded = result.recording.messages.find((m) => 'message' in m && m.message.kind === 'snapshot');
+    assert.ok(loaded && 'message' in loaded && loaded.message.kind === 'snapshot');
+    assert.equal(loaded.message.snapshot.knobs?.maxInstances, 64);
+    assert.equal(loaded.message.snapshot.knobs?.maxRequestBodyBytes, 64 * 1024 * 1024);
+  });
+
   it('rejects what is not a recording, with a message that says what is wrong', () => {
     assert.equal(parse(''), 'the file is empty');
     assert.equal(parse('<html>'), 'not a Poolscope recording: the file is neither JSON nor a JSON-lines event stream');

@@ -9,6 +9,8 @@ import { batchesOf, gaugesAfter } from '../store/event-batches.ts';
 import { ZERO_GAUGES } from '../store/types.ts';
 import {
   EVENT_BATCH_INTERVAL_MS,
+  DEFAULT_MAX_INSTANCES,
+  DEFAULT_MAX_REQUEST_BODY_BYTES,
   poolKnobsSchema,
   type ComponentInfo,
   type Gauges,
@@ -64,9 +66,19 @@ export function toJson(recording: Recording): string {
 // ---- validation -------------------------------------------------------------------------------
 
 const gaugesSchema = z.looseObject({ liveInstances: z.number(), availableWorkers: z.number(), queueDepth: z.number(), inFlight: z.number() });
-const componentSchema = z.looseObject({ spec: z.string(), name: z.string(), world: z.enum(['wasip2', 'wasip3']), handlerInterface: z.string(), sha256: z.string() });
-/** The engine's own knob schema, open to knobs a later version may add. */
-const knobsSchema = poolKnobsSchema.loose();
+const componentSchema = z.looseObject({ spec: z.string(), name: z.string(), world: z.enum(['wasip2', 'wasip3']), handlerInterface: z.string(), sha256: z.string(), maxMemoryBytes: z.number().optional() });
+/**
+ * The engine's own knob schema, open to knobs a later version may add. Knobs added since the
+ * first format (the instance cap, the body cap) may be missing: they take their defaults.
+ */
+const ADDED_KNOBS = { maxInstances: DEFAULT_MAX_INSTANCES, maxRequestBodyBytes: DEFAULT_MAX_REQUEST_BODY_BYTES };
+const knobsSchema = poolKnobsSchema.partial({ maxInstances: true, maxRequestBodyBytes: true }).loose();
+
+/** Fills knobs an older recording lacks, in place (the document was just validated). */
+function fillAddedKnobs(knobs: Record<string, unknown> | null | undefined): void {
+  if (!knobs) return;
+  for (const [key, value] of Object.entries(ADDED_KNOBS)) if (!(key in knobs)) knobs[key] = value;
+}
 const instanceSchema = z.looseObject({
   instanceId: z.number(),
   status: z.string(),
@@ -161,6 +173,12 @@ export function validateRecording(doc: unknown): { ok: true; recording: Recordin
   for (let i = 0; i < messages.length; i++) {
     const error = entryError(messages[i]);
     if (error) return { ok: false, error: `message ${i}: ${error}` };
+  }
+  fillAddedKnobs(doc.knobs as Record<string, unknown> | null);
+  for (const entry of messages as Array<{ message?: { kind?: string; snapshot?: Record<string, Record<string, unknown> | null> } }>) {
+    if (entry.message?.kind !== 'snapshot') continue;
+    fillAddedKnobs(entry.message.snapshot?.knobs);
+    fillAddedKnobs(entry.message.snapshot?.requestedKnobs);
   }
   const recording = doc as unknown as Recording;
   const counted = eventCountOf(recording.messages);

@@ -91,9 +91,13 @@ function advanceClock(clock: ClockState, events: readonly PoolEvent[], localNow:
   return { offset, maxT };
 }
 
-/** The engine time now, estimated from the receiver's clock. */
+/**
+ * The engine time now, estimated from the receiver's clock. Never earlier than the newest event
+ * received: a reading taken before a batch arrived (a timer's) must not make what that batch
+ * shows look younger than it is (an instance that served 114 requests aged `0ms`).
+ */
 export function engineNow(clock: ClockState, localNow: number): number {
-  return clock.offset === null ? clock.maxT : localNow + clock.offset;
+  return clock.offset === null ? clock.maxT : Math.max(clock.maxT, localNow + clock.offset);
 }
 
 function applyLoadProgress(load: LoadState, progress: LoadProgress): LoadState {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { applyEventBatch, applySnapshot, initialData } from './apply.ts';
+import { applyEventBatch, applySnapshot, engineNow, initialData } from './apply.ts';
 import { liveInstances } from './instances.ts';
+import type { PoolEvent } from '../../../engine/protocol/index.ts';
 import { emptySnapshot, loadFixture, replay } from './test-support.ts';
 
 describe('instances reducer, on recorded engine streams', () => {
@@ -113,5 +114,22 @@ describe('instances reducer, on recorded engine streams', () => {
     assert.equal(next.instances, state.instances);
     assert.equal(next.requests, state.requests);
     assert.equal(next.log, state.log);
+  });
+});
+
+describe('instance age', () => {
+  it('an instance that served 114 requests since the last clock reading is as old as its events say, never 0ms', () => {
+    // Snapshot at engine t=1000, received at local 100: offset 900.
+    let state = applySnapshot(initialData, emptySnapshot({ t: 1000 }), 100);
+    const events: PoolEvent[] = [{ type: 'worker.spawned', instanceId: 0, reason: 'no-available-worker', t: 1200, seq: 0 }];
+    for (let i = 1; i <= 114; i++) {
+      events.push({ type: 'request.accepted', requestId: i - 1, instanceId: 0, inFlight: 1, reuseCount: i, t: 1200 + i * 6, seq: i });
+    }
+    state = applyEventBatch(state, events, null, 0, 1000);
+    const [card] = liveInstances(state.instances);
+    assert.equal(card!.reuseCount, 114);
+    // A reading of the local clock taken before the batch arrived (the last timer tick, at local 150).
+    const age = engineNow(state.clock, 150) - card!.createdAt;
+    assert.ok(age >= 114 * 6, `age ${age} ms covers the 114 requests the card shows`);
   });
 });

@@ -3,7 +3,16 @@
  * validated with the protocol's own schema, so the messages are the engine's.
  */
 import { applyKnobsPatch, type PoolKnobs, type PoolKnobsPatch } from '../../../engine/protocol/index.ts';
+import { parseBytes } from '../../../engine/config/bytes.ts';
 import { formatDuration, parseDuration } from './format.ts';
+
+/** Exact and readable: `64MiB` rather than `64.0 MiB`, so the text parses back to the same value. */
+function formatByteKnob(bytes: number): string {
+  for (const [unit, size] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) {
+    if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;
+  }
+  return String(bytes);
+}
 
 export type KnobKey = keyof PoolKnobs;
 
@@ -12,7 +21,7 @@ export interface KnobField {
   label: string;
   /** The matching `poolscope serve` flag. */
   flag: string;
-  kind: 'count' | 'duration' | 'optional-duration';
+  kind: 'count' | 'bytes' | 'duration' | 'optional-duration';
   help: string;
 }
 
@@ -52,12 +61,27 @@ export const KNOB_FIELDS: readonly KnobField[] = [
     kind: 'count',
     help: 'Requests let into the pool at once; the rest wait at the front door.',
   },
+  {
+    key: 'maxInstances',
+    label: 'Max instances',
+    flag: '--max-instances',
+    kind: 'count',
+    help: 'Live instances at most; at the cap requests wait in the queue for one.',
+  },
+  {
+    key: 'maxRequestBodyBytes',
+    label: 'Max body',
+    flag: '--max-request-body-size',
+    kind: 'bytes',
+    help: 'Request bodies larger than this get 413 (bytes, or 64KiB, 16MiB).',
+  },
 ];
 
 /** The text a field shows for a value. */
 export function formatKnob(field: KnobField, value: PoolKnobs[KnobKey]): string {
   if (value === null) return '';
-  return field.kind === 'count' ? String(value) : formatDuration(value);
+  if (field.kind === 'count') return String(value);
+  return field.kind === 'bytes' ? formatByteKnob(value) : formatDuration(value);
 }
 
 export type KnobParse = { ok: true; patch: PoolKnobsPatch; knobs: PoolKnobs } | { ok: false; error: string };
@@ -68,6 +92,12 @@ export function parseKnobInput(field: KnobField, text: string, current: PoolKnob
   let value: number | null;
   if (field.kind === 'count') {
     value = trimmed === '' ? Number.NaN : Number(trimmed);
+  } else if (field.kind === 'bytes') {
+    try {
+      value = parseBytes(trimmed);
+    } catch (error) {
+      return { ok: false, error: `${field.flag.slice(2)}: ${(error as Error).message}` };
+    }
   } else if (field.kind === 'optional-duration' && (trimmed === '' || trimmed.toLowerCase() === 'none')) {
     value = null;
   } else {

@@ -180,3 +180,35 @@ describe('leaks reducer, on recorded engine streams', () => {
     );
   });
 });
+
+describe('failed on reuse', () => {
+  it('a reused instance that failed where a fresh one answered is a finding of its own kind, with how it failed', () => {
+    const failure = 'failed (trap): guest never invoked `response-outparam::set` method: wasm trap: wasm `unreachable` instruction executed';
+    const event: PoolEvent = {
+      type: 'leak.checked',
+      requestId: 1,
+      instanceId: 0,
+      reuseIndex: 2,
+      method: 'GET',
+      uri: '/',
+      requestHeaders: [['host', '127.0.0.1:8080']],
+      requestBodyBytes: 0,
+      verdict: 'failed-on-reuse',
+      differences: [`outcome: ${JSON.stringify(failure)} on the reused instance, 200 on a fresh one`],
+      message: failure,
+      replayMs: 90,
+      t: 500,
+      seq: 9,
+    };
+    const leaks = applyLeakEvents(initialLeaks, [event]);
+    assert.deepEqual([leaks.checked, leaks.same, leaks.leaks, leaks.failedOnReuse, leaks.errors], [1, 0, 1, 1, 0]);
+    const [finding] = leaks.findings;
+    assert.equal(finding!.kind, 'failed-on-reuse');
+    assert.equal(finding!.failure, failure);
+    assert.equal(leaks.byRequest.get(1), finding);
+    assert.equal(leaks.byInstance.get(0), 1);
+    // The diff view reads the outcome line like any other difference.
+    const parsed = parseDifference(finding!.differences[0]!);
+    assert.deepEqual([parsed?.what, parsed?.reused.text, parsed?.fresh.text], ['outcome', failure, '200']);
+  });
+});

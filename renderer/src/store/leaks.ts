@@ -10,6 +10,7 @@ export const initialLeaks: LeaksState = {
   checked: 0,
   same: 0,
   leaks: 0,
+  failedOnReuse: 0,
   errors: 0,
   skipped: {},
   skippedTotal: 0,
@@ -42,7 +43,9 @@ export function applyLeakEvents(state: LeaksState, events: readonly PoolEvent[])
           d.errors++;
           d.lastError = { requestId: e.requestId, instanceId: e.instanceId, message: e.message ?? 'the replay failed', t: e.t };
         } else {
+          const failedOnReuse = e.verdict === 'failed-on-reuse';
           d.leaks++;
+          if (failedOnReuse) d.failedOnReuse++;
           const finding: LeakFinding = {
             requestId: e.requestId,
             instanceId: e.instanceId,
@@ -54,6 +57,8 @@ export function applyLeakEvents(state: LeaksState, events: readonly PoolEvent[])
             differences: e.differences,
             replayMs: e.replayMs,
             t: e.t,
+            kind: failedOnReuse ? 'failed-on-reuse' : 'leak',
+            failure: failedOnReuse ? (e.message ?? 'the reused instance failed') : null,
           };
           (findings ??= state.findings.slice()).unshift(finding);
           (byRequest ??= new Map(state.byRequest)).set(e.requestId, finding);

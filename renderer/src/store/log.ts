@@ -114,5 +114,6 @@ function describeLeakCheck(e: LeakChecked): string {
   const what = `reuse #${e.reuseIndex}, ${e.method} ${e.uri}`;
   if (e.verdict === 'same') return `same as a fresh instance (${what})`;
   if (e.verdict === 'error') return `replay failed (${what}): ${e.message ?? ''}`;
+  if (e.verdict === 'failed-on-reuse') return `FAILED ON REUSE (${what}): ${e.message ?? ''}; a fresh instance answered`;
   return `LEAK (${what}): ${e.differences.join('; ')}`;
 }

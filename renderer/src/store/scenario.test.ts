@@ -33,6 +33,7 @@ test('the comparison shows every phase side by side, and leaves out rows with no
     label,
     requests: 10,
     failed: 0,
+    abandoned: 0,
     failedByKind: {},
     requestsPerSecond: 99.6,
     latencyP50Ms: 1.25,

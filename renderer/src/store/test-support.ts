@@ -22,6 +22,8 @@ export function emptySnapshot(overrides: Partial<Snapshot> = {}): Snapshot {
     idleInstanceTimeoutMs: 1000,
     requestTimeoutMs: null,
     maxConcurrentRequests: 1000,
+    maxInstances: 64,
+    maxRequestBodyBytes: 64 * 1024 * 1024,
   };
   return {
     component: { spec: 'demo:counter', name: 'counter', world: 'wasip2', handlerInterface: 'wasi:http/incoming-handler@0.2.6', sha256: 'ab'.repeat(32) },

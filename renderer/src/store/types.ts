@@ -166,13 +166,18 @@ export interface LoadState {
 }
 
 /**
- * A reused instance's answer that differed from a fresh instance's answer to the same request:
- * a `leak.checked` event with the verdict `leak`, as kept (`t` is when the verdict arrived).
+ * A reused instance's answer that differed from a fresh instance's answer to the same request, or
+ * failed where the fresh one answered: a `leak.checked` event with the verdict `leak` or
+ * `failed-on-reuse`, as kept (`t` is when the verdict arrived).
  */
 export type LeakFinding = Pick<
   LeakChecked,
   'requestId' | 'instanceId' | 'reuseIndex' | 'method' | 'uri' | 'requestHeaders' | 'requestBodyBytes' | 'differences' | 'replayMs' | 't'
->;
+> & {
+  kind: 'leak' | 'failed-on-reuse';
+  /** How the reused instance failed (`failed-on-reuse`), else null. */
+  failure: string | null;
+};
 
 /** An instance's linear-memory size after it had finished `requestsDone` requests. */
 export interface MemoryPoint {
@@ -195,7 +200,10 @@ export interface LeaksState {
   /** Replays compared, and their verdicts. */
   checked: number;
   same: number;
+  /** Findings of both kinds. */
   leaks: number;
+  /** The findings where the reused instance failed and a fresh one answered. */
+  failedOnReuse: number;
   errors: number;
   skipped: Partial<Record<LeakSkipReason, number>>;
   skippedTotal: number;

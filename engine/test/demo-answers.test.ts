@@ -1,0 +1,52 @@
+/**
+ * Demo guests answer exactly as documented, through the real engine over loopback: `echo` names
+ * every method (CONNECT over a raw socket: Node's client has no plain CONNECT request), and a
+ * trap's 500 says `wasm trap` once.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { send } from './support/http-client.ts';
+import { serveForTest } from './support/serve.ts';
+
+/** Every method wasi:http names, and one it does not (carried as `other`; Node's parser knows PROPFIND). */
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'TRACE', 'PATCH', 'PROPFIND'];
+
+test('demo:echo names every method in x-method', async () => {
+  const server = await serveForTest('demo:echo');
+  try {
+    for (const method of METHODS) {
+      const answer = await send(server.url('/m'), { method });
+      assert.equal(answer.status, 200, method);
+      // HEAD has no body: the header is the answer for every method.
+      assert.equal(answer.headers['x-method'], method);
+    }
+    const connectAnswer = await rawRequest(new URL(server.url()), 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n');
+    assert.match(connectAnswer, /^HTTP\/1\.1 200 /);
+    assert.match(connectAnswer, /\r\nx-method: CONNECT\r\n/i);
+  } finally {
+    await server.close();
+  }
+});
+
+test('demo:trap: the 500 body says `wasm trap` once', async () => {
+  const server = await serveForTest('demo:trap');
+  try {
+    const answer = await send(server.url());
+    assert.equal(answer.status, 500);
+    assert.equal(answer.body.split('wasm trap').length - 1, 1, answer.body);
+  } finally {
+    await server.close();
+  }
+});
+
+/** Writes `head` on a fresh connection and resolves with everything the server sent until it closed. */
+function rawRequest(url: URL, head: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(url.port), url.hostname, () => socket.write(head));
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
+  });
+}
