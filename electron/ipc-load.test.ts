@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Snapshot } from '../engine/protocol/bridge.ts';
 import { IPC, type CommandReply } from './ipc-channels.ts';
+import { waitFor } from './test-support/wait-for.ts';
 
 const FAKE_ELECTRON = new URL('./test-support/fake-electron.ts', import.meta.url).href;
 registerHooks({
@@ -45,16 +46,6 @@ const HOSTILE: Array<[keyof typeof paths, RegExp]> = [
   ['tooLarge', /huge\.wasm is 1536 MiB, more than the 256 MiB a component file may be/],
   ['notWasm', /notes\.wasm is not a WebAssembly file/],
 ];
-
-async function waitFor<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('hostile component paths through the Electron shell (fake Electron, real engine)', { timeout: 60_000 }, () => {
   let win: Win;

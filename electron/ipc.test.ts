@@ -20,6 +20,7 @@ import { buildPreload } from './build.ts';
 import { connectIpcBridge, type BridgeEvent, type IpcBridge, type PushTarget } from './ipc-bridge.ts';
 import { IPC, type CommandReply } from './ipc-channels.ts';
 import { parseCommand, parseDroppedPath, untrustedSenderReason, type FrameLike, type TrustedPage } from './ipc-validation.ts';
+import { waitFor } from './test-support/wait-for.ts';
 
 const PAGE_URL = pathToFileURL('/opt/Poolscope/resources/app.asar/renderer/dist/index.html').href;
 
@@ -239,7 +240,7 @@ describe('the IPC bridge (fake ipcMain and WebContents, real DashboardSession)',
     const bodies: string[] = [];
     for (let i = 0; i < 3; i++) bodies.push((await (await fetch(url)).text()).trim());
     assert.deepEqual(bodies, ['count=1', 'count=2', 'count=3']);
-    await waitFor(() => {
+    await waitFor('a request.completed event', () => {
       flush();
       return contents.messages.some((m) => m.kind === 'events' && m.events.some((e) => e.type === 'request.completed'));
     });
@@ -384,11 +385,3 @@ describe('the preload (bundled; fake ipcRenderer and contextBridge)', () => {
     assert.equal(prevented, true, 'dragover is accepted so that drop fires');
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

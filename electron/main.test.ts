@@ -18,6 +18,7 @@ import { pathToFileURL } from 'node:url';
 import type { MenuItemConstructorOptions } from 'electron';
 import type { ServerMessage, Snapshot } from '../engine/protocol/bridge.ts';
 import { IPC, type CommandReply } from './ipc-channels.ts';
+import { waitFor } from './test-support/wait-for.ts';
 
 const FAKE_ELECTRON = new URL('./test-support/fake-electron.ts', import.meta.url).href;
 registerHooks({
@@ -32,16 +33,6 @@ process.argv = [process.argv[0]!, join(import.meta.dirname, 'main.ts'), '--addr'
 
 const fake = await import('./test-support/fake-electron.ts');
 type Win = InstanceType<typeof fake.BrowserWindow>;
-
-async function waitFor<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const menuItem = (label: string): MenuItemConstructorOptions =>
   (fake.Menu.current as MenuItemConstructorOptions[]).find((item) => item.label?.replace('&', '') === label)!;

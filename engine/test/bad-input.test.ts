@@ -2,23 +2,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { loadComponent } from '../component/load.ts';
-import { ComponentLoadError } from '../component/errors.ts';
 import { runCli } from './support/cli.ts';
 import { writeBadInputs } from './support/fixture-components.ts';
 import { send } from './support/http-client.ts';
+import { loadError } from './support/load-error.ts';
 import { serveForTest } from './support/serve.ts';
 
 const bad = await writeBadInputs();
 
-async function loadError(spec: string): Promise<string> {
-  const error = await loadComponent(spec).then(
-    () => assert.fail(`${spec} loaded`),
-    (e: unknown) => e,
-  );
-  assert.ok(error instanceof ComponentLoadError, String(error));
-  return error.message;
-}
 
 test('a file that is not wasm', async () => {
   assert.match(await loadError(bad.notWasm), /is not a WebAssembly file/);

@@ -5,10 +5,10 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import WebSocket from 'ws';
 import { DashboardSession } from '../bridge/dashboard-session.ts';
-import type { PoolEvent, ServerMessage, Snapshot } from '../protocol/index.ts';
+import type { ServerMessage, Snapshot } from '../protocol/index.ts';
 import { startDashboardServer, type DashboardServer } from '../web/dashboard-server.ts';
+import { connectBridge, type BridgeClient } from './support/bridge-client.ts';
 import { sendSequential } from './support/http-client.ts';
 
 /** Sessions a failed test left open: closed at the end of the file so nothing hangs. */
@@ -46,40 +46,8 @@ function get(url: string, headers: Record<string, string> = {}): Promise<{ statu
   });
 }
 
-/** A bridge client over a real WebSocket that records every server message. */
-async function connect(server: DashboardServer, query = `token=${server.token}`, headers: Record<string, string> = {}) {
-  const ws = new WebSocket(`ws://127.0.0.1:${server.address.port}/bridge?${query}`, { headers });
-  const messages: ServerMessage[] = [];
-  const waiters: Array<() => void> = [];
-  ws.on('message', (data) => {
-    messages.push(JSON.parse(data.toString()) as ServerMessage);
-    for (const waiter of waiters.splice(0)) waiter();
-  });
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  let nextId = 1;
-  const until = async <T>(find: () => T | undefined): Promise<T> => {
-    for (;;) {
-      const found = find();
-      if (found !== undefined) return found;
-      await new Promise<void>((resolve) => waiters.push(resolve));
-    }
-  };
-  return {
-    ws,
-    messages,
-    until,
-    async command(command: unknown): Promise<Extract<ServerMessage, { kind: 'reply' }>> {
-      const id = nextId++;
-      ws.send(JSON.stringify({ id, command }));
-      return until(() => messages.find((m): m is Extract<ServerMessage, { kind: 'reply' }> => m.kind === 'reply' && m.id === id));
-    },
-    events(): PoolEvent[] {
-      return messages.flatMap((m) => (m.kind === 'events' ? m.events : []));
-    },
-  };
+function connect(server: DashboardServer, query = `token=${server.token}`, headers: Record<string, string> = {}): Promise<BridgeClient> {
+  return connectBridge(server.address.port, query, headers);
 }
 
 test('the page needs the token and the right Host; the socket also needs the right Origin', async () => {

@@ -16,15 +16,14 @@ import { mkdir, mkdtemp, open, rm, symlink, truncate, writeFile } from 'node:fs/
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import WebSocket from 'ws';
 import { ensureGuestsBuilt, guestPath } from '../../../assets/guests/build.ts';
 import { DashboardSession } from '../../bridge/dashboard-session.ts';
-import { ComponentLoadError } from '../../component/errors.ts';
 import { loadComponent } from '../../component/load.ts';
 import { MAX_COMPONENT_FILE_BYTES } from '../../component/read-component-file.ts';
-import type { ServerMessage } from '../../protocol/index.ts';
 import { startDashboardServer } from '../../web/dashboard-server.ts';
+import { connectBridge } from '../support/bridge-client.ts';
 import { runCli } from '../support/cli.ts';
+import { loadError } from '../support/load-error.ts';
 
 const MiB = 1024 * 1024;
 const RSS_GROWTH_BOUND = 64 * MiB;
@@ -70,14 +69,6 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function loadError(spec: string): Promise<string> {
-  const error = await loadComponent(spec).then(
-    () => assert.fail(`${spec} loaded`),
-    (e: unknown) => e,
-  );
-  assert.ok(error instanceof ComponentLoadError, String(error));
-  return error.message;
-}
 
 /** Path → what the message must say (it always names the path). */
 const HOSTILE: Array<[keyof typeof paths, RegExp]> = [
@@ -134,23 +125,9 @@ describe('from a dashboard (web mode, real WebSocket)', HANG_GUARD, () => {
     const session = new DashboardSession({ component: 'demo:hello', listen: { host: '127.0.0.1', port: 0 } });
     await session.start();
     const server = await startDashboardServer(session, { host: '127.0.0.1', port: 0 }, staticDir);
-    const ws = new WebSocket(`ws://127.0.0.1:${server.address.port}/bridge?token=${server.token}`);
+    const client = await connectBridge(server.address.port, `token=${server.token}`);
     try {
-      const replies = new Map<number, Extract<ServerMessage, { kind: 'reply' }>>();
-      const waiters: Array<() => void> = [];
-      ws.on('message', (data) => {
-        const message = JSON.parse(data.toString()) as ServerMessage;
-        if (message.kind === 'reply') replies.set(message.id, message);
-        for (const wake of waiters.splice(0)) wake();
-      });
-      await new Promise<void>((resolve, reject) => ws.once('open', resolve).once('error', reject));
-      let nextId = 1;
-      const command = async (body: unknown): Promise<Extract<ServerMessage, { kind: 'reply' }>> => {
-        const id = nextId++;
-        ws.send(JSON.stringify({ id, command: body }));
-        while (!replies.has(id)) await new Promise<void>((resolve) => waiters.push(resolve));
-        return replies.get(id)!;
-      };
+      const command = (body: unknown) => client.command(body);
       const url = session.serving!.frontDoor.url;
       for (const [name, reason] of HOSTILE) {
         const reply = await command({ type: 'load', component: paths[name] });
@@ -161,7 +138,7 @@ describe('from a dashboard (web mode, real WebSocket)', HANG_GUARD, () => {
       }
       assert.equal((await command({ type: 'stop' })).ok, true);
     } finally {
-      ws.close();
+      client.ws.close();
       await server.close();
       await session.close();
     }

@@ -10,12 +10,12 @@ import { createServer, type Server } from 'node:http';
 import { connect as tcpConnect, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import WebSocket from 'ws';
 import { DashboardSession } from '../../bridge/dashboard-session.ts';
 import { sendRequestsFromDashboard } from '../../bridge/send-requests.ts';
 import type { ServerMessage } from '../../protocol/index.ts';
 import { MAX_BRIDGE_MESSAGE_BYTES } from '../../web/bridge-socket.ts';
 import { startDashboardServer, type DashboardServer } from '../../web/dashboard-server.ts';
+import { connectBridge, type BridgeClient } from '../support/bridge-client.ts';
 import { send } from '../support/http-client.ts';
 
 const leftovers = new Set<() => Promise<void>>();
@@ -99,39 +99,8 @@ function upgradeThenReset(port: number, request: string, waitForAnswer = true): 
   });
 }
 
-async function openBridge(web: Web) {
-  const ws = new WebSocket(`ws://127.0.0.1:${web.port}/bridge?token=${web.server.token}`);
-  const messages: ServerMessage[] = [];
-  const waiters: Array<() => void> = [];
-  ws.on('message', (data) => {
-    messages.push(JSON.parse(data.toString()) as ServerMessage);
-    for (const wake of waiters.splice(0)) wake();
-  });
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
-  ws.on('error', () => {}); // the close event carries what the test checks
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`refused: ${res.statusCode}`)));
-  });
-  const until = async <T>(find: () => T | undefined): Promise<T> => {
-    for (;;) {
-      const found = find();
-      if (found !== undefined) return found;
-      await new Promise<void>((resolve) => waiters.push(resolve));
-    }
-  };
-  let nextId = 1;
-  return {
-    ws,
-    closed,
-    messages,
-    until,
-    async command(command: unknown): Promise<Extract<ServerMessage, { kind: 'reply' }>> {
-      const id = nextId++;
-      ws.send(JSON.stringify({ id, command }));
-      return until(() => messages.find((m): m is Extract<ServerMessage, { kind: 'reply' }> => m.kind === 'reply' && m.id === id));
-    },
-  };
+function openBridge(web: Web): Promise<BridgeClient> {
+  return connectBridge(web.port, `token=${web.server.token}`);
 }
 
 test('an undecodable or unparsable path gets 400 with a reason, no token needed', async () => {
