@@ -7,19 +7,23 @@ import { loadCommand } from './load-command.ts';
 import { demoCommand } from './demo-command.ts';
 
 /**
- * The CLI's policy for errors nothing else caught: a request- or connection-scoped error must not
- * stop a server that others are using, so it is logged with its stack and the process keeps
- * serving; the exit code (70, EX_SOFTWARE) still tells a script that something went wrong.
+ * The CLI's policy for errors nothing else caught. A server (`serve`, `demo`) must not stop for a
+ * request- or connection-scoped error while others use it: the error is logged with its stack and
+ * the process keeps serving; exit code 70 (EX_SOFTWARE) still tells a script something went wrong.
+ * A one-shot command (`load`, `leaks`) cannot trust its own result after one: it says so and exits 70.
  */
-function keepServing(what: string) {
+const SERVERS = new Set(['serve', 'demo']);
+const isServer = SERVERS.has(process.argv[2] ?? '');
+function onUnexpected(what: string) {
   return (error: unknown): void => {
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    process.stderr.write(`internal error (${what}, the server keeps running): ${detail}\n`);
-    process.exitCode = 70;
+    process.stderr.write(`internal error (${what}${isServer ? ', the server keeps running' : ''}): ${detail}\n`);
+    if (isServer) process.exitCode = 70;
+    else process.exit(70);
   };
 }
-process.on('unhandledRejection', keepServing('unhandled rejection'));
-process.on('uncaughtException', keepServing('uncaught exception'));
+process.on('unhandledRejection', onUnexpected('unhandled rejection'));
+process.on('uncaughtException', onUnexpected('uncaught exception'));
 
 const program = new Command('poolscope')
   .description('serve wasi:http components through a pool of reusable instances, and watch what reuse does')

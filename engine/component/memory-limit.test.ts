@@ -47,6 +47,14 @@ test('a larger maximum is lowered; a smaller one is kept and the module is retur
   assert.equal(limitDefinedMemories(small, 2 * MiB), small);
 });
 
+test('a limit above 4 GiB leaves a 32-bit memory at its 4 GiB index space, and the module compiles', async () => {
+  const module = await wat(`(module (memory 1) ${GROWER})`);
+  const limited = limitDefinedMemories(module, 8 * 1024 * MiB);
+  assert.deepEqual(pages(definedMemories(limited)), [[0, '1', '65536']]);
+  const guest = await instantiateGrower(limited);
+  assert.equal(guest.grow(1), 1);
+});
+
 test('the limit is rounded down to whole pages, as wasmtime compares byte sizes', async () => {
   const module = await wat('(module (memory 0))');
   assert.deepEqual(pages(definedMemories(limitDefinedMemories(module, WASM_PAGE_BYTES * 3 - 1))), [[0, '0', '2']]);

@@ -74,7 +74,11 @@ export function limitDefinedMemories(module: Uint8Array<ArrayBuffer>, limitBytes
   for (let i = 0; i < count; i++) {
     const entryStart = reader.offset;
     const { memory, flags, pageSizeLog2 } = readLimits(reader, imported + i);
-    const limitPages = BigInt(Math.floor(limitBytes / memory.pageBytes));
+    // A 32-bit memory cannot pass 4 GiB whatever the limit (V8 refuses a larger maximum), so a
+    // limit above that leaves it at its index space, as wasmtime's does.
+    const indexSpacePages = memory.memory64 ? null : BigInt(2 ** 32 / memory.pageBytes);
+    const wanted = BigInt(Math.floor(limitBytes / memory.pageBytes));
+    const limitPages = indexSpacePages !== null && wanted > indexSpacePages ? indexSpacePages : wanted;
     if (memory.minPages > limitPages) {
       throw new MemoryLimitError(
         `its linear memory ${memory.index} starts at ${sizeOf(memory.minPages, memory.pageBytes)}, over the guest memory limit of ${sizeOf(limitPages, memory.pageBytes)} (-W max-memory-size=${limitBytes}); raise the limit to at least ${memory.minPages * BigInt(memory.pageBytes)}`,

@@ -181,8 +181,18 @@ function connectResponse(req: IncomingMessage, socket: Socket): ServerResponse {
   res.assignSocket(socket);
   // The socket stays assigned, so its 'close' reaches the response (and the front door's bookkeeping).
   res.on('finish', () => socket.end());
+  // Node's HTTP server no longer watches this socket: read (and drop) what the client sends so its
+  // hang-up is seen, and pace the body on the socket's own buffer (see `whenWritten`).
+  socket.on('data', () => {});
+  socket.resume();
+  socket.on('drain', () => res.emit('drain'));
+  tunnelled.add(res);
   return res;
 }
+
+/** CONNECT responses: their socket is outside Node's HTTP bookkeeping, so `res.writableNeedDrain`
+ * never clears; their pacing reads the socket's own state. */
+const tunnelled = new WeakSet<ServerResponse>();
 
 function responderFor(res: ServerResponse, release: () => void): Responder {
   /** We ended or cut the response ourselves: a 'close' after that is not the client leaving. */
@@ -240,7 +250,8 @@ function responderFor(res: ServerResponse, release: () => void): Responder {
     whenWritten(listener) {
       if (over || gone) return;
       // Node's `write` returned false: the socket's buffer is over its high-water mark until 'drain'.
-      if (res.writableNeedDrain) drainListeners.push(listener);
+      const needsDrain = tunnelled.has(res) ? res.socket?.writableNeedDrain === true : res.writableNeedDrain;
+      if (needsDrain) drainListeners.push(listener);
       else listener();
     },
   };

@@ -45,10 +45,13 @@ export async function readRequestBody(req: IncomingMessage, maxBytes: number, bu
   let size = 0;
   const refuse = (why: 'too-large' | 'over-budget', message: string): BodyResult => {
     budget.give(size);
+    // Drop the rest of the body instead of destroying the request: destroying it resets the
+    // connection, and the client would never read its 413/503.
+    req.resume();
     return { ok: false, why, message };
   };
   try {
-    for await (const chunk of req as AsyncIterable<Buffer>) {
+    for await (const chunk of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
       if (size + chunk.length > maxBytes) return refuse('too-large', `request body larger than ${maxBytes} bytes (max-request-body-size)`);
       if (!budget.tryReserve(chunk.length)) {
         return refuse('over-budget', `request bodies in memory would exceed ${budget.limit} bytes; retry later`);

@@ -14,11 +14,13 @@ const MAX_HOLD_BYTES = 256 * 1024;
  * still streams. Outside such calls (WASIp3's async handlers), everything sent in one event-loop
  * turn goes out together. One postMessage per request instead of four is also cheaper.
  *
- * Once a response's `end` is held, age and size no longer flush: the end goes out with `returned`
- * (or before the guest blocks). Otherwise a thread descheduled between the two (a busy machine)
- * lets the client see its answer and send the next request before the pool knows the instance is
- * free, and a sequential client lands on a second instance. The guarantee: a sequential client
- * reuses its instance whenever the guest returned without blocking after finishing its body.
+ * A held `end` is never sent by age or size: it goes out with `returned` (or before the guest
+ * blocks), while what was held before and after it (head, chunks, output) still flushes. Otherwise
+ * a thread descheduled between the two (a busy machine) lets the client see its answer complete
+ * and send the next request before the pool knows the instance is free, and a sequential client
+ * lands on a second instance. The guarantee: a sequential client reuses its instance whenever the
+ * guest returned without blocking after finishing its body. The cost: a guest that computes after
+ * finishing its body completes its response when it returns (the bytes are already out).
  */
 export class Outbox {
   readonly #post: (batch: FromThread[]) => void;
@@ -26,8 +28,6 @@ export class Outbox {
   #holding = false;
   #heldSince = 0;
   #heldBytes = 0;
-  /** An `end` is held: wait for `returned` or a block, whatever the age. */
-  #heldEnd = false;
   #flushScheduled = false;
   readonly #scheduledFlush = (): void => {
     this.#flushScheduled = false;
@@ -49,10 +49,8 @@ export class Outbox {
       return;
     }
     if (message.type === 'chunk') this.#heldBytes += message.bytes.byteLength;
-    if (message.type === 'end') this.#heldEnd = true;
     if (this.#held.length === 1) this.#heldSince = performance.now();
-    else if (this.#heldEnd) return;
-    else if (this.#heldBytes > MAX_HOLD_BYTES || performance.now() - this.#heldSince > MAX_HOLD_MS) this.flush();
+    else if (this.#heldBytes > MAX_HOLD_BYTES || performance.now() - this.#heldSince > MAX_HOLD_MS) this.#flushAllButEnds();
   }
 
   /** Holds messages until `release`, e.g. for the length of a synchronous guest call. */
@@ -70,7 +68,21 @@ export class Outbox {
     const batch = this.#held;
     this.#held = [];
     this.#heldBytes = 0;
-    this.#heldEnd = false;
     this.#post(batch);
+  }
+
+  /**
+   * The age/size flush: everything before a held end, and guest output after it. The end and what
+   * follows it (`returned`, which must never overtake it) wait for `release` or a block.
+   */
+  #flushAllButEnds(): void {
+    const at = this.#held.findIndex((message) => message.type === 'end');
+    if (at < 0) return this.flush();
+    const after = this.#held.slice(at);
+    const batch = [...this.#held.slice(0, at), ...after.filter((message) => message.type === 'output')];
+    this.#held = after.filter((message) => message.type !== 'output');
+    this.#heldBytes = 0;
+    this.#heldSince = performance.now();
+    if (batch.length > 0) this.#post(batch);
   }
 }

@@ -31,7 +31,8 @@ function peakRssBytes(): number {
 }
 
 test('the memory bomb stops at the default limit; its instance and the server live on', async () => {
-  const server = await serveForTest('demo:memory-bomb', { maxInstanceReuseCount: 2 });
+  // A long idle timeout: the second request must find the instance even on a starved machine.
+  const server = await serveForTest('demo:memory-bomb', { maxInstanceReuseCount: 2, idleInstanceTimeoutMs: 60_000 });
   // Two instances at once (p2: one request per instance), each bombed to the limit.
   const concurrent = await Promise.all([send(server.url('/a')), send(server.url('/b'))]);
   assert.deepEqual(concurrent.map((r) => [r.status, r.body]), [[200, `pages=${DEFAULT_PAGES}`], [200, `pages=${DEFAULT_PAGES}`]]);
@@ -102,7 +103,7 @@ test('the dashboard\'s load keeps the session\'s limit, and its snapshot reports
 });
 
 test('CLI: -W max-memory-size=BYTES bounds the bomb; same instance again, then a plain request', async () => {
-  const run = runCli(['serve', 'demo:memory-bomb', '--addr', '127.0.0.1:0', '--max-instance-reuse-count', '2', '-W', 'max-memory-size=16777216', '--events', '-']);
+  const run = runCli(['serve', 'demo:memory-bomb', '--addr', '127.0.0.1:0', '--max-instance-reuse-count', '2', '--idle-instance-timeout', '60s', '-W', 'max-memory-size=16777216', '--events', '-']);
   const url = await run.serving;
   const first = await send(url);
   const second = await send(url);
