@@ -25,13 +25,14 @@ export const P3_DEMO_GUESTS = {
   'p3-delay': 'WASIp3 (QuickJS): awaits the clock for ?ms=N ms (default 40), then "waited N ms"; requests interleave on one instance',
   'p3-counter': 'WASIp3 (QuickJS): answers "count=N", N = requests this instance has handled (module-level state)',
   'p3-trap': 'WASIp3 (QuickJS): /trap traps the instance (with everything in flight on it); else "ok" after ?ms=N ms (default 0)',
+  'p3-endless': 'WASIp3 (QuickJS): 200, then writes 64 KiB body chunks forever (?kib=N: N KiB, then finishes), paced by the stream; stops when the client leaves; reports "endless: N MiB written" on stdout',
 } as const;
 
 export type P3GuestName = keyof typeof P3_DEMO_GUESTS;
 export const P3_GUEST_NAMES = Object.keys(P3_DEMO_GUESTS) as P3GuestName[];
 
 /** Bump when buildP3Guest's options change in a way that changes the output. */
-const P3_BUILD_FORMAT = 1;
+const P3_BUILD_FORMAT = 2;
 export const P3_WASI_VERSION = '0.3.0';
 export const P3_WORLD = 'poolscope:demo-p3/http-guest';
 const TOOL = 'componentize-qjs';
@@ -79,11 +80,20 @@ export async function addP3Inputs(hash: Hash): Promise<P3Inputs> {
   return { toolVersion: version, fileHashes };
 }
 
-/** A temp dir holding p3/wit plus jco's WASI 0.3.0 packages under deps/. Caller removes it. */
+/** The WASI version of the one p2 interface the world imports (`wasi:cli/stdout`, see world.wit). */
+const P3_STDOUT_WASI_VERSION = '0.2.12';
+
+/** A temp dir holding p3/wit plus jco's WASI 0.3.0 packages under deps/, and its WASI 0.2.12
+ * packages beside them (as `deps/<name>@0.2.12`) for stdout. Caller removes it. */
 export async function stageP3Wit(jcoRoot: string): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'poolscope-p3-wit-'));
+  const builtin = path.join(jcoRoot, 'lib', 'wit', 'builtin');
   await cp(P3_WIT_DIR, dir, { recursive: true });
-  await cp(path.join(jcoRoot, 'lib', 'wit', 'builtin', P3_WASI_VERSION), path.join(dir, 'deps'), { recursive: true });
+  await cp(path.join(builtin, P3_WASI_VERSION), path.join(dir, 'deps'), { recursive: true });
+  for (const pkg of await readdir(path.join(builtin, P3_STDOUT_WASI_VERSION))) {
+    if (pkg === 'wasi-http') continue; // not referenced by the cli package
+    await cp(path.join(builtin, P3_STDOUT_WASI_VERSION, pkg), path.join(dir, 'deps', `${pkg}@${P3_STDOUT_WASI_VERSION}`), { recursive: true });
+  }
   return dir;
 }
 

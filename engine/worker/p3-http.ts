@@ -7,7 +7,7 @@
 import { future } from '@bytecodealliance/preview3-shim/future';
 import { StreamReader } from '@bytecodealliance/preview3-shim/stream';
 import type { IncomingRequestInit, ResponseSink, WriteWindow } from '../host/p2/api.ts';
-import { httpTypes, type P3ByteReader, type P3Response } from '../host/p3/imports.ts';
+import { dropGuestBody, httpTypes, type P3ByteReader, type P3Response } from '../host/p3/imports.ts';
 
 const { Fields, Request, Response } = httpTypes;
 
@@ -39,8 +39,9 @@ const FORBIDDEN_HEADERS = new Set([
 /** Reads the response body as the guest produces it, then its trailers; then completes the future
  * `response.new` returned to the guest (how the transmission went). A chunk is read only when the
  * client can take more (the sink's window): until then the guest's stream writes wait, which is
- * the stream's backpressure. If the client leaves, the body's readable end is dropped, so the
- * guest's writes report it gone, and the transmission future fails. */
+ * the stream's backpressure. If the client leaves, the body's readable end is dropped (the
+ * guest's own end, see `dropGuestBody`), so the guest's writes report it gone, and the
+ * transmission future fails. */
 export async function streamBody(response: P3Response, sink: ResponseSink): Promise<void> {
   const { rx } = future();
   let body: P3ByteReader | null;
@@ -56,6 +57,7 @@ export async function streamBody(response: P3Response, sink: ResponseSink): Prom
       for (;;) {
         if (sink.window && !(await roomIn(sink.window))) {
           (body as Partial<Disposable>)[Symbol.dispose]?.();
+          dropGuestBody(response); // the guest's writes now report the reader gone
           sink.abort('the client went away');
           response._resolve({ tag: 'err', val: { tag: 'internal-error', val: 'the client went away' } });
           return;

@@ -3,6 +3,7 @@
 // setTimeout and no URL: only what the guests need is here.
 import { Fields, Response } from 'wasi:http/types@0.3.0';
 import { waitFor } from 'wasi:clocks/monotonic-clock@0.3.0';
+import { getStdout } from 'wasi:cli/stdout@0.2.12';
 
 /** ASCII/Latin-1 text → bytes (every body here is ASCII). */
 export function ascii(text) {
@@ -30,6 +31,15 @@ export function queryMs(request, fallback) {
 /** Awaits wasi:clocks/monotonic-clock.wait-for: the task yields to the host, others run. */
 export async function sleepMs(ms) {
   if (ms > 0) await waitFor(ms * 1_000_000);
+}
+
+/** Writes `text` and a newline to stdout (QuickJS here has no `console`); a failure is ignored. */
+export function printLine(text) {
+  try {
+    getStdout().blockingWriteAndFlush(ascii(`${text}\n`)); // at most 4096 bytes per call
+  } catch {
+    // stdout is gone: nothing to report it on
+  }
 }
 
 /**

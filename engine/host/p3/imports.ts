@@ -72,6 +72,7 @@ export interface P3HttpTypes {
   };
   RequestOptions: unknown;
   Response: (abstract new (...args: never[]) => P3Response) & {
+    new: (headers: P3Fields, contents: unknown, trailers: unknown) => [P3Response, unknown];
     consumeBody(response: P3Response, res: unknown): [P3ByteReader | null, { read(): Promise<unknown> }];
   };
 }
@@ -80,6 +81,31 @@ const shim = shimHttp as unknown as { types: P3HttpTypes; client: { send(request
 
 /** `wasi:http/types@0.3` as the transpiled glue destructures it (`Fields`, `Request`, ...). */
 export const httpTypes: P3HttpTypes = shim.types;
+
+/**
+ * Drops the guest's body stream (the glue's readable end of its `stream<u8>`) of a response the
+ * guest built, so its pending and later writes report the reader gone. Closing or cancelling the
+ * body that `consume-body` returns does not: the shim reads the guest's stream through a
+ * ReadableStream that its StreamReader iterates with `preventCancel`, and only drops the guest's
+ * end when a response whose body was never consumed is disposed. Without this a guest writing to
+ * a departed client would wait in its write forever. Idempotent.
+ */
+export function dropGuestBody(response: P3Response): void {
+  const drop = guestBodies.get(response);
+  guestBodies.delete(response);
+  drop?.();
+}
+
+/** `response.new`'s contents, by response: wraps the shim's `Response.new` (once per thread; the
+ * glue looks `new` up on the class at each call). */
+const guestBodies = new WeakMap<P3Response, () => void>();
+const shimResponseNew = httpTypes.Response.new.bind(httpTypes.Response);
+httpTypes.Response.new = (headers, contents, trailers) => {
+  const drop = (contents as Partial<Disposable> | null | undefined)?.[Symbol.dispose];
+  const result = shimResponseNew(headers, contents, trailers);
+  if (typeof drop === 'function') guestBodies.set(result[0], () => drop.call(contents));
+  return result;
+};
 
 const HTTP_REQUEST_DENIED = Object.freeze({ tag: 'HTTP-request-denied' });
 const SOCKET_ACCESS_DENIED = Object.freeze({ tag: 'access-denied' });

@@ -1,6 +1,6 @@
 /**
  * Fault injection, response streams: a guest that writes forever to a client that stops reading
- * or leaves, a guest that traps after its head went out, and many clients leaving at once.
+ * or leaves (WASIp2 `endless` and WASIp3 `p3-endless`), a guest that traps after its head went out, and many clients leaving at once.
  * Each test ends by checking the server still answers a plain request.
  *
  * Bounds (see worker/response-flow.ts): a guest may be `RESPONSE_WINDOW_BYTES` (1 MiB) ahead of
@@ -185,6 +185,76 @@ test('endless body read slowly: the guest never gets further ahead of the client
     assert.equal(outcome.type === 'request.failed' && outcome.kind, 'client-gone');
     await assertPlainRequestServed(server);
     console.log(`slow client: guest at most ${(maxAhead / MiB).toFixed(1)} MiB ahead (bound ${(AHEAD_BOUND / MiB).toFixed(1)} MiB)`);
+  } finally {
+    await server.close();
+  }
+});
+
+/** The p3 endless guest's last line: it saw its body stream's reader dropped and stopped writing. */
+function stoppedForGoneClient(instanceId: number): (event: PoolEvent) => boolean {
+  return (event) =>
+    event.type === 'guest.output' && event.instanceId === instanceId && /^endless: stopped, the client went away after \d+ bytes$/.test(event.line);
+}
+
+// WASIp3: the guest writes its body to a `stream<u8>`; the host reads a chunk of it only when the
+// response window has room (p3-http.ts `streamBody`), so the guest's awaited writes are paced.
+
+test('p3 endless body, client stalls then leaves: the guest waits, memory stays bounded, the request is client-gone', async () => {
+  const server = await serveForTest('demo:p3-endless');
+  try {
+    const client = new ControlledClient(server.url('/stalled'));
+    const { requestId, instanceId } = await acceptedAs(server, '/stalled');
+    await client.head;
+    await server.waitFor(reported(instanceId, 1));
+    await assertPlainRequestServed(server);
+    const baseline = process.memoryUsage().rss;
+    let peak = baseline;
+    const sample = (): void => {
+      peak = Math.max(peak, process.memoryUsage().rss);
+    };
+    const overrun = server.waitFor(reported(instanceId, Math.floor(AHEAD_BOUND / MiB) + 1)).then(() => {
+      throw new Error(`the guest wrote more than ${AHEAD_BOUND} bytes for a client that read none`);
+    });
+    for (let i = 0; i < 5; i++) {
+      await Promise.race([assertPlainRequestServed(server), overrun]);
+      sample();
+    }
+    client.leave();
+    const outcome = await outcomeOf(server, requestId);
+    assert.equal(outcome.type, 'request.failed', `recorded as ${JSON.stringify(outcome)}`);
+    assert.equal(outcome.type === 'request.failed' && outcome.kind, 'client-gone');
+    // The guest's pending write reports the reader gone: it stops writing and its task ends.
+    await server.waitFor(stoppedForGoneClient(instanceId));
+
+    await assertPlainRequestServed(server);
+    sample();
+    assert.ok(!server.events.some((event) => event.type === 'request.completed' && event.requestId === requestId));
+    assert.ok(peak - baseline < RSS_GROWTH_BOUND, `RSS grew by ${((peak - baseline) / MiB).toFixed(1)} MiB (bound ${RSS_GROWTH_BOUND / MiB} MiB)`);
+    console.log(`p3 stalled client: RSS growth ${((peak - baseline) / MiB).toFixed(1)} MiB; guest ahead ${reportedBytes(server, instanceId) / MiB} MiB (bound ${(AHEAD_BOUND / MiB).toFixed(1)} MiB)`);
+  } finally {
+    await server.close();
+  }
+});
+
+test('p3 endless body read slowly: the guest never gets further ahead of the client than the window and the socket buffers', async () => {
+  const server = await serveForTest('demo:p3-endless');
+  try {
+    const client = new ControlledClient(server.url('/slow'));
+    const { requestId, instanceId } = await acceptedAs(server, '/slow');
+    let maxAhead = 0;
+    for (let step = 1; step <= 8; step++) {
+      await client.readUntil(step * MiB);
+      await server.waitFor(reported(instanceId, Math.floor(client.read / MiB)));
+      const ahead = reportedBytes(server, instanceId) - client.read;
+      maxAhead = Math.max(maxAhead, ahead);
+      assert.ok(ahead <= AHEAD_BOUND, `step ${step}: guest ${ahead} bytes ahead of a client that read ${client.read} (bound ${AHEAD_BOUND})`);
+    }
+    client.leave();
+    const outcome = await outcomeOf(server, requestId);
+    assert.equal(outcome.type === 'request.failed' && outcome.kind, 'client-gone');
+    await server.waitFor(stoppedForGoneClient(instanceId));
+    await assertPlainRequestServed(server);
+    console.log(`p3 slow client: guest at most ${(maxAhead / MiB).toFixed(1)} MiB ahead (bound ${(AHEAD_BOUND / MiB).toFixed(1)} MiB)`);
   } finally {
     await server.close();
   }
