@@ -8,7 +8,8 @@ import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { getSequential, openDashboard, screenshot, useBrowser, withWebMode } from './support/dashboard.ts';
 
-const TIMEOUT = 20_000;
+/** Hang guards only (a busy CI machine can be slow); no test asserts a duration. */
+const TIMEOUT = 60_000;
 const KEEP_ONE_INSTANCE = ['--max-instance-reuse-count', '50', '--idle-instance-timeout', '60s'];
 
 const browser = useBrowser();
@@ -39,7 +40,7 @@ async function nextTimelineFrames(page: Page): Promise<void> {
   );
 }
 
-describe('leak findings and memory growth (web mode)', { timeout: 120_000 }, () => {
+describe('leak findings and memory growth (web mode)', { timeout: 600_000 }, () => {
   it('counter: leak detection turned on from the dashboard finds every reused answer; badge, timeline marker and diff show it', async () => {
     await withWebMode('demo:counter', KEEP_ONE_INSTANCE, async (web) => {
       const { page, errors } = await openDashboard(browser(), web.dashboardUrl, 'light');

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { openDashboard, screenshot, startDemoMode, startWebMode, useBrowser, type WebMode } from './support/dashboard.ts';
 
-const SCENARIO_TIMEOUT = 90_000;
+const SCENARIO_TIMEOUT = 240_000;
 
 const browser = useBrowser();
 
@@ -114,7 +114,7 @@ describe('teaching scenarios (web mode)', { timeout: 600_000 }, () => {
   });
 });
 
-describe('poolscope demo <scenario>', { timeout: 180_000 }, () => {
+describe('poolscope demo <scenario>', { timeout: 600_000 }, () => {
   it('waits for the dashboard, then runs the scenario to its end and echoes the captions', async () => {
     const web = await startDemoMode('state-leaks', ['--quick']);
     try {

@@ -141,8 +141,8 @@ export async function openDashboard(browser: Browser, url: string, colorScheme: 
   });
   page.on('pageerror', (error) => errors.push(error.message));
   await page.goto(url);
-  await page.locator('.app[data-ready="true"]').waitFor({ timeout: 15_000 });
-  await page.locator('[data-testid="connection-status"][data-state="open"]').waitFor({ timeout: 15_000 });
+  await page.locator('.app[data-ready="true"]').waitFor({ timeout: 60_000 });
+  await page.locator('[data-testid="connection-status"][data-state="open"]').waitFor({ timeout: 60_000 });
   return { page, errors };
 }
 
