@@ -124,8 +124,14 @@ async function assertPlainRequestServed(server: TestServer): Promise<void> {
   assert.equal(plain.body.length, 64 * 1024);
 }
 
-test('endless body, client stalls then leaves: the guest waits, memory stays bounded, the request is client-gone', async () => {
-  const server = await serveForTest('demo:endless');
+/**
+ * A client that reads nothing while five plain requests are served beside it, then leaves. The
+ * guest may not get more than AHEAD_BOUND ahead, the server's memory may not grow with what the
+ * guest would like to write, and the request must end as `client-gone`; `guestStopped` then waits
+ * for the guest's side of the story (its instance exits, or it prints that it stopped).
+ */
+async function stallThenLeave(guest: string, guestStopped: (server: TestServer, instanceId: number) => Promise<void>): Promise<void> {
+  const server = await serveForTest(guest);
   try {
     const client = new ControlledClient(server.url('/stalled'));
     const { requestId, instanceId } = await acceptedAs(server, '/stalled');
@@ -139,35 +145,35 @@ test('endless body, client stalls then leaves: the guest waits, memory stays bou
     const sample = (): void => {
       peak = Math.max(peak, process.memoryUsage().rss);
     };
-    // While the client reads nothing, the server keeps serving finite requests, one after another,
-    // and the guest never reports more than its bound (an unpaced guest would, within moments).
-    const overrun = server.waitFor(reported(instanceId, Math.floor(AHEAD_BOUND / MiB) + 1)).then(() => {
-      throw new Error(`the guest wrote more than ${AHEAD_BOUND} bytes for a client that read none`);
-    });
-    for (let i = 0; i < 5; i++) {
-      await Promise.race([assertPlainRequestServed(server), overrun]);
+    // While the client reads nothing, the guest never reports more than its bound (an unpaced
+    // guest would, within moments). Checked again after the loop, so a late overrun fails too.
+    let overran = false;
+    void server.waitFor(reported(instanceId, Math.floor(AHEAD_BOUND / MiB) + 1)).then(() => (overran = true));
+    for (let i = 0; i < 5 && !overran; i++) {
+      await assertPlainRequestServed(server);
       sample();
     }
+    assert.equal(overran, false, `the guest wrote more than ${AHEAD_BOUND} bytes for a client that read none`);
 
     client.leave();
     const outcome = await outcomeOf(server, requestId);
     assert.equal(outcome.type, 'request.failed', `recorded as ${JSON.stringify(outcome)}`);
     assert.equal(outcome.type === 'request.failed' && outcome.kind, 'client-gone');
-    // The guest saw its stream closed and returned: its instance ends cleanly (reuse 1), not killed.
-    const exit = await server.waitFor((event) => event.type === 'worker.exit' && event.instanceId === instanceId);
-    assert.equal(exit.type === 'worker.exit' && exit.cause, 'drained');
+    await guestStopped(server, instanceId);
 
     await assertPlainRequestServed(server);
     sample();
+    assert.ok(!server.events.some((event) => event.type === 'request.completed' && event.requestId === requestId));
     assert.ok(peak - baseline < RSS_GROWTH_BOUND, `RSS grew by ${((peak - baseline) / MiB).toFixed(1)} MiB (bound ${RSS_GROWTH_BOUND / MiB} MiB)`);
-    console.log(`stalled client: RSS growth ${((peak - baseline) / MiB).toFixed(1)} MiB; guest ahead ${reportedBytes(server, instanceId) / MiB} MiB (bound ${(AHEAD_BOUND / MiB).toFixed(1)} MiB)`);
+    console.log(`${guest}, stalled client: RSS growth ${((peak - baseline) / MiB).toFixed(1)} MiB; guest ahead ${reportedBytes(server, instanceId) / MiB} MiB (bound ${(AHEAD_BOUND / MiB).toFixed(1)} MiB)`);
   } finally {
     await server.close();
   }
-});
+}
 
-test('endless body read slowly: the guest never gets further ahead of the client than the window and the socket buffers', async () => {
-  const server = await serveForTest('demo:endless');
+/** A client that reads 8 MiB a MiB at a time: the guest is never further ahead than the bound. */
+async function readSlowly(guest: string): Promise<void> {
+  const server = await serveForTest(guest);
   try {
     const client = new ControlledClient(server.url('/slow'));
     const { requestId, instanceId } = await acceptedAs(server, '/slow');
@@ -184,10 +190,22 @@ test('endless body read slowly: the guest never gets further ahead of the client
     const outcome = await outcomeOf(server, requestId);
     assert.equal(outcome.type === 'request.failed' && outcome.kind, 'client-gone');
     await assertPlainRequestServed(server);
-    console.log(`slow client: guest at most ${(maxAhead / MiB).toFixed(1)} MiB ahead (bound ${(AHEAD_BOUND / MiB).toFixed(1)} MiB)`);
+    console.log(`${guest}, slow client: guest at most ${(maxAhead / MiB).toFixed(1)} MiB ahead (bound ${(AHEAD_BOUND / MiB).toFixed(1)} MiB)`);
   } finally {
     await server.close();
   }
+}
+
+test('endless body, client stalls then leaves: the guest waits, memory stays bounded, the request is client-gone', async () => {
+  await stallThenLeave('demo:endless', async (server, instanceId) => {
+    // The guest saw its stream closed and returned: its instance ends cleanly (reuse 1), not killed.
+    const exit = await server.waitFor((event) => event.type === 'worker.exit' && event.instanceId === instanceId);
+    assert.equal(exit.type === 'worker.exit' && exit.cause, 'drained');
+  });
+});
+
+test('endless body read slowly: the guest never gets further ahead of the client than the window and the socket buffers', async () => {
+  await readSlowly('demo:endless');
 });
 
 /** The p3 endless guest's last line: it saw its body stream's reader dropped and stopped writing. */
@@ -200,64 +218,12 @@ function stoppedForGoneClient(instanceId: number): (event: PoolEvent) => boolean
 // response window has room (p3-http.ts `streamBody`), so the guest's awaited writes are paced.
 
 test('p3 endless body, client stalls then leaves: the guest waits, memory stays bounded, the request is client-gone', async () => {
-  const server = await serveForTest('demo:p3-endless');
-  try {
-    const client = new ControlledClient(server.url('/stalled'));
-    const { requestId, instanceId } = await acceptedAs(server, '/stalled');
-    await client.head;
-    await server.waitFor(reported(instanceId, 1));
-    await assertPlainRequestServed(server);
-    const baseline = process.memoryUsage().rss;
-    let peak = baseline;
-    const sample = (): void => {
-      peak = Math.max(peak, process.memoryUsage().rss);
-    };
-    const overrun = server.waitFor(reported(instanceId, Math.floor(AHEAD_BOUND / MiB) + 1)).then(() => {
-      throw new Error(`the guest wrote more than ${AHEAD_BOUND} bytes for a client that read none`);
-    });
-    for (let i = 0; i < 5; i++) {
-      await Promise.race([assertPlainRequestServed(server), overrun]);
-      sample();
-    }
-    client.leave();
-    const outcome = await outcomeOf(server, requestId);
-    assert.equal(outcome.type, 'request.failed', `recorded as ${JSON.stringify(outcome)}`);
-    assert.equal(outcome.type === 'request.failed' && outcome.kind, 'client-gone');
-    // The guest's pending write reports the reader gone: it stops writing and its task ends.
-    await server.waitFor(stoppedForGoneClient(instanceId));
-
-    await assertPlainRequestServed(server);
-    sample();
-    assert.ok(!server.events.some((event) => event.type === 'request.completed' && event.requestId === requestId));
-    assert.ok(peak - baseline < RSS_GROWTH_BOUND, `RSS grew by ${((peak - baseline) / MiB).toFixed(1)} MiB (bound ${RSS_GROWTH_BOUND / MiB} MiB)`);
-    console.log(`p3 stalled client: RSS growth ${((peak - baseline) / MiB).toFixed(1)} MiB; guest ahead ${reportedBytes(server, instanceId) / MiB} MiB (bound ${(AHEAD_BOUND / MiB).toFixed(1)} MiB)`);
-  } finally {
-    await server.close();
-  }
+  // The guest's pending write reports the reader gone: it stops writing and its task ends.
+  await stallThenLeave('demo:p3-endless', async (server, instanceId) => void (await server.waitFor(stoppedForGoneClient(instanceId))));
 });
 
 test('p3 endless body read slowly: the guest never gets further ahead of the client than the window and the socket buffers', async () => {
-  const server = await serveForTest('demo:p3-endless');
-  try {
-    const client = new ControlledClient(server.url('/slow'));
-    const { requestId, instanceId } = await acceptedAs(server, '/slow');
-    let maxAhead = 0;
-    for (let step = 1; step <= 8; step++) {
-      await client.readUntil(step * MiB);
-      await server.waitFor(reported(instanceId, Math.floor(client.read / MiB)));
-      const ahead = reportedBytes(server, instanceId) - client.read;
-      maxAhead = Math.max(maxAhead, ahead);
-      assert.ok(ahead <= AHEAD_BOUND, `step ${step}: guest ${ahead} bytes ahead of a client that read ${client.read} (bound ${AHEAD_BOUND})`);
-    }
-    client.leave();
-    const outcome = await outcomeOf(server, requestId);
-    assert.equal(outcome.type === 'request.failed' && outcome.kind, 'client-gone');
-    await server.waitFor(stoppedForGoneClient(instanceId));
-    await assertPlainRequestServed(server);
-    console.log(`p3 slow client: guest at most ${(maxAhead / MiB).toFixed(1)} MiB ahead (bound ${(AHEAD_BOUND / MiB).toFixed(1)} MiB)`);
-  } finally {
-    await server.close();
-  }
+  await readSlowly('demo:p3-endless');
 });
 
 /** One request on a raw connection (`Connection: close`): every byte the server sent until it closed. */
