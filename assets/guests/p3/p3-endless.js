@@ -49,12 +49,15 @@ export const handler = {
         if (after > before) printLine(`endless: ${after} MiB written`);
       }
       body.writable.drop();
-      if (closed) {
-        printLine(`endless: stopped, the client went away after ${written} bytes`);
-        trailers.writable.drop();
-        return;
+      if (closed) printLine(`endless: stopped, the client went away after ${written} bytes`);
+      // The trailers are written even for a departed client: dropping a future's write end
+      // without a value traps the instance (the component model's rule, under wasmtime too), and
+      // would take every other request on it along. A write to a dropped reader just fails.
+      try {
+        await trailers.writable.write({ tag: 'ok', val: null });
+      } catch {
+        // the host dropped the trailers with the body: nothing to send them to
       }
-      await trailers.writable.write({ tag: 'ok', val: null });
     })();
     return response;
   },
