@@ -7,9 +7,8 @@
 import { request } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readFileSync } from 'node:fs';
 import { formatBytes } from '../config/bytes.ts';
-import { freePort, memoryOf, startProcess, waitForOutput } from './processes.ts';
+import { freePort, memoryOf, startProcess, threadsOf, waitForOutput } from './processes.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const flag = (name: string, fallback: string): string => {
@@ -18,14 +17,6 @@ const flag = (name: string, fallback: string): string => {
 };
 const count = Number(flag('requests', '2000'));
 const component = flag('component', 'demo:hello');
-
-const threadsOf = (pid: number): number => {
-  try {
-    return Number(/^Threads:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-  } catch {
-    return 0;
-  }
-};
 
 const port = await freePort();
 const server = startProcess([path.join(ROOT, 'engine/cli/poolscope.ts'), 'serve', component, '--addr', `127.0.0.1:${port}`], { cwd: ROOT });

@@ -217,6 +217,15 @@ export function memoryOf(pid: number): { rss: number; hwm: number } | null {
   }
 }
 
+/** The number of threads of one process (its `Threads:` line), or 0 when it is gone. */
+export function threadsOf(pid: number): number {
+  try {
+    return Number(/^Threads:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
 /**
  * Samples the tree's total RSS every `intervalMs` and tracks each process's VmHWM. The peak is
  * the larger of the sampled tree total and the biggest single VmHWM (exact for a lone process).

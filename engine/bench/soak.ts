@@ -7,13 +7,12 @@
  *
  * Each soak stops by itself; the defaults (two soaks of 150 s) take about five minutes.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDuration } from '../config/duration.ts';
 import { formatBytes } from '../config/bytes.ts';
 import { runLoad } from '../load/index.ts';
-import { freePort, memoryOf, startProcess, waitForOutput } from './processes.ts';
+import { freePort, memoryOf, startProcess, threadsOf, waitForOutput } from './processes.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = path.join(ROOT, 'engine/cli/poolscope.ts');
@@ -32,14 +31,6 @@ const durationMs = parseDuration(flag('duration') ?? '150s');
 const idleMs = parseDuration(flag('idle') ?? '10s');
 const only = flag('only');
 const SAMPLE_MS = 10_000;
-
-function threadsOf(pid: number): number {
-  try {
-    return Number(/^Threads:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-  } catch {
-    return 0;
-  }
-}
 
 function sampleLine(label: string, pid: number): { rss: number; threads: number } {
   const rss = memoryOf(pid)?.rss ?? 0;
