@@ -3,7 +3,7 @@ import { EventBus } from './events/event-bus.ts';
 import { FreshInstances } from './leaks/fresh-instances.ts';
 import { LeakSampler } from './leaks/leak-sampler.ts';
 import { watchMemoryGrowth } from './leaks/memory-growth.ts';
-import { ProxyHandler } from './pool/proxy-handler.ts';
+import { ProxyHandler, executorsFor } from './pool/proxy-handler.ts';
 import { applyKnobsPatch, applyLeakDetectionPatch, DEFAULT_LEAK_DETECTION, defaultKnobs, type LeakDetectionSettings, type PoolKnobs } from './protocol/index.ts';
 import { startHttpServer, type HttpFrontDoor } from './server/http-server.ts';
 
@@ -24,6 +24,8 @@ export interface ServeOptions {
    * a `memory.grow` past it returns -1. Default 256 MiB (`DEFAULT_MAX_MEMORY_BYTES`).
    */
   maxMemoryBytes?: number;
+  /** Executor threads hosting the instances (`--executors`); default one per core. */
+  executors?: number;
   /** Subscribe here to see every event, the first instance's included. */
   beforeListen?: (bus: EventBus) => void;
   onFrontDoorError?: (message: string) => void;
@@ -39,6 +41,9 @@ export interface Serving {
   close(): Promise<void>;
 }
 
+/** More executors than this is a typo, not a plan: each is a thread (a V8 isolate). */
+export const MAX_EXECUTORS = 64;
+
 /** A knob value that cannot be used; the message names the knob and the rule. */
 export class InvalidKnobsError extends Error {
   override name = 'InvalidKnobsError';
@@ -51,6 +56,9 @@ export async function startServing(options: ServeOptions): Promise<Serving> {
   if (!checked.ok) throw new InvalidKnobsError(checked.error);
   const leakSettings = applyLeakDetectionPatch(DEFAULT_LEAK_DETECTION, options.leakDetection ?? {});
   if (!leakSettings.ok) throw new InvalidKnobsError(leakSettings.error);
+  if (options.executors !== undefined && !(Number.isSafeInteger(options.executors) && options.executors >= 1 && options.executors <= MAX_EXECUTORS)) {
+    throw new InvalidKnobsError(`executors must be a whole number from 1 to ${MAX_EXECUTORS}, got ${options.executors}`);
+  }
   if (options.maxMemoryBytes !== undefined && !(Number.isSafeInteger(options.maxMemoryBytes) && options.maxMemoryBytes >= 0)) {
     throw new InvalidKnobsError(`max-memory-size must be a whole number of bytes, got ${options.maxMemoryBytes}`);
   }
@@ -60,8 +68,16 @@ export async function startServing(options: ServeOptions): Promise<Serving> {
     ...(options.maxMemoryBytes !== undefined ? { maxMemoryBytes: options.maxMemoryBytes } : {}),
   });
   const bus = options.bus ?? new EventBus();
+  const executors = executorsFor(component, options.allowOutgoingHttp ?? false, options.executors);
+  try {
+    await executors.ready();
+  } catch (error) {
+    executors.close();
+    throw error;
+  }
   const pool = new ProxyHandler({
     component,
+    executors,
     bus,
     ...(options.knobs ? { knobs: options.knobs } : {}),
     env: options.env ?? [],
@@ -69,7 +85,7 @@ export async function startServing(options: ServeOptions): Promise<Serving> {
   });
   const leaks = new LeakSampler({
     bus,
-    fresh: new FreshInstances({ component, env: options.env ?? [], allowOutgoingHttp: options.allowOutgoingHttp ?? false }),
+    fresh: new FreshInstances({ component, env: options.env ?? [], allowOutgoingHttp: options.allowOutgoingHttp ?? false, executors }),
     settings: leakSettings.settings,
     requestTimeoutMs: () => pool.knobs.requestTimeoutMs,
   });
@@ -85,6 +101,7 @@ export async function startServing(options: ServeOptions): Promise<Serving> {
     pool.terminate();
     stopWatchingMemory();
     await leaks.close();
+    executors.close();
     throw error;
   }
   return {
@@ -96,6 +113,7 @@ export async function startServing(options: ServeOptions): Promise<Serving> {
     close: async () => {
       await frontDoor.close();
       await Promise.all([pool.shutdown(), leaks.close()]);
+      executors.close();
       stopWatchingMemory();
     },
   };

@@ -1,3 +1,4 @@
+import { defaultExecutorCount } from '../pool/executor-pool.ts';
 import { Command, Option } from 'commander';
 import { ComponentLoadError } from '../component/errors.ts';
 import { InvalidKnobsError } from '../serve.ts';
@@ -20,6 +21,7 @@ interface ServeFlags {
   S: string[];
   maxConcurrentRequests?: number;
   maxInstances?: number;
+  executors?: number;
   O: Record<string, string>;
   maxRequestBodySize?: number;
   shutdownGrace: number;
@@ -49,6 +51,7 @@ export function serveCommand(): Command {
     .addOption(new Option('--max-concurrent-requests <n>', 'requests let into the pool at once; the rest wait (default 1000)').argParser(wholeNumber))
     .addOption(new Option('--max-instances <n>', `live instances at most; at the cap requests wait in the queue (default ${DEFAULT_MAX_INSTANCES})`).argParser(wholeNumber))
     .addOption(new Option('-O <name=value>', 'wasmtime-style option; supported: pooling-total-component-instances=N (same as --max-instances)').argParser(optOption).default({}))
+    .addOption(new Option('--executors <n>', `executor threads hosting the instances (default: one per core, ${defaultExecutorCount()} here)`).argParser(wholeNumber))
     .addOption(new Option('--max-request-body-size <bytes>', 'larger request bodies get 413 (default 64MiB)').argParser(byteSize))
     .addOption(new Option('--shutdown-grace <dur>', 'on SIGINT/SIGTERM, how long in-flight requests may finish before they are cut short').default(5000, '5s').argParser(duration))
     .option('--no-logging-prefix', 'print guest output without the "stdout [ID] :: " prefix')
@@ -95,6 +98,7 @@ async function runServe(componentSpec: string, flags: ServeFlags): Promise<void>
     listen: flags.addr,
     env: flags.env,
     allowOutgoingHttp: flags.allowHttp,
+    ...(flags.executors !== undefined ? { executors: flags.executors } : {}),
     ...(flags.W['max-memory-size'] !== undefined ? { maxMemoryBytes: wasmtimeBytes(flags.W['max-memory-size'], '-W max-memory-size') } : {}),
     onFrontDoorError: (message) => stderr.write(`error: ${message}`),
   });

@@ -20,7 +20,7 @@ export function reportToStderr(bus: EventBus, options: ReporterOptions): () => v
         write(`error: ${event.message} (request ${event.requestId}${event.instanceId === null ? '' : `, instance ${event.instanceId}`})`);
         break;
       case 'worker.exit':
-        if (event.cause === 'trap' || event.cause === 'watchdog' || event.cause === 'worker-crashed') {
+        if (event.cause === 'trap' || event.cause === 'watchdog' || event.cause === 'worker-crashed' || event.cause === 'executor-lost') {
           write(`worker failed: ${event.message ?? event.cause} (instance ${event.instanceId}, ${event.cause})`);
         }
         break;

@@ -1,6 +1,6 @@
 import type { DrainCause, FailureKind, InstanceStatus, UnavailableWhy } from '../protocol/index.ts';
-import type { FromThread } from '../worker/messages.ts';
-import type { InstanceThread } from './instance-thread.ts';
+import type { FromInstance } from '../worker/messages.ts';
+import { KILL_GRACE_MS, type PlacedInstance } from './executor-pool.ts';
 import { OpenResponses, reportFailure } from './open-responses.ts';
 import { expirationDeadline, shouldAcceptRequest } from './policy.ts';
 import { NEVER_SET_MESSAGE, TIMED_OUT_MESSAGE, type PoolRequest } from './request.ts';
@@ -16,16 +16,17 @@ interface InFlight {
 type Phase = 'starting' | 'running' | 'exiting' | 'exited';
 
 /**
- * One pool worker: one guest instance on its own thread, and the state machine of wasmtime's
- * `Worker::run` (spec §3.4–3.7), driven by events instead of polls. `#pump` is the inner loop's
- * poll (steps 2–8); messages from the thread play step 1; the watchdog timer is the outer loop.
+ * One pool worker: one guest instance, placed on one of the pool's executor threads, and the
+ * state machine of wasmtime's `Worker::run` (spec §3.4–3.7), driven by events instead of polls.
+ * `#pump` is the inner loop's poll (steps 2–8); messages from the instance play step 1; the
+ * watchdog timer is the outer loop.
  */
 export class PoolWorker {
   readonly id: number;
   readonly #ctx: WorkerContext;
   readonly #createdAt: number;
   #initial: PoolRequest | null;
-  #thread: InstanceThread | undefined;
+  #placed: PlacedInstance | undefined;
   #phase: Phase = 'starting';
 
   #available = false;
@@ -70,38 +71,26 @@ export class PoolWorker {
     return this.#inFlight.size;
   }
 
-  /**
-   * Requests this worker will accept soon without anyone's help: while it starts, or while it is
-   * unavailable only until its guest yields (`cpu-busy`). Zero otherwise.
-   */
-  get comingCapacity(): number {
-    const knobs = this.#ctx.knobs;
-    if (!this.#mayAccept) return 0;
-    if (this.#phase === 'starting') {
-      const reserved = this.#initial ? 1 : 0;
-      return Math.max(0, Math.min(knobs.maxInstanceConcurrentReuseCount, knobs.maxInstanceReuseCount) - reserved);
-    }
-    if (this.#phase === 'running' && this.#unavailableWhy === 'cpu-busy') {
-      return Math.max(
-        0,
-        Math.min(knobs.maxInstanceConcurrentReuseCount - this.#inFlight.size, knobs.maxInstanceReuseCount - this.#reuseCount),
-      );
-    }
-    return 0;
+  /** Instantiating: it will take from the queue once it is running. */
+  get starting(): boolean {
+    return this.#phase === 'starting';
   }
 
   get live(): boolean {
     return this.#phase !== 'exited';
   }
 
-  start(): void {
-    const { thread, recycled } = this.#ctx.threads.acquire();
-    this.#thread = thread;
-    thread.attach(
-      (message) => this.#onMessage(message, recycled),
-      (message) => this.#kill('worker-crashed', message, 'trap', `worker trapped or panicked: ${message}`),
+  /** Places the instance on an executor and starts instantiating it; returns the executor's id. */
+  start(): number {
+    this.#placed = this.#ctx.executors.place(
+      {
+        onMessage: (message) => this.#onMessage(message),
+        onLost: (message) =>
+          this.#kill('executor-lost', message, 'trap', `the instance was lost with its executor: ${message}`),
+      },
+      [...this.#ctx.env, ['INSTANCE_ID', String(this.id)]],
     );
-    thread.send({ type: 'instantiate', instanceId: this.id, env: [...this.#ctx.env, ['INSTANCE_ID', String(this.id)]] });
+    return this.#placed.executor.id;
   }
 
   /** Called when the queue may have work for an available worker, or the knobs changed. */
@@ -131,10 +120,10 @@ export class PoolWorker {
     this.#kill('shutdown', null, 'shutdown', 'the pool shut down');
   }
 
-  #onMessage(message: FromThread, recycled: boolean): void {
+  #onMessage(message: FromInstance): void {
     switch (message.type) {
       case 'instantiated':
-        this.#onInstantiated(message.durationMs, recycled);
+        this.#onInstantiated(message.durationMs);
         break;
       case 'instantiate-failed':
         this.#onInstantiateFailed(message.message);
@@ -181,10 +170,10 @@ export class PoolWorker {
     }
   }
 
-  #onInstantiated(durationMs: number, recycled: boolean): void {
+  #onInstantiated(durationMs: number): void {
     if (this.#phase !== 'starting') return;
     this.#phase = 'running';
-    this.#ctx.bus.emit({ type: 'worker.instantiated', instanceId: this.id, durationMs, threadRecycled: recycled });
+    this.#ctx.bus.emit({ type: 'worker.instantiated', instanceId: this.id, durationMs });
     this.#setStatus('Idle', this.#ctx.bus.now());
     const initial = this.#initial;
     this.#initial = null;
@@ -203,7 +192,7 @@ export class PoolWorker {
     for (const request of failed) {
       reportFailure(this.#ctx.bus, request, null, 'instantiation', `instantiation error: ${message}`);
     }
-    this.#thread?.terminate();
+    this.#placed?.dispose();
     this.#finishExit('instantiation-failed', message);
   }
 
@@ -263,7 +252,7 @@ export class PoolWorker {
     });
     this.#setStatus('Requests', acceptedAt);
     this.#armRequestExpiry(entry);
-    this.#thread!.send({ type: 'request', requestId: request.id, init: request.init, flow: this.#responses.flow(request.id) });
+    this.#placed!.request(request.id, request.init, this.#responses.flow(request.id));
     this.#ctx.gaugesChanged();
   }
 
@@ -297,8 +286,8 @@ export class PoolWorker {
   }
 
   /**
-   * Layer A, the per-request expiry (spec §5.1). Only for WASIp3: a WASIp2 `handle` is one
-   * synchronous call that holds the thread, so its expiry is the watchdog's (layer B) business.
+   * Layer A, the per-request expiry (spec §5.1). Only for WASIp3: a WASIp2 instance runs one
+   * `handle` at a time, so its request's expiry is the watchdog's (layer B) business.
    */
   #armRequestExpiry(entry: InFlight): void {
     clearTimeout(entry.expiry);
@@ -407,16 +396,14 @@ export class PoolWorker {
     return this.#ctx.world === 'wasip2' ? `${NEVER_SET_MESSAGE}: ${trap}` : `worker trapped or panicked: ${trap}`;
   }
 
-  /** A clean exit: the thread drops the instance and goes back to the thread pool for a fresh one. */
+  /** A clean exit: the executor drops the instance and confirms with `disposed`. */
   #beginCleanExit(cause: 'drained' | 'idle-timeout' | 'shutdown'): void {
     if (this.#phase !== 'running') return;
     this.#phase = 'exiting';
     this.#exitCause = cause;
     clearTimeout(this.#watchdog);
     this.#setAvailable(false, 'draining');
-    // Hand the thread back at once: the next instance can start on it while this one says goodbye.
-    this.#thread!.dispose();
-    this.#ctx.threads.release(this.#thread!);
+    this.#placed!.dispose();
   }
 
   #onDisposed(): void {
@@ -424,9 +411,12 @@ export class PoolWorker {
     this.#finishExit(this.#exitCause, null);
   }
 
-  /** Ends the instance now: its thread is terminated and every outstanding request fails. */
+  /**
+   * Ends the instance now: every outstanding request fails and the instance is interrupted on its
+   * executor (unless the executor is what was lost), which goes on serving its other instances.
+   */
   #kill(
-    cause: 'watchdog' | 'trap' | 'worker-crashed' | 'shutdown',
+    cause: 'watchdog' | 'trap' | 'executor-lost' | 'shutdown',
     message: string | null,
     failKind: FailureKind,
     failMessage: string,
@@ -438,7 +428,7 @@ export class PoolWorker {
     for (const entry of [...this.#inFlight.values()]) clearTimeout(entry.expiry);
     this.#inFlight.clear();
     this.#responses.failAll(failKind, failMessage, cause === 'trap' && message !== null ? `guest trapped after sending the response head: ${message}` : failMessage);
-    this.#thread?.terminate();
+    if (cause !== 'executor-lost') this.#placed?.kill((this.#ctx.knobs.requestTimeoutMs ?? 0) + KILL_GRACE_MS);
     this.#finishExit(cause, message);
   }
 

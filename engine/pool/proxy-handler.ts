@@ -13,7 +13,7 @@ import {
 import { PoolWorker } from './pool-worker.ts';
 import { reportFailure } from './open-responses.ts';
 import { CLIENT_GONE_MESSAGE, type PoolRequest } from './request.ts';
-import { ThreadPool } from './thread-pool.ts';
+import { ExecutorPool } from './executor-pool.ts';
 import type { WorkerContext } from './worker-context.ts';
 
 export interface ProxyHandlerOptions {
@@ -23,6 +23,10 @@ export interface ProxyHandlerOptions {
   /** Extra environment variables for every instance. */
   env?: Array<[string, string]>;
   allowOutgoingHttp?: boolean;
+  /** Executor threads to host the instances on, shared with whoever made them (who closes them).
+   * Absent: the pool starts its own, `executorCount` of them (default one per core). */
+  executors?: ExecutorPool;
+  executorCount?: number;
 }
 
 /**
@@ -33,7 +37,8 @@ export interface ProxyHandlerOptions {
 export class ProxyHandler implements WorkerContext {
   readonly world: World;
   readonly bus: EventBus;
-  readonly threads: ThreadPool;
+  readonly executors: ExecutorPool;
+  readonly #ownsExecutors: boolean;
   readonly env: ReadonlyArray<[string, string]>;
   readonly component: LoadedComponent;
   #knobs: PoolKnobs;
@@ -55,13 +60,9 @@ export class ProxyHandler implements WorkerContext {
     const patch = applyKnobsPatch(defaultKnobs(this.world), options.knobs ?? {});
     if (!patch.ok) throw new Error(patch.error);
     this.#knobs = patch.knobs;
-    this.threads = new ThreadPool({
-      moduleUrl: options.component.moduleUrl,
-      coreModules: options.component.coreModules,
-      world: this.world,
-      handlerInterface: options.component.handlerInterface,
-      allowOutgoingHttp: options.allowOutgoingHttp ?? false,
-    });
+    this.#ownsExecutors = options.executors === undefined;
+    this.executors =
+      options.executors ?? executorsFor(options.component, options.allowOutgoingHttp ?? false, options.executorCount);
   }
 
   /** The knobs in force (WASIp2's concurrency is always 1, whatever was asked). */
@@ -81,7 +82,7 @@ export class ProxyHandler implements WorkerContext {
     this.#knobs = result.knobs;
     for (const worker of this.#workers) worker.knobsChanged();
     // A raised instance cap may let waiting requests start an instance now.
-    if (this.#availableCount === 0 && this.#queue.length > this.#comingCapacity()) this.#spawnForQueue('queue-without-taker');
+    if (this.#availableCount === 0 && this.#queue.length > 0) this.#spawnForQueue('queue-without-taker');
     return { ok: true, knobs: this.knobs };
   }
 
@@ -91,7 +92,7 @@ export class ProxyHandler implements WorkerContext {
 
   /** wasmtime's `handle` (spec §3.1). The request is settled through its responder, exactly once. */
   handle(request: PoolRequest): void {
-    if (this.#availableCount === 0 && this.#queue.length >= this.#comingCapacity() && this.#belowInstanceCap()) {
+    if (this.#availableCount === 0 && this.#belowInstanceCap()) {
       this.bus.emit({ type: 'request.dispatched', requestId: request.id, mode: 'spawn-direct' });
       this.#spawn(request, 'no-available-worker');
       return;
@@ -126,7 +127,7 @@ export class ProxyHandler implements WorkerContext {
     await this.#until(() => this.#queue.length === 0 && this.gauges().inFlight === 0);
     for (const worker of [...this.#workers]) worker.drain();
     await this.#until(() => this.#workers.size === 0);
-    this.threads.close();
+    if (this.#ownsExecutors) this.executors.close();
   }
 
   /** Immediate stop: every instance is killed and its requests fail. */
@@ -134,7 +135,7 @@ export class ProxyHandler implements WorkerContext {
     this.#closing = true;
     for (const request of this.takeAllQueued()) request.responder.fail('shutdown', 'the pool shut down');
     for (const worker of [...this.#workers]) worker.terminate();
-    this.threads.close();
+    if (this.#ownsExecutors) this.executors.close();
   }
 
   // --- WorkerContext ---
@@ -157,7 +158,7 @@ export class ProxyHandler implements WorkerContext {
     } else {
       // Decrement first, then look at the queue: a queued request always has a taker (spec §3.3).
       const previous = this.#availableCount--;
-      if (previous === 1 && this.#queue.length > this.#comingCapacity()) this.#spawnForQueue('last-available-went-busy');
+      if (previous === 1 && this.#queue.length > 0) this.#spawnForQueue('last-available-went-busy');
     }
     this.gaugesChanged();
   }
@@ -165,7 +166,7 @@ export class ProxyHandler implements WorkerContext {
   workerExited(worker: PoolWorker, _cause: ExitCause): void {
     this.#workers.delete(worker);
     // A dying worker may have been counted on to take queued requests: make sure someone will.
-    if (this.#availableCount === 0 && this.#queue.length > this.#comingCapacity()) this.#spawnForQueue('queue-without-taker');
+    if (this.#availableCount === 0 && this.#queue.length > 0 && !this.#someoneWillTake()) this.#spawnForQueue('queue-without-taker');
     this.gaugesChanged();
   }
 
@@ -187,16 +188,13 @@ export class ProxyHandler implements WorkerContext {
   // ---
 
   /**
-   * Requests that starting or momentarily busy workers will take without help. A deliberate
-   * deviation from wasmtime, which spawns whenever no worker is available at this instant: there
-   * an instance starts in microseconds, here a thread takes ~100 ms, and a burst of 50 requests
-   * would start 50 threads while the first one is still booting. Counting what is already on its
-   * way keeps concurrent reuse visible without ever leaving a queued request without a taker.
+   * After an exit, queued requests need a worker that will take them. wasmtime relies on the
+   * spawn when the last available worker went busy; that worker may just have exited, so unless
+   * a worker is still starting (it takes from the queue once instantiated), start one.
    */
-  #comingCapacity(): number {
-    let capacity = 0;
-    for (const worker of this.#workers) capacity += worker.comingCapacity;
-    return capacity;
+  #someoneWillTake(): boolean {
+    for (const worker of this.#workers) if (worker.starting) return true;
+    return false;
   }
 
   #dropFromQueue(request: PoolRequest): void {
@@ -224,9 +222,9 @@ export class ProxyHandler implements WorkerContext {
   #spawn(initial: PoolRequest | null, reason: SpawnReason): void {
     const worker = new PoolWorker(this, this.#nextInstanceId++, initial);
     this.#workers.add(worker);
-    this.bus.emit({ type: 'worker.spawned', instanceId: worker.id, reason });
+    const executor = worker.start();
+    this.bus.emit({ type: 'worker.spawned', instanceId: worker.id, reason, executor });
     this.gaugesChanged();
-    worker.start();
   }
 
   /** Resolves once `done()` holds, checked whenever the gauges may have moved. */
@@ -239,4 +237,18 @@ export class ProxyHandler implements WorkerContext {
       check();
     });
   }
+}
+
+/** Executors for one component's instances. */
+export function executorsFor(component: LoadedComponent, allowOutgoingHttp: boolean, count?: number): ExecutorPool {
+  return new ExecutorPool(
+    {
+      moduleUrl: component.moduleUrl,
+      coreModules: component.coreModules,
+      world: component.world,
+      handlerInterface: component.handlerInterface,
+      allowOutgoingHttp,
+    },
+    count,
+  );
 }

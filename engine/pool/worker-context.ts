@@ -2,14 +2,14 @@ import type { EventBus } from '../events/event-bus.ts';
 import type { ExitCause, PoolKnobs, World } from '../protocol/index.ts';
 import type { PoolWorker } from './pool-worker.ts';
 import type { PoolRequest } from './request.ts';
-import type { ThreadPool } from './thread-pool.ts';
+import type { ExecutorPool } from './executor-pool.ts';
 
-/** What a worker needs from its pool: the shared queue, policy, threads and event bus. */
+/** What a worker needs from its pool: the shared queue, policy, executors and event bus. */
 export interface WorkerContext {
   readonly world: World;
   readonly knobs: PoolKnobs;
   readonly bus: EventBus;
-  readonly threads: ThreadPool;
+  readonly executors: ExecutorPool;
   /** Environment every instance gets (INSTANCE_ID is added per instance). */
   readonly env: ReadonlyArray<[string, string]>;
   takeQueued(): PoolRequest | undefined;

@@ -147,6 +147,7 @@ export const EXIT_CAUSE_LABELS: Record<ExitCause, string> = {
   watchdog: 'watchdog',
   trap: 'trap',
   'instantiation-failed': 'instantiation failed',
+  'executor-lost': 'executor lost',
   'worker-crashed': 'worker crashed',
   shutdown: 'shutdown',
 };

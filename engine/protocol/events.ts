@@ -29,7 +29,8 @@ export type ExitCause =
   | 'watchdog' // stalled past the request timeout, killed from outside
   | 'trap' // the guest trapped (or called wasi:cli/exit): the instance is poisoned
   | 'instantiation-failed'
-  | 'worker-crashed' // the worker thread itself died (host bug, out of memory)
+  | 'executor-lost' // the executor thread hosting it died, or was terminated to stop another instance on it
+  | 'worker-crashed' // recordings made before executors: the instance's own thread died
   | 'shutdown'; // the pool was closed
 
 export type FailureKind =
@@ -101,13 +102,13 @@ export interface WorkerSpawned extends Base {
   type: 'worker.spawned';
   instanceId: number;
   reason: SpawnReason;
+  /** The executor thread hosting the instance (absent in recordings made before executors). */
+  executor?: number;
 }
 export interface WorkerInstantiated extends Base {
   type: 'worker.instantiated';
   instanceId: number;
   durationMs: number;
-  /** True when a thread left by an earlier, cleanly exited instance hosts this fresh instance. */
-  threadRecycled: boolean;
 }
 export interface WorkerInstantiationFailed extends Base {
   type: 'worker.instantiation_failed';

@@ -1,4 +1,5 @@
 import type { GuestOutputSink, IncomingRequestInit, ResponseSink } from '../host/p2/api.ts';
+import { INTERRUPT_MODULE, interruptImports } from '../component/interrupt-instrument.ts';
 import type { InstanceThreadData } from './messages.ts';
 
 /** One instantiated guest inside an instance thread, whatever its world. */
@@ -24,8 +25,12 @@ export interface InstantiateOptions {
   data: InstanceThreadData;
   env: Array<[string, string]>;
   output: GuestOutputSink;
-  /** Called before the guest parks the thread in a blocking call. */
+  /** Called before the guest suspends in a blocking call (flush what it sent so far). */
   beforeBlock: () => void;
+  /** Aborted when the instance is disposed or killed: pending blocking calls reject and unwind. */
+  signal?: AbortSignal;
+  /** The instance's interrupt cell (see component/interrupt-instrument.ts): non-zero stops its guest code. */
+  interrupt?: Int32Array;
 }
 
 interface TranspiledModule {
@@ -36,7 +41,32 @@ interface TranspiledModule {
   ): Promise<Record<string, unknown>>;
 }
 
-let transpiledModule: Promise<TranspiledModule> | undefined;
+/** The generated glue, imported once per thread and URL. */
+const transpiledModules = new Map<string, Promise<TranspiledModule>>();
+
+/** Imports the glue at `url` (once per thread). */
+export function importGlue<T>(url: string): Promise<T> {
+  let module = transpiledModules.get(url);
+  if (!module) {
+    module = import(url) as Promise<TranspiledModule>;
+    transpiledModules.set(url, module);
+  }
+  return module as Promise<T>;
+}
+
+/**
+ * Adds the interrupt check to a core module's imports when the module asks for it (instrumented
+ * modules do, see component/interrupt-instrument.ts). Without a cell the check never fires.
+ */
+export function withInterrupt(module: WebAssembly.Module, imports: WebAssembly.Imports | undefined, interrupt: Int32Array | undefined): WebAssembly.Imports {
+  const all: WebAssembly.Imports = { ...imports };
+  if (WebAssembly.Module.imports(module).some((entry) => entry.module === INTERRUPT_MODULE)) {
+    Object.assign(all, interruptImports(interrupt ?? NEVER_INTERRUPTED));
+  }
+  return all;
+}
+
+const NEVER_INTERRUPTED = new Int32Array(1);
 
 /**
  * Instantiates the transpiled component against `imports`, recording the linear memories its core
@@ -46,8 +76,9 @@ let transpiledModule: Promise<TranspiledModule> | undefined;
 export async function instantiateTranspiled(
   data: InstanceThreadData,
   imports: Record<string, unknown>,
+  interrupt?: Int32Array,
 ): Promise<{ exports: Record<string, unknown>; memoryBytes: () => number }> {
-  const module = await (transpiledModule ??= import(data.moduleUrl) as Promise<TranspiledModule>);
+  const module = await importGlue<TranspiledModule>(data.moduleUrl);
   const memories = new Set<WebAssembly.Memory>();
   const exports = await module.instantiate(
     (name) => {
@@ -59,7 +90,7 @@ export async function instantiateTranspiled(
     async (compiled, coreImports) => {
       // Synchronous instantiation of an already compiled module: the async form queues work on
       // V8's shared platform threads, which many instance threads then contend for.
-      const instance = new WebAssembly.Instance(compiled, coreImports);
+      const instance = new WebAssembly.Instance(compiled, withInterrupt(compiled, coreImports, interrupt));
       for (const value of Object.values(instance.exports)) if (value instanceof WebAssembly.Memory) memories.add(value);
       return instance;
     },

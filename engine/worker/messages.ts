@@ -1,12 +1,14 @@
 /**
- * Messages between the pool (main thread) and an instance thread. The thread hosts one guest
- * instance at a time; after a clean exit the pool may recycle it for a *fresh* instance.
+ * Messages between the pool (main thread) and an executor thread. An executor hosts many guest
+ * instances at once; every message names the instance it is about by its `hostId`, a number the
+ * executor pool hands out (unique across every pool sharing the executors, unlike instance ids).
  */
 import type { IncomingRequestInit } from '../host/p2/api.ts';
 import type { World } from '../protocol/index.ts';
 import type { ResponseFlowBuffers } from './response-flow.ts';
 
-export interface InstanceThreadData {
+/** What every instance of a component is made from (an executor imports the glue once). */
+export interface ComponentData {
   moduleUrl: string;
   coreModules: Record<string, WebAssembly.Module>;
   world: World;
@@ -14,15 +16,25 @@ export interface InstanceThreadData {
   allowOutgoingHttp: boolean;
 }
 
-export type ToThread =
-  | { type: 'instantiate'; instanceId: number; env: Array<[string, string]> }
-  /** `flow`: the response's flow control (see response-flow.ts); without it the body never waits. */
-  | { type: 'request'; requestId: number; init: IncomingRequestInit; flow?: ResponseFlowBuffers }
-  | { type: 'dispose' };
+export interface ExecutorData extends ComponentData {
+  executorId: number;
+  /** Int32 cell the executor bumps while its event loop runs (see executor-pool.ts, stalls). */
+  heartbeat: SharedArrayBuffer;
+}
 
-export type FromThread =
-  | { type: 'instantiated'; instanceId: number; durationMs: number }
-  | { type: 'instantiate-failed'; instanceId: number; message: string }
+export type ToExecutor =
+  /** `interrupt`: one Int32 cell; non-zero makes the instance's next fuel check throw (see
+   * component/interrupt-instrument.ts), so a spinning guest stops without its thread. */
+  | { type: 'instantiate'; hostId: number; env: Array<[string, string]>; interrupt: SharedArrayBuffer }
+  /** `flow`: the response's flow control (see response-flow.ts); without it the body never waits. */
+  | { type: 'request'; hostId: number; requestId: number; init: IncomingRequestInit; flow?: ResponseFlowBuffers }
+  /** Drop the instance (a clean exit, or a kill after its interrupt cell was set); answered by `disposed`. */
+  | { type: 'dispose'; hostId: number };
+
+/** What one instance says; the executor sends them in per-instance batches (`FromExecutor`). */
+export type FromInstance =
+  | { type: 'instantiated'; durationMs: number; memoryBytes: number }
+  | { type: 'instantiate-failed'; message: string }
   | { type: 'output'; stream: 'stdout' | 'stderr'; line: string }
   | { type: 'head'; requestId: number; status: number; headers: Array<[string, Uint8Array]> }
   | { type: 'guest-error'; requestId: number; message: string }
@@ -38,6 +50,15 @@ export type FromThread =
   | { type: 'ready'; ready: boolean }
   /** WASIp3: guest activity that outlives `handle` (bodies still streaming, spawned tasks). */
   | { type: 'tasks'; pending: number }
-  /** The guest trapped (or exited): the instance is poisoned and must not be used again. */
+  /** The guest trapped (or exited, or was interrupted): the instance is poisoned and dropped. */
   | { type: 'trapped'; requestId: number | null; message: string }
   | { type: 'disposed' };
+
+export type FromExecutor =
+  /** The executor imported the component's glue and is ready to instantiate. */
+  | { type: 'executor-ready' }
+  | { type: 'executor-failed'; message: string }
+  | { type: 'batch'; hostId: number; messages: FromInstance[] };
+
+/** The old name, kept while the instance code moves (see guest-instance.ts). */
+export type InstanceThreadData = ComponentData;

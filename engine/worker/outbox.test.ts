@@ -2,12 +2,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
-import type { FromThread } from './messages.ts';
+import type { FromInstance } from './messages.ts';
 import { Outbox } from './outbox.ts';
 
 function recording(): { outbox: Outbox; batches: string[][] } {
   const batches: string[][] = [];
-  const outbox = new Outbox((batch: FromThread[]) => batches.push(batch.map((m) => m.type)));
+  const outbox = new Outbox((batch: FromInstance[]) => batches.push(batch.map((m) => m.type)));
   return { outbox, batches };
 }
 

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { FromThread } from './messages.ts';
+import type { FromInstance } from './messages.ts';
 
 /** Flush held messages once they are this old or this large, even if the guest neither returns nor blocks. */
 const MAX_HOLD_MS = 5;
@@ -23,8 +23,8 @@ const MAX_HOLD_BYTES = 256 * 1024;
  * finishing its body completes its response when it returns (the bytes are already out).
  */
 export class Outbox {
-  readonly #post: (batch: FromThread[]) => void;
-  #held: FromThread[] = [];
+  readonly #post: (batch: FromInstance[]) => void;
+  #held: FromInstance[] = [];
   #holding = false;
   #heldSince = 0;
   #heldBytes = 0;
@@ -34,11 +34,11 @@ export class Outbox {
     this.flush();
   };
 
-  constructor(post: (batch: FromThread[]) => void) {
+  constructor(post: (batch: FromInstance[]) => void) {
     this.#post = post;
   }
 
-  send(message: FromThread): void {
+  send(message: FromInstance): void {
     this.#held.push(message);
     if (!this.#holding) {
       // Outside a synchronous guest call, send once the current turn ends: one message per turn.

@@ -29,7 +29,7 @@
 
 import type { IncomingRequestInit, ResponseSink } from '../host/p2/api.ts';
 import { createP3Imports, httpTypes, type P3Response } from '../host/p3/imports.ts';
-import type { GuestInstance, InstantiateOptions } from './guest-instance.ts';
+import { withInterrupt, type GuestInstance, type InstantiateOptions } from './guest-instance.ts';
 import { observeBackpressure, observeHandleExports, withPromisingHooks, type ExportHooks } from './p3-glue-hooks.ts';
 import { describeError, describeTrap, formatErrorCode, isErrorCode, newRequest, streamBody } from './p3-http.ts';
 
@@ -101,7 +101,7 @@ const modules = new Map<string, Promise<TranspiledModule>>();
 /** Callback codes (canonical ABI): the low 4 bits of what a callback-style lift returns. */
 const CALLBACK_CODE_EXIT = 0;
 
-export async function instantiateP3({ data, env, output, beforeBlock }: InstantiateOptions): Promise<P3GuestInstance> {
+export async function instantiateP3({ data, env, output, beforeBlock, interrupt }: InstantiateOptions): Promise<P3GuestInstance> {
   let module = modules.get(data.moduleUrl);
   if (!module) {
     module = import(data.moduleUrl) as Promise<TranspiledModule>;
@@ -194,7 +194,10 @@ export async function instantiateP3({ data, env, output, beforeBlock }: Instanti
         },
         host.imports,
         async (compiled, coreImports) => {
-          const instance = new WebAssembly.Instance(compiled, observeBackpressure(coreImports, activity, backpressureChanged));
+          const instance = new WebAssembly.Instance(
+            compiled,
+            withInterrupt(compiled, observeBackpressure(coreImports, activity, backpressureChanged), interrupt),
+          );
           for (const value of Object.values(instance.exports)) if (value instanceof WebAssembly.Memory) memories.add(value);
           return { exports: observeHandleExports(instance.exports, hooks) };
         },

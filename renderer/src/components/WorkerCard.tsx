@@ -96,8 +96,12 @@ export const WorkerCard = memo(function WorkerCard({ instance: r, maxReuse, maxC
             ))}
         </dd>
         <dt>start</dt>
-        <dd className="mono" title={r.threadRecycled ? 'on a recycled thread' : 'on a new thread'}>
-          {r.instantiationMs !== null ? `${fmtMs(r.instantiationMs)}${r.threadRecycled ? ' ♻' : ''}` : '…'}
+        <dd className="mono" title="from the instantiate request to the instance's readiness, on its executor thread">
+          {r.instantiationMs !== null ? fmtMs(r.instantiationMs) : '…'}
+        </dd>
+        <dt>executor</dt>
+        <dd className="mono" title="the executor thread hosting this instance">
+          {r.executor !== null ? `#${r.executor}` : '—'}
         </dd>
         <dt>ok / failed</dt>
         <dd className="mono">

@@ -21,7 +21,6 @@ describe('instances reducer, on recorded engine streams', () => {
     assert.equal(first!.memoryBytes, 65536);
     assert.equal(second!.instanceId, 1);
     assert.equal(second!.exit!.served, 2);
-    assert.equal(second!.threadRecycled, true);
   });
 
   it('mid-stream, the live card shows the reuse count, status and availability', () => {

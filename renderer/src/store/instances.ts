@@ -17,7 +17,7 @@ export function newInstance(instanceId: number, t: number): InstanceRecord {
     createdAt: t,
     instantiatedAt: null,
     instantiationMs: null,
-    threadRecycled: null,
+    executor: null,
     spawnReason: null,
     memoryBytes: null,
     ok: 0,
@@ -78,10 +78,10 @@ export function applyInstanceEvents(state: InstancesState, events: readonly Pool
     if (since !== null && e.t <= since) continue; // already in the snapshot
     switch (e.type) {
       case 'worker.spawned':
-        put({ ...newInstance(e.instanceId, e.t), spawnReason: e.reason });
+        put({ ...newInstance(e.instanceId, e.t), spawnReason: e.reason, executor: e.executor ?? null });
         break;
       case 'worker.instantiated':
-        update(e.instanceId, e.t, () => ({ instantiatedAt: e.t, instantiationMs: e.durationMs, threadRecycled: e.threadRecycled }));
+        update(e.instanceId, e.t, () => ({ instantiatedAt: e.t, instantiationMs: e.durationMs }));
         break;
       case 'worker.instantiation_failed':
         update(e.instanceId, e.t, () => ({ instantiationError: e.message }));

@@ -80,9 +80,9 @@ export function describeEvent(e: PoolEvent): string {
     case 'request.failed':
       return `${e.kind}: ${e.message}`;
     case 'worker.spawned':
-      return e.reason;
+      return e.executor === undefined ? e.reason : `${e.reason}, on executor ${e.executor}`;
     case 'worker.instantiated':
-      return `in ${fmtMs(e.durationMs)}${e.threadRecycled ? ', recycled thread' : ''}`;
+      return `in ${fmtMs(e.durationMs)}`;
     case 'worker.instantiation_failed':
       return `${e.message} (${e.failedRequests} failed)`;
     case 'worker.available':

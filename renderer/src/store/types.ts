@@ -52,7 +52,8 @@ export interface InstanceRecord {
   createdAt: number;
   instantiatedAt: number | null;
   instantiationMs: number | null;
-  threadRecycled: boolean | null;
+  /** The executor thread hosting it (null in recordings made before executors). */
+  executor: number | null;
   spawnReason: SpawnReason | null;
   memoryBytes: number | null;
   /** Requests it answered / that failed on it, as seen by this dashboard. */

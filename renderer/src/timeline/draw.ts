@@ -164,6 +164,7 @@ function exitColor(inst: InstanceRecord, p: Palette): string {
   switch (inst.exit?.cause) {
     case 'watchdog':
     case 'worker-crashed':
+    case 'executor-lost':
     case 'instantiation-failed':
       return p.err;
     case 'trap':
