@@ -428,7 +428,10 @@ export class PoolWorker {
     for (const entry of [...this.#inFlight.values()]) clearTimeout(entry.expiry);
     this.#inFlight.clear();
     this.#responses.failAll(failKind, failMessage, cause === 'trap' && message !== null ? `guest trapped after sending the response head: ${message}` : failMessage);
-    if (cause !== 'executor-lost') this.#placed?.kill((this.#ctx.knobs.requestTimeoutMs ?? 0) + KILL_GRACE_MS);
+    // At shutdown nobody's work on the executor matters any more; otherwise another instance's
+    // legitimate work (bounded by its own request timeout) may be what delays the confirmation.
+    const grace = cause === 'shutdown' ? KILL_GRACE_MS : (this.#ctx.knobs.requestTimeoutMs ?? 0) + KILL_GRACE_MS;
+    if (cause !== 'executor-lost') this.#placed?.kill(grace);
     this.#finishExit(cause, message);
   }
 

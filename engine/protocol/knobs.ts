@@ -30,9 +30,10 @@ export interface PoolKnobs {
 export const MAX_REQUEST_BODY_CEILING = 1024 * 1024 * 1024;
 
 /**
- * Default live-instance cap. Each instance is a thread here (tens of MiB with its guest), so the
- * cap is what keeps a 2,000-request burst from starting hundreds of threads; 64 keeps a 2-core,
- * 24 GiB machine healthy with room for 64 x 16 concurrent WASIp3 requests.
+ * Default live-instance cap (wasmtime's pooling allocator defaults to 1000). Instances share a few
+ * executor threads, so an instance costs its linear memory: 0.25 MiB for a WAT demo, ~6 MiB for a
+ * componentize-js guest, up to `-W max-memory-size` (256 MiB) for a guest that grows. 64 bounds
+ * that worst case at 16 GiB on a 24 GiB machine, with room for 64 x 16 concurrent WASIp3 requests.
  */
 export const DEFAULT_MAX_INSTANCES = 64;
 export const DEFAULT_MAX_REQUEST_BODY_BYTES = 64 * 1024 * 1024;
@@ -56,7 +57,7 @@ export const poolKnobsSchema = z.strictObject({
   idleInstanceTimeoutMs: durationMs('idle-instance-timeout'),
   requestTimeoutMs: durationMs('request timeout').nullable(),
   maxConcurrentRequests: count('max-concurrent-requests'),
-  maxInstances: count('max-instances').max(10_000, { error: 'max-instances must be at most 10000 (each instance is a thread)' }),
+  maxInstances: count('max-instances').max(10_000, { error: 'max-instances must be at most 10000' }),
   maxRequestBodyBytes: z
     .number({ error: 'max-request-body-size must be a number of bytes' })
     .int({ error: 'max-request-body-size must be a whole number of bytes' })

@@ -27,7 +27,7 @@ after(async () => {
 export async function serveForTest(
   component: string,
   knobs: Partial<PoolKnobs> = {},
-  options: { loggingPrefix?: boolean; leakDetection?: Partial<LeakDetectionSettings> } = {},
+  options: { loggingPrefix?: boolean; leakDetection?: Partial<LeakDetectionSettings>; executors?: number } = {},
 ): Promise<TestServer> {
   const loggingPrefix = options.loggingPrefix ?? true;
   const events: PoolEvent[] = [];
@@ -37,6 +37,7 @@ export async function serveForTest(
     component,
     knobs,
     ...(options.leakDetection ? { leakDetection: options.leakDetection } : {}),
+    ...(options.executors !== undefined ? { executors: options.executors } : {}),
     listen: { host: '127.0.0.1', port: 0 },
     onFrontDoorError: (message) => stderr.push(`error: ${message}`),
     beforeListen: (bus) => {
