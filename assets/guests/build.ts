@@ -1,13 +1,15 @@
 /**
  * Builds Poolscope's demo guests: hand-written WAT core modules → WASIp2 `wasi:http` components,
- * in-process with jco's wasm-tools API (parse → componentEmbed → componentNew; no CLI), and the
- * WASIp3 guests (JavaScript in p3/ → QuickJS components, see build-p3.ts).
+ * in-process with jco's wasm-tools API (parse → componentEmbed → componentNew; no CLI), the
+ * WASIp3 guests (JavaScript in p3/ → QuickJS components, see build-p3.ts) and the componentize-js
+ * guests (JavaScript in js/ → StarlingMonkey WASIp2 components, see build-js.ts).
  *
  *   node assets/guests/build.ts [--force]
  *
  * Output: assets/guests/dist/<name>.wasm and dist/manifest.json. The manifest records a sha256
  * of every input (the .wat sources, our WIT, jco's version, BUILD_FORMAT, p3/ and componentize-qjs's
- * version); when it matches, nothing is rebuilt (tests rely on this cache). The wasi:* WIT packages are not committed: they
+ * version, js/ and componentize-js's version); when it matches, nothing is rebuilt (tests rely on
+ * this cache: the js guests alone take 5–40 s each). The wasi:* WIT packages are not committed: they
  * come from the WASI 0.2.12 WIT shipped inside @bytecodealliance/jco, copied into a temporary
  * `deps/` beside our world for the duration of a build.
  */
@@ -20,6 +22,11 @@ import {
   addP3Inputs, buildP3Guest, P3_DEMO_GUESTS, P3_GUEST_NAMES, P3_WASI_VERSION, P3_WORLD, stageP3Wit,
   type P3Inputs,
 } from './build-p3.ts';
+import {
+  addJsInputs, buildJsGuest, JS_DEMO_GUESTS, JS_GUEST_NAMES, JS_WASI_VERSION, JS_WORLD, stageJsWit,
+  type JsInputs,
+} from './build-js.ts';
+import { preopenHostRoot } from './shim-preopens.ts';
 
 /** The WASIp2 guests written in WAT (src/<name>.wat). */
 const WAT_GUESTS = {
@@ -41,8 +48,8 @@ const WAT_GUESTS = {
 type WatGuestName = keyof typeof WAT_GUESTS;
 const WAT_GUEST_NAMES = Object.keys(WAT_GUESTS) as WatGuestName[];
 
-/** Every demo guest (WASIp2 WAT, then WASIp3 JS), with the one-line description the CLI shows for `demo:<name>`. */
-export const DEMO_GUESTS = { ...WAT_GUESTS, ...P3_DEMO_GUESTS } as const;
+/** Every demo guest (WASIp2 WAT, WASIp3 JS, then WASIp2 componentize-js), with the one-line description the CLI shows for `demo:<name>`. */
+export const DEMO_GUESTS = { ...WAT_GUESTS, ...P3_DEMO_GUESTS, ...JS_DEMO_GUESTS } as const;
 
 export type DemoGuestName = keyof typeof DEMO_GUESTS;
 export const DEMO_GUEST_NAMES = Object.keys(DEMO_GUESTS) as DemoGuestName[];
@@ -67,6 +74,8 @@ export interface GuestManifest {
   world: string;
   /** The WASIp3 guests' toolchain (absent in manifests from before they existed). */
   p3?: { tool: string; wasiVersion: string; world: string };
+  /** The componentize-js guests' toolchain (absent in manifests from before they existed). */
+  js?: { tool: string; wasiVersion: string; world: string };
   builtAt: string;
   guests: Record<string, { file: string; bytes: number; sha256: string }>;
 }
@@ -84,6 +93,7 @@ interface Inputs {
   jcoVersion: string;
   sources: Map<WatGuestName, string>;
   p3: P3Inputs;
+  js: JsInputs;
   hash: string;
 }
 
@@ -132,7 +142,8 @@ async function readInputs(): Promise<Inputs> {
     hash.update(`wit/${rel}\0${sha256(await readFile(path.join(WIT_DIR, rel)))}\n`);
   }
   const p3 = await addP3Inputs(hash);
-  return { jcoRoot: jco.root, jcoVersion: jco.version, sources, p3, hash: hash.digest('hex') };
+  const js = await addJsInputs(hash);
+  return { jcoRoot: jco.root, jcoVersion: jco.version, sources, p3, js, hash: hash.digest('hex') };
 }
 
 async function readManifest(): Promise<GuestManifest | undefined> {
@@ -166,16 +177,9 @@ async function stageWit(jcoRoot: string): Promise<string> {
 
 type Jco = typeof import('@bytecodealliance/jco');
 
-/**
- * jco's wasm-tools runs on preview2-shim, whose filesystem starts with no preopens: without
- * this it sees no files at all and `witPath` fails. Note: this is process-wide for the shim.
- */
+/** jco's wasm-tools runs on preview2-shim: it needs the host root preopened to read `witPath`. */
 async function loadJco(): Promise<Jco> {
-  // (The shim's typings resolve to its browser build; the Node build maps to host paths.)
-  const shimFs = (await import('@bytecodealliance/preview2-shim/filesystem')) as unknown as {
-    _setPreopens(preopens: Record<string, string>): void;
-  };
-  shimFs._setPreopens({ '/': '/' });
+  await preopenHostRoot();
   return import('@bytecodealliance/jco');
 }
 
@@ -220,7 +224,7 @@ function emitter(guests: GuestManifest['guests'], log: (line: string) => void): 
     const file = `${name}.wasm`;
     await writeAtomic(path.join(GUESTS_DIST_DIR, file), component);
     guests[name] = { file, bytes: component.length, sha256: sha256(component) };
-    log(`  ${name.padEnd(10)} ${String(component.length).padStart(7)} B  ${(performance.now() - started).toFixed(0)} ms`);
+    log(`  ${name.padEnd(10)} ${String(component.length).padStart(8)} B  ${(performance.now() - started).toFixed(0)} ms`);
   };
 }
 
@@ -244,6 +248,16 @@ async function buildP3Guests(inputs: Inputs, emit: Emit): Promise<void> {
   }
 }
 
+/** One at a time: each build runs Wizer over a 10 MB engine and takes seconds of CPU. */
+async function buildJsGuests(inputs: Inputs, emit: Emit): Promise<void> {
+  const witPath = await stageJsWit(inputs.jcoRoot);
+  try {
+    for (const name of JS_GUEST_NAMES) await emit(name, () => buildJsGuest(name, witPath));
+  } finally {
+    await rm(witPath, { recursive: true, force: true });
+  }
+}
+
 async function buildAll(inputs: Inputs, log: (line: string) => void): Promise<GuestManifest> {
   const guests: GuestManifest['guests'] = {};
   await mkdir(GUESTS_DIST_DIR, { recursive: true });
@@ -253,12 +267,14 @@ async function buildAll(inputs: Inputs, log: (line: string) => void): Promise<Gu
   const emit = emitter(guests, log);
   await buildWatGuests(inputs, emit);
   await buildP3Guests(inputs, emit);
+  await buildJsGuests(inputs, emit);
   const manifest: GuestManifest = {
     inputsSha256: inputs.hash,
     jcoVersion: inputs.jcoVersion,
     wasiVersion: WASI_VERSION,
     world: WORLD,
     p3: { tool: `componentize-qjs@${inputs.p3.toolVersion}`, wasiVersion: P3_WASI_VERSION, world: P3_WORLD },
+    js: { tool: `componentize-js@${inputs.js.toolVersion}`, wasiVersion: JS_WASI_VERSION, world: JS_WORLD },
     builtAt: new Date().toISOString(),
     guests,
   };
@@ -276,8 +292,8 @@ export async function ensureGuestsBuilt(
   const log = options.log ?? (() => {});
   const existing = await readManifest();
   // The packaged desktop app ships the guests prebuilt, without their sources or toolchain
-  // (componentize-qjs is a dev dependency): there the manifest is trusted as long as every file
-  // it lists is present with its size.
+  // (componentize-qjs and componentize-js are dev dependencies): there the manifest is trusted
+  // as long as every file it lists is present with its size.
   if (!options.force && existing && process.env.POOLSCOPE_PREBUILT_GUESTS === '1' && (await isCurrent(existing, existing.inputsSha256))) {
     return { dir: GUESTS_DIST_DIR, names: DEMO_GUEST_NAMES, rebuilt: false, manifest: existing };
   }
@@ -287,7 +303,7 @@ export async function ensureGuestsBuilt(
     return { dir: GUESTS_DIST_DIR, names: DEMO_GUEST_NAMES, rebuilt: false, manifest: existing };
   }
   const started = performance.now();
-  log(`building ${DEMO_GUEST_NAMES.length} demo guests (jco ${inputs.jcoVersion}, wasi ${WASI_VERSION}; p3: componentize-qjs ${inputs.p3.toolVersion}, wasi ${P3_WASI_VERSION})`);
+  log(`building ${DEMO_GUEST_NAMES.length} demo guests (jco ${inputs.jcoVersion}, wasi ${WASI_VERSION}; p3: componentize-qjs ${inputs.p3.toolVersion}, wasi ${P3_WASI_VERSION}; js: componentize-js ${inputs.js.toolVersion}, wasi ${JS_WASI_VERSION})`);
   const manifest = await buildAll(inputs, log);
   log(`built in ${((performance.now() - started) / 1000).toFixed(2)} s → ${GUESTS_DIST_DIR}`);
   return { dir: GUESTS_DIST_DIR, names: DEMO_GUEST_NAMES, rebuilt: true, manifest };

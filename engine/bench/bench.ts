@@ -3,10 +3,12 @@
  * The benchmark (`npm run bench`): the same closed-loop load against a bare node:http server,
  * `jco serve` in its three modes, and Poolscope with different reuse settings, on the same
  * machine in one run; plus the I/O experiment (live instances with and without concurrent reuse
- * on a handler that waits 40 ms). Every server is a child process, started fresh for each run
- * of each row; rows are interleaved across runs so a noisy spell spreads over all of them.
+ * on a handler that waits 40 ms), the same comparisons for a componentize-js guest (js-hello),
+ * instance start times from Poolscope's events, and cold bursts (cold-burst.ts). Every server is
+ * a child process, started fresh for each run of each row; rows are interleaved across runs so a
+ * noisy spell spreads over all of them.
  *
- *   node engine/bench/bench.ts [--quick] [--runs N] [--json FILE] [--only id,id] [--list]
+ *   node engine/bench/bench.ts [--quick] [--runs N] [--json FILE] [--only id,id] [--list] [--no-events]
  *
  * Prints a Markdown table (medians over runs) and ratios on stdout, progress on stderr. It never
  * asserts thresholds: it exits 1 only when a server fails to start, dies, or cannot be loaded;
@@ -19,6 +21,8 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { duration } from '../cli/parse.ts';
 import { runLoad } from '../load/index.ts';
+import { BURST_REQUESTS, burstMarkdown, burstMedians, burstScenarios, measureBurst, type BurstRowResult } from './cold-burst.ts';
+import { instanceStarts, startStats } from './instance-starts.ts';
 import { liveInstancesInWindow } from './live-instances.ts';
 import { MemorySampler, freePort, killAllGroups, startProcess, waitForHttp, waitForOutput } from './processes.ts';
 import { machineInfo, markdown, medians, ratios, type BenchReport, type RowResult, type RunMeasurement } from './report.ts';
@@ -32,7 +36,7 @@ interface Flags {
   connections: number;
   json?: string;
   only?: string[];
-  eventsEverywhere: boolean;
+  events: boolean;
   list: boolean;
   build: boolean;
 }
@@ -55,7 +59,9 @@ const program = new Command('bench')
   .addOption(new Option('-c, --connections <n>', 'concurrent keep-alive connections').default(50).argParser(positive))
   .option('--json <file>', 'also write the results as JSON to FILE')
   .addOption(new Option('--only <ids>', 'only these rows (comma-separated ids; see --list)').argParser((v: string) => v.split(',').map((s) => s.trim()).filter(Boolean)))
-  .option('--events-everywhere', 'record Poolscope events (live instances) for every Poolscope row, not just the I/O rows; costs throughput', false)
+  .option('--no-events', 'throughput rows record no Poolscope events, so no instance start times or live instances there (the I/O rows and cold bursts still do)')
+  // The default since start times came in; still accepted so old command lines run.
+  .addOption(new Option('--events-everywhere').hideHelp())
   .option('--list', 'list the rows and exit', false)
   .option('--no-build', 'do not run the demo guest build (node assets/guests/build.ts) first')
   .showHelpAfterError();
@@ -63,14 +69,16 @@ const program = new Command('bench')
 program.parse();
 const flags = program.opts<Flags>();
 
-const scenarios = allScenarios({ eventsEverywhere: flags.eventsEverywhere });
+const scenarios = allScenarios({ events: flags.events });
+const bursts = burstScenarios();
 if (flags.list) {
-  for (const s of scenarios) process.stdout.write(`${s.id.padEnd(28)} ${s.label}\n`);
+  for (const s of [...scenarios, ...bursts.map((b) => ({ ...b, label: `cold burst: ${b.label}` }))]) process.stdout.write(`${s.id.padEnd(28)} ${s.label}\n`);
   process.exit(0);
 }
-const unknown = (flags.only ?? []).filter((id) => !scenarios.some((s) => s.id === id));
+const unknown = (flags.only ?? []).filter((id) => !scenarios.some((s) => s.id === id) && !bursts.some((b) => b.id === id));
 if (unknown.length > 0) program.error(`error: unknown row id(s) ${unknown.join(', ')} (see --list)`);
 const selected = flags.only ? scenarios.filter((s) => flags.only!.includes(s.id)) : scenarios;
+const selectedBursts = flags.only ? bursts.filter((b) => flags.only!.includes(b.id)) : bursts;
 
 const settings = {
   runs: flags.runs ?? (flags.quick ? 1 : 3),
@@ -99,7 +107,8 @@ process.on('uncaughtException', (error) => {
 });
 
 // A last-resort bound on the whole run: every step has its own timeout, this catches the rest.
-const budgetMs = settings.runs * selected.length * (START_TIMEOUT_MS + maxWarmupMs() + settings.durationMs + 30_000) + GUEST_BUILD_TIMEOUT_MS;
+const budgetMs =
+  settings.runs * (selected.length * (START_TIMEOUT_MS + maxWarmupMs() + Math.max(settings.durationMs, 5000) + 30_000) + selectedBursts.length * (START_TIMEOUT_MS + 150_000)) + GUEST_BUILD_TIMEOUT_MS;
 setTimeout(() => {
   log(`bench did not finish within ${Math.round(budgetMs / 1000)} s; stopping every server`);
   cleanUp();
@@ -129,12 +138,15 @@ async function measureOnce(s: Scenario, run: number): Promise<Outcome> {
     const load = { url, connections: settings.connections };
     const warmupMs = settings.warmupMs > 0 ? await warmUp(load) : 0;
     const startOffset = eventsFile ? fileSize(eventsFile) : 0;
-    const summary = await runLoad({ ...load, durationMs: settings.durationMs });
+    const summary = await runLoad({ ...load, durationMs: durationFor(s) });
     const endOffset = eventsFile ? fileSize(eventsFile) : 0;
     if (server.hasExited()) throw new Error('the server exited during the run');
     const memory = finishSampling();
     await server.stop();
-    const live = eventsFile ? liveInstancesInWindow(readFileSync(eventsFile), startOffset, endOffset) : null;
+    const eventData = eventsFile ? readFileSync(eventsFile) : null;
+    const live = eventData ? liveInstancesInWindow(eventData, startOffset, endOffset) : null;
+    // Over the server's whole life: with reuse most instances start during the warm-up.
+    const starts = eventData ? startStats(instanceStarts(eventData).startMs) : null;
     const warnings: string[] = [];
     const ok = Object.entries(summary.statusCounts).reduce((n, [status, count]) => (status.startsWith('2') ? n + count : n), 0);
     if (ok === 0) warnings.push(`run ${run + 1}: no 2xx response in the measured window`);
@@ -153,6 +165,7 @@ async function measureOnce(s: Scenario, run: number): Promise<Outcome> {
         peakRssMiB: Math.round((memory.peakBytes / 2 ** 20) * 10) / 10,
         processes: memory.processes,
         liveInstances: live,
+        instanceStarts: starts,
         elapsedMs: summary.elapsedMs,
         warmupMs,
       },
@@ -165,6 +178,11 @@ async function measureOnce(s: Scenario, run: number): Promise<Outcome> {
     const tail = server.output().trim().split('\n').slice(-5).join(' / ');
     return { kind: 'failed', reason: `${(error as Error).message}${tail ? ` (last output: ${tail})` : ''}` };
   }
+}
+
+/** The measured window: --quick stretches it for rows whose requests outlast 1 s (unless --duration was given). */
+function durationFor(s: Scenario): number {
+  return flags.quick && flags.duration === undefined && s.quickDurationMs ? Math.max(settings.durationMs, s.quickDurationMs) : settings.durationMs;
 }
 
 /** The longest warm-up: long enough for a pool that spawns its first 50 instances at once (--quick: 5 s, a smoke test). */
@@ -211,6 +229,7 @@ async function main(): Promise<number> {
   }
 
   const rows: RowResult[] = selected.map((s) => ({ id: s.id, label: s.label, group: s.group, status: 'ok', runs: [], median: null, warnings: [] }));
+  const burstRows: BurstRowResult[] = selectedBursts.map((b) => ({ id: b.id, label: b.label, status: 'ok', runs: [], median: null, warnings: [] }));
   for (let run = 0; run < settings.runs; run++) {
     for (const [i, s] of selected.entries()) {
       const row = rows[i]!;
@@ -223,16 +242,19 @@ async function main(): Promise<number> {
         row.warnings.push(...outcome.warnings);
         const r = outcome.run;
         const live = r.liveInstances ? `, live instances peak ${r.liveInstances.peak} avg ${r.liveInstances.average}` : '';
+        const starts = r.instanceStarts && r.instanceStarts.p50Ms !== null ? `, ${r.instanceStarts.count} instances started in p50 ${r.instanceStarts.p50Ms} ms / p99 ${r.instanceStarts.p99Ms} ms` : '';
         const p99 = r.latencyMs ? `${r.latencyMs.p99.toPrecision(3)} ms` : '–';
-        log(`[run ${run + 1}/${settings.runs}] ${s.label}: ${Math.round(r.requestsPerSecond).toLocaleString('en-US')} req/s, p99 ${p99}, peak RSS ${Math.round(r.peakRssMiB)} MiB${live}; warm-up ${(r.warmupMs / 1000).toFixed(1)} s (${took})`);
+        log(`[run ${run + 1}/${settings.runs}] ${s.label}: ${Math.round(r.requestsPerSecond).toLocaleString('en-US')} req/s, p99 ${p99}, peak RSS ${Math.round(r.peakRssMiB)} MiB${live}${starts}; warm-up ${(r.warmupMs / 1000).toFixed(1)} s (${took})`);
       } else {
         row.status = outcome.kind;
         row.reason = outcome.reason;
         log(`[run ${run + 1}/${settings.runs}] ${s.label}: ${outcome.kind}: ${outcome.reason}`);
       }
     }
+    await runBursts(burstRows, run);
   }
   for (const row of rows) row.median = medians(row.runs);
+  for (const row of burstRows) row.median = burstMedians(row.runs);
 
   const report: BenchReport = {
     generatedAt: new Date().toISOString(),
@@ -241,19 +263,39 @@ async function main(): Promise<number> {
     machine,
     rows,
     ratios: ratios(rows),
+    bursts: burstRows,
     loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
   };
-  process.stdout.write(markdown(report));
+  process.stdout.write(markdown(report) + burstMarkdown(burstRows));
   if (flags.json) {
     writeFileSync(flags.json, JSON.stringify(report, null, 2) + '\n');
     log(`wrote ${flags.json}`);
   }
-  const failed = rows.filter((row) => row.status === 'failed');
+  const failed = [...rows, ...burstRows].filter((row) => row.status === 'failed');
   if (failed.length > 0) log(`failed: ${failed.map((row) => row.id).join(', ')}`);
   // Only our own breakage fails the run: a peer that will not start (jco serve's worker mode
   // does not always survive a loaded machine) is reported in the table, not an exit code.
-  const ours = new Set(selected.filter((s) => s.kind === 'poolscope').map((s) => s.id));
+  const ours = new Set([...selected.filter((s) => s.kind === 'poolscope').map((s) => s.id), ...selectedBursts.map((b) => b.id)]);
   return failed.some((row) => ours.has(row.id)) ? 1 : 0;
+}
+
+/** This run's cold bursts, after its throughput rows (a burst row that failed once is not retried). */
+async function runBursts(burstRows: BurstRowResult[], run: number): Promise<void> {
+  for (const [i, b] of selectedBursts.entries()) {
+    const row = burstRows[i]!;
+    if (row.status !== 'ok') continue;
+    const outcome = await measureBurst(b, run, { scratch, startTimeoutMs: START_TIMEOUT_MS });
+    if (outcome.kind !== 'ok') {
+      row.status = outcome.kind;
+      row.reason = outcome.reason;
+      log(`[run ${run + 1}/${settings.runs}] cold burst, ${b.label}: ${outcome.kind}: ${outcome.reason}`);
+      continue;
+    }
+    row.runs.push(outcome.run);
+    row.warnings.push(...outcome.warnings);
+    const r = outcome.run;
+    log(`[run ${run + 1}/${settings.runs}] cold burst, ${b.label}: ${r.ok}/${BURST_REQUESTS} 2xx in ${Math.round(r.elapsedMs)} ms, ${r.instancesStarted} instances started (start p50 ${r.startP50Ms ?? '–'} ms, p99 ${r.startP99Ms ?? '–'} ms), peak RSS ${Math.round(r.peakRssMiB)} MiB`);
+  }
 }
 
 let code = 1;

@@ -2,6 +2,8 @@
 import { availableParallelism, cpus, loadavg, release, totalmem } from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { BurstRowResult } from './cold-burst.ts';
+import type { StartStats } from './instance-starts.ts';
 import type { LiveInstances } from './live-instances.ts';
 
 /** The folder holding the repository (and ../shared): paths under it print relative. */
@@ -19,6 +21,8 @@ export interface RunMeasurement {
   /** Processes seen in the server's tree. */
   processes: number;
   liveInstances: LiveInstances | null;
+  /** Instance start times over the server's whole life (warm-up included), from its events; null without events. */
+  instanceStarts: StartStats | null;
   elapsedMs: number;
   /** How long the warm-up before this run lasted (it waits for a steady rate). */
   warmupMs: number;
@@ -31,6 +35,10 @@ export interface RowMedians {
   peakRssMiB: number;
   liveInstancesPeak: number | null;
   liveInstancesAverage: number | null;
+  /** Medians over runs of each run's instance count and start-time p50 / p99. */
+  instancesStarted: number | null;
+  startP50Ms: number | null;
+  startP99Ms: number | null;
 }
 
 export interface RowResult {
@@ -67,6 +75,8 @@ export interface BenchReport {
   machine: MachineInfo;
   rows: RowResult[];
   ratios: Ratio[];
+  /** The cold-burst rows (cold-burst.ts), when any ran. */
+  bursts: BurstRowResult[];
   /** Load averages at the end: a busy machine makes every figure lower. */
   loadAverageAtEnd: number[];
 }
@@ -100,6 +110,9 @@ export function medians(runs: RunMeasurement[]): RowMedians | null {
     peakRssMiB: of((r) => r.peakRssMiB) ?? 0,
     liveInstancesPeak: of((r) => r.liveInstances?.peak),
     liveInstancesAverage: of((r) => r.liveInstances?.average),
+    instancesStarted: of((r) => r.instanceStarts?.count),
+    startP50Ms: of((r) => r.instanceStarts?.p50Ms),
+    startP99Ms: of((r) => r.instanceStarts?.p99Ms),
   };
 }
 
@@ -116,6 +129,11 @@ const RATIOS: Array<{ label: string; a: string; b: string; metric: Metric }> = [
   { label: 'req/s: Poolscope p2 reuse 1 / jco serve --isolate-requests worker', a: 'poolscope-p2-reuse-1', b: 'jco-isolate-worker', metric: 'requestsPerSecond' },
   { label: 'req/s: Poolscope p2 reuse 128 / bare node:http', a: 'poolscope-p2-reuse-128', b: 'node-http', metric: 'requestsPerSecond' },
   { label: 'peak RSS: Poolscope p2 reuse 128 / jco serve (shared instance)', a: 'poolscope-p2-reuse-128', b: 'jco-default', metric: 'peakRssMiB' },
+  { label: 'Poolscope js-hello req/s: reuse 128 / reuse 1', a: 'poolscope-js-reuse-128', b: 'poolscope-js-reuse-1', metric: 'requestsPerSecond' },
+  { label: 'req/s: Poolscope js-hello reuse 128 / jco serve js-hello (shared instance)', a: 'poolscope-js-reuse-128', b: 'jco-js-default', metric: 'requestsPerSecond' },
+  { label: 'req/s: Poolscope js-hello reuse 1 / jco serve js-hello --isolate-requests instance', a: 'poolscope-js-reuse-1', b: 'jco-js-isolate-instance', metric: 'requestsPerSecond' },
+  { label: 'peak RSS: Poolscope js-hello reuse 128 / jco serve js-hello (shared instance)', a: 'poolscope-js-reuse-128', b: 'jco-js-default', metric: 'peakRssMiB' },
+  { label: 'instance start p50: js-hello / hello (Poolscope, reuse 1)', a: 'poolscope-js-reuse-1', b: 'poolscope-p2-reuse-1', metric: 'startP50Ms' },
 ];
 
 export function ratios(rows: RowResult[]): Ratio[] {
@@ -141,8 +159,8 @@ export function ratios(rows: RowResult[]): Ratio[] {
   return out;
 }
 
-const int = (n: number): string => Math.round(n).toLocaleString('en-US');
-const ms = (n: number | null): string => (n === null ? '–' : n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : int(n));
+export const int = (n: number): string => Math.round(n).toLocaleString('en-US');
+export const ms = (n: number | null): string => (n === null ? '–' : n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : int(n));
 
 export function markdown(report: BenchReport): string {
   const m = report.machine;
@@ -150,29 +168,33 @@ export function markdown(report: BenchReport): string {
   const out: string[] = [];
   out.push(`Machine: ${m.nproc} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, Linux ${m.kernel}; load average at start ${m.loadAverageAtStart.join(' ')}, at end ${report.loadAverageAtEnd.join(' ')}.`);
   out.push(
-    `Load: ${s.connections} concurrent keep-alive connections, ${s.durationMs / 1000} s measured after a warm-up of at least ${s.warmupMs / 1000} s (longer until the rate is steady), ${s.runs} run${s.runs === 1 ? '' : 's'} per row (medians)${report.quick ? ' — a --quick smoke run: orders of magnitude only' : ''}.`,
+    `Load: ${s.connections} concurrent keep-alive connections, ${s.durationMs / 1000} s measured after a warm-up of at least ${s.warmupMs / 1000} s (longer until the rate is steady), ${s.runs} run${s.runs === 1 ? '' : 's'} per row (medians)${report.quick ? ' — a --quick smoke run: orders of magnitude only (rows whose requests outlast 1 s measure 5 s)' : ''}.`,
   );
   out.push('');
-  out.push('| server | req/s | p50 ms | p99 ms | peak RSS MiB | live instances peak / avg | non-2xx + errors |');
-  out.push('|---|---:|---:|---:|---:|---:|---:|');
+  out.push('| server | req/s | p50 ms | p99 ms | peak RSS MiB | live instances peak / avg | instances started | instance start p50 / p99 ms | non-2xx + errors |');
+  out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   const notes: string[] = [];
   for (const row of report.rows) {
     if (row.status !== 'ok' || !row.median) {
       const reason = row.reason ?? '';
       let n = notes.indexOf(reason);
       if (n < 0) n = notes.push(reason) - 1;
-      out.push(`| ${row.label} | ${row.status === 'failed' ? '**failed**' : 'skipped'} [${n + 1}] | | | | | |`);
+      out.push(`| ${row.label} | ${row.status === 'failed' ? '**failed**' : 'skipped'} [${n + 1}] | | | | | | | |`);
       continue;
     }
     const md = row.median;
     const live = md.liveInstancesPeak !== null ? `${int(md.liveInstancesPeak)} / ${md.liveInstancesAverage?.toFixed(1) ?? '–'}` : '–';
     const bad = median(row.runs.map((r) => r.non2xx + r.errors)) ?? 0;
-    out.push(`| ${row.label} | ${int(md.requestsPerSecond)} | ${ms(md.p50Ms)} | ${ms(md.p99Ms)} | ${int(md.peakRssMiB)} | ${live} | ${int(bad)} |`);
+    const started = md.instancesStarted !== null ? int(md.instancesStarted) : '–';
+    const starts = md.startP50Ms !== null ? `${ms(md.startP50Ms)} / ${ms(md.startP99Ms)}` : '–';
+    out.push(`| ${row.label} | ${int(md.requestsPerSecond)} | ${ms(md.p50Ms)} | ${ms(md.p99Ms)} | ${int(md.peakRssMiB)} | ${live} | ${started} | ${starts} | ${int(bad)} |`);
   }
   if (notes.length > 0) {
     out.push('');
     notes.forEach((note, i) => out.push(`[${i + 1}] ${note.replaceAll(`${REPO_PARENT}/`, '../')}`));
   }
+  out.push('');
+  out.push("Instance start: each instance's `worker.spawned` → `worker.instantiated` in Poolscope's `--events`, over the server's whole life (warm-up included); the medians over runs of each run's count, p50 and p99. – where a row records no events (jco, node, `--no-events`).");
   out.push('');
   out.push('| ratio | value |');
   out.push('|---|---:|');
@@ -186,7 +208,7 @@ export function markdown(report: BenchReport): string {
   return out.join('\n') + '\n';
 }
 
-function formatRatio(value: number): string {
+export function formatRatio(value: number): string {
   if (value >= 10) return int(value);
   return value >= 1 ? value.toFixed(2) : value.toPrecision(2);
 }

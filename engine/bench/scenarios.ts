@@ -7,6 +7,8 @@ const POOLSCOPE = fileURLToPath(new URL('../cli/poolscope.ts', import.meta.url))
 const NODE_HELLO = fileURLToPath(new URL('./node-hello-server.ts', import.meta.url));
 export const JCO_BIN = fileURLToPath(new URL('../../node_modules/@bytecodealliance/jco/dist/jco.js', import.meta.url));
 export const HELLO_WASM = fileURLToPath(new URL('../../assets/guests/dist/hello.wasm', import.meta.url));
+/** demo:js-hello's component file (componentize-js, ~14 MB), served by jco serve directly. */
+export const JS_HELLO_WASM = fileURLToPath(new URL('../../assets/guests/dist/js-hello.wasm', import.meta.url));
 export const P3_HELLO = fileURLToPath(new URL('../../../shared/fixtures/wasmtime-test-programs/p3-cli-serve-hello-world.wasm', import.meta.url));
 
 export interface Unavailable {
@@ -30,22 +32,32 @@ export interface Scenario {
   args: string[];
   /** Whether Poolscope writes `--events` (live instances); costs the server some throughput. */
   events: boolean;
+  /**
+   * A request here can take longer than `--quick`'s 1 s window (an expensive instance per
+   * request), so that window would count nothing: a quick run measures this long instead.
+   */
+  quickDurationMs?: number;
   /** Why the row cannot run at all (checked before starting anything): skipped, or failed when something we build is missing. */
   unavailable?: () => Unavailable | null;
 }
 
-const jcoServe = (extra: string[]): string[] => [JCO_BIN, 'serve', HELLO_WASM, '--host', '127.0.0.1', '--port', 'PORT', '--jco-dir', 'JCO_DIR', ...extra];
-const poolscope = (component: string, extra: string[]): string[] => [POOLSCOPE, 'serve', component, '--addr', '127.0.0.1:0', ...extra];
+const jcoServe = (extra: string[], component = HELLO_WASM): string[] => [JCO_BIN, 'serve', component, '--host', '127.0.0.1', '--port', 'PORT', '--jco-dir', 'JCO_DIR', ...extra];
+export const poolscope = (component: string, extra: string[]): string[] => [POOLSCOPE, 'serve', component, '--addr', '127.0.0.1:0', ...extra];
 
-const needs =
+export const needs =
   (path: string, what: string, kind: Unavailable['kind'] = 'skipped') =>
   (): Unavailable | null =>
     existsSync(path) ? null : { kind, reason: `${what} not found (${path})` };
 
-export function allScenarios(options: { eventsEverywhere: boolean }): Scenario[] {
-  const events = options.eventsEverywhere;
-  // jco is an installed tool (skip without it); hello.wasm is built by the bench itself (fail without it).
+/**
+ * `events`: whether throughput rows record Poolscope's `--events` (instance start times, live
+ * instances); the I/O rows always do, since live instances are their point.
+ */
+export function allScenarios(options: { events: boolean }): Scenario[] {
+  const events = options.events;
+  // jco is an installed tool (skip without it); the guests are built by the bench itself (fail without them).
   const jcoReady = (): Unavailable | null => needs(JCO_BIN, 'jco')() ?? needs(HELLO_WASM, 'hello.wasm (built by node assets/guests/build.ts)', 'failed')();
+  const jcoJsReady = (): Unavailable | null => needs(JCO_BIN, 'jco')() ?? needs(JS_HELLO_WASM, 'js-hello.wasm (built by node assets/guests/build.ts)', 'failed')();
   return [
     { id: 'node-http', label: 'bare node:http', group: 'throughput', kind: 'node', path: '/', args: [NODE_HELLO], events: false },
     { id: 'jco-default', label: 'jco serve (one shared instance)', group: 'throughput', kind: 'jco', path: '/', args: jcoServe([]), events: false, unavailable: jcoReady },
@@ -100,6 +112,22 @@ export function allScenarios(options: { eventsEverywhere: boolean }): Scenario[]
       args: poolscope(P3_HELLO, ['--max-instance-concurrent-reuse-count=1']),
       events,
       unavailable: needs(P3_HELLO, 'p3 hello fixture'),
+    },
+    // The same hello answer from a componentize-js (StarlingMonkey) component: ~14 MB, so an
+    // instance costs far more to start than the 7 KB WAT one, with Poolscope and with jco serve.
+    { id: 'poolscope-js-reuse-1', label: 'Poolscope js-hello, reuse 1', group: 'throughput', kind: 'poolscope', path: '/', args: poolscope('demo:js-hello', ['--max-instance-reuse-count', '1']), events, quickDurationMs: 5000 },
+    { id: 'poolscope-js-reuse-128', label: 'Poolscope js-hello, reuse 128', group: 'throughput', kind: 'poolscope', path: '/', args: poolscope('demo:js-hello', ['--max-instance-reuse-count', '128']), events },
+    { id: 'jco-js-default', label: 'jco serve js-hello (one shared instance)', group: 'throughput', kind: 'jco', path: '/', args: jcoServe([], JS_HELLO_WASM), events: false, unavailable: jcoJsReady },
+    {
+      id: 'jco-js-isolate-instance',
+      label: 'jco serve js-hello --isolate-requests instance',
+      group: 'throughput',
+      kind: 'jco',
+      path: '/',
+      args: jcoServe(['--isolate-requests', 'instance'], JS_HELLO_WASM),
+      events: false,
+      quickDurationMs: 5000,
+      unavailable: jcoJsReady,
     },
     { id: 'io-concurrent', label: 'I/O 40 ms, p3 concurrent reuse (default 16)', group: 'io', kind: 'poolscope', path: '/?ms=40', args: poolscope('demo:p3-delay', []), events: true },
     {

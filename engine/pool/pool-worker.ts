@@ -123,7 +123,7 @@ export class PoolWorker {
   #onMessage(message: FromInstance): void {
     switch (message.type) {
       case 'instantiated':
-        this.#onInstantiated(message.durationMs);
+        this.#onInstantiated(message.durationMs, message.memoryBytes);
         break;
       case 'instantiate-failed':
         this.#onInstantiateFailed(message.message);
@@ -170,10 +170,13 @@ export class PoolWorker {
     }
   }
 
-  #onInstantiated(durationMs: number): void {
+  #onInstantiated(durationMs: number, memoryBytes: number): void {
     if (this.#phase !== 'starting') return;
     this.#phase = 'running';
     this.#ctx.bus.emit({ type: 'worker.instantiated', instanceId: this.id, durationMs });
+    // What the instance costs from the start (its linear memories), before any request.
+    this.#lastMemoryBytes = memoryBytes;
+    this.#ctx.bus.emit({ type: 'worker.memory', instanceId: this.id, bytes: memoryBytes, requestsDone: 0 });
     this.#setStatus('Idle', this.#ctx.bus.now());
     const initial = this.#initial;
     this.#initial = null;

@@ -1,13 +1,14 @@
 /**
  * Demo guests answer exactly as documented, through the real engine over loopback: `echo` names
- * every method (CONNECT over a raw socket: Node's client has no plain CONNECT request), and a
- * trap's 500 says `wasm trap` once.
+ * every method (CONNECT over a raw socket: Node's client has no plain CONNECT request), a
+ * trap's 500 says `wasm trap` once, and the componentize-js guests (StarlingMonkey, WASIp2)
+ * answer and keep module state across reuse.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { send } from './support/http-client.ts';
-import { serveForTest } from './support/serve.ts';
+import { send, sendSequential } from './support/http-client.ts';
+import { eventsOf, serveForTest } from './support/serve.ts';
 
 /** Every method wasi:http names, and one it does not (carried as `other`; Node's parser knows PROPFIND). */
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'TRACE', 'PATCH', 'PROPFIND'];
@@ -35,6 +36,29 @@ test('demo:trap: the 500 body says `wasm trap` once', async () => {
     const answer = await send(server.url());
     assert.equal(answer.status, 500);
     assert.equal(answer.body.split('wasm trap').length - 1, 1, answer.body);
+  } finally {
+    await server.close();
+  }
+});
+
+test('demo:js-hello (componentize-js) answers 200 Hello, WASI!', async () => {
+  const server = await serveForTest('demo:js-hello');
+  try {
+    const answer = await send(server.url());
+    assert.equal(answer.status, 200, answer.body);
+    assert.equal(answer.body, 'Hello, WASI!');
+  } finally {
+    await server.close();
+  }
+});
+
+test('demo:js-counter (componentize-js) counts 1, 2, 3 on one reused instance', async () => {
+  // No idle retirement between requests on a slow machine: the count must stay on one instance.
+  const server = await serveForTest('demo:js-counter', { maxInstanceReuseCount: 128, idleInstanceTimeoutMs: 60_000 });
+  try {
+    const answers = await sendSequential(server.url(), 3);
+    assert.deepEqual(answers.map((a) => `${a.status} ${a.body}`), ['200 count=1', '200 count=2', '200 count=3']);
+    assert.equal(eventsOf(server.events, 'worker.spawned').length, 1);
   } finally {
     await server.close();
   }

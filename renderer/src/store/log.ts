@@ -96,6 +96,7 @@ export function describeEvent(e: PoolEvent): string {
     case 'worker.exit':
       return `${e.cause}, served ${e.served}, lived ${fmtMs(e.lifetimeMs)}${e.message ? ` — ${e.message}` : ''}`;
     case 'worker.memory':
+      if (e.requestsDone === 0) return `${fmtBytes(e.bytes)} at start`;
       return Number.isFinite(e.requestsDone) ? `${fmtBytes(e.bytes)} after request ${e.requestsDone}` : fmtBytes(e.bytes);
     case 'worker.memory_growth':
       return `grows ${growthRate(e)} (${growthDetail(e)})`;
