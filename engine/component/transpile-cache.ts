@@ -5,14 +5,17 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { transpileBytes } from '@bytecodealliance/jco-transpile';
+import { ASYNC_EXPORTS, ASYNC_IMPORTS } from '../host/p2/jspi.ts';
+import { rethrowHostImportRejections } from './jspi-glue.ts';
 import { DEFAULT_MAX_MEMORY_BYTES, limitDefinedMemories } from './memory-limit.ts';
+import { instrumentInThread } from './instrument-thread.ts';
 
 // The package does not export its package.json; its entry point sits in dist/ beside it.
 const JCO_TRANSPILE_VERSION: string = JSON.parse(
   readFileSync(new URL('../package.json', import.meta.resolve('@bytecodealliance/jco-transpile')), 'utf8'),
 ).version;
 /** Bump when the transpile options below change, so old cache entries are not reused. */
-const OPTIONS_REVISION = 1;
+const OPTIONS_REVISION = 3;
 
 export interface TranspiledComponent {
   sha256: string;
@@ -49,7 +52,14 @@ export async function transpileCached(bytes: Uint8Array, cacheDir = defaultCache
 }
 
 async function transpileInto(bytes: Uint8Array, dir: string): Promise<void> {
-  const result = await transpileBytes(bytes, { name: 'guest', instantiation: 'async' });
+  // JSPI: a WASIp2 blocking call suspends only its instance (see host/p2/jspi.ts).
+  const result = await transpileBytes(bytes, {
+    name: 'guest',
+    instantiation: 'async',
+    asyncMode: 'jspi',
+    asyncImports: ASYNC_IMPORTS,
+    asyncExports: ASYNC_EXPORTS,
+  });
   // Write beside the final place, then rename: a crash mid-write never leaves a half entry.
   const staging = `${dir}.tmp-${process.pid}-${Date.now()}`;
   await rm(staging, { recursive: true, force: true });
@@ -57,7 +67,7 @@ async function transpileInto(bytes: Uint8Array, dir: string): Promise<void> {
     if (name.endsWith('.d.ts')) continue;
     const path = join(staging, name);
     await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, content);
+    await writeFile(path, name.endsWith('.js') ? rethrowHostImportRejections(new TextDecoder().decode(content)) : content);
   }
   await writeFile(join(staging, 'package.json'), '{"type":"module"}\n');
   const meta: CacheMeta = {
@@ -71,20 +81,42 @@ async function transpileInto(bytes: Uint8Array, dir: string): Promise<void> {
 }
 
 /**
- * Compiles the core modules, each defined memory's maximum lowered to `maxMemoryBytes` (see
+ * Compiles the core modules, each first made interruptible (see interrupt-instrument.ts; cached
+ * on disk beside the original, as instrumenting a 14 MB module takes seconds) unless
+ * `interruptible: false`, then each defined memory's maximum lowered to `maxMemoryBytes` (see
  * memory-limit.ts). The limit is applied here, never written to the disk cache, and nothing
  * compiled is kept between calls: modules compiled under one limit cannot be handed out under
  * another. Throws `MemoryLimitError` when a memory's minimum is over the limit.
  */
 export async function compileCoreModules(
   component: TranspiledComponent,
-  options: { maxMemoryBytes?: number } = {},
+  options: { maxMemoryBytes?: number; interruptible?: boolean } = {},
 ): Promise<Record<string, WebAssembly.Module>> {
   const limit = options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
+  const read = (options.interruptible ?? true) ? readInterruptible : (dir: string, name: string) => readFile(join(dir, name));
   const limited = await Promise.all(
-    component.coreModuleFiles.map(async (name) => [name, limitDefinedMemories(await readFile(join(component.dir, name)), limit)] as const),
+    component.coreModuleFiles.map(async (name) => [name, limitDefinedMemories(await read(component.dir, name), limit)] as const),
   );
   // Every module is checked before any is compiled, so a refused limit costs no compilation.
   const entries = await Promise.all(limited.map(async ([name, bytes]) => [name, await WebAssembly.compile(bytes)] as const));
   return Object.fromEntries(entries);
+}
+
+/**
+ * `<name>.interruptible.wasm` beside `name`, made on first use. Change the suffix whenever the
+ * instrumentation changes what it writes, so old files are not reused.
+ */
+export function interruptibleFileName(name: string): string {
+  return `${name.replace(/\.wasm$/, '')}.interruptible.wasm`;
+}
+
+async function readInterruptible(dir: string, name: string): Promise<Uint8Array<ArrayBuffer>> {
+  const path = join(dir, interruptibleFileName(name));
+  if (existsSync(path)) return readFile(path);
+  const bytes = await instrumentInThread(await readFile(join(dir, name)));
+  // Write beside, then rename: a crash or a concurrent loader never sees half a file.
+  const staging = `${path}.tmp-${process.pid}-${Date.now()}`;
+  await writeFile(staging, bytes);
+  await rename(staging, path);
+  return new Uint8Array(bytes);
 }

@@ -1,11 +1,15 @@
 /**
  * The contract of Poolscope's own WASIp2 host (the imports a jco-transpiled guest instantiates
- * against). It runs inside a pool worker thread: one host object per guest instance.
+ * against). It runs inside an executor thread beside other instances: one host object per guest
+ * instance.
+ *
+ * Blocking calls (`pollable.block`, `poll`, blocking stream writes) return Promises: the guest is
+ * transpiled with jco's JSPI mode, so such a call suspends only its own instance's wasm stack.
+ * The other calls are synchronous.
  *
  * Why our own host and not preview2-shim: the shim's Node build cannot build an incoming request
- * from host code, and its streams live in its own I/O worker. We need synchronous, in-thread
- * request/response plumbing, and a sync `pollable.block()` that really stalls the thread (so the
- * watchdog semantics of wasmtime hold).
+ * from host code, and its streams live in its own I/O worker. We need in-thread request/response
+ * plumbing whose waits belong to one instance (and end when that instance is aborted).
  */
 
 /** A request as the pool hands it to an instance. The body is fully buffered. */
@@ -59,8 +63,11 @@ export interface P2HostOptions {
   output: GuestOutputSink;
   /** When false (the default), outgoing HTTP fails with `HTTP-request-denied`. */
   allowOutgoingHttp: boolean;
-  /** Called just before the guest blocks the thread (a sleep or poll that must wait). */
-  beforeBlock?: () => void;
+  /** Called right before a blocking call of this instance really waits (the instance suspends). */
+  beforeBlock?: (() => void) | undefined;
+  /** Aborted when the instance is killed or disposed: every pending wait rejects with
+   * `signal.reason` (the suspended wasm stack unwinds), and every later blocking call at once. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface P2Host {

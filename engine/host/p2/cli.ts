@@ -6,6 +6,7 @@
 
 import { GuestExit, type GuestOutputSink } from './api.ts';
 import { InputStream, OutputStream, type WriteTarget } from './streams.ts';
+import type { Waiter } from './wait.ts';
 
 /** stdout or stderr: every write goes to the output sink as is. */
 class GuestOutputTarget implements WriteTarget {
@@ -47,14 +48,15 @@ export interface CliImports {
 export function createCliImports(
   env: ReadonlyArray<readonly [string, string]>,
   output: GuestOutputSink,
+  waiter: Waiter,
 ): CliImports {
   // Copied once: the guest may be handed the same list on every call (the glue only reads it).
   const environment: Array<[string, string]> = env.map(([k, v]) => [k, v]);
   // One stream object per standard stream and instance. They hold no per-handle state and have
   // no drop behaviour, so returning the same object from every get-* call is safe.
-  const stdin = new InputStream(new Uint8Array(0));
-  const stdout = new OutputStream(new GuestOutputTarget(output, 'stdout'));
-  const stderr = new OutputStream(new GuestOutputTarget(output, 'stderr'));
+  const stdin = new InputStream(new Uint8Array(0), waiter);
+  const stdout = new OutputStream(new GuestOutputTarget(output, 'stdout'), waiter);
+  const stderr = new OutputStream(new GuestOutputTarget(output, 'stderr'), waiter);
   const notATerminal = (): undefined => undefined;
 
   return {

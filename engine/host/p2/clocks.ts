@@ -1,30 +1,34 @@
 /**
- * wasi:clocks/{monotonic-clock,wall-clock}. Subscriptions are deadline pollables (see poll.ts),
- * so `pollable.block()` really sleeps the instance's thread.
+ * wasi:clocks/{monotonic-clock,wall-clock}. Subscriptions are deadline pollables (see poll.ts):
+ * `pollable.block()` suspends the instance until the deadline.
  */
 
 import { monotonicNow, Pollable } from './poll.ts';
+import type { Waiter } from './wait.ts';
 
 /** `process.hrtime.bigint()` counts nanoseconds. */
 const MONOTONIC_RESOLUTION = 1n;
 
-export const monotonicClockImports = {
-  now: monotonicNow,
+/** Per host: its pollables wait through the host's waiter. */
+export function createMonotonicClockImports(waiter: Waiter): Record<string, unknown> {
+  return {
+    now: monotonicNow,
 
-  resolution(): bigint {
-    return MONOTONIC_RESOLUTION;
-  },
+    resolution(): bigint {
+      return MONOTONIC_RESOLUTION;
+    },
 
-  subscribeInstant(when: bigint): Pollable {
-    // An instant in the past is simply ready at once.
-    return new Pollable(when);
-  },
+    subscribeInstant(when: bigint): Pollable {
+      // An instant in the past is simply ready at once.
+      return new Pollable(when, null, waiter);
+    },
 
-  subscribeDuration(duration: bigint): Pollable {
-    // BigInt does not overflow: u64::MAX simply lies centuries ahead, i.e. "forever".
-    return new Pollable(duration === 0n ? 0n : monotonicNow() + duration);
-  },
-};
+    subscribeDuration(duration: bigint): Pollable {
+      // BigInt does not overflow: u64::MAX simply lies centuries ahead, i.e. "forever".
+      return new Pollable(duration === 0n ? 0n : monotonicNow() + duration, null, waiter);
+    },
+  };
+}
 
 export interface Datetime {
   seconds: bigint;

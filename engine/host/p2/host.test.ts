@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { GuestExit, type IncomingRequestInit } from './api.ts';
 import { Fields } from './fields.ts';
-import { OutgoingBody } from './http-body.ts';
+import { OutgoingBody, UNBOUND_BODY_LIMIT } from './http-body.ts';
 import { OutgoingRequest } from './http-client.ts';
 import { describeErrorCode, httpErrorCode } from './http-error.ts';
 import { IncomingBody, IncomingRequest, type FutureTrailers } from './http-incoming.ts';
@@ -12,7 +12,7 @@ import { OutgoingResponse, ResponseOutparam } from './http-response.ts';
 import { createP2Host } from './index.ts';
 import { IoError } from './io-error.ts';
 import { InputStream, OutputStream, type WriteTarget } from './streams.ts';
-import { bytes, errOf, recordingSink, str } from './test-support.ts';
+import { bytes, errOf, errOfAsync, recordingSink, str, testWindow } from './test-support.ts';
 
 type Fn = (...args: unknown[]) => unknown;
 const noOutput = { write() {} };
@@ -125,7 +125,7 @@ test('incoming request: method, scheme, path, authority, headers without forbidd
   assert.deepEqual(trailers.get(), { tag: 'err', val: undefined });
 });
 
-test('streams: input skip/read, output write, zeroes, splice, always-ready pollables', () => {
+test('streams: input skip/read, output write, zeroes, splice, always-ready pollables', async () => {
   const input = new InputStream(bytes('abcdef'));
   assert.equal(input.skip(2n), 2n);
   assert.equal(input.blockingSkip(0n), 0n);
@@ -143,20 +143,22 @@ test('streams: input skip/read, output write, zeroes, splice, always-ready polla
   const out = new OutputStream(target);
   assert.equal(out.checkWrite(), 1n << 20n);
   out.write(bytes('x'));
-  out.blockingWriteAndFlush(bytes('y'));
+  await out.blockingWriteAndFlush(bytes('y'));
   out.write(new Uint8Array(0)); // no empty chunk reaches the target
   out.flush();
   out.blockingFlush();
   assert.equal(out.splice(input, 3n), 3n);
-  assert.equal(out.blockingSplice(input, 100n), 1n);
+  assert.equal(await out.blockingSplice(input, 100n), 1n);
   assert.deepEqual(errOf(() => out.splice(input, 1n)), { tag: 'closed' });
   out.writeZeroes(2n);
-  assert.deepEqual(written, ['x', 'y', 'cde', 'f', '\0\0']);
+  await out.blockingWriteZeroesAndFlush(1n);
+  assert.deepEqual(written, ['x', 'y', 'cde', 'f', '\0\0', '\0']);
   assert.equal(out.subscribe().ready(), true);
   assert.equal(input.subscribe().ready(), true);
   closed = true;
   assert.deepEqual(errOf(() => out.checkWrite()), { tag: 'closed' });
   assert.deepEqual(errOf(() => out.blockingFlush()), { tag: 'closed' });
+  assert.deepEqual(await errOfAsync(() => out.blockingWriteAndFlush(bytes('z'))), { tag: 'closed' });
 });
 
 test('sockets and filesystem are denied', () => {
@@ -173,7 +175,7 @@ test('sockets and filesystem are denied', () => {
   assert.equal(fn(host, 'wasi:filesystem/types', 'filesystemErrorCode')(new IoError('x')), undefined);
 });
 
-test('cli: environment, arguments, cwd, exit, stdio', () => {
+test('cli: environment, arguments, cwd, exit, stdio', async () => {
   const out: string[] = [];
   const host = newHost(false, { write: (s, b) => out.push(`${s}:${str(b as Uint8Array)}`) });
   assert.deepEqual(fn(host, 'wasi:cli/environment', 'getEnvironment')(), [['INSTANCE_ID', '7']]);
@@ -182,7 +184,7 @@ test('cli: environment, arguments, cwd, exit, stdio', () => {
   assert.throws(() => fn(host, 'wasi:cli/exit', 'exit')({ tag: 'err' }), (e) => e instanceof GuestExit && e.code === 1);
   assert.throws(() => fn(host, 'wasi:cli/exit', 'exit')({ tag: 'ok' }), (e) => e instanceof GuestExit && e.code === 0);
   assert.throws(() => fn(host, 'wasi:cli/exit', 'exitWithCode')(3), (e) => e instanceof GuestExit && e.code === 3);
-  (fn(host, 'wasi:cli/stdout', 'getStdout')() as OutputStream).blockingWriteAndFlush(bytes('half '));
+  await (fn(host, 'wasi:cli/stdout', 'getStdout')() as OutputStream).blockingWriteAndFlush(bytes('half '));
   (fn(host, 'wasi:cli/stderr', 'getStderr')() as OutputStream).write(bytes('err\n'));
   assert.deepEqual(out, ['stdout:half ', 'stderr:err\n']);
   const stdin = fn(host, 'wasi:cli/stdin', 'getStdin')() as InputStream;
@@ -199,7 +201,7 @@ test('random: byte counts, u64s, a stable insecure seed', () => {
   assert.deepEqual(seed(), seed());
 });
 
-test('response: set → write → finish reaches the sink in order', () => {
+test('response: set → write → finish reaches the sink in order', async () => {
   const host = newHost();
   const rec = recordingSink();
   const { request, responseOutparam } = host.newRequest(requestInit(), rec.sink);
@@ -212,7 +214,7 @@ test('response: set → write → finish reaches the sink in order', () => {
   assert.deepEqual(rec.calls, ['head 201']);
   const stream = body.write();
   assert.deepEqual(errOf(() => body.write()), undefined, 'write() once');
-  stream.blockingWriteAndFlush(bytes('hi'));
+  await stream.blockingWriteAndFlush(bytes('hi'));
   stream.write(bytes(' there'));
   OutgoingBody.finish(body, undefined);
   assert.deepEqual(rec.calls, ['head 201', 'chunk hi', 'chunk  there', 'end']);
@@ -337,4 +339,84 @@ test('outgoing HTTP: denied by default, not supported yet when allowed; requests
   };
   assert.equal(allowed.tag, 'internal-error');
   assert.match(allowed.val, /not supported yet/);
+});
+
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+test('response body backpressure: a blocking write waits for room, a non-blocking one without room traps', async () => {
+  const controller = new AbortController();
+  let blocks = 0;
+  const host = createP2Host({ env: [], output: noOutput, allowOutgoingHttp: false, signal: controller.signal, beforeBlock: () => blocks++ });
+  const window = testWindow(0);
+  const rec = recordingSink(window);
+  const { responseOutparam } = host.newRequest(requestInit(), rec.sink);
+  // What the guest constructs comes from the host's constructor, which shares the class's prototype.
+  const HostOutgoingResponse = host.imports['wasi:http/types']?.['OutgoingResponse'] as new (headers: Fields) => OutgoingResponse;
+  const resp = new HostOutgoingResponse(new Fields());
+  assert.ok(resp instanceof OutgoingResponse && resp instanceof HostOutgoingResponse);
+  const body = resp.body();
+  ResponseOutparam.set(responseOutparam as ResponseOutparam, { tag: 'ok', val: resp });
+  const stream = body.write();
+  assert.equal(stream.checkWrite(), 0n);
+  assert.equal(stream.subscribe().ready(), false);
+  assert.throws(() => stream.write(bytes('x')), /exceeded budget/);
+
+  const writing = stream.blockingWriteAndFlush(bytes('hi'));
+  await tick();
+  assert.deepEqual(rec.calls, ['head 200'], 'the write waits for room');
+  assert.equal(blocks, 1, 'beforeBlock before it waits');
+  window.set(10);
+  await writing;
+  assert.deepEqual(rec.calls, ['head 200', 'chunk hi']);
+
+  window.set(0);
+  const left = stream.blockingWriteAndFlush(bytes('gone'));
+  window.set(-1);
+  assert.deepEqual(await errOfAsync(() => left), { tag: 'closed' }, 'the client left while the write waited');
+
+  const window2 = testWindow(0);
+  const rec2 = recordingSink(window2);
+  const resp2 = new HostOutgoingResponse(new Fields());
+  const body2 = resp2.body();
+  ResponseOutparam.set(host.newRequest(requestInit(), rec2.sink).responseOutparam as ResponseOutparam, { tag: 'ok', val: resp2 });
+  const stream2 = body2.write();
+  const stalled = stream2.blockingWriteAndFlush(bytes('more'));
+  const reason = new Error('the instance was killed');
+  controller.abort(reason);
+  await assert.rejects(stalled, (e) => e === reason);
+  await assert.rejects(stream2.blockingWriteAndFlush(bytes('late')), (e) => e === reason, 'later blocking calls reject at once');
+  assert.throws(() => stream2.blockingFlush(), (e) => e === reason);
+  assert.deepEqual(rec2.calls, ['head 200']);
+});
+
+test('a body full before set: a blocking write fails, a wait for room lasts until the host is aborted', async () => {
+  const controller = new AbortController();
+  const host = createP2Host({ env: [], output: noOutput, allowOutgoingHttp: false, signal: controller.signal });
+  const HostOutgoingResponse = host.imports['wasi:http/types']?.['OutgoingResponse'] as new (headers: Fields) => OutgoingResponse;
+  const stream = new HostOutgoingResponse(new Fields()).body().write();
+  stream.write(new Uint8Array(UNBOUND_BODY_LIMIT));
+  assert.equal(stream.checkWrite(), 0n);
+  const failed = (await errOfAsync(() => stream.blockingWriteAndFlush(bytes('x')))) as { tag: string };
+  assert.equal(failed.tag, 'last-operation-failed');
+  const waiting = stream.subscribe().block();
+  let settled = false;
+  void waiting.catch(() => {}).finally(() => (settled = true));
+  await tick();
+  assert.equal(settled, false);
+  const reason = new Error('the instance was disposed');
+  controller.abort(reason);
+  await assert.rejects(waiting, (e) => e === reason);
+});
+
+test('abort: blocking reads of the request body reject at once', async () => {
+  const controller = new AbortController();
+  const host = createP2Host({ env: [], output: noOutput, allowOutgoingHttp: false, signal: controller.signal });
+  const { request } = host.newRequest(requestInit(), recordingSink().sink);
+  const stream = (request as IncomingRequest).consume().stream();
+  assert.equal(str(stream.blockingRead(5n)), 'hello');
+  const reason = new Error('gone');
+  controller.abort(reason);
+  assert.throws(() => stream.blockingRead(5n), (e) => e === reason);
+  assert.throws(() => stream.blockingSkip(5n), (e) => e === reason);
+  assert.equal(str(stream.read(5n)), ' body', 'non-blocking calls are not affected');
 });

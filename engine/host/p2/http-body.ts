@@ -12,29 +12,26 @@
  * body is aborted.
  *
  * Backpressure: once bound, the sink's `WriteWindow` says how much the client can take. `check-write`
- * reports it, `subscribe` waits for it, and a write made with no room (a blocking write, or a guest
- * that ignores `check-write`) blocks until there is some (wasmtime traps on the latter; blocking
- * keeps such guests working while bounding memory). Once the client has gone, writes fail with
- * `closed`. Before binding nothing drains the body, so at most `UNBOUND_BODY_LIMIT` bytes are held.
+ * reports it, `subscribe` waits for it, and a blocking write made with no room waits until there is
+ * some. A non-blocking write with no room at all (a guest that ignores `check-write`) traps, as in
+ * wasmtime: it cannot wait, and taking it would let memory grow without bound. Once the client has
+ * gone, writes fail with `closed`. Before binding nothing drains the body, so at most
+ * `UNBOUND_BODY_LIMIT` bytes are held.
  */
 
 import type { ResponseSink } from './api.ts';
 import type { FieldList, Fields } from './fields.ts';
 import type { HttpErrorCode } from './http-error.ts';
 import { IoError } from './io-error.ts';
-import { Pollable, READY } from './poll.ts';
+import { NEVER, Pollable, READY } from './poll.ts';
 import { fail, failUnit, HostTrap } from './result.ts';
 import { failStream, OutputStream, STREAM_CLOSED, type WriteTarget } from './streams.ts';
 import type { WriteWindow } from './api.ts';
+import { UNSCOPED, type Waiter } from './wait.ts';
 
 /** Body bytes held before `response-outparam.set` binds the body to the client (1 MiB). Past
  * this, `check-write` reports 0 and writes fail: nothing could drain them. */
 export const UNBOUND_BODY_LIMIT = 1024 * 1024;
-
-/** Never changes: a pollable on it waits until the thread is terminated (a guest waiting for room
- * in a body that nothing drains hangs, as in wasmtime; the pool's timeouts end it). */
-const NEVER_SIGNALLED = new Int32Array(new SharedArrayBuffer(4));
-const NEVER_READY = new Pollable(0n, { signal: NEVER_SIGNALLED, condition: () => false });
 
 const OPEN = 0;
 /** A write overflowed content-length: the stream is closed, the body will abort. */
@@ -73,6 +70,8 @@ function parseLength(value: Uint8Array): number {
 }
 
 export class BodyChannel implements WriteTarget {
+  /** The host whose instance writes this body: its waits go through it. */
+  readonly waiter: Waiter;
   private readonly kind: BodyKind;
   private readonly expected: number;
   private written = 0;
@@ -85,9 +84,10 @@ export class BodyChannel implements WriteTarget {
   private pending: Uint8Array[] | null = null;
   private pendingBytes = 0;
 
-  constructor(kind: BodyKind, expectedLength: number) {
+  constructor(kind: BodyKind, expectedLength: number, waiter: Waiter = UNSCOPED) {
     this.kind = kind;
     this.expected = expectedLength;
+    this.waiter = waiter;
   }
 
   write(bytes: Uint8Array): void {
@@ -96,8 +96,7 @@ export class BodyChannel implements WriteTarget {
       failStream(new IoError(`more than ${UNBOUND_BODY_LIMIT} body bytes written before the response was set`));
     }
     if (this.window !== null && this.window.available() === 0) {
-      this.subscribe().block();
-      this.check();
+      throw new HostTrap('output-stream.write: write exceeded budget (check-write reported no room; wait with subscribe, or use a blocking write)');
     }
     const total = this.written + bytes.length;
     this.written = total;
@@ -128,9 +127,16 @@ export class BodyChannel implements WriteTarget {
   subscribe(): Pollable {
     const window = this.window;
     if (window !== null) {
-      return new Pollable(0n, { signal: window.signal, condition: () => this.state !== OPEN || window.available() !== 0 });
+      return new Pollable(0n, { signal: window.signal, condition: () => this.state !== OPEN || window.available() !== 0 }, this.waiter);
     }
-    return this.capacity() > 0 ? READY : NEVER_READY;
+    // Full before binding: nothing drains the body, so a guest waiting for room hangs, as in
+    // wasmtime, until the pool's timeouts end it (an abort of the host).
+    return this.capacity() > 0 ? READY : new Pollable(NEVER, null, this.waiter);
+  }
+
+  /** A blocking write waits only for the client (a full unbound body fails the write instead). */
+  whenWritable(): Pollable | null {
+    return this.window !== null && this.window.available() === 0 ? this.subscribe() : null;
   }
 
   /** `outgoing-body.finish`: completes the body or fails (and aborts it). */
@@ -196,7 +202,7 @@ export class OutgoingBody {
   write(): OutputStream {
     if (this.streamTaken) failUnit();
     this.streamTaken = true;
-    return new OutputStream(this.channel);
+    return new OutputStream(this.channel, this.channel.waiter);
   }
 
   static finish(body: OutgoingBody, trailers: Fields | undefined): void {

@@ -9,6 +9,7 @@ import { Fields, TOKEN, type FieldList } from './fields.ts';
 import { BodyChannel, declaredContentLength, OutgoingBody } from './http-body.ts';
 import { METHODS, type Method, type Scheme } from './http-incoming.ts';
 import { failUnit } from './result.ts';
+import { UNSCOPED, type Waiter } from './wait.ts';
 
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*$/;
 /** Printable ASCII without space, `#` (fragments are not sent) or other delimiters invalid here. */
@@ -25,14 +26,17 @@ export class OutgoingRequest {
   private authorityValue: string | undefined = undefined;
   readonly headerList: FieldList;
   private channel: BodyChannel | null = null;
+  private readonly waiter: Waiter;
 
-  constructor(headers: Fields) {
+  /** The guest constructs it through its host's constructor (see http-types.ts). */
+  constructor(headers: Fields, waiter: Waiter = UNSCOPED) {
     this.headerList = headers.take();
+    this.waiter = waiter;
   }
 
   body(): OutgoingBody {
     if (this.channel !== null) failUnit();
-    const channel = new BodyChannel('request', declaredContentLength(this.headerList));
+    const channel = new BodyChannel('request', declaredContentLength(this.headerList), this.waiter);
     this.channel = channel;
     return new OutgoingBody(channel);
   }

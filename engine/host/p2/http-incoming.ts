@@ -10,6 +10,7 @@ import type { HttpErrorCode } from './http-error.ts';
 import { READY, type Pollable } from './poll.ts';
 import { failUnit } from './result.ts';
 import { InputStream } from './streams.ts';
+import { UNSCOPED, type Waiter } from './wait.ts';
 
 /** A `method` variant value. Standard methods are shared frozen objects (the glue only reads). */
 export type Method = { tag: string; val?: string };
@@ -56,11 +57,13 @@ function filteredHeaderList(headers: IncomingRequestInit['headers']): FieldList 
 export class IncomingRequest {
   private readonly init: IncomingRequestInit;
   private readonly headerList: FieldList;
+  private readonly waiter: Waiter;
   private consumed = false;
 
-  constructor(init: IncomingRequestInit) {
+  constructor(init: IncomingRequestInit, waiter: Waiter = UNSCOPED) {
     this.init = init;
     this.headerList = guestHeaderList(init.headers);
+    this.waiter = waiter;
   }
 
   method(): Method {
@@ -87,22 +90,24 @@ export class IncomingRequest {
   consume(): IncomingBody {
     if (this.consumed) failUnit();
     this.consumed = true;
-    return new IncomingBody(this.init.body);
+    return new IncomingBody(this.init.body, this.waiter);
   }
 }
 
 export class IncomingBody {
   private readonly data: Uint8Array;
+  private readonly waiter: Waiter;
   private streamTaken = false;
 
-  constructor(data: Uint8Array) {
+  constructor(data: Uint8Array, waiter: Waiter = UNSCOPED) {
     this.data = data;
+    this.waiter = waiter;
   }
 
   stream(): InputStream {
     if (this.streamTaken) failUnit();
     this.streamTaken = true;
-    return new InputStream(this.data);
+    return new InputStream(this.data, this.waiter);
   }
 
   /** Our bodies never carry trailers: the future is ready with `none`. */

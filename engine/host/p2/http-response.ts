@@ -12,16 +12,20 @@ import { Fields, type FieldList } from './fields.ts';
 import { BodyChannel, declaredContentLength, OutgoingBody } from './http-body.ts';
 import { describeErrorCode, type HttpErrorCode } from './http-error.ts';
 import { fail, failUnit, HostTrap } from './result.ts';
+import { UNSCOPED, type Waiter } from './wait.ts';
 
 export class OutgoingResponse {
   private status = 200;
   private readonly headerList: FieldList;
   private channel: BodyChannel | null = null;
   private sent = false;
+  private readonly waiter: Waiter;
 
-  /** Takes ownership of `headers` (a view, e.g. a request's headers, is copied). */
-  constructor(headers: Fields) {
+  /** Takes ownership of `headers` (a view, e.g. a request's headers, is copied). The guest
+   * constructs it through its host's constructor (see http-types.ts), which passes `waiter`. */
+  constructor(headers: Fields, waiter: Waiter = UNSCOPED) {
     this.headerList = headers.take();
+    this.waiter = waiter;
   }
 
   statusCode(): number {
@@ -41,7 +45,7 @@ export class OutgoingResponse {
 
   body(): OutgoingBody {
     if (this.channel !== null) failUnit();
-    const channel = new BodyChannel('response', declaredContentLength(this.headerList));
+    const channel = new BodyChannel('response', declaredContentLength(this.headerList), this.waiter);
     this.channel = channel;
     return new OutgoingBody(channel);
   }

@@ -1,23 +1,25 @@
 /**
  * Poolscope's own WASIp2 host: `createP2Host` builds the import object for one guest instance
  * (see api.ts for the contract). Interfaces without per-instance state share module-level
- * objects; only the environment, standard streams, insecure seed, network token and the
- * outgoing-HTTP policy are per instance.
+ * objects. Per instance are the environment, standard streams, insecure seed, network token,
+ * outgoing-HTTP policy, and whatever can wait (poll, clocks, what the guest builds in
+ * wasi:http/types): waits go through the instance's own `Waiter` (its signal, its beforeBlock).
  */
 
 import type { IncomingRequestInit, P2Host, P2HostOptions, ResponseSink } from './api.ts';
 import { createCliImports } from './cli.ts';
-import { monotonicClockImports, wallClockImports } from './clocks.ts';
+import { createMonotonicClockImports, wallClockImports } from './clocks.ts';
 import { filesystemTypesImports, preopensImports } from './filesystem.ts';
 import { IncomingRequest } from './http-incoming.ts';
 import { ResponseOutparam } from './http-response.ts';
-import { httpTypesImports } from './http-types.ts';
+import { createHttpTypesImports } from './http-types.ts';
 import { ioErrorImports } from './io-error.ts';
 import { createOutgoingHandlerImports } from './outgoing-handler.ts';
-import { onBeforeSleep, pollImports } from './poll.ts';
+import { createPollImports } from './poll.ts';
 import { createInsecureSeedImports, insecureImports, randomImports } from './random.ts';
 import { createSocketsImports } from './sockets.ts';
 import { streamsImports } from './streams.ts';
+import { Waiter } from './wait.ts';
 
 export { GuestExit } from './api.ts';
 export type { GuestOutputSink, IncomingRequestInit, P2Host, P2HostOptions, ResponseSink } from './api.ts';
@@ -56,29 +58,28 @@ export const SUPPORTED_INTERFACES: ReadonlySet<string> = new Set([
 ]);
 
 export function createP2Host(options: P2HostOptions): P2Host {
-  // One instance per thread: the thread-wide sleep hook belongs to the newest host.
-  if (options.beforeBlock) onBeforeSleep(options.beforeBlock);
+  const waiter = new Waiter({ signal: options.signal, beforeBlock: options.beforeBlock });
   const imports: Record<string, Record<string, unknown>> = {
     'wasi:io/error': ioErrorImports,
-    'wasi:io/poll': pollImports,
+    'wasi:io/poll': createPollImports(waiter),
     'wasi:io/streams': streamsImports,
-    'wasi:clocks/monotonic-clock': monotonicClockImports,
+    'wasi:clocks/monotonic-clock': createMonotonicClockImports(waiter),
     'wasi:clocks/wall-clock': wallClockImports,
     'wasi:random/random': randomImports,
     'wasi:random/insecure': insecureImports,
     'wasi:random/insecure-seed': createInsecureSeedImports(),
-    ...createCliImports(options.env, options.output),
+    ...createCliImports(options.env, options.output, waiter),
     'wasi:filesystem/types': filesystemTypesImports,
     'wasi:filesystem/preopens': preopensImports,
     ...createSocketsImports(),
-    'wasi:http/types': httpTypesImports,
+    'wasi:http/types': createHttpTypesImports(waiter),
     'wasi:http/outgoing-handler': createOutgoingHandlerImports(options.allowOutgoingHttp === true),
   };
 
   return {
     imports,
     newRequest(init: IncomingRequestInit, sink: ResponseSink) {
-      return { request: new IncomingRequest(init), responseOutparam: new ResponseOutparam(sink) };
+      return { request: new IncomingRequest(init, waiter), responseOutparam: new ResponseOutparam(sink) };
     },
     supportedInterfaces: SUPPORTED_INTERFACES,
   };

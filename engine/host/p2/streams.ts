@@ -1,15 +1,20 @@
 /**
  * wasi:io/streams.
- * - input streams read from a fully buffered Uint8Array (request bodies, stdin): never block;
+ * - input streams read from a fully buffered Uint8Array (request bodies, stdin): never wait;
  * - output streams hand every write straight to a `WriteTarget`. The stdout/stderr sinks take
  *   anything at once. A response body has a window (backpressure from the client's socket):
  *   `check-write` reports what fits, `subscribe` is ready when more fits (or the client left),
  *   and blocking writes wait for room. `flush` has nothing to wait for: writes are handed on at once.
+ *
+ * Blocking calls that may wait return a Promise (the instance suspends, see wait.ts); the others
+ * stay synchronous. Every blocking call fails at once with the abort reason once the stream's
+ * host is aborted.
  */
 
 import type { IoError } from './io-error.ts';
 import { READY, type Pollable } from './poll.ts';
 import { clampLength, fail, toLength, type ResultErr } from './result.ts';
+import { UNSCOPED, type Waiter } from './wait.ts';
 
 /** `stream-error.closed`, thrown as a result error. Shared and frozen: the glue only reads it. */
 export const STREAM_CLOSED: ResultErr<{ tag: 'closed' }> = Object.freeze({
@@ -28,10 +33,12 @@ const EMPTY = new Uint8Array(0);
 
 export class InputStream {
   private readonly data: Uint8Array;
+  private readonly waiter: Waiter;
   private offset = 0;
 
-  constructor(data: Uint8Array) {
+  constructor(data: Uint8Array, waiter: Waiter = UNSCOPED) {
     this.data = data;
+    this.waiter = waiter;
   }
 
   /** Bytes not yet read. */
@@ -51,7 +58,9 @@ export class InputStream {
     return this.data.subarray(start, start + n);
   }
 
+  /** Never waits: the data is all here. */
   blockingRead(len: bigint): Uint8Array {
+    this.waiter.check();
     return this.read(len);
   }
 
@@ -64,6 +73,7 @@ export class InputStream {
   }
 
   blockingSkip(len: bigint): bigint {
+    this.waiter.check();
     return this.skip(len);
   }
 
@@ -83,13 +93,18 @@ export interface WriteTarget {
   capacity?(): number;
   /** Ready once `capacity` is above 0 or a write would fail. Absent: always ready. */
   subscribe?(): Pollable;
+  /** What a blocking write must wait for before it writes, or null when it may go ahead now
+   * (possibly to fail). Absent: never waits. */
+  whenWritable?(): Pollable | null;
 }
 
 export class OutputStream {
   readonly target: WriteTarget;
+  private readonly waiter: Waiter;
 
-  constructor(target: WriteTarget) {
+  constructor(target: WriteTarget, waiter: Waiter = UNSCOPED) {
     this.target = target;
+    this.waiter = waiter;
   }
 
   checkWrite(): bigint {
@@ -103,7 +118,9 @@ export class OutputStream {
     else this.target.write(contents);
   }
 
-  blockingWriteAndFlush(contents: Uint8Array): void {
+  async blockingWriteAndFlush(contents: Uint8Array): Promise<void> {
+    const room = this.room(this.target.whenWritable?.() ?? null);
+    if (room !== null) await room;
     this.write(contents);
   }
 
@@ -112,6 +129,7 @@ export class OutputStream {
   }
 
   blockingFlush(): void {
+    this.waiter.check();
     this.target.check();
   }
 
@@ -124,7 +142,9 @@ export class OutputStream {
     this.write(n === 0 ? EMPTY : new Uint8Array(n));
   }
 
-  blockingWriteZeroesAndFlush(len: bigint): void {
+  async blockingWriteZeroesAndFlush(len: bigint): Promise<void> {
+    const room = this.room(this.target.whenWritable?.() ?? null);
+    if (room !== null) await room;
     this.writeZeroes(len);
   }
 
@@ -138,9 +158,16 @@ export class OutputStream {
     return BigInt(bytes.length);
   }
 
-  blockingSplice(src: InputStream, len: bigint): bigint {
-    this.subscribe().block();
+  async blockingSplice(src: InputStream, len: bigint): Promise<bigint> {
+    const room = this.room(this.subscribe());
+    if (room !== null) await room;
     return this.splice(src, len);
+  }
+
+  /** The wait before a blocking operation, or null when there is none (checks the abort first). */
+  private room(pollable: Pollable | null): Promise<void> | null {
+    this.waiter.check();
+    return pollable === null || pollable.ready() ? null : pollable.block();
   }
 }
 

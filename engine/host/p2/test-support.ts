@@ -1,7 +1,7 @@
 /** Helpers shared by this directory's tests (not used by the host itself). */
 
 import assert from 'node:assert/strict';
-import type { ResponseSink } from './api.ts';
+import type { ResponseSink, WriteWindow } from './api.ts';
 
 const text = new TextDecoder();
 export const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -20,6 +20,34 @@ export function errOf(fn: () => unknown): unknown {
   assert.fail('expected an err result');
 }
 
+/** Like `errOf`, for a blocking call (a Promise that must reject with an `err` result). */
+export async function errOfAsync(fn: () => Promise<unknown>): Promise<unknown> {
+  try {
+    await fn();
+  } catch (e) {
+    if (e !== null && typeof e === 'object' && Object.hasOwn(e, 'payload')) {
+      return (e as { payload: unknown }).payload;
+    }
+    throw e;
+  }
+  assert.fail('expected an err result');
+}
+
+/** A response window the test drives, like the main thread's `FlowControl` does. */
+export function testWindow(initial: number): WriteWindow & { set(available: number): void } {
+  let available = initial;
+  const signal = new Int32Array(new SharedArrayBuffer(4));
+  return {
+    signal,
+    available: () => available,
+    set(next) {
+      available = next;
+      Atomics.add(signal, 0, 1);
+      Atomics.notify(signal, 0);
+    },
+  };
+}
+
 export interface Recorded {
   sink: ResponseSink;
   /** Every sink call, in order, e.g. `head 200`, `chunk hi`, `end`. */
@@ -28,7 +56,7 @@ export interface Recorded {
   body(): string;
 }
 
-export function recordingSink(): Recorded {
+export function recordingSink(window?: WriteWindow): Recorded {
   const calls: string[] = [];
   const headers: Array<[string, string]> = [];
   const chunks: Uint8Array[] = [];
@@ -50,6 +78,7 @@ export function recordingSink(): Recorded {
     abort(message) {
       calls.push(`abort ${message}`);
     },
+    ...(window ? { window } : {}),
   };
   return { sink, calls, headers, body: () => str(Buffer.concat(chunks)) };
 }

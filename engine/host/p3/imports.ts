@@ -33,7 +33,7 @@ export interface P3ImportsOptions {
   /** When false, outgoing HTTP (`wasi:http/client.send`, imported `wasi:http/handler.handle`,
    * p2 `outgoing-handler.handle`) fails with `HTTP-request-denied`. */
   allowOutgoingHttp: boolean;
-  /** Called before a p2 `pollable.block()` parks the thread (p3 waits never block it). */
+  /** Called before a p2 blocking call (`pollable.block()`, ...) suspends the instance. */
   beforeBlock?: () => void;
 }
 
@@ -142,11 +142,14 @@ async function drainGuestStream(stream: GlueByteStream, onChunk: (bytes: Uint8Ar
 }
 
 export function createP3Imports(options: P3ImportsOptions): P3Imports {
+  // Ends the p2 blocking calls (JSPI-suspended, like the p3 waits below) on dispose.
+  const p2Abort = new AbortController();
   const p2 = createP2Host({
     env: options.env,
     output: options.output,
     allowOutgoingHttp: options.allowOutgoingHttp,
-    ...(options.beforeBlock ? { beforeBlock: options.beforeBlock } : {}),
+    beforeBlock: options.beforeBlock,
+    signal: p2Abort.signal,
   }).imports;
   const from = (name: string): Record<string, unknown> => p2[name] ?? {};
 
@@ -246,6 +249,7 @@ export function createP3Imports(options: P3ImportsOptions): P3Imports {
         wait.fail(error);
       }
       waits.clear();
+      p2Abort.abort(error);
     },
   };
 }
