@@ -179,8 +179,9 @@ describe('leak findings and memory growth (web mode)', { timeout: 600_000 }, () 
       await badge.waitFor({ timeout: TIMEOUT });
       assert.equal(await badge.getAttribute('data-bytes-per-request'), String(64 * 1024));
       assert.equal(await badge.innerText(), '⚠ memory grows ~64 KiB/request');
-      // One measurement per request (memory changed after each), the last one 64 KiB × 11 (one page at start).
-      const sparkline = card(page, 0).locator('[data-testid="memory-sparkline"][data-points="10"]');
+      // One measurement at instantiation, then one per request (memory changed after each); the
+      // last one 64 KiB × 11 (one page at start).
+      const sparkline = card(page, 0).locator('[data-testid="memory-sparkline"][data-points="11"]');
       await sparkline.waitFor({ timeout: TIMEOUT });
       assert.equal(await sparkline.getAttribute('data-last-bytes'), String(11 * 64 * 1024));
 

@@ -10,14 +10,18 @@ export function defaultExecutorCount(): number {
 }
 
 /** An executor whose event loop has not turned for this long is held by a guest (see `place`). */
-const STALL_MS = 1000;
+export const STALL_MS = 1000;
 /**
- * After an instance was interrupted, how long its executor may take to confirm the instance is
- * gone before the whole executor is terminated (the last resort). Added to the request timeout:
- * until that much time has passed, another instance's legitimate work may be what keeps the
- * executor busy (each instance's own watchdog bounds that).
+ * How long an executor may take to confirm that an instance is gone (after a clean `dispose`, or
+ * after an interrupt) before the pool looks closer (see `PlacedInstance.kill`).
  */
 export const KILL_GRACE_MS = 2000;
+/**
+ * Fuel checks an interrupted instance may still make before it counts as ignoring the interrupt
+ * (a guest that catches the exception and goes on): a stack unwinding through guest cleanup code
+ * makes a few; one that keeps running makes hundreds a second.
+ */
+const CHECKS_AFTER_INTERRUPT = 100;
 
 /** One instance placed on an executor: how the pool worker talks to it. */
 export class PlacedInstance {
@@ -25,6 +29,7 @@ export class PlacedInstance {
   readonly hostId: number;
   readonly #interrupt: Int32Array;
   #escalation: NodeJS.Timeout | undefined;
+  #settled = false;
 
   constructor(executor: Executor, hostId: number, interrupt: SharedArrayBuffer) {
     this.executor = executor;
@@ -36,30 +41,53 @@ export class PlacedInstance {
     this.executor.request(this.hostId, requestId, init, flow);
   }
 
-  /** A clean exit: the executor drops the instance and answers `disposed`. */
+  /**
+   * A clean exit: the executor drops the instance and answers `disposed`. An instance still running
+   * guest code cannot hear that (a WASIp3 guest whose expired request spins on): if no answer comes
+   * within the grace, it is interrupted.
+   */
   dispose(): void {
     this.executor.dispose(this.hostId);
+    if (this.#escalation || this.#settled) return;
+    this.#escalation = setTimeout(() => {
+      this.#escalation = undefined;
+      this.kill(KILL_GRACE_MS);
+    }, KILL_GRACE_MS);
+    this.#escalation.unref();
   }
 
   /**
    * Stops the instance whatever it is doing: its interrupt cell makes running guest code throw at
    * its next fuel check (wasmtime's epoch interruption), and `dispose` unwinds it if it is
-   * suspended. If the executor has not confirmed within `graceMs`, it is terminated with every
-   * instance on it (they are reported lost). Calls `confirmed` when the instance is gone.
+   * suspended. The executor is terminated with every instance on it (reported lost) only on
+   * evidence that this instance goes on running guest code after the interrupt: its fuel checks
+   * keep coming and the executor never confirms. An executor that is slow only because another
+   * instance is busy is left alone (that one's own watchdog bounds it).
    */
   kill(graceMs: number): void {
+    if (this.#settled) return;
     Atomics.store(this.#interrupt, 0, 1);
     this.executor.dispose(this.hostId);
-    this.#escalation ??= setTimeout(() => {
-      this.executor.terminate(
-        `executor ${this.executor.id} was terminated: an instance on it did not stop within ${graceMs} ms of being interrupted`,
-      );
-    }, graceMs);
+    clearTimeout(this.#escalation);
+    const checksAtKill = Atomics.load(this.#interrupt, 1);
+    const look = (): void => {
+      if (this.#settled) return;
+      if (Atomics.load(this.#interrupt, 1) - checksAtKill > CHECKS_AFTER_INTERRUPT) {
+        this.executor.terminate(
+          `executor ${this.executor.id} was terminated: an instance on it went on running for ${graceMs} ms after it was interrupted`,
+        );
+        return;
+      }
+      this.#escalation = setTimeout(look, graceMs);
+      this.#escalation.unref();
+    };
+    this.#escalation = setTimeout(look, graceMs);
     this.#escalation.unref();
   }
 
   /** The instance is gone (its `disposed` arrived, or its executor died): nothing to escalate. */
   settled(): void {
+    this.#settled = true;
     clearTimeout(this.#escalation);
     this.#escalation = undefined;
   }
@@ -99,7 +127,7 @@ export class ExecutorPool {
 
   place(owner: InstanceOwner, env: Array<[string, string]>): PlacedInstance {
     const executor = this.#choose();
-    const interrupt = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
+    const interrupt = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
     const placed = new PlacedInstance(executor, this.#nextHostId++, interrupt);
     executor.host(
       placed.hostId,
@@ -125,11 +153,12 @@ export class ExecutorPool {
   }
 
   #choose(): Executor {
-    if (this.#executors.length === 0) this.#start();
+    const live = this.#executors.filter((executor) => !executor.dead);
+    if (live.length === 0) return this.#start();
     const now = performance.now();
-    const free = this.#executors.filter((executor) => !executor.stalled(now, STALL_MS));
-    if (free.length === 0 && this.#executors.length < 2 * this.#count) return this.#start();
-    const candidates = free.length > 0 ? free : this.#executors;
+    const free = live.filter((executor) => !executor.stalled(now, STALL_MS));
+    if (free.length === 0 && live.length < 2 * this.#count) return this.#start();
+    const candidates = free.length > 0 ? free : live;
     // Least loaded; ties go round-robin, so instances started one after another spread out.
     let best: Executor | undefined;
     for (let i = 0; i < candidates.length; i++) {
@@ -142,8 +171,17 @@ export class ExecutorPool {
 
   #start(): Executor {
     const executor = new Executor(this.#nextExecutorId++, this.#data, (dead) => this.#replace(dead));
+    executor.onIdle = (idle) => this.#retireSpare(idle);
     this.#executors.push(executor);
+    if (this.#closed) executor.terminate('the pool shut down');
     return executor;
+  }
+
+  /** A spare started while every executor was held goes away once it hosts nothing. */
+  #retireSpare(idle: Executor): void {
+    if (this.#executors.length <= this.#count) return;
+    this.#executors.splice(this.#executors.indexOf(idle), 1);
+    idle.terminate('a spare executor retired');
   }
 
   #replace(dead: Executor): void {

@@ -27,6 +27,8 @@ export class Executor {
   #beatSeenAt: number;
   #dead = false;
   #onDeath: (executor: Executor, message: string) => void;
+  /** Called when the executor hosts no instance any more. */
+  onIdle: (executor: Executor) => void = () => {};
   /** Settles once the thread imported the component's glue (rejects if it could not). */
   readonly ready: Promise<void>;
   #isReady = false;
@@ -50,6 +52,9 @@ export class Executor {
     // Nobody may be waiting yet; a failure is still reported through `host`/`onDeath`.
     this.ready.catch(() => {});
     this.#worker.on('message', (message: FromExecutor) => {
+      // A message is as good as a heartbeat: the thread's event loop just turned.
+      this.#beatSeenAt = performance.now();
+      this.#lastBeat = Atomics.load(this.#heartbeat, 0);
       switch (message.type) {
         case 'executor-ready':
           this.#isReady = true;
@@ -136,7 +141,10 @@ export class Executor {
       owner.onMessage(message);
       if (message.type === 'disposed') {
         this.#owners.delete(hostId);
-        if (this.#owners.size === 0 && !this.#dead) this.#worker.unref();
+        if (this.#owners.size === 0 && !this.#dead) {
+          this.#worker.unref();
+          this.onIdle(this);
+        }
         return;
       }
     }
@@ -147,7 +155,8 @@ export class Executor {
     this.#dead = true;
     const owners = [...this.#owners.values()];
     this.#owners.clear();
-    for (const owner of owners) owner.onLost(message);
+    // The pool forgets this executor first: instances started from `onLost` must land elsewhere.
     this.#onDeath(this, message);
+    for (const owner of owners) owner.onLost(message);
   }
 }

@@ -1,6 +1,6 @@
 import type { DrainCause, FailureKind, InstanceStatus, UnavailableWhy } from '../protocol/index.ts';
 import type { FromInstance } from '../worker/messages.ts';
-import { KILL_GRACE_MS, type PlacedInstance } from './executor-pool.ts';
+import { KILL_GRACE_MS, STALL_MS, type PlacedInstance } from './executor-pool.ts';
 import { OpenResponses, reportFailure } from './open-responses.ts';
 import { expirationDeadline, shouldAcceptRequest } from './policy.ts';
 import { NEVER_SET_MESSAGE, TIMED_OUT_MESSAGE, type PoolRequest } from './request.ts';
@@ -33,6 +33,8 @@ export class PoolWorker {
   #unavailableWhy: UnavailableWhy | null = null;
   #reuseCount = 0;
   #mayAccept = true;
+  /** Requests that expired while their handler ran on: their `returned` is still to come. */
+  readonly #abandoned = new Set<number>();
   /** Requests accepted whose handler has not finished (wasmtime's `futures`). */
   readonly #inFlight = new Map<number, InFlight>();
   /** Responses not finished yet (settling and streaming), by request id. */
@@ -71,9 +73,14 @@ export class PoolWorker {
     return this.#inFlight.size;
   }
 
-  /** Instantiating: it will take from the queue once it is running. */
-  get starting(): boolean {
-    return this.#phase === 'starting';
+  /**
+   * Instantiating, and will take from the queue once running: it has no request of its own, or
+   * room for more than that one (wasmtime's invariant: someone takes every queued request).
+   */
+  get willTakeQueued(): boolean {
+    if (this.#phase !== 'starting') return false;
+    const knobs = this.#ctx.knobs;
+    return this.#initial === null || Math.min(knobs.maxInstanceConcurrentReuseCount, knobs.maxInstanceReuseCount) > 1;
   }
 
   get live(): boolean {
@@ -210,7 +217,9 @@ export class PoolWorker {
       this.#accept(next);
     }
     if (this.#phase !== 'running' || this.#inFlight.size > 0) return;
-    if (this.#pendingTasks > 0) {
+    // Expired handlers still running on the instance are post-return work too (spec §5.2): the
+    // watchdog ends them a request timeout later, interrupting the guest if it never returns.
+    if (this.#pendingTasks > 0 || this.#abandoned.size > 0) {
       this.#setStatus('PostReturn', this.#ctx.bus.now());
       return;
     }
@@ -226,6 +235,9 @@ export class PoolWorker {
   #whyUnavailable(): UnavailableWhy | null {
     if (!this.#mayAccept) return 'draining';
     if (!this.#guestReady) return 'backpressure';
+    // Work handed to an instance whose executor a guest holds would wait for that guest: leave
+    // it to another instance (the pool starts one if none is available).
+    if (this.#placed?.executor.stalled(performance.now(), STALL_MS)) return 'executor-stalled';
     switch (shouldAcceptRequest(this.#ctx.knobs, this.#inFlight.size, this.#reuseCount)) {
       case 'never':
         this.#stopAccepting('reuse-exhausted');
@@ -260,6 +272,10 @@ export class PoolWorker {
   }
 
   #onReturned(requestId: number, memoryBytes: number): void {
+    if (this.#abandoned.delete(requestId)) {
+      this.#pump();
+      return;
+    }
     const entry = this.#inFlight.get(requestId);
     if (!entry) return;
     this.#finishInFlight(entry);
@@ -315,6 +331,7 @@ export class PoolWorker {
 
   #expire(entry: InFlight): void {
     if (!this.#inFlight.has(entry.request.id)) return;
+    this.#abandoned.add(entry.request.id);
     this.#finishInFlight(entry);
     this.#ctx.bus.emit({
       type: 'request.expired',

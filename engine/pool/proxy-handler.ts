@@ -189,11 +189,11 @@ export class ProxyHandler implements WorkerContext {
 
   /**
    * After an exit, queued requests need a worker that will take them. wasmtime relies on the
-   * spawn when the last available worker went busy; that worker may just have exited, so unless
-   * a worker is still starting (it takes from the queue once instantiated), start one.
+   * spawn when the last available worker went busy; at the instance cap that spawn was skipped,
+   * so unless a starting worker will take from the queue, start one now.
    */
   #someoneWillTake(): boolean {
-    for (const worker of this.#workers) if (worker.starting) return true;
+    for (const worker of this.#workers) if (worker.willTakeQueued) return true;
     return false;
   }
 

@@ -19,7 +19,8 @@ export type DispatchMode = 'spawn-direct' | 'queued' | 'queued-then-spawn';
  */
 export type SpawnReason = 'no-available-worker' | 'last-available-went-busy' | 'queue-without-taker';
 
-export type UnavailableWhy = 'reuse-limit' | 'concurrency-limit' | 'cpu-busy' | 'backpressure' | 'draining';
+/** `executor-stalled`: the instance's executor thread is held by a guest that does not yield. */
+export type UnavailableWhy = 'reuse-limit' | 'concurrency-limit' | 'cpu-busy' | 'backpressure' | 'draining' | 'executor-stalled';
 
 export type DrainCause = 'request-expired' | 'reuse-exhausted' | 'idle-timeout' | 'shutdown';
 

@@ -1,5 +1,5 @@
 import type { GuestOutputSink, IncomingRequestInit, ResponseSink } from '../host/p2/api.ts';
-import { INTERRUPT_MODULE, interruptImports } from '../component/interrupt-instrument.ts';
+import { INTERRUPT_CHECK, INTERRUPT_MODULE, Interrupted } from '../component/interrupt-instrument.ts';
 import type { InstanceThreadData } from './messages.ts';
 
 /** One instantiated guest inside an instance thread, whatever its world. */
@@ -56,17 +56,25 @@ export function importGlue<T>(url: string): Promise<T> {
 
 /**
  * Adds the interrupt check to a core module's imports when the module asks for it (instrumented
- * modules do, see component/interrupt-instrument.ts). Without a cell the check never fires.
+ * modules do, see component/interrupt-instrument.ts). `interrupt[0]` non-zero makes it throw;
+ * `interrupt[1]` counts the checks, so the pool can tell an interrupted guest that goes on running
+ * (one that catches the exception) from an executor merely busy with other instances.
+ * Without a cell the check never fires.
  */
 export function withInterrupt(module: WebAssembly.Module, imports: WebAssembly.Imports | undefined, interrupt: Int32Array | undefined): WebAssembly.Imports {
   const all: WebAssembly.Imports = { ...imports };
   if (WebAssembly.Module.imports(module).some((entry) => entry.module === INTERRUPT_MODULE)) {
-    Object.assign(all, interruptImports(interrupt ?? NEVER_INTERRUPTED));
+    const cell = interrupt ?? NEVER_INTERRUPTED;
+    const check = (): void => {
+      Atomics.add(cell, 1, 1);
+      if (Atomics.load(cell, 0) !== 0) throw new Interrupted();
+    };
+    all[INTERRUPT_MODULE] = { [INTERRUPT_CHECK]: check };
   }
   return all;
 }
 
-const NEVER_INTERRUPTED = new Int32Array(1);
+const NEVER_INTERRUPTED = new Int32Array(2);
 
 /**
  * Instantiates the transpiled component against `imports`, recording the linear memories its core

@@ -23,8 +23,9 @@ export interface ExecutorData extends ComponentData {
 }
 
 export type ToExecutor =
-  /** `interrupt`: one Int32 cell; non-zero makes the instance's next fuel check throw (see
-   * component/interrupt-instrument.ts), so a spinning guest stops without its thread. */
+  /** `interrupt`: two Int32 cells: [0] non-zero makes the instance's next fuel check throw (see
+   * component/interrupt-instrument.ts), so a spinning guest stops without its thread; [1] counts
+   * its checks (see executor-pool.ts, escalation). */
   | { type: 'instantiate'; hostId: number; env: Array<[string, string]>; interrupt: SharedArrayBuffer }
   /** `flow`: the response's flow control (see response-flow.ts); without it the body never waits. */
   | { type: 'request'; hostId: number; requestId: number; init: IncomingRequestInit; flow?: ResponseFlowBuffers }

@@ -6,7 +6,7 @@ const MAX_HOLD_MS = 5;
 const MAX_HOLD_BYTES = 256 * 1024;
 
 /**
- * Messages from an instance thread to the pool, sent in batches. While a synchronous `handle` runs,
+ * Messages from one instance on an executor to the pool, sent in batches. While a WASIp2 `handle` runs,
  * messages are held and go out together with `returned`, so the pool learns that the instance is
  * free in the same turn in which the client gets the end of its response: the client's next
  * request then finds the instance available (serial reuse), as it does in wasmtime. Held messages
@@ -41,7 +41,7 @@ export class Outbox {
   send(message: FromInstance): void {
     this.#held.push(message);
     if (!this.#holding) {
-      // Outside a synchronous guest call, send once the current turn ends: one message per turn.
+      // Outside a WASIp2 guest call, send once the current turn ends: one message per turn.
       if (!this.#flushScheduled) {
         this.#flushScheduled = true;
         setImmediate(this.#scheduledFlush);
@@ -53,7 +53,7 @@ export class Outbox {
     else if (this.#heldBytes > MAX_HOLD_BYTES || performance.now() - this.#heldSince > MAX_HOLD_MS) this.#flushAllButEnds();
   }
 
-  /** Holds messages until `release`, e.g. for the length of a synchronous guest call. */
+  /** Holds messages until `release`, e.g. for the length of a WASIp2 guest call. */
   hold(): void {
     this.#holding = true;
   }

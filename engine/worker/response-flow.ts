@@ -1,7 +1,7 @@
 /**
  * Flow control for one response body, shared between the main thread (which writes it to the
  * client's socket) and the instance thread (where the guest produces it), in shared memory so a
- * WASIp2 guest blocked in `Atomics.wait` hears about it without running the thread's event loop.
+ * WASIp2 guest suspended in a blocking write wakes on `Atomics.waitAsync` without a message round trip.
  *
  * The instance thread may have at most `RESPONSE_WINDOW_BYTES` of a response that the client's
  * socket has not taken yet (held in the outbox, in transit, or buffered by Node). The main thread
@@ -11,7 +11,7 @@
  * Layout: `state` holds two BigInt64 cells, bytes acknowledged so far and a closed flag; `wake` is
  * one Int32 per instance that is bumped and notified after every change of any of its responses'
  * flows, so a guest polling several streams waits on one address. Waiters read `wake` before they
- * look at the flow: a change after that read makes their `Atomics.wait` return at once.
+ * look at the flow: a change after that read makes their `Atomics.waitAsync` resolve at once.
  */
 
 import type { WriteWindow } from '../host/p2/api.ts';
