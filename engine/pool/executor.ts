@@ -46,7 +46,6 @@ export class Executor {
       stdout: false,
       stderr: false,
     });
-    this.#worker.unref();
     let settle: { resolve: () => void; reject: (error: Error) => void } | undefined;
     this.ready = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
     // Nobody may be waiting yet; a failure is still reported through `host`/`onDeath`.
@@ -58,6 +57,9 @@ export class Executor {
       switch (message.type) {
         case 'executor-ready':
           this.#isReady = true;
+          // Until now someone may be waiting for `ready`; from now on an executor keeps the
+          // process alive only while it hosts an instance (see `host`).
+          if (this.#owners.size === 0) this.#worker.unref();
           settle?.resolve();
           break;
         case 'executor-failed':
