@@ -36,6 +36,10 @@ describe('dashboard (web mode)', { timeout: 600_000 }, () => {
       const card = workerCards(page).first();
       assert.equal(await card.getAttribute('data-instance-id'), '0');
       assert.match(await card.locator('[data-testid="reuse-count"]').innerText(), /^10\s*\/\s*128$/);
+      // The executor thread hosting the instance, as a chip coloured per executor.
+      const executor = await card.getAttribute('data-executor');
+      assert.match(executor ?? '', /^\d+$/);
+      assert.equal(await card.locator('[data-testid="executor-chip"]').innerText(), `E${executor}`);
       await page.waitForTimeout(1100); // one more chart second, for the screenshot
       await screenshot(page, 'dashboard-counter-light');
 

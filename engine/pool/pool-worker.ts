@@ -74,13 +74,24 @@ export class PoolWorker {
   }
 
   /**
-   * Instantiating, and will take from the queue once running: it has no request of its own, or
-   * room for more than that one (wasmtime's invariant: someone takes every queued request).
+   * Requests this worker will accept soon without anyone's help: while it starts, or while it is
+   * unavailable only until its guest yields (`cpu-busy`). Zero otherwise. See
+   * `ProxyHandler.#comingCapacity` for why the pool counts it.
    */
-  get willTakeQueued(): boolean {
-    if (this.#phase !== 'starting') return false;
+  get comingCapacity(): number {
     const knobs = this.#ctx.knobs;
-    return this.#initial === null || Math.min(knobs.maxInstanceConcurrentReuseCount, knobs.maxInstanceReuseCount) > 1;
+    if (!this.#mayAccept) return 0;
+    if (this.#phase === 'starting') {
+      const reserved = this.#initial ? 1 : 0;
+      return Math.max(0, Math.min(knobs.maxInstanceConcurrentReuseCount, knobs.maxInstanceReuseCount) - reserved);
+    }
+    if (this.#phase === 'running' && this.#unavailableWhy === 'cpu-busy') {
+      return Math.max(
+        0,
+        Math.min(knobs.maxInstanceConcurrentReuseCount - this.#inFlight.size, knobs.maxInstanceReuseCount - this.#reuseCount),
+      );
+    }
+    return 0;
   }
 
   get live(): boolean {

@@ -1,4 +1,4 @@
-import { memo } from 'react';
+import { memo, type CSSProperties } from 'react';
 import type { InstanceRecord, MemoryGrowthWarning, MemoryPoint } from '../store/types.ts';
 import { fmtAge, fmtBytes, fmtMs } from '../store/format.ts';
 import { memoryCurve } from '../store/leaks.ts';
@@ -23,7 +23,7 @@ interface Props {
 const OUTPUT_LINES = 3;
 
 function memoryTitle(bytes: number | null, limit: number | null): string {
-  const now = bytes === null ? 'linear memory: not reported yet' : `linear memory after its last request: ${bytes} bytes`;
+  const now = bytes === null ? 'linear memory: not reported yet' : `linear memory now (at instantiation, then after each request): ${bytes} bytes`;
   return limit === null ? now : `${now}; each memory may grow to ${limit} bytes (-W max-memory-size), then memory.grow returns -1`;
 }
 
@@ -47,11 +47,23 @@ export const WorkerCard = memo(function WorkerCard({ instance: r, maxReuse, maxC
       data-status={status}
       data-in-flight={r.inFlight}
       data-leaks={leakCount}
+      data-executor={r.executor ?? undefined}
     >
       <header className="card-head">
         <button type="button" className="link card-id mono" onClick={() => onSelect(r.instanceId)} title="Filter the event log by this instance">
           #{r.instanceId}
         </button>
+        {r.executor !== null && (
+          // One hue per executor thread, so instances sharing a thread are seen together.
+          <span
+            className="executor-chip mono"
+            data-testid="executor-chip"
+            style={{ '--executor-hue': String((r.executor * 137) % 360) } as CSSProperties}
+            title={`hosted on executor thread ${r.executor} (with every instance that shows the same colour)`}
+          >
+            E{r.executor}
+          </span>
+        )}
         <span className={`status status-${status}`}>
           <span className="status-dot" aria-hidden="true" />
           {status}
@@ -98,10 +110,6 @@ export const WorkerCard = memo(function WorkerCard({ instance: r, maxReuse, maxC
         <dt>start</dt>
         <dd className="mono" title="from the instantiate request to the instance's readiness, on its executor thread">
           {r.instantiationMs !== null ? fmtMs(r.instantiationMs) : '…'}
-        </dd>
-        <dt>executor</dt>
-        <dd className="mono" title="the executor thread hosting this instance">
-          {r.executor !== null ? `#${r.executor}` : '—'}
         </dd>
         <dt>ok / failed</dt>
         <dd className="mono">
