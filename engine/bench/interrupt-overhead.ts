@@ -45,7 +45,7 @@ const instantiate = async (bytes: Uint8Array, imports: WebAssembly.Imports): Pro
   (await WebAssembly.instantiate(bytes as Uint8Array<ArrayBuffer>, imports)).instance.exports as Exports;
 const variants = {
   original: await instantiate(original, {}),
-  instrumented: await instantiate(instrumented, interruptImports(new Int32Array(new SharedArrayBuffer(4)))),
+  instrumented: await instantiate(instrumented, interruptImports(new Int32Array(new SharedArrayBuffer(8)), 0, 1)),
 };
 
 function time(run: () => number): { ms: number; result: number } {

@@ -44,12 +44,20 @@ export class Interrupted extends Error {
 /**
  * The import object part an instrumented module needs. `flag` lives in a SharedArrayBuffer: the
  * main thread stores a non-zero value at `index` while the executor thread is busy in wasm, and
- * the guest's next `check()` throws `Interrupted`. Resetting the flag is the caller's job.
+ * the guest's next `check()` throws `Interrupted`. Resetting the flag is the caller's job. With
+ * `countAt`, every check also adds one to `flag[countAt]`, so the main thread can tell a guest
+ * that goes on running after the flag was set (one that catches the exception).
  */
-export function interruptImports(flag: Int32Array, index = 0): Record<string, Record<string, () => void>> {
-  const check = (): void => {
-    if (Atomics.load(flag, index) !== 0) throw new Interrupted();
-  };
+export function interruptImports(flag: Int32Array, index = 0, countAt?: number): Record<string, Record<string, () => void>> {
+  const check =
+    countAt === undefined
+      ? (): void => {
+          if (Atomics.load(flag, index) !== 0) throw new Interrupted();
+        }
+      : (): void => {
+          Atomics.add(flag, countAt, 1);
+          if (Atomics.load(flag, index) !== 0) throw new Interrupted();
+        };
   return { [INTERRUPT_MODULE]: { [INTERRUPT_CHECK]: check } };
 }
 

@@ -8,6 +8,7 @@
  * the thread. The heartbeat lets the pool notice an executor held by a guest that never yields.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { importGlue } from './guest-instance.ts';
 import { HostedInstance } from './hosted-instance.ts';
 import type { ExecutorData, FromExecutor, FromInstance, ToExecutor } from './messages.ts';
 
@@ -50,7 +51,7 @@ port.on('message', (message: ToExecutor) => {
 
 // Import the component's glue before the first instance asks: the pool waits for this, so a
 // cold pool's first request does not pay for it, and a glue that cannot load fails the start.
-import(data.moduleUrl).then(
+importGlue(data.moduleUrl).then(
   () => send({ type: 'executor-ready' }),
   (error: unknown) => send({ type: 'executor-failed', message: error instanceof Error ? error.message : String(error) }),
 );

@@ -1,5 +1,5 @@
 import type { GuestOutputSink, IncomingRequestInit, ResponseSink } from '../host/p2/api.ts';
-import { INTERRUPT_CHECK, INTERRUPT_MODULE, Interrupted } from '../component/interrupt-instrument.ts';
+import { INTERRUPT_MODULE, interruptImports } from '../component/interrupt-instrument.ts';
 import type { InstanceThreadData } from './messages.ts';
 
 /** One instantiated guest inside an instance thread, whatever its world. */
@@ -41,17 +41,17 @@ interface TranspiledModule {
   ): Promise<Record<string, unknown>>;
 }
 
-/** The generated glue, imported once per thread and URL. */
-const transpiledModules = new Map<string, Promise<TranspiledModule>>();
+/** The generated glue, imported once per thread and URL (tests load several components in one thread). */
+const glues = new Map<string, Promise<unknown>>();
 
-/** Imports the glue at `url` (once per thread). */
+/** Imports the glue at `url` (once per thread), for both worlds and the executor's eager load. */
 export function importGlue<T>(url: string): Promise<T> {
-  let module = transpiledModules.get(url);
-  if (!module) {
-    module = import(url) as Promise<TranspiledModule>;
-    transpiledModules.set(url, module);
+  let glue = glues.get(url);
+  if (!glue) {
+    glue = import(url);
+    glues.set(url, glue);
   }
-  return module as Promise<T>;
+  return glue as Promise<T>;
 }
 
 /**
@@ -64,12 +64,7 @@ export function importGlue<T>(url: string): Promise<T> {
 export function withInterrupt(module: WebAssembly.Module, imports: WebAssembly.Imports | undefined, interrupt: Int32Array | undefined): WebAssembly.Imports {
   const all: WebAssembly.Imports = { ...imports };
   if (WebAssembly.Module.imports(module).some((entry) => entry.module === INTERRUPT_MODULE)) {
-    const cell = interrupt ?? NEVER_INTERRUPTED;
-    const check = (): void => {
-      Atomics.add(cell, 1, 1);
-      if (Atomics.load(cell, 0) !== 0) throw new Interrupted();
-    };
-    all[INTERRUPT_MODULE] = { [INTERRUPT_CHECK]: check };
+    Object.assign(all, interruptImports(interrupt ?? NEVER_INTERRUPTED, 0, 1));
   }
   return all;
 }

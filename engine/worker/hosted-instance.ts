@@ -15,6 +15,7 @@ import type { ExecutorData, FromInstance } from './messages.ts';
 import { Outbox } from './outbox.ts';
 import { instantiateP2 } from './p2-instance.ts';
 import { instantiateP3 } from './p3-instance.ts';
+import { describeTrap } from './p3-http.ts';
 import { ResponseWindow, type ResponseFlowBuffers } from './response-flow.ts';
 
 export class HostedInstance {
@@ -129,8 +130,5 @@ export class HostedInstance {
 }
 
 function describe(error: unknown): string {
-  // jco's glue already words some traps as wasmtime does ("wasm trap: wasm `unreachable` …"): prefix only V8's own.
-  if (error instanceof WebAssembly.RuntimeError) return error.message.startsWith('wasm trap') ? error.message : `wasm trap: ${error.message}`;
-  if (error instanceof Error) return error.message;
-  return String(error);
+  return error instanceof Error ? describeTrap(error) : String(error);
 }

@@ -29,7 +29,7 @@
 
 import type { IncomingRequestInit, ResponseSink } from '../host/p2/api.ts';
 import { createP3Imports, httpTypes, type P3Response } from '../host/p3/imports.ts';
-import { withInterrupt, type GuestInstance, type InstantiateOptions } from './guest-instance.ts';
+import { importGlue, withInterrupt, type GuestInstance, type InstantiateOptions } from './guest-instance.ts';
 import { observeBackpressure, observeHandleExports, withPromisingHooks, type ExportHooks } from './p3-glue-hooks.ts';
 import { describeError, describeTrap, formatErrorCode, isErrorCode, newRequest, streamBody } from './p3-http.ts';
 
@@ -95,18 +95,11 @@ interface Handler {
   handle(request: unknown): Promise<unknown>;
 }
 
-/** Keyed by URL: unlike the p2 path, tests (and a thread that changes components) load several. */
-const modules = new Map<string, Promise<TranspiledModule>>();
-
 /** Callback codes (canonical ABI): the low 4 bits of what a callback-style lift returns. */
 const CALLBACK_CODE_EXIT = 0;
 
 export async function instantiateP3({ data, env, output, beforeBlock, interrupt }: InstantiateOptions): Promise<P3GuestInstance> {
-  let module = modules.get(data.moduleUrl);
-  if (!module) {
-    module = import(data.moduleUrl) as Promise<TranspiledModule>;
-    modules.set(data.moduleUrl, module);
-  }
+  const module = importGlue<TranspiledModule>(data.moduleUrl);
   const host = createP3Imports({ env, output, allowOutgoingHttp: data.allowOutgoingHttp, beforeBlock });
 
   const memories = new Set<WebAssembly.Memory>();
