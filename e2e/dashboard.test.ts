@@ -208,6 +208,13 @@ describe('dashboard (web mode)', { timeout: 600_000 }, () => {
       await page.getByRole('button', { name: 'Load' }).click();
       await page.locator('.picker-error').waitFor({ timeout: TIMEOUT });
       assert.match(await page.locator('[data-testid="component-info"]').innerText(), /hello/);
+      // The engine's problem notice says it to every dashboard, until something serves again.
+      const problem = page.locator('[data-testid="engine-problem"]');
+      await problem.waitFor({ timeout: TIMEOUT });
+      assert.match(await problem.innerText(), /could not load \/nonexistent\/thing\.wasm: /);
+      await page.locator('[data-testid="component-picker"] select').selectOption('demo:counter');
+      await page.locator('[data-testid="component-info"]', { hasText: 'counter' }).waitFor({ timeout: TIMEOUT });
+      await problem.waitFor({ state: 'detached', timeout: TIMEOUT });
       assert.deepEqual(errors, []);
     });
   });

@@ -8,6 +8,7 @@ import {
   defaultKnobs,
   KNOBS_FOR_NEW_INSTANCES_ONLY,
   type Command,
+  type EngineProblem,
   type Gauges,
   type LeakDetectionSettings,
   type PoolKnobs,
@@ -62,6 +63,7 @@ export class DashboardSession {
   #sendRequests: RequestSender | null = null;
   #scenario: { runner: ScenarioRunner; done: Promise<unknown> } | null = null;
   #lastScenario: ScenarioProgress | null = null;
+  #problem: EngineProblem | null = null;
   #attachWaiters: Array<() => void> = [];
   #poolsStarted = 0;
   #nextScenarioRunId = 0;
@@ -96,6 +98,15 @@ export class DashboardSession {
   /** Starts serving the initial component, if any. Errors propagate (the CLI reports them). */
   async start(): Promise<void> {
     if (this.#componentSpec) await this.#queue(() => this.#startServing());
+  }
+
+  /**
+   * Shows every dashboard what went wrong (`Snapshot.problem`) until a component starts serving:
+   * for failures no command reply carries, such as an unexpected error in the desktop app.
+   */
+  reportProblem(message: string): void {
+    this.#problem = { message, t: this.bus.now() };
+    this.#announce();
   }
 
   /** Resolves when the first dashboard connects (a demo waits for its audience). */
@@ -137,6 +148,7 @@ export class DashboardSession {
       demos: demoDescriptions(),
       scenarios: scenarioInfos(),
       scenario: this.#scenario?.runner.progress ?? this.#lastScenario,
+      problem: this.#problem,
       t: this.bus.now(),
     };
   }
@@ -177,7 +189,11 @@ export class DashboardSession {
       case 'setKnobs':
         return this.#setKnobs(command.patch);
       case 'load':
-        return this.#queue(() => this.#switchTo(command.component));
+        return this.#queue(() => this.#switchTo(command.component)).catch((error: unknown) => {
+          // The dashboard that asked gets the reply; every dashboard (and a window opened later) sees the problem.
+          this.reportProblem(`could not load ${command.component}: ${error instanceof Error ? error.message : String(error)}`);
+          throw error;
+        });
       case 'start':
         return this.#queue(async () => {
           if (this.#serving) return this.#announce();
@@ -295,6 +311,7 @@ export class DashboardSession {
       leakDetection: this.#leakDetection,
       bus: this.bus,
     });
+    this.#problem = null;
   }
 
   async #stopServing(): Promise<void> {

@@ -110,8 +110,9 @@ async function runServe(componentSpec: string, flags: ServeFlags): Promise<void>
     await session.start();
     if (flags.ui) dashboard = await startDashboardServer(session, flags.uiAddr);
   } catch (error) {
-    const known = error instanceof ComponentLoadError || error instanceof InvalidKnobsError || (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
-    process.stderr.write(`error: ${(error as Error).message}\n`);
+    const inUse = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
+    const known = error instanceof ComponentLoadError || error instanceof InvalidKnobsError || inUse;
+    process.stderr.write(`error: ${(error as Error).message}${inUse ? addressInUseHint(error as NodeJS.ErrnoException, session.serving !== null) : ''}\n`);
     process.exit(known ? 1 : 70);
   }
   process.stderr.write(`Serving HTTP on ${session.serving!.frontDoor.url}\n`);
@@ -139,4 +140,14 @@ async function runServe(componentSpec: string, flags: ServeFlags): Promise<void>
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+/**
+ * What to do about an address in use: the flag that picks a free port, for the front door or (once
+ * it is serving) the dashboard, and the same through `npm start`.
+ */
+export function addressInUseHint(error: NodeJS.ErrnoException & { address?: string }, dashboard: boolean): string {
+  const flag = dashboard ? '--ui-addr' : '--addr';
+  const host = error.address ?? '127.0.0.1';
+  return ` (something else is listening there): pass ${flag} ${host}:0 to take a free port, e.g. \`npm start -- ${flag} ${host}:0\``;
 }

@@ -39,6 +39,17 @@ export interface DemoInfo {
   description: string;
 }
 
+/**
+ * What last went wrong that the user must see, because nothing else shows it: a component that
+ * could not be loaded or started, an unexpected error in the desktop app's main process. Cleared
+ * when a component starts serving.
+ */
+export interface EngineProblem {
+  message: string;
+  /** Engine time it happened. */
+  t: number;
+}
+
 /** Everything a dashboard needs to draw the current state, sent on connect and after `load`. */
 export interface Snapshot {
   component: ComponentInfo | null;
@@ -63,6 +74,8 @@ export interface Snapshot {
   scenarios: ScenarioInfo[];
   /** The scenario running or last run, if any. */
   scenario: ScenarioProgress | null;
+  /** See `EngineProblem`; absent in recordings made before it existed. */
+  problem?: EngineProblem | null;
   /** Engine time of the snapshot, same clock as event `t`. */
   t: number;
 }

@@ -51,12 +51,12 @@ test('--events writes every lifecycle event as JSON lines', async () => {
   assert.ok(events.every((e) => typeof e.t === 'number' && typeof e.seq === 'number'));
 });
 
-test('a second serve on the same address fails with the OS error', async () => {
+test('a second serve on the same address fails with the OS error and how to take a free port', async () => {
   const first = runCli(['serve', 'demo:hello', '--addr', '127.0.0.1:0']);
   const url = new URL(await first.serving);
   const second = await runCli(['serve', 'demo:hello', '--addr', `127.0.0.1:${url.port}`]).exited;
   assert.equal(second.code, 1);
-  assert.match(second.stderr, /error: .*EADDRINUSE/);
+  assert.match(second.stderr, /error: .*EADDRINUSE.*: pass --addr 127\.0\.0\.1:0 to take a free port, e\.g\. `npm start -- --addr 127\.0\.0\.1:0`$/m);
   first.child.kill('SIGINT');
   await first.exited;
 });

@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { useApplyTheme } from './hooks/useTheme.ts';
 import { useStore } from './store/store.ts';
 import { ChartsPanel } from './components/ChartsPanel.tsx';
@@ -26,6 +27,21 @@ function Notice() {
   );
 }
 
+/** What the engine says went wrong (a component that failed to load, an error in the desktop app); dismissable. */
+function EngineProblemNotice() {
+  const problem = useStore((s) => s.pool.problem);
+  const [dismissedAt, setDismissedAt] = useState<number | null>(null);
+  if (!problem || problem.t === dismissedAt) return null;
+  return (
+    <div className="notice" role="alert" data-testid="engine-problem">
+      <span>Engine: {problem.message}</span>
+      <button type="button" className="btn btn-icon" aria-label="Dismiss" onClick={() => setDismissedAt(problem.t)}>
+        ✕
+      </button>
+    </div>
+  );
+}
+
 export function App() {
   useApplyTheme();
   const ready = useStore((s) => s.pool.ready);
@@ -35,6 +51,7 @@ export function App() {
       <Header />
       <ReplayBar />
       <Notice />
+      <EngineProblemNotice />
       <ScenarioBanner />
       <div className="layout">
         <aside className="sidebar">

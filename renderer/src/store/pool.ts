@@ -13,6 +13,7 @@ export const initialPool: PoolState = {
   demos: [],
   gauges: ZERO_GAUGES,
   ready: false,
+  problem: null,
 };
 
 /** While stopped the engine sends no component; the dashboard keeps showing the last one. */
@@ -29,6 +30,7 @@ export function poolFromSnapshot(s: Snapshot, previous: PoolState): PoolState {
     demos: s.demos,
     gauges: s.gauges,
     ready: true,
+    problem: s.problem ?? null,
   };
 }
 

@@ -8,6 +8,7 @@ import type {
   DemoInfo,
   DispatchMode,
   DrainCause,
+  EngineProblem,
   ExitCause,
   FailureKind,
   Gauges,
@@ -149,6 +150,8 @@ export interface PoolState {
   gauges: Gauges;
   /** Set once the first snapshot arrived. */
   ready: boolean;
+  /** What the engine says went wrong (see `Snapshot.problem`). */
+  problem: EngineProblem | null;
 }
 
 export interface ClockState {
