@@ -89,6 +89,8 @@ describe('main.ts under a fake Electron', { timeout: 120_000 }, () => {
     const snapshot = (reply as { result: Snapshot }).result;
     assert.equal(snapshot.component?.spec, 'demo:counter');
     assert.equal(snapshot.knobs.maxInstanceReuseCount, 128);
+    assert.equal(snapshot.knobs.idleInstanceTimeoutMs, 30_000, 'requests typed by hand seconds apart reach the same instance');
+    assert.equal(snapshot.problem, null);
     const bodies: string[] = [];
     for (let i = 0; i < 3; i++) bodies.push((await (await fetch(snapshot.listenUrl!)).text()).trim());
     assert.deepEqual(bodies, ['count=1', 'count=2', 'count=3']);
@@ -141,10 +143,14 @@ describe('main.ts under a fake Electron', { timeout: 120_000 }, () => {
     click(file.find((i) => i.id === 'open-component'));
     await waitFor('an error dialog', () => fake.dialog.errors.find((e) => e.message === 'Could not open guest.wasm'));
     assert.equal(win.title, 'demo:sleep — Poolscope', 'a failed open changes nothing');
+    const failed = ((await command({ type: 'snapshot' })) as { result: Snapshot }).result;
+    assert.match(failed.problem?.message ?? '', /^could not load \/no\/such\/guest\.wasm: /, 'the dashboard shows the failure too');
+    assert.equal(failed.serving, true);
 
     fake.dialog.nextOpenPaths.push(join(GUESTS, 'counter.wasm'));
     click(file.find((i) => i.id === 'open-component'));
     await waitFor('counter.wasm to be served', () => win.title === 'counter.wasm — Poolscope' && fake.app.recentDocuments.includes(join(GUESTS, 'counter.wasm')));
+    assert.equal(((await command({ type: 'snapshot' })) as { result: Snapshot }).result.problem, null, 'serving again clears the problem');
   });
 
   it('an unexpected error is logged and shown once; the window stays and the engine keeps serving', async () => {
@@ -165,6 +171,7 @@ describe('main.ts under a fake Electron', { timeout: 120_000 }, () => {
     assert.equal(fake.app.exitCode, null, 'the app does not exit');
     const snapshot = ((await command({ type: 'snapshot' })) as { result: Snapshot }).result;
     assert.equal((await fetch(snapshot.listenUrl!)).status, 200, 'the engine still serves');
+    assert.match(snapshot.problem?.message ?? '', /^unexpected error in the main process .*: a rejection from a test$/, 'the dashboard says so too');
   });
 
   it('saves the window bounds and stops the engine when the last window closes', async () => {

@@ -4,11 +4,11 @@
  * the two over IPC (ipc-bridge.ts). Desktop conventions: File → Open Component…, drag and drop a
  * `.wasm`, recent components, a Demos menu, remembered window bounds, one instance at a time.
  *
- * Electron's Node runs this TypeScript directly (type stripping), like `node` runs the CLI, so the
- * engine's worker threads and dynamic imports work unchanged. Only the preload is bundled
- * (electron/build.ts): sandboxed preloads cannot import and are not type-stripped.
+ * Electron runs this file bundled into JavaScript with the engine (electron/build.ts →
+ * electron/build/app/main.mjs; its threads start from their own bundled files), so nothing relies
+ * on Electron's Node stripping TypeScript. Tests run it from source under plain Node.
  *
- *   electron electron/main.ts [component] [--addr HOST:PORT]     (npm start runs this)
+ *   electron electron/build/app/main.mjs [component] [--addr HOST:PORT]     (npm start runs this)
  */
 import { app, BrowserWindow, dialog, ipcMain, Menu, screen, session as electronSession, shell } from 'electron';
 import { existsSync, readFileSync } from 'node:fs';
@@ -37,13 +37,19 @@ const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as
 
 /** Opened when the app starts with no component: something to watch at once. */
 const DEFAULT_COMPONENT = 'demo:counter';
-/** The app starts with reuse on (the CLI's WASIp2 default is 1, no reuse): reuse is what it shows. */
-const STARTING_KNOBS: Partial<PoolKnobs> = { maxInstanceReuseCount: 128 };
+/**
+ * The app starts with reuse on (the CLI's WASIp2 default is 1, no reuse): reuse is what it shows.
+ * Idle instances live 30 s, not the CLI's 1 s, so requests typed by hand a few seconds apart reach
+ * the same instance (count=1, count=2, …); the knob panel shows it and changes it.
+ */
+const STARTING_KNOBS: Partial<PoolKnobs> = { maxInstanceReuseCount: 128, idleInstanceTimeoutMs: 30_000 };
 /** `poolscope serve`'s default address; a free port when something else has it. */
 const PREFERRED_ADDR = { host: '127.0.0.1', port: 8080 };
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
+// Stack traces name the TypeScript sources, not the bundle's lines.
+process.setSourceMapsEnabled(true);
 app.setName(APP_NAME);
 // One user-data folder however the app is started (`electron electron/main.ts` would say "Electron").
 app.setPath('userData', process.env.POOLSCOPE_USER_DATA ?? join(app.getPath('appData'), APP_NAME));
@@ -59,10 +65,12 @@ let recent: RecentComponents | null = null;
 /** A component asked for before the engine was ready (macOS open-file, a second instance). */
 let pendingOpen: string | null = null;
 
-// Explicit policy: an unexpected error is logged and shown, and the app keeps its window and engine.
+// Explicit policy: an unexpected error is logged, shown in a dialog and in the dashboard (so a
+// window opened later still says it), and the app keeps its window and engine.
 installMainProcessErrorPolicy(process, {
   log,
   notify: (message) => {
+    engine?.reportProblem(`unexpected error in the main process (the app keeps running; details in the terminal): ${message}`);
     const options = {
       type: 'error' as const,
       message: `${APP_NAME} hit an unexpected error`,
@@ -112,6 +120,7 @@ if (!app.requestSingleInstanceLock()) {
       log(`error: ${APP_NAME} could not start: ${detail}`);
       if (mainWindow && !mainWindow.isDestroyed()) {
         // The window is up, so the engine and its bridge are: the dashboard shows what is (not) served.
+        engine?.reportProblem(`${APP_NAME} could not finish starting: ${error instanceof Error ? error.message : String(error)}`);
         void dialog.showMessageBox(mainWindow, { type: 'error', message: `${APP_NAME} could not finish starting`, detail, buttons: ['OK'] }).catch(() => {});
         return;
       }
@@ -170,10 +179,8 @@ function trustedPage(): TrustedPage | null {
 }
 
 async function createWindow(): Promise<void> {
-  if (!existsSync(PRELOAD) && !app.isPackaged) {
-    const { buildPreload } = await import('./build.ts');
-    await buildPreload();
-  }
+  // npm start builds it; without it the page has no bridge and says it cannot reach the engine.
+  if (!existsSync(PRELOAD)) log(`the preload is not built (${PRELOAD}): run \`node electron/build.ts\` (npm start does)`);
   const page = existsSync(DASHBOARD_PAGE) ? DASHBOARD_PAGE : MISSING_PAGE;
   if (page === MISSING_PAGE) log('the dashboard is not built (renderer/dist): showing how to build it; the engine serves anyway');
   pageUrl = pageUrlOf(page);

@@ -1,31 +1,12 @@
 /**
- * Runs `instrumentForInterrupt` on a thread of its own: instrumenting a 14 MB componentize-js
- * core module takes 5–15 s of synchronous binaryen work, which on the main thread would freeze
- * the front door, the dashboard's WebSocket and every pool timer for that long.
+ * Entry point of the instrumenting thread (started by instrument-in-thread.ts): instruments the
+ * core module it is given and posts the result back.
  */
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { threadEntry } from '../thread-entry.ts';
+import { parentPort, workerData } from 'node:worker_threads';
 import { instrumentForInterrupt } from './interrupt-instrument.ts';
 
-/** Instruments `bytes` on a short-lived thread and resolves with the result. */
-export function instrumentInThread(bytes: Uint8Array): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(threadEntry(new URL(import.meta.url)), { workerData: bytes, stdin: false, stdout: false, stderr: true });
-    // binaryen notes things it cannot read (e.g. "unknown name subsection") on stderr: not ours to print.
-    worker.stderr.resume();
-    worker.once('message', (message: { ok: true; bytes: Uint8Array } | { ok: false; message: string }) => {
-      if (message.ok) resolve(message.bytes);
-      else reject(new Error(message.message));
-    });
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`the instrumenting thread exited (code ${code}) before it answered`)));
-  });
-}
-
-if (!isMainThread && parentPort && workerData instanceof Uint8Array) {
-  const port = parentPort;
-  instrumentForInterrupt(workerData).then(
-    (bytes) => port.postMessage({ ok: true, bytes }),
-    (error: unknown) => port.postMessage({ ok: false, message: error instanceof Error ? error.message : String(error) }),
-  );
-}
+const port = parentPort!;
+instrumentForInterrupt(workerData as Uint8Array).then(
+  (bytes) => port.postMessage({ ok: true, bytes }),
+  (error: unknown) => port.postMessage({ ok: false, message: error instanceof Error ? error.message : String(error) }),
+);

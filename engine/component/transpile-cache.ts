@@ -8,7 +8,7 @@ import { transpileBytes } from '@bytecodealliance/jco-transpile';
 import { ASYNC_EXPORTS, ASYNC_IMPORTS } from '../host/p2/jspi.ts';
 import { rethrowHostImportRejections } from './jspi-glue.ts';
 import { DEFAULT_MAX_MEMORY_BYTES, limitDefinedMemories } from './memory-limit.ts';
-import { instrumentInThread } from './instrument-thread.ts';
+import { instrumentInThread } from './instrument-in-thread.ts';
 
 // The package does not export its package.json; its entry point sits in dist/ beside it.
 const JCO_TRANSPILE_VERSION: string = JSON.parse(

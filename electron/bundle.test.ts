@@ -1,0 +1,72 @@
+/**
+ * The desktop app's main process as Electron runs it: the bundle electron/build/app/main.mjs
+ * (electron/build.ts), started by a stand-in for Electron's binary (test-support/stand-in-electron.ts:
+ * plain Node, the fake `electron` module, type stripping OFF). It must load the demo, start its
+ * executor threads and its instrumenting thread from their bundled files, and answer over HTTP —
+ * so the bundle, not Electron's embedded Node, is what makes the TypeScript runnable.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { describe, it } from 'node:test';
+import { APP_BUNDLE_DIR, ensureMainProcessBuilt, MAIN_BUNDLE } from './build.ts';
+import { makeStandInElectron } from './test-support/stand-in-electron.ts';
+import { waitForOutput } from './test-support/wait-for.ts';
+
+const ROOT = join(import.meta.dirname, '..');
+const ELECTRON_VERSION = (JSON.parse(readFileSync(join(ROOT, 'node_modules', 'electron', 'package.json'), 'utf8')) as { version: string }).version;
+
+describe('the bundled main process', { timeout: 180_000 }, () => {
+  it('serves demo:hello under plain Node with type stripping off, its threads started from the bundle', async (t) => {
+    // npm test builds it first (npm run build); only a missing or stale bundle is rebuilt here.
+    await ensureMainProcessBuilt((line) => t.diagnostic(line));
+    const standIn = makeStandInElectron(ELECTRON_VERSION);
+    const userData = mkdtempSync(join(tmpdir(), 'poolscope-bundle-'));
+    // An empty cache: the component is transpiled and instrumented afresh (the instrumenting thread runs).
+    const cache = mkdtempSync(join(tmpdir(), 'poolscope-bundle-cache-'));
+    const child = spawn(standIn.executable, [MAIN_BUNDLE, 'demo:hello', '--addr', '127.0.0.1:0'], {
+      cwd: tmpdir(),
+      env: { ...process.env, POOLSCOPE_USER_DATA: userData, POOLSCOPE_CACHE_DIR: cache },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const output = waitForOutput(child);
+    try {
+      const url = await output.line(/^Serving HTTP on (http:\/\/\S+)$/m);
+      const answers: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const response = await fetch(url);
+        answers.push(`${response.status} ${(await response.text()).trim()}`);
+      }
+      assert.deepEqual(answers, Array(3).fill('200 Hello, WASI!'), output.text());
+      assert.ok(readdirSync(join(cache, 'transpiled')).some((entry) => readdirSync(join(cache, 'transpiled', entry)).some((f) => f.endsWith('.interruptible.wasm'))), 'instrumented on its thread');
+      assert.doesNotMatch(output.text(), /ERR_UNKNOWN_FILE_EXTENSION|\.ts\b.*(?:cannot|unknown)/i);
+    } finally {
+      child.kill('SIGTERM');
+      const code = await output.exited;
+      standIn.remove();
+      rmSync(userData, { recursive: true, force: true });
+      rmSync(cache, { recursive: true, force: true });
+      assert.equal(code, 0, `the app quits cleanly on SIGTERM:\n${output.text()}`);
+    }
+  });
+
+  it('has a bundled entry for every thread the engine starts', async (t) => {
+    await ensureMainProcessBuilt((line) => t.diagnostic(line));
+    // Every `threadEntry(new URL('…-thread.ts', …))` in the engine names a file the bundle must have.
+    const started = new Set<string>();
+    for (const file of listSources(join(ROOT, 'engine'))) {
+      for (const match of readFileSync(file, 'utf8').matchAll(/threadEntry\(new URL\('([^']+)'/g)) started.add(basename(match[1]!, '.ts'));
+    }
+    assert.deepEqual([...started].sort(), ['executor-thread', 'instrument-thread', 'load-thread']);
+    for (const name of started) assert.ok(existsSync(join(APP_BUNDLE_DIR, `${name}.mjs`)), `${name}.mjs is in the bundle`);
+    assert.deepEqual(readdirSync(APP_BUNDLE_DIR).filter((file) => file.endsWith('.ts')), [], 'no TypeScript in the bundle');
+  });
+});
+
+function listSources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts'))
+    .map((entry) => join(entry.parentPath, entry.name));
+}
