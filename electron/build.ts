@@ -1,8 +1,7 @@
 /**
  * Builds what the desktop app needs before it starts or is packaged:
  *   - the main process, the engine it runs and the files its threads start from, bundled into
- *     JavaScript (electron/build/app/*.mjs): Electron's embedded Node is not relied on to strip
- *     TypeScript, and the package carries no engine sources;
+ *     JavaScript when stale (bundle-main.ts: electron/build/main/, electron/build/threads/);
  *   - the preload, bundled into one CommonJS file (sandboxed preloads cannot import modules, and
  *     Electron's renderer does not strip types): electron/build/preload.cjs;
  *   - the dashboard (renderer/dist), with Vite, when it is missing or older than its sources;
@@ -10,52 +9,22 @@
  *
  *   node electron/build.ts          preload; main process and dashboard if stale (npm start, npm test)
  *   node electron/build.ts --dist   the same, and fails unless the dashboard and guests are built
- *   node electron/build.ts --force  rebuilds the main process even if it looks current
+ *   node electron/build.ts --force  rebuilds the main-process bundles even if they look current
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Plugin } from 'vite';
+import { ensureMainProcessBuilt } from './bundle-main.ts';
+import { newestMtime, ROOT } from './project-files.ts';
 
-export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export { ROOT };
+
 export const PRELOAD_SOURCE = join(ROOT, 'electron', 'preload.ts');
 export const PRELOAD_BUNDLE = join(ROOT, 'electron', 'build', 'preload.cjs');
 export const RENDERER_DIR = join(ROOT, 'renderer');
 export const RENDERER_INDEX = join(RENDERER_DIR, 'dist', 'index.html');
 const VITE_CONFIG = join(RENDERER_DIR, 'vite.config.ts');
-/** The main-process bundle's folder, relative to the root (engine/thread-entry.ts is told it). */
-const APP_BUNDLE_PATH = 'electron/build/app/';
-export const APP_BUNDLE_DIR = join(ROOT, ...APP_BUNDLE_PATH.split('/'));
-/** What Electron runs (package.json `main`). */
-export const MAIN_BUNDLE = join(APP_BUNDLE_DIR, 'main.mjs');
-/** The bundle's entry points: the main process, and every file a thread starts from. */
-const MAIN_ENTRIES = {
-  main: 'electron/main.ts',
-  'executor-thread': 'engine/worker/executor-thread.ts',
-  'load-thread': 'engine/load/load-thread.ts',
-  'instrument-thread': 'engine/component/instrument-thread.ts',
-};
-
-/** Newest modification time under the given files and folders (0 if none exist). */
-export function newestMtime(paths: readonly string[]): number {
-  let newest = 0;
-  const visit = (path: string): void => {
-    let info;
-    try {
-      info = statSync(path);
-    } catch {
-      return;
-    }
-    if (info.isDirectory()) {
-      for (const entry of readdirSync(path)) if (entry !== 'node_modules' && entry !== 'dist') visit(join(path, entry));
-    } else {
-      newest = Math.max(newest, info.mtimeMs);
-    }
-  };
-  for (const path of paths) visit(path);
-  return newest;
-}
 
 /** The dashboard's inputs: its sources, its config, and the protocol it shares with the engine. */
 export function rendererInputs(root = ROOT): string[] {
@@ -103,110 +72,36 @@ export function ensureRendererBuilt(log: BuildLog): RendererState | 'failed' {
   return 'failed';
 }
 
-/** The main process's inputs: the shell's sources, the engine, and the guest build the engine imports. */
-export function mainProcessInputs(root = ROOT): string[] {
-  const electron = join(root, 'electron');
-  const shell = readdirSync(electron).filter((name) => name.endsWith('.ts')).map((name) => join(electron, name));
-  return [...shell, join(root, 'engine'), join(root, 'assets', 'guests'), join(root, 'package.json')];
-}
-
-/** Whether the main-process bundle is missing or older than any of its inputs. */
-export function mainProcessStale(root = ROOT): boolean {
-  const bundle = join(root, ...APP_BUNDLE_PATH.split('/'), 'main.mjs');
-  return !existsSync(bundle) || newestMtime(mainProcessInputs(root)) > statSync(bundle).mtimeMs;
-}
-
 /**
- * Bundles the main process, the engine and the thread entry points into ES modules in
- * electron/build/app/. Packages (node_modules) stay external: they are JavaScript already, and
- * some find their own files at run time (jco's wasm, binaryen). Threads start from their own
- * bundled files (engine/thread-entry.ts).
+ * Bundles the preload (and the channel map it imports) into one CommonJS file, written beside and
+ * renamed into place: tests read it and packaging copies it while another build may be running.
  */
-export async function buildMainProcess(): Promise<string> {
-  const { build } = await import('vite');
-  // Built beside, then swapped in: a running app (or test) never sees a half-written bundle.
-  const staging = `${APP_BUNDLE_DIR}.staging-${process.pid}`;
-  await build({
-    configFile: false,
-    logLevel: 'warn',
-    root: ROOT,
-    publicDir: false,
-    define: { __POOLSCOPE_BUNDLE_DIR__: JSON.stringify(APP_BUNDLE_PATH) },
-    plugins: [importMetaUrlOfSource(APP_BUNDLE_DIR)],
-    build: {
-      ssr: true,
-      outDir: staging,
-      emptyOutDir: true,
-      minify: false,
-      sourcemap: true,
-      target: 'esnext',
-      copyPublicDir: false,
-      reportCompressedSize: false,
-      rolldownOptions: {
-        input: Object.fromEntries(Object.entries(MAIN_ENTRIES).map(([name, path]) => [name, join(ROOT, path)])),
-        // Everything that is not one of our files: node: builtins, electron, node_modules packages.
-        external: (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0') && !/^[A-Za-z]:[\\/]/.test(id),
-        output: { format: 'es', entryFileNames: '[name].mjs', chunkFileNames: '[name]-[hash].mjs' },
-      },
-    },
-  });
-  const previous = `${APP_BUNDLE_DIR}.previous-${process.pid}`;
-  if (existsSync(APP_BUNDLE_DIR)) renameSync(APP_BUNDLE_DIR, previous);
-  renameSync(staging, APP_BUNDLE_DIR);
-  rmSync(previous, { recursive: true, force: true });
-  return MAIN_BUNDLE;
-}
-
-/**
- * Keeps `import.meta.url` meaning "where this module's source is": each of our modules finds the
- * project's files relative to its own place (`new URL('../../renderer/dist/', import.meta.url)`),
- * and a bundle puts many modules in one file elsewhere. The bundle sits at a fixed place under
- * the root, so each module's source URL is a constant path from the bundle's own URL, which holds
- * in the packaged app (inside app.asar) as well as here. Runs after TypeScript is stripped; an
- * occurrence right inside quotes is text, not the expression, and is left alone.
- */
-function importMetaUrlOfSource(bundleDir: string): Plugin {
-  const expression = /(?<!['"`])\bimport\.meta\.url\b(?!['"`])/g;
-  return {
-    name: 'poolscope:import-meta-url-of-source',
-    enforce: 'post',
-    transform(code, id) {
-      if (!id.startsWith(ROOT) || id.includes(`${sep}node_modules${sep}`) || !expression.test(code)) return null;
-      const fromBundle = relative(bundleDir, id).split(sep).join('/');
-      // A module-level constant (the bundler renames it apart from the other modules' copies).
-      const declaration = `const __sourceUrl = new URL(${JSON.stringify(fromBundle)}, import.meta.url).href;\n`;
-      return { code: declaration + code.replace(expression, '__sourceUrl'), map: null };
-    },
-  };
-}
-
-/** Bundles the preload (and the channel map it imports) into one CommonJS file. */
 export async function buildPreload(): Promise<string> {
   const { build } = await import('vite');
-  await build({
-    configFile: false,
-    logLevel: 'warn',
-    root: join(ROOT, 'electron'),
-    build: {
-      lib: { entry: PRELOAD_SOURCE, formats: ['cjs'], fileName: () => 'preload.cjs' },
-      outDir: join(ROOT, 'electron', 'build'),
-      emptyOutDir: false,
-      minify: false,
-      sourcemap: false,
-      target: 'es2023',
-      copyPublicDir: false,
-      reportCompressedSize: false,
-      rolldownOptions: { external: ['electron'] },
-    },
-  });
+  mkdirSync(dirname(PRELOAD_BUNDLE), { recursive: true });
+  const staging = mkdtempSync(join(dirname(PRELOAD_BUNDLE), '.preload-'));
+  try {
+    await build({
+      configFile: false,
+      logLevel: 'warn',
+      root: join(ROOT, 'electron'),
+      build: {
+        lib: { entry: PRELOAD_SOURCE, formats: ['cjs'], fileName: () => 'preload.cjs' },
+        outDir: staging,
+        emptyOutDir: false,
+        minify: false,
+        sourcemap: false,
+        target: 'es2023',
+        copyPublicDir: false,
+        reportCompressedSize: false,
+        rolldownOptions: { external: ['electron'] },
+      },
+    });
+    renameSync(join(staging, 'preload.cjs'), PRELOAD_BUNDLE);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
   return PRELOAD_BUNDLE;
-}
-
-/** Builds the main-process bundle when it is missing or older than its sources (or when forced). */
-export async function ensureMainProcessBuilt(log: BuildLog, force = false): Promise<void> {
-  if (!force && !mainProcessStale()) return;
-  log(`bundling the main process and the engine → ${relative(ROOT, APP_BUNDLE_DIR)}…`);
-  await buildMainProcess();
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -1,6 +1,6 @@
 /**
- * The desktop app's main process as Electron runs it: the bundle electron/build/app/main.mjs
- * (electron/build.ts), started by a stand-in for Electron's binary (test-support/stand-in-electron.ts:
+ * The desktop app's main process as Electron runs it: the bundle electron/build/main/main.mjs
+ * (electron/bundle-main.ts), started by a stand-in for Electron's binary (test-support/stand-in-electron.ts:
  * plain Node, the fake `electron` module, type stripping OFF). It must load the demo, start its
  * executor threads and its instrumenting thread from their bundled files, and answer over HTTP —
  * so the bundle, not Electron's embedded Node, is what makes the TypeScript runnable.
@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { describe, it } from 'node:test';
-import { APP_BUNDLE_DIR, ensureMainProcessBuilt, MAIN_BUNDLE } from './build.ts';
+import { ensureMainProcessBuilt, MAIN_BUNDLE, MAIN_BUNDLE_DIR, THREAD_ENTRY_NAMES, THREADS_BUNDLE_DIR } from './bundle-main.ts';
 import { makeStandInElectron } from './test-support/stand-in-electron.ts';
 import { waitForOutput } from './test-support/wait-for.ts';
 
@@ -52,16 +52,35 @@ describe('the bundled main process', { timeout: 180_000 }, () => {
     }
   });
 
-  it('has a bundled entry for every thread the engine starts', async (t) => {
+  it('has a bundled entry for every thread the engine starts, sharing no chunk with the main process', async (t) => {
     await ensureMainProcessBuilt((line) => t.diagnostic(line));
-    // Every `threadEntry(new URL('…-thread.ts', …))` in the engine names a file the bundle must have.
+    // Every `threadEntry(new URL('…-thread.ts', …))` in the engine names a file the thread bundle must have.
     const started = new Set<string>();
     for (const file of listSources(join(ROOT, 'engine'))) {
       for (const match of readFileSync(file, 'utf8').matchAll(/threadEntry\(new URL\('([^']+)'/g)) started.add(basename(match[1]!, '.ts'));
     }
-    assert.deepEqual([...started].sort(), ['executor-thread', 'instrument-thread', 'load-thread']);
-    for (const name of started) assert.ok(existsSync(join(APP_BUNDLE_DIR, `${name}.mjs`)), `${name}.mjs is in the bundle`);
-    assert.deepEqual(readdirSync(APP_BUNDLE_DIR).filter((file) => file.endsWith('.ts')), [], 'no TypeScript in the bundle');
+    assert.deepEqual([...started].sort(), [...THREAD_ENTRY_NAMES].sort());
+    for (const name of started) assert.ok(existsSync(join(THREADS_BUNDLE_DIR, `${name}.mjs`)), `${name}.mjs is in the thread bundle`);
+    // Only the thread bundle is unpacked beside the asar: the main process's code must not live there.
+    const threadFiles = readdirSync(THREADS_BUNDLE_DIR);
+    for (const file of readdirSync(MAIN_BUNDLE_DIR).filter((f) => f.endsWith('.mjs'))) assert.ok(!threadFiles.includes(file), `${file} is only in the main bundle`);
+    for (const dir of [MAIN_BUNDLE_DIR, THREADS_BUNDLE_DIR]) assert.deepEqual(readdirSync(dir).filter((file) => file.endsWith('.ts')), [], `no TypeScript in ${dir}`);
+  });
+
+  it('maps stack traces from the bundle to the TypeScript sources (a thread here; the main process has the same bootstrap)', async (t) => {
+    await ensureMainProcessBuilt((line) => t.diagnostic(line));
+    // load-thread.mjs is a bootstrap that turns source maps on, then loads its bundle. Given no
+    // options it fails inside engine/load/: the trace must name that source, not a bundle file.
+    const probe = spawn(process.execPath, ['--no-experimental-strip-types', '--input-type=module', '-e', `
+      import { Worker } from 'node:worker_threads';
+      const worker = new Worker(${JSON.stringify(join(THREADS_BUNDLE_DIR, 'load-thread.mjs'))}, { workerData: { options: null }, execArgv: [], stdout: true, stderr: true });
+      worker.on('error', (error) => { console.log(String(error.stack)); process.exit(0); });
+      worker.on('exit', () => process.exit(0));
+    `], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const output = waitForOutput(probe);
+    await output.exited;
+    // load-thread reads its options from workerData: given none, it fails, and the trace names the sources.
+    assert.match(output.text(), /engine\/load\/[\w-]+\.ts:\d+/, output.text());
   });
 });
 

@@ -1,6 +1,7 @@
 /**
- * The desktop app end to end, with Playwright's Electron driver: start the app (electron/main.ts,
- * no component: it opens demo:counter with reuse 128), send three requests to the address it
+ * The desktop app end to end, with Playwright's Electron driver: start the app as npm start does
+ * (the bundled main process, electron/build/main/main.mjs; no component: it opens demo:counter
+ * with reuse 128), send three requests to the address it
  * serves, and watch the worker card count them. Also checks, in the running app, the effects of
  * what the unit tests check with fakes: the page sees the bridge and no Node, the CSP blocks the
  * network, the Demos menu lists the demos.
@@ -16,6 +17,7 @@ import { describe, it } from 'node:test';
 import { _electron } from 'playwright-core';
 import type { BridgeClient, Snapshot } from '../engine/protocol/bridge.ts';
 import { buildPreload, ensureRendererBuilt, RENDERER_INDEX } from './build.ts';
+import { ensureMainProcessBuilt, MAIN_BUNDLE } from './bundle-main.ts';
 import { locateElectronBinary } from './electron-binary.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -37,11 +39,12 @@ describe('desktop app (Electron)', { timeout: 180_000 }, () => {
       t.skip('the dashboard (renderer/dist) is not built and could not be built');
       return;
     }
+    await ensureMainProcessBuilt((line) => t.diagnostic(line));
     await buildPreload();
 
     const userData = mkdtempSync(join(tmpdir(), 'poolscope-e2e-'));
     const app = await _electron.launch({
-      args: [join(ROOT, 'electron', 'main.ts'), '--addr', '127.0.0.1:0'],
+      args: [MAIN_BUNDLE, '--addr', '127.0.0.1:0'],
       cwd: ROOT,
       env: { ...process.env, POOLSCOPE_USER_DATA: userData },
       timeout: 60_000,

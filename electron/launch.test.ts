@@ -18,7 +18,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { describe, it, type TestContext } from 'node:test';
+import { afterEach, describe, it, type TestContext } from 'node:test';
 import { locateElectronBinary } from './electron-binary.ts';
 import { downloadingLine, retryRemedy, webModeNotice } from './electron-download.ts';
 import { webModeArgs } from './launch.ts';
@@ -54,6 +54,15 @@ interface Launched {
   kill(signal: NodeJS.Signals): void;
 }
 
+/** Every launch.ts still running: stopped after each test, so a failed assertion never leaves one serving. */
+const running = new Set<Launched>();
+afterEach(async () => {
+  for (const run of running) {
+    run.kill('SIGTERM');
+    await run.closed;
+  }
+});
+
 function launch(args: string[], env: NodeJS.ProcessEnv): Launched {
   const child = spawn(process.execPath, [LAUNCH, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const out = { stdout: '', stderr: '' };
@@ -83,7 +92,10 @@ function launch(args: string[], env: NodeJS.ProcessEnv): Launched {
       checks.add(check);
       check();
     });
-  return { out, waitFor, closed, kill: (signal) => void child.kill(signal) };
+  const run: Launched = { out, waitFor, closed, kill: (signal) => void child.kill(signal) };
+  running.add(run);
+  void closed.then(() => running.delete(run));
+  return run;
 }
 
 /** The one fallback sentence: exactly one line, of the shape webModeNotice builds, one sentence. */

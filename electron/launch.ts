@@ -14,7 +14,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { join } from 'node:path';
-import { buildPreload, ensureMainProcessBuilt, ensureRendererBuilt, MAIN_BUNDLE, ROOT } from './build.ts';
+import { buildPreload, ensureRendererBuilt, ROOT } from './build.ts';
+import { ensureMainProcessBuilt, MAIN_BUNDLE } from './bundle-main.ts';
 import { locateElectronBinary, type ElectronBinary } from './electron-binary.ts';
 import { decideDownload, retryRemedy, runElectronInstaller, webModeNotice } from './electron-download.ts';
 import { parseLaunchArgs } from './launch-args.ts';

@@ -4,11 +4,11 @@
  * the two over IPC (ipc-bridge.ts). Desktop conventions: File → Open Component…, drag and drop a
  * `.wasm`, recent components, a Demos menu, remembered window bounds, one instance at a time.
  *
- * Electron runs this file bundled into JavaScript with the engine (electron/build.ts →
- * electron/build/app/main.mjs; its threads start from their own bundled files), so nothing relies
- * on Electron's Node stripping TypeScript. Tests run it from source under plain Node.
+ * Electron runs this file bundled into JavaScript with the engine (electron/bundle-main.ts →
+ * electron/build/main/main.mjs; its threads start from their own bundled files), so nothing
+ * relies on Electron's Node stripping TypeScript. Tests run it from source under plain Node.
  *
- *   electron electron/build/app/main.mjs [component] [--addr HOST:PORT]     (npm start runs this)
+ *   electron electron/build/main/main.mjs [component] [--addr HOST:PORT]     (npm start runs this)
  */
 import { app, BrowserWindow, dialog, ipcMain, Menu, screen, session as electronSession, shell } from 'electron';
 import { existsSync, readFileSync } from 'node:fs';
@@ -48,8 +48,6 @@ const PREFERRED_ADDR = { host: '127.0.0.1', port: 8080 };
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
-// Stack traces name the TypeScript sources, not the bundle's lines.
-process.setSourceMapsEnabled(true);
 app.setName(APP_NAME);
 // One user-data folder however the app is started (`electron electron/main.ts` would say "Electron").
 app.setPath('userData', process.env.POOLSCOPE_USER_DATA ?? join(app.getPath('appData'), APP_NAME));

@@ -13,10 +13,11 @@
 import asar from '@electron/asar';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { THREAD_ENTRY_NAMES } from './bundle-main.ts';
 import { readFuseWire, makeStandInElectron } from './test-support/stand-in-electron.ts';
 import { waitForOutput } from './test-support/wait-for.ts';
 
@@ -24,7 +25,7 @@ const ROOT = join(import.meta.dirname, '..');
 const ELECTRON_VERSION = (JSON.parse(readFileSync(join(ROOT, 'node_modules', 'electron', 'package.json'), 'utf8')) as { version: string }).version;
 const PACKAGE_JSON = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { main: string };
 /** The thread entry points engine/thread-entry.ts starts, by their bundled names. */
-const THREADS = ['executor-thread.mjs', 'load-thread.mjs', 'instrument-thread.mjs'];
+const THREADS = THREAD_ENTRY_NAMES.map((name) => `${name}.mjs`);
 
 describe('npm run dist -- --dir (with a stand-in Electron binary)', { timeout: 600_000 }, () => {
   it('puts the bundle, the unpacked threads and the prebuilt guests where the app looks for them', async (t) => {
@@ -56,8 +57,8 @@ describe('npm run dist -- --dir (with a stand-in Electron binary)', { timeout: 6
       const files = new Set(asar.listPackage(archive, { isPack: false }).map((path) => path.replaceAll('\\', '/')));
       const packagedJson = JSON.parse(asar.extractFile(archive, 'package.json').toString()) as { main: string };
       assert.equal(packagedJson.main, PACKAGE_JSON.main);
-      assert.equal(packagedJson.main, 'electron/build/app/main.mjs');
-      for (const path of [packagedJson.main, 'electron/build/preload.cjs', 'electron/dashboard-missing.html', 'renderer/dist/index.html', 'assets/icon.png']) {
+      assert.equal(packagedJson.main, 'electron/build/main/main.mjs');
+      for (const path of [packagedJson.main, 'electron/build/main/main.bundle.mjs', 'electron/build/preload.cjs', 'electron/dashboard-missing.html', 'renderer/dist/index.html', 'assets/icon.png']) {
         assert.ok(files.has(`/${path}`), `${path} is in the asar`);
       }
       const ours = [...files].filter((path) => !path.startsWith('/node_modules/'));
@@ -65,7 +66,13 @@ describe('npm run dist -- --dir (with a stand-in Electron binary)', { timeout: 6
       assert.deepEqual(ours.filter((path) => path.startsWith('/engine/')), [], 'the engine is bundled, not shipped as sources');
 
       // Threads start from app.asar.unpacked (engine/thread-entry.ts), and import from its node_modules.
-      for (const thread of THREADS) assert.ok(existsSync(join(unpacked, 'electron', 'build', 'app', thread)), `${thread} is unpacked`);
+      for (const thread of THREADS) assert.ok(existsSync(join(unpacked, 'electron', 'build', 'threads', thread)), `${thread} is unpacked`);
+      // The main process stays inside the asar, under its integrity fuses: nothing of it is unpacked.
+      assert.ok(!existsSync(join(unpacked, 'electron', 'build', 'main')), 'the main process is not unpacked');
+      // Source maps name the sources for stack traces, without carrying them.
+      const threadMaps = readdirSync(join(unpacked, 'electron', 'build', 'threads')).filter((file) => file.endsWith('.map'));
+      assert.ok(threadMaps.length > 0);
+      for (const map of threadMaps) assert.equal((JSON.parse(readFileSync(join(unpacked, 'electron', 'build', 'threads', map), 'utf8')) as { sourcesContent?: unknown }).sourcesContent, undefined, map);
       const manifest = JSON.parse(readFileSync(join(unpacked, 'assets', 'guests', 'dist', 'manifest.json'), 'utf8')) as { guests?: Record<string, unknown> };
       const localManifest = JSON.parse(readFileSync(join(ROOT, 'assets', 'guests', 'dist', 'manifest.json'), 'utf8')) as unknown;
       assert.deepEqual(manifest, localManifest, 'the prebuilt guests\' manifest');

@@ -4,7 +4,7 @@
  * main-process file under plain Node with the FAKE `electron` module (fake-electron.ts), and
  * with type stripping off, so only JavaScript can run in it.
  *
- * What it proves: that what is launched (the bundle electron/build/app/main.mjs, its threads) is
+ * What it proves: that what is launched (the bundle electron/build/main/main.mjs, its threads) is
  * JavaScript that starts, serves and answers without Electron's Node stripping any TypeScript;
  * that launch.ts runs the binary it finds; that electron-builder packages around it. What it
  * cannot prove: anything Electron itself does (electron/e2e.test.ts, where the binary exists).
@@ -36,12 +36,16 @@ export function makeStandInElectron(version: string): StandInElectron {
     join(dir, 'register.mjs'),
     [
       "import { registerHooks } from 'node:module';",
-      "const FAKE = new URL('./fake-electron.mjs', import.meta.url).href;",
-      "registerHooks({ resolve: (specifier, context, next) => (specifier === 'electron' ? { url: FAKE, shortCircuit: true } : next(specifier, context)) });",
-      'const { app } = await import(FAKE);',
+      "import { isMainThread } from 'node:worker_threads';",
+      // Threads inherit --import, but in Electron only the main process has `electron`: threads get nothing.
+      'if (isMainThread) {',
+      "  const FAKE = new URL('./fake-electron.mjs', import.meta.url).href;",
+      "  registerHooks({ resolve: (specifier, context, next) => (specifier === 'electron' ? { url: FAKE, shortCircuit: true } : next(specifier, context)) });",
+      '  const { app } = await import(FAKE);',
       // Electron is ready once the main file has run; a quit (or app.exit) ends the process.
-      'setImmediate(() => app.becomeReady());',
-      'void app.quitted.then(() => process.exit(app.exitCode ?? 0));',
+      '  setImmediate(() => app.becomeReady());',
+      '  void app.quitted.then(() => process.exit(app.exitCode ?? 0));',
+      '}',
       '',
     ].join('\n'),
   );

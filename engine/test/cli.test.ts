@@ -56,7 +56,7 @@ test('a second serve on the same address fails with the OS error and how to take
   const url = new URL(await first.serving);
   const second = await runCli(['serve', 'demo:hello', '--addr', `127.0.0.1:${url.port}`]).exited;
   assert.equal(second.code, 1);
-  assert.match(second.stderr, /error: .*EADDRINUSE.*: pass --addr 127\.0\.0\.1:0 to take a free port, e\.g\. `npm start -- --addr 127\.0\.0\.1:0`$/m);
+  assert.match(second.stderr, /error: .*EADDRINUSE.*: pass --addr 127\.0\.0\.1:0 to take a free port \(through npm start: `npm start -- --addr 127\.0\.0\.1:0`\)$/m);
   first.child.kill('SIGINT');
   await first.exited;
 });

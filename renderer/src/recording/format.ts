@@ -101,6 +101,8 @@ const snapshotSchema = z.looseObject({
   instances: z.array(instanceSchema),
   gauges: gaugesSchema,
   demos: z.array(z.looseObject({ name: z.string(), description: z.string() })),
+  // Absent in recordings made before the engine reported problems.
+  problem: z.object({ message: z.string().max(10_000), t: z.number() }).nullable().optional(),
   t: z.number(),
 });
 /** Events are checked only for what every event has: new event types must load too. */
