@@ -20,8 +20,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, it, type TestContext } from 'node:test';
 import { locateElectronBinary } from './electron-binary.ts';
-import { downloadingLine, retryRemedy, webModeNotice } from './electron-download.ts';
-import { webModeArgs } from './launch.ts';
+import { downloadingLine, installerDisplay, retryRemedy, webModeNotice } from './electron-download.ts';
+import { MAIN_ENTRY, webModeArgs } from './launch.ts';
 import { makeStandInElectron } from './test-support/stand-in-electron.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -141,13 +141,14 @@ describe('npm start without the Electron binary', { timeout: 120_000 }, () => {
     const cache = mkdtempSync(join(tmpdir(), 'poolscope-electron-cache-'));
     try {
       const run = launch(['--addr', '127.0.0.1:0'], childEnv({ ELECTRON_MIRROR: `http://127.0.0.1:${port}/`, electron_config_cache: cache }));
-      const progress = downloadingLine(missing.package.version, 'node_modules/electron/install.js');
+      // The installer as the user would type it from the project (node_modules/electron/install.js in a plain checkout).
+      const progress = downloadingLine(missing.package.version, installerDisplay(missing.package.installer, ROOT));
       await run.waitFor('stderr', /^Dashboard: /m).catch(() => {});
       const lines = run.out.stderr.split('\n');
       assert.ok(lines.includes(progress), `the progress line comes first:\n${run.out.stderr}`);
       const sentence = theNotice(t, run.out.stderr);
       assert.equal(sentence, webModeNotice(`its download failed: fetch failed: connect ECONNREFUSED 127.0.0.1:${port}`, retryRemedy(missing.package.installer, ROOT)));
-      assert.match(sentence, /run `node node_modules\/electron\/install\.js` and then `npm start` to retry\.$/);
+      assert.ok(sentence.endsWith(`run \`node ${installerDisplay(missing.package.installer, ROOT)}\` and then \`npm start\` to retry.`), sentence);
       assert.ok(lines.indexOf(progress) < lines.indexOf(sentence), 'progress, then the sentence');
       await checkWebModeThenStop(run);
       assert.equal(existsSync(join(missing.package.dir, 'dist')), distBefore, "node_modules/electron/dist is as it was");
@@ -164,7 +165,7 @@ describe('npm start without the Electron binary', { timeout: 120_000 }, () => {
     assert.doesNotMatch(run.out.stderr, /downloading Electron/);
     const sentence = theNotice(t, run.out.stderr);
     assert.match(sentence, /\(its download was skipped because ELECTRON_SKIP_BINARY_DOWNLOAD=1 is set\)/);
-    assert.match(sentence, /run `node node_modules\/electron\/install\.js` and then `npm start` to get the desktop app\.$/);
+    assert.match(sentence, /run `node \S*install\.js` and then `npm start` to get the desktop app\.$/);
     await checkWebModeThenStop(run);
   });
 
@@ -210,7 +211,7 @@ describe('npm start with the Electron binary', { timeout: 180_000 }, () => {
       assert.equal(await run.closed, 0, `launch.ts passes the binary's exit code on:\n${run.out.stderr}`);
       const lines = run.out.stdout.split('\n');
       const argv = lines.filter((line) => line.startsWith('arg: ')).map((line) => line.slice('arg: '.length));
-      assert.match(argv[0] ?? '', /[\\/]electron[\\/](build[\\/](app[\\/])?)?main\.(ts|js|mjs)$/, `the main-process entry first:\n${run.out.stdout}`);
+      assert.equal(argv[0], MAIN_ENTRY, `the bundled main process first:\n${run.out.stdout}`);
       assert.ok(existsSync(argv[0]!), `${argv[0]} exists`);
       assert.deepEqual(argv.slice(1), args);
       assert.ok(lines.includes('ELECTRON_RUN_AS_NODE: unset'), 'ELECTRON_RUN_AS_NODE is removed: it would make the binary a plain Node');
