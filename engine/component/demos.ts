@@ -15,6 +15,7 @@ export async function resolveDemoGuest(name: string): Promise<string> {
   if (!Object.hasOwn(DEMO_GUESTS, name)) {
     throw new ComponentLoadError(`unknown demo guest 'demo:${name}'; available: ${demoNames().map((n) => `demo:${n}`).join(', ')}`);
   }
-  const { dir } = await ensureGuestsBuilt();
+  // After a fresh checkout the first demo builds them all (tens of seconds): say so rather than hang silently.
+  const { dir } = await ensureGuestsBuilt({ log: (line) => void process.stderr.write(`${line}\n`), quietWhenCurrent: true });
   return join(dir, `${name}.wasm`);
 }
