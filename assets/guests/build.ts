@@ -1,14 +1,15 @@
 /**
  * Builds Poolscope's demo guests: hand-written WAT core modules → WASIp2 `wasi:http` components,
  * in-process with jco's wasm-tools API (parse → componentEmbed → componentNew; no CLI), the
- * WASIp3 guests (JavaScript in p3/ → QuickJS components, see build-p3.ts) and the componentize-js
- * guests (JavaScript in js/ → StarlingMonkey WASIp2 components, see build-js.ts).
+ * WASIp3 guests (JavaScript in p3/ → QuickJS components, see build-p3.ts), the componentize-js
+ * guests (JavaScript in js/ → StarlingMonkey WASIp2 components, see build-js.ts) and the zoo of test
+ * fixtures from other toolchains (zoo/, see build-zoo.ts; not demos, but for `demo:js-fetch-event`).
  *
  *   node assets/guests/build.ts [--force]
  *
  * Output: assets/guests/dist/<name>.wasm and dist/manifest.json. The manifest records a sha256
  * of every input (the .wat sources, our WIT, jco's version, BUILD_FORMAT, p3/ and componentize-qjs's
- * version, js/ and componentize-js's version); when it matches, nothing is rebuilt (tests rely on
+ * version, js/ and componentize-js's version, zoo/); when it matches, nothing is rebuilt (tests rely on
  * this cache: the js guests alone take 5–40 s each). The wasi:* WIT packages are not committed: they
  * come from the WASI 0.2.12 WIT shipped inside @bytecodealliance/jco, copied into a temporary
  * `deps/` beside our world for the duration of a build.
@@ -26,7 +27,10 @@ import {
   addJsInputs, buildJsGuest, JS_DEMO_GUESTS, JS_GUEST_NAMES, JS_WASI_VERSION, JS_WORLD, stageJsWit,
   type JsInputs,
 } from './build-js.ts';
+import { addZooInputs, buildZooGuests, ZOO_DEMO_GUESTS, ZOO_GUEST_NAMES, type ZooGuestName } from './build-zoo.ts';
 import { preopenHostRoot } from './shim-preopens.ts';
+
+export { ZOO_GUESTS, ZOO_GUEST_NAMES, zooGuestPath, type ZooGuestName } from './build-zoo.ts';
 
 /** The WASIp2 guests written in WAT (src/<name>.wat). */
 const WAT_GUESTS = {
@@ -44,20 +48,27 @@ const WAT_GUESTS = {
   endless: 'answers 200 and writes its body forever, paced by check-write/subscribe, until the client goes away; ?kib=N writes N KiB and finishes',
   'trap-after-head': 'sets a 200 response, writes and flushes "partial body", then executes `unreachable`',
   flood: 'writes ?mb=N MiB (default 16) to stdout in 64 KiB writes with no newline (?nl=K: a newline every K bytes), then 200',
+  files: 'serves its first --dir preopen: GET / lists it, GET /NAME reads a file, PUT /NAME writes the body to one; failures answer with the wasi:filesystem error-code',
+  env: 'wasmtime\'s echo_env: for each request header `env: NAME`, a response header `env: VALUE` when the guest\'s environment has NAME',
 } as const;
 type WatGuestName = keyof typeof WAT_GUESTS;
 const WAT_GUEST_NAMES = Object.keys(WAT_GUESTS) as WatGuestName[];
 
-/** Every demo guest (WASIp2 WAT, WASIp3 JS, then WASIp2 componentize-js), with the one-line description the CLI shows for `demo:<name>`. */
-export const DEMO_GUESTS = { ...WAT_GUESTS, ...P3_DEMO_GUESTS, ...JS_DEMO_GUESTS } as const;
+/** Every demo guest (WASIp2 WAT, WASIp3 JS, WASIp2 componentize-js, then the zoo guests that make good demos), with the one-line description the CLI shows for `demo:<name>`. */
+export const DEMO_GUESTS = { ...WAT_GUESTS, ...P3_DEMO_GUESTS, ...JS_DEMO_GUESTS, ...ZOO_DEMO_GUESTS } as const;
 
 export type DemoGuestName = keyof typeof DEMO_GUESTS;
 export const DEMO_GUEST_NAMES = Object.keys(DEMO_GUESTS) as DemoGuestName[];
+
+/** Everything the build makes: the demos and the zoo (`js-fetch-event` is both). */
+const ALL_GUEST_NAMES: ReadonlyArray<DemoGuestName | ZooGuestName> = [...new Set([...DEMO_GUEST_NAMES, ...ZOO_GUEST_NAMES])];
 
 /** Bump when the build pipeline changes in a way that changes the output. */
 const BUILD_FORMAT = 1;
 const WASI_VERSION = '0.2.12';
 const WORLD = 'poolscope:demo/http-guest';
+/** WAT guests that target another world of wit/world.wit than WORLD. */
+const WAT_GUEST_WORLDS: Readonly<Record<string, string>> = { files: 'poolscope:demo/files-guest', env: 'poolscope:demo/env-guest' };
 
 const GUESTS_DIR = path.dirname(fileURLToPath(import.meta.url));
 const SRC_DIR = path.join(GUESTS_DIR, 'src');
@@ -143,6 +154,7 @@ async function readInputs(): Promise<Inputs> {
   }
   const p3 = await addP3Inputs(hash);
   const js = await addJsInputs(hash);
+  await addZooInputs(hash);
   return { jcoRoot: jco.root, jcoVersion: jco.version, sources, p3, js, hash: hash.digest('hex') };
 }
 
@@ -154,10 +166,10 @@ async function readManifest(): Promise<GuestManifest | undefined> {
   }
 }
 
-/** The manifest matches the inputs and every component it lists is on disk with its size. */
-async function isCurrent(manifest: GuestManifest | undefined, hash: string): Promise<boolean> {
+/** The manifest matches the inputs and every component in `names` is on disk with its recorded size. */
+async function isCurrent(manifest: GuestManifest | undefined, hash: string, names: ReadonlyArray<string> = ALL_GUEST_NAMES): Promise<boolean> {
   if (manifest?.inputsSha256 !== hash) return false;
-  for (const name of DEMO_GUEST_NAMES) {
+  for (const name of names) {
     const entry = manifest.guests[name];
     if (!entry) return false;
     const size = await stat(path.join(GUESTS_DIST_DIR, entry.file)).then((s) => s.size, () => -1);
@@ -202,7 +214,7 @@ async function buildOne(jco: Jco, name: string, wat: string, witPath: string): P
   };
   const core = await step('parse', () => jco.parse(wat));
   const embedded = await step('componentEmbed', () =>
-    jco.componentEmbed({ binary: core, witPath, world: WORLD, stringEncoding: 'utf8' }),
+    jco.componentEmbed({ binary: core, witPath, world: WAT_GUEST_WORLDS[name] ?? WORLD, stringEncoding: 'utf8' }),
   );
   return step('componentNew', () => jco.componentNew(embedded));
 }
@@ -214,7 +226,7 @@ async function writeAtomic(file: string, data: string | Uint8Array): Promise<voi
   await rename(tmp, file);
 }
 
-type Emit = (name: DemoGuestName, build: () => Promise<Uint8Array>) => Promise<void>;
+type Emit = (name: DemoGuestName | ZooGuestName, build: () => Promise<Uint8Array>) => Promise<void>;
 
 /** Builds, writes and records one guest, and logs a line for it. */
 function emitter(guests: GuestManifest['guests'], log: (line: string) => void): Emit {
@@ -268,6 +280,7 @@ async function buildAll(inputs: Inputs, log: (line: string) => void): Promise<Gu
   await buildWatGuests(inputs, emit);
   await buildP3Guests(inputs, emit);
   await buildJsGuests(inputs, emit);
+  await buildZooGuests(inputs.jcoRoot, emit);
   const manifest: GuestManifest = {
     inputsSha256: inputs.hash,
     jcoVersion: inputs.jcoVersion,
@@ -287,23 +300,24 @@ async function buildAll(inputs: Inputs, log: (line: string) => void): Promise<Gu
  * only when the inputs changed (or `force`). Throws with the failing guest and step on error.
  */
 export async function ensureGuestsBuilt(
-  options: { force?: boolean; log?: (line: string) => void } = {},
+  /** `quietWhenCurrent`: log only when there is a build to do (the engine, on a demo's first use). */
+  options: { force?: boolean; log?: (line: string) => void; quietWhenCurrent?: boolean } = {},
 ): Promise<BuildResult> {
   const log = options.log ?? (() => {});
   const existing = await readManifest();
   // The packaged desktop app ships the guests prebuilt, without their sources or toolchain
   // (componentize-qjs and componentize-js are dev dependencies): there the manifest is trusted
-  // as long as every file it lists is present with its size.
-  if (!options.force && existing && process.env.POOLSCOPE_PREBUILT_GUESTS === '1' && (await isCurrent(existing, existing.inputsSha256))) {
+  // as long as every demo it lists is present with its size (the zoo is for tests only).
+  if (!options.force && existing && process.env.POOLSCOPE_PREBUILT_GUESTS === '1' && (await isCurrent(existing, existing.inputsSha256, DEMO_GUEST_NAMES))) {
     return { dir: GUESTS_DIST_DIR, names: DEMO_GUEST_NAMES, rebuilt: false, manifest: existing };
   }
   const inputs = await readInputs();
   if (!options.force && existing && (await isCurrent(existing, inputs.hash))) {
-    log(`demo guests up to date (${DEMO_GUEST_NAMES.length} in ${path.relative(process.cwd(), GUESTS_DIST_DIR) || '.'}, inputs ${inputs.hash.slice(0, 12)})`);
+    if (!options.quietWhenCurrent) log(`guests up to date (${ALL_GUEST_NAMES.length}, ${DEMO_GUEST_NAMES.length} demos and the zoo, in ${path.relative(process.cwd(), GUESTS_DIST_DIR) || '.'}, inputs ${inputs.hash.slice(0, 12)})`);
     return { dir: GUESTS_DIST_DIR, names: DEMO_GUEST_NAMES, rebuilt: false, manifest: existing };
   }
   const started = performance.now();
-  log(`building ${DEMO_GUEST_NAMES.length} demo guests (jco ${inputs.jcoVersion}, wasi ${WASI_VERSION}; p3: componentize-qjs ${inputs.p3.toolVersion}, wasi ${P3_WASI_VERSION}; js: componentize-js ${inputs.js.toolVersion}, wasi ${JS_WASI_VERSION})`);
+  log(`building ${ALL_GUEST_NAMES.length} guests, ${DEMO_GUEST_NAMES.length} demos and the zoo (jco ${inputs.jcoVersion}, wasi ${WASI_VERSION}; p3: componentize-qjs ${inputs.p3.toolVersion}, wasi ${P3_WASI_VERSION}; js: componentize-js ${inputs.js.toolVersion}, wasi ${JS_WASI_VERSION})`);
   const manifest = await buildAll(inputs, log);
   log(`built in ${((performance.now() - started) / 1000).toFixed(2)} s → ${GUESTS_DIST_DIR}`);
   return { dir: GUESTS_DIST_DIR, names: DEMO_GUEST_NAMES, rebuilt: true, manifest };
