@@ -1,9 +1,12 @@
+import { readFile } from 'node:fs/promises';
 import { loadComponent, type LoadedComponent } from './component/load.ts';
+import type { GuestFilesystem } from './host/p2/api.ts';
 import { EventBus } from './events/event-bus.ts';
 import { FreshInstances } from './leaks/fresh-instances.ts';
 import { LeakSampler } from './leaks/leak-sampler.ts';
 import { watchMemoryGrowth } from './leaks/memory-growth.ts';
 import { ProxyHandler, executorsFor } from './pool/proxy-handler.ts';
+import type { PoolRequest } from './pool/request.ts';
 import { applyKnobsPatch, applyLeakDetectionPatch, DEFAULT_LEAK_DETECTION, defaultKnobs, type LeakDetectionSettings, type PoolKnobs } from './protocol/index.ts';
 import { startHttpServer, type HttpFrontDoor } from './server/http-server.ts';
 
@@ -17,6 +20,11 @@ export interface ServeOptions {
   listen?: { host: string; port: number };
   env?: Array<[string, string]>;
   allowOutgoingHttp?: boolean;
+  /** Directories preopened for the guest (`--dir`, absolute real paths) and `-S cwd`; default none. */
+  filesystem?: GuestFilesystem;
+  /** `-H name: value`: replace the client's headers of these names (all of them) before dispatch,
+   * as wasmtime's RequestHeaders do; names lowercase. */
+  requestHeaders?: ReadonlyArray<readonly [string, string]>;
   bus?: EventBus;
   cacheDir?: string;
   /**
@@ -67,8 +75,18 @@ export async function startServing(options: ServeOptions): Promise<Serving> {
     ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
     ...(options.maxMemoryBytes !== undefined ? { maxMemoryBytes: options.maxMemoryBytes } : {}),
   });
+  const filesystem = options.filesystem;
+  if (filesystem && filesystem.preopens.length > 0 && component.world === 'wasip3') {
+    const { importsFilesystemP3 } = await import('./host/p3/capabilities.ts');
+    if (importsFilesystemP3(await readFile(component.path))) {
+      throw new InvalidKnobsError(
+        `${component.spec} imports wasi:filesystem@0.3, which Poolscope does not implement, so it cannot be given preopened directories ` +
+          '(--dir works for guests importing wasi:filesystem@0.2, as Rust WASIp3 guests do; the 0.3 filesystem of preview3-shim cannot be confined to them)',
+      );
+    }
+  }
   const bus = options.bus ?? new EventBus();
-  const executors = executorsFor(component, options.allowOutgoingHttp ?? false, options.executors);
+  const executors = executorsFor(component, options.allowOutgoingHttp ?? false, options.executors, filesystem);
   try {
     await executors.ready();
   } catch (error) {
@@ -95,7 +113,7 @@ export async function startServing(options: ServeOptions): Promise<Serving> {
   try {
     frontDoor = await startHttpServer(pool, options.listen ?? { host: '127.0.0.1', port: 8080 }, {
       ...(options.onFrontDoorError ? { onError: options.onFrontDoorError } : {}),
-      observe: (request) => leaks.observe(request),
+      observe: (request) => leaks.observe(withRequestHeaders(request, options.requestHeaders)),
     });
   } catch (error) {
     pool.terminate();
@@ -115,6 +133,24 @@ export async function startServing(options: ServeOptions): Promise<Serving> {
       await Promise.all([pool.shutdown(), leaks.close()]);
       executors.close();
       stopWatchingMemory();
+    },
+  };
+}
+
+/** The request with `-H` headers applied: every header of their names removed, then each appended
+ * in order (so repeated `-H` of one name are all kept), as wasmtime's `RequestHeaders::apply`. */
+export function withRequestHeaders(request: PoolRequest, headers: ReadonlyArray<readonly [string, string]> | undefined): PoolRequest {
+  if (!headers || headers.length === 0) return request;
+  const replaced = new Set(headers.map(([name]) => name));
+  const encoder = new TextEncoder();
+  return {
+    ...request,
+    init: {
+      ...request.init,
+      headers: [
+        ...request.init.headers.filter(([name]) => !replaced.has(name.toLowerCase())),
+        ...headers.map(([name, value]) => [name, encoder.encode(value)] as const),
+      ],
     },
   };
 }

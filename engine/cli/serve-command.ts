@@ -6,7 +6,10 @@ import { DashboardSession } from '../bridge/dashboard-session.ts';
 import { sendRequestsFromDashboard } from '../bridge/send-requests.ts';
 import { startDashboardServer, type DashboardServer } from '../web/dashboard-server.ts';
 import { DEFAULT_IGNORED_HEADERS, DEFAULT_MAX_INSTANCES, type LeakDetectionSettings, type PoolKnobs } from '../protocol/index.ts';
-import { byteSize, collect, duration, envVar, optOption, leakCheckMode, socketAddress, wasiOption, wasmOption, wasmtimeBytes, wholeNumber } from './parse.ts';
+import { byteSize, collect, dirOption, duration, envVar, headerOption, optOption, leakCheckMode, socketAddress, wasiOption, wasmOption, wasmtimeBool, wasmtimeBytes, wholeNumber, type DirSpec } from './parse.ts';
+import { refusalForUnknownOption, UnsupportedFlagError } from './wasmtime-flags.ts';
+import { preopenLine, resolvePreopens, PreopenError } from './preopens.ts';
+import { createServer, type Server } from 'node:net';
 import { summariseRepeats } from './repeat-summary.ts';
 import { reportToStderr } from './stderr-reporter.ts';
 import { writeEventsAsJsonLines } from '../events/json-lines.ts';
@@ -17,17 +20,23 @@ interface ServeFlags {
   maxInstanceConcurrentReuseCount?: number;
   idleInstanceTimeout?: number;
   requestTimeout?: number;
-  W: Record<string, string>;
-  S: string[];
+  /** -W / --wasm */
+  wasm: Record<string, string>;
+  /** -S / --wasi */
+  wasi: Record<string, string>;
   maxConcurrentRequests?: number;
   maxInstances?: number;
   executors?: number;
-  O: Record<string, string>;
+  /** -O / --optimize */
+  optimize: Record<string, string>;
   maxRequestBodySize?: number;
   shutdownGrace: number;
   loggingPrefix: boolean;
   events?: string;
   env: Array<[string, string]>;
+  dir: DirSpec[];
+  header: Array<[string, string]>;
+  shutdownAddr?: { host: string; port: number };
   allowHttp: boolean;
   leakCheck?: ReturnType<typeof leakCheckMode>;
   leakCheckUnsafeMethods: boolean;
@@ -37,8 +46,34 @@ interface ServeFlags {
   uiAddr: { host: string; port: number };
 }
 
+/**
+ * `serve`, refusing wasmtime's flags it does not take by name and with the reason (see
+ * wasmtime-flags.ts) instead of commander's bare "unknown option".
+ */
+class WasmtimeServeCommand extends Command {
+  /** Commander calls this (an undocumented hook) for the first option it does not know. */
+  unknownOption(flag: string): void {
+    const refusal = refusalForUnknownOption(flag);
+    if (refusal !== undefined) this.error(`error: ${refusal}`, { exitCode: 1, code: 'poolscope.unsupportedFlag' });
+    (Command.prototype as unknown as { unknownOption(flag: string): void }).unknownOption.call(this, flag);
+  }
+
+  /** A -W/-S/-O parser whose refusals are one line (`error: -W fuel is not supported by …`). */
+  refusing<T>(parse: (value: string, previous: T) => T): (value: string, previous: T) => T {
+    return (value, previous) => {
+      try {
+        return parse(value, previous);
+      } catch (error) {
+        if (error instanceof UnsupportedFlagError) this.error(`error: ${error.message}`, { exitCode: 1, code: 'poolscope.unsupportedFlag' });
+        throw error;
+      }
+    };
+  }
+}
+
 export function serveCommand(): Command {
-  return new Command('serve')
+  const command = new WasmtimeServeCommand('serve');
+  return command
     .description('serve a wasi:http component (a .wasm path, or demo:<name>) through the instance pool')
     .argument('<component>', 'path to a .wasm component, or demo:<name> for a built-in demo guest')
     .addOption(new Option('--addr <host:port>', 'address to listen on (port 0 picks a free one)').default(socketAddress('127.0.0.1:8080'), '127.0.0.1:8080').argParser(socketAddress))
@@ -46,17 +81,20 @@ export function serveCommand(): Command {
     .addOption(new Option('--max-instance-concurrent-reuse-count <n>', 'requests in flight on one instance at once (p3 default 16; always 1 for p2)').argParser(wholeNumber))
     .addOption(new Option('--idle-instance-timeout <dur>', 'how long an idle instance is kept for reuse (default 1s)').argParser(duration))
     .addOption(new Option('--request-timeout <dur>', 'per-request timeout, same as -W timeout=DUR (default: none)').argParser(duration))
-    .addOption(new Option('-W <name=value>', 'wasmtime-style option; supported: timeout=DUR, max-memory-size=BYTES (each guest linear memory\'s bound, default 256MiB)').argParser(wasmOption).default({}))
-    .addOption(new Option('-S <name>', 'wasmtime-style WASI option, accepted for compatibility: cli, p3, http').argParser(wasiOption).default([]))
+    .addOption(new Option('-W, --wasm <name=value,...>', 'wasmtime-style option; supported: timeout=DUR, max-memory-size=BYTES (each guest linear memory\'s bound, default 256MiB); others are refused by name').argParser(command.refusing(wasmOption)).default({}))
+    .addOption(new Option('-S, --wasi <name[=value],...>', 'wasmtime-style WASI option: inherit-env, cwd=PATH; accepted as always on: cli, p3, http; others are refused by name').argParser(command.refusing(wasiOption)).default({}))
     .addOption(new Option('--max-concurrent-requests <n>', 'requests let into the pool at once; the rest wait (default 1000)').argParser(wholeNumber))
     .addOption(new Option('--max-instances <n>', `live instances at most; at the cap requests wait in the queue (default ${DEFAULT_MAX_INSTANCES})`).argParser(wholeNumber))
-    .addOption(new Option('-O <name=value>', 'wasmtime-style option; supported: pooling-total-component-instances=N (same as --max-instances)').argParser(optOption).default({}))
+    .addOption(new Option('-O, --optimize <name=value,...>', 'wasmtime-style option; supported: pooling-total-component-instances=N (same as --max-instances); others are refused by name').argParser(command.refusing(optOption)).default({}))
     .addOption(new Option('--executors <n>', `executor threads hosting the instances (default: one per core, ${defaultExecutorCount()} here)`).argParser(wholeNumber))
     .addOption(new Option('--max-request-body-size <bytes>', 'larger request bodies get 413 (default 64MiB)').argParser(byteSize))
     .addOption(new Option('--shutdown-grace <dur>', 'on SIGINT/SIGTERM, how long in-flight requests may finish before they are cut short').default(5000, '5s').argParser(duration))
     .option('--no-logging-prefix', 'print guest output without the "stdout [ID] :: " prefix')
     .option('--events <file>', 'write every lifecycle event as a JSON line to FILE (- for stdout)')
-    .addOption(new Option('--env <name[=value]>', 'environment variable for the guest (repeatable; NAME alone passes it through)').argParser(envVar).default([]))
+    .addOption(new Option('--env <name[=value]>', 'environment variable for the guest (repeatable; NAME alone passes it through, or leaves it unset if Poolscope has none)').argParser(envVar).default([]))
+    .addOption(new Option('--dir <host[::guest]>', 'preopen host directory HOST for the guest, read-write, as GUEST (default: the same name); repeatable; nothing is preopened by default').argParser(dirOption).default([]))
+    .addOption(new Option('-H, --header <header>', 'replace or add a request header before the guest sees it: \'name: value\', or @FILE with one per line (repeatable)').argParser(headerOption).default([]))
+    .addOption(new Option('--shutdown-addr <host:port>', 'connecting to this address starts a graceful shutdown, as SIGINT does').argParser(socketAddress))
     .option('--allow-http', 'let the guest make outgoing HTTP requests (denied by default)', false)
     .addOption(new Option('--leak-check <mode>', 'replay reused instances\' answers on fresh instances and report differences: off, all, or a fraction such as 0.1 (default off)').argParser(leakCheckMode))
     .option('--leak-check-unsafe-methods', 'also replay requests whose method has side effects (POST, PUT, DELETE, ...)', false)
@@ -64,7 +102,7 @@ export function serveCommand(): Command {
     .addOption(new Option('--leak-ignore-header <name>', `header left out of leak comparisons, besides ${DEFAULT_IGNORED_HEADERS.join(', ')} (repeatable)`).argParser(collect).default([]))
     .option('--ui', 'also serve the live dashboard (web mode) and print its URL', false)
     .addOption(new Option('--ui-addr <host:port>', 'address of the dashboard (port 0 picks a free one)').default(socketAddress('127.0.0.1:0'), '127.0.0.1:0').argParser(socketAddress))
-    .addHelpText('after', '\nDurations use wasmtime\'s syntax: 100us, 40ms, 2s, or a bare integer of seconds.\nGuests get no filesystem and no sockets.')
+    .addHelpText('after', '\nDurations use wasmtime\'s syntax: 100us, 40ms, 2s, or a bare integer of seconds.\nGuests get no filesystem but the directories --dir preopens, and no sockets.\nwasmtime flags Poolscope does not take (--profile, -C, -D, --max-concurrent-connections, …) are refused by name.')
     .action(async (component: string, flags: ServeFlags) => {
       await runServe(component, flags);
     });
@@ -75,10 +113,10 @@ async function runServe(componentSpec: string, flags: ServeFlags): Promise<void>
   if (flags.maxInstanceReuseCount !== undefined) knobs.maxInstanceReuseCount = flags.maxInstanceReuseCount;
   if (flags.maxInstanceConcurrentReuseCount !== undefined) knobs.maxInstanceConcurrentReuseCount = flags.maxInstanceConcurrentReuseCount;
   if (flags.idleInstanceTimeout !== undefined) knobs.idleInstanceTimeoutMs = flags.idleInstanceTimeout;
-  const timeout = flags.requestTimeout ?? (flags.W.timeout !== undefined ? duration(flags.W.timeout) : undefined);
+  const timeout = flags.requestTimeout ?? (flags.wasm.timeout !== undefined ? duration(flags.wasm.timeout) : undefined);
   if (timeout !== undefined) knobs.requestTimeoutMs = timeout;
   if (flags.maxConcurrentRequests !== undefined) knobs.maxConcurrentRequests = flags.maxConcurrentRequests;
-  const pooled = flags.O['pooling-total-component-instances'];
+  const pooled = flags.optimize['pooling-total-component-instances'];
   const maxInstances = flags.maxInstances ?? (pooled !== undefined ? Number(pooled) : undefined);
   if (maxInstances !== undefined) knobs.maxInstances = maxInstances;
   if (flags.maxRequestBodySize !== undefined) knobs.maxRequestBodyBytes = flags.maxRequestBodySize;
@@ -89,6 +127,24 @@ async function runServe(componentSpec: string, flags: ServeFlags): Promise<void>
     ignoredHeaders: [...DEFAULT_IGNORED_HEADERS, ...flags.leakIgnoreHeader],
     ...(flags.leakReplayRate !== undefined ? { maxReplaysPerSecond: flags.leakReplayRate } : {}),
   };
+  let preopens: Awaited<ReturnType<typeof resolvePreopens>>;
+  try {
+    preopens = await resolvePreopens(flags.dir);
+  } catch (error) {
+    if (!(error instanceof PreopenError)) throw error;
+    process.stderr.write(`error: ${error.message}\n`);
+    process.exit(1);
+  }
+  // -S inherit-env: every host variable first, then the --env ones (wasmtime pushes both).
+  const inheritEnv = flags.wasi['inherit-env'] !== undefined && wasmtimeBool(flags.wasi['inherit-env'], '-S inherit-env');
+  const env: Array<[string, string]> = [
+    ...(inheritEnv ? Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined) : []),
+    ...flags.env,
+  ];
+  const filesystem = preopens.length > 0 || flags.wasi.cwd !== undefined
+    ? { preopens, ...(flags.wasi.cwd !== undefined ? { initialCwd: flags.wasi.cwd } : {}) }
+    : undefined;
+
   const stderr = summariseRepeats((line) => process.stderr.write(`${line}\n`));
   process.once('exit', stderr.flush);
   const session = new DashboardSession({
@@ -96,10 +152,12 @@ async function runServe(componentSpec: string, flags: ServeFlags): Promise<void>
     knobs,
     leakDetection,
     listen: flags.addr,
-    env: flags.env,
+    env,
+    ...(filesystem ? { filesystem } : {}),
+    ...(flags.header.length > 0 ? { requestHeaders: flags.header } : {}),
     allowOutgoingHttp: flags.allowHttp,
     ...(flags.executors !== undefined ? { executors: flags.executors } : {}),
-    ...(flags.W['max-memory-size'] !== undefined ? { maxMemoryBytes: wasmtimeBytes(flags.W['max-memory-size'], '-W max-memory-size') } : {}),
+    ...(flags.wasm['max-memory-size'] !== undefined ? { maxMemoryBytes: wasmtimeBytes(flags.wasm['max-memory-size'], '-W max-memory-size') } : {}),
     onFrontDoorError: (message) => stderr.write(`error: ${message}`),
   });
   reportToStderr(session.bus, { loggingPrefix: flags.loggingPrefix, write: stderr.write });
@@ -115,8 +173,6 @@ async function runServe(componentSpec: string, flags: ServeFlags): Promise<void>
     process.stderr.write(`error: ${(error as Error).message}${inUse ? addressInUseHint(error as NodeJS.ErrnoException, session.serving !== null) : ''}\n`);
     process.exit(known ? 1 : 70);
   }
-  process.stderr.write(`Serving HTTP on ${session.serving!.frontDoor.url}\n`);
-  if (dashboard) process.stderr.write(`Dashboard: ${dashboard.url}\n${dashboard.warning ? `${dashboard.warning}\n` : ''}`);
 
   // SIGINT/SIGTERM: stop accepting, let in-flight requests finish for the grace period, then cut
   // them short; a second signal quits at once. Either way the process exits within seconds.
@@ -140,6 +196,34 @@ async function runServe(componentSpec: string, flags: ServeFlags): Promise<void>
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  if (flags.shutdownAddr) {
+    const shutdownServer = await listenForShutdown(flags.shutdownAddr, stop).catch((error: Error) => {
+      process.stderr.write(`error: --shutdown-addr: ${error.message}\n`);
+      return quitNow('Stopping now.');
+    });
+    const address = shutdownServer.address() as { address: string; port: number; family: string };
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    process.stderr.write(`Listening for shutdown on tcp://${host}:${address.port}/\n`);
+  }
+  for (const preopen of preopens) process.stderr.write(`${preopenLine(preopen)}\n`);
+  process.stderr.write(`Serving HTTP on ${session.serving!.frontDoor.url}\n`);
+  if (dashboard) process.stderr.write(`Dashboard: ${dashboard.url}\n${dashboard.warning ? `${dashboard.warning}\n` : ''}`);
+}
+
+/** wasmtime's `--shutdown-addr`: the first connection to it starts a graceful shutdown. */
+function listenForShutdown(addr: { host: string; port: number }, stop: () => void): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer((socket) => {
+      socket.destroy();
+      server.close();
+      stop();
+    });
+    server.once('error', reject);
+    server.listen(addr.port, addr.host, () => {
+      server.unref();
+      resolve(server);
+    });
+  });
 }
 
 /**
@@ -149,5 +233,6 @@ async function runServe(componentSpec: string, flags: ServeFlags): Promise<void>
 export function addressInUseHint(error: NodeJS.ErrnoException & { address?: string }, dashboard: boolean): string {
   const flag = dashboard ? '--ui-addr' : '--addr';
   const host = error.address ?? '127.0.0.1';
-  return ` (something else is listening there): pass ${flag} ${host}:0 to take a free port, e.g. \`npm start -- ${flag} ${host}:0\``;
+  const free = `${host.includes(':') ? `[${host}]` : host}:0`;
+  return ` (something else is listening there): pass ${flag} ${free} to take a free port (through npm start: \`npm start -- ${flag} ${free}\`)`;
 }

@@ -45,8 +45,9 @@ export function captureResponder(inner: Responder | null, maxBodyBytes: number, 
       // The front door may reuse the buffer once written: keep our own copy.
       else chunks.push(bytes.slice());
     },
-    end() {
-      inner?.end();
+    end(trailers) {
+      if (trailers === undefined) inner?.end();
+      else inner?.end(trailers);
       finish(tooLarge ? { kind: 'too-large' } : { kind: 'answered', answer: { status, headers, body: Buffer.concat(chunks) } });
     },
     abort(message) {

@@ -99,12 +99,14 @@ export class OpenResponses {
     this.fail(requestId, 'client-gone', CLIENT_GONE_MESSAGE);
   }
 
-  end(requestId: number): void {
+  /** The body is complete; `trailers` are the guest's, if it sent any. */
+  end(requestId: number, trailers?: Array<[string, Uint8Array]>): void {
     const entry = this.#open.get(requestId);
     if (!entry?.settled) return;
     this.#open.delete(requestId);
     entry.flow.close();
-    entry.request.responder.end();
+    if (trailers === undefined) entry.request.responder.end();
+    else entry.request.responder.end(trailers);
     this.#bus.emit({
       type: 'request.completed',
       requestId,

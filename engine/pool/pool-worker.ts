@@ -159,7 +159,7 @@ export class PoolWorker {
         this.#responses.chunk(message.requestId, message.bytes);
         break;
       case 'end':
-        this.#responses.end(message.requestId);
+        this.#responses.end(message.requestId, message.trailers);
         break;
       case 'abort':
         this.#responses.abort(message.requestId, message.message);

@@ -15,6 +15,7 @@ import { reportFailure } from './open-responses.ts';
 import { CLIENT_GONE_MESSAGE, type PoolRequest } from './request.ts';
 import { ExecutorPool } from './executor-pool.ts';
 import type { WorkerContext } from './worker-context.ts';
+import type { ComponentData } from '../worker/messages.ts';
 
 export interface ProxyHandlerOptions {
   component: LoadedComponent;
@@ -245,8 +246,8 @@ export class ProxyHandler implements WorkerContext {
   }
 }
 
-/** Executors for one component's instances. */
-export function executorsFor(component: LoadedComponent, allowOutgoingHttp: boolean, count?: number): ExecutorPool {
+/** Executors for one component's instances (`filesystem`: what `--dir` preopens for each). */
+export function executorsFor(component: LoadedComponent, allowOutgoingHttp: boolean, count?: number, filesystem?: ComponentData['filesystem']): ExecutorPool {
   return new ExecutorPool(
     {
       moduleUrl: component.moduleUrl,
@@ -254,6 +255,7 @@ export function executorsFor(component: LoadedComponent, allowOutgoingHttp: bool
       world: component.world,
       handlerInterface: component.handlerInterface,
       allowOutgoingHttp,
+      ...(filesystem ? { filesystem } : {}),
     },
     count,
   );

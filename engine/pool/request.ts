@@ -6,7 +6,9 @@ export interface Responder {
   respond(status: number, headers: Array<[string, Uint8Array]>): void;
   fail(kind: FailureKind, message: string): void;
   chunk(bytes: Uint8Array): void;
-  end(): void;
+  /** The body is complete. `trailers`: the guest's response trailers, if it sent any; the caller
+   * decides whether they can reach the client (see server/trailers.ts). */
+  end(trailers?: Array<[string, Uint8Array]>): void;
   /** The body broke after the head went out: the caller can only cut the response short. */
   abort(message: string): void;
   /**

@@ -6,6 +6,7 @@ import type { PoolRequest, Responder } from '../pool/request.ts';
 import { listen } from './listen.ts';
 import { BodyBudget, readRequestBody } from './request-body.ts';
 import { Slots } from './slots.ts';
+import { acceptsTrailers, canChunk, declaredTrailers, hasContentLength, trailersToSend } from './trailers.ts';
 
 /**
  * Open client connections at most. Slow clients are bounded by Node's own timers as well: 60 s to
@@ -51,8 +52,20 @@ export async function startHttpServer(
   const reportError = events.onError ?? (() => {});
   const observe = events.observe ?? ((request: PoolRequest) => request);
 
+  /** The request of each connection whose body (and trailers) are still arriving: a parse error
+   * then is about that request, not the next one. */
+  const receiving = new WeakMap<Socket, IncomingMessage>();
+
   const server: Server = createServer({ noDelay: true, keepAlive: true }, (req, res) => {
     pending++;
+    if (!req.complete) {
+      receiving.set(req.socket, req);
+      const done = (): void => {
+        if (receiving.get(req.socket) === req) receiving.delete(req.socket);
+      };
+      req.once('end', done);
+      req.once('close', done);
+    }
     res.on('close', () => {
       pending--;
       if (pending === 0) drained?.();
@@ -73,9 +86,17 @@ export async function startHttpServer(
       return;
     }
     const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
-    reportError(tooLarge ? `request headers larger than ${maxHeaderSize} bytes` : `malformed HTTP request: ${error.code}: ${error.message}`);
+    // In the middle of a request's body, the overflow is its trailer section: trailers are held
+    // to the same bound as headers (Node's parser applies maxHeaderSize to each).
+    const request = receiving.get(socket);
+    const inBody = request !== undefined && !request.complete;
+    const what = inBody ? 'request trailers' : 'request headers';
+    const message = tooLarge ? `${what} larger than ${maxHeaderSize} bytes` : `malformed HTTP request: ${error.code}: ${error.message}`;
+    // That request fails with this message rather than as a client that went away.
+    if (inBody) refused.set(request, message);
+    reportError(message);
     const answer = tooLarge
-      ? `431 Request Header Fields Too Large\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nrequest headers larger than ${maxHeaderSize} bytes\n`
+      ? `431 Request Header Fields Too Large\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${what} larger than ${maxHeaderSize} bytes\n`
       : '400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nmalformed HTTP request\n';
     if (socket.writable) socket.end(`HTTP/1.1 ${answer}`);
     else socket.destroy();
@@ -143,7 +164,9 @@ async function serve(
   res.on('close', release);
   if (res.destroyed) {
     release();
-    failEarly(null, 'client-gone', 'the client went away while waiting for a slot');
+    const parseError = refused.get(req);
+    if (parseError !== undefined) failEarly(null, 'refused', parseError);
+    else failEarly(null, 'client-gone', 'the client went away while waiting for a slot');
     return;
   }
 
@@ -151,12 +174,17 @@ async function serve(
   if (!read.ok) {
     if (read.why !== 'client-gone') res.setHeader('connection', 'close');
     if (read.why === 'over-budget') res.setHeader('retry-after', '1');
-    if (read.why === 'client-gone') failEarly(null, 'client-gone', read.message);
+    const parseError = refused.get(req);
+    // The front door already answered a parse error (431/400, see clientError).
+    if (parseError !== undefined) failEarly(null, 'refused', parseError);
+    else if (read.why === 'client-gone') failEarly(null, 'client-gone', read.message);
     else failEarly(read.why === 'too-large' ? 413 : 503, 'refused', read.message);
     release();
     return;
   }
   res.on('close', () => limits.bodies.give(read.reserved));
+  // A chunked body may end with trailers (Node parses them, bounded like headers).
+  const trailers = req.rawTrailers.length > 0 ? rawHeaderPairs(req.rawTrailers) : null;
 
   pool.handle(observe({
     id,
@@ -168,8 +196,9 @@ async function serve(
       pathWithQuery: uri,
       headers: rawHeaderPairs(req.rawHeaders),
       body: read.body,
+      ...(trailers !== null ? { trailers } : {}),
     },
-    responder: responderFor(res, release),
+    responder: responderFor(req, res, release),
   }));
 }
 
@@ -194,7 +223,14 @@ function connectResponse(req: IncomingMessage, socket: Socket): ServerResponse {
  * never clears; their pacing reads the socket's own state. */
 const tunnelled = new WeakSet<ServerResponse>();
 
-function responderFor(res: ServerResponse, release: () => void): Responder {
+/** Requests that failed to parse after their head (malformed body, trailers too large), with the
+ * message the front door answered; they fail as `refused`, not as a client that went away. */
+const refused = new WeakMap<IncomingMessage, string>();
+
+function responderFor(req: IncomingMessage, res: ServerResponse, release: () => void): Responder {
+  /** The names the response head declared in `Trailer`, when trailers can be sent at all (see
+   * trailers.ts); null otherwise. */
+  let trailerNames: Set<string> | null = null;
   /** We ended or cut the response ourselves: a 'close' after that is not the client leaving. */
   let over = false;
   /** The connection closed before the response was over (it may already have, while queued). */
@@ -220,8 +256,15 @@ function responderFor(res: ServerResponse, release: () => void): Responder {
     respond(status, headers) {
       if (res.destroyed) return;
       try {
+        const declared = declaredTrailers(headers);
+        // A response that cannot be chunked cannot carry trailers, nor (for Node) declare them.
+        const chunked = declared !== null && canChunk({ method: req.method ?? 'GET', httpVersion: req.httpVersion }, status) && !hasContentLength(headers);
+        if (chunked && acceptsTrailers(req.rawHeaders)) trailerNames = declared;
         const flat: string[] = [];
-        for (const [name, value] of headers) flat.push(name, Buffer.from(value).toString('latin1'));
+        for (const [name, value] of headers) {
+          if (name === 'trailer' && !chunked) continue;
+          flat.push(name, Buffer.from(value).toString('latin1'));
+        }
         res.writeHead(status, flat);
       } catch (error) {
         sendError(res, 500, `guest response head rejected by the HTTP server: ${(error as Error).message}`);
@@ -234,8 +277,19 @@ function responderFor(res: ServerResponse, release: () => void): Responder {
     chunk(bytes) {
       if (!res.writableEnded && !res.destroyed) res.write(bytes);
     },
-    end() {
-      if (!res.writableEnded && !res.destroyed) res.end();
+    end(trailers) {
+      if (!res.writableEnded && !res.destroyed) {
+        if (trailers !== undefined && trailerNames !== null) {
+          const send = trailersToSend(trailerNames, trailers);
+          try {
+            if (send.length > 0) res.addTrailers(send);
+          } catch {
+            // A value Node refuses (it validates like `fields` does, so only in theory): dropped,
+            // as hyper drops trailers it cannot send.
+          }
+        }
+        res.end();
+      }
       finish();
     },
     abort() {

@@ -1,5 +1,6 @@
 import type { GuestOutputSink, IncomingRequestInit, ResponseSink } from '../host/p2/api.ts';
 import { INTERRUPT_MODULE, interruptImports } from '../component/interrupt-instrument.ts';
+import type { OutgoingRecordListener } from '../host/outgoing/types.ts';
 import type { InstanceThreadData } from './messages.ts';
 
 /** One instantiated guest inside an instance thread, whatever its world. */
@@ -31,6 +32,8 @@ export interface InstantiateOptions {
   signal?: AbortSignal;
   /** The instance's interrupt cell (see component/interrupt-instrument.ts): non-zero stops its guest code. */
   interrupt?: Int32Array;
+  /** Called once per outgoing HTTP request of the guest, when it is over (see host/outgoing/types.ts). */
+  onOutgoingRequest?: OutgoingRecordListener;
 }
 
 interface TranspiledModule {

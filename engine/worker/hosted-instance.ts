@@ -8,6 +8,7 @@
  * A trap drops the guest at once; the pool's `dispose` then only confirms.
  */
 import { performance } from 'node:perf_hooks';
+import type { OutgoingRecord } from '../host/outgoing/types.ts';
 import type { IncomingRequestInit, ResponseSink } from '../host/p2/api.ts';
 import type { GuestInstance } from './guest-instance.ts';
 import { LineBuffer } from './line-buffer.ts';
@@ -26,6 +27,9 @@ export class HostedInstance {
   #guest: GuestInstance | undefined;
   #outputs: { stdout: LineBuffer; stderr: LineBuffer } | undefined;
   #disposed = false;
+  /** The pool's id for this instance (its guest's INSTANCE_ID), for the lines the host writes. */
+  #instanceId = '?';
+  #deniedReported = false;
 
   constructor(data: ExecutorData, interrupt: SharedArrayBuffer, post: (batch: FromInstance[]) => void) {
     this.#data = data;
@@ -40,6 +44,7 @@ export class HostedInstance {
       stderr: new LineBuffer((line) => this.#post({ type: 'output', stream: 'stderr', line })),
     };
     this.#outputs = lines;
+    this.#instanceId = env.find(([name]) => name === 'INSTANCE_ID')?.[1] ?? '?';
     try {
       const options = {
         data: this.#data,
@@ -48,6 +53,7 @@ export class HostedInstance {
         beforeBlock: () => this.#outbox.flush(),
         signal: this.#abort.signal,
         interrupt: this.#interrupt,
+        onOutgoingRequest: (record: OutgoingRecord) => this.#onOutgoingRequest(record),
       };
       const guest = this.#data.world === 'wasip2' ? await instantiateP2(options) : await instantiateP3(options);
       if (this.#disposed) {
@@ -82,7 +88,7 @@ export class HostedInstance {
         window?.sent(bytes.byteLength);
         this.#post({ type: 'chunk', requestId, bytes });
       },
-      end: () => this.#post({ type: 'end', requestId }),
+      end: (trailers) => this.#post(trailers && trailers.length > 0 ? { type: 'end', requestId, trailers } : { type: 'end', requestId }),
       abort: (message) => this.#post({ type: 'abort', requestId, message }),
       ...(window ? { window } : {}),
     };
@@ -122,6 +128,28 @@ export class HostedInstance {
     if (!this.#abort.signal.aborted) this.#abort.abort(new Error('the instance was disposed'));
     this.#guest?.dispose?.();
     this.#guest = undefined;
+  }
+
+  /**
+   * Where the record of each outgoing HTTP request of this instance (either world: p2
+   * `outgoing-handler`, p3 `client.send`) ends: it is complete, failed (refusals included) or let
+   * go; see `OutgoingRecord` (host/outgoing/types.ts). Records go no further than this method: a
+   * `request.outgoing` event would be a `FromInstance` message posted from here (with
+   * `this.#post`, like the instance's other messages), emitted by the pool worker.
+   *
+   * The one thing done with them now: the first request refused with `HTTP-request-denied` puts a
+   * line on the server's stderr naming the flag, once per instance, as this instance's stderr
+   * output (the guest only got the error-code, which many guests do not print).
+   */
+  #onOutgoingRequest(record: OutgoingRecord): void {
+    if (record.error?.tag !== 'HTTP-request-denied' || this.#deniedReported) return;
+    this.#deniedReported = true;
+    const url = `${record.scheme}://${record.authority}${record.path}`;
+    this.#post({
+      type: 'output',
+      stream: 'stderr',
+      line: `poolscope: instance ${this.#instanceId} tried ${record.method} ${url}: outgoing HTTP is denied; start with --allow-http to allow it (reported once per instance)`,
+    });
   }
 
   #post(message: FromInstance): void {

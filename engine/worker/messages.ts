@@ -3,7 +3,7 @@
  * instances at once; every message names the instance it is about by its `hostId`, a number the
  * executor pool hands out (unique across every pool sharing the executors, unlike instance ids).
  */
-import type { IncomingRequestInit } from '../host/p2/api.ts';
+import type { GuestFilesystem, IncomingRequestInit } from '../host/p2/api.ts';
 import type { World } from '../protocol/index.ts';
 import type { ResponseFlowBuffers } from './response-flow.ts';
 
@@ -14,6 +14,8 @@ export interface ComponentData {
   world: World;
   handlerInterface: string;
   allowOutgoingHttp: boolean;
+  /** Preopened directories (`--dir`) and `-S cwd`; absent: no filesystem. */
+  filesystem?: GuestFilesystem;
 }
 
 export interface ExecutorData extends ComponentData {
@@ -40,7 +42,8 @@ export type FromInstance =
   | { type: 'head'; requestId: number; status: number; headers: Array<[string, Uint8Array]> }
   | { type: 'guest-error'; requestId: number; message: string }
   | { type: 'chunk'; requestId: number; bytes: Uint8Array }
-  | { type: 'end'; requestId: number }
+  /** The body is complete; `trailers`: the guest's response trailers, if it sent any. */
+  | { type: 'end'; requestId: number; trailers?: Array<[string, Uint8Array]> }
   | { type: 'abort'; requestId: number; message: string }
   /** The guest's handler finished with this request (p2: `handle` returned). */
   | { type: 'returned'; requestId: number; memoryBytes: number }

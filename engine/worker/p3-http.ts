@@ -1,28 +1,36 @@
 /**
  * The HTTP side of a WASIp3 instance: the pool's buffered request as a `wasi:http/types@0.3`
- * request, the guest's response body streamed to the pool's sink, and error codes and traps in
- * wasmtime's words.
+ * request, the guest's response body and trailers streamed to the pool's sink, and error codes
+ * and traps in wasmtime's words.
+ *
+ * Headers and trailers follow wasmtime's rules (../host/http-rules.ts; importing ../host/p3/
+ * fields.ts gives the shim's `Fields` them): the request's headers and trailers are made like
+ * `Request::from_http` makes them (`FieldMap::new_immutable`: no forbidden header, immutable).
  */
 
 import { future } from '@bytecodealliance/preview3-shim/future';
 import { StreamReader } from '@bytecodealliance/preview3-shim/stream';
 import type { IncomingRequestInit, ResponseSink, WriteWindow } from '../host/p2/api.ts';
-import { dropGuestBody, httpTypes, type P3ByteReader, type P3Response } from '../host/p3/imports.ts';
+import { hostFields, readableFieldList } from '../host/p3/fields.ts';
+import { dropGuestBody, httpTypes, type P3ByteReader, type P3Fields, type P3Response } from '../host/p3/imports.ts';
 
-const { Fields, Request, Response } = httpTypes;
+const { Request, Response } = httpTypes;
+
+/** `ok(none)`: the request had no trailers. */
+const NO_TRAILERS = Object.freeze({ tag: 'ok', val: undefined });
 
 /** Builds a `wasi:http/types@0.3` request from the pool's buffered request. */
 export function newRequest(init: IncomingRequestInit): unknown {
-  const entries: Array<[string, Uint8Array]> = [];
-  for (const [name, value] of init.headers) {
-    // Hop-by-hop and `host` headers are forbidden in p3 fields; the authority carries the host.
-    if (FORBIDDEN_HEADERS.has(name.toLowerCase())) continue;
-    entries.push([name, value]);
-  }
-  const headers = Fields.fromList(entries);
+  // `host` is forbidden (the authority carries it), like the hop-by-hop headers.
+  const headers = hostFields(init.headers) as P3Fields;
   // Always a stream (possibly empty): `consume-body` hands the guest a `stream<u8>`, not an option.
   const body = new StreamReader(init.body.length > 0 ? [init.body] : []);
-  const [request] = Request.new(headers, body, Promise.resolve({ tag: 'ok', val: undefined }), null);
+  // The body is complete, so its trailers are known: `ok(some(trailers))` if the request had a
+  // trailer section (even if all of it was forbidden, as wasmtime hands over the emptied map),
+  // else `ok(none)`.
+  const received = init.trailers;
+  const trailers = received !== undefined && received.length > 0 ? { tag: 'ok', val: hostFields(received) } : NO_TRAILERS;
+  const [request] = Request.new(headers, body, Promise.resolve(trailers), null);
   request.setMethod(init.method);
   request.setScheme(init.scheme);
   request.setAuthority(init.authority);
@@ -30,13 +38,8 @@ export function newRequest(init: IncomingRequestInit): unknown {
   return request;
 }
 
-/** What preview3-shim's `Fields` refuses (its `_forbiddenHeaders`). */
-const FORBIDDEN_HEADERS = new Set([
-  'connection', 'http2-settings', 'host', 'keep-alive', 'proxy-authenticate', 'proxy-authorization',
-  'proxy-connection', 'transfer-encoding', 'upgrade',
-]);
-
-/** Reads the response body as the guest produces it, then its trailers; then completes the future
+/** Reads the response body as the guest produces it, then its trailers (handed to the sink with
+ * the end; the front door decides whether they reach the client); then completes the future
  * `response.new` returned to the guest (how the transmission went). A chunk is read only when the
  * client can take more (the sink's window): until then the guest's stream writes wait, which is
  * the stream's backpressure. If the client leaves, the body's readable end is dropped (the
@@ -46,6 +49,7 @@ export async function streamBody(response: P3Response, sink: ResponseSink): Prom
   const { rx } = future();
   let body: P3ByteReader | null;
   let trailers: { read(): Promise<unknown> };
+  let responseTrailers: Array<[string, Uint8Array]> | undefined;
   try {
     [body, trailers] = Response.consumeBody(response, rx);
   } catch (error) {
@@ -70,14 +74,26 @@ export async function streamBody(response: P3Response, sink: ResponseSink): Prom
     }
     const outcome = await trailers.read();
     if (isResult(outcome) && outcome.tag === 'err') throw outcome.val;
+    responseTrailers = trailersOf(outcome);
   } catch (error) {
     const message = describeError(error);
     sink.abort(`the response body failed: ${message}`);
     response._resolve({ tag: 'err', val: { tag: 'internal-error', val: message } });
     return;
   }
-  sink.end();
+  if (responseTrailers === undefined) sink.end();
+  else sink.end(responseTrailers);
   response._resolve({ tag: 'ok', val: undefined });
+}
+
+/** The entries of `ok(some(trailers))` (a copy: the pool posts them to another thread), or
+ * undefined for `ok(none)` and for empty trailers (no trailers at all, as in hyper). Trailers the
+ * glue handed over as a stand-in it lost track of (a jco bug, see `readableFieldList`) cannot be
+ * read: the response ends without them, as it would for a client that did not ask for trailers,
+ * rather than failing a body that was delivered whole. */
+function trailersOf(outcome: unknown): Array<[string, Uint8Array]> | undefined {
+  const list = readableFieldList(isResult(outcome) ? outcome.val : outcome);
+  return list !== undefined && list.length > 0 ? list.slice() : undefined;
 }
 
 /** How long one wait for room lasts before the window is looked at again (a safety net: every

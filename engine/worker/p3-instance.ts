@@ -98,9 +98,9 @@ interface Handler {
 /** Callback codes (canonical ABI): the low 4 bits of what a callback-style lift returns. */
 const CALLBACK_CODE_EXIT = 0;
 
-export async function instantiateP3({ data, env, output, beforeBlock, interrupt }: InstantiateOptions): Promise<P3GuestInstance> {
+export async function instantiateP3({ data, env, output, beforeBlock, interrupt, onOutgoingRequest }: InstantiateOptions): Promise<P3GuestInstance> {
   const module = importGlue<TranspiledModule>(data.moduleUrl);
-  const host = createP3Imports({ env, output, allowOutgoingHttp: data.allowOutgoingHttp, beforeBlock });
+  const host = createP3Imports({ env, output, allowOutgoingHttp: data.allowOutgoingHttp, onOutgoingRequest, beforeBlock, filesystem: data.filesystem });
 
   const memories = new Set<WebAssembly.Memory>();
   const activity: P3Activity = { handles: 0, guestTasks: 0, bodies: 0, backpressure: 0 };
@@ -219,7 +219,7 @@ export async function instantiateP3({ data, env, output, beforeBlock, interrupt 
     const guarded: ResponseSink = {
       ...sink,
       chunk: (bytes) => { if (!aborted) sink.chunk(bytes); },
-      end: () => { if (!aborted) sink.end(); },
+      end: (trailers) => { if (!aborted) sink.end(trailers); },
       abort: (message) => { if (!aborted) abort(message); },
     };
     void streamBody(response, guarded).finally(() => {

@@ -12,6 +12,9 @@
  * plumbing whose waits belong to one instance (and end when that instance is aborted).
  */
 
+import type { OutgoingClient } from '../outgoing/client.ts';
+import type { OutgoingRecordListener } from '../outgoing/types.ts';
+
 /** A request as the pool hands it to an instance. The body is fully buffered. */
 export interface IncomingRequestInit {
   method: string;
@@ -22,6 +25,10 @@ export interface IncomingRequestInit {
   pathWithQuery: string;
   headers: ReadonlyArray<readonly [name: string, value: Uint8Array]>;
   body: Uint8Array;
+  /** The trailers that followed a chunked body, as received (absent or empty: none). The guest
+   * sees them, without the forbidden ones, through `incoming-body.finish` (p2) or the request's
+   * trailers future (p3). */
+  trailers?: ReadonlyArray<readonly [name: string, value: Uint8Array]>;
 }
 
 /** Where an instance's response goes. Called on the worker thread, in this order. */
@@ -32,8 +39,9 @@ export interface ResponseSink {
   error(message: string): void;
   /** A body chunk, after `head` (chunks written before `set` are held until then). */
   chunk(bytes: Uint8Array): void;
-  /** `outgoing-body.finish`: the body is complete. */
-  end(): void;
+  /** `outgoing-body.finish`: the body is complete; `trailers` are the guest's (absent: none, or an
+   * empty list). Whether they reach the client is the front door's business (server/trailers.ts). */
+  end(trailers?: Array<[name: string, value: Uint8Array]>): void;
   /** The outgoing-body was dropped without `finish`, or finish failed: the body is truncated. */
   abort(message: string): void;
   /** How much body the client can take now (backpressure, and whether it is still there).
@@ -63,11 +71,30 @@ export interface P2HostOptions {
   output: GuestOutputSink;
   /** When false (the default), outgoing HTTP fails with `HTTP-request-denied`. */
   allowOutgoingHttp: boolean;
+  /** Called once per outgoing request of this instance (either world), when it is over: completed,
+   * failed (a denied one too) or let go. See `OutgoingRecord` (../outgoing/types.ts). */
+  onOutgoingRequest?: OutgoingRecordListener | undefined;
   /** Called right before a blocking call of this instance really waits (the instance suspends). */
   beforeBlock?: (() => void) | undefined;
   /** Aborted when the instance is killed or disposed: every pending wait rejects with
-   * `signal.reason` (the suspended wasm stack unwinds), and every later blocking call at once. */
+   * `signal.reason` (the suspended wasm stack unwinds), and every later blocking call at once.
+   * Also closes the files the guest still holds open (filesystem.ts). */
   signal?: AbortSignal | undefined;
+  /** Host directories the guest sees through wasi:filesystem (`--dir`); none by default. */
+  filesystem?: GuestFilesystem | undefined;
+}
+
+/** One `--dir HOST::GUEST`: `host` is an absolute, symlink-free path (the CLI resolves it). */
+export interface Preopen {
+  host: string;
+  guest: string;
+}
+
+/** What of the host's filesystem a guest sees: its preopened directories (read-write, as
+ * wasmtime's `--dir`), and the working directory `wasi:cli/environment` reports (`-S cwd`). */
+export interface GuestFilesystem {
+  preopens: readonly Preopen[];
+  initialCwd?: string | undefined;
 }
 
 export interface P2Host {
@@ -78,6 +105,9 @@ export interface P2Host {
   newRequest(init: IncomingRequestInit, sink: ResponseSink): { request: unknown; responseOutparam: unknown };
   /** The interfaces this host implements, unversioned; used to reject guests that import others. */
   supportedInterfaces: ReadonlySet<string>;
+  /** The instance's outgoing HTTP client (its policy, bounds and records), which the WASIp3 host
+   * shares for `wasi:http/client.send`. */
+  outgoing: OutgoingClient;
 }
 
 /** Thrown by `wasi:cli/exit.exit`: ends the instance like a trap (spec §6). */

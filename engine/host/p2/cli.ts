@@ -1,7 +1,7 @@
 /**
  * wasi:cli: environment, exit, the standard streams and the terminal interfaces.
- * The guest sees the environment it was given, no arguments, no working directory, an empty
- * stdin and no terminal; stdout/stderr go to `options.output` unbuffered.
+ * The guest sees the environment it was given, no arguments, the working directory it was given
+ * (`-S cwd`; none by default), an empty stdin and no terminal; stdout/stderr go to `options.output` unbuffered.
  */
 
 import { GuestExit, type GuestOutputSink } from './api.ts';
@@ -49,6 +49,7 @@ export function createCliImports(
   env: ReadonlyArray<readonly [string, string]>,
   output: GuestOutputSink,
   waiter: Waiter,
+  initialCwd?: string,
 ): CliImports {
   // Copied once: the guest may be handed the same list on every call (the glue only reads it).
   const environment: Array<[string, string]> = env.map(([k, v]) => [k, v]);
@@ -63,7 +64,7 @@ export function createCliImports(
     'wasi:cli/environment': {
       getEnvironment: (): Array<[string, string]> => environment,
       getArguments: (): string[] => NO_ARGUMENTS,
-      initialCwd: (): undefined => undefined,
+      initialCwd: (): string | undefined => initialCwd,
     },
     'wasi:cli/exit': {
       exit(status: { tag: 'ok' | 'err' }): never {

@@ -11,6 +11,11 @@
  * `HTTP-{response,request}-body-size`, and finishing short of it fails the finish; either way the
  * body is aborted.
  *
+ * Trailers: `outgoing-body.finish(body, some(trailers))` takes the trailers (the guest passes
+ * ownership) and hands them to the sink with the end (`sink.end(trailers)`), as wasmtime sends
+ * them as the body's last frame (`HostOutgoingBody::finish`, p2/body.rs). An empty `fields` is no
+ * trailers at all. They hold no forbidden header: `fields` refuses them.
+ *
  * Backpressure: once bound, the sink's `WriteWindow` says how much the client can take. `check-write`
  * reports it, `subscribe` waits for it, and a blocking write made with no room waits until there is
  * some. A non-blocking write with no room at all (a guest that ignores `check-write`) traps, as in
@@ -77,6 +82,8 @@ export class BodyChannel implements WriteTarget {
   private written = 0;
   private state: BodyState = OPEN;
   private abortMessage = '';
+  /** What `finish` was given (null: none), replayed to a sink bound after it. */
+  private trailers: FieldList | null = null;
   private sink: ResponseSink | null = null;
   /** The bound sink's window; null before binding or for a sink without one. */
   private window: WriteWindow | null = null;
@@ -139,24 +146,22 @@ export class BodyChannel implements WriteTarget {
     return this.window !== null && this.window.available() === 0 ? this.subscribe() : null;
   }
 
-  /** `outgoing-body.finish`: completes the body or fails (and aborts it). */
+  /** `outgoing-body.finish`: completes the body (with the guest's trailers, if any) or fails (and
+   * aborts it). */
   finish(trailers: Fields | undefined): void {
     if (this.state === FINISHED || this.state === ABORTED) {
       throw new HostTrap('outgoing-body.finish: the body is already complete');
     }
+    // The trailers resource is consumed even when finishing fails, as in wasmtime.
+    const list = trailers?.take();
     if (this.expected >= 0 && this.written !== this.expected) {
       const message = `body has ${this.written} bytes but its content-length is ${this.expected}`;
       this.abort(message);
       fail(this.sizeError(this.written));
     }
-    if (trailers !== undefined && trailers.list.length > 0) {
-      // ResponseSink has no way to carry trailers; refusing beats silently dropping them.
-      const message = 'trailers are not supported by the Poolscope host';
-      this.abort(message);
-      fail({ tag: 'internal-error', val: message } satisfies HttpErrorCode);
-    }
     this.state = FINISHED;
-    this.sink?.end();
+    if (list !== undefined && list.length > 0) this.trailers = list;
+    this.#end();
   }
 
   /** The body resource was dropped: unless finished, the body is truncated. */
@@ -174,8 +179,15 @@ export class BodyChannel implements WriteTarget {
       this.pendingBytes = 0;
       for (const chunk of pending) sink.chunk(chunk);
     }
-    if (this.state === FINISHED) sink.end();
+    if (this.state === FINISHED) this.#end();
     else if (this.state === ABORTED) sink.abort(this.abortMessage);
+  }
+
+  #end(): void {
+    const sink = this.sink;
+    if (sink === null) return;
+    if (this.trailers === null) sink.end();
+    else sink.end(this.trailers);
   }
 
   private abort(message: string): void {

@@ -1,10 +1,11 @@
 /**
- * The client side of wasi:http/types: `outgoing-request` and `request-options`. These only need
- * to be buildable and inspectable by the guest, since the outgoing handler never sends anything
- * (see outgoing-handler.ts). Setters validate like wasmtime (which parses with the `http` crate)
- * and answer `err(())` for values it would reject.
+ * The client side of wasi:http/types: `outgoing-request` and `request-options`, as the guest
+ * builds them before `outgoing-handler.handle` sends the request (outgoing-handler.ts). Setters
+ * validate like wasmtime (which parses with the `http` crate, and `parse_authority` for the
+ * authority) and answer `err(())` for values it would reject.
  */
 
+import { parseAuthority, type TargetInput } from '../outgoing/target.ts';
 import { Fields, TOKEN, type FieldList } from './fields.ts';
 import { BodyChannel, declaredContentLength, OutgoingBody } from './http-body.ts';
 import { METHODS, type Method, type Scheme } from './http-incoming.ts';
@@ -17,6 +18,24 @@ const PATH_WITH_QUERY = /^[\x21-\x22\x24-\x7e]*$/;
 /** host[:port], userinfo and brackets for IPv6 allowed; no path/query/fragment delimiters. */
 const AUTHORITY = /^[A-Za-z0-9\-._~%!$&'()*+,;=:@[\]]*$/;
 
+/**
+ * An outgoing request's body channel: a `BodyChannel` that also remembers whether a write broke
+ * the declared `content-length` (the request then fails, see outgoing-response.ts).
+ */
+export class RequestBodyChannel extends BodyChannel {
+  overflowed = false;
+
+  override write(bytes: Uint8Array): void {
+    try {
+      super.write(bytes);
+    } catch (error) {
+      const code = (error as { payload?: { val?: { httpCode?: { tag?: unknown } } } })?.payload?.val?.httpCode;
+      if (code?.tag === 'HTTP-request-body-size') this.overflowed = true;
+      throw error;
+    }
+  }
+}
+
 const GET = METHODS.get('GET') as Method;
 
 export class OutgoingRequest {
@@ -25,7 +44,7 @@ export class OutgoingRequest {
   private schemeValue: Scheme | undefined = undefined;
   private authorityValue: string | undefined = undefined;
   readonly headerList: FieldList;
-  private channel: BodyChannel | null = null;
+  private channel: RequestBodyChannel | null = null;
   private readonly waiter: Waiter;
 
   /** The guest constructs it through its host's constructor (see http-types.ts). */
@@ -36,7 +55,7 @@ export class OutgoingRequest {
 
   body(): OutgoingBody {
     if (this.channel !== null) failUnit();
-    const channel = new BodyChannel('request', declaredContentLength(this.headerList), this.waiter);
+    const channel = new RequestBodyChannel('request', declaredContentLength(this.headerList), this.waiter);
     this.channel = channel;
     return new OutgoingBody(channel);
   }
@@ -73,15 +92,35 @@ export class OutgoingRequest {
   }
 
   setAuthority(authority: string | undefined): void {
-    if (authority !== undefined && !AUTHORITY.test(authority)) failUnit();
+    if (authority !== undefined && (!AUTHORITY.test(authority) || parseAuthority(authority) === null)) failUnit();
     this.authorityValue = authority;
   }
 
   headers(): Fields {
     return Fields.view(this.headerList);
   }
+
+  /** Where the guest wants it sent, for `outgoing-handler.handle`. */
+  targetInput(): TargetInput {
+    return { method: this.methodValue, scheme: this.schemeValue, authority: this.authorityValue, pathWithQuery: this.path };
+  }
+
+  /** The body the guest took with `body()`, or null if it took none (the request has no body). */
+  bodyChannel(): RequestBodyChannel | null {
+    return this.channel;
+  }
+
+  /** The `content-length` the headers declare, -1 if none (`body()` already refused a bad one). */
+  declaredLength(): number {
+    try {
+      return declaredContentLength(this.headerList);
+    } catch {
+      return -1;
+    }
+  }
 }
 
+/** wasi:http/types.request-options: durations in nanoseconds; unset, wasmtime's default (600 s). */
 export class RequestOptions {
   private connect: bigint | undefined = undefined;
   private firstByte: bigint | undefined = undefined;
@@ -109,5 +148,10 @@ export class RequestOptions {
 
   setBetweenBytesTimeout(duration: bigint | undefined): void {
     this.betweenBytes = duration;
+  }
+
+  /** What `outgoing-handler.handle` applies (see ../outgoing/client.ts `timeoutsFrom`). */
+  timeouts(): { connect: bigint | undefined; firstByte: bigint | undefined; betweenBytes: bigint | undefined } {
+    return { connect: this.connect, firstByte: this.firstByte, betweenBytes: this.betweenBytes };
   }
 }

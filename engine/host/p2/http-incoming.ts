@@ -1,11 +1,21 @@
 /**
  * The wasi:http/types resources through which data flows *into* the guest: the incoming request
- * and its body, trailers, and (for the outgoing handler) incoming responses. Bodies are fully
- * buffered, so every future here is ready at once.
+ * and its body, trailers, and (for the outgoing handler) incoming responses.
+ *
+ * Headers and trailers the host hands over are made as wasmtime's `FieldMap::new_immutable` makes
+ * them (`withoutForbidden`, ../http-rules.ts): lowercased, without the forbidden headers, immutable.
+ *
+ * Trailers: `incoming-body.finish` turns the body into a `future-trailers`, which resolves to the
+ * body's trailers (`some(ok(ok(some(trailers))))`), to none when the body had none, or to the
+ * error the body ended with (wasmtime's `HostFutureTrailers`, p2/body.rs). An `IncomingBody` is
+ * given its trailers when it is made: the list itself for a body that is already complete (the
+ * front door buffers requests, so their trailers are known), or a `TrailersSource` for a body
+ * still arriving (see there).
  */
 
 import type { IncomingRequestInit } from './api.ts';
-import { Fields, isForbidden, type FieldList } from './fields.ts';
+import { withoutForbidden, type ReadonlyFieldList } from '../http-rules.ts';
+import { Fields, type FieldList } from './fields.ts';
 import type { HttpErrorCode } from './http-error.ts';
 import { READY, type Pollable } from './poll.ts';
 import { failUnit } from './result.ts';
@@ -29,31 +39,6 @@ export function methodFromString(method: string): Method {
   return METHODS.get(method) ?? { tag: 'other', val: method };
 }
 
-const UPPERCASE = /[A-Z]/;
-
-/**
- * The request's header list as the guest sees it: lowercased, without the forbidden headers
- * (like wasmtime, which strips them from incoming messages). The pool's list is used as is when
- * it already qualifies (the common case: Node lowercases names), so no copy is made per request;
- * it is never mutated, since request headers are immutable.
- */
-export function guestHeaderList(headers: IncomingRequestInit['headers']): FieldList {
-  for (let i = 0; i < headers.length; i++) {
-    const name = (headers[i] as readonly [string, Uint8Array])[0];
-    if (UPPERCASE.test(name) || isForbidden(name)) return filteredHeaderList(headers);
-  }
-  return headers as FieldList;
-}
-
-function filteredHeaderList(headers: IncomingRequestInit['headers']): FieldList {
-  const list: FieldList = [];
-  for (const [name, value] of headers) {
-    const lower = name.toLowerCase();
-    if (!isForbidden(lower)) list.push([lower, value]);
-  }
-  return list;
-}
-
 export class IncomingRequest {
   private readonly init: IncomingRequestInit;
   private readonly headerList: FieldList;
@@ -62,7 +47,9 @@ export class IncomingRequest {
 
   constructor(init: IncomingRequestInit, waiter: Waiter = UNSCOPED) {
     this.init = init;
-    this.headerList = guestHeaderList(init.headers);
+    // The pool's list itself when it already qualifies (the common case): no copy per request.
+    // Never mutated, since request headers are immutable.
+    this.headerList = withoutForbidden(init.headers);
     this.waiter = waiter;
   }
 
@@ -90,18 +77,42 @@ export class IncomingRequest {
   consume(): IncomingBody {
     if (this.consumed) failUnit();
     this.consumed = true;
-    return new IncomingBody(this.init.body, this.waiter);
+    const trailers = this.init.trailers;
+    return new IncomingBody(this.init.body, this.waiter, trailers !== undefined && trailers.length > 0 ? trailers : null);
   }
 }
+
+/** How a body's trailers turned out: `ok` with the trailers as received (null: there were none),
+ * or `err` with the error the body ended with. */
+export type TrailersOutcome = { tag: 'ok'; val: ReadonlyFieldList | null } | { tag: 'err'; val: HttpErrorCode };
+
+/**
+ * The trailers of a body that is still arriving (an upstream response read as it streams):
+ * `outcome()` is undefined until the body has ended, and `subscribe()` is ready once it is not.
+ * Pass the received list unfiltered: `future-trailers.get` applies `withoutForbidden`.
+ */
+export interface TrailersSource {
+  subscribe(): Pollable;
+  outcome(): TrailersOutcome | undefined;
+  /** The guest dropped the `future-trailers`: what is left of the body is not wanted (wasmtime
+   * drops the body with it, closing an upstream connection). */
+  dropped?(): void;
+}
+
+/** What an `IncomingBody` is given for its trailers: none (null), the received list, or a source. */
+export type BodyTrailers = ReadonlyFieldList | TrailersSource | null;
 
 export class IncomingBody {
   private readonly data: Uint8Array;
   private readonly waiter: Waiter;
+  private readonly trailers: BodyTrailers;
   private streamTaken = false;
 
-  constructor(data: Uint8Array, waiter: Waiter = UNSCOPED) {
+  /** `trailers`: see `BodyTrailers` (additive; omitted, the body has none). */
+  constructor(data: Uint8Array, waiter: Waiter = UNSCOPED, trailers: BodyTrailers = null) {
     this.data = data;
     this.waiter = waiter;
+    this.trailers = trailers;
   }
 
   stream(): InputStream {
@@ -110,9 +121,10 @@ export class IncomingBody {
     return new InputStream(this.data, this.waiter);
   }
 
-  /** Our bodies never carry trailers: the future is ready with `none`. */
-  static finish(_body: IncomingBody): FutureTrailers {
-    return new FutureTrailers();
+  /** The body's trailers, whether or not its stream was read to the end (as in wasmtime, which
+   * reads what is left of the body to reach them). */
+  static finish(body: IncomingBody): FutureTrailers {
+    return new FutureTrailers(body.trailers);
   }
 }
 
@@ -121,17 +133,50 @@ const NO_TRAILERS = Object.freeze({ tag: 'ok', val: Object.freeze({ tag: 'ok', v
 /** `some(err(()))`: the value was already taken. */
 const ALREADY_TAKEN = Object.freeze({ tag: 'err', val: undefined });
 
+type TrailersValue =
+  | typeof NO_TRAILERS
+  | typeof ALREADY_TAKEN
+  | { tag: 'ok'; val: { tag: 'ok'; val: Fields } | { tag: 'err'; val: HttpErrorCode } };
+
+function isSource(trailers: BodyTrailers): trailers is TrailersSource {
+  return trailers !== null && !Array.isArray(trailers);
+}
+
 export class FutureTrailers {
+  private readonly source: BodyTrailers;
   private taken = false;
 
-  subscribe(): Pollable {
-    return READY;
+  constructor(source: BodyTrailers = null) {
+    this.source = source;
   }
 
-  get(): typeof NO_TRAILERS | typeof ALREADY_TAKEN {
+  subscribe(): Pollable {
+    return isSource(this.source) ? this.source.subscribe() : READY;
+  }
+
+  /** `option<result<result<option<trailers>, error-code>>>`: none until the body has ended, then
+   * its outcome once, then `some(err(()))`. Trailers come as immutable fields, made like
+   * wasmtime's (`FieldMap::new_immutable` in `HostFutureTrailers::get`, p2/types_impl.rs). */
+  get(): TrailersValue | undefined {
     if (this.taken) return ALREADY_TAKEN;
+    const source = this.source;
+    let outcome: TrailersOutcome;
+    if (isSource(source)) {
+      const ready = source.outcome();
+      if (ready === undefined) return undefined;
+      outcome = ready;
+    } else {
+      outcome = { tag: 'ok', val: source };
+    }
     this.taken = true;
-    return NO_TRAILERS;
+    if (outcome.tag === 'err') return { tag: 'ok', val: outcome };
+    if (outcome.val === null) return NO_TRAILERS;
+    return { tag: 'ok', val: { tag: 'ok', val: Fields.view(withoutForbidden(outcome.val)) } };
+  }
+
+  /** Called by the glue when the guest drops its handle. */
+  [Symbol.dispose](): void {
+    if (isSource(this.source)) this.source.dropped?.();
   }
 }
 
@@ -139,11 +184,14 @@ export class IncomingResponse {
   private readonly statusCode: number;
   private readonly headerList: FieldList;
   private body: Uint8Array | null;
+  private readonly trailers: BodyTrailers;
 
-  constructor(status: number, headers: FieldList, body: Uint8Array) {
+  /** `headers` and `trailers` as received: the guest sees them through `withoutForbidden`. */
+  constructor(status: number, headers: ReadonlyFieldList, body: Uint8Array, trailers: BodyTrailers = null) {
     this.statusCode = status;
-    this.headerList = headers;
+    this.headerList = withoutForbidden(headers);
     this.body = body;
+    this.trailers = trailers;
   }
 
   status(): number {
@@ -158,31 +206,9 @@ export class IncomingResponse {
     const body = this.body;
     if (body === null) failUnit();
     this.body = null;
-    return new IncomingBody(body);
+    return new IncomingBody(body, UNSCOPED, this.trailers);
   }
 }
 
-export type IncomingResponseResult =
-  | { tag: 'ok'; val: IncomingResponse }
-  | { tag: 'err'; val: HttpErrorCode };
-
-/** The result of an outgoing request, already settled when created. */
-export class FutureIncomingResponse {
-  private result: IncomingResponseResult | null;
-
-  constructor(result: IncomingResponseResult) {
-    this.result = result;
-  }
-
-  subscribe(): Pollable {
-    return READY;
-  }
-
-  /** `some(ok(result))` once, then `some(err(()))`. */
-  get(): { tag: 'ok'; val: IncomingResponseResult } | typeof ALREADY_TAKEN {
-    const result = this.result;
-    if (result === null) return ALREADY_TAKEN;
-    this.result = null;
-    return { tag: 'ok', val: result };
-  }
-}
+// `future-incoming-response`, and the streaming response of an upstream (a subclass of
+// `IncomingResponse`), are in outgoing-response.ts.

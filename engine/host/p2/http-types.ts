@@ -4,13 +4,8 @@ import { Fields } from './fields.ts';
 import { OutgoingBody } from './http-body.ts';
 import { OutgoingRequest, RequestOptions } from './http-client.ts';
 import { httpErrorCode } from './http-error.ts';
-import {
-  FutureIncomingResponse,
-  FutureTrailers,
-  IncomingBody,
-  IncomingRequest,
-  IncomingResponse,
-} from './http-incoming.ts';
+import { FutureTrailers, IncomingBody, IncomingRequest, IncomingResponse } from './http-incoming.ts';
+import { FutureIncomingResponse } from './outgoing-response.ts';
 import { OutgoingResponse, ResponseOutparam } from './http-response.ts';
 import type { Waiter } from './wait.ts';
 

@@ -1,19 +1,20 @@
 /**
  * Poolscope's own WASIp2 host: `createP2Host` builds the import object for one guest instance
  * (see api.ts for the contract). Interfaces without per-instance state share module-level
- * objects. Per instance are the environment, standard streams, insecure seed, network token,
- * outgoing-HTTP policy, and whatever can wait (poll, clocks, what the guest builds in
+ * objects. Per instance are the environment, standard streams, preopened directories (and the
+ * files opened through them), insecure seed, network token, outgoing-HTTP policy, and whatever can wait (poll, clocks, what the guest builds in
  * wasi:http/types): waits go through the instance's own `Waiter` (its signal, its beforeBlock).
  */
 
 import type { IncomingRequestInit, P2Host, P2HostOptions, ResponseSink } from './api.ts';
 import { createCliImports } from './cli.ts';
 import { createMonotonicClockImports, wallClockImports } from './clocks.ts';
-import { filesystemTypesImports, preopensImports } from './filesystem.ts';
+import { createFilesystemImports } from './filesystem.ts';
 import { IncomingRequest } from './http-incoming.ts';
 import { ResponseOutparam } from './http-response.ts';
 import { createHttpTypesImports } from './http-types.ts';
 import { ioErrorImports } from './io-error.ts';
+import { OutgoingClient } from '../outgoing/client.ts';
 import { createOutgoingHandlerImports } from './outgoing-handler.ts';
 import { createPollImports } from './poll.ts';
 import { createInsecureSeedImports, insecureImports, randomImports } from './random.ts';
@@ -22,7 +23,7 @@ import { streamsImports } from './streams.ts';
 import { Waiter } from './wait.ts';
 
 export { GuestExit } from './api.ts';
-export type { GuestOutputSink, IncomingRequestInit, P2Host, P2HostOptions, ResponseSink } from './api.ts';
+export type { GuestFilesystem, GuestOutputSink, IncomingRequestInit, P2Host, P2HostOptions, Preopen, ResponseSink } from './api.ts';
 
 /** Unversioned names of every interface `createP2Host` provides. */
 export const SUPPORTED_INTERFACES: ReadonlySet<string> = new Set([
@@ -59,6 +60,7 @@ export const SUPPORTED_INTERFACES: ReadonlySet<string> = new Set([
 
 export function createP2Host(options: P2HostOptions): P2Host {
   const waiter = new Waiter({ signal: options.signal, beforeBlock: options.beforeBlock });
+  const outgoing = new OutgoingClient({ allow: options.allowOutgoingHttp === true, onRecord: options.onOutgoingRequest, signal: options.signal });
   const imports: Record<string, Record<string, unknown>> = {
     'wasi:io/error': ioErrorImports,
     'wasi:io/poll': createPollImports(waiter),
@@ -68,12 +70,11 @@ export function createP2Host(options: P2HostOptions): P2Host {
     'wasi:random/random': randomImports,
     'wasi:random/insecure': insecureImports,
     'wasi:random/insecure-seed': createInsecureSeedImports(),
-    ...createCliImports(options.env, options.output, waiter),
-    'wasi:filesystem/types': filesystemTypesImports,
-    'wasi:filesystem/preopens': preopensImports,
+    ...createCliImports(options.env, options.output, waiter, options.filesystem?.initialCwd),
+    ...createFilesystemImports(options.filesystem?.preopens ?? [], waiter, options.signal),
     ...createSocketsImports(),
     'wasi:http/types': createHttpTypesImports(waiter),
-    'wasi:http/outgoing-handler': createOutgoingHandlerImports(options.allowOutgoingHttp === true),
+    'wasi:http/outgoing-handler': createOutgoingHandlerImports(outgoing, waiter),
   };
 
   return {
@@ -82,5 +83,6 @@ export function createP2Host(options: P2HostOptions): P2Host {
       return { request: new IncomingRequest(init, waiter), responseOutparam: new ResponseOutparam(sink) };
     },
     supportedInterfaces: SUPPORTED_INTERFACES,
+    outgoing,
   };
 }

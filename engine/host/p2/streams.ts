@@ -161,6 +161,11 @@ export class OutputStream {
   async blockingSplice(src: InputStream, len: bigint): Promise<bigint> {
     const room = this.room(this.subscribe());
     if (room !== null) await room;
+    // A source that streams (an upstream response body, see outgoing-response.ts) may have
+    // nothing yet: wait for it too, or a guest splicing in a loop would spin on the thread
+    // without ever letting the data arrive. A buffered source is always ready.
+    const data = this.room(src.subscribe());
+    if (data !== null) await data;
     return this.splice(src, len);
   }
 

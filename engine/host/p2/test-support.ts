@@ -50,7 +50,7 @@ export function testWindow(initial: number): WriteWindow & { set(available: numb
 
 export interface Recorded {
   sink: ResponseSink;
-  /** Every sink call, in order, e.g. `head 200`, `chunk hi`, `end`. */
+  /** Every sink call, in order, e.g. `head 200`, `chunk hi`, `end` (`end x-t=1` with trailers). */
   calls: string[];
   headers: Array<[string, string]>;
   body(): string;
@@ -69,8 +69,8 @@ export function recordingSink(window?: WriteWindow): Recorded {
       calls.push(`chunk ${str(b)}`);
       chunks.push(b);
     },
-    end() {
-      calls.push('end');
+    end(trailers) {
+      calls.push(trailers === undefined ? 'end' : `end ${trailers.map(([n, v]) => `${n}=${str(v)}`).join(',')}`);
     },
     error(message) {
       calls.push(`error ${message}`);

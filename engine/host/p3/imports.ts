@@ -6,7 +6,7 @@
  * library still imports `wasi:cli/*@0.2`, `wasi:io/*@0.2` and `wasi:filesystem/*@0.2`. jco keys
  * the import object by *unversioned* name, so both versions of an interface read the same
  * object. We therefore start from Poolscope's own WASIp2 host (per-instance stdout/stderr
- * capture, environment, no preopens, no sockets) and add the WASIp3 members next to the p2 ones
+ * capture, environment, preopens only with `--dir`, no sockets) and add the WASIp3 members next to the p2 ones
  * where the names differ (`get-initial-cwd` beside `initial-cwd`, `write-via-stream` beside
  * `get-stdout`, `wait-for` beside `subscribe-duration`, ...). Where the same member name has two
  * meanings the p3 one wins; that only happens for `wasi:http/types` (a guest importing both
@@ -17,14 +17,18 @@
  * `@bytecodealliance/preview3-shim`'s: the transpiled glue checks `instanceof` against the
  * classes given here, and p3-instance.ts builds incoming requests with the same classes.
  * Nothing of the shim with module-level state is used (its cli/env/preopen modules write to the
- * process's own stdio and environment), so everything here is per instance.
+ * process's own stdio and environment), so everything here is per instance. Its client is not
+ * used either: `wasi:http/client.send` is outgoing.ts, over the instance's outgoing client (the
+ * one its p2 `outgoing-handler` uses too).
  */
 
 import * as shimHttp from '@bytecodealliance/preview3-shim/http';
 import { StreamReader } from '@bytecodealliance/preview3-shim/stream';
-import type { GuestOutputSink } from '../p2/api.ts';
+import type { OutgoingRecordListener } from '../outgoing/types.ts';
+import type { GuestFilesystem, GuestOutputSink } from '../p2/api.ts';
 import { createP2Host } from '../p2/index.ts';
 import { monotonicNow } from '../p2/poll.ts';
+import { createP3Send, type ShimHttpTypes } from './outgoing.ts';
 
 export interface P3ImportsOptions {
   /** Environment variables the guest sees (Poolscope adds INSTANCE_ID). */
@@ -33,8 +37,13 @@ export interface P3ImportsOptions {
   /** When false, outgoing HTTP (`wasi:http/client.send`, imported `wasi:http/handler.handle`,
    * p2 `outgoing-handler.handle`) fails with `HTTP-request-denied`. */
   allowOutgoingHttp: boolean;
+  /** Called once per outgoing request, either world's, when it is over (see `OutgoingRecord`). */
+  onOutgoingRequest?: OutgoingRecordListener | undefined;
   /** Called before a p2 blocking call (`pollable.block()`, ...) suspends the instance. */
   beforeBlock?: () => void;
+  /** Preopened directories and `-S cwd`, served through the p2 host's wasi:filesystem@0.2
+   * (a guest importing wasi:filesystem@0.3 is refused them: see capabilities.ts). */
+  filesystem?: GuestFilesystem | undefined;
 }
 
 export interface P3Imports {
@@ -77,37 +86,46 @@ export interface P3HttpTypes {
   };
 }
 
-const shim = shimHttp as unknown as { types: P3HttpTypes; client: { send(request: unknown): Promise<unknown> } };
+const shim = shimHttp as unknown as { types: P3HttpTypes };
 
 /** `wasi:http/types@0.3` as the transpiled glue destructures it (`Fields`, `Request`, ...). */
 export const httpTypes: P3HttpTypes = shim.types;
 
 /**
- * Drops the guest's body stream (the glue's readable end of its `stream<u8>`) of a response the
- * guest built, so its pending and later writes report the reader gone. Closing or cancelling the
- * body that `consume-body` returns does not: the shim reads the guest's stream through a
- * ReadableStream that its StreamReader iterates with `preventCancel`, and only drops the guest's
- * end when a response whose body was never consumed is disposed. Without this a guest writing to
- * a departed client would wait in its write forever. Idempotent.
+ * Drops the guest's body stream (the glue's readable end of its `stream<u8>`) of a response or an
+ * outgoing request the guest built, so its pending and later writes report the reader gone.
+ * Closing or cancelling the body that `consume-body` returns does not: the shim reads the guest's
+ * stream through a ReadableStream that its StreamReader iterates with `preventCancel`, and only
+ * drops the guest's end when a message whose body was never consumed is disposed. Without this a
+ * guest writing to a departed client (or to a failed upstream) would wait in its write forever.
+ * Idempotent.
  */
-export function dropGuestBody(response: P3Response): void {
-  const drop = guestBodies.get(response);
-  guestBodies.delete(response);
+export function dropGuestBody(message: object): void {
+  const drop = guestBodies.get(message);
+  guestBodies.delete(message);
   drop?.();
 }
 
-/** `response.new`'s contents, by response: wraps the shim's `Response.new` (once per thread; the
- * glue looks `new` up on the class at each call). */
-const guestBodies = new WeakMap<P3Response, () => void>();
+/** `response.new`'s and `request.new`'s contents, by message: wraps the shim's `Response.new` and
+ * `Request.new` (once per thread; the glue looks `new` up on the class at each call). */
+const guestBodies = new WeakMap<object, () => void>();
+function remember(message: object, contents: unknown): void {
+  const drop = (contents as Partial<Disposable> | null | undefined)?.[Symbol.dispose];
+  if (typeof drop === 'function') guestBodies.set(message, () => drop.call(contents));
+}
 const shimResponseNew = httpTypes.Response.new.bind(httpTypes.Response);
 httpTypes.Response.new = (headers, contents, trailers) => {
-  const drop = (contents as Partial<Disposable> | null | undefined)?.[Symbol.dispose];
   const result = shimResponseNew(headers, contents, trailers);
-  if (typeof drop === 'function') guestBodies.set(result[0], () => drop.call(contents));
+  remember(result[0], contents);
+  return result;
+};
+const shimRequestNew = httpTypes.Request.new.bind(httpTypes.Request);
+httpTypes.Request.new = (headers, contents, trailers, options) => {
+  const result = shimRequestNew(headers, contents, trailers, options);
+  remember(result[0], contents);
   return result;
 };
 
-const HTTP_REQUEST_DENIED = Object.freeze({ tag: 'HTTP-request-denied' });
 const SOCKET_ACCESS_DENIED = Object.freeze({ tag: 'access-denied' });
 const OK_UNIT = Object.freeze({ tag: 'ok', val: undefined });
 /** setTimeout's largest delay (about 24.8 days); longer waits are chained. */
@@ -144,13 +162,16 @@ async function drainGuestStream(stream: GlueByteStream, onChunk: (bytes: Uint8Ar
 export function createP3Imports(options: P3ImportsOptions): P3Imports {
   // Ends the p2 blocking calls (JSPI-suspended, like the p3 waits below) on dispose.
   const p2Abort = new AbortController();
-  const p2 = createP2Host({
+  const p2Host = createP2Host({
     env: options.env,
     output: options.output,
     allowOutgoingHttp: options.allowOutgoingHttp,
+    onOutgoingRequest: options.onOutgoingRequest,
     beforeBlock: options.beforeBlock,
     signal: p2Abort.signal,
-  }).imports;
+    filesystem: options.filesystem,
+  });
+  const p2 = p2Host.imports;
   const from = (name: string): Record<string, unknown> => p2[name] ?? {};
 
   // --- wasi:clocks/monotonic-clock@0.3: async waits on host timers. On dispose they fail: a
@@ -191,17 +212,16 @@ export function createP3Imports(options: P3ImportsOptions): P3Imports {
     }
   };
 
-  // --- outgoing HTTP, p3: the shim's client (it runs requests in its own http worker thread).
-  const send = async (request: unknown): Promise<unknown> => {
-    if (!options.allowOutgoingHttp) throw { payload: HTTP_REQUEST_DENIED };
-    return shim.client.send(request);
-  };
+  // --- outgoing HTTP, p3: the instance's outgoing client, shared with its p2 outgoing-handler
+  // (same policy, bounds, error codes and records; see outgoing.ts). Disposing the instance
+  // aborts p2Abort, which lets go of every request in flight.
+  const send = createP3Send(p2Host.outgoing, httpTypes as unknown as ShimHttpTypes, dropGuestBody);
 
   const p2Resolve = from('wasi:sockets/ip-name-lookup')['resolveAddresses'] as (...args: unknown[]) => unknown;
 
   const imports: Record<string, Record<string, unknown>> = {
     ...p2,
-    'wasi:cli/environment': { ...from('wasi:cli/environment'), getInitialCwd: (): undefined => undefined },
+    'wasi:cli/environment': { ...from('wasi:cli/environment'), getInitialCwd: (): string | undefined => options.filesystem?.initialCwd },
     'wasi:cli/stdin': {
       ...from('wasi:cli/stdin'),
       // An empty stdin, already at its end.

@@ -1,0 +1,89 @@
+/**
+ * Outgoing HTTP (a guest's requests to the outside, `wasi:http/outgoing-handler` in WASIp2 and
+ * `wasi:http/client.send` in WASIp3): the shapes shared by the client (exchange.ts, client.ts) and
+ * the two hosts that put it in front of their guests (host/p2/outgoing-handler.ts,
+ * host/p3/imports.ts), and the bounds it keeps.
+ */
+
+/** A `wasi:http/types.error-code` as jco represents it in both worlds: `{ tag }`, or `{ tag, val }`
+ * for cases with a payload (DNS-error: `{ rcode, infoCode }`). */
+export interface ErrorCode {
+  tag: string;
+  val?: unknown;
+}
+
+/** A header or trailer list: lowercased names, raw value bytes, in order. */
+export type FieldList = Array<[name: string, value: Uint8Array]>;
+
+/**
+ * One outgoing request, reported once it is over: when the upstream's response has fully arrived
+ * (`complete`), when it failed at any point (`failed`, `error` set; a request refused before
+ * anything was sent, such as `HTTP-request-denied`, is one too), or when the guest let go of it
+ * before its response body ended (`dropped`: it dropped the response, its body or the future, or
+ * the instance went away).
+ */
+export interface OutgoingRecord {
+  /** As sent: `GET`, `POST`, or the guest's own token. */
+  method: string;
+  /** `http` or `https`; for a request refused before that was settled, what the guest asked for. */
+  scheme: string;
+  /** `host[:port]` as the guest gave it. */
+  authority: string;
+  /** The path with its query, as sent (`/` when the guest gave none). */
+  path: string;
+  /** The upstream's status, or null if no response head arrived. */
+  status: number | null;
+  /** From the guest's `handle`/`send` call to the end described above, in milliseconds. */
+  durationMs: number;
+  outcome: 'complete' | 'failed' | 'dropped';
+  /** Why it failed: the error-code the guest got (its tag) and a readable detail for the host's
+   * user (the payload, or what the network said, e.g. `ECONNREFUSED 127.0.0.1:9`); null unless failed. */
+  error: { tag: string; detail: string | null } | null;
+  /** Request body bytes handed to the upstream connection. */
+  requestBytes: number;
+  /** Response body bytes received from the upstream (whether or not the guest read them). */
+  responseBytes: number;
+}
+
+/** What a host does with the records of its instance's outgoing requests. */
+export type OutgoingRecordListener = (record: OutgoingRecord) => void;
+
+/** `request-options` timeouts in milliseconds (wasmtime's defaults when the guest sets none). */
+export interface OutgoingTimeouts {
+  /** DNS lookup, TCP connect and (for https) the TLS handshake: `connection-timeout`. */
+  connectMs: number;
+  /** From the connection being ready to the response head: `connection-read-timeout`. */
+  firstByteMs: number;
+  /** Between two pieces of the response body while the guest is waiting for more:
+   * `connection-read-timeout`. */
+  betweenBytesMs: number;
+}
+
+/** wasmtime's default for each of the three timeouts (`default_send_request`: 600 s). */
+export const DEFAULT_TIMEOUT_MS = 600_000;
+
+/** What one instance's outgoing HTTP may hold at once (see `OUTGOING_LIMITS`). */
+export interface OutgoingLimits {
+  maxConcurrentRequests: number;
+  maxResponseHeaderBytes: number;
+  requestBodyWindowBytes: number;
+  responseBodyBufferBytes: number;
+}
+
+/**
+ * What one instance's outgoing HTTP may hold at once. Documented in README.md ("Resource bounds").
+ */
+export const OUTGOING_LIMITS: Readonly<OutgoingLimits> = {
+  /** Requests in flight per instance (from the call to the end of the upstream's response); one
+   * more fails with `connection-limit-reached`. wasmtime sets no limit. */
+  maxConcurrentRequests: 32,
+  /** The upstream's response head (status line and headers), and its trailers, at most: more is
+   * `HTTP-protocol-error`, as hyper's limit is in wasmtime. */
+  maxResponseHeaderBytes: 64 * 1024,
+  /** Request body bytes accepted from the guest ahead of what the connection took (`check-write`
+   * reports what is left; the guest waits when nothing is). wasmtime: one 1 MiB chunk. */
+  requestBodyWindowBytes: 1024 * 1024,
+  /** Response body bytes read from the upstream ahead of the guest; past this the connection is
+   * paused until the guest reads (TCP backpressure reaches the upstream). */
+  responseBodyBufferBytes: 256 * 1024,
+};

@@ -1,0 +1,288 @@
+/**
+ * WASIp3 outgoing HTTP (`wasi:http/client.send`) against real upstreams on the loopback
+ * interface, called the way the glue calls it: with preview3-shim's `Request`, `Fields` and
+ * streams. Same client, error codes, header rules and records as WASIp2 (p2/outgoing.test.ts).
+ */
+
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { stream } from '@bytecodealliance/preview3-shim/stream';
+import { future } from '@bytecodealliance/preview3-shim/future';
+import type { OutgoingRecord } from '../outgoing/types.ts';
+import { closedPort, readAll, startSilentServer, startUpstream, type Upstream } from '../outgoing/test-support.ts';
+import { recordingSink } from '../p2/test-support.ts';
+import { streamBody } from '../../worker/p3-http.ts';
+import { createP3Imports, httpTypes, type P3Response } from './imports.ts';
+
+type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+const types = httpTypes as Any;
+const text = new TextEncoder();
+const str = (b: Uint8Array): string => new TextDecoder().decode(b);
+
+const upstreams: Upstream[] = [];
+after(async () => {
+  for (const upstream of upstreams) await upstream.close();
+});
+async function upstream(handler: Parameters<typeof startUpstream>[0]): Promise<Upstream> {
+  const u = await startUpstream(handler);
+  upstreams.push(u);
+  return u;
+}
+
+function newHost(allow = true) {
+  const records: OutgoingRecord[] = [];
+  const host = createP3Imports({ env: [], output: { write() {} }, allowOutgoingHttp: allow, onOutgoingRequest: (r) => records.push(r) });
+  const send = (host.imports['wasi:http/client'] as Any).send as (request: unknown) => Promise<P3Response>;
+  return { send, records, dispose: () => host.dispose() };
+}
+
+interface Spec {
+  method?: string;
+  scheme?: string;
+  authority: string;
+  path?: string;
+  headers?: Array<[string, string]>;
+  /** A body given whole. */
+  body?: string;
+  /** Or one the test writes as it goes. */
+  streamed?: boolean;
+  trailers?: Array<[string, string]>;
+  firstByteTimeoutNs?: bigint;
+}
+
+/** A request as a guest builds one (`request.new`), plus the writer of a streamed body and the
+ * future `request.new` returned (how the body was sent). */
+function newRequest(spec: Spec): { request: Any; writer: Any; transmitted: Promise<unknown> } {
+  const headers = types.Fields.fromList((spec.headers ?? []).map(([n, v]) => [n, text.encode(v)]));
+  let contents: Any = null;
+  let writer: Any = null;
+  if (spec.streamed) {
+    const { tx, rx } = stream();
+    contents = rx;
+    writer = tx;
+  } else if (spec.body !== undefined) {
+    contents = stream().rx;
+    const { tx, rx } = stream();
+    contents = rx;
+    void tx.write(text.encode(spec.body)).then(() => tx.close());
+  }
+  const trailers = Promise.resolve({ tag: 'ok', val: spec.trailers ? types.Fields.fromList(spec.trailers.map(([n, v]) => [n, text.encode(v)])) : undefined });
+  let options: Any = null;
+  if (spec.firstByteTimeoutNs !== undefined) {
+    options = new types.RequestOptions();
+    options.setFirstByteTimeout(spec.firstByteTimeoutNs);
+  }
+  const [request, transmitted] = types.Request.new(headers, contents, trailers, options);
+  request.setMethod(spec.method ?? 'GET');
+  request.setScheme(spec.scheme ?? 'http');
+  request.setAuthority(spec.authority);
+  request.setPathWithQuery(spec.path ?? '/');
+  return { request, writer, transmitted: (transmitted as Any).read() };
+}
+
+async function errorOf(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return (error as Any).payload;
+  }
+  assert.fail('expected send to fail');
+}
+
+function headerMap(entries: Array<[string, Uint8Array]>): Record<string, string[]> {
+  const map: Record<string, string[]> = {};
+  for (const [name, value] of entries) (map[name] ??= []).push(str(value));
+  return map;
+}
+
+/** Reads a response's body and trailers as a guest does (`consume-body`). */
+async function readResponse(response: P3Response): Promise<{ body: string; trailers: Any }> {
+  const { rx } = future();
+  const [body, trailers] = types.Response.consumeBody(response, rx);
+  const chunks: Uint8Array[] = [];
+  for (;;) {
+    const chunk = await body.read();
+    if (chunk === null || chunk === undefined) break;
+    chunks.push(chunk);
+  }
+  return { body: str(Buffer.concat(chunks)), trailers: await trailers.read() };
+}
+
+test('a GET with a body: what the upstream sees, what the guest gets, and the record', async () => {
+  let seen: Any;
+  const u = await upstream(async (req, res) => {
+    const body = await readAll(req);
+    seen = { method: req.method, url: req.url, headers: req.headers, body: body.toString() };
+    res.writeHead(200, { 'x-up': 'yes' });
+    res.end(`echo:${body}`);
+  });
+  const { send, records } = newHost();
+  const { request, transmitted } = newRequest({ authority: u.authority, path: '/p?q=1', headers: [['x-a', '1']], body: 'hello' });
+  const response = await send(request);
+  assert.equal(response.getStatusCode(), 200);
+  assert.deepEqual(headerMap(response.getHeaders().copyAll())['x-up'], ['yes']);
+  const { body, trailers } = await readResponse(response);
+  assert.equal(body, 'echo:hello');
+  assert.deepEqual(trailers, { tag: 'ok', val: null });
+  assert.deepEqual(await transmitted, { tag: 'ok', val: undefined });
+  assert.deepEqual({ method: seen.method, url: seen.url, host: seen.headers.host, a: seen.headers['x-a'], body: seen.body }, {
+    method: 'GET', url: '/p?q=1', host: u.authority, a: '1', body: 'hello',
+  });
+  assert.deepEqual({ ...records[0], durationMs: 0 }, {
+    method: 'GET', scheme: 'http', authority: u.authority, path: '/p?q=1', status: 200, durationMs: 0,
+    outcome: 'complete', error: null, requestBytes: 5, responseBytes: 10,
+  });
+});
+
+test('a POST body streams both ways', async () => {
+  const u = await upstream((req, res) => {
+    res.writeHead(200);
+    res.flushHeaders();
+    req.on('data', (chunk: Buffer) => res.write(`<${chunk.toString()}>`));
+    req.on('end', () => res.end('done'));
+  });
+  const { send } = newHost();
+  const { request, writer } = newRequest({ method: 'POST', authority: u.authority, streamed: true });
+  const response = await send(request);
+  const { rx } = future();
+  const [body] = types.Response.consumeBody(response, rx);
+  let echoed = '';
+  for (const part of ['one', 'two']) {
+    await writer.write(text.encode(part));
+    while (!echoed.endsWith(`<${part}>`)) echoed += str(await body.read());
+  }
+  await writer.close();
+  for (;;) {
+    const chunk = await body.read();
+    if (chunk === null) break;
+    echoed += str(chunk);
+  }
+  assert.equal(echoed, '<one><two>done');
+});
+
+test('hop-by-hop headers from the upstream never reach the guest: a header-copying guest can copy them all', async () => {
+  const u = await upstream((_req, res) => {
+    res.socket?.write(
+      'HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\nTransfer-Encoding: chunked\r\n' +
+        'Upgrade: h2c\r\nProxy-Connection: keep-alive\r\nHost: upstream.example\r\nX-Kept: 1\r\n\r\n2\r\nok\r\n0\r\n\r\n',
+    );
+    res.socket?.end();
+  });
+  const { send } = newHost();
+  const response = await send(newRequest({ authority: u.authority }).request);
+  const entries = response.getHeaders().copyAll();
+  assert.deepEqual(entries.map(([n]) => n), ['x-kept']);
+  // What zoo-qjs-p3-proxy does: the upstream's headers into new fields for its own response.
+  const copy = types.Fields.fromList(entries);
+  assert.deepEqual(headerMap(copy.copyAll()), { 'x-kept': ['1'] });
+  assert.throws(() => (response.getHeaders() as Any).append('x-b', text.encode('2')), (e: Any) => e?.payload?.tag === 'immutable' || e?.tag === 'immutable');
+  assert.equal((await readResponse(response)).body, 'ok');
+});
+
+test('trailers both ways; forbidden upstream trailers removed', async () => {
+  let seenTrailers: Any;
+  const u = await upstream(async (req, res) => {
+    await readAll(req);
+    seenTrailers = req.trailers;
+    res.writeHead(200, { trailer: 'x-checksum' });
+    res.write('body');
+    res.addTrailers({ 'x-checksum': 'abc', connection: 'close' });
+    res.end();
+  });
+  const { send } = newHost();
+  const { request } = newRequest({ method: 'PUT', authority: u.authority, body: 'data', trailers: [['x-sent', 'yes']] });
+  const response = await send(request);
+  const { body, trailers } = await readResponse(response);
+  assert.equal(body, 'body');
+  assert.equal(trailers.tag, 'ok');
+  assert.deepEqual(headerMap(trailers.val.copyAll()), { 'x-checksum': ['abc'] });
+  assert.deepEqual(seenTrailers, { 'x-sent': 'yes' });
+});
+
+test('404 and 500 pass through', async () => {
+  const u = await upstream((req, res) => {
+    res.statusCode = req.url === '/missing' ? 404 : 500;
+    res.end(`status ${res.statusCode}`);
+  });
+  const { send } = newHost();
+  for (const [path, status] of [['/missing', 404], ['/boom', 500]] as const) {
+    const response = await send(newRequest({ authority: u.authority, path }).request);
+    assert.equal(response.getStatusCode(), status);
+    assert.equal((await readResponse(response)).body, `status ${status}`);
+  }
+});
+
+test('error codes as wasmtime: refused, DNS, https to a plain port (no OpenSSL text), first-byte timeout, denied', async () => {
+  const plain = await upstream((_req, res) => res.end('plain'));
+  const silent = await startSilentServer();
+  upstreams.push(silent);
+  const { send, records } = newHost();
+  assert.deepEqual(await errorOf(send(newRequest({ authority: `127.0.0.1:${await closedPort()}` }).request)), { tag: 'connection-refused' });
+  assert.deepEqual(await errorOf(send(newRequest({ authority: 'nonexistent.invalid' }).request)), {
+    tag: 'DNS-error',
+    val: { rcode: 'address not available', infoCode: undefined },
+  });
+  assert.deepEqual(await errorOf(send(newRequest({ scheme: 'https', authority: plain.authority }).request)), { tag: 'TLS-protocol-error' });
+  assert.deepEqual(await errorOf(send(newRequest({ authority: silent.authority, firstByteTimeoutNs: 50_000_000n }).request)), { tag: 'connection-read-timeout' });
+  assert.deepEqual(records.map((r) => r.error?.tag), ['connection-refused', 'DNS-error', 'TLS-protocol-error', 'connection-read-timeout']);
+
+  const denied = newHost(false);
+  const { request, transmitted } = newRequest({ authority: plain.authority, path: '/x' });
+  assert.deepEqual(await errorOf(denied.send(request)), { tag: 'HTTP-request-denied' });
+  assert.deepEqual(await transmitted, { tag: 'err', val: { tag: 'HTTP-request-denied' } });
+  assert.equal(denied.records[0]?.error?.tag, 'HTTP-request-denied');
+  assert.equal(denied.records[0]?.authority, plain.authority);
+});
+
+test('a proxy guest handing the upstream\'s response on: body and trailers reach the pool\'s sink', async () => {
+  const u = await upstream((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain', connection: 'keep-alive' });
+    res.write('proxied ');
+    res.addTrailers({ 'x-t': '1' });
+    res.end('body');
+  });
+  const { send } = newHost();
+  const response = await send(newRequest({ authority: u.authority }).request);
+  const rec = recordingSink();
+  await streamBody(response, rec.sink);
+  assert.equal(rec.body(), 'proxied body');
+  assert.equal(rec.calls.at(-1), 'end x-t=1');
+});
+
+test('disposing the instance lets go of its requests: a send waiting for a head fails, the upstream sees the connection close', async () => {
+  const silent = await startSilentServer();
+  upstreams.push(silent);
+  const { send, dispose, records } = newHost();
+  const pending = errorOf(send(newRequest({ authority: silent.authority }).request));
+  const socket = await silent.accepted;
+  const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+  dispose();
+  assert.equal(((await pending) as Any).tag, 'internal-error');
+  await closed;
+  assert.equal(records[0]?.outcome, 'dropped');
+});
+
+test('a request without a body (no contents), and one whose body breaks its content-length (HTTP-request-body-size, as wasmtime\'s p3)', async () => {
+  let seen: Any;
+  const u = await upstream(async (req, res) => {
+    seen = { headers: req.headers, body: (await readAll(req).catch(() => Buffer.from('(cut)'))).toString() };
+    res.end('ok');
+  });
+  const { send, records } = newHost();
+  const headers = types.Fields.fromList([]);
+  const [request, transmitted] = types.Request.new(headers, null, Promise.resolve({ tag: 'ok', val: undefined }), null);
+  request.setMethod('DELETE');
+  request.setScheme('http');
+  request.setAuthority(u.authority);
+  request.setPathWithQuery('/thing');
+  const response = await send(request);
+  assert.equal((await readResponse(response)).body, 'ok');
+  assert.deepEqual(await (transmitted as Any).read(), { tag: 'ok', val: undefined });
+  assert.equal(seen.headers['transfer-encoding'], undefined, 'no body: no chunked framing');
+  assert.equal(seen.body, '');
+
+  const short = newRequest({ method: 'POST', authority: u.authority, headers: [['content-length', '10']], body: 'short' });
+  assert.deepEqual(await errorOf(send(short.request)), { tag: 'HTTP-request-body-size', val: 5n });
+  assert.deepEqual(await short.transmitted, { tag: 'err', val: { tag: 'HTTP-request-body-size', val: 5n } });
+  assert.equal(records.at(-1)?.error?.tag, 'HTTP-request-body-size');
+});

@@ -1,0 +1,207 @@
+/**
+ * `--dir`, `--env`, `-S inherit-env`, `-H` and `--shutdown-addr` through the real CLI, with real
+ * guests: demo:files (reads and writes files in its preopen) and demo:env (wasmtime's echo_env).
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { request } from 'node:http';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { runCli, type CliRun } from './support/cli.ts';
+
+const P3_HELLO = fileURLToPath(new URL('../../../shared/fixtures/wasmtime-test-programs/p3-cli-serve-hello-world.wasm', import.meta.url));
+
+const scratch = realpathSync(mkdtempSync(path.join(tmpdir(), 'poolscope-dir-')));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** A request whose path goes out exactly as written (no URL normalisation of `..` or `//`). */
+function raw(base: string, rawPath: string, options: { method?: string; body?: string; headers?: Record<string, string | string[]> } = {}): Promise<Answer> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = request({ hostname, port, path: rawPath, method: options.method ?? 'GET', headers: options.headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+async function stop(run: CliRun): Promise<void> {
+  run.child.kill('SIGINT');
+  assert.equal((await run.exited).code, 0);
+}
+
+/** root/ (to preopen) with a file, a subdirectory and links out; outside/ beside it with a secret. */
+let layouts = 0;
+function layout(): { root: string; outside: string } {
+  const base = path.join(scratch, `layout-${layouts++}`);
+  const root = path.join(base, 'root');
+  const outside = path.join(base, 'outside');
+  mkdirSync(path.join(root, 'sub'), { recursive: true });
+  mkdirSync(outside, { recursive: true });
+  writeFileSync(path.join(root, 'hello.txt'), 'hello from the host\n');
+  writeFileSync(path.join(outside, 'secret'), 'SECRET\n');
+  symlinkSync('../outside', path.join(root, 'link-out')); // a relative link leading out
+  symlinkSync('/etc/passwd', path.join(root, 'abs-link')); // an absolute one
+  symlinkSync('sub', path.join(root, 'link-in')); // one that stays inside
+  return { root, outside };
+}
+
+test('--dir: demo:files lists, reads and writes its preopen; the preopen is announced', async () => {
+  const { root } = layout();
+  const run = runCli(['serve', 'demo:files', '--addr', '127.0.0.1:0', '--dir', `${root}::/data`, '--max-instance-reuse-count', '4']);
+  const url = await run.serving;
+  assert.match(run.stderr(), new RegExp(`^preopened ${root} as /data \\(read-write\\)$`, 'm'));
+
+  const listing = await raw(url, '/');
+  assert.equal(listing.status, 200);
+  assert.deepEqual(listing.body.trim().split('\n').sort(), ['abs-link', 'hello.txt', 'link-in', 'link-out', 'sub']);
+  assert.deepEqual(await raw(url, '/hello.txt').then((a) => [a.status, a.body]), [200, 'hello from the host\n']);
+
+  const put = await raw(url, '/sub/new.txt', { method: 'PUT', body: 'written by the guest' });
+  assert.deepEqual([put.status, put.body], [201, 'stored\n']);
+  assert.equal(readFileSync(path.join(root, 'sub', 'new.txt'), 'utf8'), 'written by the guest');
+  // Read back through a link that stays inside; overwrite (create|truncate).
+  assert.equal((await raw(url, '/link-in/new.txt')).body, 'written by the guest');
+  await raw(url, '/sub/new.txt', { method: 'PUT', body: 'short' });
+  assert.equal(readFileSync(path.join(root, 'sub', 'new.txt'), 'utf8'), 'short');
+
+  assert.deepEqual(await raw(url, '/missing').then((a) => [a.status, a.body]), [404, 'no-entry\n']);
+  assert.deepEqual(await raw(url, '/sub').then((a) => [a.status, a.body]), [400, 'is-directory\n']);
+  await stop(run);
+});
+
+test('--dir: no path leaves the preopen (.., absolute paths, links leading out): not-permitted, nothing outside touched', async () => {
+  const { root, outside } = layout();
+  const run = runCli(['serve', 'demo:files', '--addr', '127.0.0.1:0', '--dir', `${root}::/data`, '--max-instance-reuse-count', '16']);
+  const url = await run.serving;
+  for (const hostile of ['/../outside/secret', '/sub/../../outside/secret', '//etc/passwd', `/${outside}/secret`, '/link-out/secret', '/abs-link', '/..']) {
+    const answer = await raw(url, hostile);
+    assert.deepEqual([answer.status, answer.body], [403, 'not-permitted\n'], `GET ${hostile}`);
+  }
+  for (const hostile of ['/../outside/evil', '//tmp/poolscope-evil', '/link-out/evil', '/link-out/secret']) {
+    const answer = await raw(url, hostile, { method: 'PUT', body: 'pwned' });
+    assert.deepEqual([answer.status, answer.body], [403, 'not-permitted\n'], `PUT ${hostile}`);
+  }
+  assert.equal(readFileSync(path.join(outside, 'secret'), 'utf8'), 'SECRET\n');
+  assert.equal(existsSync(path.join(outside, 'evil')), false);
+  assert.equal(existsSync('/tmp/poolscope-evil'), false);
+  await stop(run);
+});
+
+test('without --dir nothing is preopened: the guest finds no directory, and nothing is announced', async () => {
+  const run = runCli(['serve', 'demo:files', '--addr', '127.0.0.1:0']);
+  const url = await run.serving;
+  assert.deepEqual(await raw(url, '/hello.txt').then((a) => [a.status, a.body]), [500, 'no preopened directory\n']);
+  assert.doesNotMatch(run.stderr(), /preopened/);
+  await stop(run);
+});
+
+test('--dir that is not a directory fails at once, in one line', async () => {
+  const missing = await runCli(['serve', 'demo:files', '--addr', '127.0.0.1:0', '--dir', path.join(scratch, 'nope')]).exited;
+  assert.equal(missing.code, 1);
+  assert.equal(missing.stderr, `error: --dir ${path.join(scratch, 'nope')}: no such directory\n`);
+  const file = path.join(scratch, 'a-file');
+  writeFileSync(file, 'x');
+  const notDir = await runCli(['serve', 'demo:files', '--addr', '127.0.0.1:0', '--dir', `${file}::/x`]).exited;
+  assert.equal(notDir.code, 1);
+  assert.equal(notDir.stderr, `error: --dir ${file}: not a directory\n`);
+});
+
+test('--dir for a WASIp3 guest: Rust guests import wasi:filesystem@0.2, which the p2 host serves', async () => {
+  const { root } = layout();
+  const run = runCli(['serve', P3_HELLO, '--addr', '127.0.0.1:0', '--dir', root]);
+  const url = await run.serving;
+  assert.match(run.stderr(), new RegExp(`^preopened ${root} as ${root} \\(read-write\\)$`, 'm'));
+  assert.equal((await raw(url, '/')).body, 'Hello, WASI!');
+  await stop(run);
+});
+
+/** `bytes` with a custom section appended (valid at the end of a component) holding `text`. */
+function withCustomSection(bytes: Uint8Array, name: string, text: string): Uint8Array {
+  const leb = (n: number): number[] => {
+    const out: number[] = [];
+    do {
+      let byte = n & 0x7f;
+      n >>>= 7;
+      if (n !== 0) byte |= 0x80;
+      out.push(byte);
+    } while (n !== 0);
+    return out;
+  };
+  const payload = [...leb(name.length), ...Buffer.from(name), ...Buffer.from(text)];
+  return Buffer.concat([bytes, Buffer.from([0, ...leb(payload.length), ...payload])]);
+}
+
+test('--dir for a WASIp3 guest importing wasi:filesystem@0.3 is refused, saying why', async () => {
+  const { root } = layout();
+  // The hello guest, marked as importing wasi:filesystem@0.3 (the check reads the component's bytes).
+  const marked = path.join(scratch, 'p3-fs03.wasm');
+  writeFileSync(marked, withCustomSection(readFileSync(P3_HELLO), 'poolscope-test', 'wasi:filesystem/types@0.3.0'));
+  const refused = await runCli(['serve', marked, '--addr', '127.0.0.1:0', '--dir', root]).exited;
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /^error: .*p3-fs03\.wasm imports wasi:filesystem@0\.3, which Poolscope does not implement, so it cannot be given preopened directories \(--dir works for guests importing wasi:filesystem@0\.2, .+\)\n$/);
+  assert.doesNotMatch(refused.stderr, /^preopened .* \(read-write\)$/m);
+  // Without --dir it serves: nothing of the host's filesystem is exposed to it anyway.
+  const run = runCli(['serve', marked, '--addr', '127.0.0.1:0']);
+  assert.equal((await raw(await run.serving, '/')).body, 'Hello, WASI!');
+  await stop(run);
+});
+
+test('--env NAME inherits the host value, or leaves NAME unset (wasmtime p2_cli_serve_echo_env)', async () => {
+  delete process.env.BAR;
+  process.env.POOLSCOPE_TEST_INHERITED = 'from the host';
+  try {
+    const run = runCli(['serve', 'demo:env', '--addr', '127.0.0.1:0', '--env=FOO=bar', '--env=BAR', '--env', 'POOLSCOPE_TEST_INHERITED', '--max-instance-reuse-count', '8']);
+    const url = await run.serving;
+    assert.equal((await raw(url, '/', { headers: { env: 'FOO' } })).headers.env, 'bar');
+    assert.equal((await raw(url, '/', { headers: { env: 'BAR' } })).headers.env, undefined);
+    assert.equal((await raw(url, '/', { headers: { env: 'POOLSCOPE_TEST_INHERITED' } })).headers.env, 'from the host');
+    // Only what was passed: the rest of Poolscope's environment stays out.
+    assert.equal((await raw(url, '/', { headers: { env: 'PATH' } })).headers.env, undefined);
+    assert.equal((await raw(url, '/', { headers: { env: 'INSTANCE_ID' } })).headers.env, '0');
+    await stop(run);
+
+    const inherit = runCli(['serve', 'demo:env', '--addr', '127.0.0.1:0', '-S', 'inherit-env', '--env=FOO=bar']);
+    const inheritUrl = await inherit.serving;
+    const all = await raw(inheritUrl, '/', { headers: { env: ['POOLSCOPE_TEST_INHERITED', 'FOO'] } });
+    assert.equal(all.headers.env, 'from the host, bar');
+    await stop(inherit);
+  } finally {
+    delete process.env.POOLSCOPE_TEST_INHERITED;
+  }
+});
+
+test('-H replaces the client\'s headers of that name before the guest sees them (wasmtime p2_cli_serve_header_replaces_request_header)', async () => {
+  const headerFile = path.join(scratch, 'headers');
+  writeFileSync(headerFile, 'env: BAR\n\n');
+  const run = runCli(['serve', 'demo:env', '--addr', '127.0.0.1:0', '--env=FOO=bar', '--env=BAR=baz', '--header=env: FOO', `-H`, `@${headerFile}`]);
+  const url = await run.serving;
+  const answer = await raw(url, '/', { headers: { env: 'NOTHING' } });
+  assert.equal(answer.headers.env, 'bar, baz');
+  await stop(run);
+});
+
+test('--shutdown-addr: a connection to it stops the server gracefully', async () => {
+  const run = runCli(['serve', 'demo:hello', '--addr', '127.0.0.1:0', '--shutdown-addr', '127.0.0.1:0']);
+  await run.serving;
+  const match = /^Listening for shutdown on tcp:\/\/127\.0\.0\.1:(\d+)\/$/m.exec(run.stderr());
+  assert.ok(match, run.stderr());
+  const socket = connect(Number(match[1]), '127.0.0.1');
+  socket.on('error', () => {});
+  const { code } = await run.exited;
+  socket.destroy();
+  assert.equal(code, 0);
+});
