@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { transpileBytes } from '@bytecodealliance/jco-transpile';
 import { ASYNC_EXPORTS, ASYNC_IMPORTS } from '../host/p2/jspi.ts';
 import { rethrowHostImportRejections } from './jspi-glue.ts';
+import { fixOwnHandleTables } from './p3-handle-table-glue.ts';
 import { DEFAULT_MAX_MEMORY_BYTES, limitDefinedMemories } from './memory-limit.ts';
 import { instrumentInThread } from './instrument-in-thread.ts';
 
@@ -14,8 +15,9 @@ import { instrumentInThread } from './instrument-in-thread.ts';
 const JCO_TRANSPILE_VERSION: string = JSON.parse(
   readFileSync(new URL('../package.json', import.meta.resolve('@bytecodealliance/jco-transpile')), 'utf8'),
 ).version;
-/** Bump when the transpile options below change, so old cache entries are not reused. */
-const OPTIONS_REVISION = 3;
+/** Bump when the transpile options or the glue fix-ups below change, so old cache entries are
+ * not reused. */
+const OPTIONS_REVISION = 4;
 
 export interface TranspiledComponent {
   sha256: string;
@@ -51,15 +53,17 @@ export async function transpileCached(bytes: Uint8Array, cacheDir = defaultCache
   return { sha256, dir, moduleUrl: new URL(`file://${join(dir, 'guest.js')}`).href, ...meta };
 }
 
+/** jco's options. JSPI: a WASIp2 blocking call suspends only its instance (see host/p2/jspi.ts). */
+export const TRANSPILE_OPTIONS = {
+  name: 'guest',
+  instantiation: 'async',
+  asyncMode: 'jspi',
+  asyncImports: ASYNC_IMPORTS,
+  asyncExports: ASYNC_EXPORTS,
+} satisfies Parameters<typeof transpileBytes>[1];
+
 async function transpileInto(bytes: Uint8Array, dir: string): Promise<void> {
-  // JSPI: a WASIp2 blocking call suspends only its instance (see host/p2/jspi.ts).
-  const result = await transpileBytes(bytes, {
-    name: 'guest',
-    instantiation: 'async',
-    asyncMode: 'jspi',
-    asyncImports: ASYNC_IMPORTS,
-    asyncExports: ASYNC_EXPORTS,
-  });
+  const result = await transpileBytes(bytes, TRANSPILE_OPTIONS);
   // Write beside the final place, then rename: a crash mid-write never leaves a half entry.
   const staging = `${dir}.tmp-${process.pid}-${Date.now()}`;
   await rm(staging, { recursive: true, force: true });
@@ -67,7 +71,7 @@ async function transpileInto(bytes: Uint8Array, dir: string): Promise<void> {
     if (name.endsWith('.d.ts')) continue;
     const path = join(staging, name);
     await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, name.endsWith('.js') ? rethrowHostImportRejections(new TextDecoder().decode(content)) : content);
+    await writeFile(path, name.endsWith('.js') ? fixGlue(new TextDecoder().decode(content)) : content);
   }
   await writeFile(join(staging, 'package.json'), '{"type":"module"}\n');
   const meta: CacheMeta = {
@@ -78,6 +82,11 @@ async function transpileInto(bytes: Uint8Array, dir: string): Promise<void> {
   await writeFile(join(staging, 'meta.json'), JSON.stringify(meta, null, 2));
   await rm(dir, { recursive: true, force: true });
   await rename(staging, dir);
+}
+
+/** jco's generated glue with our fix-ups of its bugs (jspi-glue.ts, p3-handle-table-glue.ts). */
+function fixGlue(glue: string): string {
+  return fixOwnHandleTables(rethrowHostImportRejections(glue)).glue;
 }
 
 /**
