@@ -57,6 +57,22 @@ export class InvalidKnobsError extends Error {
   override name = 'InvalidKnobsError';
 }
 
+/**
+ * Refuses preopened directories (`--dir`) to a WASIp3 guest importing wasi:filesystem@0.3, which
+ * Poolscope does not implement. Checked on the loaded component before anything changes: by
+ * `startServing`, and by a dashboard's load before the old component stops serving.
+ */
+export async function checkFilesystemFor(component: LoadedComponent, filesystem: GuestFilesystem | undefined): Promise<void> {
+  if (!filesystem || filesystem.preopens.length === 0 || component.world !== 'wasip3') return;
+  const { importsFilesystemP3 } = await import('./host/p3/capabilities.ts');
+  if (importsFilesystemP3(await readFile(component.path))) {
+    throw new InvalidKnobsError(
+      `${component.spec} imports wasi:filesystem@0.3, which Poolscope does not implement, so it cannot be given preopened directories ` +
+        '(--dir works for guests importing wasi:filesystem@0.2, as Rust WASIp3 guests do; the 0.3 filesystem of preview3-shim cannot be confined to them)',
+    );
+  }
+}
+
 /** Load a component, build its pool and open the HTTP front door: `poolscope serve` as a function. */
 export async function startServing(options: ServeOptions): Promise<Serving> {
   // Validate the knobs before the (possibly slow) load, so a typo fails at once.
@@ -76,15 +92,7 @@ export async function startServing(options: ServeOptions): Promise<Serving> {
     ...(options.maxMemoryBytes !== undefined ? { maxMemoryBytes: options.maxMemoryBytes } : {}),
   });
   const filesystem = options.filesystem;
-  if (filesystem && filesystem.preopens.length > 0 && component.world === 'wasip3') {
-    const { importsFilesystemP3 } = await import('./host/p3/capabilities.ts');
-    if (importsFilesystemP3(await readFile(component.path))) {
-      throw new InvalidKnobsError(
-        `${component.spec} imports wasi:filesystem@0.3, which Poolscope does not implement, so it cannot be given preopened directories ` +
-          '(--dir works for guests importing wasi:filesystem@0.2, as Rust WASIp3 guests do; the 0.3 filesystem of preview3-shim cannot be confined to them)',
-      );
-    }
-  }
+  await checkFilesystemFor(component, filesystem);
   const bus = options.bus ?? new EventBus();
   const executors = executorsFor(component, options.allowOutgoingHttp ?? false, options.executors, filesystem);
   try {

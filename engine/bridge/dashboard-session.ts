@@ -17,7 +17,7 @@ import {
   type Snapshot,
   type World,
 } from '../protocol/index.ts';
-import { startServing, type ServeOptions, type Serving } from '../serve.ts';
+import { checkFilesystemFor, startServing, type ServeOptions, type Serving } from '../serve.ts';
 import { findScenario, scenarioInfos } from '../scenarios/catalog.ts';
 import { ScenarioRunner, type ScenarioHost } from '../scenarios/runner.ts';
 import { EventBatcher } from './event-batcher.ts';
@@ -276,6 +276,8 @@ export class DashboardSession {
       ...(this.#options.cacheDir ? { cacheDir: this.#options.cacheDir } : {}),
       ...(this.#options.maxMemoryBytes !== undefined ? { maxMemoryBytes: this.#options.maxMemoryBytes } : {}),
     });
+    // So is a WASIp3 guest that cannot be given the session's --dir preopens.
+    await checkFilesystemFor(loaded, this.#options.filesystem);
     await this.#stopServing();
     this.#componentSpec = component;
     configure?.(loaded.world);

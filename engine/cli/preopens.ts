@@ -1,12 +1,15 @@
 /**
- * `--dir HOST[::GUEST]` checked and resolved before serving starts: HOST must be a directory,
- * and the guest is given its real path (symbolic links resolved), which is also what the
- * `preopened … as …` line on stderr shows. Paths inside it are confined by the host
+ * `--dir HOST[::GUEST]` checked, resolved and opened before serving starts: HOST must be a
+ * directory, the guest is given its real path (symbolic links resolved), which is also what the
+ * `preopened … as …` line on stderr shows, and it is opened there and then, once for the life of
+ * the process (engine/host/p2/filesystem.ts, `openPreopen`): every instance starts from that open
+ * directory, never from the path again. Paths inside it are confined by the host
  * (engine/host/p2/fs-walk.ts), which needs Linux's /proc/self/fd.
  */
-import { realpath, stat } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Preopen } from '../host/p2/api.ts';
+import { closePreopens, openPreopen } from '../host/p2/filesystem.ts';
 import { procFdAvailable } from '../host/p2/fs-walk.ts';
 import type { DirSpec } from './parse.ts';
 
@@ -15,6 +18,8 @@ export class PreopenError extends Error {
   override name = 'PreopenError';
 }
 
+/** The `--dir` directories, opened; close them with `closePreopens` (re-exported here) once the
+ * server has stopped. On failure nothing stays open. */
 export async function resolvePreopens(dirs: readonly DirSpec[]): Promise<Preopen[]> {
   if (dirs.length === 0) return [];
   if (!procFdAvailable()) {
@@ -23,20 +28,24 @@ export async function resolvePreopens(dirs: readonly DirSpec[]): Promise<Preopen
     );
   }
   const preopens: Preopen[] = [];
-  for (const { host, guest } of dirs) {
-    let real: string;
-    try {
-      real = await realpath(resolve(host));
-      if (!(await stat(real)).isDirectory()) throw new PreopenError(`--dir ${host}: not a directory`);
-    } catch (error) {
-      if (error instanceof PreopenError) throw error;
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new PreopenError(`--dir ${host}: ${code === 'ENOENT' ? 'no such directory' : (error as Error).message}`);
+  try {
+    for (const { host, guest } of dirs) {
+      try {
+        preopens.push(openPreopen(await realpath(resolve(host)), guest));
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        const why = code === 'ENOENT' ? 'no such directory' : code === 'ENOTDIR' ? 'not a directory' : (error as Error).message;
+        throw new PreopenError(`--dir ${host}: ${why}`);
+      }
     }
-    preopens.push({ host: real, guest });
+  } catch (error) {
+    closePreopens(preopens);
+    throw error;
   }
   return preopens;
 }
+
+export { closePreopens };
 
 /** The line announcing one preopen on stderr at start. */
 export function preopenLine(preopen: Preopen): string {

@@ -4,8 +4,40 @@
  * flag is refused (every name and reason is unit-tested in engine/cli/parse.test.ts).
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { runCli } from './support/cli.ts';
+import { after, test } from 'node:test';
+import { runCli, type CliRun } from './support/cli.ts';
+
+/** Every CLI these tests start: one a failed assertion left running is killed at the end. */
+const runs = new Set<CliRun>();
+function cli(args: string[]): CliRun {
+  const run = runCli(args);
+  runs.add(run);
+  void run.exited.then(() => runs.delete(run));
+  return run;
+}
+after(async () => {
+  for (const run of runs) {
+    run.child.kill('SIGKILL');
+    await run.exited;
+  }
+});
+
+/** Runs `each` over `items`, at most `limit` at a time. */
+async function inBatches<T>(items: readonly T[], limit: number, each: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const lane = async (): Promise<void> => {
+    while (!failed && next < items.length) {
+      try {
+        await each(items[next++]!);
+      } catch (error) {
+        failed = true; // start no more
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}
 
 /** args after `serve demo:hello` → the whole of stderr's one line must match. */
 const REFUSALS: Array<[args: string[], line: RegExp]> = [
@@ -27,20 +59,20 @@ const REFUSALS: Array<[args: string[], line: RegExp]> = [
 ];
 
 test('wasmtime flags Poolscope does not take: exit 1 and one line naming the flag and why', async () => {
-  const runs = REFUSALS.map(async ([args, line]) => {
-    const { code, stderr, stdout } = await runCli(['serve', 'demo:hello', '--addr', '127.0.0.1:0', ...args]).exited;
+  // Two at a time: each is a Node process loading Poolscope.
+  await inBatches(REFUSALS, 2, async ([args, line]) => {
+    const { code, stderr, stdout } = await cli(['serve', 'demo:hello', '--addr', '127.0.0.1:0', ...args]).exited;
     assert.equal(code, 1, `${args.join(' ')}: ${stderr}`);
     assert.equal(stdout, '');
     assert.equal(stderr.split('\n').length, 2, `${args.join(' ')}: one line, got ${JSON.stringify(stderr)}`);
     assert.match(stderr.trimEnd(), line, args.join(' '));
   });
-  await Promise.all(runs);
 });
 
 test('accepted wasmtime flags are no-ops only where Poolscope already does what they ask', async () => {
   // -S cli,p3,http (always linked), network off (never any), -O pooling-allocator (always capped),
   // -W component-model(-async) (always on): accepted, and the server starts.
-  const run = runCli(['serve', 'demo:hello', '--addr', '127.0.0.1:0', '-Scli,p3,http', '-S', 'tcp=n,udp=n', '-O', 'pooling-allocator', '-W', 'component-model,component-model-async,timeout=10s']);
+  const run = cli(['serve', 'demo:hello', '--addr', '127.0.0.1:0', '-Scli,p3,http', '-S', 'tcp=n,udp=n', '-O', 'pooling-allocator', '-W', 'component-model,component-model-async,timeout=10s']);
   await run.serving;
   run.child.kill('SIGINT');
   assert.equal((await run.exited).code, 0);

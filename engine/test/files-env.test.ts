@@ -3,19 +3,35 @@
  * guests: demo:files (reads and writes files in its preopen) and demo:env (wasmtime's echo_env).
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { listenForShutdown } from '../cli/serve-command.ts';
 import { runCli, type CliRun } from './support/cli.ts';
 
 const P3_HELLO = fileURLToPath(new URL('../../../shared/fixtures/wasmtime-test-programs/p3-cli-serve-hello-world.wasm', import.meta.url));
 
 const scratch = realpathSync(mkdtempSync(path.join(tmpdir(), 'poolscope-dir-')));
-after(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** Every CLI these tests start: one a failed assertion left running is killed at the end. */
+const runs = new Set<CliRun>();
+function cli(args: string[]): CliRun {
+  const run = runCli(args);
+  runs.add(run);
+  void run.exited.then(() => runs.delete(run));
+  return run;
+}
+after(async () => {
+  for (const run of runs) {
+    run.child.kill('SIGKILL');
+    await run.exited;
+  }
+  rmSync(scratch, { recursive: true, force: true });
+});
 
 interface Answer {
   status: number;
@@ -61,7 +77,7 @@ function layout(): { root: string; outside: string } {
 
 test('--dir: demo:files lists, reads and writes its preopen; the preopen is announced', async () => {
   const { root } = layout();
-  const run = runCli(['serve', 'demo:files', '--addr', '127.0.0.1:0', '--dir', `${root}::/data`, '--max-instance-reuse-count', '4']);
+  const run = cli(['serve', 'demo:files', '--addr', '127.0.0.1:0', '--dir', `${root}::/data`, '--max-instance-reuse-count', '4']);
   const url = await run.serving;
   assert.match(run.stderr(), new RegExp(`^preopened ${root} as /data \\(read-write\\)$`, 'm'));
 
@@ -85,7 +101,7 @@ test('--dir: demo:files lists, reads and writes its preopen; the preopen is anno
 
 test('--dir: no path leaves the preopen (.., absolute paths, links leading out): not-permitted, nothing outside touched', async () => {
   const { root, outside } = layout();
-  const run = runCli(['serve', 'demo:files', '--addr', '127.0.0.1:0', '--dir', `${root}::/data`, '--max-instance-reuse-count', '16']);
+  const run = cli(['serve', 'demo:files', '--addr', '127.0.0.1:0', '--dir', `${root}::/data`, '--max-instance-reuse-count', '16']);
   const url = await run.serving;
   for (const hostile of ['/../outside/secret', '/sub/../../outside/secret', '//etc/passwd', `/${outside}/secret`, '/link-out/secret', '/abs-link', '/..']) {
     const answer = await raw(url, hostile);
@@ -101,8 +117,21 @@ test('--dir: no path leaves the preopen (.., absolute paths, links leading out):
   await stop(run);
 });
 
+test('--dir is opened once at start: replacing HOST by a link afterwards does not move what new instances see', async () => {
+  const { root, outside } = layout();
+  // One request per instance (the default for p2), so each request is a new instance.
+  const run = cli(['serve', 'demo:files', '--addr', '127.0.0.1:0', '--dir', `${root}::/data`, '--max-instance-reuse-count', '1']);
+  const url = await run.serving;
+  assert.equal((await raw(url, '/hello.txt')).body, 'hello from the host\n');
+  renameSync(root, `${root}-moved`);
+  symlinkSync(outside, root);
+  assert.deepEqual(await raw(url, '/hello.txt').then((a) => [a.status, a.body]), [200, 'hello from the host\n']);
+  assert.deepEqual(await raw(url, '/secret').then((a) => [a.status, a.body]), [404, 'no-entry\n']);
+  await stop(run);
+});
+
 test('without --dir nothing is preopened: the guest finds no directory, and nothing is announced', async () => {
-  const run = runCli(['serve', 'demo:files', '--addr', '127.0.0.1:0']);
+  const run = cli(['serve', 'demo:files', '--addr', '127.0.0.1:0']);
   const url = await run.serving;
   assert.deepEqual(await raw(url, '/hello.txt').then((a) => [a.status, a.body]), [500, 'no preopened directory\n']);
   assert.doesNotMatch(run.stderr(), /preopened/);
@@ -110,19 +139,19 @@ test('without --dir nothing is preopened: the guest finds no directory, and noth
 });
 
 test('--dir that is not a directory fails at once, in one line', async () => {
-  const missing = await runCli(['serve', 'demo:files', '--addr', '127.0.0.1:0', '--dir', path.join(scratch, 'nope')]).exited;
+  const missing = await cli(['serve', 'demo:files', '--addr', '127.0.0.1:0', '--dir', path.join(scratch, 'nope')]).exited;
   assert.equal(missing.code, 1);
   assert.equal(missing.stderr, `error: --dir ${path.join(scratch, 'nope')}: no such directory\n`);
   const file = path.join(scratch, 'a-file');
   writeFileSync(file, 'x');
-  const notDir = await runCli(['serve', 'demo:files', '--addr', '127.0.0.1:0', '--dir', `${file}::/x`]).exited;
+  const notDir = await cli(['serve', 'demo:files', '--addr', '127.0.0.1:0', '--dir', `${file}::/x`]).exited;
   assert.equal(notDir.code, 1);
   assert.equal(notDir.stderr, `error: --dir ${file}: not a directory\n`);
 });
 
 test('--dir for a WASIp3 guest: Rust guests import wasi:filesystem@0.2, which the p2 host serves', async () => {
   const { root } = layout();
-  const run = runCli(['serve', P3_HELLO, '--addr', '127.0.0.1:0', '--dir', root]);
+  const run = cli(['serve', P3_HELLO, '--addr', '127.0.0.1:0', '--dir', root]);
   const url = await run.serving;
   assert.match(run.stderr(), new RegExp(`^preopened ${root} as ${root} \\(read-write\\)$`, 'm'));
   assert.equal((await raw(url, '/')).body, 'Hello, WASI!');
@@ -150,12 +179,12 @@ test('--dir for a WASIp3 guest importing wasi:filesystem@0.3 is refused, saying 
   // The hello guest, marked as importing wasi:filesystem@0.3 (the check reads the component's bytes).
   const marked = path.join(scratch, 'p3-fs03.wasm');
   writeFileSync(marked, withCustomSection(readFileSync(P3_HELLO), 'poolscope-test', 'wasi:filesystem/types@0.3.0'));
-  const refused = await runCli(['serve', marked, '--addr', '127.0.0.1:0', '--dir', root]).exited;
+  const refused = await cli(['serve', marked, '--addr', '127.0.0.1:0', '--dir', root]).exited;
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /^error: .*p3-fs03\.wasm imports wasi:filesystem@0\.3, which Poolscope does not implement, so it cannot be given preopened directories \(--dir works for guests importing wasi:filesystem@0\.2, .+\)\n$/);
   assert.doesNotMatch(refused.stderr, /^preopened .* \(read-write\)$/m);
   // Without --dir it serves: nothing of the host's filesystem is exposed to it anyway.
-  const run = runCli(['serve', marked, '--addr', '127.0.0.1:0']);
+  const run = cli(['serve', marked, '--addr', '127.0.0.1:0']);
   assert.equal((await raw(await run.serving, '/')).body, 'Hello, WASI!');
   await stop(run);
 });
@@ -164,7 +193,7 @@ test('--env NAME inherits the host value, or leaves NAME unset (wasmtime p2_cli_
   delete process.env.BAR;
   process.env.POOLSCOPE_TEST_INHERITED = 'from the host';
   try {
-    const run = runCli(['serve', 'demo:env', '--addr', '127.0.0.1:0', '--env=FOO=bar', '--env=BAR', '--env', 'POOLSCOPE_TEST_INHERITED', '--max-instance-reuse-count', '8']);
+    const run = cli(['serve', 'demo:env', '--addr', '127.0.0.1:0', '--env=FOO=bar', '--env=BAR', '--env', 'POOLSCOPE_TEST_INHERITED', '--max-instance-reuse-count', '8']);
     const url = await run.serving;
     assert.equal((await raw(url, '/', { headers: { env: 'FOO' } })).headers.env, 'bar');
     assert.equal((await raw(url, '/', { headers: { env: 'BAR' } })).headers.env, undefined);
@@ -174,7 +203,7 @@ test('--env NAME inherits the host value, or leaves NAME unset (wasmtime p2_cli_
     assert.equal((await raw(url, '/', { headers: { env: 'INSTANCE_ID' } })).headers.env, '0');
     await stop(run);
 
-    const inherit = runCli(['serve', 'demo:env', '--addr', '127.0.0.1:0', '-S', 'inherit-env', '--env=FOO=bar']);
+    const inherit = cli(['serve', 'demo:env', '--addr', '127.0.0.1:0', '-S', 'inherit-env', '--env=FOO=bar']);
     const inheritUrl = await inherit.serving;
     const all = await raw(inheritUrl, '/', { headers: { env: ['POOLSCOPE_TEST_INHERITED', 'FOO'] } });
     assert.equal(all.headers.env, 'from the host, bar');
@@ -187,15 +216,28 @@ test('--env NAME inherits the host value, or leaves NAME unset (wasmtime p2_cli_
 test('-H replaces the client\'s headers of that name before the guest sees them (wasmtime p2_cli_serve_header_replaces_request_header)', async () => {
   const headerFile = path.join(scratch, 'headers');
   writeFileSync(headerFile, 'env: BAR\n\n');
-  const run = runCli(['serve', 'demo:env', '--addr', '127.0.0.1:0', '--env=FOO=bar', '--env=BAR=baz', '--header=env: FOO', `-H`, `@${headerFile}`]);
+  const run = cli(['serve', 'demo:env', '--addr', '127.0.0.1:0', '--env=FOO=bar', '--env=BAR=baz', '--header=env: FOO', `-H`, `@${headerFile}`]);
   const url = await run.serving;
   const answer = await raw(url, '/', { headers: { env: 'NOTHING' } });
   assert.equal(answer.headers.env, 'bar, baz');
   await stop(run);
 });
 
+test('--shutdown-addr: an error of its listener once listening is logged, not thrown', async () => {
+  const lines: string[] = [];
+  let stopped = false;
+  const server = await listenForShutdown({ host: '127.0.0.1', port: 0 }, () => (stopped = true), (line) => lines.push(line));
+  try {
+    server.emit('error', new Error('accept failed: EMFILE'));
+    assert.deepEqual(lines, ['error: --shutdown-addr: accept failed: EMFILE']);
+    assert.equal(stopped, false);
+  } finally {
+    server.close();
+  }
+});
+
 test('--shutdown-addr: a connection to it stops the server gracefully', async () => {
-  const run = runCli(['serve', 'demo:hello', '--addr', '127.0.0.1:0', '--shutdown-addr', '127.0.0.1:0']);
+  const run = cli(['serve', 'demo:hello', '--addr', '127.0.0.1:0', '--shutdown-addr', '127.0.0.1:0']);
   await run.serving;
   const match = /^Listening for shutdown on tcp:\/\/127\.0\.0\.1:(\d+)\/$/m.exec(run.stderr());
   assert.ok(match, run.stderr());

@@ -1,11 +1,14 @@
 /** The dashboard bridge in web mode, engine side: auth, snapshots, batched events, validated commands. */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DashboardSession } from '../bridge/dashboard-session.ts';
+import { closePreopens, openPreopen } from '../host/p2/filesystem.ts';
 import type { ServerMessage, Snapshot } from '../protocol/index.ts';
 import { startDashboardServer, type DashboardServer } from '../web/dashboard-server.ts';
 import { connectBridge, type BridgeClient } from './support/bridge-client.ts';
@@ -141,4 +144,36 @@ test('load switches the component; stop and start serve again; knobs set by the 
   assert.equal((await sendSequential(web.session.serving!.frontDoor.url, 1))[0]!.body, 'Hello, WASI!');
   client.ws.close();
   await web.close();
+});
+
+test('a load that --dir cannot be given (a WASIp3 guest importing wasi:filesystem@0.3) is refused before the old component stops', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'poolscope-dir-'));
+  await writeFile(join(root, 'hello.txt'), 'hi');
+  // The p3 hello guest, marked as importing wasi:filesystem@0.3 (the check reads the component's bytes).
+  const hello = readFileSync(fileURLToPath(new URL('../../../shared/fixtures/wasmtime-test-programs/p3-cli-serve-hello-world.wasm', import.meta.url)));
+  const name = Buffer.from('poolscope-test');
+  const payload = Buffer.concat([Buffer.from([name.length]), name, Buffer.from('wasi:filesystem/types@0.3.0')]);
+  const marked = join(root, 'p3-fs03.wasm');
+  await writeFile(marked, Buffer.concat([hello, Buffer.from([0, payload.length]), payload]));
+
+  const preopen = openPreopen(root, '/data'); // as the CLI opens --dir at start
+  const session = new DashboardSession({ component: 'demo:hello', listen: { host: '127.0.0.1', port: 0 }, filesystem: { preopens: [preopen] } });
+  await session.start();
+  const server = await startDashboardServer(session, { host: '127.0.0.1', port: 0 }, root);
+  const close = async (): Promise<void> => {
+    leftovers.delete(close);
+    await server.close();
+    await session.close();
+    closePreopens([preopen]);
+  };
+  leftovers.add(close);
+  const client = await connect(server);
+  const before = session.serving!;
+  const refused = await client.command({ type: 'load', component: marked });
+  assert.equal(refused.ok, false);
+  assert.match(refused.ok ? '' : refused.error, /p3-fs03\.wasm imports wasi:filesystem@0\.3, which Poolscope does not implement, so it cannot be given preopened directories/);
+  assert.equal(session.serving, before, 'the old component is still the one serving');
+  assert.equal((await sendSequential(before.frontDoor.url, 1))[0]!.body, 'Hello, WASI!');
+  client.ws.close();
+  await close();
 });

@@ -84,10 +84,20 @@ export interface P2HostOptions {
   filesystem?: GuestFilesystem | undefined;
 }
 
-/** One `--dir HOST::GUEST`: `host` is an absolute, symlink-free path (the CLI resolves it). */
+/**
+ * One `--dir HOST::GUEST`, opened once when serving starts (`openPreopen` in filesystem.ts):
+ * `host` is its absolute, symlink-free path (shown, never opened again); `fd` the descriptor
+ * that has held the directory since, process-wide (executors are threads of one process, so the
+ * number means the same on each); `dev` and `ino` its identity then, in decimal. Each instance
+ * opens its own descriptor from `fd` (through `/proc/self/fd`), never from `host`, and refuses to
+ * start if what `fd` holds is not that directory any more.
+ */
 export interface Preopen {
   host: string;
   guest: string;
+  fd: number;
+  dev: string;
+  ino: string;
 }
 
 /** What of the host's filesystem a guest sees: its preopened directories (read-write, as

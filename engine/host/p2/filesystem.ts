@@ -3,17 +3,31 @@
  * (wasmtime's `FsPerms::ReadWrite`, the only kind its CLI makes), and nothing else: without
  * `--dir` the guest gets no preopens and so can never obtain a descriptor.
  *
- * Each instance opens its preopened directories when it is created (as wasmtime builds a
- * `WasiCtx` per store) and closes everything it holds when it goes away (the host's abort
- * signal). Every path a guest names is resolved by fs-walk.ts, which can never leave the
- * descriptor's directory: `..` past it, absolute paths and symbolic links leading out are
- * `not-permitted`, as under wasmtime (cap-std). Other failures carry the error code wasmtime's
- * errno mapping gives.
+ * Each preopened directory is opened once, when serving starts (`openPreopen`), and that
+ * descriptor is kept for the life of the process (`closePreopens` at shutdown). Each instance,
+ * when it is created (as wasmtime builds a `WasiCtx` per store), opens its own descriptor from
+ * that one, never from the host path again: whatever a guest renames or plants where a preopen
+ * used to be, later instances still get the directory opened at start (and an instance refuses to
+ * start if the descriptor no longer holds it). It closes everything it holds when it goes away
+ * (the host's abort signal). Every path a guest names is resolved by fs-walk.ts, which can never
+ * leave the descriptor's directory: `..` past it, absolute paths and symbolic links leading out
+ * are `not-permitted`, as under wasmtime (cap-std); so is creating or reading a symbolic link
+ * whose target is absolute (cap-std's `escape_attempt`). Other failures carry the error code
+ * wasmtime's errno mapping gives.
+ *
+ * Only regular files and directories are opened. A FIFO, device or socket is `unsupported`
+ * (wasmtime would open it; here an open that waits for a FIFO's other end, or a device's, would
+ * hold the executor thread, which nothing can interrupt): it is checked before opening, and every
+ * open is non-blocking (`O_NONBLOCK`, `O_NOCTTY`) and checked again after, so one swapped in
+ * meanwhile is closed at once.
  *
  * Bounds (per instance): `MAX_OPEN_DESCRIPTORS` host descriptors open at once besides the
  * preopens (files, directories, directory listings; more is `insufficient-memory`), reads of at
- * most `MAX_READ_BYTES` per call, paths of less than `MAX_PATH_BYTES`, `MAX_SYMLINK_EXPANSIONS`
- * link expansions per resolution. All calls are synchronous on the executor thread.
+ * most `MAX_READ_BYTES` per call, writes of at most `MAX_WRITE_BYTES` per call (a stream write
+ * past `check-write` traps; `write` writes that much and says so), paths of less than
+ * `MAX_PATH_BYTES`, `MAX_SYMLINK_EXPANSIONS` link expansions per resolution,
+ * `MAX_WALK_DESCRIPTORS` directories held open while resolving. All calls are synchronous on the
+ * executor thread.
  */
 
 import { createHash } from 'node:crypto';
@@ -23,14 +37,14 @@ import {
   type BigIntStats, type Dir, type Dirent, type Stats,
 } from 'node:fs';
 import type { Preopen } from './api.ts';
-import { FileHandle, FileInputStream, FileOutputStream, FileTable, MAX_READ_BYTES } from './fs-streams.ts';
+import { FileHandle, FileInputStream, FileOutputStream, FileTable, MAX_READ_BYTES, MAX_WRITE_BYTES } from './fs-streams.ts';
 import { fdPath, fsFail, guard, procFdAvailable, resolve, type FsErrorCode } from './fs-walk.ts';
 import { IoError } from './io-error.ts';
 import { HostTrap } from './result.ts';
 import type { Waiter } from './wait.ts';
 
-export { MAX_OPEN_DESCRIPTORS, MAX_READ_BYTES } from './fs-streams.ts';
-export { MAX_PATH_BYTES, MAX_SYMLINK_EXPANSIONS } from './fs-walk.ts';
+export { MAX_OPEN_DESCRIPTORS, MAX_READ_BYTES, MAX_WRITE_BYTES } from './fs-streams.ts';
+export { MAX_PATH_BYTES, MAX_SYMLINK_EXPANSIONS, MAX_WALK_DESCRIPTORS } from './fs-walk.ts';
 
 type DescriptorType =
   | 'unknown' | 'block-device' | 'character-device' | 'directory' | 'fifo' | 'symbolic-link' | 'regular-file' | 'socket';
@@ -111,9 +125,58 @@ function timestampSeconds(t: NewTimestamp, current: bigint): number {
     case 'now':
       return Date.now() / 1000;
     case 'timestamp':
-      if (t.val.nanoseconds >= 1_000_000_000) fsFail('invalid');
       return Number(t.val.seconds) + t.val.nanoseconds / 1e9;
   }
+}
+
+/**
+ * `set-times` / `set-times-at`: `touch(atime, mtime)` given the current stat, or nothing at all
+ * when neither changes. Node has no `UTIME_OMIT` (every utimes call sets both, as seconds in a
+ * double): so with both `no-change` nothing is written, and with one of them it is set again to
+ * its current value as closely as a double holds it (within a microsecond, not to the nanosecond).
+ */
+function setTimes(atime: NewTimestamp, mtime: NewTimestamp, stat: () => BigIntStats, touch: (atime: number, mtime: number) => void): void {
+  for (const t of [atime, mtime]) if (t.tag === 'timestamp' && t.val.nanoseconds >= 1_000_000_000) fsFail('invalid');
+  if (atime.tag === 'no-change' && mtime.tag === 'no-change') {
+    stat(); // still fails as the call would (a missing path, a closed descriptor)
+    return;
+  }
+  const s = stat();
+  touch(timestampSeconds(atime, s.atimeNs), timestampSeconds(mtime, s.mtimeNs));
+}
+
+/** Opens a guest-requested file only if it is a regular file or directory (see the header);
+ * `checkFirst`: look before opening (not needed with `O_DIRECTORY`, which opens nothing else). */
+function openRegular(target: string, oflags: number, checkFirst: boolean): { fd: number; directory: boolean } {
+  if (checkFirst) {
+    let kind: DescriptorType | null = null;
+    try {
+      kind = typeOf(lstatSync(target));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    if (kind !== null && kind !== 'regular-file' && kind !== 'directory' && kind !== 'symbolic-link') fsFail('unsupported');
+  }
+  let fd: number;
+  try {
+    fd = openSync(target, oflags | constants.O_NONBLOCK | constants.O_NOCTTY, 0o666);
+  } catch (error) {
+    // A FIFO opened for writing with no reader, a socket, a device without a driver.
+    if ((error as NodeJS.ErrnoException).code === 'ENXIO') fsFail('unsupported');
+    throw error;
+  }
+  let s: Stats;
+  try {
+    s = fstatSync(fd);
+  } catch (error) {
+    closeQuietly(fd);
+    throw error;
+  }
+  if (!s.isFile() && !s.isDirectory()) {
+    closeQuietly(fd);
+    fsFail('unsupported');
+  }
+  return { fd, directory: s.isDirectory() };
 }
 
 /** What a descriptor stands for. */
@@ -167,6 +230,14 @@ export class Descriptor {
     return this.#opened.handle;
   }
 
+  /** This descriptor's file, which it must have been opened to write (else `not-permitted`, as
+   * wasmtime's `write_not_permitted` check). */
+  #writableFile(): FileHandle {
+    const file = this.#file();
+    if (!this.#opened.flags.write) fsFail('not-permitted');
+    return file;
+  }
+
   readViaStream(offset: bigint): FileInputStream {
     return guard(() => {
       if (this.#opened.kind === 'dir') fsFail('is-directory');
@@ -175,11 +246,11 @@ export class Descriptor {
   }
 
   writeViaStream(offset: bigint): FileOutputStream {
-    return guard(() => new FileOutputStream(this.#file(), toNumber(offset, 'invalid'), this.#context.waiter));
+    return guard(() => new FileOutputStream(this.#writableFile(), toNumber(offset, 'invalid'), this.#context.waiter));
   }
 
   appendViaStream(): FileOutputStream {
-    return guard(() => new FileOutputStream(this.#file(), 'append', this.#context.waiter));
+    return guard(() => new FileOutputStream(this.#writableFile(), 'append', this.#context.waiter));
   }
 
   /** Advice is only advice: accepted on files (Node cannot pass it on), as the WIT allows. */
@@ -211,8 +282,8 @@ export class Descriptor {
 
   setTimes(atime: NewTimestamp, mtime: NewTimestamp): void {
     guard(() => {
-      const s = fstatSync(this.#fd, { bigint: true });
-      futimesSync(this.#fd, timestampSeconds(atime, s.atimeNs), timestampSeconds(mtime, s.mtimeNs));
+      const fd = this.#fd;
+      setTimes(atime, mtime, () => fstatSync(fd, { bigint: true }), (a, m) => futimesSync(fd, a, m));
     });
   }
 
@@ -227,15 +298,21 @@ export class Descriptor {
     });
   }
 
+  /** One `pwrite` of at most `MAX_WRITE_BYTES`; the count written says how much went (wasmtime
+   * passes the whole buffer to one `pwrite`, which may also write less). */
   write(buffer: Uint8Array, offset: bigint): bigint {
-    return guard(() => BigInt(writeSync(this.#file().fd, buffer, 0, buffer.length, toNumber(offset, 'file-too-large'))));
+    return guard(() => {
+      const fd = this.#writableFile().fd;
+      const n = Math.min(buffer.length, MAX_WRITE_BYTES);
+      return BigInt(writeSync(fd, buffer, 0, n, toNumber(offset, 'file-too-large')));
+    });
   }
 
   readDirectory(): DirectoryEntryStream {
     return guard(() => {
       const fd = this.#dir();
       this.#context.table.checkRoom();
-      return new DirectoryEntryStream(opendirSync(fdPath(fd), { encoding: 'buffer' } as never), fd, this.#context.table);
+      return new DirectoryEntryStream(opendirSync(fdPath(fd), { encoding: 'buffer' } as never), this.#opened.handle, this.#context.table);
     });
   }
 
@@ -261,8 +338,7 @@ export class Descriptor {
     guard(() =>
       resolve(this.#dir(), path, pathFlags.symlinkFollow === true, (walk, name) => {
         const target = walk.at(name);
-        const s = lstatSync(target, { bigint: true });
-        lutimesSync(target, timestampSeconds(atime, s.atimeNs), timestampSeconds(mtime, s.mtimeNs));
+        setTimes(atime, mtime, () => lstatSync(target, { bigint: true }), (a, m) => lutimesSync(target, a, m));
       }),
     );
   }
@@ -301,24 +377,31 @@ export class Descriptor {
       // Not opened for writing: opened for reading (wasmtime does the same).
       const read = flags.read === true || flags.write !== true;
       oflags |= read && write ? constants.O_RDWR : write ? constants.O_WRONLY : constants.O_RDONLY;
-      const fd = resolve(dir, path, pathFlags.symlinkFollow === true, (walk, name) => openSync(walk.at(name), oflags, 0o666));
-      let isDirectory: boolean;
-      try {
-        isDirectory = fstatSync(fd).isDirectory();
-      } catch (error) {
-        closeQuietly(fd);
-        throw error;
-      }
+      const { fd, directory } = resolve(dir, path, pathFlags.symlinkFollow === true, (walk, name) => openRegular(walk.at(name), oflags, !openFlags.directory));
       const handle = new FileHandle(fd, this.#context.table, true);
-      const opened: Opened = isDirectory
+      const opened: Opened = directory
         ? { kind: 'dir', handle, flags: { ...NO_FLAGS, read: true } }
         : { kind: 'file', handle, flags: { ...NO_FLAGS, read, write } };
       return new Descriptor(this.#context, opened);
     });
   }
 
+  /** A link whose text is absolute is `not-permitted` (cap-std's `read_link` refuses it as an
+   * escape attempt); text that is not UTF-8 is `illegal-byte-sequence`, as wasmtime. */
   readlinkAt(path: string): string {
-    return guard(() => resolve(this.#dir(), path, false, (walk, name) => readlinkSync(walk.at(name))));
+    return guard(() =>
+      resolve(this.#dir(), path, false, (walk, name) => {
+        const raw = readlinkSync(walk.at(name), { encoding: 'buffer' });
+        let target: string;
+        try {
+          target = utf8.decode(raw);
+        } catch {
+          fsFail('illegal-byte-sequence');
+        }
+        if (target.startsWith('/')) fsFail('not-permitted');
+        return target;
+      }),
+    );
   }
 
   removeDirectoryAt(path: string): void {
@@ -335,11 +418,14 @@ export class Descriptor {
     });
   }
 
-  /** The link's text is stored as given (as cap-std does); following it later is what is
-   * confined, so a link pointing out of the directory can exist but never be followed. */
+  /** A relative target is stored as given (as cap-std does); following it later is what is
+   * confined, so a link climbing out of the directory can exist but never be followed. An
+   * absolute target is `not-permitted` (cap-std's `symlink` refuses it as an escape attempt;
+   * wasmtime's p1_symlink_create expects that). */
   symlinkAt(oldPath: string, newPath: string): void {
     guard(() => {
       if (oldPath.includes('\0')) fsFail('invalid');
+      if (oldPath.startsWith('/')) fsFail('not-permitted');
       resolve(this.#dir(), newPath, false, (walk, name) => symlinkSync(oldPath, walk.at(name)));
     });
   }
@@ -388,16 +474,17 @@ function closeQuietly(fd: number): void {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** `read-directory`: the entries of a directory, read one at a time from an open listing (so a
- * huge directory costs no memory); `.` and `..` are left out, as under wasmtime. */
+ * huge directory costs no memory); `.` and `..` are left out, as under wasmtime. It keeps a share
+ * of its directory's descriptor until it is done (the guest may drop the descriptor first). */
 export class DirectoryEntryStream {
   readonly #dir: Dir;
-  readonly #dirFd: number;
+  readonly #directory: FileHandle;
   #done = false;
   readonly #untrack: () => void;
 
-  constructor(dir: Dir, dirFd: number, table: FileTable) {
+  constructor(dir: Dir, directory: FileHandle, table: FileTable) {
     this.#dir = dir;
-    this.#dirFd = dirFd;
+    this.#directory = directory.retain();
     this.#untrack = table.add({ close: () => this.#close() }, true);
   }
 
@@ -417,7 +504,7 @@ export class DirectoryEntryStream {
       }
       let type = typeOf(entry);
       // The listing did not say (DT_UNKNOWN): ask, without following a link.
-      if (type === 'unknown') type = typeOf(lstatSync(Buffer.concat([Buffer.from(`${fdPath(this.#dirFd)}/`), entry.name])));
+      if (type === 'unknown') type = typeOf(lstatSync(Buffer.concat([Buffer.from(`${fdPath(this.#directory.fd)}/`), entry.name])));
       return { type, name };
     });
   }
@@ -435,6 +522,7 @@ export class DirectoryEntryStream {
     } catch {
       // already closed
     }
+    this.#directory.release();
   }
 }
 
@@ -444,9 +532,63 @@ export interface FilesystemImports {
 }
 
 /**
- * The two filesystem interfaces for one instance: its preopens opened now (a directory that
- * cannot be opened fails the instance, as `WasiCtxBuilder::preopened_dir` fails wasmtime's store),
- * everything closed when `signal` aborts.
+ * Opens `host` (an absolute, symlink-free path: the CLI resolves it) as a preopened directory for
+ * the life of the process: `O_DIRECTORY | O_NOFOLLOW`, so it is that directory and not a link
+ * planted since. Throws the OS error (`ENOENT`, `ENOTDIR`, ...). Close with `closePreopens`.
+ */
+export function openPreopen(host: string, guest: string): Preopen {
+  if (!procFdAvailable()) throw new Error('preopened directories need /proc/self/fd (Linux) to keep guest paths inside them');
+  const fd = openSync(host, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    const s = fstatSync(fd, { bigint: true });
+    return { host, guest, fd, dev: String(s.dev), ino: String(s.ino) };
+  } catch (error) {
+    closeQuietly(fd);
+    throw error;
+  }
+}
+
+/** Closes what `openPreopen` opened, once nothing will start an instance with them again. */
+export function closePreopens(preopens: readonly Preopen[]): void {
+  for (const { fd } of preopens) closeQuietly(fd);
+}
+
+/** This instance's own descriptor for `preopen`, opened from the descriptor held since start
+ * (through `/proc/self/fd`, which reopens exactly what it holds), and checked to be that directory. */
+function openInstancePreopen({ host, guest, fd: held, dev, ino }: Preopen): number {
+  const where = `preopened directory ${host} (${guest})`;
+  let fd: number;
+  try {
+    fd = openSync(fdPath(held), constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(
+      code === 'ENOENT'
+        ? `cannot open ${where}: descriptor ${held}, which has held it since serving started, is closed`
+        : `cannot open ${where} from descriptor ${held}: ${(error as Error).message}`,
+    );
+  }
+  let s: BigIntStats;
+  try {
+    s = fstatSync(fd, { bigint: true });
+  } catch (error) {
+    closeQuietly(fd);
+    throw new Error(`cannot open ${where}: ${(error as Error).message}`);
+  }
+  if (String(s.dev) !== dev || String(s.ino) !== ino) {
+    closeQuietly(fd);
+    throw new Error(
+      `cannot open ${where}: descriptor ${held} no longer holds the directory opened when serving started ` +
+        `(device ${dev}, inode ${ino}; now device ${s.dev}, inode ${s.ino}); refusing to start the instance`,
+    );
+  }
+  return fd;
+}
+
+/**
+ * The two filesystem interfaces for one instance: its own descriptors for the preopens, opened now
+ * from the ones held since start (one that cannot be opened fails the instance, as
+ * `WasiCtxBuilder::preopened_dir` fails wasmtime's store), everything closed when `signal` aborts.
  */
 export function createFilesystemImports(
   preopens: readonly Preopen[],
@@ -460,15 +602,7 @@ export function createFilesystemImports(
     throw new Error('preopened directories need /proc/self/fd (Linux) to keep guest paths inside them');
   }
   try {
-    for (const { host, guest } of preopens) {
-      let fd: number;
-      try {
-        fd = openSync(host, constants.O_RDONLY | constants.O_DIRECTORY);
-      } catch (error) {
-        throw new Error(`cannot open preopened directory ${host}: ${(error as Error).message}`);
-      }
-      roots.push({ handle: new FileHandle(fd, table, false), guest });
-    }
+    for (const preopen of preopens) roots.push({ handle: new FileHandle(openInstancePreopen(preopen), table, false), guest: preopen.guest });
   } catch (error) {
     table.closeAll();
     throw error;

@@ -8,20 +8,24 @@
  * signal), whichever comes first. After that every use fails with `bad-descriptor`.
  *
  * All I/O is synchronous on the executor thread, in bounded pieces: a read returns at most
- * `MAX_READ_BYTES` (wasmtime's `MAX_READ_SIZE_ALLOC`), a write at most what `check-write`
- * allowed (1 MiB, see streams.ts).
+ * `MAX_READ_BYTES` (wasmtime's `MAX_READ_SIZE_ALLOC`), a stream write carries at most
+ * `MAX_WRITE_BYTES`, what `check-write` allows (wasmtime's `FILE_WRITE_CAPACITY`); a bigger
+ * one is a trap, as under wasmtime (which traps a write past `check-write`).
  */
 
-import { closeSync, fstatSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, openSync, readSync, writeSync } from 'node:fs';
 import { IoError } from './io-error.ts';
 import { READY, type Pollable } from './poll.ts';
-import { clampLength } from './result.ts';
+import { clampLength, HostTrap } from './result.ts';
 import { failStream, InputStream, OutputStream, STREAM_CLOSED, type WriteTarget } from './streams.ts';
-import { fsErrorCode, fsFail, type FsErrorCode } from './fs-walk.ts';
+import { fdPath, fsErrorCode, fsFail, type FsErrorCode } from './fs-walk.ts';
 import type { Waiter } from './wait.ts';
 
 /** Most bytes one read returns (wasmtime's `MAX_READ_SIZE_ALLOC`, 64 KiB). */
 export const MAX_READ_BYTES = 64 * 1024;
+/** Most bytes one file write takes: what `check-write` reports for a file's output stream
+ * (wasmtime's `FILE_WRITE_CAPACITY`, 1 MiB), and the most `descriptor.write` writes per call. */
+export const MAX_WRITE_BYTES = 1024 * 1024;
 /** Host descriptors (files, directories, directory listings) one instance may hold open at once,
  * besides its preopens; opening more fails with `insufficient-memory`. */
 export const MAX_OPEN_DESCRIPTORS = 128;
@@ -72,6 +76,8 @@ export class FileTable {
 /** One host file descriptor, shared by reference count. */
 export class FileHandle {
   readonly #fd: number;
+  /** The same file opened `O_APPEND` for `append-via-stream` (made on first use, closed with this). */
+  #appendFd: number | null = null;
   #refs = 1;
   #closed = false;
   readonly #untrack: () => void;
@@ -91,6 +97,18 @@ export class FileHandle {
     return this.#closed;
   }
 
+  /**
+   * The file opened again with `O_WRONLY | O_APPEND`, so that each write lands at the end of the
+   * file as it is then, atomically (Node cannot set `O_APPEND` on an open descriptor; the kernel
+   * reopens exactly this file through `/proc/self/fd`, wherever it is now). One per handle, shared
+   * by its append streams: the guest cannot multiply host descriptors this way.
+   */
+  get appendFd(): number {
+    const fd = this.fd;
+    this.#appendFd ??= openSync(fdPath(fd), constants.O_WRONLY | constants.O_APPEND | constants.O_NONBLOCK | constants.O_NOCTTY);
+    return this.#appendFd;
+  }
+
   retain(): this {
     if (!this.#closed) this.#refs++;
     return this;
@@ -105,10 +123,12 @@ export class FileHandle {
     if (this.#closed) return;
     this.#closed = true;
     this.#untrack();
-    try {
-      closeSync(this.#fd);
-    } catch {
-      // nothing left to release
+    for (const fd of this.#appendFd === null ? [this.#fd] : [this.#fd, this.#appendFd]) {
+      try {
+        closeSync(fd);
+      } catch {
+        // nothing left to release
+      }
     }
   }
 }
@@ -186,7 +206,8 @@ export class FileInputStream extends InputStream {
 }
 
 /** Where `write-via-stream` / `append-via-stream` bytes go: at the stream's position, or at
- * the end of the file as it is at each write. */
+ * the end of the file as it is at each write (an `O_APPEND` descriptor, so concurrent appenders,
+ * in this process or not, never overwrite each other). */
 class FileWriteTarget implements WriteTarget {
   readonly file: FileHandle;
   #position: number | 'append';
@@ -199,14 +220,18 @@ class FileWriteTarget implements WriteTarget {
 
   write(bytes: Uint8Array): void {
     this.check();
+    if (bytes.length > MAX_WRITE_BYTES) {
+      throw new HostTrap(`output-stream.write: ${bytes.length} bytes is more than check-write allows (${MAX_WRITE_BYTES})`);
+    }
     try {
-      const fd = this.file.fd;
+      const fd = this.#position === 'append' ? this.file.appendFd : this.file.fd;
       let done = 0;
       while (done < bytes.length) {
-        const at = this.#position === 'append' ? fstatSync(fd).size : this.#position;
+        // Position null: the descriptor's own, which O_APPEND moves to the end at each write.
+        const at = this.#position === 'append' ? null : this.#position;
         const n = writeSync(fd, bytes, done, bytes.length - done, at);
         done += n;
-        if (this.#position !== 'append') this.#position += n;
+        if (at !== null) this.#position = at + n;
       }
     } catch (error) {
       this.#failed = true;
@@ -217,6 +242,11 @@ class FileWriteTarget implements WriteTarget {
   /** `closed` after a reported failure or once the file is closed. */
   check(): void {
     if (this.#failed || this.file.closed) throw STREAM_CLOSED;
+  }
+
+  /** Files are written synchronously: the whole budget is free again after every write. */
+  capacity(): number {
+    return MAX_WRITE_BYTES;
   }
 }
 

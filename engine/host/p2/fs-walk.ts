@@ -12,6 +12,10 @@
  * - `..` pops back to the previous descriptor, and popping past the starting directory is an
  *   escape: `not-permitted`, as cap-std reports one (`PermissionDenied`, "a path led outside of
  *   the filesystem", which wasmtime maps to `not-permitted`);
+ * - at most `MAX_WALK_DESCRIPTORS` of them stay open (a path may be thousands of directories
+ *   deep, through links): past that the oldest is closed and only its device and inode kept; a
+ *   `..` back to it opens `..` of the directory above it and checks that it is that same
+ *   directory (it is, unless someone moved things meanwhile: then `not-permitted`);
  * - a symbolic link is read (never followed by the kernel) and its target walked in its place:
  *   an absolute target is an escape, `..` in it pops like any other;
  * - absolute guest paths are escapes; more than 40 link expansions is `loop` (cap-std's limit).
@@ -26,7 +30,7 @@
  * refused (see `procFdAvailable`).
  */
 
-import { closeSync, constants, existsSync, openSync, readlinkSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, openSync, readlinkSync, type BigIntStats } from 'node:fs';
 import { fail } from './result.ts';
 
 /** The wasi:filesystem `error-code` cases this host produces (the WIT enum, kebab-case). */
@@ -83,8 +87,11 @@ export const MAX_SYMLINK_EXPANSIONS = 40;
 /** Longest guest path accepted, in UTF-8 bytes (Linux's PATH_MAX): longer is `name-too-long`. */
 export const MAX_PATH_BYTES = 4096;
 
+/** Directories one resolution holds open at once (see `Walk`); deeper ones are reopened. */
+export const MAX_WALK_DESCRIPTORS = 16;
+
 const PROC_FD = '/proc/self/fd/';
-const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
 /** Whether this process can walk paths through `/proc/self/fd` (Linux with /proc mounted). */
 export function procFdAvailable(): boolean {
@@ -114,13 +121,22 @@ function checkPath(path: string): void {
   if (Buffer.byteLength(path) >= MAX_PATH_BYTES) fsFail('name-too-long');
 }
 
+/** A directory the walk went into: open (`fd`), or closed with its identity kept (`fd` -1). */
+interface Level {
+  fd: number;
+  dev: bigint;
+  ino: bigint;
+}
+
 /**
- * One resolution: a stack of directory descriptors, starting at (but never closing) `start`.
- * Close it when done (`resolve` does).
+ * One resolution: a stack of directory descriptors, starting at (but never closing) `start`, of
+ * which the top `MAX_WALK_DESCRIPTORS` are open. Close it when done (`resolve` does).
  */
 export class Walk {
   readonly #start: number;
-  readonly #opened: number[] = [];
+  readonly #levels: Level[] = [];
+  /** Levels below this index are closed; the ones from it up are open. */
+  #firstOpen = 0;
   #expansions = 0;
 
   constructor(start: number) {
@@ -129,7 +145,12 @@ export class Walk {
 
   /** The directory the walk is in. */
   get dir(): number {
-    return this.#opened.at(-1) ?? this.#start;
+    return this.#levels.at(-1)?.fd ?? this.#start;
+  }
+
+  /** Host descriptors this walk holds open now (the start is not its own). */
+  get openCount(): number {
+    return this.#levels.length - this.#firstOpen;
   }
 
   /** The path naming `name` inside the current directory; `name` is one component, never `..`. */
@@ -162,7 +183,7 @@ export class Walk {
         }
         throw error;
       }
-      this.#opened.push(fd);
+      this.#push(fd);
     }
   }
 
@@ -188,19 +209,60 @@ export class Walk {
   }
 
   close(): void {
-    for (const fd of this.#opened.splice(0)) {
-      try {
-        closeSync(fd);
-      } catch {
-        // already closed: nothing to release
-      }
-    }
+    for (const level of this.#levels.splice(this.#firstOpen)) closeQuietly(level.fd);
+    this.#levels.length = 0;
+    this.#firstOpen = 0;
+  }
+
+  #push(fd: number): void {
+    this.#levels.push({ fd, dev: 0n, ino: 0n });
+    if (this.openCount <= MAX_WALK_DESCRIPTORS) return;
+    // Too many open: close the oldest, remembering which directory it was.
+    const oldest = this.#levels[this.#firstOpen]!;
+    const stats = fstatSync(oldest.fd, { bigint: true });
+    closeSync(oldest.fd);
+    oldest.fd = -1;
+    oldest.dev = stats.dev;
+    oldest.ino = stats.ino;
+    this.#firstOpen++;
   }
 
   #up(): void {
-    const fd = this.#opened.pop();
-    if (fd === undefined) fsFail('not-permitted');
+    const top = this.#levels.pop();
+    if (top === undefined) fsFail('not-permitted');
+    try {
+      const below = this.#levels.length - 1;
+      if (below >= 0 && below < this.#firstOpen) this.#reopen(this.#levels[below]!, top.fd);
+    } finally {
+      closeQuietly(top.fd);
+    }
+  }
+
+  /** Opens `level` again as `..` of the directory that was walked into from it (`childFd`), and
+   * refuses if that is not the same directory any more (it or its child was moved meanwhile). */
+  #reopen(level: Level, childFd: number): void {
+    const fd = openSync(`${PROC_FD}${childFd}/..`, DIR_FLAGS);
+    let stats: BigIntStats;
+    try {
+      stats = fstatSync(fd, { bigint: true });
+    } catch (error) {
+      closeQuietly(fd);
+      throw error;
+    }
+    if (stats.dev !== level.dev || stats.ino !== level.ino) {
+      closeQuietly(fd);
+      fsFail('not-permitted');
+    }
+    level.fd = fd;
+    this.#firstOpen--;
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
     closeSync(fd);
+  } catch {
+    // already closed: nothing to release
   }
 }
 

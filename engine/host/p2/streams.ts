@@ -13,7 +13,7 @@
 
 import type { IoError } from './io-error.ts';
 import { READY, type Pollable } from './poll.ts';
-import { clampLength, fail, toLength, type ResultErr } from './result.ts';
+import { clampLength, fail, HostTrap, type ResultErr } from './result.ts';
 import { UNSCOPED, type Waiter } from './wait.ts';
 
 /** `stream-error.closed`, thrown as a result error. Shared and frozen: the glue only reads it. */
@@ -137,15 +137,20 @@ export class OutputStream {
     return this.target.subscribe?.() ?? READY;
   }
 
+  /** As wasmtime: more zeroes than `check-write` allows is a trap, found before any is made. */
   writeZeroes(len: bigint): void {
-    const n = toLength(len, 'output-stream.write-zeroes');
-    this.write(n === 0 ? EMPTY : new Uint8Array(n));
+    const budget = this.checkWrite();
+    if (len > budget) throw new HostTrap(`output-stream.write-zeroes: ${len} bytes is more than check-write allows (${budget})`);
+    this.write(len === 0n ? EMPTY : new Uint8Array(Number(len)));
   }
 
+  /** Waits for room like `blocking-write-and-flush`; at most `WRITE_BUDGET` zeroes (a trap past
+   * it, before waiting or allocating). */
   async blockingWriteZeroesAndFlush(len: bigint): Promise<void> {
+    if (len > WRITE_BUDGET) throw new HostTrap(`output-stream.blocking-write-zeroes-and-flush: ${len} bytes is more than ${WRITE_BUDGET} at once`);
     const room = this.room(this.target.whenWritable?.() ?? null);
     if (room !== null) await room;
-    this.writeZeroes(len);
+    this.write(len === 0n ? EMPTY : new Uint8Array(Number(len)));
   }
 
   /** Copies up to `len` bytes from `src`, as many as `check-write` allows now; `closed` once `src`

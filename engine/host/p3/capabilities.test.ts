@@ -8,7 +8,7 @@ import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { importsFilesystemP3 } from './capabilities.ts';
 import { createP3Imports } from './imports.ts';
-import type { Descriptor } from '../p2/filesystem.ts';
+import { closePreopens, openPreopen, type Descriptor } from '../p2/filesystem.ts';
 
 const FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/wasmtime-test-programs/', import.meta.url));
 const root = realpathSync(mkdtempSync(path.join(tmpdir(), 'poolscope-p3fs-')));
@@ -26,11 +26,13 @@ test('real WASIp3 guests import wasi:filesystem@0.2, not 0.3; a 0.3 import is fo
 
 test('createP3Imports hands the preopens and -S cwd to the p2 filesystem, and closes them on dispose', () => {
   writeFileSync(path.join(root, 'f.txt'), 'p3 reads this');
+  const preopen = openPreopen(root, '/data'); // as the CLI opens a --dir at start
+  after(() => closePreopens([preopen]));
   const host = createP3Imports({
     env: [],
     output: { write() {} },
     allowOutgoingHttp: false,
-    filesystem: { preopens: [{ host: root, guest: '/data' }], initialCwd: '/data' },
+    filesystem: { preopens: [preopen], initialCwd: '/data' },
   });
   const env = host.imports['wasi:cli/environment']!;
   assert.equal((env['getInitialCwd'] as () => unknown)(), '/data');
