@@ -2,14 +2,16 @@
  * Collapses bursts of alike stderr lines: 2,000 clients hanging up at once would otherwise print
  * 2,000 identical `error:` lines. Lines are alike when they differ only in numbers (request and
  * instance ids). The first of a kind is printed at once; repeats within the window are counted
- * and summarised in one line when the window closes. Guest output is never collapsed.
+ * and summarised in one line when the window closes. Guest output is never collapsed. A caller
+ * that knows better what makes two lines alike passes a `key`: lines with the same key are alike,
+ * whatever they say and whatever they start with.
  */
 export const REPEAT_WINDOW_MS = 1000;
 
 const COLLAPSIBLE = /^(error|warning|worker failed|leak check failed):/;
 
 export interface RepeatSummary {
-  write(line: string): void;
+  write(line: string, key?: string): void;
   /** Prints the pending summaries now (at exit). */
   flush(): void;
 }
@@ -25,12 +27,12 @@ export function summariseRepeats(write: (line: string) => void, windowMs = REPEA
     }
     windows.clear();
   };
-  const summarised = (line: string): void => {
-    if (!COLLAPSIBLE.test(line)) {
+  const summarised = (line: string, key?: string): void => {
+    if (key === undefined && !COLLAPSIBLE.test(line)) {
       write(line);
       return;
     }
-    const shape = line.replace(/\d+/g, '#');
+    const shape = key === undefined ? line.replace(/\d+/g, '#') : `key ${key}`;
     const seen = windows.get(shape);
     if (seen) {
       seen.repeats++;

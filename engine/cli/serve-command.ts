@@ -8,7 +8,7 @@ import { startDashboardServer, type DashboardServer } from '../web/dashboard-ser
 import { DEFAULT_IGNORED_HEADERS, DEFAULT_MAX_INSTANCES, type LeakDetectionSettings, type PoolKnobs } from '../protocol/index.ts';
 import { byteSize, collect, dirOption, duration, envVar, headerOption, optOption, leakCheckMode, socketAddress, wasiOption, wasmOption, wasmtimeBool, wasmtimeBytes, wholeNumber, type DirSpec } from './parse.ts';
 import { refusalForUnknownOption, UnsupportedFlagError } from './wasmtime-flags.ts';
-import { preopenLine, resolvePreopens, PreopenError } from './preopens.ts';
+import { closePreopens, preopenLine, resolvePreopens, PreopenError } from './preopens.ts';
 import { createServer, type Server } from 'node:net';
 import { summariseRepeats } from './repeat-summary.ts';
 import { reportToStderr } from './stderr-reporter.ts';
@@ -160,7 +160,8 @@ async function runServe(componentSpec: string, flags: ServeFlags): Promise<void>
     ...(flags.wasm['max-memory-size'] !== undefined ? { maxMemoryBytes: wasmtimeBytes(flags.wasm['max-memory-size'], '-W max-memory-size') } : {}),
     onFrontDoorError: (message) => stderr.write(`error: ${message}`),
   });
-  reportToStderr(session.bus, { loggingPrefix: flags.loggingPrefix, write: stderr.write });
+  // Its own summaries of repeated failures go out at exit too.
+  process.once('exit', reportToStderr(session.bus, { loggingPrefix: flags.loggingPrefix, write: stderr.write }));
   const eventsFile = flags.events ? writeEventsAsJsonLines(session.bus, flags.events) : undefined;
   session.useRequestSender(sendRequestsFromDashboard);
   let dashboard: DashboardServer | undefined;
@@ -190,6 +191,7 @@ async function runServe(componentSpec: string, flags: ServeFlags): Promise<void>
     void (async () => {
       await dashboard?.close();
       await session.close();
+      closePreopens(preopens); // no instance starts any more
       await eventsFile?.close(); // the last events (instance exits) must reach the file
       process.exit(0);
     })().catch((error: unknown) => quitNow(`Graceful stop failed (${(error as Error).message}); stopping now.`));
@@ -210,8 +212,14 @@ async function runServe(componentSpec: string, flags: ServeFlags): Promise<void>
   if (dashboard) process.stderr.write(`Dashboard: ${dashboard.url}\n${dashboard.warning ? `${dashboard.warning}\n` : ''}`);
 }
 
-/** wasmtime's `--shutdown-addr`: the first connection to it starts a graceful shutdown. */
-function listenForShutdown(addr: { host: string; port: number }, stop: () => void): Promise<Server> {
+/** wasmtime's `--shutdown-addr`: the first connection to it starts a graceful shutdown. Once it
+ * listens, a later error of the listener (say, accepting with no descriptors left) is logged, and
+ * the server carries on (signals still stop it). */
+export function listenForShutdown(
+  addr: { host: string; port: number },
+  stop: () => void,
+  log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = createServer((socket) => {
       socket.destroy();
@@ -220,6 +228,8 @@ function listenForShutdown(addr: { host: string; port: number }, stop: () => voi
     });
     server.once('error', reject);
     server.listen(addr.port, addr.host, () => {
+      server.off('error', reject);
+      server.on('error', (error: Error) => log(`error: --shutdown-addr: ${error.message}`));
       server.unref();
       resolve(server);
     });

@@ -1,6 +1,7 @@
 import type { EventBus } from '../events/event-bus.ts';
-import type { PoolEvent, WorkerMemoryGrowth } from '../protocol/index.ts';
+import { boundText, describeCallTarget, type PoolEvent, type RequestOutgoing, type WorkerMemoryGrowth } from '../protocol/index.ts';
 import { formatBytes } from '../config/bytes.ts';
+import { summariseRepeats } from './repeat-summary.ts';
 
 export interface ReporterOptions {
   /** wasmtime's `--no-logging-prefix`: guest lines without `stdout [ID] :: `. */
@@ -8,11 +9,23 @@ export interface ReporterOptions {
   write?: (line: string) => void;
 }
 
-/** Prints what wasmtime serve prints: guest output by instance, and one `error:` line per failure. */
+/**
+ * Prints what wasmtime serve prints: guest output by instance, and one `error:` line per failure.
+ * Outgoing requests print nothing when they succeed; a failed one prints a line, once per
+ * instance and error-code a second (repeats summarised when the second is over). The one refused
+ * for want of `--allow-http` is left to the line the instance prints about the flag.
+ * The returned function unsubscribes and prints the summaries still pending.
+ */
 export function reportToStderr(bus: EventBus, options: ReporterOptions): () => void {
   const write = options.write ?? ((line: string) => process.stderr.write(line + '\n'));
-  return bus.subscribe((event: PoolEvent) => {
+  const outgoingFailures = summariseRepeats(write);
+  const unsubscribe = bus.subscribe((event: PoolEvent) => {
     switch (event.type) {
+      case 'request.outgoing':
+        if (event.outcome === 'failed' && event.error !== null && event.error.tag !== 'HTTP-request-denied') {
+          outgoingFailures.write(describeOutgoingFailure(event), `${event.instanceId} ${event.error.tag}`);
+        }
+        break;
       case 'guest.output':
         write(options.loggingPrefix ? `${event.stream} [${event.instanceId}] :: ${event.line}` : event.line);
         break;
@@ -40,6 +53,17 @@ export function reportToStderr(bus: EventBus, options: ReporterOptions): () => v
         break;
     }
   });
+  return () => {
+    unsubscribe();
+    outgoingFailures.flush();
+  };
+}
+
+/** `outgoing request failed: GET http://127.0.0.1:9/x: connection-refused (ECONNREFUSED 127.0.0.1:9) (instance 3, request 7)`. */
+export function describeOutgoingFailure(event: RequestOutgoing): string {
+  const detail = event.error?.detail ? ` (${event.error.detail})` : '';
+  const request = event.requestId === null ? '' : `, request ${event.requestId}`;
+  return `outgoing request failed: ${boundText(describeCallTarget(event), 300)}: ${event.error?.tag ?? 'failed'}${detail} (instance ${event.instanceId}${request})`;
 }
 
 /** `instance 3: memory grows ~64 KiB per request (192 KiB → 512 KiB over 5 requests)`. */

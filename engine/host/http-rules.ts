@@ -151,6 +151,54 @@ function rebuild(list: ReadonlyFieldList): FieldList {
   return out;
 }
 
+/**
+ * Which trailers hyper 1.9 sends after a chunked HTTP/1 body, for both of its roles: the front
+ * door's responses (`wasmtime serve`'s server, `../server/trailers.ts` adds its other conditions)
+ * and outgoing requests (wasmtime's client, `outgoing/exchange.ts`). Only names the head declared
+ * in a `Trailer` header (`allowed_trailer_fields` in proto/h1/role.rs, server and client alike),
+ * never those RFC 9110 forbids in trailers (`is_valid_trailer_field`, proto/h1/encode.rs), one
+ * value per name (`encode_trailers` rebuilds them with `HeaderMap::insert`).
+ */
+export const INVALID_TRAILER_FIELDS: ReadonlySet<string> = new Set([
+  'authorization',
+  'cache-control',
+  'content-encoding',
+  'content-length',
+  'content-range',
+  'content-type',
+  'host',
+  'max-forwards',
+  'set-cookie',
+  'trailer',
+  'transfer-encoding',
+  'te',
+]);
+
+/** The names a head's `Trailer` headers declare (lowercased), or null if it has none. */
+export function declaredTrailers(headers: ReadonlyFieldList): Set<string> | null {
+  let names: Set<string> | null = null;
+  for (const [name, value] of headers) {
+    if (name !== 'trailer') continue;
+    names ??= new Set();
+    for (const part of latin1(value).split(',')) {
+      const trimmed = part.trim();
+      if (TOKEN.test(trimmed)) names.add(trimmed.toLowerCase());
+    }
+  }
+  return names;
+}
+
+/** The trailers hyper would send: declared, valid as trailers, one value per name (the last), in
+ * the order the names first appear. Values as Node's `addTrailers` takes them (latin1 text). */
+export function trailersToSend(declared: ReadonlySet<string>, trailers: ReadonlyFieldList): Array<[string, string]> {
+  const kept = new Map<string, string>();
+  for (const [name, value] of trailers) {
+    if (!declared.has(name) || INVALID_TRAILER_FIELDS.has(name)) continue;
+    kept.set(name, latin1(value));
+  }
+  return [...kept];
+}
+
 function latin1(bytes: Uint8Array): string {
   let text = '';
   for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i] as number);

@@ -3,6 +3,7 @@ import { EventBus } from '../events/event-bus.ts';
 import type { IncomingRequestInit } from '../host/p2/api.ts';
 import type { ExecutorPool } from '../pool/executor-pool.ts';
 import { ProxyHandler } from '../pool/proxy-handler.ts';
+import { callOf, type OutgoingCall } from '../protocol/index.ts';
 import { captureResponder, type CapturedOutcome } from './answer-capture.ts';
 
 /** A replay that hangs is cut off here when the pool has no request timeout of its own. */
@@ -20,6 +21,8 @@ export class FreshInstances {
   readonly #allowOutgoingHttp: boolean;
   readonly #executors: ExecutorPool | undefined;
   #pool: ProxyHandler | null = null;
+  /** Who wants to hear of a replay's outgoing requests, by its request id (in the private pool). */
+  readonly #outgoingListeners = new Map<number, (call: OutgoingCall) => void>();
 
   constructor(options: { component: LoadedComponent; env: Array<[string, string]>; allowOutgoingHttp: boolean; executors?: ExecutorPool }) {
     this.#executors = options.executors;
@@ -28,12 +31,22 @@ export class FreshInstances {
     this.#allowOutgoingHttp = options.allowOutgoingHttp;
   }
 
-  /** Serves one request on a fresh instance and resolves with what it answered (body up to `maxBodyBytes`). */
-  answer(init: IncomingRequestInit, timeoutMs: number | null, maxBodyBytes: number): Promise<CapturedOutcome> {
+  /**
+   * Serves one request on a fresh instance and resolves with what it answered (body up to
+   * `maxBodyBytes`). `onOutgoing` hears of each outgoing request the instance made for it, until
+   * the answer is over.
+   */
+  answer(init: IncomingRequestInit, timeoutMs: number | null, maxBodyBytes: number, onOutgoing?: (call: OutgoingCall) => void): Promise<CapturedOutcome> {
     const pool = this.#ensurePool();
     pool.setKnobs({ requestTimeoutMs: timeoutMs ?? DEFAULT_REPLAY_TIMEOUT_MS });
+    const id = pool.newRequestId();
+    if (onOutgoing) this.#outgoingListeners.set(id, onOutgoing);
     return new Promise((resolve) => {
-      pool.handle({ id: pool.newRequestId(), receivedAt: pool.bus.now(), init, responder: captureResponder(null, maxBodyBytes, resolve) });
+      const settled = (outcome: CapturedOutcome): void => {
+        this.#outgoingListeners.delete(id);
+        resolve(outcome);
+      };
+      pool.handle({ id, receivedAt: pool.bus.now(), init, responder: captureResponder(null, maxBodyBytes, settled) });
     });
   }
 
@@ -44,9 +57,22 @@ export class FreshInstances {
   }
 
   #ensurePool(): ProxyHandler {
-    this.#pool ??= new ProxyHandler({
+    if (this.#pool) return this.#pool;
+    const bus = new EventBus();
+    // Each instance here serves one request: an outgoing request no request was named for (a
+    // WASIp3 guest's work after its response) is still that one's.
+    const servedBy = new Map<number, number>();
+    bus.subscribe((event) => {
+      if (event.type === 'request.accepted') servedBy.set(event.instanceId, event.requestId);
+      else if (event.type === 'worker.exit') servedBy.delete(event.instanceId);
+      else if (event.type === 'request.outgoing') {
+        const requestId = event.requestId ?? servedBy.get(event.instanceId);
+        if (requestId !== undefined) this.#outgoingListeners.get(requestId)?.(callOf(event));
+      }
+    });
+    this.#pool = new ProxyHandler({
       component: this.#component,
-      bus: new EventBus(),
+      bus,
       knobs: { maxInstanceReuseCount: 1, maxInstanceConcurrentReuseCount: 1, maxConcurrentRequests: 16 },
       env: this.#env,
       allowOutgoingHttp: this.#allowOutgoingHttp,

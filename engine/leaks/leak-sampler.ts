@@ -3,8 +3,12 @@ import type { IncomingRequestInit } from '../host/p2/api.ts';
 import type { PoolRequest } from '../pool/request.ts';
 import {
   applyLeakDetectionPatch,
+  callOf,
   isSafeMethod,
+  MAX_LEAK_OUTGOING_CALLS,
   type FailureKind,
+  type LeakChecked,
+  type OutgoingCall,
   type LeakDetectionSettings,
   type LeakSkipReason,
   type PoolEvent,
@@ -26,6 +30,18 @@ interface Watched {
   /** Set when an instance accepts the request. */
   instanceId: number | null;
   reuseIndex: number;
+  /** Outgoing requests reported for it, the first `MAX_LEAK_OUTGOING_CALLS` kept. */
+  outgoing: OutgoingCalls;
+}
+
+interface OutgoingCalls {
+  calls: OutgoingCall[];
+  total: number;
+}
+
+function addCall(into: OutgoingCalls, call: OutgoingCall): void {
+  into.total++;
+  if (into.calls.length < MAX_LEAK_OUTGOING_CALLS) into.calls.push(call);
 }
 
 /**
@@ -87,7 +103,7 @@ export class LeakSampler {
     }
     // The pool hands the body to an instance thread: keep a copy of our own for the replay.
     const init = { ...request.init, body: request.init.body.slice() };
-    this.#watched.set(request.id, { init, instanceId: null, reuseIndex: 0 });
+    this.#watched.set(request.id, { init, instanceId: null, reuseIndex: 0, outgoing: { calls: [], total: 0 } });
     const responder = captureResponder(request.responder, MAX_COMPARED_BODY_BYTES, (outcome) => this.#settled(request.id, outcome));
     return { ...request, responder };
   }
@@ -109,6 +125,11 @@ export class LeakSampler {
   }
 
   #onEvent(event: PoolEvent): void {
+    if (event.type === 'request.outgoing') {
+      const watched = event.requestId === null ? undefined : this.#watched.get(event.requestId);
+      if (watched) addCall(watched.outgoing, callOf(event));
+      return;
+    }
     if (event.type !== 'request.accepted') return;
     const watched = this.#watched.get(event.requestId);
     if (!watched) return;
@@ -135,7 +156,8 @@ export class LeakSampler {
     const ignoredHeaders = this.#settings.ignoredHeaders;
     try {
       // A replay that cannot even start is a failed check, never an unhandled rejection.
-      const fresh = await this.#fresh.answer(watched.init, this.#requestTimeoutMs(), MAX_COMPARED_BODY_BYTES).then(
+      const freshOutgoing: OutgoingCalls = { calls: [], total: 0 };
+      const fresh = await this.#fresh.answer(watched.init, this.#requestTimeoutMs(), MAX_COMPARED_BODY_BYTES, (call) => addCall(freshOutgoing, call)).then(
         (outcome) => ({ outcome, error: null }),
         (error: unknown) => ({ outcome: null, error: error instanceof Error ? error.message : String(error) }),
       );
@@ -149,6 +171,7 @@ export class LeakSampler {
         requestHeaders: watched.init.headers.map(([name, value]): [string, string] => [name, Buffer.from(value).toString('latin1')]),
         requestBodyBytes: watched.init.body.byteLength,
         replayMs: this.#bus.now() - started,
+        ...outgoingOf(watched.outgoing, freshOutgoing),
       };
       const judgement = fresh.outcome
         ? judgeReplay(reused, fresh.outcome, ignoredHeaders, MAX_COMPARED_BODY_BYTES)
@@ -183,6 +206,12 @@ export class LeakSampler {
     this.#skips = {};
     this.#bus.emit({ type: 'leak.skipped', counts });
   }
+}
+
+/** `leak.checked`'s `outgoing`, when either side made an outgoing request. */
+function outgoingOf(reused: OutgoingCalls, fresh: OutgoingCalls): Pick<LeakChecked, 'outgoing'> {
+  if (reused.total === 0 && fresh.total === 0) return {};
+  return { outgoing: { reused: reused.calls, fresh: fresh.calls, reusedTotal: reused.total, freshTotal: fresh.total } };
 }
 
 /** Bursts up to a second's worth of replays, and at least one (a rate below 1/s must still replay). */

@@ -2,6 +2,7 @@ import type { DrainCause, FailureKind, InstanceStatus, UnavailableWhy } from '..
 import type { FromInstance } from '../worker/messages.ts';
 import { KILL_GRACE_MS, STALL_MS, type PlacedInstance } from './executor-pool.ts';
 import { OpenResponses, reportFailure } from './open-responses.ts';
+import { OutgoingEvents } from './outgoing-events.ts';
 import { expirationDeadline, shouldAcceptRequest } from './policy.ts';
 import { NEVER_SET_MESSAGE, TIMED_OUT_MESSAGE, type PoolRequest } from './request.ts';
 import type { WorkerContext } from './worker-context.ts';
@@ -39,6 +40,8 @@ export class PoolWorker {
   readonly #inFlight = new Map<number, InFlight>();
   /** Responses not finished yet (settling and streaming), by request id. */
   readonly #responses: OpenResponses;
+  /** The instance's outgoing requests as events, bounded per second. */
+  readonly #outgoing: OutgoingEvents;
   /** Null until instantiated. */
   #status: InstanceStatus | null = null;
   #announcedStatus: InstanceStatus | null = null;
@@ -62,6 +65,7 @@ export class PoolWorker {
     this.#initial = initial;
     this.#createdAt = ctx.bus.now();
     this.#responses = new OpenResponses(ctx.bus, id);
+    this.#outgoing = new OutgoingEvents(ctx.bus, id);
     this.#statusSince = this.#createdAt;
   }
 
@@ -148,6 +152,11 @@ export class PoolWorker {
         break;
       case 'output':
         this.#ctx.bus.emit({ type: 'guest.output', instanceId: this.id, stream: message.stream, line: message.line });
+        break;
+      case 'outgoing':
+        // After the exit (a killed instance's requests let go on its executor) nobody is told:
+        // an instance's events end with its `worker.exit`.
+        if (this.#phase !== 'exited') this.#outgoing.report(message.requestId, message.call);
         break;
       case 'head':
         this.#responses.respond(message.requestId, message.status, message.headers);
@@ -470,6 +479,7 @@ export class PoolWorker {
     this.#phase = 'exited';
     clearTimeout(this.#watchdog);
     this.#setAvailable(false, 'draining');
+    this.#outgoing.flush();
     this.#ctx.bus.emit({
       type: 'worker.exit',
       instanceId: this.id,

@@ -166,6 +166,60 @@ export interface WorkerMemoryGrowth extends Base {
   /** Requests in the span after which memory had grown. */
   growths: number;
 }
+/** How an outgoing request ended: its response arrived whole, it failed, or the guest let go of it first. */
+export type OutgoingOutcome = 'complete' | 'failed' | 'dropped';
+
+/**
+ * One outgoing HTTP request of a guest (WASIp2 `outgoing-handler`, WASIp3 `client.send`), reported
+ * once it is over. Texts are bounded (see `OUTGOING_TEXT_LIMITS` in outgoing.ts).
+ */
+export interface OutgoingCall {
+  /** As sent: `GET`, `POST`, or the guest's own token. */
+  method: string;
+  /** `http` or `https` (for a request refused before that was settled, what the guest asked for). */
+  scheme: string;
+  /** `host[:port]` as the guest gave it. */
+  authority: string;
+  /** The path with its query, as sent. */
+  path: string;
+  /** The upstream's status; null when no response head arrived. */
+  status: number | null;
+  /** From the guest's call to the request's end (response complete, failure, or let go). */
+  durationMs: number;
+  outcome: OutgoingOutcome;
+  /** What the guest was told (the error-code's tag) and a readable detail; null unless failed. */
+  error: { tag: string; detail: string | null } | null;
+  /** Request body bytes sent upstream, and response body bytes received. */
+  requestBytes: number;
+  responseBytes: number;
+}
+
+/**
+ * An instance's outgoing request, when it ended (`t`; it began `durationMs` earlier). At most
+ * `MAX_OUTGOING_EVENTS_PER_SECOND` per instance are reported one by one; the rest are counted in
+ * `request.outgoing_dropped`.
+ */
+export interface RequestOutgoing extends Base, OutgoingCall {
+  type: 'request.outgoing';
+  instanceId: number;
+  /**
+   * The guest request it was made for: the one request in flight on the instance when it began
+   * (always known for WASIp2, which runs one request at a time); null when none or several were
+   * (WASIp3 with concurrent requests), since the host cannot tell which of them made it.
+   */
+  requestId: number | null;
+}
+
+/** Outgoing requests of an instance past the per-second bound, counted instead of reported (at most one event a second per instance). */
+export interface RequestOutgoingDropped extends Base {
+  type: 'request.outgoing_dropped';
+  instanceId: number;
+  /** Outgoing requests not reported one by one since the previous such event. */
+  count: number;
+  /** How many of those failed. */
+  failed: number;
+}
+
 export interface GuestOutput extends Base {
   type: 'guest.output';
   instanceId: number;
@@ -199,6 +253,14 @@ export interface LeakChecked extends Base {
   /** Why the answers could not be compared (verdict `error`), or how the reused instance failed (`failed-on-reuse`). */
   message: string | null;
   replayMs: number;
+  /**
+   * The outgoing requests the reused instance made for the request and the fresh one made for the
+   * replay, as their `request.outgoing` events named them, until the answer ended (at most
+   * `MAX_LEAK_OUTGOING_CALLS` a side; `*Total` counts them all): an answer built from upstream
+   * data an instance kept shows up as calls on the fresh side only. Absent when neither side made
+   * one (and in recordings made before).
+   */
+  outgoing?: { reused: OutgoingCall[]; fresh: OutgoingCall[]; reusedTotal: number; freshTotal: number };
 }
 
 export type LeakSkipReason = 'replays-busy' | 'rate-limited' | 'unsafe-method' | 'body-too-large' | 'not-answered';
@@ -227,6 +289,8 @@ export type PoolEvent =
   | RequestCompleted
   | RequestExpired
   | RequestFailed
+  | RequestOutgoing
+  | RequestOutgoingDropped
   | WorkerSpawned
   | WorkerInstantiated
   | WorkerInstantiationFailed

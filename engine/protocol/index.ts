@@ -3,4 +3,5 @@ export type * from './events.ts';
 export * from './knobs.ts';
 export * from './bridge.ts';
 export * from './leak-detection.ts';
+export * from './outgoing.ts';
 export type * from './scenarios.ts';

@@ -20,23 +20,11 @@
  * trailers: we leave it out there too (the one difference; the trailers are dropped either way).
  */
 
-/** `is_valid_trailer_field` (hyper, proto/h1/encode.rs): names never sent as trailers. */
-export const INVALID_TRAILER_FIELDS: ReadonlySet<string> = new Set([
-  'authorization',
-  'cache-control',
-  'content-encoding',
-  'content-length',
-  'content-range',
-  'content-type',
-  'host',
-  'max-forwards',
-  'set-cookie',
-  'trailer',
-  'transfer-encoding',
-  'te',
-]);
+import { declaredTrailers, INVALID_TRAILER_FIELDS, trailersToSend } from '../host/http-rules.ts';
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** The rules hyper's client and server share live with the other header rules (an outgoing
+ * request's trailers follow them too). */
+export { declaredTrailers, INVALID_TRAILER_FIELDS, trailersToSend };
 
 /** Whether the request takes trailers: its first `TE` header (Node's raw list) is `trailers`. */
 export function acceptsTrailers(rawHeaders: readonly string[]): boolean {
@@ -55,35 +43,7 @@ export function canChunk(request: { method: string; httpVersion: string }, statu
   return status >= 200 && status !== 204 && status !== 304;
 }
 
-/** The names a response's `Trailer` headers declare (lowercased), or null if it has none. */
-export function declaredTrailers(headers: ReadonlyArray<readonly [string, Uint8Array]>): Set<string> | null {
-  let names: Set<string> | null = null;
-  for (const [name, value] of headers) {
-    if (name !== 'trailer') continue;
-    names ??= new Set();
-    for (const part of Buffer.from(value).toString('latin1').split(',')) {
-      const trimmed = part.trim();
-      if (TOKEN.test(trimmed)) names.add(trimmed.toLowerCase());
-    }
-  }
-  return names;
-}
-
 /** Whether a response head has a `content-length`. */
 export function hasContentLength(headers: ReadonlyArray<readonly [string, Uint8Array]>): boolean {
   return headers.some(([name]) => name === 'content-length');
-}
-
-/** The trailers hyper would send: declared, valid as trailers, one value per name (the last), in
- * the order the names first appear. Values as Node's `addTrailers` takes them (latin1 text). */
-export function trailersToSend(
-  declared: ReadonlySet<string>,
-  trailers: ReadonlyArray<readonly [string, Uint8Array]>,
-): Array<[string, string]> {
-  const kept = new Map<string, string>();
-  for (const [name, value] of trailers) {
-    if (!declared.has(name) || INVALID_TRAILER_FIELDS.has(name)) continue;
-    kept.set(name, Buffer.from(value).toString('latin1'));
-  }
-  return [...kept];
 }

@@ -8,9 +8,9 @@
  * - js-fetch-event (componentize-js's fetch-event style, also `demo:js-fetch-event`): a fresh
  *   instance answers, a reused one sets no response; the leak detector reports it as failed on reuse.
  *
- * One case is marked `todo`: a trailer `fields` a WASIp3 guest makes itself is lost in jco 1.35's
- * glue (see ARCHITECTURE.md, "Headers and trailers"); it runs and shows its result without failing
- * the suite.
+ * zoo-qjs-p3-headers' response trailers are a `fields` it makes itself and writes into a future:
+ * they reach the host only with our fix of jco's glue (component/p3-handle-table-glue.ts; see
+ * ARCHITECTURE.md, "Headers and trailers").
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,12 +24,6 @@ import { send } from './support/http-client.ts';
 import { eventsOf, serveForTest } from './support/serve.ts';
 
 const REUSE_COUNTS = [1, 128] as const;
-const TRAILERS_TODO = {
-  'zoo-js-echo': false,
-  // Passing the request's own trailers back works (wasmtime's p3-http-echo); a `fields` the guest
-  // made and wrote into the trailers future arrives in the host as an empty stand-in (jco 1.35's glue).
-  'zoo-qjs-p3-headers': 'guest-made trailer fields are lost in jco 1.35 glue',
-} as const;
 
 /** Built once by `npm run build:guests` (or here, on a cache miss); never per test. */
 before(async () => {
@@ -111,7 +105,7 @@ for (const [name, toolchain] of ECHO_GUESTS) {
       }
     });
 
-    test(`${name} (${toolchain}) at reuse ${reuse}: echoes a request trailer as a response trailer`, { todo: TRAILERS_TODO[name] }, async () => {
+    test(`${name} (${toolchain}) at reuse ${reuse}: echoes a request trailer as a response trailer`, async () => {
       const server = await serveForTest(zooGuestPath(name), knobsFor(reuse));
       try {
         const answers = await sequential(server.url('/trailers'), 2, { method: 'POST', chunks: ['hello ', 'world'], trailers: { 'x-trail': 'yes' } });

@@ -9,6 +9,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { OutgoingRecord } from '../host/outgoing/types.ts';
+import { boundedCall } from '../protocol/outgoing.ts';
 import type { IncomingRequestInit, ResponseSink } from '../host/p2/api.ts';
 import type { GuestInstance } from './guest-instance.ts';
 import { LineBuffer } from './line-buffer.ts';
@@ -17,6 +18,7 @@ import { Outbox } from './outbox.ts';
 import { instantiateP2 } from './p2-instance.ts';
 import { instantiateP3 } from './p3-instance.ts';
 import { describeTrap } from './p3-http.ts';
+import { RequestSpans } from './request-spans.ts';
 import { ResponseWindow, type ResponseFlowBuffers } from './response-flow.ts';
 
 export class HostedInstance {
@@ -30,6 +32,8 @@ export class HostedInstance {
   /** The pool's id for this instance (its guest's INSTANCE_ID), for the lines the host writes. */
   #instanceId = '?';
   #deniedReported = false;
+  /** When each request was in flight, to tell which one made an outgoing request. */
+  readonly #spans = new RequestSpans();
 
   constructor(data: ExecutorData, interrupt: SharedArrayBuffer, post: (batch: FromInstance[]) => void) {
     this.#data = data;
@@ -81,15 +85,28 @@ export class HostedInstance {
       return;
     }
     const window = flow ? new ResponseWindow(flow) : undefined;
+    this.#spans.begin(requestId);
+    // A WASIp3 request is in flight until its response is over (the body streams after `handle`
+    // returned); a WASIp2 one until `handle` returns (below).
+    const over = guest.concurrent ? () => this.#spans.end(requestId) : () => {};
     const sink: ResponseSink = {
       head: (status, headers) => this.#post({ type: 'head', requestId, status, headers }),
-      error: (message) => this.#post({ type: 'guest-error', requestId, message }),
+      error: (message) => {
+        over();
+        this.#post({ type: 'guest-error', requestId, message });
+      },
       chunk: (bytes) => {
         window?.sent(bytes.byteLength);
         this.#post({ type: 'chunk', requestId, bytes });
       },
-      end: (trailers) => this.#post(trailers && trailers.length > 0 ? { type: 'end', requestId, trailers } : { type: 'end', requestId }),
-      abort: (message) => this.#post({ type: 'abort', requestId, message }),
+      end: (trailers) => {
+        over();
+        this.#post(trailers && trailers.length > 0 ? { type: 'end', requestId, trailers } : { type: 'end', requestId });
+      },
+      abort: (message) => {
+        over();
+        this.#post({ type: 'abort', requestId, message });
+      },
       ...(window ? { window } : {}),
     };
     if (guest.concurrent) {
@@ -100,8 +117,10 @@ export class HostedInstance {
     }
     try {
       await guest.handle(init, sink);
+      if (!guest.concurrent) this.#spans.end(requestId);
       this.#post({ type: 'returned', requestId, memoryBytes: guest.memoryBytes() });
     } catch (error) {
+      this.#spans.end(requestId);
       // A trap poisons the instance (jco: "cannot enter component instance" afterwards).
       this.#drop();
       this.#post({ type: 'trapped', requestId, message: describe(error) });
@@ -133,15 +152,16 @@ export class HostedInstance {
   /**
    * Where the record of each outgoing HTTP request of this instance (either world: p2
    * `outgoing-handler`, p3 `client.send`) ends: it is complete, failed (refusals included) or let
-   * go; see `OutgoingRecord` (host/outgoing/types.ts). Records go no further than this method: a
-   * `request.outgoing` event would be a `FromInstance` message posted from here (with
-   * `this.#post`, like the instance's other messages), emitted by the pool worker.
+   * go; see `OutgoingRecord` (host/outgoing/types.ts). It goes to the pool as an `outgoing`
+   * message, its texts bounded and the guest request that made it named when that is known
+   * (`RequestSpans`); the pool worker bounds how many become `request.outgoing` events.
    *
-   * The one thing done with them now: the first request refused with `HTTP-request-denied` puts a
-   * line on the server's stderr naming the flag, once per instance, as this instance's stderr
-   * output (the guest only got the error-code, which many guests do not print).
+   * Besides, the first request refused with `HTTP-request-denied` puts a line on the server's
+   * stderr naming the flag, once per instance, as this instance's stderr output (the guest only
+   * got the error-code, which many guests do not print).
    */
   #onOutgoingRequest(record: OutgoingRecord): void {
+    this.#post({ type: 'outgoing', requestId: this.#spans.attribute(record.durationMs), call: boundedCall(record) });
     if (record.error?.tag !== 'HTTP-request-denied' || this.#deniedReported) return;
     this.#deniedReported = true;
     const url = `${record.scheme}://${record.authority}${record.path}`;

@@ -4,7 +4,7 @@
  * executor pool hands out (unique across every pool sharing the executors, unlike instance ids).
  */
 import type { GuestFilesystem, IncomingRequestInit } from '../host/p2/api.ts';
-import type { World } from '../protocol/index.ts';
+import type { OutgoingCall, World } from '../protocol/index.ts';
 import type { ResponseFlowBuffers } from './response-flow.ts';
 
 /** What every instance of a component is made from (an executor imports the glue once). */
@@ -39,6 +39,9 @@ export type FromInstance =
   | { type: 'instantiated'; durationMs: number; memoryBytes: number }
   | { type: 'instantiate-failed'; message: string }
   | { type: 'output'; stream: 'stdout' | 'stderr'; line: string }
+  /** An outgoing HTTP request of the guest is over; `requestId`: the guest request that made it,
+   * when the instance can tell (see request-spans.ts). */
+  | { type: 'outgoing'; requestId: number | null; call: OutgoingCall }
   | { type: 'head'; requestId: number; status: number; headers: Array<[string, Uint8Array]> }
   | { type: 'guest-error'; requestId: number; message: string }
   | { type: 'chunk'; requestId: number; bytes: Uint8Array }

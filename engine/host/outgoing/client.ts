@@ -1,8 +1,9 @@
 /**
- * One instance's outgoing HTTP: whether it is allowed (`--allow-http`), the requests it has in
- * flight (at most `maxConcurrentRequests`), and the record of each one for whoever listens
- * (the hosted instance, see worker/hosted-instance.ts). The WASIp2 and WASIp3 hosts share it:
- * a p3 instance's p2 imports and its p3 `client.send` go through the same one.
+ * One instance's outgoing HTTP: whether it is allowed (`--allow-http`), the requests it has open
+ * (at most `maxConcurrentRequests`, each counted until its guest has let go of it: see
+ * `OUTGOING_LIMITS`), and the record of each one for whoever listens (the hosted instance, see
+ * worker/hosted-instance.ts), its texts bounded (`RECORD_TEXT_MAX`). The WASIp2 and WASIp3 hosts
+ * share it: a p3 instance's p2 imports and its p3 `client.send` go through the same one.
  *
  * Both worlds call it the same way: `resolve` the guest's method/scheme/authority/path (refusals
  * are recorded and returned as the error-code the guest gets at once), then `start` the exchange.
@@ -12,6 +13,8 @@ import { CONNECTION_LIMIT_REACHED, HTTP_REQUEST_DENIED } from './error-codes.ts'
 import { OutgoingExchange, type ExchangeInit } from './exchange.ts';
 import { describeUrl, methodName, resolveTarget, schemeName, type Target, type TargetInput } from './target.ts';
 import {
+  boundRecord,
+  boundRecordText,
   DEFAULT_TIMEOUT_MS,
   OUTGOING_LIMITS,
   type ErrorCode,
@@ -24,7 +27,7 @@ import {
 export interface OutgoingClientOptions {
   /** False: every request fails with `HTTP-request-denied` (and is recorded). */
   allow: boolean;
-  /** Called once per outgoing request, when it is over (see `OutgoingRecord`). */
+  /** Called once per outgoing request, when it is over (see `OutgoingRecord`; texts bounded). */
   onRecord?: OutgoingRecordListener | undefined;
   /** Aborted when the instance goes away: every request in flight is let go (its connection closed). */
   signal?: AbortSignal | undefined;
@@ -65,31 +68,36 @@ export class OutgoingClient {
    * guest gets is returned.
    */
   resolve(input: TargetInput): Target | { error: ErrorCode } {
-    if (!this.allowed) return this.#refuse(input, HTTP_REQUEST_DENIED, `outgoing HTTP is denied (start with --allow-http to allow it): ${describeUrl(input)}`);
+    if (!this.allowed) return this.#refuse(input, HTTP_REQUEST_DENIED, (url) => `outgoing HTTP is denied (start with --allow-http to allow it): ${url}`);
     const target = resolveTarget(input);
-    if ('error' in target) return this.#refuse(input, target.error, describeUrl(input));
+    if ('error' in target) return this.#refuse(input, target.error, (url) => url);
     return target;
   }
 
   /** Sends the request, or refuses it with `connection-limit-reached` when the instance already has
-   * `maxConcurrentRequests` in flight. */
+   * `maxConcurrentRequests` open. */
   start(target: Target, headers: ExchangeInit['headers'], hasBody: boolean, timeouts: OutgoingTimeouts): OutgoingExchange | { error: ErrorCode } {
     if (this.#disposed) return this.#refuseTarget(target, CONNECTION_LIMIT_REACHED, 'the instance is going away');
     if (this.#active.size >= this.#limits.maxConcurrentRequests) {
-      return this.#refuseTarget(target, CONNECTION_LIMIT_REACHED, `the instance already has ${this.#limits.maxConcurrentRequests} outgoing requests in flight`);
+      const max = this.#limits.maxConcurrentRequests;
+      return this.#refuseTarget(target, CONNECTION_LIMIT_REACHED, `the instance already has ${max} outgoing requests open (in flight, or with a response its guest has not let go of)`);
     }
     let exchange: OutgoingExchange | null = null;
-    let settledAtOnce = false;
-    exchange = new OutgoingExchange({ target, headers, hasBody, timeouts, limits: this.#limits, tls: this.#tls }, (record) => {
-      if (exchange === null) settledAtOnce = true;
-      else this.#active.delete(exchange);
-      this.#report(record);
-    });
-    if (!settledAtOnce) this.#active.add(exchange);
+    let releasedAtOnce = false;
+    exchange = new OutgoingExchange(
+      { target, headers, hasBody, timeouts, limits: this.#limits, tls: this.#tls },
+      (record) => this.#report(record),
+      () => {
+        if (exchange === null) releasedAtOnce = true;
+        else this.#active.delete(exchange);
+      },
+    );
+    if (!releasedAtOnce) this.#active.add(exchange);
     return exchange;
   }
 
-  /** Requests in flight (tests, diagnostics). */
+  /** Requests open: in flight, or over with something their guest has not let go of (tests,
+   * diagnostics). */
   get activeCount(): number {
     return this.#active.size;
   }
@@ -101,16 +109,24 @@ export class OutgoingClient {
     this.#active.clear();
   }
 
-  #refuse(input: TargetInput, code: ErrorCode, detail: string): { error: ErrorCode } {
+  /** `detail` is given the URL as the guest asked for it, made of bounded parts: a refused
+   * request may carry a path of any length. */
+  #refuse(input: TargetInput, code: ErrorCode, detail: (url: string) => string): { error: ErrorCode } {
+    const bounded: TargetInput = {
+      method: input.method,
+      scheme: input.scheme,
+      authority: input.authority === undefined || input.authority === null ? input.authority : boundRecordText(input.authority),
+      pathWithQuery: input.pathWithQuery === undefined || input.pathWithQuery === null ? input.pathWithQuery : boundRecordText(input.pathWithQuery),
+    };
     this.#report({
       method: methodName(input.method),
       scheme: schemeName(input.scheme),
-      authority: input.authority ?? '',
-      path: input.pathWithQuery || '/',
+      authority: bounded.authority ?? '',
+      path: bounded.pathWithQuery || '/',
       status: null,
       durationMs: 0,
       outcome: 'failed',
-      error: { tag: code.tag, detail },
+      error: { tag: code.tag, detail: detail(describeUrl(bounded)) },
       requestBytes: 0,
       responseBytes: 0,
     });
@@ -134,8 +150,9 @@ export class OutgoingClient {
   }
 
   #report(record: OutgoingRecord): void {
+    if (this.#onRecord === undefined) return;
     try {
-      this.#onRecord?.(record);
+      this.#onRecord(boundRecord(record));
     } catch {
       // A listener's failure is not the guest's request's.
     }

@@ -7,25 +7,38 @@
  * - the `host` header is the authority (`set_host_header`); the guest's headers follow, without
  *   any forbidden one (`../http-rules.ts`; a guest's fields cannot hold one anyway);
  * - the request body streams from the guest as it writes (chunked unless the guest set a
- *   `content-length`), with trailers if the guest finishes with some; `requestRoom` is the
- *   backpressure: what the connection has not taken yet counts against a window;
+ *   `content-length`); `requestRoom` is the backpressure: what the connection has not taken yet
+ *   counts against a window. Its trailers go out as hyper's client sends them: only after a
+ *   chunked body, only the names the request declared in a `Trailer` header, never those RFC 9110
+ *   forbids in trailers (`trailersToSend`, ../http-rules.ts). A body the guest gives up on
+ *   (`failBody`: dropped without finish, or short of its `content-length`) is never ended: the
+ *   connection is destroyed, so the upstream sees a request cut off, not a complete one;
  * - the response head and body stream to the guest as they arrive; the body is read from the
  *   socket only while less than a buffer's worth is waiting for the guest, so a guest that does
- *   not read holds the upstream back (TCP backpressure);
+ *   not read holds the upstream back (TCP backpressure); a head (or trailer section) may have any
+ *   number of fields within `maxResponseHeaderBytes` as sent (Node would drop those past 1,000
+ *   without a word); a larger one is `HTTP-protocol-error` (hyper: about 400 KiB and 100 fields);
  * - headers and trailers of the response are handed over as wasmtime's `FieldMap::new_immutable`
  *   makes them: lowercased, forbidden (hop-by-hop) ones removed (`withoutForbidden`);
  * - timeouts and error codes as error-codes.ts describes.
  *
  * Everything the guest waits for bumps `signal` (a shared Int32 cell, for WASIp2 pollables, see
  * ../p2/poll.ts) and settles `changed()` (for WASIp3's promises). When the exchange is over
- * (response complete, failed, or let go by the guest) it reports an `OutgoingRecord` once.
+ * (response complete, failed, or let go by the guest) it reports an `OutgoingRecord` once. It is
+ * *released* (`onReleased`, once) when it holds no body for the guest any more: it was let go
+ * (`cancel`), or it is over and the guest took the head (`takeHead`) and every body byte that
+ * arrived was read (or dropped). The client counts it against the instance's bound until then,
+ * so the bodies a guest keeps unread stay bounded. The trailers are not waited for: they are the
+ * guest's to take like the head it holds (a few KiB at most, 64 KiB as sent), and guests built
+ * with componentize-js read a body to its end but neither take its trailers nor drop it until
+ * their garbage collector runs, if ever: waiting for that would refuse their 33rd request.
  */
 
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { isForbidden, withoutForbidden, type ReadonlyFieldList } from '../http-rules.ts';
+import { declaredTrailers, isForbidden, trailersToSend, withoutForbidden, type ReadonlyFieldList } from '../http-rules.ts';
 import {
   CONNECTION_READ_TIMEOUT,
   CONNECTION_TIMEOUT,
@@ -74,11 +87,14 @@ export class OutgoingExchange {
   readonly signal = new Int32Array(new SharedArrayBuffer(4));
   readonly target: Target;
 
-  readonly #init: ExchangeInit;
+  readonly #limits: ExchangeLimits;
+  readonly #timeouts: OutgoingTimeouts;
   readonly #onSettled: (record: OutgoingRecord) => void;
+  readonly #onReleased: () => void;
   readonly #started = performance.now();
-  /** Null only when Node refused to build the request (the exchange then failed at once). */
-  readonly #request: http.ClientRequest | null;
+  /** Null when Node refused to build the request (the exchange then failed at once), and once
+   * the exchange is released with its request over (see `#release`). */
+  #request: http.ClientRequest | null;
   #response: http.IncomingMessage | null = null;
   #stage: Stage = 'connect';
 
@@ -100,35 +116,53 @@ export class OutgoingExchange {
   #trailers: FieldList | null = null;
 
   #requestChunked = false;
+  /** The names the request's `Trailer` header declares (null: none): the trailers that may go. */
+  #requestTrailerNames: Set<string> | null = null;
   #requestDone = false;
   #requestBytes = 0;
   #responseBytes = 0;
 
   #settled = false;
   #cancelled = false;
+  #headTaken = false;
+  #released = false;
   #timer: NodeJS.Timeout | undefined;
   #waiters: Array<() => void> = [];
 
-  constructor(init: ExchangeInit, onSettled: (record: OutgoingRecord) => void) {
-    this.#init = init;
+  /** `onSettled`: the record, once the exchange is over; `onReleased`: once it holds nothing more
+   * for the guest (see above; possibly before the constructor returns). */
+  constructor(init: ExchangeInit, onSettled: (record: OutgoingRecord) => void, onReleased: () => void = () => {}) {
+    // Only what is needed later is kept: a guest may hold a released exchange for long (through
+    // a response it never drops), and the request's headers are its to forget.
+    this.#limits = init.limits;
+    this.#timeouts = init.timeouts;
     this.target = init.target;
     this.#onSettled = onSettled;
+    this.#onReleased = onReleased;
     const { target } = init;
 
     // The host header first (wasmtime builds it before the guest's), then the guest's headers.
     const raw: string[] = ['host', target.authority];
     let hasLength = false;
+    const guestHeaders: Array<[string, Uint8Array]> = [];
     for (const [name, value] of init.headers) {
       const lower = name.toLowerCase();
       if (isForbidden(lower)) continue;
       if (lower === 'content-length') hasLength = true;
-      raw.push(lower, latin1(value));
+      guestHeaders.push([lower, value]);
     }
-    if (init.hasBody && !hasLength) {
+    this.#requestChunked = init.hasBody && !hasLength;
+    for (const [name, value] of guestHeaders) {
+      // Node refuses to send a `Trailer` header with a body that is not chunked
+      // (ERR_HTTP_TRAILER_INVALID); hyper sends it, then no trailers. It is left out there.
+      if (name === 'trailer' && !this.#requestChunked) continue;
+      raw.push(name, latin1(value));
+    }
+    if (this.#requestChunked) {
       // Node frames a body without a length as chunked only for some methods; hyper does it for
       // all, which a GET with a body needs.
       raw.push('transfer-encoding', 'chunked');
-      this.#requestChunked = true;
+      this.#requestTrailerNames = declaredTrailers(guestHeaders);
     }
 
     const options: https.RequestOptions = {
@@ -152,6 +186,11 @@ export class OutgoingExchange {
       return;
     }
     this.#request = request;
+    // Node's client keeps the first 1,000 fields of a head or trailer section and drops the rest
+    // without a word (`maxHeadersCount`, read when the socket is assigned); hyper fails such a
+    // response instead. No count here: the bytes are bounded, by Node's parser (`maxHeaderSize`,
+    // names and values only) and then as sent (`sectionBytes`), past which the response fails.
+    request.maxHeadersCount = 0;
     request.on('socket', (socket) => this.#onSocket(socket));
     request.on('response', (response) => this.#onResponse(response));
     request.on('error', (error) => this.#onRequestError(error));
@@ -181,6 +220,16 @@ export class OutgoingExchange {
     return { state: 'ready', status: this.#status, headers: this.#headers };
   }
 
+  /** `head()`, for the call that hands it to the guest: once it is not pending, the guest has it. */
+  takeHead(): HeadState {
+    const head = this.head();
+    if (head.state !== 'pending' && !this.#headTaken) {
+      this.#headTaken = true;
+      this.#releaseIfDone();
+    }
+    return head;
+  }
+
   // --- the request body (the guest writes) ---------------------------------------------------
 
   /** Bytes the guest may write now; 0 while the connection is behind; -1 once the request can
@@ -188,7 +237,7 @@ export class OutgoingExchange {
   requestRoom(): number {
     const request = this.#request;
     if (this.#requestDone || this.#cancelled || this.#headError !== null || request === null || request.destroyed || request.writableEnded) return -1;
-    return Math.max(0, this.#init.limits.requestBodyWindowBytes - request.writableLength);
+    return Math.max(0, this.#limits.requestBodyWindowBytes - request.writableLength);
   }
 
   writeBody(bytes: Uint8Array): void {
@@ -198,27 +247,35 @@ export class OutgoingExchange {
     request.write(bytes, () => this.#changed());
   }
 
-  /** The guest finished its body, with `trailers` if it gave some (sent only when chunked, as
-   * hyper does). */
+  /** The guest finished its body, with `trailers` if it gave some: sent as hyper's client sends
+   * them (only when chunked, only the names the request's `Trailer` header declares, never one
+   * RFC 9110 forbids in trailers). */
   endBody(trailers?: ReadonlyFieldList | null): void {
     const request = this.#request;
     if (request === null || this.requestRoom() < 0) return;
     this.#requestDone = true;
-    if (trailers && trailers.length > 0 && this.#requestChunked) {
-      const list: Array<[string, string]> = [];
-      for (const [name, value] of trailers) if (!isForbidden(name.toLowerCase())) list.push([name, latin1(value)]);
+    const declared = this.#requestTrailerNames;
+    if (trailers && trailers.length > 0 && declared !== null) {
+      const allowed = trailers.filter(([name]) => !isForbidden(name.toLowerCase())).map(([name, value]): [string, Uint8Array] => [name.toLowerCase(), value]);
+      const list = trailersToSend(declared, allowed);
       if (list.length > 0) request.addTrailers(list);
     }
     request.end(() => this.#changed());
   }
 
-  /** The guest's body failed (`code`: why, as the guest was told): the request fails with it if
-   * no response head has arrived yet, as wasmtime's request fails with its body's error. */
+  /**
+   * The guest's body failed (`code`: why, as the guest was told), or it gave the body up (dropped
+   * it without finish): the request is never ended, its connection is destroyed, so the upstream
+   * sees it cut off (wasmtime's body yields an error frame and hyper closes the connection). The
+   * request fails with `code` if no response head has arrived yet, as wasmtime's request fails with
+   * its body's error; after one, the response body fails as its connection is gone.
+   */
   failBody(code: ErrorCode, detail: string): void {
-    if (this.#requestDone || this.#settled) return;
+    if (this.#requestDone) return;
     this.#requestDone = true;
-    if (this.#status === null) this.#failHead(code, detail);
+    if (!this.#settled && this.#status === null) this.#failHead(code, detail);
     else this.#request?.destroy();
+    this.#changed();
   }
 
   // --- the response body (the guest reads) ---------------------------------------------------
@@ -246,6 +303,7 @@ export class OutgoingExchange {
       }
       this.#buffered -= n;
       this.#resumeIfRoom();
+      if (this.#buffered === 0) this.#releaseIfDone();
       return bytes;
     }
     if (this.#buffered > 0) return EMPTY;
@@ -266,6 +324,7 @@ export class OutgoingExchange {
     this.#chunkOffset = 0;
     this.#buffered = 0;
     this.#resumeIfRoom();
+    this.#releaseIfDone();
   }
 
   /** undefined until the body has ended or failed. */
@@ -290,6 +349,7 @@ export class OutgoingExchange {
     this.#response?.destroy();
     this.#request?.destroy();
     this.#settle('dropped', null, null);
+    this.#release();
     this.#changed();
   }
 
@@ -318,7 +378,7 @@ export class OutgoingExchange {
   #connectionReady(): void {
     if (this.#settled || this.#status !== null) return;
     this.#stage = 'http';
-    const ms = this.#init.timeouts.firstByteMs;
+    const ms = this.#timeouts.firstByteMs;
     this.#arm(ms, () => this.#failHead(CONNECTION_READ_TIMEOUT, `no response within ${ms} ms`));
   }
 
@@ -328,6 +388,13 @@ export class OutgoingExchange {
       return;
     }
     this.#clearTimer();
+    const limit = this.#limits.maxResponseHeaderBytes;
+    const headBytes = `HTTP/1.1 ${response.statusCode ?? 0} ${response.statusMessage ?? ''}\r\n`.length + sectionBytes(response.rawHeaders);
+    if (headBytes > limit) {
+      response.destroy();
+      this.#failHead(HTTP_PROTOCOL_ERROR, `the response head is larger than ${limit} bytes (${headBytes})`);
+      return;
+    }
     this.#response = response;
     this.#status = response.statusCode ?? 0;
     this.#headers = withoutForbidden(fieldList(response.rawHeaders));
@@ -347,7 +414,7 @@ export class OutgoingExchange {
     if (!this.#discarding) {
       this.#chunks.push(chunk);
       this.#buffered += chunk.length;
-      if (this.#buffered >= this.#init.limits.responseBodyBufferBytes) {
+      if (this.#buffered >= this.#limits.responseBodyBufferBytes) {
         this.#response?.pause();
         this.#paused = true;
       }
@@ -358,11 +425,18 @@ export class OutgoingExchange {
 
   #onEnd(response: http.IncomingMessage): void {
     if (this.#settled) return;
+    const limit = this.#limits.maxResponseHeaderBytes;
+    const trailerBytes = response.rawTrailers.length > 0 ? sectionBytes(response.rawTrailers) : 0;
+    if (trailerBytes > limit) {
+      this.#failBody(HTTP_PROTOCOL_ERROR, `the response trailers are larger than ${limit} bytes (${trailerBytes})`);
+      return;
+    }
     this.#clearTimer();
     this.#ended = true;
     const trailers = withoutForbidden(fieldList(response.rawTrailers));
     this.#trailers = trailers.length > 0 ? trailers : null;
     this.#settle('complete', null, null);
+    this.#releaseIfDone();
     this.#changed();
   }
 
@@ -384,6 +458,8 @@ export class OutgoingExchange {
     this.#headError = code;
     this.#request?.destroy();
     this.#settle('failed', code, detail);
+    // No head, no body: nothing is held for the guest but the error-code.
+    this.#release();
     this.#changed();
   }
 
@@ -394,11 +470,12 @@ export class OutgoingExchange {
     this.#response?.destroy();
     this.#request?.destroy();
     this.#settle('failed', code, detail);
+    this.#releaseIfDone();
     this.#changed();
   }
 
   #resumeIfRoom(): void {
-    if (!this.#paused || this.#buffered >= this.#init.limits.responseBodyBufferBytes / 2) return;
+    if (!this.#paused || this.#buffered >= this.#limits.responseBodyBufferBytes / 2) return;
     this.#paused = false;
     this.#response?.resume();
     this.#armBetweenBytes();
@@ -410,7 +487,7 @@ export class OutgoingExchange {
       this.#clearTimer();
       return;
     }
-    const ms = this.#init.timeouts.betweenBytesMs;
+    const ms = this.#timeouts.betweenBytesMs;
     this.#arm(ms, () => this.#failBody(CONNECTION_READ_TIMEOUT, `no response body bytes for ${ms} ms`));
   }
 
@@ -444,6 +521,24 @@ export class OutgoingExchange {
     });
   }
 
+  /** Released once over (the body ended or failed) with no body left for the guest: the head
+   * taken, every buffered body byte read (or dropped). */
+  #releaseIfDone(): void {
+    if (this.#released || !this.#settled || !this.#headTaken || this.#buffered > 0) return;
+    this.#release();
+  }
+
+  #release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    // Node's objects (request, response, socket: some KiB) are let go, as the guest may keep the
+    // handles over this exchange for long; a request body still being written keeps its request.
+    this.#response = null;
+    const request = this.#request;
+    if (request !== null && (this.#requestDone || request.destroyed || request.writableEnded)) this.#request = null;
+    this.#onReleased();
+  }
+
   #changed(): void {
     Atomics.add(this.signal, 0, 1);
     Atomics.notify(this.signal, 0);
@@ -452,6 +547,18 @@ export class OutgoingExchange {
     this.#waiters = [];
     for (const wake of waiters) wake();
   }
+}
+
+/**
+ * The bytes a header or trailer section took on the wire (`name: value` and CRLF per field, and
+ * the blank line), as hyper bounds its read buffer. Node's own `maxHeaderSize` counts only names
+ * and values, so a head of many tiny fields passes it at nearly twice the size; this is the bound
+ * `maxResponseHeaderBytes` means.
+ */
+function sectionBytes(raw: string[]): number {
+  let bytes = 2;
+  for (let i = 0; i + 1 < raw.length; i += 2) bytes += (raw[i] as string).length + (raw[i + 1] as string).length + 4;
+  return bytes;
 }
 
 /** Node's raw header list (`[name, value, name, value, …]`, values decoded as latin1) as field

@@ -23,7 +23,8 @@ export type FieldList = Array<[name: string, value: Uint8Array]>;
  * the instance went away).
  */
 export interface OutgoingRecord {
-  /** As sent: `GET`, `POST`, or the guest's own token. */
+  /** As sent: `GET`, `POST`, or the guest's own token. Every text of a record is at most
+   * `RECORD_TEXT_MAX` characters (longer ones are cut, with a marker). */
   method: string;
   /** `http` or `https`; for a request refused before that was settled, what the guest asked for. */
   scheme: string;
@@ -43,6 +44,42 @@ export interface OutgoingRecord {
   requestBytes: number;
   /** Response body bytes received from the upstream (whether or not the guest read them). */
   responseBytes: number;
+}
+
+/**
+ * Characters kept of each text of a record (`method`, `scheme`, `authority`, `path`, the error's
+ * `tag` and `detail`): they come from the guest (a path may be megabytes long) or echo it (a
+ * name-lookup error names the host). A longer one keeps its start and ends with
+ * `…[N more characters]`, the whole within this bound. See `boundRecordText`.
+ */
+export const RECORD_TEXT_MAX = 2048;
+
+/** `text` within `RECORD_TEXT_MAX` characters (or `max`): as is, or its start and a marker saying
+ * how much was cut. */
+export function boundRecordText(text: string, max = RECORD_TEXT_MAX): string {
+  if (text.length <= max) return text;
+  // The count the marker shows is at most the text's length: room for its longest form.
+  let keep = Math.max(0, max - markerFor(text.length).length);
+  // Not half a surrogate pair.
+  const code = text.charCodeAt(keep - 1);
+  if (keep > 0 && code >= 0xd800 && code <= 0xdbff) keep -= 1;
+  return text.slice(0, keep) + markerFor(text.length - keep);
+}
+
+function markerFor(cut: number): string {
+  return `…[${cut} more characters]`;
+}
+
+/** The record with every text within `RECORD_TEXT_MAX` (see there). */
+export function boundRecord(record: OutgoingRecord): OutgoingRecord {
+  return {
+    ...record,
+    method: boundRecordText(record.method),
+    scheme: boundRecordText(record.scheme),
+    authority: boundRecordText(record.authority),
+    path: boundRecordText(record.path),
+    error: record.error === null ? null : { tag: boundRecordText(record.error.tag), detail: record.error.detail === null ? null : boundRecordText(record.error.detail) },
+  };
 }
 
 /** What a host does with the records of its instance's outgoing requests. */
@@ -74,11 +111,17 @@ export interface OutgoingLimits {
  * What one instance's outgoing HTTP may hold at once. Documented in README.md ("Resource bounds").
  */
 export const OUTGOING_LIMITS: Readonly<OutgoingLimits> = {
-  /** Requests in flight per instance (from the call to the end of the upstream's response); one
-   * more fails with `connection-limit-reached`. wasmtime sets no limit. */
+  /** Requests open per instance, from the call until the guest has let go of the body the
+   * exchange holds for it: it dropped the future, the response, its body or its trailers, or took
+   * the response and read its body to the end (see exchange.ts). One more fails with
+   * `connection-limit-reached`. So an instance holds at most this many unread bodies
+   * (`responseBodyBufferBytes` each), however many responses its guest keeps; heads and trailers
+   * (`maxResponseHeaderBytes` each as sent) stay with the responses the guest holds, like fields
+   * it makes itself. wasmtime sets no limit. */
   maxConcurrentRequests: 32,
-  /** The upstream's response head (status line and headers), and its trailers, at most: more is
-   * `HTTP-protocol-error`, as hyper's limit is in wasmtime. */
+  /** The upstream's response head (status line and headers), and its trailers, at most, in bytes
+   * as sent (any number of fields): more is `HTTP-protocol-error`, as hyper's limit is in wasmtime
+   * (its own is about 400 KiB and 100 fields). Never cut short. */
   maxResponseHeaderBytes: 64 * 1024,
   /** Request body bytes accepted from the guest ahead of what the connection took (`check-write`
    * reports what is left; the guest waits when nothing is). wasmtime: one 1 MiB chunk. */

@@ -18,24 +18,6 @@ const PATH_WITH_QUERY = /^[\x21-\x22\x24-\x7e]*$/;
 /** host[:port], userinfo and brackets for IPv6 allowed; no path/query/fragment delimiters. */
 const AUTHORITY = /^[A-Za-z0-9\-._~%!$&'()*+,;=:@[\]]*$/;
 
-/**
- * An outgoing request's body channel: a `BodyChannel` that also remembers whether a write broke
- * the declared `content-length` (the request then fails, see outgoing-response.ts).
- */
-export class RequestBodyChannel extends BodyChannel {
-  overflowed = false;
-
-  override write(bytes: Uint8Array): void {
-    try {
-      super.write(bytes);
-    } catch (error) {
-      const code = (error as { payload?: { val?: { httpCode?: { tag?: unknown } } } })?.payload?.val?.httpCode;
-      if (code?.tag === 'HTTP-request-body-size') this.overflowed = true;
-      throw error;
-    }
-  }
-}
-
 const GET = METHODS.get('GET') as Method;
 
 export class OutgoingRequest {
@@ -44,7 +26,7 @@ export class OutgoingRequest {
   private schemeValue: Scheme | undefined = undefined;
   private authorityValue: string | undefined = undefined;
   readonly headerList: FieldList;
-  private channel: RequestBodyChannel | null = null;
+  private channel: BodyChannel | null = null;
   private readonly waiter: Waiter;
 
   /** The guest constructs it through its host's constructor (see http-types.ts). */
@@ -55,7 +37,7 @@ export class OutgoingRequest {
 
   body(): OutgoingBody {
     if (this.channel !== null) failUnit();
-    const channel = new RequestBodyChannel('request', declaredContentLength(this.headerList), this.waiter);
+    const channel = new BodyChannel('request', declaredContentLength(this.headerList), this.waiter);
     this.channel = channel;
     return new OutgoingBody(channel);
   }
@@ -106,17 +88,8 @@ export class OutgoingRequest {
   }
 
   /** The body the guest took with `body()`, or null if it took none (the request has no body). */
-  bodyChannel(): RequestBodyChannel | null {
+  bodyChannel(): BodyChannel | null {
     return this.channel;
-  }
-
-  /** The `content-length` the headers declare, -1 if none (`body()` already refused a bad one). */
-  declaredLength(): number {
-    try {
-      return declaredContentLength(this.headerList);
-    } catch {
-      return -1;
-    }
   }
 }
 

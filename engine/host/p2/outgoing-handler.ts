@@ -29,7 +29,7 @@ export function createOutgoingHandlerImports(client: OutgoingClient, waiter: Wai
         channel?.bind(CLOSED_BODY_SINK);
         fail(exchange.error);
       }
-      if (channel !== null) channel.bind(requestBodySink(exchange, request.declaredLength(), () => channel.overflowed));
+      if (channel !== null) channel.bind(requestBodySink(exchange));
       return new FutureIncomingResponse(exchange, waiter);
     },
   };

@@ -12,7 +12,9 @@
  * - `incoming-body.finish` gives a `future-trailers` that resolves when the body has ended;
  *   asking for it without reading the body on drops the rest of the body as it arrives;
  * - dropping the future, the response before `consume`, or the body before `finish` closes the
- *   connection.
+ *   connection;
+ * - the exchange counts against its instance's bound until the guest has let go of it: dropped
+ *   one of these, or took the response (`get` tells the exchange) and read its body to the end.
  *
  * The classes the guest sees are the ones the import object names (`IncomingResponse`,
  * `IncomingBody`, `InputStream`, shared with the incoming request), as the glue checks
@@ -58,7 +60,7 @@ export class FutureIncomingResponse {
 
   get(): { tag: 'ok'; val: ResponseResult } | typeof ALREADY_TAKEN | undefined {
     if (this.#taken) return ALREADY_TAKEN;
-    const head = this.#exchange.head();
+    const head = this.#exchange.takeHead();
     if (head.state === 'pending') return undefined;
     this.#taken = true;
     if (head.state === 'failed') return { tag: 'ok', val: { tag: 'err', val: head.error } };
@@ -235,25 +237,24 @@ Object.setPrototypeOf(UpstreamInputStream.prototype, InputStream.prototype);
  * window is the connection's backpressure (`-1` once the request can take no more: the stream
  * then reports `closed`).
  *
- * A body the guest drops without `finish` ends there, as wasmtime ends a request body whose
- * sender is dropped; one that breaks its `content-length` fails the request with
- * `HTTP-protocol-error` (hyper's error for a body of the wrong size).
+ * A body the guest drops without `finish`, or one that breaks its `content-length`, fails the
+ * request with `HTTP-protocol-error`, as in wasmtime: dropping an `outgoing-body` aborts it
+ * (`HostOutgoingBody::drop` → `abort`, p2/types_impl.rs), whose body then yields that error
+ * (`FinishMessage::Abort`, p2/body.rs), and hyper gives up the request. The request is never
+ * ended: its connection is destroyed, so the upstream never takes a cut-off body for a complete one.
  */
-export function requestBodySink(exchange: OutgoingExchange, expectedLength: number, overflowed: () => boolean): ResponseSink {
-  let written = 0;
+export function requestBodySink(exchange: OutgoingExchange): ResponseSink {
   return {
     head() {},
     error() {},
     chunk(bytes) {
-      written += bytes.length;
       exchange.writeBody(bytes);
     },
     end(trailers) {
       exchange.endBody(trailers);
     },
     abort(message) {
-      if (overflowed() || (expectedLength >= 0 && written !== expectedLength)) exchange.failBody(HTTP_PROTOCOL_ERROR, message);
-      else exchange.endBody();
+      exchange.failBody(HTTP_PROTOCOL_ERROR, message);
     },
     window: { signal: exchange.signal, available: () => exchange.requestRoom() },
   };

@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import type { OutgoingRecord } from '../outgoing/types.ts';
+import { RECORD_TEXT_MAX, type OutgoingRecord } from '../outgoing/types.ts';
 import { OutgoingClient } from '../outgoing/client.ts';
 import {
   closedPort,
@@ -40,11 +40,54 @@ async function upstream(handler: Parameters<typeof startUpstream>[0]): Promise<U
   return u;
 }
 
-function newHost(allow = true) {
+/** Records as they come, and a wait for the nth. */
+function recorder() {
   const records: OutgoingRecord[] = [];
-  const host = createP2Host({ env: [], output: { write() {} }, allowOutgoingHttp: allow, onOutgoingRequest: (r) => records.push(r) });
-  return { imports: host.imports, records, client: host.outgoing };
+  let wake: Array<() => void> = [];
+  const onRecord = (record: OutgoingRecord): void => {
+    records.push(record);
+    const woken = wake;
+    wake = [];
+    for (const resolve of woken) resolve();
+  };
+  const recorded = async (n: number): Promise<void> => {
+    while (records.length < n) await new Promise<void>((resolve) => wake.push(resolve));
+  };
+  return { records, onRecord, recorded };
 }
+
+function newHost(allow = true) {
+  const { records, onRecord, recorded } = recorder();
+  const host = createP2Host({ env: [], output: { write() {} }, allowOutgoingHttp: allow, onOutgoingRequest: onRecord });
+  return { imports: host.imports, records, client: host.outgoing, recorded };
+}
+
+/** A host whose outgoing-handler has its own client, with `maxConcurrentRequests` of `max`. */
+function limitedHost(max: number) {
+  const { records, onRecord, recorded } = recorder();
+  const client = new OutgoingClient({ allow: true, limits: { maxConcurrentRequests: max }, onRecord });
+  const { imports } = newHost();
+  const limited: Imports = { ...(imports as Imports), 'wasi:http/outgoing-handler': createOutgoingHandlerImports(client, new Waiter()) };
+  return { imports: limited, client, records, recorded };
+}
+
+/** Reads an `incoming-body`'s stream to `closed` (no error expected), then drops the stream. */
+async function drain(body: Any): Promise<string> {
+  const stream = body.stream();
+  const chunks: Uint8Array[] = [];
+  for (;;) {
+    try {
+      chunks.push(await stream.blockingRead(65536n));
+    } catch (e) {
+      assert.equal((e as Any).payload?.tag, 'closed', String(e));
+      break;
+    }
+  }
+  stream[Symbol.dispose]();
+  return str(Buffer.concat(chunks));
+}
+
+const isLimitReached = (e: Any): boolean => e.payload?.tag === 'connection-limit-reached';
 
 interface SendSpec {
   method?: { tag: string; val?: string };
@@ -236,25 +279,47 @@ test('hop-by-hop headers from the upstream never reach the guest; copying every 
   assert.equal((await readResponse(imports, response)).body, 'ok');
 });
 
-test('trailers: the upstream\'s reach the guest (forbidden ones removed), the guest\'s reach the upstream', async () => {
-  let seenTrailers: Any;
+test('trailers: the upstream\'s reach the guest (forbidden ones removed); the guest\'s reach the upstream as hyper\'s client sends them (declared in `Trailer`, never content-length, set-cookie…)', async () => {
+  const seen: Any[] = [];
   const u = await upstream(async (req, res) => {
-    await readAll(req);
-    seenTrailers = req.trailers;
+    const body = (await readAll(req)).toString();
+    seen.push({ trailerHeader: req.headers.trailer, te: req.headers['transfer-encoding'], length: req.headers['content-length'], body, trailers: req.trailers });
     res.writeHead(200, { trailer: 'x-checksum' });
     res.write('body');
     res.addTrailers({ 'x-checksum': 'abc', 'keep-alive': 'timeout=1' });
     res.end();
   });
   const { imports, records } = newHost();
-  const { future } = send(imports, { method: { tag: 'put' }, authority: u.authority, body: ['data'], finish: true, trailers: [['x-sent', 'yes']] });
+  const trailers: Array<[string, string]> = [['x-sent', 'yes'], ['x-undeclared', '1'], ['content-length', '4'], ['set-cookie', 'a=b'], ['x-twice', '1'], ['x-twice', '2']];
+  const declared: Array<[string, string]> = [['trailer', 'X-Sent, content-length, set-cookie, x-twice']];
+  const { future } = send(imports, { method: { tag: 'put' }, authority: u.authority, headers: declared, body: ['data'], finish: true, trailers });
   const { response } = await awaitResponse(future);
   assert.ok(response);
-  const { body, trailers } = await readResponse(imports, response);
+  const { body, trailers: got } = await readResponse(imports, response);
   assert.equal(body, 'body');
-  assert.deepEqual(trailers, { 'x-checksum': ['abc'] });
-  assert.deepEqual(seenTrailers, { 'x-sent': 'yes' });
+  assert.deepEqual(got, { 'x-checksum': ['abc'] });
   assert.equal(records[0]?.outcome, 'complete');
+  // Declared and valid as trailers only, one value per name (the last).
+  assert.deepEqual(seen[0], { trailerHeader: 'X-Sent, content-length, set-cookie, x-twice', te: 'chunked', length: undefined, body: 'data', trailers: { 'x-sent': 'yes', 'x-twice': '2' } });
+
+  // No `Trailer` header: none are sent.
+  const undeclared = await awaitResponse(send(imports, { method: { tag: 'put' }, authority: u.authority, body: ['data'], finish: true, trailers }).future);
+  assert.ok(undeclared.response);
+  await readResponse(imports, undeclared.response);
+  assert.deepEqual(seen[1]?.trailers, {});
+
+  // A sized body has no room for trailers: they are dropped, and so is its `Trailer` header (Node
+  // refuses to send one without chunked framing; hyper sends it, then no trailers).
+  const sized = await awaitResponse(send(imports, { method: { tag: 'put' }, authority: u.authority, headers: [...declared, ['content-length', '4']], body: ['data'], finish: true, trailers }).future);
+  assert.ok(sized.response);
+  await readResponse(imports, sized.response);
+  assert.deepEqual(seen[2], { trailerHeader: undefined, te: undefined, length: '4', body: 'data', trailers: {} });
+  // …and a request without a body too.
+  const bodiless = await awaitResponse(send(imports, { authority: u.authority, headers: declared }).future);
+  assert.ok(bodiless.response);
+  await readResponse(imports, bodiless.response);
+  assert.deepEqual(seen[3], { trailerHeader: undefined, te: undefined, length: undefined, body: '', trailers: {} });
+  assert.deepEqual(records.map((r) => r.outcome), ['complete', 'complete', 'complete', 'complete']);
 });
 
 test('trailers without reading the body: finish drops the rest and still gets them', async () => {
@@ -472,4 +537,198 @@ test('an instance that goes away closes its connections (the host signal aborts)
   controller.abort(new Error('disposed'));
   await connectionClosed;
   assert.equal(records[0]?.outcome, 'dropped');
+});
+
+test('an outgoing-body dropped without finish fails the request with HTTP-protocol-error; the upstream sees it cut off, never complete', async () => {
+  const deferred = <T,>() => {
+    let resolve!: (value: T) => void;
+    const promise = new Promise<T>((r) => (resolve = r));
+    return { promise, resolve };
+  };
+  const dataArrived = [deferred<void>(), deferred<void>()];
+  const seen = [deferred<{ complete: boolean; body: string }>(), deferred<{ complete: boolean; body: string }>()];
+  let requests = 0;
+  const u = await upstream((req, res) => {
+    const i = requests++;
+    let body = '';
+    req.on('data', (chunk: Buffer) => {
+      body += chunk.toString();
+      dataArrived[i]?.resolve();
+    });
+    req.on('error', () => {});
+    req.on('close', () => seen[i]?.resolve({ complete: req.complete, body }));
+    if (req.url === '/answers-first') {
+      res.writeHead(200);
+      res.flushHeaders();
+    } else {
+      req.on('end', () => res.end('took it as complete'));
+    }
+  });
+  const { imports, records } = newHost();
+
+  // Before any answer: the future fails.
+  const before = send(imports, { method: { tag: 'post' }, authority: u.authority, path: '/waits', body: ['PARTIAL-UPLOAD'] });
+  await dataArrived[0]!.promise;
+  before.out[Symbol.dispose]?.();
+  before.body[Symbol.dispose]();
+  assert.deepEqual((await awaitResponse(before.future)).error, { tag: 'HTTP-protocol-error' });
+  assert.deepEqual(await seen[0]!.promise, { complete: false, body: 'PARTIAL-UPLOAD' });
+  assert.equal(records[0]?.outcome, 'failed');
+  assert.equal(records[0]?.error?.tag, 'HTTP-protocol-error');
+
+  // After the head: the response body fails, its connection gone.
+  const after = send(imports, { method: { tag: 'post' }, authority: u.authority, path: '/answers-first', body: ['PART'] });
+  const { response } = await awaitResponse(after.future);
+  assert.ok(response);
+  await dataArrived[1]!.promise;
+  after.out[Symbol.dispose]?.();
+  after.body[Symbol.dispose]();
+  const read = await readResponse(imports, response);
+  assert.deepEqual(read.error, { tag: 'HTTP-protocol-error' });
+  assert.deepEqual(read.trailersError, { tag: 'HTTP-protocol-error' });
+  assert.deepEqual(await seen[1]!.promise, { complete: false, body: 'PART' });
+});
+
+test('what a guest keeps unread counts against the instance\'s bound until it lets go: reading the body to the end, or dropping, frees the slot', async () => {
+  const u = await upstream((req, res) => {
+    if (req.url === '/trailers') {
+      res.writeHead(200, { trailer: 'x-t' });
+      res.write('with trailers');
+      res.addTrailers({ 'x-t': '1' });
+      res.end();
+      return;
+    }
+    res.end('x'.repeat(10_000));
+  });
+  const { imports, client, records, recorded } = limitedHost(2);
+  const types = imports['wasi:http/types'] as Any;
+
+  // A: the response taken and its body consumed, nothing read.
+  const a = await awaitResponse(send(imports, { authority: u.authority }).future);
+  assert.ok(a.response);
+  const aBody = a.response.consume() as Any;
+  // B: the future never asked.
+  const b = send(imports, { authority: u.authority }).future;
+  await recorded(2);
+  assert.deepEqual(records.map((r) => r.outcome), ['complete', 'complete'], 'both responses arrived whole');
+  assert.equal(client.activeCount, 2, 'over, but the guest has not let go of them');
+  assert.throws(() => send(imports, { authority: u.authority }), isLimitReached);
+
+  // Reading A's body to the end lets go of A; dropping B's future lets go of B.
+  assert.equal(await drain(aBody), 'x'.repeat(10_000));
+  assert.equal(client.activeCount, 1);
+  b[Symbol.dispose]();
+  assert.equal(client.activeCount, 0);
+
+  // With trailers: read to the end is let go of too (a componentize-js guest never takes them nor
+  // drops the body); they are still there for a guest that asks.
+  const c = await awaitResponse(send(imports, { authority: u.authority, path: '/trailers' }).future);
+  assert.ok(c.response);
+  const cBody = c.response.consume() as Any;
+  assert.equal(await drain(cBody), 'with trailers');
+  assert.equal(client.activeCount, 0);
+  const trailers = types.IncomingBody.finish(cBody);
+  await (trailers.subscribe() as Pollable).block();
+  assert.deepEqual(headerMap(trailers.get().val.val), { 'x-t': ['1'] });
+
+  // Dropped: the response before consume, the body before the end, the future-trailers.
+  const d = await awaitResponse(send(imports, { authority: u.authority }).future);
+  (d.response as Any)[Symbol.dispose]();
+  const e = await awaitResponse(send(imports, { authority: u.authority }).future);
+  (e.response!.consume() as Any)[Symbol.dispose]();
+  assert.equal(client.activeCount, 0);
+  const f = await awaitResponse(send(imports, { authority: u.authority, path: '/trailers' }).future);
+  const fTrailers = types.IncomingBody.finish(f.response!.consume());
+  assert.equal(client.activeCount, 1);
+  fTrailers[Symbol.dispose]();
+  assert.equal(client.activeCount, 0);
+  // A request that failed before a head holds nothing.
+  const refused = await awaitResponse(send(imports, { authority: `127.0.0.1:${await closedPort()}` }).future);
+  assert.deepEqual(refused.error, { tag: 'connection-refused' });
+  assert.equal(client.activeCount, 0);
+});
+
+test('a guest looping handle() and keeping every response unread is held at 32 (the default bound), not let grow', async () => {
+  const payload = Buffer.alloc(200 * 1024, 120);
+  const u = await upstream((_req, res) => res.end(payload));
+  const { imports, client, recorded } = newHost();
+  const held: Any[] = [];
+  for (let i = 0; i < 32; i++) {
+    const { response } = await awaitResponse(send(imports, { authority: u.authority }).future);
+    assert.ok(response);
+    held.push(response.consume());
+  }
+  await recorded(32);
+  assert.equal(client.activeCount, 32);
+  assert.throws(() => send(imports, { authority: u.authority }), isLimitReached);
+  for (const body of held) body[Symbol.dispose]();
+  assert.equal(client.activeCount, 0);
+  const { response } = await awaitResponse(send(imports, { authority: u.authority }).future);
+  assert.ok(response);
+  assert.equal((await readResponse(imports, response)).body.length, payload.length);
+  assert.equal(client.activeCount, 0);
+});
+
+test('an upstream head of 5,000 small fields (and a trailer section of 1,500) reaches the guest whole; a head or trailer section past 64 KiB as sent is HTTP-protocol-error, never cut short', async () => {
+  const u = await upstream((req, res) => {
+    const n = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('n'));
+    let head = 'HTTP/1.1 200 OK\r\n';
+    if (req.url?.startsWith('/trailers')) {
+      let trailers = '';
+      for (let i = 0; i < n; i++) trailers += `t${i}: v\r\n`;
+      res.socket?.end(`${head}Transfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n${trailers}\r\n`);
+      return;
+    }
+    for (let i = 0; i < n; i++) head += `h${i}: v\r\n`;
+    res.socket?.end(`${head}Content-Length: 2\r\n\r\nok`);
+  });
+  const { imports, records } = newHost();
+  const { response } = await awaitResponse(send(imports, { authority: u.authority, path: '/?n=5000' }).future);
+  assert.ok(response);
+  const entries = response.headers().entries();
+  assert.equal(entries.length, 5001);
+  assert.equal(entries[4999]?.[0], 'h4999');
+  assert.equal((await readResponse(imports, response)).body, 'ok');
+
+  const withTrailers = await awaitResponse(send(imports, { authority: u.authority, path: '/trailers?n=1500' }).future);
+  assert.ok(withTrailers.response);
+  const read = await readResponse(imports, withTrailers.response);
+  assert.equal(read.body, 'ok');
+  assert.equal(Object.keys(read.trailers ?? {}).length, 1500);
+
+  // 8,000 fields are about 78 KB as sent (Node's parser, counting names and values only, would
+  // take them): over the bound, for a head and for trailers alike.
+  const tooBig = await awaitResponse(send(imports, { authority: u.authority, path: '/?n=8000' }).future);
+  assert.deepEqual(tooBig.error, { tag: 'HTTP-protocol-error' });
+  const tooManyTrailers = await awaitResponse(send(imports, { authority: u.authority, path: '/trailers?n=8000' }).future);
+  assert.ok(tooManyTrailers.response);
+  const cut = await readResponse(imports, tooManyTrailers.response);
+  assert.equal(cut.trailers, null);
+  assert.deepEqual(cut.trailersError, { tag: 'HTTP-protocol-error' });
+  assert.deepEqual(records.map((r) => r.outcome), ['complete', 'complete', 'failed', 'failed']);
+  assert.match(records[2]?.error?.detail ?? '', /the response head is larger than 65536 bytes/);
+  assert.match(records[3]?.error?.detail ?? '', /the response trailers are larger than 65536 bytes/);
+});
+
+test('records keep at most RECORD_TEXT_MAX characters of each text, cut with a marker: a refused request with megabytes of path, method and authority', () => {
+  for (const allow of [false, true]) {
+    const { imports, records } = newHost(allow);
+    const types = imports['wasi:http/types'] as Any;
+    const request = new types.OutgoingRequest(new types.Fields());
+    request.setMethod({ tag: 'other', val: 'M'.repeat(100_000) });
+    request.setScheme({ tag: 'HTTP' });
+    request.setAuthority('a'.repeat(100_000));
+    // `"` passes the setter (as in wasmtime) but not `http`'s request-target: URI-invalid when allowed.
+    request.setPathWithQuery(`/"${'x'.repeat(5_000_000)}`);
+    const handle = (imports['wasi:http/outgoing-handler'] as Any).handle;
+    assert.deepEqual(errOf(() => handle(request, undefined)), { tag: allow ? 'HTTP-request-URI-invalid' : 'HTTP-request-denied' });
+    const record = records[0] as OutgoingRecord;
+    for (const text of [record.method, record.authority, record.path, record.error?.detail ?? '']) {
+      assert.ok(text.length <= RECORD_TEXT_MAX, `${text.length} characters`);
+      assert.match(text, /…\[\d+ more characters\]$/);
+    }
+    assert.ok(record.path.startsWith(`/"${'x'.repeat(1000)}`));
+    assert.match(record.path, /…\[\d+ more characters\]$/);
+    if (!allow) assert.match(record.error?.detail ?? '', /^outgoing HTTP is denied \(start with --allow-http to allow it\): http:\/\/a{100}/);
+  }
 });

@@ -12,7 +12,9 @@ import type { OutgoingRecord } from '../outgoing/types.ts';
 import { closedPort, readAll, startSilentServer, startUpstream, type Upstream } from '../outgoing/test-support.ts';
 import { recordingSink } from '../p2/test-support.ts';
 import { streamBody } from '../../worker/p3-http.ts';
-import { createP3Imports, httpTypes, type P3Response } from './imports.ts';
+import { OutgoingClient } from '../outgoing/client.ts';
+import { createP3Imports, dropGuestBody, httpTypes, type P3Response } from './imports.ts';
+import { createP3Send, type ShimHttpTypes } from './outgoing.ts';
 
 type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 const types = httpTypes as Any;
@@ -179,24 +181,28 @@ test('hop-by-hop headers from the upstream never reach the guest: a header-copyi
   assert.equal((await readResponse(response)).body, 'ok');
 });
 
-test('trailers both ways; forbidden upstream trailers removed', async () => {
-  let seenTrailers: Any;
+test('trailers both ways; forbidden upstream trailers removed; the guest\'s sent as hyper\'s client sends them (declared in `Trailer`, never content-length or set-cookie)', async () => {
+  const seenTrailers: Any[] = [];
   const u = await upstream(async (req, res) => {
     await readAll(req);
-    seenTrailers = req.trailers;
+    seenTrailers.push(req.trailers);
     res.writeHead(200, { trailer: 'x-checksum' });
     res.write('body');
     res.addTrailers({ 'x-checksum': 'abc', connection: 'close' });
     res.end();
   });
   const { send } = newHost();
-  const { request } = newRequest({ method: 'PUT', authority: u.authority, body: 'data', trailers: [['x-sent', 'yes']] });
+  const trailers: Array<[string, string]> = [['x-sent', 'yes'], ['x-undeclared', '1'], ['content-length', '4'], ['set-cookie', 'a=b']];
+  const { request } = newRequest({ method: 'PUT', authority: u.authority, headers: [['trailer', 'x-sent, content-length, set-cookie']], body: 'data', trailers });
   const response = await send(request);
-  const { body, trailers } = await readResponse(response);
+  const { body, trailers: got } = await readResponse(response);
   assert.equal(body, 'body');
-  assert.equal(trailers.tag, 'ok');
-  assert.deepEqual(headerMap(trailers.val.copyAll()), { 'x-checksum': ['abc'] });
-  assert.deepEqual(seenTrailers, { 'x-sent': 'yes' });
+  assert.equal(got.tag, 'ok');
+  assert.deepEqual(headerMap(got.val.copyAll()), { 'x-checksum': ['abc'] });
+  assert.deepEqual(seenTrailers[0], { 'x-sent': 'yes' });
+  // Without a `Trailer` header none are sent.
+  await readResponse(await send(newRequest({ method: 'PUT', authority: u.authority, body: 'data', trailers }).request));
+  assert.deepEqual(seenTrailers[1], {});
 });
 
 test('404 and 500 pass through', async () => {
@@ -285,4 +291,35 @@ test('a request without a body (no contents), and one whose body breaks its cont
   assert.deepEqual(await errorOf(send(short.request)), { tag: 'HTTP-request-body-size', val: 5n });
   assert.deepEqual(await short.transmitted, { tag: 'err', val: { tag: 'HTTP-request-body-size', val: 5n } });
   assert.equal(records.at(-1)?.error?.tag, 'HTTP-request-body-size');
+});
+
+test('what a guest keeps unread counts against the instance\'s bound until it lets go: reading the body to the end, or dropping the response, frees the slot', async () => {
+  const u = await upstream((_req, res) => res.end('x'.repeat(10_000)));
+  const records: OutgoingRecord[] = [];
+  let wake: Array<() => void> = [];
+  const client = new OutgoingClient({
+    allow: true,
+    limits: { maxConcurrentRequests: 2 },
+    onRecord: (record) => {
+      records.push(record);
+      for (const resolve of wake.splice(0)) resolve();
+    },
+  });
+  const recorded = async (n: number): Promise<void> => {
+    while (records.length < n) await new Promise<void>((resolve) => wake.push(resolve));
+  };
+  const send = createP3Send(client, httpTypes as unknown as ShimHttpTypes, dropGuestBody) as (request: unknown) => Promise<P3Response>;
+  const a = await send(newRequest({ authority: u.authority }).request);
+  const b = await send(newRequest({ authority: u.authority }).request);
+  await recorded(2);
+  assert.deepEqual(records.map((r) => r.outcome), ['complete', 'complete'], 'both responses arrived whole');
+  assert.equal(client.activeCount, 2, 'over, but the guest has not let go of them');
+  assert.deepEqual(await errorOf(send(newRequest({ authority: u.authority }).request)), { tag: 'connection-limit-reached' });
+  assert.equal((await readResponse(a)).body.length, 10_000);
+  assert.equal(client.activeCount, 1);
+  (b as Any)[Symbol.dispose]();
+  assert.equal(client.activeCount, 0);
+  const c = await send(newRequest({ authority: u.authority }).request);
+  assert.equal((await readResponse(c)).body.length, 10_000);
+  assert.equal(client.activeCount, 0);
 });

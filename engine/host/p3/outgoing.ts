@@ -15,7 +15,10 @@
  *   the guest passes on) reads it; its trailers future resolves when the body has ended, to the
  *   trailers (forbidden ones removed) or to the error the body failed with (the stream then ends
  *   early);
- * - closing the body before its end closes the connection.
+ * - closing the body before its end closes the connection (and so does dropping the response
+ *   before its body was taken: the shim closes the body's reader);
+ * - the exchange counts against its instance's bound until the guest has let go of it: the head
+ *   is taken when `send` returns the response; then its body is read to the end, or closed.
  */
 
 import { FutureReader, future } from '@bytecodealliance/preview3-shim/future';
@@ -88,10 +91,10 @@ export function createP3Send(client: OutgoingClient, types: ShimHttpTypes, dropG
     }
     void sendBody(exchange, request, body, trailers, declaredLength(headers), dropGuestBody);
 
-    let head = exchange.head();
+    let head = exchange.takeHead();
     while (head.state === 'pending') {
       await exchange.changed();
-      head = exchange.head();
+      head = exchange.takeHead();
     }
     if (head.state === 'failed') throw { payload: head.error };
 

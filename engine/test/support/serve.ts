@@ -27,7 +27,7 @@ after(async () => {
 export async function serveForTest(
   component: string,
   knobs: Partial<PoolKnobs> = {},
-  options: { loggingPrefix?: boolean; leakDetection?: Partial<LeakDetectionSettings>; executors?: number } = {},
+  options: { loggingPrefix?: boolean; leakDetection?: Partial<LeakDetectionSettings>; executors?: number; allowOutgoingHttp?: boolean } = {},
 ): Promise<TestServer> {
   const loggingPrefix = options.loggingPrefix ?? true;
   const events: PoolEvent[] = [];
@@ -38,6 +38,7 @@ export async function serveForTest(
     knobs,
     ...(options.leakDetection ? { leakDetection: options.leakDetection } : {}),
     ...(options.executors !== undefined ? { executors: options.executors } : {}),
+    ...(options.allowOutgoingHttp !== undefined ? { allowOutgoingHttp: options.allowOutgoingHttp } : {}),
     listen: { host: '127.0.0.1', port: 0 },
     onFrontDoorError: (message) => stderr.push(`error: ${message}`),
     beforeListen: (bus) => {

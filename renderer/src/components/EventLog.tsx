@@ -95,7 +95,7 @@ export function EventLog() {
               data-testid="log-row"
               data-type={e.type}
               data-instance-id={'instanceId' in e ? (e.instanceId ?? undefined) : undefined}
-              data-request-id={'requestId' in e ? e.requestId : undefined}
+              data-request-id={'requestId' in e ? (e.requestId ?? undefined) : undefined}
             >
               <span className="log-t mono">{(e.t / 1000).toFixed(3)}</span>
               <span className={`log-type ev ev-${e.type.split('.')[0]}`}>{e.type}</span>
@@ -107,7 +107,7 @@ export function EventLog() {
                 ) : null}
               </span>
               <span className="log-id mono">
-                {'requestId' in e ? (
+                {'requestId' in e && e.requestId !== null ? (
                   <button type="button" className="link" onClick={() => setLogFilter({ requestId: e.requestId })}>
                     r{e.requestId}
                   </button>

@@ -1,5 +1,7 @@
+import type { OutgoingCall } from '../../../engine/protocol/index.ts';
 import { changedSpan, parseDifference, type DiffValue } from '../store/leak-diff.ts';
 import { fmtBytes, fmtMs } from '../store/format.ts';
+import { describeCall } from '../store/log.ts';
 import { useStore } from '../store/store.ts';
 import type { LeakFinding } from '../store/types.ts';
 
@@ -107,11 +109,61 @@ export function LeakDiff({ finding: f, onClose }: { finding: LeakFinding; onClos
           })}
         </tbody>
       </table>
+      {f.outgoing && <OutgoingCompared outgoing={f.outgoing} instanceId={f.instanceId} />}
       <p className="dim leak-diff-why">
         {f.kind === 'failed-on-reuse'
           ? 'A fresh instance answers as if no request came before, and it answered; the reused instance failed, so state it kept from its earlier requests broke it.'
           : 'A fresh instance answers as if no request came before; what differs here is state the reused instance kept from its earlier requests.'}
       </p>
     </div>
+  );
+}
+
+/** What each side asked upstream while answering: side by side, as the differences are. */
+function OutgoingCompared({ outgoing, instanceId }: { outgoing: NonNullable<LeakFinding['outgoing']>; instanceId: number }) {
+  const onlyFresh = outgoing.reusedTotal === 0 && outgoing.freshTotal > 0;
+  return (
+    <div className="leak-outgoing" data-testid="leak-outgoing">
+      <h4>Outgoing requests while answering</h4>
+      <table className="diff-table">
+        <thead>
+          <tr>
+            <th scope="col">reused instance #{instanceId}</th>
+            <th scope="col">fresh instance</th>
+          </tr>
+        </thead>
+        <tbody>
+          <tr>
+            <OutgoingList calls={outgoing.reused} total={outgoing.reusedTotal} side="reused" />
+            <OutgoingList calls={outgoing.fresh} total={outgoing.freshTotal} side="fresh" />
+          </tr>
+        </tbody>
+      </table>
+      {onlyFresh && (
+        <p className="leak-outgoing-hint" data-testid="leak-outgoing-hint">
+          The reused instance answered without asking upstream; the fresh one asked. Its answer likely came from upstream data the instance kept from an
+          earlier request.
+        </p>
+      )}
+    </div>
+  );
+}
+
+function OutgoingList({ calls, total, side }: { calls: readonly OutgoingCall[]; total: number; side: 'reused' | 'fresh' }) {
+  return (
+    <td className={`diff-value diff-${side} mono`} data-testid={`leak-outgoing-${side}`} data-count={total}>
+      {calls.length === 0 ? (
+        <span className="dim">none</span>
+      ) : (
+        <ul className="leak-outgoing-calls">
+          {calls.map((c, i) => (
+            <li key={i} data-testid="leak-outgoing-call" data-outcome={c.outcome} className={c.outcome === 'failed' ? 'err' : ''}>
+              {describeCall(c)}
+            </li>
+          ))}
+          {total > calls.length && <li className="dim">and {total - calls.length} more</li>}
+        </ul>
+      )}
+    </td>
   );
 }

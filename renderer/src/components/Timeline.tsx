@@ -1,10 +1,11 @@
 import { useEffect, useRef, useState, type MouseEvent } from 'react';
-import { EXIT_CAUSE_LABELS } from '../../../engine/protocol/index.ts';
+import { describeCallTarget, EXIT_CAUSE_LABELS } from '../../../engine/protocol/index.ts';
 import { readEngineNow } from '../hooks/useNow.ts';
 import { usePalette } from '../hooks/useTheme.ts';
-import { fmtMs } from '../store/format.ts';
+import { fmtBytes, fmtMs } from '../store/format.ts';
 import { summarizeDifference } from '../store/leak-diff.ts';
 import { useStore } from '../store/store.ts';
+import type { OutgoingRecord } from '../store/types.ts';
 import { drawTimeline, hitAt, type Hit } from '../timeline/draw.ts';
 import { Panel } from './Panel.tsx';
 import { secondsOptions, Segmented } from './Segmented.tsx';
@@ -56,9 +57,11 @@ export function Timeline() {
         height: size.h,
         palette,
         leakFindings: s.leaks.byRequest,
+        outgoing: s.outgoing.byInstance,
       });
       // Most runs have no findings: then there is nothing to mirror (or only stale marks to clear).
       if (s.leaks.byRequest.size > 0 || canvas.dataset.leakRequests) exposeLeakMarkers(canvas, hitsRef.current);
+      if (s.outgoing.byInstance.size > 0 || canvas.dataset.outgoingPoints) exposeOutgoingBars(canvas, hitsRef.current);
     };
     frame = requestAnimationFrame(tick);
     return () => {
@@ -102,7 +105,7 @@ export function Timeline() {
           onClick={onClick}
           aria-label="Requests per instance over time"
         />
-        {tip && <TimelineTip {...tip} />}
+        {tip && <TimelineTip {...tip} width={canvasRef.current?.clientWidth ?? 0} />}
         <Legend />
       </div>
     </Panel>
@@ -121,8 +124,24 @@ function exposeLeakMarkers(canvas: HTMLCanvasElement, hits: readonly Hit[]): voi
   if (canvas.dataset.leakPoints !== points) canvas.dataset.leakPoints = points;
 }
 
-function TimelineTip({ x, y, hit }: { x: number; y: number; hit: Hit }) {
-  const style = { left: x + 12, top: y + 12 };
+/**
+ * The outgoing requests drawn in the last frame, mirrored the same way: `seq:instance:request:x:y`
+ * for each (request `-` when the engine could not tell which one made it), `x:y` its centre.
+ */
+function exposeOutgoingBars(canvas: HTMLCanvasElement, hits: readonly Hit[]): void {
+  const points = hits
+    .filter((h): h is Extract<Hit, { kind: 'outgoing' }> => h.kind === 'outgoing')
+    .map((h) => `${h.call.seq}:${h.call.instanceId}:${h.call.requestId ?? '-'}:${Math.round(h.x + h.w / 2)}:${Math.round(h.y + h.h / 2)}`)
+    .join(' ');
+  if (canvas.dataset.outgoingPoints !== points) canvas.dataset.outgoingPoints = points;
+}
+
+/** Room a tip may take to the right of the pointer; nearer the right edge it opens to the left. */
+const TIP_ROOM = 380;
+
+function TimelineTip({ x, y, hit, width }: { x: number; y: number; hit: Hit; width: number }) {
+  const style: TipStyle = x > width - TIP_ROOM && x > TIP_ROOM ? { right: width - x + 12, top: y + 12 } : { left: x + 12, top: y + 12 };
+  if (hit.kind === 'outgoing') return <OutgoingTip style={style} call={hit.call} />;
   if (hit.kind === 'exit') {
     const e = hit.instance.exit!;
     return (
@@ -155,6 +174,32 @@ function TimelineTip({ x, y, hit }: { x: number; y: number; hit: Hit }) {
   );
 }
 
+/** An outgoing request: what was asked, how it ended, for which request, and what the lane no longer shows. */
+type TipStyle = { left: number; top: number } | { right: number; top: number };
+
+function OutgoingTip({ style, call: c }: { style: TipStyle; call: OutgoingRecord }) {
+  const notKept = useStore((s) => s.outgoing.notKept.get(c.instanceId) ?? 0);
+  const ended = c.outcome === 'failed' ? 'failed' : c.outcome === 'dropped' ? `let go by the guest${c.status === null ? '' : ` after ${c.status}`}` : `→ ${c.status ?? '?'}`;
+  return (
+    <div className="tip" style={style} data-testid="timeline-outgoing-tip" data-outcome={c.outcome} data-request-id={c.requestId ?? undefined}>
+      <b>outgoing</b> <span className="mono">{describeCallTarget(c)}</span>
+      <div className="dim">
+        {ended} · {fmtMs(c.durationMs)} · {fmtBytes(c.requestBytes)} ↑ {fmtBytes(c.responseBytes)} ↓
+      </div>
+      {c.error && (
+        <div className="err">
+          {c.error.tag}
+          {c.error.detail ? `: ${c.error.detail}` : ''}
+        </div>
+      )}
+      <div className="dim">
+        instance {c.instanceId} · {c.requestId === null ? 'request not known' : `request #${c.requestId}`}
+        {notKept > 0 && ` · ${notKept} earlier outgoing not kept`}
+      </div>
+    </div>
+  );
+}
+
 function Legend() {
   return (
     <div className="legend" aria-hidden="true">
@@ -164,6 +209,7 @@ function Legend() {
       <span className="lg lg-trap">trap / 5xx</span>
       <span className="lg lg-start">starting</span>
       <span className="lg lg-leak">leak found</span>
+      <span className="lg lg-out">outgoing</span>
     </div>
   );
 }

@@ -111,6 +111,49 @@ describe('recording format', () => {
     );
   });
 
+  it('checks outgoing-request events fully: a recording with them loads, a malformed one is refused by message, event and field', () => {
+    const withEvent = (change: (event: Record<string, unknown>) => void, type = 'request.outgoing'): ReturnType<typeof parseRecordingText> => {
+      const d = JSON.parse(toJson(recorded('fetch-outgoing.jsonl'))) as Record<string, unknown>;
+      const messages = d.messages as Array<{ message: { kind: string; events?: Array<Record<string, unknown>> } }>;
+      const at = messages.findIndex((m) => m.message.events?.some((e) => e.type === type));
+      const event = messages[at]!.message.events!.find((e) => e.type === type)!;
+      change(event);
+      return parseRecordingText(JSON.stringify(d), EXPORTED);
+    };
+    const error = (result: ReturnType<typeof parseRecordingText>): string => (assert.equal(result.ok, false), (result as { error: string }).error);
+    const loaded = withEvent(() => {});
+    assert.ok(loaded.ok, loaded.ok ? '' : loaded.error);
+    const outgoing = loaded.recording.messages.flatMap((m) => ('message' in m && m.message.kind === 'events' ? m.message.events : [])).filter((e) => e.type === 'request.outgoing');
+    assert.equal(outgoing.length, 4);
+
+    assert.match(error(withEvent((e) => delete e.outcome)), /^message \d+: events: events\[\d+\]\.outcome: request\.outgoing: /);
+    assert.match(error(withEvent((e) => (e.outcome = 'maybe'))), /^message \d+: events: events\[\d+\]\.outcome: request\.outgoing: /);
+    assert.match(error(withEvent((e) => (e.path = `/${'x'.repeat(2000)}`))), /^message \d+: events: events\[\d+\]\.path: request\.outgoing: .*1024/);
+    assert.match(error(withEvent((e) => (e.requestId = '3'))), /\.requestId: request\.outgoing: /);
+    assert.match(error(withEvent((e) => (e.error = { tag: 'connection-refused' }))), /\.error\.detail: request\.outgoing: /);
+    assert.match(error(withEvent((e) => (e.sneaky = true))), /request\.outgoing: .*sneaky/);
+    const asDropped = (count: unknown) => (e: Record<string, unknown>) => {
+      const { t, seq } = e;
+      for (const key of Object.keys(e)) delete e[key];
+      Object.assign(e, { type: 'request.outgoing_dropped', t, seq, instanceId: 0, count, failed: 1 });
+    };
+    const dropped = withEvent(asDropped(3));
+    assert.ok(dropped.ok, dropped.ok ? '' : dropped.error);
+    assert.match(error(withEvent(asDropped(0))), /\.count: request\.outgoing_dropped: /);
+  });
+
+  it('checks a leak finding\'s outgoing requests when present, and loads findings recorded before them', () => {
+    const d = JSON.parse(toJson(recorded('fetch-outgoing.jsonl'))) as Record<string, unknown>;
+    const checks = (d.messages as Array<{ message: { events?: Array<Record<string, unknown>> } }>).flatMap((m) => m.message.events ?? []).filter((e) => e.type === 'leak.checked');
+    assert.ok(checks.length > 0 && checks.every((e) => 'outgoing' in e));
+    const outgoing = checks[0]!.outgoing as { fresh: Array<Record<string, unknown>> };
+    outgoing.fresh[0]!.status = 'two hundred';
+    assert.match(parse(d), /^message \d+: events: events\[\d+\]\.outgoing\.fresh\[0\]\.status: leak\.checked: /);
+    for (const check of checks) delete check.outgoing;
+    const old = parseRecordingText(JSON.stringify(d), EXPORTED);
+    assert.ok(old.ok, old.ok ? '' : old.error);
+  });
+
   it('opens a JSON-lines event file (poolscope serve --events) from an empty dashboard', () => {
     const text = readFileSync(new URL('../store/fixtures/counter-reuse3.jsonl', import.meta.url), 'utf8');
     const result = parseRecordingText(text, EXPORTED);
@@ -146,5 +189,10 @@ describe('recording format', () => {
     assert.equal(parse([lines[0], lines[1], '{"type":'].join('\n')), 'line 3: not JSON (a JSON-lines event file has one event per line)');
     assert.equal(parse([lines[0], '{"type":"x","t":"1","seq":1}'].join('\n')), 'line 2: not a Poolscope event (needs a string "type" and numeric "t" and "seq")');
     assert.match(parse([lines[1], lines[0]].join('\n')), /^line 2: t goes backwards/);
+    const fetch = readFileSync(new URL('../store/fixtures/fetch-outgoing.jsonl', import.meta.url), 'utf8').trim().split('\n');
+    const at = fetch.findIndex((line) => line.includes('"request.outgoing"'));
+    const broken = { ...(JSON.parse(fetch[at]!) as Record<string, unknown>), status: 'ok' };
+    assert.match(parse([...fetch.slice(0, at), JSON.stringify(broken)].join('\n')), new RegExp(`^line ${at + 1}: status: request\\.outgoing: `));
+    assert.ok(parseRecordingText(fetch.join('\n'), EXPORTED).ok, 'the recorded stream itself loads');
   });
 });

@@ -11,7 +11,10 @@ import {
   EVENT_BATCH_INTERVAL_MS,
   DEFAULT_MAX_INSTANCES,
   DEFAULT_MAX_REQUEST_BODY_BYTES,
+  leakOutgoingSchema,
   poolKnobsSchema,
+  requestOutgoingDroppedSchema,
+  requestOutgoingSchema,
   type ComponentInfo,
   type Gauges,
   type PoolEvent,
@@ -105,8 +108,30 @@ const snapshotSchema = z.looseObject({
   problem: z.object({ message: z.string().max(10_000), t: z.number() }).nullable().optional(),
   t: z.number(),
 });
-/** Events are checked only for what every event has: new event types must load too. */
-const eventSchema = z.looseObject({ type: z.string().min(1), t: z.number(), seq: z.number() });
+/**
+ * Events are checked for what every event has (types this dashboard does not know must load
+ * too), and events of the types below fully: the reducers and views trust what they carry.
+ */
+const EVENT_SCHEMAS: Partial<Record<PoolEvent['type'], z.ZodType>> = {
+  'request.outgoing': requestOutgoingSchema,
+  'request.outgoing_dropped': requestOutgoingDroppedSchema,
+  // Recorded before outgoing requests were events, `leak.checked` has no `outgoing`.
+  'leak.checked': z.looseObject({ outgoing: leakOutgoingSchema.optional() }),
+};
+const eventSchema = z.looseObject({ type: z.string().min(1), t: z.number(), seq: z.number() }).superRefine((event, ctx) => {
+  const schema = EVENT_SCHEMAS[event.type as PoolEvent['type']];
+  if (!schema) return;
+  const parsed = schema.safeParse(event);
+  if (parsed.success) return;
+  const issue = parsed.error.issues[0]!;
+  ctx.addIssue({ code: 'custom', message: `${event.type}: ${issue.message}`, path: issue.path as PropertyKey[] });
+});
+
+/** What is wrong with one event of a JSON-lines file, by the same rules, or null. */
+function eventError(event: unknown): string | null {
+  const parsed = eventSchema.safeParse(event);
+  return parsed.success ? null : firstIssue(parsed.error);
+}
 const progressSchema = z.looseObject({ runId: z.number(), done: z.number(), errors: z.number(), rate: z.number(), finished: z.boolean() });
 const scenarioSchema = z.looseObject({ runId: z.number(), name: z.string(), step: z.number(), steps: z.number(), state: z.string() });
 
@@ -234,6 +259,8 @@ function parseJsonLines(text: string, exportedAt: string): ParseResult {
       return { ok: false, error: `line ${i + 1}: not JSON (a JSON-lines event file has one event per line)` };
     }
     if (!isEventLike(value)) return { ok: false, error: `line ${i + 1}: not a Poolscope event (needs a string "type" and numeric "t" and "seq")` };
+    const wrong = eventError(value);
+    if (wrong) return { ok: false, error: `line ${i + 1}: ${wrong}` };
     const last = events[events.length - 1];
     if (last && value.t < last.t) return { ok: false, error: `line ${i + 1}: t goes backwards (${value.t} after ${last.t}); is this one engine's event stream?` };
     events.push(value);

@@ -104,7 +104,7 @@ describe('replay', () => {
     const gauges = emptySnapshot().gauges;
     for (let round = 0, seq = 0; seq < 200_000; round++) {
       // Ids shifted so every round is its own instances and requests.
-      const events = base.map((e) => ({ ...e, t: e.t + round * span, seq: seq++, ...('instanceId' in e && e.instanceId !== null ? { instanceId: e.instanceId + round * 2 } : {}), ...('requestId' in e ? { requestId: e.requestId + round * 5 } : {}) }) as PoolEvent);
+      const events = base.map((e) => ({ ...e, t: e.t + round * span, seq: seq++, ...('instanceId' in e && e.instanceId !== null ? { instanceId: e.instanceId + round * 2 } : {}), ...('requestId' in e && e.requestId !== null ? { requestId: e.requestId + round * 5 } : {}) }) as PoolEvent);
       messages.push({ kind: 'events', events, gauges, dropped: 0 });
     }
     const { recording } = recordingOf(messages);

@@ -6,7 +6,7 @@ import { emptySnapshot, loadFixture } from '../store/test-support.ts';
 import type { DataState } from '../store/types.ts';
 import { Recorder } from './recorder.ts';
 
-export const FIXTURES = ['counter-reuse3.jsonl', 'spin-timeout.jsonl', 'trap.jsonl', 'print-idle.jsonl', 'sleep-parallel.jsonl'];
+export const FIXTURES = ['counter-reuse3.jsonl', 'spin-timeout.jsonl', 'trap.jsonl', 'print-idle.jsonl', 'sleep-parallel.jsonl', 'fetch-outgoing.jsonl'];
 
 /**
  * A dashboard session on a fixture: the first snapshot, the events in 50 ms batches, and midway a

@@ -7,6 +7,7 @@ import { applyChartEvents, chartsFromSnapshot, initialCharts } from './charts.ts
 import { applyInstanceEvents, initialInstances, instancesFromSnapshot } from './instances.ts';
 import { applyLeakEvents, clearLeakHistory, initialLeaks, leaksFromSnapshot } from './leaks.ts';
 import { applyLogEvents, initialLog } from './log.ts';
+import { applyOutgoingEvents, clearOutgoingHistory, initialOutgoing } from './outgoing.ts';
 import { initialPool, isNewRun, poolFromSnapshot, withGauges } from './pool.ts';
 import { applyRequestEvents, initialRequests } from './requests.ts';
 import { applyScenarioProgress, initialScenario, scenarioFromSnapshot } from './scenario.ts';
@@ -18,6 +19,7 @@ export const initialData: DataState = {
   pool: initialPool,
   instances: initialInstances,
   requests: initialRequests,
+  outgoing: initialOutgoing,
   charts: initialCharts,
   log: initialLog,
   clock: { offset: null, maxT: 0 },
@@ -53,6 +55,7 @@ export function applySnapshot(state: DataState, s: Snapshot, localNow: number, f
     pool: poolFromSnapshot(s, state.pool),
     instances: instancesFromSnapshot(state.instances, s.instances, s.t, reset),
     requests: reset ? initialRequests : state.requests,
+    outgoing: reset ? initialOutgoing : state.outgoing,
     charts: chartsFromSnapshot(state.charts, s.gauges, s.t, reset),
     log: reset ? initialLog : state.log,
     clock: { offset: s.t - localNow, maxT: reset ? s.t : Math.max(state.clock.maxT, s.t) },
@@ -74,6 +77,7 @@ export function applyEventBatch(
     pool: gauges ? withGauges(state.pool, gauges) : state.pool,
     instances: applyInstanceEvents(state.instances, events),
     requests: applyRequestEvents(state.requests, events),
+    outgoing: applyOutgoingEvents(state.outgoing, events),
     charts: applyChartEvents(state.charts, events, gauges),
     log: applyLogEvents(state.log, events, dropped),
     clock: advanceClock(state.clock, events, localNow),
@@ -110,6 +114,7 @@ export function clearHistory(state: DataState): DataState {
     ...state,
     instances: { ...state.instances, retired: [], retiredTotal: 0 },
     requests: { ...initialRequests, lanes: state.requests.lanes, byId: runningOnly(state.requests.byId) },
+    outgoing: clearOutgoingHistory(state.outgoing, new Set(state.instances.live.keys())),
     charts: { ...initialCharts, lastGauges: state.charts.lastGauges },
     log: initialLog,
     leaks: clearLeakHistory(state.leaks, new Set(state.instances.live.keys())),

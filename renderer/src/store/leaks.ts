@@ -59,6 +59,7 @@ export function applyLeakEvents(state: LeaksState, events: readonly PoolEvent[])
             t: e.t,
             kind: failedOnReuse ? 'failed-on-reuse' : 'leak',
             failure: failedOnReuse ? (e.message ?? 'the reused instance failed') : null,
+            outgoing: e.outgoing ?? null,
           };
           (findings ??= state.findings.slice()).unshift(finding);
           (byRequest ??= new Map(state.byRequest)).set(e.requestId, finding);

@@ -1,5 +1,5 @@
 /** Log slice: the most recent events, and a filter over them. */
-import type { LeakChecked, PoolEvent, PoolEventType } from '../../../engine/protocol/index.ts';
+import { describeCallTarget, MAX_OUTGOING_EVENTS_PER_SECOND, type LeakChecked, type OutgoingCall, type PoolEvent, type PoolEventType } from '../../../engine/protocol/index.ts';
 import { fmtBytes, fmtMs, growthDetail, growthRate } from './format.ts';
 import { LIMITS, type LogState } from './types.ts';
 
@@ -24,6 +24,8 @@ export const EVENT_TYPES: readonly PoolEventType[] = [
   'request.completed',
   'request.expired',
   'request.failed',
+  'request.outgoing',
+  'request.outgoing_dropped',
   'worker.spawned',
   'worker.instantiated',
   'worker.instantiation_failed',
@@ -79,6 +81,10 @@ export function describeEvent(e: PoolEvent): string {
       return `expired after ${fmtMs(e.latencyMs)}`;
     case 'request.failed':
       return `${e.kind}: ${e.message}`;
+    case 'request.outgoing':
+      return describeCall(e);
+    case 'request.outgoing_dropped':
+      return `${e.count} more outgoing requests${e.failed ? ` (${e.failed} failed)` : ''}, past ${MAX_OUTGOING_EVENTS_PER_SECOND}/s, counted only`;
     case 'worker.spawned':
       return e.executor === undefined ? e.reason : `${e.reason}, on executor ${e.executor}`;
     case 'worker.instantiated':
@@ -109,6 +115,19 @@ export function describeEvent(e: PoolEvent): string {
     case 'pool.gauges':
       return `live ${e.liveInstances}, available ${e.availableWorkers}, queue ${e.queueDepth}, in flight ${e.inFlight}`;
   }
+}
+
+/** `GET http://host/path → 200 in 3.1ms (12 B ↑ 2.0 KiB ↓)`, or how it failed or was let go. */
+export function describeCall(c: OutgoingCall): string {
+  const target = describeCallTarget(c);
+  const took = fmtMs(c.durationMs);
+  if (c.outcome === 'failed') {
+    const at = c.status === null ? '' : ` after ${c.status}`;
+    return `${target} failed${at}: ${c.error?.tag ?? 'error'}${c.error?.detail ? ` (${c.error.detail})` : ''} in ${took}`;
+  }
+  const bytes = ` (${fmtBytes(c.requestBytes)} ↑ ${fmtBytes(c.responseBytes)} ↓)`;
+  if (c.outcome === 'dropped') return `${target} let go by the guest${c.status === null ? '' : ` after ${c.status}`} in ${took}${bytes}`;
+  return `${target} → ${c.status ?? '?'} in ${took}${bytes}`;
 }
 
 function describeLeakCheck(e: LeakChecked): string {

@@ -17,6 +17,7 @@ import type {
   LeakDetectionSettings,
   LeakSkipReason,
   LoadProgress,
+  OutgoingCall,
   PoolEvent,
   PoolKnobs,
   SpawnReason,
@@ -112,6 +113,29 @@ export interface RequestsState {
   lanes: ReadonlyMap<number, ReadonlyArray<number | null>>;
 }
 
+/** An outgoing request of a guest, as kept for the timeline (a `request.outgoing` event). */
+export interface OutgoingRecord extends OutgoingCall {
+  seq: number;
+  /** Engine time it ended (the event's `t`); it began `durationMs` earlier. */
+  t: number;
+  instanceId: number;
+  /** The guest request that made it, when the engine could tell. */
+  requestId: number | null;
+}
+
+export interface OutgoingState {
+  /** Per instance, in order of their end, the newest `LIMITS.outgoingPerInstance`. */
+  byInstance: ReadonlyMap<number, readonly OutgoingRecord[]>;
+  /**
+   * Per instance: its outgoing requests not in `byInstance`: older ones let go for the cap, and
+   * those the engine only counted (`request.outgoing_dropped`, past its per-second bound).
+   */
+  notKept: ReadonlyMap<number, number>;
+  /** Every outgoing request seen (counted ones included), and how many failed. */
+  total: number;
+  failed: number;
+}
+
 export interface Bucket {
   /** Engine second (floor(t / 1000)). */
   sec: number;
@@ -181,6 +205,9 @@ export type LeakFinding = Pick<
   kind: 'leak' | 'failed-on-reuse';
   /** How the reused instance failed (`failed-on-reuse`), else null. */
   failure: string | null;
+  /** Outgoing requests of the reused instance for this request and of the fresh one for the
+   * replay; null when neither made one (or the event predates them). */
+  outgoing: NonNullable<LeakChecked['outgoing']> | null;
 };
 
 /** An instance's linear-memory size after it had finished `requestsDone` requests. */
@@ -230,6 +257,7 @@ export interface DataState {
   pool: PoolState;
   instances: InstancesState;
   requests: RequestsState;
+  outgoing: OutgoingState;
   charts: ChartsState;
   log: LogState;
   clock: ClockState;
@@ -253,4 +281,8 @@ export const LIMITS = {
   /** Instances remembered with a finding count or a growth warning. */
   leakInstances: 1000,
   memoryPointsPerInstance: 200,
+  /** Outgoing requests kept per instance (drawing stays cheap however chatty a guest is). */
+  outgoingPerInstance: 100,
+  /** Instances whose outgoing requests are kept (the most recently seen). */
+  outgoingInstances: 500,
 };

@@ -1,11 +1,13 @@
 /**
  * The timeline, drawn on a canvas: one lane per instance (its lifetime as the lane background),
  * requests as bars from accepted to completed/failed, stacked in rows when they overlap,
- * time waiting in the queue as a thin lead-in, timeouts/traps/exits marked.
+ * time waiting in the queue as a thin lead-in, timeouts/traps/exits marked; each outgoing HTTP
+ * request as a thin bar along the bottom of the request that made it (along the lane's bottom
+ * when the engine could not tell which one), coloured by how it ended.
  * Plain function of its input so the frame loop can call it without React.
  */
 import type { Palette } from '../hooks/useTheme.ts';
-import type { InstanceRecord, LeakFinding, RequestRecord } from '../store/types.ts';
+import type { InstanceRecord, LeakFinding, OutgoingRecord, RequestRecord } from '../store/types.ts';
 
 export interface TimelineInput {
   now: number;
@@ -17,11 +19,14 @@ export interface TimelineInput {
   palette: Palette;
   /** Leak findings by request id: their bars get a marker. */
   leakFindings?: ReadonlyMap<number, LeakFinding>;
+  /** Outgoing requests by instance, in order of their end (see the outgoing slice). */
+  outgoing?: ReadonlyMap<number, readonly OutgoingRecord[]>;
 }
 
 export type Hit =
   | { kind: 'request'; x: number; y: number; w: number; h: number; request: RequestRecord; finding: LeakFinding | null }
-  | { kind: 'exit'; x: number; y: number; w: number; h: number; instance: InstanceRecord };
+  | { kind: 'exit'; x: number; y: number; w: number; h: number; instance: InstanceRecord }
+  | { kind: 'outgoing'; x: number; y: number; w: number; h: number; call: OutgoingRecord };
 
 const GUTTER = 58;
 const AXIS = 18;
@@ -107,6 +112,8 @@ export function drawTimeline(ctx: CanvasRenderingContext2D, input: TimelineInput
     const reqs = byLane.get(inst.instanceId) ?? [];
     const rows = rowsOf(inst.instanceId);
     const rowH = (laneH - 4) / rows;
+    /** Where each request's bar is, for its outgoing requests. */
+    const bars = new Map<number, { y: number; h: number }>();
     for (const r of reqs) {
       const ry = laneTop + 2 + Math.min(r.slot, rows - 1) * rowH;
       const bh = Math.max(1, rowH - (rows > 1 ? 1 : 0));
@@ -120,6 +127,7 @@ export function drawTimeline(ctx: CanvasRenderingContext2D, input: TimelineInput
       }
       const bx = Math.max(GUTTER, a);
       const bw = Math.max(1.5, b - bx);
+      bars.set(r.requestId, { y: ry, h: bh });
       ctx.fillStyle = barColor(r, p);
       ctx.globalAlpha = r.outcome === 'running' ? 0.55 : 1;
       ctx.fillRect(bx, ry, bw, bh);
@@ -131,6 +139,9 @@ export function drawTimeline(ctx: CanvasRenderingContext2D, input: TimelineInput
       const hx = finding ? Math.min(bx, bx + bw / 2 - LEAK_MARK) : bx;
       hits.push({ kind: 'request', x: hx, y: ry, w: Math.max(bw, finding ? 2 * LEAK_MARK : 4), h: bh, request: r, finding });
     }
+
+    const calls = input.outgoing?.get(inst.instanceId);
+    if (calls) drawOutgoing(ctx, calls, { start, now, xOf, laneBottom: laneTop + laneH - 2, bars, hits, p });
 
     if (inst.exit) {
       const ex = xOf(inst.exit.t);
@@ -152,6 +163,43 @@ export function drawTimeline(ctx: CanvasRenderingContext2D, input: TimelineInput
     ctx.fillText('No instances in this window', GUTTER + plotW / 2, avail / 2);
   }
   return hits;
+}
+
+/**
+ * An instance's outgoing requests in view, newest last: a thin bar from its start to its end at
+ * the bottom of the request bar that made it, or of the lane. Each is a hit target (made wider
+ * than a very short bar), found before the request under it.
+ */
+function drawOutgoing(
+  ctx: CanvasRenderingContext2D,
+  calls: readonly OutgoingRecord[],
+  at: { start: number; now: number; xOf: (t: number) => number; laneBottom: number; bars: ReadonlyMap<number, { y: number; h: number }>; hits: Hit[]; p: Palette },
+): void {
+  const { start, now, xOf, laneBottom, bars, hits, p } = at;
+  // Ordered by their end: the ones in view are at the end of the list.
+  let first = calls.length;
+  while (first > 0 && calls[first - 1]!.t >= start) first--;
+  for (let i = first; i < calls.length; i++) {
+    const c = calls[i]!;
+    if (c.t - c.durationMs > now) continue;
+    const bar = c.requestId === null ? undefined : bars.get(c.requestId);
+    const h = bar ? Math.max(2, Math.min(4, bar.h * 0.3)) : 3;
+    const y = bar ? bar.y + bar.h - h : laneBottom - h;
+    const x0 = Math.max(GUTTER, xOf(Math.max(start, c.t - c.durationMs)));
+    const w = Math.max(2, xOf(Math.min(now, c.t)) - x0);
+    // A rim in the lane's colour keeps the bar apart from the request bar it sits on.
+    ctx.fillStyle = p.lane;
+    ctx.fillRect(x0 - 0.5, y - 1, w + 1, h + 1);
+    ctx.fillStyle = outgoingColor(c, p);
+    ctx.fillRect(x0, y, w, h);
+    hits.push({ kind: 'outgoing', x: x0 - Math.max(0, (4 - w) / 2), y: y - 2, w: Math.max(w, 4), h: h + 3, call: c });
+  }
+}
+
+export function outgoingColor(c: OutgoingRecord, p: Palette): string {
+  if (c.outcome === 'failed') return p.err;
+  if (c.outcome === 'dropped') return p.purple;
+  return c.status !== null && c.status >= 500 ? p.warn : p.teal;
 }
 
 function barColor(r: RequestRecord, p: Palette): string {

@@ -1,0 +1,101 @@
+/**
+ * Outgoing requests as events (`request.outgoing`, `request.outgoing_dropped`): their bounds, the
+ * one place their texts are cut to size, and their schema (recordings validate them with it).
+ */
+import { z } from 'zod';
+import type { OutgoingCall, RequestOutgoing } from './events.ts';
+
+/**
+ * `request.outgoing` events per instance per second, at most (a fixed one-second window per
+ * instance). Past it, an instance's outgoing requests are counted, and the count is reported in
+ * one `request.outgoing_dropped` when the window ends (or the instance exits): a guest calling
+ * out in a loop costs the bus, the event log and the dashboard a bounded rate.
+ */
+export const MAX_OUTGOING_EVENTS_PER_SECOND = 100;
+
+/** Characters kept of each text of an outgoing request (longer ones end in `…`). */
+export const OUTGOING_TEXT_LIMITS = {
+  method: 64,
+  scheme: 64,
+  authority: 300,
+  path: 1024,
+  errorTag: 64,
+  errorDetail: 500,
+} as const;
+
+/** Calls kept per side (reused, fresh) in a `leak.checked` event's `outgoing`. */
+export const MAX_LEAK_OUTGOING_CALLS = 20;
+
+/** `text` cut to `max` characters, the last one an ellipsis when anything was cut. */
+export function boundText(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** An outgoing call with every text within `OUTGOING_TEXT_LIMITS`. */
+export function boundedCall(call: OutgoingCall): OutgoingCall {
+  const l = OUTGOING_TEXT_LIMITS;
+  return {
+    method: boundText(call.method, l.method),
+    scheme: boundText(call.scheme, l.scheme),
+    authority: boundText(call.authority, l.authority),
+    path: boundText(call.path, l.path),
+    status: call.status,
+    durationMs: call.durationMs,
+    outcome: call.outcome,
+    error: call.error === null ? null : { tag: boundText(call.error.tag, l.errorTag), detail: call.error.detail === null ? null : boundText(call.error.detail, l.errorDetail) },
+    requestBytes: call.requestBytes,
+    responseBytes: call.responseBytes,
+  };
+}
+
+/** The call a `request.outgoing` event reports, without the event's own fields. */
+export function callOf(event: RequestOutgoing): OutgoingCall {
+  const { method, scheme, authority, path, status, durationMs, outcome, error, requestBytes, responseBytes } = event;
+  return { method, scheme, authority, path, status, durationMs, outcome, error, requestBytes, responseBytes };
+}
+
+/** `GET http://host:port/path`, as the dashboard and stderr show a call. */
+export function describeCallTarget(call: Pick<OutgoingCall, 'method' | 'scheme' | 'authority' | 'path'>): string {
+  return `${call.method} ${call.scheme}://${call.authority}${call.path}`;
+}
+
+const count = z.number().int().nonnegative();
+const l = OUTGOING_TEXT_LIMITS;
+
+export const outgoingCallSchema = z.strictObject({
+  method: z.string().min(1).max(l.method),
+  scheme: z.string().max(l.scheme),
+  authority: z.string().max(l.authority),
+  path: z.string().max(l.path),
+  status: z.number().int().min(0).max(999).nullable(),
+  durationMs: z.number().nonnegative(),
+  outcome: z.enum(['complete', 'failed', 'dropped']),
+  error: z.strictObject({ tag: z.string().min(1).max(l.errorTag), detail: z.string().max(l.errorDetail).nullable() }).nullable(),
+  requestBytes: count,
+  responseBytes: count,
+});
+
+const eventBase = { t: z.number(), seq: z.number() };
+
+export const requestOutgoingSchema = outgoingCallSchema.extend({
+  type: z.literal('request.outgoing'),
+  ...eventBase,
+  instanceId: count,
+  requestId: count.nullable(),
+});
+
+export const requestOutgoingDroppedSchema = z.strictObject({
+  type: z.literal('request.outgoing_dropped'),
+  ...eventBase,
+  instanceId: count,
+  count: z.number().int().positive(),
+  failed: count,
+});
+
+/** `leak.checked`'s `outgoing` (checked when present; events recorded before it have none). */
+export const leakOutgoingSchema = z.strictObject({
+  reused: z.array(outgoingCallSchema).max(MAX_LEAK_OUTGOING_CALLS),
+  fresh: z.array(outgoingCallSchema).max(MAX_LEAK_OUTGOING_CALLS),
+  reusedTotal: count,
+  freshTotal: count,
+});
