@@ -8,18 +8,22 @@
  * a child process, started fresh for each run of each row; rows are interleaved across runs so a
  * noisy spell spreads over all of them.
  *
- *   node engine/bench/bench.ts [--quick] [--runs N] [--json FILE] [--only id,id] [--list] [--no-events]
+ *   node engine/bench/bench.ts [--quick] [--runs N] [--json FILE] [--only id,id] [--list] [--no-events] [--zoo [ids]]
+ *
+ * `--zoo` appends the real-toolchain guests' table (zoo.ts, issue 14), run with the same --quick,
+ * --duration, --warmup and -c.
  *
  * Prints a Markdown table (medians over runs) and ratios on stdout, progress on stderr. It never
  * asserts thresholds: it exits 1 only when a server fails to start, dies, or cannot be loaded;
  * rows that cannot run yet (WASIp3 not implemented, a demo guest missing) are reported skipped.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { duration } from '../cli/parse.ts';
+import { formatDuration } from '../config/duration.ts';
 import { runLoad } from '../load/index.ts';
 import { BURST_REQUESTS, burstMarkdown, burstMedians, burstScenarios, measureBurst, type BurstRowResult } from './cold-burst.ts';
 import { instanceStarts, startStats } from './instance-starts.ts';
@@ -39,11 +43,15 @@ interface Flags {
   events: boolean;
   list: boolean;
   build: boolean;
+  /** Also run the real-toolchain guests (zoo.ts) after the tables: true for all, or guest ids. */
+  zoo?: boolean | string;
 }
 
 /** A server gets this long to print its address and answer a first 2xx. */
 const START_TIMEOUT_MS = 60_000;
 const GUEST_BUILD_TIMEOUT_MS = 10 * 60_000;
+/** zoo.ts bounds each of its steps itself; this only bounds the whole run when --zoo is given. */
+const ZOO_BUDGET_MS = 90 * 60_000;
 
 const positive = (value: string): number => {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError(`'${value}' is not a whole number of at least 1`);
@@ -64,6 +72,7 @@ const program = new Command('bench')
   .addOption(new Option('--events-everywhere').hideHelp())
   .option('--list', 'list the rows and exit', false)
   .option('--no-build', 'do not run the demo guest build (node assets/guests/build.ts) first')
+  .option('--zoo [guests]', 'afterwards, also run the real-toolchain guests (engine/bench/zoo.ts; comma-separated ids to pick some, see zoo.ts --list) with this run\'s --quick, --duration, --warmup and -c')
   .showHelpAfterError();
 
 program.parse();
@@ -108,7 +117,9 @@ process.on('uncaughtException', (error) => {
 
 // A last-resort bound on the whole run: every step has its own timeout, this catches the rest.
 const budgetMs =
-  settings.runs * (selected.length * (START_TIMEOUT_MS + maxWarmupMs() + Math.max(settings.durationMs, 5000) + 30_000) + selectedBursts.length * (START_TIMEOUT_MS + 150_000)) + GUEST_BUILD_TIMEOUT_MS;
+  settings.runs * (selected.length * (START_TIMEOUT_MS + maxWarmupMs() + Math.max(settings.durationMs, 5000) + 30_000) + selectedBursts.length * (START_TIMEOUT_MS + 150_000)) +
+  GUEST_BUILD_TIMEOUT_MS +
+  (flags.zoo ? ZOO_BUDGET_MS : 0);
 setTimeout(() => {
   log(`bench did not finish within ${Math.round(budgetMs / 1000)} s; stopping every server`);
   cleanUp();
@@ -271,12 +282,36 @@ async function main(): Promise<number> {
     writeFileSync(flags.json, JSON.stringify(report, null, 2) + '\n');
     log(`wrote ${flags.json}`);
   }
+  const zooCode = flags.zoo ? await runZoo() : 0;
   const failed = [...rows, ...burstRows].filter((row) => row.status === 'failed');
   if (failed.length > 0) log(`failed: ${failed.map((row) => row.id).join(', ')}`);
+  if (zooCode !== 0) return 1;
   // Only our own breakage fails the run: a peer that will not start (jco serve's worker mode
   // does not always survive a loaded machine) is reported in the table, not an exit code.
   const ours = new Set([...selected.filter((s) => s.kind === 'poolscope').map((s) => s.id), ...selectedBursts.map((b) => b.id)]);
   return failed.some((row) => ours.has(row.id)) ? 1 : 0;
+}
+
+/**
+ * `--zoo`: the real-toolchain guests (zoo.ts) as a child process, after this run's tables; its
+ * table goes to the same stdout. The guests were built above, so it does not build them again.
+ */
+async function runZoo(): Promise<number> {
+  const args = [join(REPO_ROOT, 'engine/bench/zoo.ts'), '--no-build', '-c', String(settings.connections)];
+  if (flags.quick) args.push('--quick');
+  if (flags.duration !== undefined) args.push('--duration', formatDuration(flags.duration));
+  if (flags.warmup !== undefined) args.push('--warmup', formatDuration(flags.warmup));
+  if (typeof flags.zoo === 'string') args.push('--only', flags.zoo);
+  log('real-toolchain guests (engine/bench/zoo.ts) …');
+  process.stdout.write('\n');
+  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  // If the bench ends first (its budget, an error), zoo.ts stops its own servers on SIGTERM.
+  const stop = (): void => void child.kill('SIGTERM');
+  process.once('exit', stop);
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (status) => resolve(status)));
+  process.off('exit', stop);
+  if (code !== 0) log(`the real-toolchain guests (zoo.ts) exited with ${code}`);
+  return code ?? 1;
 }
 
 /** This run's cold bursts, after its throughput rows (a burst row that failed once is not retried). */

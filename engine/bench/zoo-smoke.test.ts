@@ -1,0 +1,29 @@
+/**
+ * `node engine/bench/zoo.ts --quick` for one guest, as a smoke test: the script runs end to end
+ * (cold and warm start, both reuse settings, the leak detector, the load) and prints its table.
+ * The numbers are printed, never asserted; the counter's answers and the leak verdict are.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const ZOO = fileURLToPath(new URL('./zoo.ts', import.meta.url));
+
+test('the real-toolchain guests bench runs end to end for p3-counter and prints its row', { timeout: 600_000 }, async () => {
+  const child = spawn(process.execPath, [ZOO, '--quick', '--only', 'p3-counter'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  process.stdout.write(stdout.split('\n').map((line) => `# ${line}`).join('\n') + '\n');
+  assert.equal(code, 0, stderr.slice(-2000));
+  assert.match(stdout, /^Machine: \d+ CPUs .*load average at start [\d. ]+, at end [\d. ]+\.$/m);
+  // guest | toolchain | world | size | correct@1 | correct@128 | leak verdict | cold | warm | req/s | peak RSS
+  assert.match(
+    stdout,
+    /^\| p3-counter \| componentize-qjs \(QuickJS\) \| WASIp3 \| [\d.]+ MiB \| yes \(3\/3\) \| yes \(3\/3\) \| differs \(2 leak\), as expected \[\d+\] \| [\d,]+ \/ [\d,.]+ \| [\d,]+ \/ [\d,.]+ \| [\d,]+ \| [\d,]+ \|$/m,
+  );
+  assert.match(stdout, /p3-counter, leak detector: body: "count=2" on the reused instance, "count=1" on a fresh one/);
+});
