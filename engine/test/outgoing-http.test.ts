@@ -15,7 +15,7 @@ import { after, before, test } from 'node:test';
 import { ensureGuestsBuilt, zooGuestPath } from '../../assets/guests/build.ts';
 import { writeEventsAsJsonLines } from '../events/json-lines.ts';
 import { closedPort, readAll } from '../host/outgoing/test-support.ts';
-import { callOf, type PoolEvent, type RequestOutgoing } from '../protocol/index.ts';
+import { callOf, type PoolEvent, type PoolKnobs, type RequestOutgoing } from '../protocol/index.ts';
 import { send } from './support/http-client.ts';
 import { eventsOf, serveForTest, type TestServer } from './support/serve.ts';
 
@@ -62,9 +62,10 @@ after(() => {
 /** zoo-js-fetch served as `poolscope serve [--allow-http]` runs it. Each test closes its server
  * in `finally`; one a failed test could not close (or that failed before its `try`) is stopped
  * hard at the end of the file (`serveForTest`'s leftovers), so a failure never leaves the engine
- * running. */
+ * running. One instance at most, so requests sent one after another stay on it even when the
+ * next arrives before the last handle has returned (a busy machine). */
 function serve(allowOutgoingHttp: boolean): Promise<TestServer> {
-  return serveFetch({ allowOutgoingHttp });
+  return serveFetch({ allowOutgoingHttp }, { maxInstances: 1 });
 }
 
 const proxied = (target: string): string => `/proxy?url=${encodeURIComponent(target)}`;
@@ -151,8 +152,8 @@ test('with --allow-http, an upstream that cannot be reached is the guest\'s erro
 // ---- request.outgoing events --------------------------------------------------------------
 
 /** zoo-js-fetch served with --allow-http, one instance kept for many requests. */
-function serveFetch(options: Parameters<typeof serveForTest>[2] = {}): Promise<TestServer> {
-  return serveForTest(zooGuestPath('zoo-js-fetch'), { maxInstanceReuseCount: 128, idleInstanceTimeoutMs: 60_000 }, { allowOutgoingHttp: true, ...options });
+function serveFetch(options: Parameters<typeof serveForTest>[2] = {}, knobs: Partial<PoolKnobs> = {}): Promise<TestServer> {
+  return serveForTest(zooGuestPath('zoo-js-fetch'), { maxInstanceReuseCount: 128, idleInstanceTimeoutMs: 60_000, ...knobs }, { allowOutgoingHttp: true, ...options });
 }
 
 /** The id the front door gave the request for `path` (each test sends each path once). */
@@ -168,7 +169,9 @@ function sequenceOf(events: readonly PoolEvent[], requestId: number): string[] {
 }
 
 test('request.outgoing: each outgoing request is an event between the guest request\'s accept and its response, with its instance and request, method, URL, status, outcome and sizes; --events writes it', async () => {
-  const server = await serveFetch();
+  // One instance at most: on a busy machine the second request can arrive before the first
+  // instance's handle has returned, and would otherwise start a second instance.
+  const server = await serveFetch({}, { maxInstances: 1 });
   const dir = mkdtempSync(join(tmpdir(), 'poolscope-outgoing-'));
   const file = join(dir, 'events.jsonl');
   const jsonLines = writeEventsAsJsonLines(server.bus, file);
