@@ -68,11 +68,14 @@ async function nextTimelineFrames(page: Page): Promise<void> {
 
 describe('outgoing requests (web mode)', { timeout: 600_000 }, () => {
   it('zoo-js-fetch: each outgoing request is a bar under the request that made it, with its title; the log lists them; a leak finding shows both sides\' calls', async () => {
-    const flags = ['--allow-http', '--max-instance-reuse-count', '50', '--idle-instance-timeout', '60s', '--leak-check', 'all'];
+    // One instance (a late handle return on a busy machine must not start a second one; leak
+    // replays run on a private pool of their own), and the widest timeline window, so requests
+    // sent early are still drawn after a slow leak check.
+    const flags = ['--allow-http', '--max-instance-reuse-count', '50', '--max-instances', '1', '--idle-instance-timeout', '120s', '--leak-check', 'all'];
     await withWebMode(GUEST, flags, async (web) => {
       const { page, errors } = await openDashboard(browser(), web.dashboardUrl, 'light');
       await page.setViewportSize({ width: 1280, height: 800 });
-      await page.getByRole('group', { name: 'Timeline window' }).getByRole('button', { name: '60s' }).click();
+      await page.getByRole('group', { name: 'Timeline window' }).getByRole('button', { name: '120s' }).click();
 
       // Requests 0 and 1 ask the upstream for its count; 1 (reused) is replayed on a fresh
       // instance, whose call counts once more: a leak finding with a call on each side.
