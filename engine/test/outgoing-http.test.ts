@@ -55,9 +55,19 @@ before(async () => {
 // Connections a failed test left open (a guest still waiting on the upstream) must not keep the
 // file from ending.
 after(() => {
+  clients.destroy();
   upstream.closeAllConnections();
   return new Promise<void>((resolve) => upstream.close(() => resolve()));
 });
+
+/**
+ * Keep-alive clients, for the tests that assert how a request ends: a client that closes its
+ * connection the moment it has a whole content-length body can be recorded as `client-gone` when
+ * the guest's body end reaches the pool later (a known engine race on a busy machine, ARCHITECTURE.md
+ * "Deviations from wasmtime that remain"). The other tests close their connections (`agent: false`),
+ * so Node adds no `keep-alive` header of its own to the answers they check.
+ */
+const clients = new Agent({ keepAlive: true, maxSockets: 1 });
 
 /** zoo-js-fetch served as `poolscope serve [--allow-http]` runs it. Each test closes its server
  * in `finally`; one a failed test could not close (or that failed before its `try`) is stopped
@@ -70,9 +80,9 @@ function serve(allowOutgoingHttp: boolean): Promise<TestServer> {
 
 const proxied = (target: string): string => `/proxy?url=${encodeURIComponent(target)}`;
 
-function exchange(url: string, method = 'GET', body?: string): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+function exchange(url: string, method = 'GET', body?: string, agent: Agent | false = false): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, agent: false }, async (res) => {
+    const req = request(url, { method, agent }, async (res) => {
       resolve({ status: res.statusCode ?? 0, headers: res.headers, body: (await readAll(res)).toString() });
     });
     req.on('error', reject);
@@ -178,9 +188,9 @@ test('request.outgoing: each outgoing request is an event between the guest requ
   try {
     const getPath = proxied(`${upstreamUrl}/up?a=1`);
     const postPath = proxied(`${upstreamUrl}/echo`);
-    const get = await exchange(server.url(getPath));
+    const get = await exchange(server.url(getPath), 'GET', undefined, clients);
     assert.equal(get.status, 200, get.body);
-    const post = await exchange(server.url(postPath), 'POST', 'a request body');
+    const post = await exchange(server.url(postPath), 'POST', 'a request body', clients);
     assert.equal(post.status, 200, post.body);
     const getId = requestIdOf(server.events, getPath);
     const postId = requestIdOf(server.events, postPath);
