@@ -259,7 +259,7 @@ test('request.outgoing: connection refused is outcome failed with the error-code
   try {
     const port = await closedPort();
     const path = proxied(`http://127.0.0.1:${port}/nobody?home=1`);
-    const answer = await exchange(server.url(path));
+    const answer = await exchange(server.url(path), 'GET', undefined, clients);
     assert.equal(answer.status, 502, answer.body);
     const id = requestIdOf(server.events, path);
     await server.waitFor((e) => e.type === 'request.completed' && e.requestId === id);
@@ -296,7 +296,7 @@ test('request.outgoing: without --allow-http the refusal is an event too (failed
   const server = await serveFetch({ allowOutgoingHttp: false });
   try {
     const path = proxied(`${upstreamUrl}/denied`);
-    const answer = await exchange(server.url(path));
+    const answer = await exchange(server.url(path), 'GET', undefined, clients);
     assert.equal(answer.status, 502, answer.body);
     const id = requestIdOf(server.events, path);
     await server.waitFor((e) => e.type === 'request.completed' && e.requestId === id);
