@@ -171,7 +171,11 @@ export type OutgoingOutcome = 'complete' | 'failed' | 'dropped';
 
 /**
  * One outgoing HTTP request of a guest (WASIp2 `outgoing-handler`, WASIp3 `client.send`), reported
- * once it is over. Texts are bounded (see `OUTGOING_TEXT_LIMITS` in outgoing.ts).
+ * once it is over: when the upstream's response has fully arrived (`complete`), when it failed at
+ * any point (`failed`, `error` set; a request refused before anything was sent, such as
+ * `HTTP-request-denied`, is one too), or when the guest let go of it before its response body
+ * ended (`dropped`). The host's record of it (host/outgoing) is this type. Texts are bounded (see
+ * `OUTGOING_TEXT_LIMITS` in outgoing.ts).
  */
 export interface OutgoingCall {
   /** As sent: `GET`, `POST`, or the guest's own token. */

@@ -4,6 +4,7 @@
  * the two hosts that put it in front of their guests (host/p2/outgoing-handler.ts,
  * host/p3/imports.ts), and the bounds it keeps.
  */
+import type { OutgoingCall } from '../../protocol/events.ts';
 
 /** A `wasi:http/types.error-code` as jco represents it in both worlds: `{ tag }`, or `{ tag, val }`
  * for cases with a payload (DNS-error: `{ rcode, infoCode }`). */
@@ -16,35 +17,11 @@ export interface ErrorCode {
 export type FieldList = Array<[name: string, value: Uint8Array]>;
 
 /**
- * One outgoing request, reported once it is over: when the upstream's response has fully arrived
- * (`complete`), when it failed at any point (`failed`, `error` set; a request refused before
- * anything was sent, such as `HTTP-request-denied`, is one too), or when the guest let go of it
- * before its response body ended (`dropped`: it dropped the response, its body or the future, or
- * the instance went away).
+ * One outgoing request, reported once it is over: the protocol's `OutgoingCall`, which the pool
+ * turns into a `request.outgoing` event. Every text of a record is at most `RECORD_TEXT_MAX`
+ * characters (longer ones are cut, with a marker).
  */
-export interface OutgoingRecord {
-  /** As sent: `GET`, `POST`, or the guest's own token. Every text of a record is at most
-   * `RECORD_TEXT_MAX` characters (longer ones are cut, with a marker). */
-  method: string;
-  /** `http` or `https`; for a request refused before that was settled, what the guest asked for. */
-  scheme: string;
-  /** `host[:port]` as the guest gave it. */
-  authority: string;
-  /** The path with its query, as sent (`/` when the guest gave none). */
-  path: string;
-  /** The upstream's status, or null if no response head arrived. */
-  status: number | null;
-  /** From the guest's `handle`/`send` call to the end described above, in milliseconds. */
-  durationMs: number;
-  outcome: 'complete' | 'failed' | 'dropped';
-  /** Why it failed: the error-code the guest got (its tag) and a readable detail for the host's
-   * user (the payload, or what the network said, e.g. `ECONNREFUSED 127.0.0.1:9`); null unless failed. */
-  error: { tag: string; detail: string | null } | null;
-  /** Request body bytes handed to the upstream connection. */
-  requestBytes: number;
-  /** Response body bytes received from the upstream (whether or not the guest read them). */
-  responseBytes: number;
-}
+export type OutgoingRecord = OutgoingCall;
 
 /**
  * Characters kept of each text of a record (`method`, `scheme`, `authority`, `path`, the error's
