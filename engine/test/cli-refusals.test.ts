@@ -4,23 +4,11 @@
  * flag is refused (every name and reason is unit-tested in engine/cli/parse.test.ts).
  */
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
-import { runCli, type CliRun } from './support/cli.ts';
+import { test } from 'node:test';
+import { cliRunsStoppedAfterTests } from './support/cli.ts';
 
 /** Every CLI these tests start: one a failed assertion left running is killed at the end. */
-const runs = new Set<CliRun>();
-function cli(args: string[]): CliRun {
-  const run = runCli(args);
-  runs.add(run);
-  void run.exited.then(() => runs.delete(run));
-  return run;
-}
-after(async () => {
-  for (const run of runs) {
-    run.child.kill('SIGKILL');
-    await run.exited;
-  }
-});
+const cli = cliRunsStoppedAfterTests();
 
 /** Runs `each` over `items`, at most `limit` at a time. */
 async function inBatches<T>(items: readonly T[], limit: number, each: (item: T) => Promise<void>): Promise<void> {

@@ -11,27 +11,15 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { listenForShutdown } from '../cli/serve-command.ts';
-import { runCli, type CliRun } from './support/cli.ts';
+import { cliRunsStoppedAfterTests, type CliRun } from './support/cli.ts';
 
 const P3_HELLO = fileURLToPath(new URL('../../../shared/fixtures/wasmtime-test-programs/p3-cli-serve-hello-world.wasm', import.meta.url));
 
 const scratch = realpathSync(mkdtempSync(path.join(tmpdir(), 'poolscope-dir-')));
 
 /** Every CLI these tests start: one a failed assertion left running is killed at the end. */
-const runs = new Set<CliRun>();
-function cli(args: string[]): CliRun {
-  const run = runCli(args);
-  runs.add(run);
-  void run.exited.then(() => runs.delete(run));
-  return run;
-}
-after(async () => {
-  for (const run of runs) {
-    run.child.kill('SIGKILL');
-    await run.exited;
-  }
-  rmSync(scratch, { recursive: true, force: true });
-});
+const cli = cliRunsStoppedAfterTests();
+after(() => rmSync(scratch, { recursive: true, force: true }));
 
 interface Answer {
   status: number;

@@ -7,6 +7,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { after } from 'node:test';
 
 /**
  * A self-signed certificate for `localhost` and `127.0.0.1`, valid from 2000 to 2100 (so the
@@ -64,6 +65,23 @@ export async function startUpstream(handler: http.RequestListener): Promise<Upst
   const sockets = tracked(server);
   const port = await listen(server);
   return { authority: `127.0.0.1:${port}`, port, close: closer(server, sockets) };
+}
+
+/**
+ * `startUpstream` for one test file: every upstream it started, and every server given to its
+ * `add`, is closed when the file's tests end, so a failed test never leaves one listening. Call it
+ * at the file's top level.
+ */
+export function upstreamsClosedAfterTests(): ((handler: http.RequestListener) => Promise<Upstream>) & { add<T extends Upstream>(server: T): T } {
+  const servers: Upstream[] = [];
+  after(async () => {
+    for (const server of servers) await server.close();
+  });
+  const add = <T extends Upstream>(server: T): T => {
+    servers.push(server);
+    return server;
+  };
+  return Object.assign(async (handler: http.RequestListener) => add(await startUpstream(handler)), { add });
 }
 
 /** A node:https upstream with TEST_CERT. */

@@ -13,9 +13,8 @@ import {
   readAll,
   startSilentServer,
   startTlsUpstream,
-  startUpstream,
   TEST_CERT,
-  type Upstream,
+  upstreamsClosedAfterTests,
 } from '../outgoing/test-support.ts';
 import type { Fields } from './fields.ts';
 import { httpErrorCode } from './http-error.ts';
@@ -30,15 +29,7 @@ import { Waiter } from './wait.ts';
 type Imports = Record<string, Record<string, unknown>>;
 type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const upstreams: Upstream[] = [];
-after(async () => {
-  for (const upstream of upstreams) await upstream.close();
-});
-async function upstream(handler: Parameters<typeof startUpstream>[0]): Promise<Upstream> {
-  const u = await startUpstream(handler);
-  upstreams.push(u);
-  return u;
-}
+const upstream = upstreamsClosedAfterTests();
 
 /** Records as they come, and a wait for the nth. */
 function recorder() {
@@ -390,7 +381,7 @@ test('error codes: connection refused, DNS error, https to a plain-HTTP port', a
 
 test('https: an untrusted certificate is a TLS-protocol-error; a trusted one works (Node\'s CA store, plus a test CA)', async () => {
   const secure = await startTlsUpstream((_req, res) => res.end('secret'));
-  upstreams.push(secure);
+  upstream.add(secure);
   const { imports } = newHost();
   const untrusted = await awaitResponse(send(imports, { scheme: { tag: 'HTTPS' }, authority: secure.authority }).future);
   assert.deepEqual(untrusted.error, { tag: 'TLS-protocol-error' });
@@ -407,7 +398,7 @@ test('https: an untrusted certificate is a TLS-protocol-error; a trusted one wor
 
 test('timeouts from request-options: first byte and between bytes are connection-read-timeout; a stalled TLS handshake is connection-timeout', async () => {
   const silent = await startSilentServer();
-  upstreams.push(silent);
+  upstream.add(silent);
   const { imports, records } = newHost();
   const firstByte = await awaitResponse(send(imports, { authority: silent.authority, options: { firstByte: 50_000_000n } }).future);
   assert.deepEqual(firstByte.error, { tag: 'connection-read-timeout' });
@@ -506,7 +497,7 @@ test('dropping the future lets go of the request: the upstream sees its connecti
 
 test('at most maxConcurrentRequests in flight per instance: one more is connection-limit-reached', async () => {
   const silent = await startSilentServer();
-  upstreams.push(silent);
+  upstream.add(silent);
   const client = new OutgoingClient({ allow: true, limits: { maxConcurrentRequests: 2 } });
   const { imports } = newHost();
   const limited = { ...imports, 'wasi:http/outgoing-handler': createOutgoingHandlerImports(client, new Waiter()) };

@@ -5,11 +5,11 @@
  */
 
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { stream } from '@bytecodealliance/preview3-shim/stream';
 import { future } from '@bytecodealliance/preview3-shim/future';
 import type { OutgoingRecord } from '../outgoing/types.ts';
-import { closedPort, readAll, startSilentServer, startUpstream, type Upstream } from '../outgoing/test-support.ts';
+import { closedPort, readAll, startSilentServer, upstreamsClosedAfterTests } from '../outgoing/test-support.ts';
 import { recordingSink } from '../p2/test-support.ts';
 import { streamBody } from '../../worker/p3-http.ts';
 import { OutgoingClient } from '../outgoing/client.ts';
@@ -21,15 +21,7 @@ const types = httpTypes as Any;
 const text = new TextEncoder();
 const str = (b: Uint8Array): string => new TextDecoder().decode(b);
 
-const upstreams: Upstream[] = [];
-after(async () => {
-  for (const upstream of upstreams) await upstream.close();
-});
-async function upstream(handler: Parameters<typeof startUpstream>[0]): Promise<Upstream> {
-  const u = await startUpstream(handler);
-  upstreams.push(u);
-  return u;
-}
+const upstream = upstreamsClosedAfterTests();
 
 function newHost(allow = true) {
   const records: OutgoingRecord[] = [];
@@ -221,7 +213,7 @@ test('404 and 500 pass through', async () => {
 test('error codes as wasmtime: refused, DNS, https to a plain port (no OpenSSL text), first-byte timeout, denied', async () => {
   const plain = await upstream((_req, res) => res.end('plain'));
   const silent = await startSilentServer();
-  upstreams.push(silent);
+  upstream.add(silent);
   const { send, records } = newHost();
   assert.deepEqual(await errorOf(send(newRequest({ authority: `127.0.0.1:${await closedPort()}` }).request)), { tag: 'connection-refused' });
   assert.deepEqual(await errorOf(send(newRequest({ authority: 'nonexistent.invalid' }).request)), {
@@ -257,7 +249,7 @@ test('a proxy guest handing the upstream\'s response on: body and trailers reach
 
 test('disposing the instance lets go of its requests: a send waiting for a head fails, the upstream sees the connection close', async () => {
   const silent = await startSilentServer();
-  upstreams.push(silent);
+  upstream.add(silent);
   const { send, dispose, records } = newHost();
   const pending = errorOf(send(newRequest({ authority: silent.authority }).request));
   const socket = await silent.accepted;

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const CLI = fileURLToPath(new URL('../../cli/poolscope.ts', import.meta.url));
@@ -53,4 +54,24 @@ export function runCli(args: string[]): CliRun {
   const stdoutMatches = (pattern: (stdout: string) => boolean): Promise<void> =>
     pattern(stdout) ? Promise.resolve() : new Promise((resolve) => stdoutWaiters.push({ pattern, resolve }));
   return { child, serving, exited, stderr: () => stderr, stdout: () => stdout, stdoutMatches };
+}
+
+/**
+ * `runCli` for one test file: every run still going when the file's tests end (one a failed
+ * assertion left serving) is killed then. Call it at the file's top level.
+ */
+export function cliRunsStoppedAfterTests(): (args: string[]) => CliRun {
+  const runs = new Set<CliRun>();
+  after(async () => {
+    for (const run of runs) {
+      run.child.kill('SIGKILL');
+      await run.exited;
+    }
+  });
+  return (args) => {
+    const run = runCli(args);
+    runs.add(run);
+    void run.exited.then(() => runs.delete(run));
+    return run;
+  };
 }
