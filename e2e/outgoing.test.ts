@@ -66,6 +66,61 @@ async function nextTimelineFrames(page: Page): Promise<void> {
   );
 }
 
+/**
+ * Hovers the outgoing bar of `requestId` until its title lists that call. The bar's place is read from the
+ * last frame; if the canvas or the bar moves before the title shows (the page's layout can still
+ * change under a busy machine, and Chromium then sends a mousemove of its own that clears the
+ * title), it hovers the new place. Each round waits on a change, never on a clock.
+ */
+async function hoverOutgoingBar(page: Page, requestId: number): Promise<void> {
+  const canvas = page.locator('[data-testid="timeline-canvas"]');
+  for (let round = 1; ; round++) {
+    const bar = (await outgoingBars(page)).find((b) => b.requestId === requestId);
+    assert.ok(bar, `no outgoing bar for request ${requestId} in the last frame`);
+    await canvas.hover({ position: { x: bar.x, y: bar.y } });
+    const box = await canvas.boundingBox();
+    assert.ok(box, 'the timeline canvas is not laid out');
+    const seen = await waitOrExplain(page, requestId, bar, box, () => page.waitForFunction(
+      ({ id, x, y, left, top }) => {
+        if (document.querySelector(`[data-testid="timeline-outgoing-tip"] [data-testid="timeline-outgoing-call"][data-request-id="${id}"]`)) return 'tip';
+        const el = document.querySelector('[data-testid="timeline-canvas"]') as HTMLElement | null;
+        if (!el) return false;
+        const rect = el.getBoundingClientRect();
+        if (Math.round(rect.left) !== Math.round(left) || Math.round(rect.top) !== Math.round(top)) return 'moved';
+        const mine = (el.dataset.outgoingPoints ?? '').split(' ').find((t) => t.split(':')[2] === String(id));
+        return mine === undefined || mine.split(':')[3] !== String(x) || mine.split(':')[4] !== String(y) ? 'moved' : false;
+      },
+      { id: requestId, x: bar.x, y: bar.y, left: box.x, top: box.y },
+      { timeout: TIMEOUT },
+    ));
+    if ((await seen.jsonValue()) === 'tip') return;
+    assert.ok(round < 10, `the outgoing bar of request ${requestId} kept moving (${round} rounds)`);
+  }
+}
+
+/** A failed wait on the title says what the page showed at the hovered point, for the next reader of a CI log. */
+async function waitOrExplain<T>(page: Page, requestId: number, bar: OutgoingBar, box: { x: number; y: number }, wait: () => Promise<T>): Promise<T> {
+  try {
+    return await wait();
+  } catch (error) {
+    const seen = await page.evaluate(
+      ({ x, y }) => {
+        const el = document.elementFromPoint(x, y);
+        const canvas = document.querySelector('[data-testid="timeline-canvas"]') as HTMLElement | null;
+        const tip = document.querySelector('[data-testid="timeline-outgoing-tip"]') as HTMLElement | null;
+        return {
+          atPoint: el ? `${el.tagName.toLowerCase()}${el.getAttribute('data-testid') ? `[data-testid=${el.getAttribute('data-testid')}]` : ''}.${el.className}` : null,
+          rect: canvas?.getBoundingClientRect().toJSON(),
+          points: canvas?.dataset.outgoingPoints,
+          tip: tip ? tip.innerText : null,
+        };
+      },
+      { x: box.x + bar.x, y: box.y + bar.y },
+    );
+    throw new Error(`no title for request ${requestId}'s outgoing bar, hovered at ${bar.x},${bar.y} of a canvas at ${box.x},${box.y}: ${JSON.stringify(seen)}`, { cause: error });
+  }
+}
+
 describe('outgoing requests (web mode)', { timeout: 600_000 }, () => {
   it('zoo-js-fetch: each outgoing request is a bar under the request that made it, with its title; the log lists them; a leak finding shows both sides\' calls', async () => {
     // One instance (a late handle return on a busy machine must not start a second one; leak
@@ -112,17 +167,16 @@ describe('outgoing requests (web mode)', { timeout: 600_000 }, () => {
           [0, 2],
         ],
       );
-      const tip = page.locator('[data-testid="timeline-outgoing-tip"]');
-      await canvas.hover({ position: { x: bars[0]!.x, y: bars[0]!.y } });
-      await page.locator('[data-testid="timeline-outgoing-tip"][data-request-id="0"]').waitFor({ timeout: TIMEOUT });
-      assert.equal(await tip.getAttribute('data-outcome'), 'complete');
-      const okText = await tip.innerText();
+      // Calls made moments apart share pixels in a 120 s window: the title lists each call under the pointer.
+      const tipCall = (id: number) => page.locator(`[data-testid="timeline-outgoing-tip"] [data-testid="timeline-outgoing-call"][data-request-id="${id}"]`);
+      await hoverOutgoingBar(page, 0);
+      assert.equal(await tipCall(0).getAttribute('data-outcome'), 'complete');
+      const okText = await tipCall(0).innerText();
       assert.match(okText, new RegExp(`^outgoing GET http://${upstreamAuthority.replace(/\./g, '\\.')}/count\\n→ 200 · [\\d.]+m?s · 0 B ↑ 3 B ↓\\ninstance 0 · request #0$`));
 
-      await canvas.hover({ position: { x: bars[2]!.x, y: bars[2]!.y } });
-      await page.locator('[data-testid="timeline-outgoing-tip"][data-request-id="2"]').waitFor({ timeout: TIMEOUT });
-      assert.equal(await tip.getAttribute('data-outcome'), 'failed');
-      const failedText = await tip.innerText();
+      await hoverOutgoingBar(page, 2);
+      assert.equal(await tipCall(2).getAttribute('data-outcome'), 'failed');
+      const failedText = await tipCall(2).innerText();
       assert.match(failedText, new RegExp(`^outgoing GET http://127\\.0\\.0\\.1:${port}/nobody\\nfailed · `));
       assert.match(failedText, new RegExp(`\\nconnection-refused: connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\ninstance 0 · request #2$`));
       // For the picture: the default 10 s window (still paused), the failed call's title open.

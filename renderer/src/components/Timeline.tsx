@@ -6,7 +6,7 @@ import { fmtBytes, fmtMs } from '../store/format.ts';
 import { summarizeDifference } from '../store/leak-diff.ts';
 import { useStore } from '../store/store.ts';
 import type { OutgoingRecord } from '../store/types.ts';
-import { drawTimeline, hitAt, type Hit } from '../timeline/draw.ts';
+import { drawTimeline, hitAt, outgoingAt, type Hit } from '../timeline/draw.ts';
 import { Panel } from './Panel.tsx';
 import { secondsOptions, Segmented } from './Segmented.tsx';
 
@@ -24,7 +24,7 @@ export function Timeline() {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const hitsRef = useRef<Hit[]>([]);
   const [frozenAt, setFrozenAt] = useState<number | null>(null);
-  const [tip, setTip] = useState<{ x: number; y: number; hit: Hit } | null>(null);
+  const [tip, setTip] = useState<TipAt | null>(null);
 
   useEffect(() => {
     const canvas = canvasRef.current!;
@@ -82,7 +82,7 @@ export function Timeline() {
     const x = e.clientX - box.left;
     const y = e.clientY - box.top;
     const hit = hitAt(hitsRef.current, x, y);
-    setTip(hit ? { x, y, hit } : null);
+    setTip(hit ? { x, y, hit, calls: hit.kind === 'outgoing' ? outgoingAt(hitsRef.current, x, y).map((h) => h.call) : [] } : null);
   };
 
   const actions = (
@@ -139,9 +139,17 @@ function exposeOutgoingBars(canvas: HTMLCanvasElement, hits: readonly Hit[]): vo
 /** Room a tip may take to the right of the pointer; nearer the right edge it opens to the left. */
 const TIP_ROOM = 380;
 
-function TimelineTip({ x, y, hit, width }: { x: number; y: number; hit: Hit; width: number }) {
+/** What the pointer is on: the topmost hit, and when that is an outgoing bar, every call under the pointer. */
+interface TipAt {
+  x: number;
+  y: number;
+  hit: Hit;
+  calls: OutgoingRecord[];
+}
+
+function TimelineTip({ x, y, hit, calls, width }: TipAt & { width: number }) {
   const style: TipStyle = x > width - TIP_ROOM && x > TIP_ROOM ? { right: width - x + 12, top: y + 12 } : { left: x + 12, top: y + 12 };
-  if (hit.kind === 'outgoing') return <OutgoingTip style={style} call={hit.call} />;
+  if (hit.kind === 'outgoing') return <OutgoingTip style={style} calls={calls} />;
   if (hit.kind === 'exit') {
     const e = hit.instance.exit!;
     return (
@@ -174,14 +182,30 @@ function TimelineTip({ x, y, hit, width }: { x: number; y: number; hit: Hit; wid
   );
 }
 
-/** An outgoing request: what was asked, how it ended, for which request, and what the lane no longer shows. */
 type TipStyle = { left: number; top: number } | { right: number; top: number };
 
-function OutgoingTip({ style, call: c }: { style: TipStyle; call: OutgoingRecord }) {
+/** At most this many calls are described in one tip; the rest are counted (zooming in parts them). */
+const TIP_CALLS = 3;
+
+/** The outgoing requests under the pointer, nearest first, each described in full. */
+function OutgoingTip({ style, calls }: { style: TipStyle; calls: readonly OutgoingRecord[] }) {
+  const more = calls.length - TIP_CALLS;
+  return (
+    <div className="tip" style={style} data-testid="timeline-outgoing-tip">
+      {calls.slice(0, TIP_CALLS).map((c) => (
+        <OutgoingCall key={c.seq} call={c} />
+      ))}
+      {more > 0 && <div className="dim">+{more} more outgoing here: pick a narrower window to part them</div>}
+    </div>
+  );
+}
+
+/** An outgoing request: what was asked, how it ended, for which request, and what the lane no longer shows. */
+function OutgoingCall({ call: c }: { call: OutgoingRecord }) {
   const notKept = useStore((s) => s.outgoing.notKept.get(c.instanceId) ?? 0);
   const ended = c.outcome === 'failed' ? 'failed' : c.outcome === 'dropped' ? `let go by the guest${c.status === null ? '' : ` after ${c.status}`}` : `→ ${c.status ?? '?'}`;
   return (
-    <div className="tip" style={style} data-testid="timeline-outgoing-tip" data-outcome={c.outcome} data-request-id={c.requestId ?? undefined}>
+    <div className="tip-call" data-testid="timeline-outgoing-call" data-outcome={c.outcome} data-request-id={c.requestId ?? undefined}>
       <b>outgoing</b> <span className="mono">{describeCallTarget(c)}</span>
       <div className="dim">
         {ended} · {fmtMs(c.durationMs)} · {fmtBytes(c.requestBytes)} ↑ {fmtBytes(c.responseBytes)} ↓

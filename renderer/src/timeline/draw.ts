@@ -273,10 +273,24 @@ function drawAxis(ctx: CanvasRenderingContext2D, start: number, windowMs: number
   }
 }
 
+/** The topmost thing drawn at a point (the last drawn wins). */
 export function hitAt(hits: readonly Hit[], x: number, y: number): Hit | null {
   for (let i = hits.length - 1; i >= 0; i--) {
     const h = hits[i]!;
     if (x >= h.x && x <= h.x + h.w && y >= h.y && y <= h.y + h.h) return h;
   }
   return null;
+}
+
+type OutgoingHit = Extract<Hit, { kind: 'outgoing' }>;
+
+/**
+ * Every outgoing request whose bar (widened to a hit target) is under the point, nearest centre
+ * first. Calls made a few milliseconds apart share pixels in a wide window: the pointer names all
+ * of them rather than whichever was drawn last.
+ */
+export function outgoingAt(hits: readonly Hit[], x: number, y: number): OutgoingHit[] {
+  const under = hits.filter((h): h is OutgoingHit => h.kind === 'outgoing' && x >= h.x && x <= h.x + h.w && y >= h.y && y <= h.y + h.h);
+  const distance = (h: OutgoingHit): number => Math.abs(h.x + h.w / 2 - x);
+  return under.sort((a, b) => distance(a) - distance(b));
 }
