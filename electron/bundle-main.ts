@@ -30,8 +30,8 @@ const MAIN: Bundle = { path: 'electron/build/main/', entries: { main: 'electron/
 const THREADS: Bundle = {
   path: 'electron/build/threads/',
   entries: {
-    'executor-thread': 'engine/worker/executor-thread.ts',
-    'load-thread': 'engine/load/load-thread.ts',
+    'executor-thread': 'engine/thread/executor-thread.ts',
+    'load-thread': 'engine/loadgen/load-thread.ts',
     'instrument-thread': 'engine/component/instrument-thread.ts',
   },
 };

@@ -70,7 +70,7 @@ describe('the bundled main process', { timeout: 180_000 }, () => {
   it('maps stack traces from the bundle to the TypeScript sources (a thread here; the main process has the same bootstrap)', async (t) => {
     await ensureMainProcessBuilt((line) => t.diagnostic(line));
     // load-thread.mjs is a bootstrap that turns source maps on, then loads its bundle. Given no
-    // options it fails inside engine/load/: the trace must name that source, not a bundle file.
+    // options it fails inside engine/loadgen/: the trace must name that source, not a bundle file.
     const probe = spawn(process.execPath, ['--no-experimental-strip-types', '--input-type=module', '-e', `
       import { Worker } from 'node:worker_threads';
       const worker = new Worker(${JSON.stringify(join(THREADS_BUNDLE_DIR, 'load-thread.mjs'))}, { workerData: { options: null }, execArgv: [], stdout: true, stderr: true });
@@ -80,7 +80,7 @@ describe('the bundled main process', { timeout: 180_000 }, () => {
     const output = waitForOutput(probe);
     await output.exited;
     // load-thread reads its options from workerData: given none, it fails, and the trace names the sources.
-    assert.match(output.text(), /engine\/load\/[\w-]+\.ts:\d+/, output.text());
+    assert.match(output.text(), /engine\/loadgen\/[\w-]+\.ts:\d+/, output.text());
   });
 });
 

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { _electron } from 'playwright-core';
-import type { BridgeClient, Snapshot } from '../engine/protocol/bridge.ts';
+import type { BridgeClient, Snapshot } from '../protocol/bridge.ts';
 import { buildPreload, ensureRendererBuilt, RENDERER_INDEX } from './build.ts';
 import { ensureMainProcessBuilt, MAIN_BUNDLE } from './bundle-main.ts';
 import { locateElectronBinary } from './electron-binary.ts';

@@ -9,7 +9,7 @@
  * Electron binary and the tests drive it with fakes.
  */
 import type { DashboardPeer } from '../engine/bridge/dashboard-session.ts';
-import type { Command, ServerMessage } from '../engine/protocol/bridge.ts';
+import type { Command, ServerMessage } from '../protocol/bridge.ts';
 import { IPC, type CommandReply, type InvokeChannels, type MainToRendererChannels, type RendererToMainChannel } from './ipc-channels.ts';
 import { parseCommand, parseDroppedPath, parseNoArguments, untrustedSenderReason, type IpcEventLike, type TrustedPage } from './ipc-validation.ts';
 

@@ -4,7 +4,7 @@
  * its direction and payload types, in the manner of GitHub Desktop's typed channel maps, so a
  * channel can't be sent with the wrong arguments or handled with the wrong reply.
  */
-import type { CommandInput, ServerMessage } from '../engine/protocol/bridge.ts';
+import type { CommandInput, ServerMessage } from '../protocol/bridge.ts';
 
 export const IPC = {
   /** renderer → main, invoke: one dashboard command; answered with a `CommandReply`. */

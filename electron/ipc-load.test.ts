@@ -14,7 +14,7 @@ import { registerHooks } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Snapshot } from '../engine/protocol/bridge.ts';
+import type { Snapshot } from '../protocol/bridge.ts';
 import { IPC, type CommandReply } from './ipc-channels.ts';
 import { waitFor } from './test-support/wait-for.ts';
 

@@ -5,7 +5,7 @@
  * tests can drive them with fakes.
  */
 import { isAbsolute } from 'node:path';
-import { commandSchema, type Command } from '../engine/protocol/bridge.ts';
+import { commandSchema, type Command } from '../protocol/bridge.ts';
 
 /** The parts of `WebFrameMain` the sender check reads. */
 export interface FrameLike {

@@ -15,7 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import vm from 'node:vm';
 import { DashboardSession } from '../engine/bridge/dashboard-session.ts';
-import type { BridgeClient, ServerMessage, Snapshot } from '../engine/protocol/bridge.ts';
+import type { BridgeClient, ServerMessage, Snapshot } from '../protocol/bridge.ts';
 import { buildPreload } from './build.ts';
 import { connectIpcBridge, type BridgeEvent, type IpcBridge, type PushTarget } from './ipc-bridge.ts';
 import { IPC, type CommandReply } from './ipc-channels.ts';

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import type { MenuItemConstructorOptions } from 'electron';
-import type { ServerMessage, Snapshot } from '../engine/protocol/bridge.ts';
+import type { ServerMessage, Snapshot } from '../protocol/bridge.ts';
 import { IPC, type CommandReply } from './ipc-channels.ts';
 import { waitFor } from './test-support/wait-for.ts';
 

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { DashboardSession } from '../engine/bridge/dashboard-session.ts';
 import { sendRequestsFromDashboard } from '../engine/bridge/send-requests.ts';
 import { reportToStderr } from '../engine/cli/stderr-reporter.ts';
-import type { PoolKnobs, Snapshot } from '../engine/protocol/index.ts';
+import type { PoolKnobs, Snapshot } from '../protocol/index.ts';
 import { installMainProcessErrorPolicy } from './error-policy.ts';
 import { loadWindowState, RecentComponents, saveWindowState, saveWindowStateSync, type WindowState } from './app-state.ts';
 import { connectIpcBridge, type IpcBridge } from './ipc-bridge.ts';

@@ -5,8 +5,8 @@
  */
 import type { MenuItemConstructorOptions } from 'electron';
 import { basename } from 'node:path';
-import type { DemoInfo } from '../engine/protocol/bridge.ts';
-import type { ScenarioInfo } from '../engine/protocol/scenarios.ts';
+import type { DemoInfo } from '../protocol/bridge.ts';
+import type { ScenarioInfo } from '../protocol/scenarios.ts';
 
 export interface MenuActions {
   openComponentDialog(): void;

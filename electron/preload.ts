@@ -8,7 +8,7 @@
  * electron/build/preload.cjs by electron/build.ts.
  */
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
-import type { BridgeClient, CommandInput, ServerMessage } from '../engine/protocol/bridge.ts';
+import type { BridgeClient, CommandInput, ServerMessage } from '../protocol/bridge.ts';
 import {
   IPC,
   type InvokeChannel,

@@ -7,7 +7,7 @@ import { LeakSampler } from './leaks/leak-sampler.ts';
 import { watchMemoryGrowth } from './leaks/memory-growth.ts';
 import { ProxyHandler, executorsFor } from './pool/proxy-handler.ts';
 import type { PoolRequest } from './pool/request.ts';
-import { applyKnobsPatch, applyLeakDetectionPatch, DEFAULT_LEAK_DETECTION, defaultKnobs, type LeakDetectionSettings, type PoolKnobs } from './protocol/index.ts';
+import { applyKnobsPatch, applyLeakDetectionPatch, DEFAULT_LEAK_DETECTION, defaultKnobs, type LeakDetectionSettings, type PoolKnobs } from '../protocol/index.ts';
 import { startHttpServer, type HttpFrontDoor } from './server/http-server.ts';
 
 export interface ServeOptions {

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { threadEntry } from './thread-entry.ts';
 
 test('a thread starts from its source, or from the unpacked copy of a file inside app.asar', () => {
-  const source = new URL('file:///work/app/engine/worker/executor-thread.ts');
+  const source = new URL('file:///work/app/engine/thread/executor-thread.ts');
   assert.equal(threadEntry(source).href, source.href);
   const packaged = new URL('file:///opt/Poolscope/resources/app.asar/electron/build/threads/executor-thread.mjs');
   assert.equal(threadEntry(packaged).href, 'file:///opt/Poolscope/resources/app.asar.unpacked/electron/build/threads/executor-thread.mjs');

@@ -24,13 +24,13 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { duration } from '../cli/parse.ts';
 import { formatDuration } from '../config/duration.ts';
-import { runLoad } from '../load/index.ts';
+import { runLoad } from '../loadgen/index.ts';
 import { BURST_REQUESTS, burstMarkdown, burstMedians, burstScenarios, measureBurst, type BurstRowResult } from './cold-burst.ts';
 import { instanceStarts, startStats } from './instance-starts.ts';
 import { liveInstancesInWindow } from './live-instances.ts';
 import { MemorySampler, freePort, killAllGroups, startProcess, waitForHttp, waitForOutput } from './processes.ts';
 import { machineInfo, markdown, medians, ratios, type BenchReport, type RowResult, type RunMeasurement } from './report.ts';
-import { REPO_ROOT, allScenarios, skipReason, type Scenario } from './scenarios.ts';
+import { REPO_ROOT, allSetups, skipReason, type BenchSetup } from './setups.ts';
 
 interface Flags {
   quick: boolean;
@@ -78,15 +78,15 @@ const program = new Command('bench')
 program.parse();
 const flags = program.opts<Flags>();
 
-const scenarios = allScenarios({ events: flags.events });
+const setups = allSetups({ events: flags.events });
 const bursts = burstScenarios();
 if (flags.list) {
-  for (const s of [...scenarios, ...bursts.map((b) => ({ ...b, label: `cold burst: ${b.label}` }))]) process.stdout.write(`${s.id.padEnd(28)} ${s.label}\n`);
+  for (const s of [...setups, ...bursts.map((b) => ({ ...b, label: `cold burst: ${b.label}` }))]) process.stdout.write(`${s.id.padEnd(28)} ${s.label}\n`);
   process.exit(0);
 }
-const unknown = (flags.only ?? []).filter((id) => !scenarios.some((s) => s.id === id) && !bursts.some((b) => b.id === id));
+const unknown = (flags.only ?? []).filter((id) => !setups.some((s) => s.id === id) && !bursts.some((b) => b.id === id));
 if (unknown.length > 0) program.error(`error: unknown row id(s) ${unknown.join(', ')} (see --list)`);
-const selected = flags.only ? scenarios.filter((s) => flags.only!.includes(s.id)) : scenarios;
+const selected = flags.only ? setups.filter((s) => flags.only!.includes(s.id)) : setups;
 const selectedBursts = flags.only ? bursts.filter((b) => flags.only!.includes(b.id)) : bursts;
 
 const settings = {
@@ -128,7 +128,7 @@ setTimeout(() => {
 
 type Outcome = { kind: 'ok'; run: RunMeasurement; warnings: string[] } | { kind: 'skipped' | 'failed'; reason: string };
 
-async function measureOnce(s: Scenario, run: number): Promise<Outcome> {
+async function measureOnce(s: BenchSetup, run: number): Promise<Outcome> {
   const unavailable = s.unavailable?.() ?? null;
   if (unavailable) return unavailable;
   const port = s.args.includes('PORT') ? await freePort() : 0;
@@ -192,7 +192,7 @@ async function measureOnce(s: Scenario, run: number): Promise<Outcome> {
 }
 
 /** The measured window: --quick stretches it for rows whose requests outlast 1 s (unless --duration was given). */
-function durationFor(s: Scenario): number {
+function durationFor(s: BenchSetup): number {
   return flags.quick && flags.duration === undefined && s.quickDurationMs ? Math.max(settings.durationMs, s.quickDurationMs) : settings.durationMs;
 }
 

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { instanceStarts, startStats } from './instance-starts.ts';
 import { MemorySampler, startProcess, waitForOutput } from './processes.ts';
 import { formatRatio, int, median, ms } from './report.ts';
-import { P3_HELLO, REPO_ROOT, needs, poolscope, skipReason, type Unavailable } from './scenarios.ts';
+import { P3_HELLO, REPO_ROOT, needs, poolscope, skipReason, type Unavailable } from './setups.ts';
 
 export const BURST_REQUESTS = 50;
 /** Every request of a burst must be answered (or fail) within this. */

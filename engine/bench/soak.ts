@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDuration } from '../config/duration.ts';
 import { formatBytes } from '../config/bytes.ts';
-import { runLoad } from '../load/index.ts';
+import { runLoad } from '../loadgen/index.ts';
 import { freePort, memoryOf, startProcess, threadsOf, waitForOutput } from './processes.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

@@ -36,10 +36,10 @@ import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { guestPath, zooGuestPath } from '../../assets/guests/build.ts';
 import { duration } from '../cli/parse.ts';
-import { runLoad, type HttpMethod, type LoadProgressUpdate } from '../load/index.ts';
+import { runLoad, type HttpMethod, type LoadProgressUpdate } from '../loadgen/index.ts';
 import { MemorySampler, killAllGroups, startProcess, waitForOutput, type ServerProcess } from './processes.ts';
 import { int, machineInfo, ms } from './report.ts';
-import { REPO_ROOT, poolscope } from './scenarios.ts';
+import { REPO_ROOT, poolscope } from './setups.ts';
 
 const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/wasmtime-test-programs/', import.meta.url));
 /** A cold start transpiles and instruments a 14 MB StarlingMonkey core: generous on a busy 2-core machine. */

@@ -16,7 +16,7 @@ import {
   type ServerMessage,
   type Snapshot,
   type World,
-} from '../protocol/index.ts';
+} from '../../protocol/index.ts';
 import { checkFilesystemFor, startServing, type ServeOptions, type Serving } from '../serve.ts';
 import { findScenario, scenarioInfos } from '../scenarios/catalog.ts';
 import { ScenarioRunner, type ScenarioHost } from '../scenarios/runner.ts';

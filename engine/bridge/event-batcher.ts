@@ -1,4 +1,4 @@
-import { EVENT_BATCH_INTERVAL_MS, MAX_EVENTS_PER_BATCH, type PoolEvent } from '../protocol/index.ts';
+import { EVENT_BATCH_INTERVAL_MS, MAX_EVENTS_PER_BATCH, type PoolEvent } from '../../protocol/index.ts';
 
 /** Request-level events may be shed under extreme load; instance lifecycle events never are. */
 const SHEDDABLE = new Set<PoolEvent['type']>(['request.received', 'request.dispatched', 'request.outgoing', 'guest.output', 'pool.gauges']);

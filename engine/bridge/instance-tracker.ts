@@ -1,4 +1,4 @@
-import type { InstanceSnapshot, PoolEvent } from '../protocol/index.ts';
+import type { InstanceSnapshot, PoolEvent } from '../../protocol/index.ts';
 
 /**
  * Follows the event stream to know every live instance's state, so a dashboard that connects (or

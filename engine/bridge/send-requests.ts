@@ -1,4 +1,4 @@
-import { runLoad, toLoadProgress } from '../load/index.ts';
+import { runLoad, toLoadProgress } from '../loadgen/index.ts';
 import type { RequestSender } from './dashboard-session.ts';
 
 let nextRunId = 0;

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { DashboardSession } from '../bridge/dashboard-session.ts';
 import { sendRequestsFromDashboard } from '../bridge/send-requests.ts';
-import type { ScenarioPhaseResult, ScenarioProgress } from '../protocol/index.ts';
+import type { ScenarioPhaseResult, ScenarioProgress } from '../../protocol/index.ts';
 import { findScenario, SCENARIOS } from '../scenarios/catalog.ts';
 import { startDashboardServer } from '../web/dashboard-server.ts';
 import { socketAddress } from './parse.ts';

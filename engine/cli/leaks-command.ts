@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { findLeaks } from '../leaks/differential-replay.ts';
-import { DEFAULT_IGNORED_HEADERS } from '../protocol/index.ts';
+import { DEFAULT_IGNORED_HEADERS } from '../../protocol/index.ts';
 import { collect, wholeNumber } from './parse.ts';
 
 interface LeaksFlags {

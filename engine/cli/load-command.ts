@@ -10,7 +10,7 @@ import {
   type HttpMethod,
   type LoadOptions,
   type LoadProgressUpdate,
-} from '../load/index.ts';
+} from '../loadgen/index.ts';
 import { duration, socketAddress, wholeNumber } from './parse.ts';
 
 interface LoadFlags {

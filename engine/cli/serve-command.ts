@@ -5,7 +5,7 @@ import { InvalidKnobsError } from '../serve.ts';
 import { DashboardSession } from '../bridge/dashboard-session.ts';
 import { sendRequestsFromDashboard } from '../bridge/send-requests.ts';
 import { startDashboardServer, type DashboardServer } from '../web/dashboard-server.ts';
-import { DEFAULT_IGNORED_HEADERS, DEFAULT_MAX_INSTANCES, type LeakDetectionSettings, type PoolKnobs } from '../protocol/index.ts';
+import { DEFAULT_IGNORED_HEADERS, DEFAULT_MAX_INSTANCES, type LeakDetectionSettings, type PoolKnobs } from '../../protocol/index.ts';
 import { byteSize, collect, dirOption, duration, envVar, headerOption, optOption, leakCheckMode, socketAddress, wasiOption, wasmOption, wasmtimeBool, wasmtimeBytes, wholeNumber, type DirSpec } from './parse.ts';
 import { refusalForUnknownOption, UnsupportedFlagError } from './wasmtime-flags.ts';
 import { closePreopens, preopenLine, resolvePreopens, PreopenError } from './preopens.ts';

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { EventBus } from '../events/event-bus.ts';
-import type { OutgoingCall } from '../protocol/index.ts';
+import type { OutgoingCall } from '../../protocol/index.ts';
 import { reportToStderr } from './stderr-reporter.ts';
 
 const ok: OutgoingCall = {

@@ -1,5 +1,5 @@
 import type { EventBus } from '../events/event-bus.ts';
-import { boundText, describeCallTarget, type PoolEvent, type RequestOutgoing, type WorkerMemoryGrowth } from '../protocol/index.ts';
+import { boundText, describeCallTarget, type PoolEvent, type RequestOutgoing, type WorkerMemoryGrowth } from '../../protocol/index.ts';
 import { formatBytes } from '../config/bytes.ts';
 import { summariseRepeats } from './repeat-summary.ts';
 

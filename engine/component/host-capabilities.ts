@@ -1,4 +1,4 @@
-import type { World } from '../protocol/index.ts';
+import type { World } from '../../protocol/index.ts';
 
 /** The interfaces (unversioned, as jco names imports) that the host of a world implements. */
 export async function supportedImports(world: World): Promise<ReadonlySet<string>> {

@@ -1,5 +1,5 @@
 import { basename, resolve } from 'node:path';
-import type { World } from '../protocol/index.ts';
+import type { World } from '../../protocol/index.ts';
 import { ComponentLoadError } from './errors.ts';
 import { readComponentFile } from './read-component-file.ts';
 import { compileCoreModules, transpileCached, type TranspiledComponent } from './transpile-cache.ts';

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { PoolEvent, PoolEventInit } from '../protocol/index.ts';
+import type { PoolEvent, PoolEventInit } from '../../protocol/index.ts';
 
 export type EventListener = (event: PoolEvent) => void;
 

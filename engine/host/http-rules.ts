@@ -1,6 +1,6 @@
 /**
  * wasi:http's header rules, shared by the WASIp2 host (`p2/fields.ts`, `p2/http-incoming.ts`) and
- * the WASIp3 one (`p3/fields.ts`, `worker/p3-http.ts`). Pure functions over field lists; each
+ * the WASIp3 one (`p3/fields.ts`, `thread/p3-http.ts`). Pure functions over field lists; each
  * follows a piece of wasmtime (`crates/wasi-http` at the mirrored revision) or of the `http` crate
  * it builds on, named beside it.
  *

@@ -1,4 +1,4 @@
-import type { FailureKind } from '../protocol/index.ts';
+import type { FailureKind } from '../../protocol/index.ts';
 import type { Responder } from '../pool/request.ts';
 import { headerRecord, type Answer } from './compare.ts';
 

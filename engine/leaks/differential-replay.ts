@@ -1,5 +1,5 @@
 import { Agent, request as httpRequest } from 'node:http';
-import { isLeakFinding, type LeakChecked, type PoolEvent } from '../protocol/index.ts';
+import { isLeakFinding, type LeakChecked, type PoolEvent } from '../../protocol/index.ts';
 import { startServing, type Serving } from '../serve.ts';
 
 export interface ReplayRequest {

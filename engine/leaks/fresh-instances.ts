@@ -3,7 +3,7 @@ import { EventBus } from '../events/event-bus.ts';
 import type { IncomingRequestInit } from '../host/p2/api.ts';
 import type { ExecutorPool } from '../pool/executor-pool.ts';
 import { ProxyHandler } from '../pool/proxy-handler.ts';
-import { callOf, type OutgoingCall } from '../protocol/index.ts';
+import { callOf, type OutgoingCall } from '../../protocol/index.ts';
 import { captureResponder, type CapturedOutcome } from './answer-capture.ts';
 
 /** A replay that hangs is cut off here when the pool has no request timeout of its own. */

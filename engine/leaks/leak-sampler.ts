@@ -12,7 +12,7 @@ import {
   type LeakDetectionSettings,
   type LeakSkipReason,
   type PoolEvent,
-} from '../protocol/index.ts';
+} from '../../protocol/index.ts';
 import { captureResponder, type CapturedOutcome } from './answer-capture.ts';
 import type { FreshInstances } from './fresh-instances.ts';
 import { judgeReplay, type JudgedOutcome } from './verdict.ts';

@@ -1,5 +1,5 @@
 import type { EventBus } from '../events/event-bus.ts';
-import type { PoolEvent } from '../protocol/index.ts';
+import type { PoolEvent } from '../../protocol/index.ts';
 
 /**
  * Requests an instance may grow in while it warms up (allocator arenas, lazily built tables):

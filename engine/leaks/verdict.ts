@@ -1,4 +1,4 @@
-import type { LeakVerdict } from '../protocol/index.ts';
+import type { LeakVerdict } from '../../protocol/index.ts';
 import type { CapturedOutcome } from './answer-capture.ts';
 import { compareAnswers } from './compare.ts';
 

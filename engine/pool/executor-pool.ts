@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { IncomingRequestInit } from '../host/p2/api.ts';
-import type { ComponentData } from '../worker/messages.ts';
-import type { ResponseFlowBuffers } from '../worker/response-flow.ts';
+import type { ComponentData } from '../thread/messages.ts';
+import type { ResponseFlowBuffers } from '../thread/response-flow.ts';
 import { Executor, type InstanceOwner } from './executor.ts';
 
 /** Executors started by default: one per core the process may use. */

@@ -1,10 +1,10 @@
 import { Worker } from 'node:worker_threads';
 import type { IncomingRequestInit } from '../host/p2/api.ts';
 import { threadEntry } from '../thread-entry.ts';
-import type { ComponentData, ExecutorData, FromExecutor, FromInstance, ToExecutor } from '../worker/messages.ts';
-import type { ResponseFlowBuffers } from '../worker/response-flow.ts';
+import type { ComponentData, ExecutorData, FromExecutor, FromInstance, ToExecutor } from '../thread/messages.ts';
+import type { ResponseFlowBuffers } from '../thread/response-flow.ts';
 
-const EXECUTOR_ENTRY = threadEntry(new URL('../worker/executor-thread.ts', import.meta.url));
+const EXECUTOR_ENTRY = threadEntry(new URL('../thread/executor-thread.ts', import.meta.url));
 
 /** Who hears what one hosted instance says, and that it was lost with its executor. */
 export interface InstanceOwner {

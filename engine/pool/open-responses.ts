@@ -1,6 +1,6 @@
 import type { EventBus } from '../events/event-bus.ts';
-import type { FailureKind } from '../protocol/index.ts';
-import { FlowControl, newWakeSignal, type ResponseFlowBuffers } from '../worker/response-flow.ts';
+import type { FailureKind } from '../../protocol/index.ts';
+import { FlowControl, newWakeSignal, type ResponseFlowBuffers } from '../thread/response-flow.ts';
 import { CLIENT_GONE_MESSAGE, type PoolRequest } from './request.ts';
 
 interface OpenResponse {
@@ -19,7 +19,7 @@ interface OpenResponse {
  * (head or error), then its body streams until it ends or is cut short. Every outcome is also an
  * event. Kept apart from the worker's state machine, which decides *when*; this decides *how*.
  *
- * Each response has a flow (worker/response-flow.ts): body bytes are acknowledged to the instance
+ * Each response has a flow (thread/response-flow.ts): body bytes are acknowledged to the instance
  * thread as the client's socket takes them, so a guest can be at most a window ahead of its client;
  * when the client goes away the flow closes (the guest's writes fail) and the request is recorded
  * as `client-gone`, whatever the guest does next.

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { EventBus } from '../events/event-bus.ts';
-import { MAX_OUTGOING_EVENTS_PER_SECOND, type OutgoingCall, type PoolEvent } from '../protocol/index.ts';
+import { MAX_OUTGOING_EVENTS_PER_SECOND, type OutgoingCall, type PoolEvent } from '../../protocol/index.ts';
 import { OutgoingEvents } from './outgoing-events.ts';
 
 const ok: OutgoingCall = {

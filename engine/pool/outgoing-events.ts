@@ -1,5 +1,5 @@
 import type { EventBus } from '../events/event-bus.ts';
-import { MAX_OUTGOING_EVENTS_PER_SECOND, type OutgoingCall } from '../protocol/index.ts';
+import { MAX_OUTGOING_EVENTS_PER_SECOND, type OutgoingCall } from '../../protocol/index.ts';
 
 const WINDOW_MS = 1000;
 

@@ -1,4 +1,4 @@
-import type { InstanceStatus, PoolKnobs } from '../protocol/index.ts';
+import type { InstanceStatus, PoolKnobs } from '../../protocol/index.ts';
 
 /** wasmtime's `ShouldAcceptRequest`: `no` means "not now, ask again", `never` is permanent. */
 export type ShouldAccept = 'yes' | 'no' | 'never';

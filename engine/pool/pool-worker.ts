@@ -1,5 +1,5 @@
-import type { DrainCause, FailureKind, InstanceStatus, UnavailableWhy } from '../protocol/index.ts';
-import type { FromInstance } from '../worker/messages.ts';
+import type { DrainCause, FailureKind, InstanceStatus, UnavailableWhy } from '../../protocol/index.ts';
+import type { FromInstance } from '../thread/messages.ts';
 import { KILL_GRACE_MS, STALL_MS, type PlacedInstance } from './executor-pool.ts';
 import { OpenResponses, reportFailure } from './open-responses.ts';
 import { OutgoingEvents } from './outgoing-events.ts';

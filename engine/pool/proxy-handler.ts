@@ -9,13 +9,13 @@ import {
   type PoolKnobs,
   type SpawnReason,
   type World,
-} from '../protocol/index.ts';
+} from '../../protocol/index.ts';
 import { PoolWorker } from './pool-worker.ts';
 import { reportFailure } from './open-responses.ts';
 import { CLIENT_GONE_MESSAGE, type PoolRequest } from './request.ts';
 import { ExecutorPool } from './executor-pool.ts';
 import type { WorkerContext } from './worker-context.ts';
-import type { ComponentData } from '../worker/messages.ts';
+import type { ComponentData } from '../thread/messages.ts';
 
 export interface ProxyHandlerOptions {
   component: LoadedComponent;

@@ -1,5 +1,5 @@
 import type { IncomingRequestInit } from '../host/p2/api.ts';
-import type { FailureKind } from '../protocol/index.ts';
+import type { FailureKind } from '../../protocol/index.ts';
 
 /** The caller's side of one request. The pool settles it once (`respond` or `fail`), then streams. */
 export interface Responder {
@@ -20,7 +20,7 @@ export interface Responder {
   /**
    * Calls `listener` once every byte passed to `chunk` so far has been handed to the client's
    * socket: at once if it has, otherwise when the socket drains. Absent: bytes never wait. The
-   * guest's body is paced by it (see worker/response-flow.ts).
+   * guest's body is paced by it (see thread/response-flow.ts).
    */
   whenWritten?(listener: () => void): void;
 }

@@ -1,5 +1,5 @@
 import type { EventBus } from '../events/event-bus.ts';
-import type { ExitCause, PoolKnobs, World } from '../protocol/index.ts';
+import type { ExitCause, PoolKnobs, World } from '../../protocol/index.ts';
 import type { PoolWorker } from './pool-worker.ts';
 import type { PoolRequest } from './request.ts';
 import type { ExecutorPool } from './executor-pool.ts';

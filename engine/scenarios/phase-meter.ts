@@ -1,6 +1,6 @@
 import type { EventBus } from '../events/event-bus.ts';
-import { LatencyHistogram } from '../load/index.ts';
-import { isLeakFinding, type FailureKind, type PoolEvent, type ScenarioPhaseResult } from '../protocol/index.ts';
+import { LatencyHistogram } from '../loadgen/index.ts';
+import { isLeakFinding, type FailureKind, type PoolEvent, type ScenarioPhaseResult } from '../../protocol/index.ts';
 
 /**
  * Measures one scenario phase from the event stream alone (whatever drives the traffic): requests,

@@ -1,5 +1,5 @@
 import type { EventBus } from '../events/event-bus.ts';
-import type { LeakDetectionSettings, PoolKnobs, ScenarioPhaseResult, ScenarioProgress } from '../protocol/index.ts';
+import type { LeakDetectionSettings, PoolKnobs, ScenarioPhaseResult, ScenarioProgress } from '../../protocol/index.ts';
 import type { Serving } from '../serve.ts';
 import { PhaseMeter } from './phase-meter.ts';
 import type { Scenario, ScenarioContext } from './scenario.ts';

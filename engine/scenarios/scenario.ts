@@ -1,4 +1,4 @@
-import type { LeakDetectionSettings, PoolKnobs, ScenarioPhaseResult } from '../protocol/index.ts';
+import type { LeakDetectionSettings, PoolKnobs, ScenarioPhaseResult } from '../../protocol/index.ts';
 
 /** What a scenario step can do: serve a guest, turn knobs, and measure phases of traffic it drives. */
 export interface ScenarioContext {

@@ -1,5 +1,5 @@
 import { Agent, request } from 'node:http';
-import { runLoad } from '../load/index.ts';
+import { runLoad } from '../loadgen/index.ts';
 
 /** The ways a scenario drives its guest. Every function stops early when `signal` aborts. */
 

@@ -1,6 +1,6 @@
 import { createServer, maxHeaderSize, ServerResponse, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import type { FailureKind } from '../protocol/index.ts';
+import type { FailureKind } from '../../protocol/index.ts';
 import type { ProxyHandler } from '../pool/proxy-handler.ts';
 import type { PoolRequest, Responder } from '../pool/request.ts';
 import { listen } from './listen.ts';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './support/cli.ts';
 import { send, sendSequential } from './support/http-client.ts';
-import type { PoolEvent } from '../protocol/index.ts';
+import type { PoolEvent } from '../../protocol/index.ts';
 
 test('serve demo:counter --max-instance-reuse-count 3 answers count=1,2,3,1,2,3', async () => {
   const run = runCli(['serve', 'demo:counter', '--max-instance-reuse-count', '3', '--idle-instance-timeout', '60s', '--addr', '127.0.0.1:0']);

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
-import type { LeakChecked, LeakSkipReason } from '../protocol/index.ts';
+import type { LeakChecked, LeakSkipReason } from '../../protocol/index.ts';
 import { send } from './support/http-client.ts';
 import { eventsOf, serveForTest, type TestServer } from './support/serve.ts';
 

@@ -15,7 +15,7 @@ import { after, before, test } from 'node:test';
 import { ensureGuestsBuilt, zooGuestPath } from '../../assets/guests/build.ts';
 import { writeEventsAsJsonLines } from '../events/json-lines.ts';
 import { closedPort, readAll } from '../host/outgoing/test-support.ts';
-import { callOf, type PoolEvent, type PoolKnobs, type RequestOutgoing } from '../protocol/index.ts';
+import { callOf, type PoolEvent, type PoolKnobs, type RequestOutgoing } from '../../protocol/index.ts';
 import { send } from './support/http-client.ts';
 import { eventsOf, serveForTest, type TestServer } from './support/serve.ts';
 

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DashboardSession } from '../bridge/dashboard-session.ts';
-import type { ScenarioProgress, ServerMessage } from '../protocol/index.ts';
+import type { ScenarioProgress, ServerMessage } from '../../protocol/index.ts';
 
 function sessionWithProgress() {
   const session = new DashboardSession({ component: null, listen: { host: '127.0.0.1', port: 0 } });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DashboardSession } from '../bridge/dashboard-session.ts';
 import { closePreopens, openPreopen } from '../host/p2/filesystem.ts';
-import type { ServerMessage, Snapshot } from '../protocol/index.ts';
+import type { ServerMessage, Snapshot } from '../../protocol/index.ts';
 import { startDashboardServer, type DashboardServer } from '../web/dashboard-server.ts';
 import { connectBridge, type BridgeClient } from './support/bridge-client.ts';
 import { sendSequential } from './support/http-client.ts';

@@ -17,7 +17,7 @@ import assert from 'node:assert/strict';
 import { Agent, createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ensureGuestsBuilt, zooGuestPath } from '../../assets/guests/build.ts';
-import type { PoolKnobs } from '../protocol/index.ts';
+import type { PoolKnobs } from '../../protocol/index.ts';
 import { startServing } from '../serve.ts';
 import { runCli } from './support/cli.ts';
 import { send } from './support/http-client.ts';

@@ -2,7 +2,7 @@
  * One instance's outgoing HTTP: whether it is allowed (`--allow-http`), the requests it has open
  * (at most `maxConcurrentRequests`, each counted until its guest has let go of it: see
  * `OUTGOING_LIMITS`), and the record of each one for whoever listens (the hosted instance, see
- * worker/hosted-instance.ts), its texts bounded (`RECORD_TEXT_MAX`). The WASIp2 and WASIp3 hosts
+ * thread/hosted-instance.ts), its texts bounded (`RECORD_TEXT_MAX`). The WASIp2 and WASIp3 hosts
  * share it: a p3 instance's p2 imports and its p3 `client.send` go through the same one.
  *
  * Both worlds call it the same way: `resolve` the guest's method/scheme/authority/path (refusals

@@ -4,7 +4,7 @@
  * the two hosts that put it in front of their guests (host/p2/outgoing-handler.ts,
  * host/p3/imports.ts), and the bounds it keeps.
  */
-import type { OutgoingCall } from '../../protocol/events.ts';
+import type { OutgoingCall } from '../../../protocol/events.ts';
 
 /** A `wasi:http/types.error-code` as jco represents it in both worlds: `{ tag }`, or `{ tag, val }`
  * for cases with a payload (DNS-error: `{ rcode, infoCode }`). */

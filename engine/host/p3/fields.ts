@@ -5,7 +5,7 @@
  * checks `instanceof` against them, and the shim's `Request`/`Response` only accept its own
  * `Fields`). The shim's `Fields` differs from wasmtime: it checks immutability before syntax,
  * keeps names as the guest spelled them, has no size limit, and orders entries by insertion.
- * Importing this module (once per thread, before any guest runs: worker/p3-http.ts does) gives
+ * Importing this module (once per thread, before any guest runs: thread/p3-http.ts does) gives
  * every shim `Fields` wasmtime's behaviour instead: its methods read and write a `FieldMap` of
  * ours (p2/fields.ts, the same code the WASIp2 host runs), one per shim object, so the two
  * worlds cannot drift apart. The only WASIp3 difference is a size overflow, which is the

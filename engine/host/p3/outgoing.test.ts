@@ -11,7 +11,7 @@ import { future } from '@bytecodealliance/preview3-shim/future';
 import type { OutgoingRecord } from '../outgoing/types.ts';
 import { closedPort, readAll, startSilentServer, upstreamsClosedAfterTests } from '../outgoing/test-support.ts';
 import { recordingSink } from '../p2/test-support.ts';
-import { streamBody } from '../../worker/p3-http.ts';
+import { streamBody } from '../../thread/p3-http.ts';
 import { OutgoingClient } from '../outgoing/client.ts';
 import { createP3Imports, dropGuestBody, httpTypes, type P3Response } from './imports.ts';
 import { createP3Send, type ShimHttpTypes } from './outgoing.ts';

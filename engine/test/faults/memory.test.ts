@@ -14,7 +14,7 @@ import { DashboardSession } from '../../bridge/dashboard-session.ts';
 import { ComponentLoadError } from '../../component/errors.ts';
 import { DEFAULT_MAX_MEMORY_BYTES, WASM_PAGE_BYTES } from '../../component/memory-limit.ts';
 import { InvalidKnobsError, startServing } from '../../serve.ts';
-import type { PoolEvent } from '../../protocol/index.ts';
+import type { PoolEvent } from '../../../protocol/index.ts';
 import { wasmOption, wasmtimeBytes } from '../../cli/parse.ts';
 import { runCli } from '../support/cli.ts';
 import { send } from '../support/http-client.ts';

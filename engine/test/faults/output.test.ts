@@ -11,9 +11,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { ensureGuestsBuilt } from '../../../assets/guests/build.ts';
-import type { PoolEvent } from '../../protocol/index.ts';
-import { MAX_LINE_BYTES } from '../../worker/line-buffer.ts';
-import { OUTPUT_BURST_BYTES, OUTPUT_BYTES_PER_SECOND, OUTPUT_LINE_COST } from '../../worker/output-budget.ts';
+import type { PoolEvent } from '../../../protocol/index.ts';
+import { MAX_LINE_BYTES } from '../../thread/line-buffer.ts';
+import { OUTPUT_BURST_BYTES, OUTPUT_BYTES_PER_SECOND, OUTPUT_LINE_COST } from '../../thread/output-budget.ts';
 import { serveForTest, type TestServer } from '../support/serve.ts';
 
 const MiB = 1024 * 1024;

@@ -3,7 +3,7 @@
  * or leaves (WASIp2 `endless` and WASIp3 `p3-endless`), a guest that traps after its head went out, and many clients leaving at once.
  * Each test ends by checking the server still answers a plain request.
  *
- * Bounds (see worker/response-flow.ts): a guest may be `RESPONSE_WINDOW_BYTES` (1 MiB) ahead of
+ * Bounds (see thread/response-flow.ts): a guest may be `RESPONSE_WINDOW_BYTES` (1 MiB) ahead of
  * what the client's socket took; between the socket and the client's reads sit the kernel's
  * socket buffers, whose ceilings we read from /proc.
  */
@@ -12,8 +12,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
-import type { PoolEvent } from '../../protocol/index.ts';
-import { RESPONSE_WINDOW_BYTES } from '../../worker/response-flow.ts';
+import type { PoolEvent } from '../../../protocol/index.ts';
+import { RESPONSE_WINDOW_BYTES } from '../../thread/response-flow.ts';
 import { send } from '../support/http-client.ts';
 import { serveForTest, type TestServer } from '../support/serve.ts';
 

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import type { PoolEvent, ServerMessage } from '../../protocol/index.ts';
+import type { PoolEvent, ServerMessage } from '../../../protocol/index.ts';
 
 type Reply = Extract<ServerMessage, { kind: 'reply' }>;
 

@@ -1,5 +1,5 @@
 import { after } from 'node:test';
-import type { LeakDetectionSettings, PoolEvent, PoolKnobs } from '../../protocol/index.ts';
+import type { LeakDetectionSettings, PoolEvent, PoolKnobs } from '../../../protocol/index.ts';
 import { reportToStderr } from '../../cli/stderr-reporter.ts';
 import { startServing, type Serving } from '../../serve.ts';
 

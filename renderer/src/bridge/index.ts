@@ -2,7 +2,7 @@
  * Picks the transport: the Electron preload's `window.poolscope` when present (IPC), else a
  * WebSocket to the page's own origin (web mode).
  */
-import type { BridgeClient } from '../../../engine/protocol/index.ts';
+import type { BridgeClient } from '../../../protocol/index.ts';
 import { bridgeUrl, WebSocketBridgeClient, type ConnectionInfo, type ObservableBridge } from './websocket-client.ts';
 
 export type { ConnectionInfo, ConnectionStatus, ObservableBridge } from './websocket-client.ts';

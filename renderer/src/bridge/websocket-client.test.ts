@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { WebSocketServer, type WebSocket as ServerSocket } from 'ws';
-import type { ServerMessage } from '../../../engine/protocol/index.ts';
+import type { ServerMessage } from '../../../protocol/index.ts';
 import { bridgeUrl, WebSocketBridgeClient, type ConnectionInfo } from './websocket-client.ts';
 
 /** A bridge server stand-in: answers every command with its type, sends a snapshot-like hello on connect. */

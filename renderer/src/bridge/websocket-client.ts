@@ -3,7 +3,7 @@
  * Reconnects with backoff; commands sent while the socket is down wait in a queue. A command
  * already sent when the connection drops is rejected (the engine may or may not have run it).
  */
-import type { BridgeClient, ClientMessage, CommandInput, ServerMessage } from '../../../engine/protocol/index.ts';
+import type { BridgeClient, ClientMessage, CommandInput, ServerMessage } from '../../../protocol/index.ts';
 
 const OPEN = 1; // WebSocket.OPEN
 

@@ -1,5 +1,5 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import type { PoolEvent } from '../../../engine/protocol/index.ts';
+import type { PoolEvent } from '../../../protocol/index.ts';
 import { describeEvent, filterEvents } from '../store/log.ts';
 import { useStore } from '../store/store.ts';
 import { LogFilterBar } from './LogFilterBar.tsx';

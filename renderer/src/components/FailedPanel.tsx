@@ -1,4 +1,4 @@
-import type { FailureKind } from '../../../engine/protocol/index.ts';
+import type { FailureKind } from '../../../protocol/index.ts';
 import { fmtMs } from '../store/format.ts';
 import { useStore } from '../store/store.ts';
 import { Panel } from './Panel.tsx';

@@ -1,4 +1,4 @@
-import type { PoolKnobs } from '../../../engine/protocol/index.ts';
+import type { PoolKnobs } from '../../../protocol/index.ts';
 import { formatKnob, knobNote, parseKnobInput, type KnobField as Field } from '../store/knob-form.ts';
 import { useAppliedField } from '../hooks/useAppliedField.ts';
 import { useStore } from '../store/store.ts';

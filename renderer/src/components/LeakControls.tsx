@@ -1,5 +1,5 @@
 import { useCallback, useState } from 'react';
-import type { LeakDetectionMode, LeakDetectionPatch, LeakDetectionSettings } from '../../../engine/protocol/index.ts';
+import type { LeakDetectionMode, LeakDetectionPatch, LeakDetectionSettings } from '../../../protocol/index.ts';
 import { IGNORED_HEADERS, MAX_REPLAYS, REPLAY_RATE, SAMPLE_RATE, type LeakTextField } from '../store/leak-form.ts';
 import { useStore } from '../store/store.ts';
 import { EngineControls } from './EngineControls.tsx';

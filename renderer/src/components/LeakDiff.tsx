@@ -1,4 +1,4 @@
-import type { OutgoingCall } from '../../../engine/protocol/index.ts';
+import type { OutgoingCall } from '../../../protocol/index.ts';
 import { changedSpan, parseDifference, type DiffValue } from '../store/leak-diff.ts';
 import { fmtBytes, fmtMs } from '../store/format.ts';
 import { describeCall } from '../store/log.ts';

@@ -1,4 +1,4 @@
-import type { LeakDetectionSettings } from '../../../engine/protocol/index.ts';
+import type { LeakDetectionSettings } from '../../../protocol/index.ts';
 import type { LeakTextField } from '../store/leak-form.ts';
 import { useAppliedField } from '../hooks/useAppliedField.ts';
 import { useStore } from '../store/store.ts';

@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import type { LeakSkipReason } from '../../../engine/protocol/index.ts';
+import type { LeakSkipReason } from '../../../protocol/index.ts';
 import { growthDetail, growthRate } from '../store/format.ts';
 import { findingsFor } from '../store/leaks.ts';
 import { useStore } from '../store/store.ts';

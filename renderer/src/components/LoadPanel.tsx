@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { commandSchema } from '../../../engine/protocol/index.ts';
+import { commandSchema } from '../../../protocol/index.ts';
 import { fmtMs, fmtRate } from '../store/format.ts';
 import { useStore, type SendRequestsParams } from '../store/store.ts';
 import { Panel } from './Panel.tsx';

@@ -1,4 +1,4 @@
-import type { PoolEventType } from '../../../engine/protocol/index.ts';
+import type { PoolEventType } from '../../../protocol/index.ts';
 import { EVENT_TYPES } from '../store/log.ts';
 import { useStore } from '../store/store.ts';
 

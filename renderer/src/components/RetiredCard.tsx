@@ -1,5 +1,5 @@
 import { memo } from 'react';
-import { EXIT_CAUSE_LABELS } from '../../../engine/protocol/index.ts';
+import { EXIT_CAUSE_LABELS } from '../../../protocol/index.ts';
 import { fmtMs } from '../store/format.ts';
 import type { InstanceRecord, MemoryGrowthWarning } from '../store/types.ts';
 import { GrowthBadge, LeakBadge } from './LeakBadges.tsx';

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { ScenarioProgress } from '../../../engine/protocol/index.ts';
+import type { ScenarioProgress } from '../../../protocol/index.ts';
 import { comparisonRows } from '../store/scenario.ts';
 import { useStore } from '../store/store.ts';
 

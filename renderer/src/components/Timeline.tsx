@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type MouseEvent } from 'react';
-import { describeCallTarget, EXIT_CAUSE_LABELS } from '../../../engine/protocol/index.ts';
+import { describeCallTarget, EXIT_CAUSE_LABELS } from '../../../protocol/index.ts';
 import { readEngineNow } from '../hooks/useNow.ts';
 import { usePalette } from '../hooks/useTheme.ts';
 import { fmtBytes, fmtMs } from '../store/format.ts';

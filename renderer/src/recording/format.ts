@@ -20,7 +20,7 @@ import {
   type PoolEvent,
   type PoolKnobs,
   type ServerMessage,
-} from '../../../engine/protocol/index.ts';
+} from '../../../protocol/index.ts';
 
 export const RECORDING_FORMAT = 'poolscope-recording';
 export const RECORDING_VERSION = 1;

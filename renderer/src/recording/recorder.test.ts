@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ServerMessage } from '../../../engine/protocol/index.ts';
+import type { ServerMessage } from '../../../protocol/index.ts';
 import { applyServerMessage, applySnapshot, initialData } from '../store/apply.ts';
 import { emptySnapshot, loadFixture } from '../store/test-support.ts';
 import type { DataState } from '../store/types.ts';

@@ -4,7 +4,7 @@
  * do), so a recording always starts with the snapshot that started the pool shown, and replaying
  * it from an empty dashboard rebuilds what the live dashboard shows.
  */
-import type { ServerMessage, Snapshot } from '../../../engine/protocol/index.ts';
+import type { ServerMessage, Snapshot } from '../../../protocol/index.ts';
 import { isNewRun } from '../store/pool.ts';
 import type { DataState } from '../store/types.ts';
 import { RECORDING_FORMAT, RECORDING_VERSION, type Recording, type RecordingEntry } from './format.ts';

@@ -5,7 +5,7 @@
  * what lies between. Moving back (or far forward) starts from the nearest checkpoint, kept once
  * per `checkpointEvents` events while moving forward.
  */
-import { MAX_EVENTS_PER_BATCH, type Gauges, type PoolEvent } from '../../../engine/protocol/index.ts';
+import { MAX_EVENTS_PER_BATCH, type Gauges, type PoolEvent } from '../../../protocol/index.ts';
 import { applyEventBatch, applyServerMessage, clearHistory, initialData } from '../store/apply.ts';
 import { gaugesAfter } from '../store/event-batches.ts';
 import type { DataState } from '../store/types.ts';

@@ -1,5 +1,5 @@
 /** Helpers for the recording tests: the server messages a dashboard gets for a recorded engine stream. */
-import type { Gauges, PoolEvent, ServerMessage } from '../../../engine/protocol/index.ts';
+import type { Gauges, PoolEvent, ServerMessage } from '../../../protocol/index.ts';
 import { applyServerMessage, initialData } from '../store/apply.ts';
 import { batchesOf, gaugesAfter } from '../store/event-batches.ts';
 import { emptySnapshot, loadFixture } from '../store/test-support.ts';

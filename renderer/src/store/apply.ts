@@ -2,7 +2,7 @@
  * The one entry point from server messages to state: every slice's reducer, applied to a whole
  * message (a snapshot, or a batch of events) at once, so the views render once per batch.
  */
-import type { Gauges, LoadProgress, PoolEvent, ServerMessage, Snapshot } from '../../../engine/protocol/index.ts';
+import type { Gauges, LoadProgress, PoolEvent, ServerMessage, Snapshot } from '../../../protocol/index.ts';
 import { applyChartEvents, chartsFromSnapshot, initialCharts } from './charts.ts';
 import { applyInstanceEvents, initialInstances, instancesFromSnapshot } from './instances.ts';
 import { applyLeakEvents, clearLeakHistory, initialLeaks, leaksFromSnapshot } from './leaks.ts';

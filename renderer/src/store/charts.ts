@@ -1,5 +1,5 @@
 /** Charts slice: one-second buckets of throughput, latency and gauges, and the series drawn from them. */
-import type { Gauges, PoolEvent } from '../../../engine/protocol/index.ts';
+import type { Gauges, PoolEvent } from '../../../protocol/index.ts';
 import { LIMITS, ZERO_GAUGES, type Bucket, type ChartsState } from './types.ts';
 
 export const initialCharts: ChartsState = { buckets: [], lastGauges: ZERO_GAUGES };

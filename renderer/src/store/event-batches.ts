@@ -1,5 +1,5 @@
 /** Event streams in batches, as the engine's bridge sends them (pure). */
-import type { Gauges, PoolEvent } from '../../../engine/protocol/index.ts';
+import type { Gauges, PoolEvent } from '../../../protocol/index.ts';
 
 /** Splits events into batches the way the server does: everything within each `intervalMs` window. */
 export function batchesOf(events: readonly PoolEvent[], intervalMs: number): PoolEvent[][] {

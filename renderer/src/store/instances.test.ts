@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { applyEventBatch, applySnapshot, engineNow, initialData } from './apply.ts';
 import { liveInstances } from './instances.ts';
-import type { PoolEvent } from '../../../engine/protocol/index.ts';
+import type { PoolEvent } from '../../../protocol/index.ts';
 import { emptySnapshot, loadFixture, replay } from './test-support.ts';
 
 describe('instances reducer, on recorded engine streams', () => {

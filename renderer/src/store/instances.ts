@@ -1,5 +1,5 @@
 /** Instances slice: live instances (one card each) and retired ones, from lifecycle events. */
-import type { InstanceSnapshot, PoolEvent } from '../../../engine/protocol/index.ts';
+import type { InstanceSnapshot, PoolEvent } from '../../../protocol/index.ts';
 import { LIMITS, type InstanceRecord, type InstancesState } from './types.ts';
 
 export const initialInstances: InstancesState = { live: new Map(), retired: [], retiredTotal: 0, snapshotT: null };

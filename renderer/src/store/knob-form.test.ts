@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { defaultKnobs, effectiveKnobs } from '../../../engine/protocol/index.ts';
+import { defaultKnobs, effectiveKnobs } from '../../../protocol/index.ts';
 import { fmtMs } from './format.ts';
 import { formatKnob, KNOB_FIELDS, knobNote, parseKnobInput, type KnobKey } from './knob-form.ts';
 

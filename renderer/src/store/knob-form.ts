@@ -2,7 +2,7 @@
  * The knobs form: what each field is, how its text is parsed (durations in wasmtime's syntax) and
  * validated with the protocol's own schema, so the messages are the engine's.
  */
-import { applyKnobsPatch, type PoolKnobs, type PoolKnobsPatch } from '../../../engine/protocol/index.ts';
+import { applyKnobsPatch, type PoolKnobs, type PoolKnobsPatch } from '../../../protocol/index.ts';
 import { parseBytes } from '../../../engine/config/bytes.ts';
 import { formatDuration, parseDuration } from './format.ts';
 

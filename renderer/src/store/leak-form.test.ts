@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_LEAK_DETECTION } from '../../../engine/protocol/index.ts';
+import { DEFAULT_LEAK_DETECTION } from '../../../protocol/index.ts';
 import { IGNORED_HEADERS, MAX_REPLAYS, REPLAY_RATE, SAMPLE_RATE } from './leak-form.ts';
 
 const current = DEFAULT_LEAK_DETECTION;

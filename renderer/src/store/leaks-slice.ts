@@ -4,7 +4,7 @@
  * the timeline and the Leaks panel.
  */
 import type { StateCreator } from 'zustand';
-import type { LeakDetectionPatch, LeakDetectionSettings } from '../../../engine/protocol/index.ts';
+import type { LeakDetectionPatch, LeakDetectionSettings } from '../../../protocol/index.ts';
 import { liveData, toLive } from './replay-slice.ts';
 import type { CommandResult, Store } from './store.ts';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_LEAK_DETECTION, type PoolEvent } from '../../../engine/protocol/index.ts';
+import { DEFAULT_LEAK_DETECTION, type PoolEvent } from '../../../protocol/index.ts';
 import { applyEventBatch, applySnapshot, clearHistory } from './apply.ts';
 import { parseDifference } from './leak-diff.ts';
 import { applyLeakEvents, findingsFor, initialLeaks, memoryCurve } from './leaks.ts';

@@ -2,7 +2,7 @@
  * Leaks slice: what the leak detector found (replays of reused instances' answers on fresh ones)
  * and how each instance's memory grew with the requests it served.
  */
-import type { InstanceSnapshot, PoolEvent, Snapshot } from '../../../engine/protocol/index.ts';
+import type { InstanceSnapshot, PoolEvent, Snapshot } from '../../../protocol/index.ts';
 import { LIMITS, type LeakFinding, type LeaksState, type MemoryGrowthWarning, type MemoryPoint } from './types.ts';
 
 export const initialLeaks: LeaksState = {

@@ -1,5 +1,5 @@
 /** Log slice: the most recent events, and a filter over them. */
-import { describeCallTarget, MAX_OUTGOING_EVENTS_PER_SECOND, type LeakChecked, type OutgoingCall, type PoolEvent, type PoolEventType } from '../../../engine/protocol/index.ts';
+import { describeCallTarget, MAX_OUTGOING_EVENTS_PER_SECOND, type LeakChecked, type OutgoingCall, type PoolEvent, type PoolEventType } from '../../../protocol/index.ts';
 import { fmtBytes, fmtMs, growthDetail, growthRate } from './format.ts';
 import { LIMITS, type LogState } from './types.ts';
 

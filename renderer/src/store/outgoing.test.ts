@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { OutgoingCall, PoolEvent, RequestOutgoing } from '../../../engine/protocol/index.ts';
+import type { OutgoingCall, PoolEvent, RequestOutgoing } from '../../../protocol/index.ts';
 import type { Palette } from '../hooks/useTheme.ts';
 import { drawTimeline, hitAt, outgoingAt } from '../timeline/draw.ts';
 import { applyEventBatch, applySnapshot, clearHistory } from './apply.ts';

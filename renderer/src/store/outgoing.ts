@@ -4,7 +4,7 @@
  * the rest in `request.outgoing_dropped`), and this keeps the newest `LIMITS.outgoingPerInstance`
  * per instance, counting what it let go, so drawing a lane costs the same however chatty its guest.
  */
-import { callOf, type PoolEvent } from '../../../engine/protocol/index.ts';
+import { callOf, type PoolEvent } from '../../../protocol/index.ts';
 import { LIMITS, type OutgoingRecord, type OutgoingState } from './types.ts';
 
 export const initialOutgoing: OutgoingState = { byInstance: new Map(), notKept: new Map(), total: 0, failed: 0 };

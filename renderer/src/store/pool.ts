@@ -1,5 +1,5 @@
 /** Pool slice: what the last snapshot said about the component, the server and the knobs. */
-import { effectiveKnobs, type Gauges, type PoolKnobs, type Snapshot } from '../../../engine/protocol/index.ts';
+import { effectiveKnobs, type Gauges, type PoolKnobs, type Snapshot } from '../../../protocol/index.ts';
 import { ZERO_GAUGES, type PoolState } from './types.ts';
 
 export const initialPool: PoolState = {

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { CommandInput, ServerMessage } from '../../../engine/protocol/index.ts';
+import type { CommandInput, ServerMessage } from '../../../protocol/index.ts';
 import { sessionMessages, withoutClock } from '../recording/test-streams.ts';
 import { initialData } from './apply.ts';
 import { REPLAY_REFUSAL } from './replay-slice.ts';

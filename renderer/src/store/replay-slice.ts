@@ -5,7 +5,7 @@
  * leaving the replay puts it back as it is by then.
  */
 import type { StateCreator } from 'zustand';
-import type { CommandInput } from '../../../engine/protocol/index.ts';
+import type { CommandInput } from '../../../protocol/index.ts';
 import { parseRecordingText, toJson, type Recording, type RecordingSource } from '../recording/format.ts';
 import { Recorder, type RecorderStatus } from '../recording/recorder.ts';
 import { Replayer } from '../recording/replay.ts';

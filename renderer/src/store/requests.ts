@@ -1,5 +1,5 @@
 /** Requests slice: one record per request (for the timeline), failed requests, lane rows. */
-import type { PoolEvent } from '../../../engine/protocol/index.ts';
+import type { PoolEvent } from '../../../protocol/index.ts';
 import { LIMITS, type RequestRecord, type RequestsState } from './types.ts';
 
 export const initialRequests: RequestsState = {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ScenarioPhaseResult, ScenarioProgress } from '../../../engine/protocol/index.ts';
+import type { ScenarioPhaseResult, ScenarioProgress } from '../../../protocol/index.ts';
 import { applyScenarioProgress, comparisonRows, initialScenario } from './scenario.ts';
 
 const progress = (runId: number, step: number, state: ScenarioProgress['state'] = 'running'): ScenarioProgress => ({

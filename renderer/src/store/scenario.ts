@@ -1,5 +1,5 @@
 /** Scenario slice: the built-in teaching scenarios, and the one running or last run (pure). */
-import type { ScenarioInfo, ScenarioPhaseResult, ScenarioProgress, Snapshot } from '../../../engine/protocol/index.ts';
+import type { ScenarioInfo, ScenarioPhaseResult, ScenarioProgress, Snapshot } from '../../../protocol/index.ts';
 
 export interface ScenarioViewState {
   available: ScenarioInfo[];

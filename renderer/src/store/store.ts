@@ -4,7 +4,7 @@
  * and one render. Commands go to the engine through the bridge and report back `{ ok, error }`.
  */
 import { create, type StateCreator } from 'zustand';
-import type { CommandInput, LoadProgress, PoolKnobs, PoolKnobsPatch, ServerMessage, Snapshot } from '../../../engine/protocol/index.ts';
+import type { CommandInput, LoadProgress, PoolKnobs, PoolKnobsPatch, ServerMessage, Snapshot } from '../../../protocol/index.ts';
 import type { ConnectionInfo, ObservableBridge } from '../bridge/websocket-client.ts';
 import { applyServerMessage, applySnapshot, clearHistory, DATA_KEYS, initialData } from './apply.ts';
 import { createLeaksSlice, type LeaksSlice } from './leaks-slice.ts';

@@ -1,6 +1,6 @@
 /** Helpers for the reducer tests: recorded event streams, replayed the way the bridge batches them. */
 import { readFileSync } from 'node:fs';
-import { DEFAULT_LEAK_DETECTION, type PoolEvent, type Snapshot } from '../../../engine/protocol/index.ts';
+import { DEFAULT_LEAK_DETECTION, type PoolEvent, type Snapshot } from '../../../protocol/index.ts';
 import { applyEventBatch, applySnapshot, initialData } from './apply.ts';
 import { batchesOf, gaugesAfter } from './event-batches.ts';
 

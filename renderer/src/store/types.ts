@@ -22,7 +22,7 @@ import type {
   PoolKnobs,
   SpawnReason,
   UnavailableWhy,
-} from '../../../engine/protocol/index.ts';
+} from '../../../protocol/index.ts';
 
 import type { ScenarioViewState } from './scenario.ts';
 

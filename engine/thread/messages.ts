@@ -4,7 +4,7 @@
  * executor pool hands out (unique across every pool sharing the executors, unlike instance ids).
  */
 import type { GuestFilesystem, IncomingRequestInit } from '../host/p2/api.ts';
-import type { OutgoingCall, World } from '../protocol/index.ts';
+import type { OutgoingCall, World } from '../../protocol/index.ts';
 import type { ResponseFlowBuffers } from './response-flow.ts';
 
 /** What every instance of a component is made from (an executor imports the glue once). */

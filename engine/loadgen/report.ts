@@ -1,5 +1,5 @@
 /** Presenting a load run: the dashboard's `LoadProgress`, a one-line progress bar, a plain summary. */
-import type { LoadProgress } from '../protocol/bridge.ts';
+import type { LoadProgress } from '../../protocol/bridge.ts';
 import type { LoadProgressUpdate, LoadSummary } from './options.ts';
 
 /** The bridge's `load-progress` payload for run `runId`. */

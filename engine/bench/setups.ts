@@ -18,7 +18,7 @@ export interface Unavailable {
 
 export type ServerKind = 'node' | 'jco' | 'poolscope';
 
-export interface Scenario {
+export interface BenchSetup {
   id: string;
   label: string;
   group: 'throughput' | 'io';
@@ -53,7 +53,7 @@ export const needs =
  * `events`: whether throughput rows record Poolscope's `--events` (instance start times, live
  * instances); the I/O rows always do, since live instances are their point.
  */
-export function allScenarios(options: { events: boolean }): Scenario[] {
+export function allSetups(options: { events: boolean }): BenchSetup[] {
   const events = options.events;
   // jco is an installed tool (skip without it); the guests are built by the bench itself (fail without them).
   const jcoReady = (): Unavailable | null => needs(JCO_BIN, 'jco')() ?? needs(HELLO_WASM, 'hello.wasm (built by node assets/guests/build.ts)', 'failed')();
