@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { getSequential, openDashboard, screenshot, useBrowser, withWebMode } from './support/dashboard.ts';
+import { getSequential, nextTimelineFrames, openDashboard, screenshot, useBrowser, withWebMode } from './support/dashboard.ts';
 
 /** Hang guards only (a busy CI machine can be slow); no test asserts a duration. */
 const TIMEOUT = 60_000;
@@ -26,18 +26,6 @@ async function leakMarkers(page: Page): Promise<Map<number, { x: number; y: numb
     markers.set(id!, { x: x!, y: y! });
   }
   return markers;
-}
-
-/** Lets the timeline's frame loop (≤ 30 frames a second) draw at least one more frame. */
-async function nextTimelineFrames(page: Page): Promise<void> {
-  await page.evaluate(
-    () =>
-      new Promise<void>((resolve) => {
-        let frames = 4;
-        const tick = (): void => void (--frames === 0 ? resolve() : requestAnimationFrame(tick));
-        requestAnimationFrame(tick);
-      }),
-  );
 }
 
 describe('leak findings and memory growth (web mode)', { timeout: 600_000 }, () => {

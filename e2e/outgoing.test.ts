@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { zooGuestPath } from '../assets/guests/build.ts';
 import { closedPort } from '../engine/host/outgoing/test-support.ts';
-import { getSequential, openDashboard, screenshot, useBrowser, withWebMode } from './support/dashboard.ts';
+import { getSequential, nextTimelineFrames, openDashboard, screenshot, useBrowser, withWebMode } from './support/dashboard.ts';
 
 /** Hang guards only (a busy CI machine can be slow); no test asserts a duration. */
 const TIMEOUT = 60_000;
@@ -52,18 +52,6 @@ async function outgoingBars(page: Page): Promise<OutgoingBar[]> {
       const [seq, instanceId, requestId, x, y] = token.split(':');
       return { seq: Number(seq), instanceId: Number(instanceId), requestId: requestId === '-' ? null : Number(requestId), x: Number(x), y: Number(y) };
     });
-}
-
-/** Lets the timeline's frame loop (≤ 30 frames a second) draw at least one more frame. */
-async function nextTimelineFrames(page: Page): Promise<void> {
-  await page.evaluate(
-    () =>
-      new Promise<void>((resolve) => {
-        let frames = 4;
-        const tick = (): void => void (--frames === 0 ? resolve() : requestAnimationFrame(tick));
-        requestAnimationFrame(tick);
-      }),
-  );
 }
 
 /**

@@ -23,25 +23,34 @@ async function results(page: Page): Promise<{ phases: string[]; rows: Record<str
   return { phases, rows };
 }
 
-/** Runs one scenario from its Run button (quick) and waits for it to finish; returns the captions seen. */
+/**
+ * Runs one scenario from its Run button (quick) and waits for it to finish; returns every caption
+ * it showed, in order, as a MutationObserver in the page saw them (none is missed between looks).
+ */
 async function runToEnd(page: Page, name: string): Promise<string[]> {
-  const captions: string[] = [];
-  const banner = page.locator('[data-testid="scenario-banner"]');
+  await page.evaluate(() => {
+    const seen: string[] = [];
+    (window as unknown as { scenarioCaptions: string[] }).scenarioCaptions = seen;
+    let started = false;
+    const record = (): void => {
+      const state = document.querySelector('[data-testid="scenario-banner"]')?.getAttribute('data-state');
+      if (!started && state !== 'running') return; // the last run's banner, until this one starts
+      started = true;
+      const caption = (document.querySelector('[data-testid="scenario-caption"]') as HTMLElement | null)?.innerText ?? '';
+      if (seen.at(-1) !== caption) seen.push(caption);
+      // One progress message sets the state and its caption together: the one that ends the run is the last.
+      if (state !== 'running') observer.disconnect();
+    };
+    const observer = new MutationObserver(record);
+    observer.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['data-state'] });
+  });
   await page.locator(`[data-testid="run-scenario-${name}"]`).click();
-  await page.locator(`[data-testid="scenario-banner"][data-state="running"]`).waitFor({ timeout: 20_000 });
-  const deadline = Date.now() + SCENARIO_TIMEOUT;
-  while (Date.now() < deadline) {
-    // State first: once it has ended, the caption read after it is the final one.
-    const state = await banner.getAttribute('data-state');
-    const caption = await page.locator('[data-testid="scenario-caption"]').innerText();
-    if (captions.at(-1) !== caption) captions.push(caption);
-    if (state !== 'running') {
-      assert.equal(state, 'finished', `scenario ${name} ended ${state}: ${caption}`);
-      return captions;
-    }
-    await page.waitForTimeout(50);
-  }
-  throw new Error(`scenario ${name} did not finish within ${SCENARIO_TIMEOUT} ms`);
+  await page.locator('[data-testid="scenario-banner"][data-state="running"]').waitFor({ timeout: 20_000 });
+  const banner = page.locator('[data-testid="scenario-banner"]:not([data-state="running"])');
+  await banner.waitFor({ timeout: SCENARIO_TIMEOUT });
+  const captions = await page.evaluate(() => (window as unknown as { scenarioCaptions: string[] }).scenarioCaptions);
+  assert.equal(await banner.getAttribute('data-state'), 'finished', `scenario ${name} ended: ${captions.at(-1)}`);
+  return captions;
 }
 
 describe('teaching scenarios (web mode)', { timeout: 600_000 }, () => {
@@ -108,6 +117,14 @@ describe('teaching scenarios (web mode)', { timeout: 600_000 }, () => {
     await page.locator('[data-testid="scenario-quick"]').uncheck();
     await page.locator('[data-testid="run-scenario-io-concurrency"]').click();
     await page.locator('[data-testid="scenario-banner"][data-state="running"]').waitFor();
+    // Stopping (or starting) the server from the header would change the scenario's run: the
+    // engine refuses it, and the dashboard shows the engine's own words.
+    await page.locator('[data-testid="serve-toggle"]').click();
+    const notice = page.locator('[data-testid="notice"]');
+    await notice.waitFor();
+    assert.equal(await notice.locator('span').innerText(), "the scenario 'io-concurrency' is running: stop it first");
+    assert.equal(await page.locator('[data-testid="scenario-banner"]').getAttribute('data-state'), 'running', 'the refusal left the scenario running');
+    await notice.getByRole('button', { name: 'Dismiss' }).click();
     await page.locator('[data-testid="stop-scenario"]').click();
     await page.locator('[data-testid="scenario-banner"][data-state="stopped"]').waitFor({ timeout: 30_000 });
     await page.locator('[data-testid="scenario-quick"]').check();

@@ -26,14 +26,15 @@ export const RENDERER_DIR = join(ROOT, 'renderer');
 export const RENDERER_INDEX = join(RENDERER_DIR, 'dist', 'index.html');
 const VITE_CONFIG = join(RENDERER_DIR, 'vite.config.ts');
 
-/** The dashboard's inputs: its sources, its config, and the protocol it shares with the engine. */
+/** The dashboard's inputs: its sources, its config, and the layers it shares with the engine (protocol, base). */
 export function rendererInputs(root = ROOT): string[] {
   return [
     join(root, 'renderer', 'src'),
     join(root, 'renderer', 'public'),
     join(root, 'renderer', 'index.html'),
     join(root, 'renderer', 'vite.config.ts'),
-    join(root, 'engine', 'protocol'),
+    join(root, 'protocol'),
+    join(root, 'base'),
   ];
 }
 

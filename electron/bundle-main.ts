@@ -44,13 +44,13 @@ export const MAIN_BUNDLE = join(MAIN_BUNDLE_DIR, 'main.mjs');
 /** The files threads start from, by name. */
 export const THREAD_ENTRY_NAMES = Object.keys(THREADS.entries);
 
-/** The sources the bundles are made of: the shell, the engine, and the guest build the engine imports. */
+/** The sources the bundles are made of: the shell, the engine, the layers under both (protocol, base), and the guest build the engine imports. */
 export function mainProcessInputs(root = ROOT): string[] {
   const topLevelTs = (dir: string): string[] =>
     readdirSync(join(root, dir))
       .filter((name) => name.endsWith('.ts') && !name.endsWith('.test.ts'))
       .map((name) => join(root, dir, name));
-  return [...topLevelTs('electron'), join(root, 'engine'), ...topLevelTs(join('assets', 'guests')), join(root, 'package.json')];
+  return [...topLevelTs('electron'), join(root, 'engine'), join(root, 'protocol'), join(root, 'base'), ...topLevelTs(join('assets', 'guests')), join(root, 'package.json')];
 }
 
 /** Whether any bundle file is missing or older than any input. */

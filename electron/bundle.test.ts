@@ -13,7 +13,7 @@ import { basename, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ensureMainProcessBuilt, MAIN_BUNDLE, MAIN_BUNDLE_DIR, THREAD_ENTRY_NAMES, THREADS_BUNDLE_DIR } from './bundle-main.ts';
 import { makeStandInElectron } from './test-support/stand-in-electron.ts';
-import { waitForOutput } from './test-support/wait-for.ts';
+import { watchOutput } from '../engine/test/support/child-output.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const ELECTRON_VERSION = (JSON.parse(readFileSync(join(ROOT, 'node_modules', 'electron', 'package.json'), 'utf8')) as { version: string }).version;
@@ -31,9 +31,9 @@ describe('the bundled main process', { timeout: 180_000 }, () => {
       env: { ...process.env, POOLSCOPE_USER_DATA: userData, POOLSCOPE_CACHE_DIR: cache },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const output = waitForOutput(child);
+    const output = watchOutput(child);
     try {
-      const url = await output.line(/^Serving HTTP on (http:\/\/\S+)$/m);
+      const url = await output.capture(/^Serving HTTP on (http:\/\/\S+)$/m);
       const answers: string[] = [];
       for (let i = 0; i < 3; i++) {
         const response = await fetch(url);
@@ -44,7 +44,7 @@ describe('the bundled main process', { timeout: 180_000 }, () => {
       assert.doesNotMatch(output.text(), /ERR_UNKNOWN_FILE_EXTENSION|\.ts\b.*(?:cannot|unknown)/i);
     } finally {
       child.kill('SIGTERM');
-      const code = await output.exited;
+      const { code } = await output.closed;
       standIn.remove();
       rmSync(userData, { recursive: true, force: true });
       rmSync(cache, { recursive: true, force: true });
@@ -77,8 +77,8 @@ describe('the bundled main process', { timeout: 180_000 }, () => {
       worker.on('error', (error) => { console.log(String(error.stack)); process.exit(0); });
       worker.on('exit', () => process.exit(0));
     `], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const output = waitForOutput(probe);
-    await output.exited;
+    const output = watchOutput(probe);
+    await output.closed;
     // load-thread reads its options from workerData: given none, it fails, and the trace names the sources.
     assert.match(output.text(), /engine\/loadgen\/[\w-]+\.ts:\d+/, output.text());
   });

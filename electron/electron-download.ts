@@ -118,6 +118,7 @@ export function condenseInstallerError(output: string): string | null {
           !/^Downloading .*\[.*\]/.test(line), // @electron/get's progress bar
       );
   if (!meaningful) return null;
+  // biome-ignore lint/style/noNonNullAssertion: split returns at least one element
   let text = meaningful.split(/(?<=[.!?])\s+(?=[A-Z])/)[0]!.replace(/[.\s]+$/, '');
   if (text.length > 240) text = `${text.slice(0, 239)}…`;
   return text || null;

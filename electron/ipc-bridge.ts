@@ -9,8 +9,8 @@
  * Electron binary and the tests drive it with fakes.
  */
 import type { DashboardPeer } from '../engine/bridge/dashboard-session.ts';
-import type { Command, ServerMessage } from '../protocol/bridge.ts';
-import { IPC, type CommandReply, type InvokeChannels, type MainToRendererChannels, type RendererToMainChannel } from './ipc-channels.ts';
+import type { Command, CommandResult, ReplyTo, ServerMessage } from '../protocol/bridge.ts';
+import { IPC, type InvokeChannels, type MainToRendererChannels, type RendererToMainChannel } from './ipc-channels.ts';
 import { parseCommand, parseDroppedPath, parseNoArguments, untrustedSenderReason, type IpcEventLike, type TrustedPage } from './ipc-validation.ts';
 
 export interface NavigationDetails {
@@ -41,7 +41,7 @@ export interface IpcMainLike {
 
 export interface BridgeSession {
   attach(peer: DashboardPeer): () => void;
-  execute(command: Command): Promise<unknown>;
+  execute<C extends Command>(command: C): Promise<ReplyTo<C>>;
 }
 
 export interface IpcBridgeOptions {
@@ -157,7 +157,7 @@ export function connectIpcBridge(options: IpcBridgeOptions): IpcBridge {
     if (!parsed.ok) return parsed;
     try {
       const result = await session.execute(parsed.value);
-      return { ok: true, result } satisfies CommandReply;
+      return { ok: true, result } satisfies CommandResult;
     } catch (error) {
       return { ok: false, error: error instanceof Error ? error.message : String(error) };
     }

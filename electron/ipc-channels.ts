@@ -4,10 +4,10 @@
  * its direction and payload types, in the manner of GitHub Desktop's typed channel maps, so a
  * channel can't be sent with the wrong arguments or handled with the wrong reply.
  */
-import type { CommandInput, ServerMessage } from '../protocol/bridge.ts';
+import type { CommandInput, CommandResult, ServerMessage } from '../protocol/bridge.ts';
 
 export const IPC = {
-  /** renderer → main, invoke: one dashboard command; answered with a `CommandReply`. */
+  /** renderer → main, invoke: one dashboard command; answered with a `CommandResult`. */
   command: 'poolscope:command',
   /** renderer → main, send: the page subscribed; attach it to the session (it gets a snapshot). */
   attach: 'poolscope:attach',
@@ -19,11 +19,12 @@ export const IPC = {
   messages: 'poolscope:messages',
 } as const;
 
-export type CommandReply = { ok: true; result: unknown } | { ok: false; error: string };
-
-/** `ipcRenderer.invoke` ↔ `ipcMain.handle`: arguments and the reply. */
+/**
+ * `ipcRenderer.invoke` ↔ `ipcMain.handle`: arguments and the reply. A command's result is the
+ * protocol's reply to it (`ReplyTo`); the preload gives it that type back.
+ */
 export interface InvokeChannels {
-  [IPC.command]: { args: [command: CommandInput]; reply: CommandReply };
+  [IPC.command]: { args: [command: CommandInput]; reply: CommandResult };
 }
 
 /** `ipcRenderer.send` → `ipcMain.on`: arguments; no reply. */
@@ -40,4 +41,3 @@ export interface MainToRendererChannels {
 
 export type InvokeChannel = keyof InvokeChannels;
 export type RendererToMainChannel = keyof RendererToMainChannels;
-export type MainToRendererChannel = keyof MainToRendererChannels;

@@ -14,9 +14,9 @@ import { registerHooks } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Snapshot } from '../protocol/bridge.ts';
-import { IPC, type CommandReply } from './ipc-channels.ts';
-import { waitFor } from './test-support/wait-for.ts';
+import type { CommandResult, Snapshot } from '../protocol/bridge.ts';
+import { IPC } from './ipc-channels.ts';
+import { waitUntil } from '../engine/test/support/wait-until.ts';
 
 const FAKE_ELECTRON = new URL('./test-support/fake-electron.ts', import.meta.url).href;
 registerHooks({
@@ -49,7 +49,7 @@ const HOSTILE: Array<[keyof typeof paths, RegExp]> = [
 
 describe('hostile component paths through the Electron shell (fake Electron, real engine)', { timeout: 60_000 }, () => {
   let win: Win;
-  const command = async (cmd: unknown): Promise<CommandReply> => (await fake.ipcMain.invokeFrom(win.webContents, IPC.command, cmd)) as CommandReply;
+  const command = async (cmd: unknown): Promise<CommandResult> => (await fake.ipcMain.invokeFrom(win.webContents, IPC.command, cmd)) as CommandResult;
   const served = async (): Promise<Snapshot> => {
     const reply = await command({ type: 'snapshot' });
     assert.equal(reply.ok, true);
@@ -64,8 +64,8 @@ describe('hostile component paths through the Electron shell (fake Electron, rea
     await writeFile(paths.notWasm, 'not wasm\n');
     await import('./main.ts');
     fake.app.becomeReady();
-    win = await waitFor('the window', () => fake.BrowserWindow.all[0]);
-    await waitFor('demo:counter to be served', () => win.title === 'demo:counter — Poolscope');
+    win = await waitUntil('the window', () => fake.BrowserWindow.all[0]);
+    await waitUntil('demo:counter to be served', () => win.title === 'demo:counter — Poolscope');
   });
 
   after(async () => {
@@ -93,7 +93,7 @@ describe('hostile component paths through the Electron shell (fake Electron, rea
 
   it('a dropped FIFO named like a component gets a dialog with the reason, and changes nothing', async () => {
     fake.ipcMain.sendFrom(win.webContents, IPC.openDropped, paths.fifo);
-    const shown = await waitFor('an error dialog', () => fake.dialog.errors.find((e) => e.message === 'Could not open pipe.wasm'));
+    const shown = await waitUntil('an error dialog', () => fake.dialog.errors.find((e) => e.message === 'Could not open pipe.wasm'));
     assert.match(shown.detail ?? '', /pipe\.wasm is a FIFO \(named pipe\), not a regular file/);
     assert.equal(win.title, 'demo:counter — Poolscope');
     assert.match(await (await fetch((await served()).listenUrl!)).text(), /^count=\d+/);

@@ -15,12 +15,12 @@ import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import vm from 'node:vm';
 import { DashboardSession } from '../engine/bridge/dashboard-session.ts';
-import type { BridgeClient, ServerMessage, Snapshot } from '../protocol/bridge.ts';
+import type { BridgeClient, CommandResult, ServerMessage, Snapshot } from '../protocol/bridge.ts';
 import { buildPreload } from './build.ts';
 import { connectIpcBridge, type BridgeEvent, type IpcBridge, type PushTarget } from './ipc-bridge.ts';
-import { IPC, type CommandReply } from './ipc-channels.ts';
+import { IPC } from './ipc-channels.ts';
 import { parseCommand, parseDroppedPath, untrustedSenderReason, type FrameLike, type TrustedPage } from './ipc-validation.ts';
-import { waitFor } from './test-support/wait-for.ts';
+import { waitUntil } from '../engine/test/support/wait-until.ts';
 
 const PAGE_URL = pathToFileURL('/opt/Poolscope/resources/app.asar/renderer/dist/index.html').href;
 
@@ -199,7 +199,7 @@ describe('the IPC bridge (fake ipcMain and WebContents, real DashboardSession)',
   });
 
   it('answers a command with one reply', async () => {
-    const reply = (await ipcMain.invoke(trusted(), IPC.command, { type: 'snapshot' })) as CommandReply;
+    const reply = (await ipcMain.invoke(trusted(), IPC.command, { type: 'snapshot' })) as CommandResult;
     assert.equal(reply.ok, true);
     assert.equal((reply as { result: Snapshot }).result.serving, false);
     assert.ok((reply as { result: Snapshot }).result.demos.some((d) => d.name === 'demo:counter'));
@@ -240,7 +240,7 @@ describe('the IPC bridge (fake ipcMain and WebContents, real DashboardSession)',
     const bodies: string[] = [];
     for (let i = 0; i < 3; i++) bodies.push((await (await fetch(url)).text()).trim());
     assert.deepEqual(bodies, ['count=1', 'count=2', 'count=3']);
-    await waitFor('a request.completed event', () => {
+    await waitUntil('a request.completed event', () => {
       flush();
       return contents.messages.some((m) => m.kind === 'events' && m.events.some((e) => e.type === 'request.completed'));
     });

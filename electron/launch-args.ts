@@ -4,11 +4,11 @@
  * Unknown flags are left alone (they belong to Chromium or Node).
  */
 import { resolve } from 'node:path';
-import { socketAddress } from '../engine/cli/parse.ts';
+import { parseSocketAddress, type SocketAddress } from '../base/socket-address.ts';
 
 export interface LaunchArgs {
   component: string | null;
-  addr: { host: string; port: number } | null;
+  addr: SocketAddress | null;
   errors: string[];
 }
 
@@ -19,15 +19,16 @@ export function isComponentSpec(arg: string): boolean {
 export function parseLaunchArgs(argv: readonly string[], cwd = process.cwd()): LaunchArgs {
   const result: LaunchArgs = { component: null, addr: null, errors: [] };
   for (let i = 0; i < argv.length; i++) {
+    // biome-ignore lint/style/noNonNullAssertion: i < argv.length
     const arg = argv[i]!;
     let addr: string | undefined;
     if (arg === '--addr') addr = argv[++i] ?? '';
     else if (arg.startsWith('--addr=')) addr = arg.slice('--addr='.length);
     if (addr !== undefined) {
       try {
-        result.addr = socketAddress(addr);
+        result.addr = parseSocketAddress(addr);
       } catch (error) {
-        result.errors.push((error as Error).message);
+        result.errors.push((error instanceof Error ? error.message : String(error)));
       }
       continue;
     }

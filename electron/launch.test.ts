@@ -22,6 +22,7 @@ import { afterEach, describe, it, type TestContext } from 'node:test';
 import { locateElectronBinary } from './electron-binary.ts';
 import { downloadingLine, installerDisplay, retryRemedy, webModeNotice } from './electron-download.ts';
 import { MAIN_ENTRY, webModeArgs } from './launch.ts';
+import { watchOutput, type ChildOutput } from '../engine/test/support/child-output.ts';
 import { makeStandInElectron } from './test-support/stand-in-electron.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -47,9 +48,8 @@ async function closedPort(): Promise<number> {
 }
 
 interface Launched {
-  out: { stdout: string; stderr: string };
-  /** Resolves with the first match once the stream shows it; rejects if launch.ts ends first. */
-  waitFor(stream: 'stdout' | 'stderr', pattern: RegExp): Promise<RegExpExecArray>;
+  output: ChildOutput;
+  /** The exit code, once the output is all in. */
   closed: Promise<number | null>;
   kill(signal: NodeJS.Signals): void;
 }
@@ -65,36 +65,10 @@ afterEach(async () => {
 
 function launch(args: string[], env: NodeJS.ProcessEnv): Launched {
   const child = spawn(process.execPath, [LAUNCH, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const out = { stdout: '', stderr: '' };
-  const checks = new Set<() => void>();
-  const notify = (): void => {
-    for (const check of [...checks]) check();
-  };
-  let gone = false;
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => ((out.stdout += chunk), notify()));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => ((out.stderr += chunk), notify()));
-  const closed = new Promise<number | null>((resolve) =>
-    child.on('close', (code) => {
-      gone = true;
-      notify();
-      resolve(code);
-    }),
-  );
-  const waitFor = (stream: 'stdout' | 'stderr', pattern: RegExp): Promise<RegExpExecArray> =>
-    new Promise((resolve, reject) => {
-      const check = (): void => {
-        const match = pattern.exec(out[stream]);
-        if (match) resolve(match);
-        else if (gone) reject(new Error(`launch.ts ended before printing ${pattern}:\n${out.stderr}`));
-        else return;
-        checks.delete(check);
-      };
-      checks.add(check);
-      check();
-    });
-  const run: Launched = { out, waitFor, closed, kill: (signal) => void child.kill(signal) };
+  const output = watchOutput(child);
+  const run: Launched = { output, closed: output.closed.then(({ code }) => code), kill: (signal) => void child.kill(signal) };
   running.add(run);
-  void closed.then(() => running.delete(run));
+  void run.closed.then(() => running.delete(run));
   return run;
 }
 
@@ -112,13 +86,13 @@ function theNotice(t: TestContext, stderr: string): string {
 /** Web mode serves the counter with reuse (count=1, count=2) and the dashboard, then SIGTERM exits 0. */
 async function checkWebModeThenStop(run: Launched): Promise<void> {
   try {
-    const [, dashboard] = await run.waitFor('stderr', /^Dashboard: (http:\/\/\S+)$/m);
-    const serving = /^Serving HTTP on (http:\/\/\S+)$/m.exec(run.out.stderr)?.[1];
-    assert.ok(serving, run.out.stderr);
+    const dashboard = await run.output.capture(/^Dashboard: (http:\/\/\S+)$/m, { stream: 'stderr' });
+    const serving = /^Serving HTTP on (http:\/\/\S+)$/m.exec(run.output.stderr())?.[1];
+    assert.ok(serving, run.output.stderr());
     const bodies: string[] = [];
     for (let i = 0; i < 2; i++) bodies.push((await (await fetch(serving)).text()).trim());
     assert.deepEqual(bodies, ['count=1', 'count=2']);
-    const page = await fetch(dashboard!);
+    const page = await fetch(dashboard);
     if (existsSync(join(ROOT, 'renderer', 'dist', 'index.html'))) {
       assert.equal(page.status, 200);
       assert.match(page.headers.get('content-type') ?? '', /text\/html/);
@@ -127,7 +101,7 @@ async function checkWebModeThenStop(run: Launched): Promise<void> {
     }
   } finally {
     run.kill('SIGTERM');
-    assert.equal(await run.closed, 0, `launch.ts exits cleanly after SIGTERM:\n${run.out.stderr}`);
+    assert.equal(await run.closed, 0, `launch.ts exits cleanly after SIGTERM:\n${run.output.stderr()}`);
   }
 }
 
@@ -143,10 +117,10 @@ describe('npm start without the Electron binary', { timeout: 120_000 }, () => {
       const run = launch(['--addr', '127.0.0.1:0'], childEnv({ ELECTRON_MIRROR: `http://127.0.0.1:${port}/`, electron_config_cache: cache }));
       // The installer as the user would type it from the project (node_modules/electron/install.js in a plain checkout).
       const progress = downloadingLine(missing.package.version, installerDisplay(missing.package.installer, ROOT));
-      await run.waitFor('stderr', /^Dashboard: /m).catch(() => {});
-      const lines = run.out.stderr.split('\n');
-      assert.ok(lines.includes(progress), `the progress line comes first:\n${run.out.stderr}`);
-      const sentence = theNotice(t, run.out.stderr);
+      await run.output.match(/^Dashboard: /m, { stream: 'stderr' }).catch(() => {});
+      const lines = run.output.stderr().split('\n');
+      assert.ok(lines.includes(progress), `the progress line comes first:\n${run.output.stderr()}`);
+      const sentence = theNotice(t, run.output.stderr());
       assert.equal(sentence, webModeNotice(`its download failed: fetch failed: connect ECONNREFUSED 127.0.0.1:${port}`, retryRemedy(missing.package.installer, ROOT)));
       assert.ok(sentence.endsWith(`run \`node ${installerDisplay(missing.package.installer, ROOT)}\` and then \`npm start\` to retry.`), sentence);
       assert.ok(lines.indexOf(progress) < lines.indexOf(sentence), 'progress, then the sentence');
@@ -161,9 +135,9 @@ describe('npm start without the Electron binary', { timeout: 120_000 }, () => {
     if (installed.found) return t.skip(INSTALLED_SKIP);
     // Were a download attempted, it would fail against this mirror (and print the progress line).
     const run = launch(['--addr', '127.0.0.1:0'], childEnv({ ELECTRON_SKIP_BINARY_DOWNLOAD: '1', ELECTRON_MIRROR: `http://127.0.0.1:${await closedPort()}/` }));
-    await run.waitFor('stderr', /^Dashboard: /m).catch(() => {});
-    assert.doesNotMatch(run.out.stderr, /downloading Electron/);
-    const sentence = theNotice(t, run.out.stderr);
+    await run.output.match(/^Dashboard: /m, { stream: 'stderr' }).catch(() => {});
+    assert.doesNotMatch(run.output.stderr(), /downloading Electron/);
+    const sentence = theNotice(t, run.output.stderr());
     assert.match(sentence, /\(its download was skipped because ELECTRON_SKIP_BINARY_DOWNLOAD=1 is set\)/);
     assert.match(sentence, /run `node \S*install\.js` and then `npm start` to get the desktop app\.$/);
     await checkWebModeThenStop(run);
@@ -173,9 +147,9 @@ describe('npm start without the Electron binary', { timeout: 120_000 }, () => {
     const emptyDist = mkdtempSync(join(tmpdir(), 'poolscope-no-electron-'));
     try {
       const run = launch(['--addr', '127.0.0.1:0'], childEnv({ ELECTRON_OVERRIDE_DIST_PATH: emptyDist, ELECTRON_MIRROR: `http://127.0.0.1:${await closedPort()}/` }));
-      await run.waitFor('stderr', /^Dashboard: /m).catch(() => {});
-      assert.doesNotMatch(run.out.stderr, /downloading Electron/);
-      const sentence = theNotice(t, run.out.stderr);
+      await run.output.match(/^Dashboard: /m, { stream: 'stderr' }).catch(() => {});
+      assert.doesNotMatch(run.output.stderr(), /downloading Electron/);
+      const sentence = theNotice(t, run.output.stderr());
       const located = locateElectronBinary(import.meta.url, { ELECTRON_OVERRIDE_DIST_PATH: emptyDist });
       assert.ok(!located.found && located.missing === 'override');
       assert.ok(sentence.startsWith(`${NOTICE_START} (${located.reason}), `), sentence);
@@ -208,15 +182,15 @@ describe('npm start with the Electron binary', { timeout: 180_000 }, () => {
       chmodSync(executable, 0o755);
       const args = ['demo:sleep', '--addr', '127.0.0.1:0', '--enable-logging'];
       const run = launch(args, childEnv({ ELECTRON_OVERRIDE_DIST_PATH: dist, ELECTRON_RUN_AS_NODE: '1', ELECTRON_MIRROR: `http://127.0.0.1:${await closedPort()}/` }));
-      assert.equal(await run.closed, 0, `launch.ts passes the binary's exit code on:\n${run.out.stderr}`);
-      const lines = run.out.stdout.split('\n');
+      assert.equal(await run.closed, 0, `launch.ts passes the binary's exit code on:\n${run.output.stderr()}`);
+      const lines = run.output.stdout().split('\n');
       const argv = lines.filter((line) => line.startsWith('arg: ')).map((line) => line.slice('arg: '.length));
-      assert.equal(argv[0], MAIN_ENTRY, `the bundled main process first:\n${run.out.stdout}`);
+      assert.equal(argv[0], MAIN_ENTRY, `the bundled main process first:\n${run.output.stdout()}`);
       assert.ok(existsSync(argv[0]!), `${argv[0]} exists`);
       assert.deepEqual(argv.slice(1), args);
       assert.ok(lines.includes('ELECTRON_RUN_AS_NODE: unset'), 'ELECTRON_RUN_AS_NODE is removed: it would make the binary a plain Node');
-      assert.doesNotMatch(run.out.stderr, /downloading Electron/);
-      assert.ok(!run.out.stderr.includes(NOTICE_START), run.out.stderr);
+      assert.doesNotMatch(run.output.stderr(), /downloading Electron/);
+      assert.ok(!run.output.stderr().includes(NOTICE_START), run.output.stderr());
     } finally {
       rmSync(dist, { recursive: true, force: true });
     }
@@ -228,14 +202,14 @@ describe('npm start with the Electron binary', { timeout: 180_000 }, () => {
     const userData = mkdtempSync(join(tmpdir(), 'poolscope-launch-user-'));
     const run = launch(['--addr', '127.0.0.1:0'], childEnv({ ELECTRON_OVERRIDE_DIST_PATH: standIn.dir, POOLSCOPE_USER_DATA: userData }));
     try {
-      const [, served] = await run.waitFor('stderr', /^Serving HTTP on (http:\/\/\S+)$/m);
+      const served = await run.output.capture(/^Serving HTTP on (http:\/\/\S+)$/m, { stream: 'stderr' });
       const bodies: string[] = [];
-      for (let i = 0; i < 2; i++) bodies.push((await (await fetch(served!)).text()).trim());
+      for (let i = 0; i < 2; i++) bodies.push((await (await fetch(served)).text()).trim());
       assert.deepEqual(bodies, ['count=1', 'count=2']);
-      assert.ok(!run.out.stderr.includes(NOTICE_START), run.out.stderr);
+      assert.ok(!run.output.stderr().includes(NOTICE_START), run.output.stderr());
     } finally {
       run.kill('SIGTERM');
-      assert.equal(await run.closed, 0, `the app quits cleanly on SIGTERM:\n${run.out.stderr}`);
+      assert.equal(await run.closed, 0, `the app quits cleanly on SIGTERM:\n${run.output.stderr()}`);
       standIn.remove();
       rmSync(userData, { recursive: true, force: true });
     }

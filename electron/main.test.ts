@@ -16,9 +16,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import type { MenuItemConstructorOptions } from 'electron';
-import type { ServerMessage, Snapshot } from '../protocol/bridge.ts';
-import { IPC, type CommandReply } from './ipc-channels.ts';
-import { waitFor } from './test-support/wait-for.ts';
+import type { CommandResult, ServerMessage, Snapshot } from '../protocol/bridge.ts';
+import { IPC } from './ipc-channels.ts';
+import { waitUntil } from '../engine/test/support/wait-until.ts';
 
 const FAKE_ELECTRON = new URL('./test-support/fake-electron.ts', import.meta.url).href;
 registerHooks({
@@ -41,7 +41,7 @@ const click = (item: MenuItemConstructorOptions | undefined): void => (item?.cli
 
 describe('main.ts under a fake Electron', { timeout: 120_000 }, () => {
   let win: Win;
-  const command = async (cmd: unknown): Promise<CommandReply> => (await fake.ipcMain.invokeFrom(win.webContents, IPC.command, cmd)) as CommandReply;
+  const command = async (cmd: unknown): Promise<CommandResult> => (await fake.ipcMain.invokeFrom(win.webContents, IPC.command, cmd)) as CommandResult;
 
   /** main.ts's own handlers of unexpected errors (the test runner has its own). */
   let errorHandlers: { uncaught: NodeJS.UncaughtExceptionListener | undefined; rejection: NodeJS.UnhandledRejectionListener | undefined };
@@ -57,8 +57,8 @@ describe('main.ts under a fake Electron', { timeout: 120_000 }, () => {
     assert.equal(fake.app.name, 'Poolscope');
     assert.equal(fake.app.getPath('userData'), userData);
     fake.app.becomeReady();
-    win = await waitFor('the window', () => fake.BrowserWindow.all[0]);
-    await waitFor('demo:counter to be served', () => win.title === 'demo:counter — Poolscope');
+    win = await waitUntil('the window', () => fake.BrowserWindow.all[0]);
+    await waitUntil('demo:counter to be served', () => win.title === 'demo:counter — Poolscope');
   });
 
   after(async () => {
@@ -99,7 +99,7 @@ describe('main.ts under a fake Electron', { timeout: 120_000 }, () => {
 
   it('pushes server messages to the page once it subscribes', async () => {
     fake.ipcMain.sendFrom(win.webContents, IPC.attach);
-    const batch = await waitFor('a push', () => win.webContents.sent.find(([channel]) => channel === IPC.messages));
+    const batch = await waitUntil('a push', () => win.webContents.sent.find(([channel]) => channel === IPC.messages));
     const messages = batch[1][0] as ServerMessage[];
     assert.equal(messages[0]?.kind, 'snapshot');
   });
@@ -117,21 +117,21 @@ describe('main.ts under a fake Electron', { timeout: 120_000 }, () => {
 
   it('opens a dropped .wasm (preload channel), and one the window tried to navigate to', async () => {
     fake.ipcMain.sendFrom(win.webContents, IPC.openDropped, join(GUESTS, 'hello.wasm'));
-    await waitFor('hello to be served', () => win.title === 'hello.wasm — Poolscope');
+    await waitUntil('hello to be served', () => win.title === 'hello.wasm — Poolscope');
     let prevented = false;
     win.webContents.emit('will-navigate', { url: pathToFileURL(join(GUESTS, 'echo.wasm')).href, preventDefault: () => void (prevented = true) });
     assert.equal(prevented, true);
-    await waitFor('echo to be served', () => win.title === 'echo.wasm — Poolscope');
+    await waitUntil('echo to be served', () => win.title === 'echo.wasm — Poolscope');
   });
 
   it('has a Demos menu one click from each demo, and File → Open Component… / Open Recent', async () => {
     const demos = submenu(menuItem('Demos'));
     assert.ok(demos.some((d) => d.label === 'counter'));
     click(demos.find((d) => d.label === 'sleep'));
-    await waitFor('sleep to be served', () => win.title === 'demo:sleep — Poolscope');
+    await waitUntil('sleep to be served', () => win.title === 'demo:sleep — Poolscope');
 
     const file = submenu(menuItem('File'));
-    const recent = await waitFor('the recent list in the menu', () => {
+    const recent = await waitUntil('the recent list in the menu', () => {
       const items = submenu(submenu(menuItem('File')).find((i) => i.id === 'open-recent')!);
       return items.length >= 6 && items;
     });
@@ -141,7 +141,7 @@ describe('main.ts under a fake Electron', { timeout: 120_000 }, () => {
 
     fake.dialog.nextOpenPaths.push('/no/such/guest.wasm');
     click(file.find((i) => i.id === 'open-component'));
-    await waitFor('an error dialog', () => fake.dialog.errors.find((e) => e.message === 'Could not open guest.wasm'));
+    await waitUntil('an error dialog', () => fake.dialog.errors.find((e) => e.message === 'Could not open guest.wasm'));
     assert.equal(win.title, 'demo:sleep — Poolscope', 'a failed open changes nothing');
     const failed = ((await command({ type: 'snapshot' })) as { result: Snapshot }).result;
     assert.match(failed.problem?.message ?? '', /^could not load \/no\/such\/guest\.wasm: /, 'the dashboard shows the failure too');
@@ -149,7 +149,7 @@ describe('main.ts under a fake Electron', { timeout: 120_000 }, () => {
 
     fake.dialog.nextOpenPaths.push(join(GUESTS, 'counter.wasm'));
     click(file.find((i) => i.id === 'open-component'));
-    await waitFor('counter.wasm to be served', () => win.title === 'counter.wasm — Poolscope' && fake.app.recentDocuments.includes(join(GUESTS, 'counter.wasm')));
+    await waitUntil('counter.wasm to be served', () => win.title === 'counter.wasm — Poolscope' && fake.app.recentDocuments.includes(join(GUESTS, 'counter.wasm')));
     assert.equal(((await command({ type: 'snapshot' })) as { result: Snapshot }).result.problem, null, 'serving again clears the problem');
   });
 

@@ -17,7 +17,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DashboardSession } from '../engine/bridge/dashboard-session.ts';
 import { sendRequestsFromDashboard } from '../engine/bridge/send-requests.ts';
-import { reportToStderr } from '../engine/cli/stderr-reporter.ts';
+import { reportToStderr } from '../engine/events/stderr-reporter.ts';
 import type { PoolKnobs, Snapshot } from '../protocol/index.ts';
 import { installMainProcessErrorPolicy } from './error-policy.ts';
 import { loadWindowState, RecentComponents, saveWindowState, saveWindowStateSync, type WindowState } from './app-state.ts';
@@ -296,7 +296,7 @@ async function runScenario(name: string): Promise<void> {
   try {
     await engine?.execute({ type: 'runScenario', name, quick: false });
   } catch (error) {
-    dialog.showErrorBox('Could not start the scenario', (error as Error).message);
+    dialog.showErrorBox('Could not start the scenario', (error instanceof Error ? error.message : String(error)));
   }
 }
 
@@ -359,11 +359,13 @@ async function preferredAddress(): Promise<{ host: string; port: number }> {
 /** Quitting stops the engine gracefully first: in-flight requests finish, instances exit. */
 function installQuitHandling(): void {
   let stopped = false;
-  let stopping: Promise<void> | null = null;
+  let stopping = false;
   app.on('before-quit', (event) => {
     if (stopped) return;
     event.preventDefault();
-    stopping ??= (async () => {
+    if (stopping) return;
+    stopping = true;
+    void (async () => {
       bridge?.dispose();
       const session = engine;
       if (!session) return;

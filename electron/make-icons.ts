@@ -64,7 +64,11 @@ export function icns(blocks: ReadonlyArray<{ type: string; png: Buffer }>): Buff
 function main(): void {
   readFileSync(SOURCE); // fail early and clearly if the source is missing
   const png = new Map<number, Buffer>(SIZES.map((size) => [size, render(size)]));
-  const get = (size: number): Buffer => png.get(size)!;
+  const get = (size: number): Buffer => {
+    const rendered = png.get(size);
+    if (!rendered) throw new Error(`no ${size} px icon was rendered (SIZES lists the ones that are)`);
+    return rendered;
+  };
   mkdirSync(join(ASSETS, 'icons'), { recursive: true });
   for (const size of SIZES) writeFileSync(join(ASSETS, 'icons', `${size}x${size}.png`), get(size));
   writeFileSync(join(ASSETS, 'icon.png'), get(1024));

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { THREAD_ENTRY_NAMES } from './bundle-main.ts';
 import { readFuseWire, makeStandInElectron } from './test-support/stand-in-electron.ts';
-import { waitForOutput } from './test-support/wait-for.ts';
+import { watchOutput } from '../engine/test/support/child-output.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const ELECTRON_VERSION = (JSON.parse(readFileSync(join(ROOT, 'node_modules', 'electron', 'package.json'), 'utf8')) as { version: string }).version;
@@ -42,8 +42,8 @@ describe('npm run dist -- --dir (with a stand-in Electron binary)', { timeout: 6
         env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1', CSC_IDENTITY_AUTO_DISCOVERY: 'false' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
-      const distOutput = waitForOutput(dist);
-      assert.equal(await distOutput.exited, 0, distOutput.text());
+      const distOutput = watchOutput(dist);
+      assert.equal((await distOutput.closed).code, 0, distOutput.text());
 
       const app = join(out, 'linux-unpacked');
       const resources = join(app, 'resources');
@@ -93,14 +93,14 @@ describe('npm run dist -- --dir (with a stand-in Electron binary)', { timeout: 6
         env: { ...process.env, POOLSCOPE_USER_DATA: userData, POOLSCOPE_PREBUILT_GUESTS: '1', POOLSCOPE_CACHE_DIR: join(out, 'cache') },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
-      const output = waitForOutput(child);
+      const output = watchOutput(child);
       try {
-        const url = await output.line(/^Serving HTTP on (http:\/\/\S+)$/m);
+        const url = await output.capture(/^Serving HTTP on (http:\/\/\S+)$/m);
         const response = await fetch(url);
         assert.equal(`${response.status} ${(await response.text()).trim()}`, '200 Hello, WASI!', output.text());
       } finally {
         child.kill('SIGTERM');
-        assert.equal(await output.exited, 0, output.text());
+        assert.equal((await output.closed).code, 0, output.text());
         rmSync(userData, { recursive: true, force: true });
       }
     } finally {

@@ -8,7 +8,7 @@
  * electron/build/preload.cjs by electron/build.ts.
  */
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
-import type { BridgeClient, CommandInput, ServerMessage } from '../protocol/bridge.ts';
+import type { BridgeClient, CommandInput, ReplyTo, ServerMessage } from '../protocol/bridge.ts';
 import {
   IPC,
   type InvokeChannel,
@@ -44,10 +44,12 @@ ipcRenderer.on(IPC.messages, (_event, ...args: unknown[]) => {
 });
 
 const api: BridgeClient = {
-  async send(command: CommandInput): Promise<unknown> {
+  async send<C extends CommandInput>(command: C): Promise<ReplyTo<C>> {
     const reply = await invoke(IPC.command, command);
-    if (reply.ok) return reply.result;
-    throw new Error(reply.error);
+    if (!reply.ok) throw new Error(reply.error);
+    // The main process ran this command through the session's typed `execute`, and structured
+    // clone carries the reply unchanged (unlike JSON, which the WebSocket client checks for).
+    return reply.result as ReplyTo<C>;
   },
   subscribe(listener: (message: ServerMessage) => void): () => void {
     if (typeof listener !== 'function') throw new TypeError('subscribe needs a function');

@@ -1,7 +1,7 @@
 /** The one protocol module: imported by the engine, the Electron shell and the dashboard. */
-export type * from './events.ts';
+export * from './events.ts';
 export * from './knobs.ts';
 export * from './bridge.ts';
 export * from './leak-detection.ts';
 export * from './outgoing.ts';
-export type * from './scenarios.ts';
+export * from './scenarios.ts';

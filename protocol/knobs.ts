@@ -2,30 +2,6 @@ import { z } from 'zod';
 import type { World } from './events.ts';
 import { mergePatch } from './patch.ts';
 
-/**
- * The pool's policy knobs, with wasmtime `serve`'s meaning (spec §4.1).
- * Durations are milliseconds (fractions allowed: `100us` is 0.1).
- */
-export interface PoolKnobs {
-  /** Total requests one instance may accept before it drains (1 = no reuse). */
-  maxInstanceReuseCount: number;
-  /** Requests one instance may have in flight at once (always 1 for WASIp2). */
-  maxInstanceConcurrentReuseCount: number;
-  /** How long an Idle instance is kept for reuse. */
-  idleInstanceTimeoutMs: number;
-  /** Per-request timeout; null means none (wasmtime's default). */
-  requestTimeoutMs: number | null;
-  /** Requests the front door lets into the pool at once; the rest wait for a slot. */
-  maxConcurrentRequests: number;
-  /**
-   * Live instances at most (wasmtime's `-O pooling-total-component-instances`). At the cap no
-   * instance is started: requests wait in the pool's queue for one to become available or exit.
-   */
-  maxInstances: number;
-  /** A request body larger than this is refused with 413 before any instance sees it. */
-  maxRequestBodyBytes: number;
-}
-
 /** Bodies are held in memory (the WASIp2 host reads them synchronously): never more than this each. */
 export const MAX_REQUEST_BODY_CEILING = 1024 * 1024 * 1024;
 
@@ -51,26 +27,38 @@ const durationMs = (name: string) =>
     .positive({ error: `${name} must be greater than zero` })
     .max(365 * 24 * 3600 * 1000, { error: `${name} must be less than a year` });
 
+/**
+ * The pool's policy knobs, with wasmtime `serve`'s meaning (spec §4.1).
+ * Durations are milliseconds (fractions allowed: `100us` is 0.1).
+ */
 export const poolKnobsSchema = z.strictObject({
+  /** Total requests one instance may accept before it drains (1 = no reuse). */
   maxInstanceReuseCount: count('max-instance-reuse-count'),
+  /** Requests one instance may have in flight at once (always 1 for WASIp2). */
   maxInstanceConcurrentReuseCount: count('max-instance-concurrent-reuse-count'),
+  /** How long an Idle instance is kept for reuse. */
   idleInstanceTimeoutMs: durationMs('idle-instance-timeout'),
+  /** Per-request timeout; null means none (wasmtime's default). */
   requestTimeoutMs: durationMs('request timeout').nullable(),
+  /** Requests the front door lets into the pool at once; the rest wait for a slot. */
   maxConcurrentRequests: count('max-concurrent-requests'),
+  /**
+   * Live instances at most (wasmtime's `-O pooling-total-component-instances`). At the cap no
+   * instance is started: requests wait in the pool's queue for one to become available or exit.
+   */
   maxInstances: count('max-instances').max(10_000, { error: 'max-instances must be at most 10000' }),
+  /** A request body larger than this is refused with 413 before any instance sees it. */
   maxRequestBodyBytes: z
     .number({ error: 'max-request-body-size must be a number of bytes' })
     .int({ error: 'max-request-body-size must be a whole number of bytes' })
     .min(0, { error: 'max-request-body-size cannot be negative' })
     .max(MAX_REQUEST_BODY_CEILING, { error: `max-request-body-size must be at most ${MAX_REQUEST_BODY_CEILING} bytes (1 GiB)` }),
 });
+export type PoolKnobs = z.infer<typeof poolKnobsSchema>;
 
 /** A partial update, as the dashboard sends it. */
 export const poolKnobsPatchSchema = poolKnobsSchema.partial();
 export type PoolKnobsPatch = z.infer<typeof poolKnobsPatchSchema>;
-
-/** Knobs whose new value reaches only instances created after the change. */
-export const KNOBS_FOR_NEW_INSTANCES_ONLY: ReadonlyArray<keyof PoolKnobs> = [];
 
 export function defaultKnobs(world: World): PoolKnobs {
   return {

@@ -7,27 +7,42 @@ import { mergePatch } from './patch.ts';
  * instances outside the pool and compared. `sample` replays a random fraction of them, `all`
  * every one; replays are bounded in concurrency so they cannot starve real traffic.
  */
-export type LeakDetectionMode = 'off' | 'sample' | 'all';
+export const leakDetectionModeSchema = z.enum(['off', 'sample', 'all'], { error: "leak detection mode must be 'off', 'sample' or 'all'" });
+export type LeakDetectionMode = z.infer<typeof leakDetectionModeSchema>;
 
-export interface LeakDetectionSettings {
-  mode: LeakDetectionMode;
+/** Headers that differ between two honest answers (dates, ids). */
+export const DEFAULT_IGNORED_HEADERS = ['date', 'x-request-id', 'x-trace-id', 'traceparent', 'etag', 'last-modified', 'set-cookie'];
+
+export const leakDetectionSchema = z.strictObject({
+  mode: leakDetectionModeSchema,
   /** Fraction of reused answers replayed in `sample` mode, in (0, 1]. */
-  sampleRate: number;
+  sampleRate: z
+    .number({ error: 'sample rate must be a number' })
+    .gt(0, { error: 'sample rate must be greater than 0 (use mode off to replay nothing)' })
+    .max(1, { error: 'sample rate must be at most 1 (1 replays every reused answer)' }),
   /** Replay methods with side effects (anything but GET, HEAD, OPTIONS) too. */
-  replayUnsafeMethods: boolean;
+  replayUnsafeMethods: z.boolean({ error: 'replayUnsafeMethods must be true or false' }),
   /** Headers that differ by nature (dates, ids), left out of comparisons. Lower case. */
-  ignoredHeaders: string[];
+  ignoredHeaders: z
+    .array(z.string().trim().toLowerCase().regex(/^[!#$%&'*+.^_`|~0-9a-z-]+$/, { error: 'ignored headers must be header names' }))
+    .max(100, { error: 'at most 100 ignored headers' }),
   /** Replays in flight at once; a sampled answer that finds them all busy is skipped, not queued. */
-  maxConcurrentReplays: number;
+  maxConcurrentReplays: z
+    .number({ error: 'max concurrent replays must be a number' })
+    .int({ error: 'max concurrent replays must be a whole number' })
+    .min(1, { error: 'max concurrent replays must be at least 1' })
+    .max(16, { error: 'max concurrent replays must be at most 16' }),
   /**
    * Replays started per second at most (bursts up to a second's worth): each one instantiates a
    * fresh instance, which costs CPU the served traffic shares. Beyond it answers are skipped.
    */
-  maxReplaysPerSecond: number;
-}
+  maxReplaysPerSecond: z
+    .number({ error: 'max replays per second must be a number' })
+    .positive({ error: 'max replays per second must be greater than 0 (use mode off to replay nothing)' })
+    .max(10_000, { error: 'max replays per second must be at most 10000' }),
+});
 
-/** Headers that differ between two honest answers (dates, ids). */
-export const DEFAULT_IGNORED_HEADERS = ['date', 'x-request-id', 'x-trace-id', 'traceparent', 'etag', 'last-modified', 'set-cookie'];
+export type LeakDetectionSettings = z.infer<typeof leakDetectionSchema>;
 
 export const DEFAULT_LEAK_DETECTION: LeakDetectionSettings = {
   mode: 'off',
@@ -37,27 +52,6 @@ export const DEFAULT_LEAK_DETECTION: LeakDetectionSettings = {
   maxConcurrentReplays: 1,
   maxReplaysPerSecond: 10,
 };
-
-export const leakDetectionSchema = z.strictObject({
-  mode: z.enum(['off', 'sample', 'all'], { error: "leak detection mode must be 'off', 'sample' or 'all'" }),
-  sampleRate: z
-    .number({ error: 'sample rate must be a number' })
-    .gt(0, { error: 'sample rate must be greater than 0 (use mode off to replay nothing)' })
-    .max(1, { error: 'sample rate must be at most 1 (1 replays every reused answer)' }),
-  replayUnsafeMethods: z.boolean({ error: 'replayUnsafeMethods must be true or false' }),
-  ignoredHeaders: z
-    .array(z.string().trim().toLowerCase().regex(/^[!#$%&'*+.^_`|~0-9a-z-]+$/, { error: 'ignored headers must be header names' }))
-    .max(100, { error: 'at most 100 ignored headers' }),
-  maxConcurrentReplays: z
-    .number({ error: 'max concurrent replays must be a number' })
-    .int({ error: 'max concurrent replays must be a whole number' })
-    .min(1, { error: 'max concurrent replays must be at least 1' })
-    .max(16, { error: 'max concurrent replays must be at most 16' }),
-  maxReplaysPerSecond: z
-    .number({ error: 'max replays per second must be a number' })
-    .positive({ error: 'max replays per second must be greater than 0 (use mode off to replay nothing)' })
-    .max(10_000, { error: 'max replays per second must be at most 10000' }),
-});
 
 export const leakDetectionPatchSchema = leakDetectionSchema.partial();
 export type LeakDetectionPatch = z.infer<typeof leakDetectionPatchSchema>;

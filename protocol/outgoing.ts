@@ -1,8 +1,7 @@
 /**
- * Outgoing requests as events (`request.outgoing`, `request.outgoing_dropped`): their bounds, the
- * one place their texts are cut to size, and their schema (recordings validate them with it).
+ * Outgoing requests as events (`request.outgoing`, `request.outgoing_dropped`): their bounds and
+ * the one place their texts are cut to size (their schemas, which check the bounds, are in events.ts).
  */
-import { z } from 'zod';
 import type { OutgoingCall, RequestOutgoing } from './events.ts';
 
 /**
@@ -58,44 +57,3 @@ export function callOf(event: RequestOutgoing): OutgoingCall {
 export function describeCallTarget(call: Pick<OutgoingCall, 'method' | 'scheme' | 'authority' | 'path'>): string {
   return `${call.method} ${call.scheme}://${call.authority}${call.path}`;
 }
-
-const count = z.number().int().nonnegative();
-const l = OUTGOING_TEXT_LIMITS;
-
-export const outgoingCallSchema = z.strictObject({
-  method: z.string().min(1).max(l.method),
-  scheme: z.string().max(l.scheme),
-  authority: z.string().max(l.authority),
-  path: z.string().max(l.path),
-  status: z.number().int().min(0).max(999).nullable(),
-  durationMs: z.number().nonnegative(),
-  outcome: z.enum(['complete', 'failed', 'dropped']),
-  error: z.strictObject({ tag: z.string().min(1).max(l.errorTag), detail: z.string().max(l.errorDetail).nullable() }).nullable(),
-  requestBytes: count,
-  responseBytes: count,
-});
-
-const eventBase = { t: z.number(), seq: z.number() };
-
-export const requestOutgoingSchema = outgoingCallSchema.extend({
-  type: z.literal('request.outgoing'),
-  ...eventBase,
-  instanceId: count,
-  requestId: count.nullable(),
-});
-
-export const requestOutgoingDroppedSchema = z.strictObject({
-  type: z.literal('request.outgoing_dropped'),
-  ...eventBase,
-  instanceId: count,
-  count: z.number().int().positive(),
-  failed: count,
-});
-
-/** `leak.checked`'s `outgoing` (checked when present; events recorded before it have none). */
-export const leakOutgoingSchema = z.strictObject({
-  reused: z.array(outgoingCallSchema).max(MAX_LEAK_OUTGOING_CALLS),
-  fresh: z.array(outgoingCallSchema).max(MAX_LEAK_OUTGOING_CALLS),
-  reusedTotal: count,
-  freshTotal: count,
-});

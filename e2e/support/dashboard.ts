@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { watchOutput } from '../../engine/test/support/child-output.ts';
 
 const CLI = fileURLToPath(new URL('../../engine/cli/poolscope.ts', import.meta.url));
 const DIST_INDEX = fileURLToPath(new URL('../../renderer/dist/index.html', import.meta.url));
@@ -48,44 +49,28 @@ async function startPoolscope(args: string[], servesAtOnce: boolean): Promise<We
     throw new Error('renderer/dist is missing: build the dashboard first (npx vite build --config renderer/vite.config.ts)');
   }
   const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  child.stdout!.resume();
-  const ready = new Promise<{ serviceUrl: string; dashboardUrl: string }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`poolscope did not start within ${STARTUP_MS} ms:\n${stderr}`)), STARTUP_MS);
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const serving = /Serving HTTP on (http:\/\/\S+)/.exec(stderr);
-      const dashboard = /Dashboard: (http:\/\/\S+)/.exec(stderr);
-      if ((serving || !servesAtOnce) && dashboard) {
-        clearTimeout(timer);
-        resolve({ serviceUrl: serving?.[1] ?? '', dashboardUrl: dashboard[1]! });
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`poolscope exited (${code}) before serving:\n${stderr}`));
-    });
+  const output = watchOutput(child);
+  const [serviceUrl, dashboardUrl] = await Promise.all([
+    servesAtOnce ? output.capture(/Serving HTTP on (http:\/\/\S+)/, { stream: 'stderr', timeoutMs: STARTUP_MS }) : '',
+    output.capture(/Dashboard: (http:\/\/\S+)/, { stream: 'stderr', timeoutMs: STARTUP_MS }),
+  ]).catch((error: unknown) => {
+    child.kill('SIGKILL');
+    throw error;
   });
-  const { serviceUrl, dashboardUrl } = await ready;
   return {
     child,
     serviceUrl,
     dashboardUrl,
     token: new URL(dashboardUrl).searchParams.get('token') ?? '',
-    stderr: () => stderr,
+    stderr: () => output.stderr(),
     async waitForStderr(pattern, timeoutMs = 20_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (!pattern.test(stderr)) {
-        if (Date.now() > deadline) throw new Error(`poolscope did not print ${pattern} within ${timeoutMs} ms:\n${stderr}`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await output.match(pattern, { stream: 'stderr', timeoutMs });
     },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      const code = await exited;
+      const { code } = await output.closed;
       clearTimeout(timer);
       return code;
     },
@@ -156,9 +141,36 @@ export async function getSequential(baseUrl: string, path: string, count: number
   return results;
 }
 
+/**
+ * Saves a screenshot once the page shows its current state: the charts drawn in the current
+ * theme's colours (they take them from the CSS after a theme change), and painted. CSS
+ * transitions are finished, not waited for.
+ */
 export async function screenshot(page: Page, name: string): Promise<string> {
+  await page.waitForFunction(() => {
+    const grid = getComputedStyle(document.documentElement).getPropertyValue('--grid').trim();
+    return [...document.querySelectorAll('.recharts-cartesian-grid line')].every((line) => line.getAttribute('stroke') === grid);
+  });
+  await nextTimelineFrames(page);
   mkdirSync(ARTIFACTS, { recursive: true });
   const path = `${ARTIFACTS}${name}.png`;
-  await page.screenshot({ path });
+  await page.screenshot({ path, animations: 'disabled' });
   return path;
+}
+
+/** Waits until the latency chart has plotted a completed request (it redraws once a second). */
+export async function chartsShowRequests(page: Page): Promise<void> {
+  await page.locator('[data-testid="chart-latency"] .mini-value').filter({ hasNotText: '—' }).waitFor({ timeout: 60_000 });
+}
+
+/** Lets the timeline's frame loop (≤ 30 frames a second) draw at least one more frame. */
+export async function nextTimelineFrames(page: Page): Promise<void> {
+  await page.evaluate(
+    () =>
+      new Promise<void>((resolve) => {
+        let frames = 4;
+        const tick = (): void => void (--frames === 0 ? resolve() : requestAnimationFrame(tick));
+        requestAnimationFrame(tick);
+      }),
+  );
 }

@@ -6,19 +6,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { watchOutput } from '../test/support/child-output.ts';
 
 const BENCH = fileURLToPath(new URL('./bench.ts', import.meta.url));
 
 test('the quick benchmark runs every scenario and prints the tables and ratios', { timeout: 600_000 }, async () => {
   const child = spawn(process.execPath, [BENCH, '--quick'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const output = watchOutput(child);
+  const { code } = await output.closed;
+  const stdout = output.stdout();
   process.stdout.write(stdout.split('\n').map((line) => `# ${line}`).join('\n') + '\n');
-  assert.equal(code, 0, stderr.slice(-2000));
-  const all = stdout + stderr;
+  assert.equal(code, 0, output.stderr().slice(-2000));
+  const all = output.text();
   assert.match(all, /\| Poolscope p2, reuse 128 \| [\d,]+ \|/);
   assert.match(all, /\| Poolscope p3, defaults/);
   assert.match(all, /reuse 128 \/ reuse 1/);

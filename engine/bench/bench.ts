@@ -18,17 +18,17 @@
  * rows that cannot run yet (WASIp3 not implemented, a demo guest missing) are reported skipped.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { duration } from '../cli/parse.ts';
-import { formatDuration } from '../config/duration.ts';
+import { formatDuration } from '../../base/duration.ts';
 import { runLoad } from '../loadgen/index.ts';
 import { BURST_REQUESTS, burstMarkdown, burstMedians, burstScenarios, measureBurst, type BurstRowResult } from './cold-burst.ts';
 import { instanceStarts, startStats } from './instance-starts.ts';
 import { liveInstancesInWindow } from './live-instances.ts';
-import { MemorySampler, freePort, killAllGroups, startProcess, waitForHttp, waitForOutput } from './processes.ts';
+import { MemorySampler, freePort, scratchFolder, startProcess, waitForHttp, waitForOutput } from './processes.ts';
 import { machineInfo, markdown, medians, ratios, type BenchReport, type RowResult, type RunMeasurement } from './report.ts';
 import { REPO_ROOT, allSetups, skipReason, type BenchSetup } from './setups.ts';
 
@@ -97,18 +97,7 @@ const settings = {
 };
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
-const scratch = mkdtempSync(join(tmpdir(), 'poolscope-bench-'));
-const cleanUp = (): void => {
-  killAllGroups();
-  rmSync(scratch, { recursive: true, force: true });
-};
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    log(`\n${signal}: stopping every server`);
-    cleanUp();
-    process.exit(130);
-  });
-}
+const { scratch, cleanUp } = scratchFolder('poolscope-bench-', log);
 process.on('uncaughtException', (error) => {
   log(`bench failed: ${error.stack ?? error.message}`);
   cleanUp();

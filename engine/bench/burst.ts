@@ -7,7 +7,7 @@
 import { request } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatBytes } from '../config/bytes.ts';
+import { formatBytes } from '../../base/bytes.ts';
 import { freePort, memoryOf, startProcess, threadsOf, waitForOutput } from './processes.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

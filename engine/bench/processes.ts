@@ -5,9 +5,11 @@
  * sum of VmRSS over the tree, sampled, plus each process's own VmHWM.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const live = new Set<number>();
 let cleanupInstalled = false;
@@ -22,6 +24,28 @@ export function killAllGroups(): void {
     }
   }
   live.clear();
+}
+
+/**
+ * A benchmark script's scratch folder, and `cleanUp`: kill every server group still alive, run
+ * `alsoOnCleanUp` (an upstream to close), remove the folder. SIGINT and SIGTERM clean up and exit
+ * 130; the script calls `cleanUp` on its own ways out.
+ */
+export function scratchFolder(prefix: string, log: (line: string) => void, alsoOnCleanUp: () => void = () => {}): { scratch: string; cleanUp: () => void } {
+  const scratch = mkdtempSync(join(tmpdir(), prefix));
+  const cleanUp = (): void => {
+    killAllGroups();
+    alsoOnCleanUp();
+    rmSync(scratch, { recursive: true, force: true });
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      log(`\n${signal}: stopping every server`);
+      cleanUp();
+      process.exit(130);
+    });
+  }
+  return { scratch, cleanUp };
 }
 
 function installCleanup(): void {

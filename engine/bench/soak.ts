@@ -9,8 +9,8 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseDuration } from '../config/duration.ts';
-import { formatBytes } from '../config/bytes.ts';
+import { parseDuration } from '../../base/duration.ts';
+import { formatBytes } from '../../base/bytes.ts';
 import { runLoad } from '../loadgen/index.ts';
 import { freePort, memoryOf, startProcess, threadsOf, waitForOutput } from './processes.ts';
 

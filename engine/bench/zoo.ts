@@ -30,14 +30,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { guestPath, zooGuestPath } from '../../assets/guests/build.ts';
 import { duration } from '../cli/parse.ts';
 import { runLoad, type HttpMethod, type LoadProgressUpdate } from '../loadgen/index.ts';
-import { MemorySampler, killAllGroups, startProcess, waitForOutput, type ServerProcess } from './processes.ts';
+import { MemorySampler, scratchFolder, startProcess, waitForOutput, type ServerProcess } from './processes.ts';
 import { int, machineInfo, ms } from './report.ts';
 import { REPO_ROOT, poolscope } from './setups.ts';
 
@@ -253,20 +253,8 @@ const settings = {
 };
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
-const scratch = mkdtempSync(join(tmpdir(), 'poolscope-zoo-bench-'));
 let upstream: Server | null = null;
-const cleanUp = (): void => {
-  killAllGroups();
-  upstream?.close();
-  rmSync(scratch, { recursive: true, force: true });
-};
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    log(`\n${signal}: stopping every server`);
-    cleanUp();
-    process.exit(130);
-  });
-}
+const { scratch, cleanUp } = scratchFolder('poolscope-zoo-bench-', log, () => upstream?.close());
 
 // --- HTTP ---
 

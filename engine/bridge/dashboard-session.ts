@@ -6,12 +6,16 @@ import {
   clientMessageSchema,
   DEFAULT_LEAK_DETECTION,
   defaultKnobs,
-  KNOBS_FOR_NEW_INSTANCES_ONLY,
   type Command,
+  type CommandOf,
+  type CommandReplies,
+  type CommandType,
   type EngineProblem,
   type Gauges,
   type LeakDetectionSettings,
+  type LoadRunSummary,
   type PoolKnobs,
+  type ReplyTo,
   type ScenarioProgress,
   type ServerMessage,
   type Snapshot,
@@ -33,14 +37,13 @@ export type SessionOptions = Omit<ServeOptions, 'component' | 'bus'> & {
   component: string | null;
 };
 
-export type RequestSender = (
-  serving: Serving,
-  command: Extract<Command, { type: 'sendRequests' }>,
-  send: (message: ServerMessage) => void,
-) => Promise<unknown>;
+export type RequestSender = (serving: Serving, command: CommandOf<'sendRequests'>, send: (message: ServerMessage) => void) => Promise<LoadRunSummary>;
+
+/** One handler per command, each returning the reply the protocol's map gives that command. */
+type CommandHandlers = { [K in CommandType]: (command: CommandOf<K>) => Promise<CommandReplies[K]> | CommandReplies[K] };
 
 /** Commands a running scenario would be confused by: refused until it ends or is stopped. */
-const CHANGES_THE_RUN = new Set<Command['type']>(['load', 'start', 'stop', 'setKnobs', 'setLeakDetection', 'sendRequests']);
+const CHANGES_THE_RUN = new Set<CommandType>(['load', 'start', 'stop', 'setKnobs', 'setLeakDetection', 'sendRequests']);
 
 const NO_GAUGES: Gauges = { liveInstances: 0, availableWorkers: 0, queueDepth: 0, inFlight: 0 };
 
@@ -61,7 +64,7 @@ export class DashboardSession {
   #userKnobs: Partial<PoolKnobs>;
   #leakDetection: LeakDetectionSettings;
   #sendRequests: RequestSender | null = null;
-  #scenario: { runner: ScenarioRunner; done: Promise<unknown> } | null = null;
+  #scenario: { runner: ScenarioRunner; done: Promise<ScenarioProgress> } | null = null;
   #lastScenario: ScenarioProgress | null = null;
   #problem: EngineProblem | null = null;
   #attachWaiters: Array<() => void> = [];
@@ -141,7 +144,6 @@ export class DashboardSession {
       poolId: serving ? this.#poolsStarted : null,
       knobs,
       requestedKnobs: serving?.pool.requestedKnobs ?? knobs,
-      knobsForNewInstancesOnly: [...KNOBS_FOR_NEW_INSTANCES_ONLY],
       instances: this.#tracker.snapshot(),
       gauges: serving?.pool.gauges() ?? NO_GAUGES,
       leakDetection: serving?.leaks.settings ?? this.#leakDetection,
@@ -170,55 +172,55 @@ export class DashboardSession {
     }
   }
 
-  async execute(command: Command): Promise<unknown> {
+  /** Runs one validated command; resolves with its reply, or rejects with a message for the user. */
+  async execute<C extends Command>(command: C): Promise<ReplyTo<C>> {
     if (this.#scenario && CHANGES_THE_RUN.has(command.type)) {
       throw new Error(`the scenario '${this.#scenario.runner.progress.name}' is running: stop it first`);
     }
-    switch (command.type) {
-      case 'runScenario':
-        return this.#runScenario(command.name, command.quick);
-      case 'stopScenario': {
-        const running = this.#scenario;
-        if (!running) throw new Error('no scenario is running');
-        running.runner.stop();
-        await running.done;
-        return this.#lastScenario;
-      }
-      case 'snapshot':
-        return this.snapshot();
-      case 'setKnobs':
-        return this.#setKnobs(command.patch);
-      case 'load':
-        return this.#queue(() => this.#switchTo(command.component)).catch((error: unknown) => {
-          // The dashboard that asked gets the reply; every dashboard (and a window opened later) sees the problem.
-          this.reportProblem(`could not load ${command.component}: ${error instanceof Error ? error.message : String(error)}`);
-          throw error;
-        });
-      case 'start':
-        return this.#queue(async () => {
-          if (this.#serving) return this.#announce();
-          if (!this.#componentSpec) throw new Error('no component loaded: load a .wasm file or a demo first');
-          await this.#startServing();
-          return this.#announce();
-        });
-      case 'stop':
-        return this.#queue(async () => {
-          await this.#stopServing();
-          return this.#announce();
-        });
-      case 'setLeakDetection':
-        return this.#setLeakDetection(command.patch);
-      case 'clearHistory':
-        // History lives in the dashboards; tell them all to start afresh from the current state.
-        return this.#announce();
-      case 'sendRequests': {
-        const serving = this.#serving;
-        if (!serving) throw new Error('not serving: start serving a component before sending requests');
-        if (!this.#sendRequests) throw new Error('the load generator is not available in this build');
-        return this.#sendRequests(serving, command, (message) => this.#broadcast(message));
-      }
-    }
+    // TypeScript cannot see that a `C` is the `CommandOf<C['type']>` its handler takes: a command
+    // of type K is by definition the member of `Command` whose `type` is K.
+    const handler = this.#handlers[command.type] as (command: C) => Promise<ReplyTo<C>> | ReplyTo<C>;
+    return handler(command);
   }
+
+  readonly #handlers: CommandHandlers = {
+    runScenario: (command) => this.#runScenario(command.name, command.quick),
+    stopScenario: async () => {
+      const running = this.#scenario;
+      if (!running) throw new Error('no scenario is running');
+      running.runner.stop();
+      return running.done;
+    },
+    snapshot: () => this.snapshot(),
+    setKnobs: (command) => this.#setKnobs(command.patch),
+    load: (command) =>
+      this.#queue(() => this.#switchTo(command.component)).catch((error: unknown) => {
+        // The dashboard that asked gets the reply; every dashboard (and a window opened later) sees the problem.
+        this.reportProblem(`could not load ${command.component}: ${error instanceof Error ? error.message : String(error)}`);
+        throw error;
+      }),
+    start: () =>
+      this.#queue(async () => {
+        if (this.#serving) return this.#announce();
+        if (!this.#componentSpec) throw new Error('no component loaded: load a .wasm file or a demo first');
+        await this.#startServing();
+        return this.#announce();
+      }),
+    stop: () =>
+      this.#queue(async () => {
+        await this.#stopServing();
+        return this.#announce();
+      }),
+    setLeakDetection: (command) => this.#setLeakDetection(command.patch),
+    // History lives in the dashboards; tell them all to start afresh from the current state.
+    clearHistory: () => this.#announce(),
+    sendRequests: (command) => {
+      const serving = this.#serving;
+      if (!serving) throw new Error('not serving: start serving a component before sending requests');
+      if (!this.#sendRequests) throw new Error('the load generator is not available in this build');
+      return this.#sendRequests(serving, command, (message) => this.#broadcast(message));
+    },
+  };
 
   async close(): Promise<void> {
     this.#scenario?.runner.stop();
@@ -241,6 +243,7 @@ export class DashboardSession {
     const done = runner.run().then((final) => {
       this.#lastScenario = final;
       this.#scenario = null;
+      return final;
     });
     this.#scenario = { runner, done };
     return { runId };
@@ -285,15 +288,15 @@ export class DashboardSession {
     return this.#announce();
   }
 
-  #setKnobs(patch: Partial<PoolKnobs>): PoolKnobs {
+  #setKnobs(patch: Partial<PoolKnobs>): CommandReplies['setKnobs'] {
     const serving = this.#serving;
     if (serving) {
       const result = serving.pool.setKnobs(patch);
       if (!result.ok) throw new Error(result.error);
     }
     this.#userKnobs = { ...this.#userKnobs, ...patch };
-    const snapshot = this.#announce();
-    return snapshot.knobs;
+    const { knobs, requestedKnobs } = this.#announce();
+    return { knobs, requestedKnobs };
   }
 
   #setLeakDetection(patch: unknown): LeakDetectionSettings {

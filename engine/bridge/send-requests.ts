@@ -18,7 +18,7 @@ export function servedTarget(servedUrl: string, path: string): string {
 /**
  * The dashboard's "send requests" control: the same load generator as `poolscope load`, closed
  * loop, `count` requests over `concurrency` keep-alive connections, with progress pushed to every
- * dashboard as it goes. Resolves with the summary.
+ * dashboard as it goes. Resolves with the summary (the protocol's `LoadRunSummary`).
  */
 export const sendRequestsFromDashboard: RequestSender = async (serving, command, send) => {
   const url = servedTarget(serving.frontDoor.url, command.path);
@@ -32,5 +32,11 @@ export const sendRequestsFromDashboard: RequestSender = async (serving, command,
     },
     (update) => send({ kind: 'load-progress', progress: toLoadProgress(runId, update) }),
   );
-  return { runId, requestsPerSecond: summary.requestsPerSecond, statusCounts: summary.statusCounts, latencyMs: summary.latencyMs };
+  const l = summary.latencyMs;
+  return {
+    runId,
+    requestsPerSecond: summary.requestsPerSecond,
+    statusCounts: summary.statusCounts,
+    latencyMs: l ? { p50: l.p50, p90: l.p90, p99: l.p99, max: l.max } : null,
+  };
 };

@@ -32,7 +32,7 @@ export function demoCommand(): Command {
       try {
         findScenario(name);
       } catch (error) {
-        process.stderr.write(`error: ${(error as Error).message}\n`);
+        process.stderr.write(`error: ${(error instanceof Error ? error.message : String(error))}\n`);
         process.exit(1);
       }
       await runDemo(name, flags);

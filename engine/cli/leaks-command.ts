@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { findLeaks } from '../leaks/differential-replay.ts';
+import { findLeaks } from './differential-replay.ts';
 import { DEFAULT_IGNORED_HEADERS } from '../../protocol/index.ts';
 import { collect, wholeNumber } from './parse.ts';
 
@@ -52,7 +52,7 @@ export function leaksCommand(): Command {
         process.stdout.write(`${verdict}: ${report.compared} reused answers compared with fresh instances (${report.requests} requests, ${component})\n`);
         process.exit(report.findings.length > 0 ? 1 : report.errors.length > 0 ? 2 : 0);
       } catch (error) {
-        process.stderr.write(`error: ${(error as Error).message}\n`);
+        process.stderr.write(`error: ${(error instanceof Error ? error.message : String(error))}\n`);
         process.exit(2);
       }
     });

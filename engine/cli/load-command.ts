@@ -110,7 +110,7 @@ async function runLoadCommand(command: Command, url: string, flags: LoadFlags): 
     process.stdout.write(flags.json ? JSON.stringify(summary, null, 2) + '\n' : formatSummary(summary));
   } catch (error) {
     if (error instanceof InvalidLoadOptionsError) command.error(`error: ${error.message}`);
-    process.stderr.write(`error: ${(error as Error).message}\n`);
+    process.stderr.write(`error: ${(error instanceof Error ? error.message : String(error))}\n`);
     process.exitCode = error instanceof LoadTargetError ? 1 : 70;
   } finally {
     process.off('SIGINT', onSignal);
@@ -180,5 +180,6 @@ function requestPath(value: string): string {
 function header(value: string, previous: Record<string, string>): Record<string, string> {
   const match = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*[:=]\s*(.*)$/.exec(value);
   if (!match) throw new InvalidArgumentError(`'${value}' is not a header of the form 'Name: value'`);
+  // biome-ignore lint/style/noNonNullAssertion: both groups are required by the pattern
   return { ...previous, [match[1]!]: match[2]! };
 }

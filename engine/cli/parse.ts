@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
-import { parseBytes } from '../config/bytes.ts';
-import { parseDuration } from '../config/duration.ts';
+import { parseBytes } from '../../base/bytes.ts';
+import { parseDuration } from '../../base/duration.ts';
+import { parseSocketAddress, type SocketAddress } from '../../base/socket-address.ts';
 import {
   ALWAYS_ON_S_OPTIONS, NETWORK_S_OPTIONS, NO_NETWORK_REASON, REFUSED_O_REASON, refusedWasiOption, refusedWasmOption, unsupported,
   WASMTIME_O_OPTIONS, WASMTIME_S_OPTIONS, WASMTIME_W_OPTIONS,
@@ -18,7 +19,7 @@ export function duration(value: string): number {
   try {
     return parseDuration(value);
   } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
+    throw new InvalidArgumentError((error instanceof Error ? error.message : String(error)));
   }
 }
 
@@ -27,13 +28,12 @@ export function collect(value: string, previous: string[] = []): string[] {
 }
 
 /** `HOST:PORT`, `[IPv6]:PORT`, or a bare port. */
-export function socketAddress(value: string): { host: string; port: number } {
-  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(value) ?? /^()()(\d+)$/.exec(value);
-  const port = Number(match?.[3]);
-  if (!match || !Number.isInteger(port) || port > 65535) {
-    throw new InvalidArgumentError(`'${value}' is not an address of the form HOST:PORT (e.g. 127.0.0.1:8080; port 0 picks a free one)`);
+export function socketAddress(value: string): SocketAddress {
+  try {
+    return parseSocketAddress(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error instanceof Error ? error.message : String(error)));
   }
-  return { host: match[1] || match[2] || '127.0.0.1', port };
 }
 
 /**
@@ -64,6 +64,7 @@ export interface DirSpec {
 export function dirOption(value: string, previous: DirSpec[] = []): DirSpec[] {
   const parts = value.split('::');
   if (parts.length > 2) throw new InvalidArgumentError(`'${value}' has more than one '::' (the form is HOST or HOST::GUEST)`);
+  // biome-ignore lint/style/noNonNullAssertion: split returns at least one element
   const host = parts[0]!;
   if (host === '') throw new InvalidArgumentError(`'${value}' names no host directory (the form is HOST or HOST::GUEST)`);
   return [...previous, { host, guest: parts[1] ?? host }];
@@ -81,7 +82,7 @@ export function headerOption(value: string, previous: Array<[string, string]> = 
     try {
       text = readFileSync(file, 'utf8');
     } catch (error) {
-      throw new InvalidArgumentError(`failed to read header file \`${file}\`: ${(error as Error).message}`);
+      throw new InvalidArgumentError(`failed to read header file \`${file}\`: ${(error instanceof Error ? error.message : String(error))}`);
     }
     return text.split(/\r?\n/).filter((line) => line.trim() !== '').reduce((all, line) => [...all, parseHeader(line)], previous);
   }
@@ -148,6 +149,7 @@ export function wasmtimeBytes(value: string, flag: string): number {
   const hex = /^0x([0-9a-f]+)$/i.exec(digits);
   let bytes: number;
   try {
+    // biome-ignore lint/style/noNonNullAssertion: the group is required by the pattern
     bytes = hex ? parseInt(hex[1]!, 16) : parseBytes(digits);
   } catch {
     throw new InvalidArgumentError(`${flag}=${value}: not a size: use bytes (268435456, 0x10000000) or a unit (256MiB, 1GiB)`);
@@ -199,7 +201,7 @@ export function byteSize(value: string): number {
   try {
     return parseBytes(value);
   } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
+    throw new InvalidArgumentError((error instanceof Error ? error.message : String(error)));
   }
 }
 

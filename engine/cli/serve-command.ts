@@ -10,8 +10,8 @@ import { byteSize, collect, dirOption, duration, envVar, headerOption, optOption
 import { refusalForUnknownOption, UnsupportedFlagError } from './wasmtime-flags.ts';
 import { closePreopens, preopenLine, resolvePreopens, PreopenError } from './preopens.ts';
 import { createServer, type Server } from 'node:net';
-import { summariseRepeats } from './repeat-summary.ts';
-import { reportToStderr } from './stderr-reporter.ts';
+import { summariseRepeats } from '../events/repeat-summary.ts';
+import { reportToStderr } from '../events/stderr-reporter.ts';
 import { writeEventsAsJsonLines } from '../events/json-lines.ts';
 
 interface ServeFlags {
@@ -171,7 +171,7 @@ async function runServe(componentSpec: string, flags: ServeFlags): Promise<void>
   } catch (error) {
     const inUse = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
     const known = error instanceof ComponentLoadError || error instanceof InvalidKnobsError || inUse;
-    process.stderr.write(`error: ${(error as Error).message}${inUse ? addressInUseHint(error as NodeJS.ErrnoException, session.serving !== null) : ''}\n`);
+    process.stderr.write(`error: ${(error instanceof Error ? error.message : String(error))}${inUse ? addressInUseHint(error as NodeJS.ErrnoException, session.serving !== null) : ''}\n`);
     process.exit(known ? 1 : 70);
   }
 
@@ -194,7 +194,7 @@ async function runServe(componentSpec: string, flags: ServeFlags): Promise<void>
       closePreopens(preopens); // no instance starts any more
       await eventsFile?.close(); // the last events (instance exits) must reach the file
       process.exit(0);
-    })().catch((error: unknown) => quitNow(`Graceful stop failed (${(error as Error).message}); stopping now.`));
+    })().catch((error: unknown) => quitNow(`Graceful stop failed (${(error instanceof Error ? error.message : String(error))}); stopping now.`));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
@@ -208,7 +208,9 @@ async function runServe(componentSpec: string, flags: ServeFlags): Promise<void>
     process.stderr.write(`Listening for shutdown on tcp://${host}:${address.port}/\n`);
   }
   for (const preopen of preopens) process.stderr.write(`${preopenLine(preopen)}\n`);
-  process.stderr.write(`Serving HTTP on ${session.serving!.frontDoor.url}\n`);
+  const frontDoor = session.serving?.frontDoor;
+  if (!frontDoor) throw new Error('the session started without serving its component'); // start() serves the component it was given
+  process.stderr.write(`Serving HTTP on ${frontDoor.url}\n`);
   if (dashboard) process.stderr.write(`Dashboard: ${dashboard.url}\n${dashboard.warning ? `${dashboard.warning}\n` : ''}`);
 }
 

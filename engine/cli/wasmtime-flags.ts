@@ -51,6 +51,7 @@ const REFUSED_BY_NAME = new Map<string, string>(REFUSED_FLAGS.flatMap(([names, w
  */
 export function refusalForUnknownOption(token: string): string | undefined {
   const long = token.startsWith('--');
+  // biome-ignore lint/style/noNonNullAssertion: split returns at least one element
   const name = long ? token.split('=')[0]! : token.slice(0, 2);
   const why = REFUSED_BY_NAME.get(name);
   if (why === undefined) return undefined;

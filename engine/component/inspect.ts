@@ -14,7 +14,7 @@ export function checkComponentPreamble(bytes: Uint8Array, source: string): void 
   if (bytes.length < PREAMBLE_BYTES || WASM_MAGIC.some((b, i) => bytes[i] !== b)) {
     throw new ComponentLoadError(`${source} is not a WebAssembly file (it does not start with the \\0asm magic bytes)`);
   }
-  const layer = bytes[6]! | (bytes[7]! << 8);
+  const layer = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint16(6, true);
   if (layer === 0) {
     throw new ComponentLoadError(
       `${source} is a core WebAssembly module, not a component: serve needs a component exporting wasi:http/incoming-handler@0.2.x or wasi:http/handler@0.3.x (build one with wasm-tools component new, cargo component, componentize-js or jco componentize)`,

@@ -5,7 +5,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { instrumentForInterrupt } from './interrupt-instrument.ts';
 
-const port = parentPort!;
+if (!parentPort) throw new Error('instrument-thread.ts is the entry point of the instrumenting thread: start it as a worker_threads Worker');
+const port = parentPort;
 instrumentForInterrupt(workerData as Uint8Array).then(
   (bytes) => port.postMessage({ ok: true, bytes }),
   (error: unknown) => port.postMessage({ ok: false, message: error instanceof Error ? error.message : String(error) }),

@@ -200,6 +200,7 @@ function readSections(bytes: Uint8Array): Section[] {
   let offset = 8; // magic and version; binaryen reports a bad header itself
   while (offset < bytes.length) {
     const headerStart = offset;
+    // biome-ignore lint/style/noNonNullAssertion: offset < bytes.length (the loop's condition)
     const id = bytes[offset++]!;
     const size = readU32(bytes, offset);
     const start = size.next;

@@ -1,4 +1,4 @@
-import { formatBytes } from '../config/bytes.ts';
+import { formatBytes } from '../../base/bytes.ts';
 
 /**
  * A bound on guest linear memory, written into a core module's binary: wasmtime's
@@ -201,8 +201,11 @@ class Reader {
   }
 
   byte(): number {
-    if (this.offset >= this.#end) throw new MemoryLimitError(`unexpected end of data at offset ${this.offset}`);
-    return this.#bytes[this.offset++]!;
+    // A section's end comes from its declared size, so the bytes may end first.
+    const byte = this.offset < this.#end ? this.#bytes[this.offset] : undefined;
+    if (byte === undefined) throw new MemoryLimitError(`unexpected end of data at offset ${this.offset}`);
+    this.offset++;
+    return byte;
   }
 
   skip(count: number): void {

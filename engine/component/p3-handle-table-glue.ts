@@ -92,6 +92,7 @@ export function fixOwnHandleTables(glue: string): OwnHandleTableReport {
       return block;
     }
     rewritten++;
+    // biome-ignore lint/style/noNonNullAssertion: both templates have a {table} placeholder, so a match has that group
     return head + body.replace(new RegExp(`\\bhandleTable${shape.groups!.table}\\b`, 'g'), `handleTable${table}`) + tail;
   });
   return { glue: fixed, rewritten, unrecognized };

@@ -1,6 +1,6 @@
 import type { LoadedComponent } from '../component/load.ts';
 import { EventBus } from '../events/event-bus.ts';
-import type { IncomingRequestInit } from '../host/p2/api.ts';
+import type { IncomingRequestInit } from '../../base/http-exchange.ts';
 import type { ExecutorPool } from '../pool/executor-pool.ts';
 import { ProxyHandler } from '../pool/proxy-handler.ts';
 import { callOf, type OutgoingCall } from '../../protocol/index.ts';

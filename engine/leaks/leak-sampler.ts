@@ -1,5 +1,5 @@
 import type { EventBus } from '../events/event-bus.ts';
-import type { IncomingRequestInit } from '../host/p2/api.ts';
+import type { IncomingRequestInit } from '../../base/http-exchange.ts';
 import type { PoolRequest } from '../pool/request.ts';
 import {
   applyLeakDetectionPatch,
@@ -147,10 +147,10 @@ export class LeakSampler {
     if (outcome.kind === 'failed' && NOT_THE_GUESTS_DOING.has(outcome.failure)) return this.#skip('not-answered');
     if (this.#replaying >= this.#settings.maxConcurrentReplays) return this.#skip('replays-busy');
     if (!this.#takeReplayToken()) return this.#skip('rate-limited');
-    void this.#replay(requestId, watched, outcome);
+    void this.#replay(requestId, watched.instanceId, watched, outcome);
   }
 
-  async #replay(requestId: number, watched: Watched, reused: JudgedOutcome): Promise<void> {
+  async #replay(requestId: number, instanceId: number, watched: Watched, reused: JudgedOutcome): Promise<void> {
     this.#replaying++;
     const started = this.#bus.now();
     const ignoredHeaders = this.#settings.ignoredHeaders;
@@ -164,7 +164,7 @@ export class LeakSampler {
       const base = {
         type: 'leak.checked' as const,
         requestId,
-        instanceId: watched.instanceId!,
+        instanceId,
         reuseIndex: watched.reuseIndex,
         method: watched.init.method,
         uri: watched.init.pathWithQuery,

@@ -45,10 +45,12 @@ export function startAutocannon(o: ResolvedLoadOptions, onProgress: (progress: L
     const now = performance.now();
     rateSamples.push({ t: now, done: finishedCount() });
     // Keep one sample at or before the start of the window.
+    // biome-ignore lint/style/noNonNullAssertion: length > 2
     while (rateSamples.length > 2 && rateSamples[1]!.t <= now - RATE_WINDOW_MS) rateSamples.shift();
   };
   const currentRate = (): number => {
     const now = performance.now();
+    // biome-ignore lint/style/noNonNullAssertion: never empty: it starts with one sample and sampleRate keeps two
     const first = rateSamples[0]!;
     const span = now - first.t;
     return span > 0 ? Math.round(((finishedCount() - first.done) * 1000) / span) : 0;
@@ -169,7 +171,7 @@ export function startAutocannon(o: ResolvedLoadOptions, onProgress: (progress: L
     try {
       instance = autocannon(options, (error: Error | null, result: unknown) => finish(error, result as RawResult | undefined));
     } catch (error) {
-      finish(error as Error, undefined);
+      finish(error instanceof Error ? error : new Error(String(error)), undefined);
       return;
     }
     instance.on('response', (_client, statusCode, _bytes, responseTime) => {

@@ -34,7 +34,8 @@ export class LatencyHistogram {
   /** Records one latency in milliseconds. */
   record(ms: number): void {
     if (!Number.isFinite(ms) || ms < 0) return;
-    this.counts[bucketOf(ms)]! += 1;
+    const bucket = bucketOf(ms);
+    this.counts[bucket] = (this.counts[bucket] ?? 0) + 1;
     this.count += 1;
     this.sum += ms;
     if (ms < this.min) this.min = ms;
@@ -42,7 +43,7 @@ export class LatencyHistogram {
   }
 
   merge(other: LatencyHistogram): void {
-    for (let i = 0; i < BUCKETS; i++) this.counts[i]! += other.counts[i]!;
+    for (const [i, n] of other.counts.entries()) this.counts[i] = (this.counts[i] ?? 0) + n;
     this.count += other.count;
     this.sum += other.sum;
     this.min = Math.min(this.min, other.min);
@@ -54,8 +55,8 @@ export class LatencyHistogram {
     if (this.count === 0) return 0;
     const rank = Math.max(1, Math.ceil((p / 100) * this.count));
     let seen = 0;
-    for (let i = 0; i < BUCKETS; i++) {
-      seen += this.counts[i]!;
+    for (const [i, n] of this.counts.entries()) {
+      seen += n;
       if (seen >= rank) return clamp(midpointOf(i), this.min, this.max);
     }
     return this.max;

@@ -13,7 +13,8 @@ process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
   (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
 }) as typeof process.emitWarning;
 
-const port = parentPort!;
+if (!parentPort) throw new Error('load-thread.ts is the entry point of the load thread: start it as a worker_threads Worker');
+const port = parentPort;
 const post = (message: FromLoadThread): void => port.postMessage(message);
 const run = startAutocannon((workerData as { options: ResolvedLoadOptions }).options, (progress) => post({ type: 'progress', progress }));
 port.on('message', (message: ToLoadThread) => {

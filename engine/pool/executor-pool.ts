@@ -1,8 +1,9 @@
 import { availableParallelism } from 'node:os';
-import type { IncomingRequestInit } from '../host/p2/api.ts';
+import type { IncomingRequestInit } from '../../base/http-exchange.ts';
 import type { ComponentData } from '../thread/messages.ts';
 import type { ResponseFlowBuffers } from '../thread/response-flow.ts';
-import { Executor, type InstanceOwner } from './executor.ts';
+import { Executor } from './executor.ts';
+import type { HostedInstance, InstanceHost, InstanceOwner } from './instance-host.ts';
 
 /** Executors started by default: one per core the process may use. */
 export function defaultExecutorCount(): number {
@@ -10,7 +11,7 @@ export function defaultExecutorCount(): number {
 }
 
 /** An executor whose event loop has not turned for this long is held by a guest (see `place`). */
-export const STALL_MS = 1000;
+const STALL_MS = 1000;
 /**
  * How long an executor may take to confirm that an instance is gone (after a clean `dispose`, or
  * after an interrupt) before the pool looks closer (see `PlacedInstance.kill`).
@@ -24,21 +25,29 @@ export const KILL_GRACE_MS = 2000;
 const CHECKS_AFTER_INTERRUPT = 100;
 
 /** One instance placed on an executor: how the pool worker talks to it. */
-export class PlacedInstance {
-  readonly executor: Executor;
+export class PlacedInstance implements HostedInstance {
+  readonly #executor: Executor;
   readonly hostId: number;
   readonly #interrupt: Int32Array;
   #escalation: NodeJS.Timeout | undefined;
   #settled = false;
 
   constructor(executor: Executor, hostId: number, interrupt: SharedArrayBuffer) {
-    this.executor = executor;
+    this.#executor = executor;
     this.hostId = hostId;
     this.#interrupt = new Int32Array(interrupt);
   }
 
+  get executorId(): number {
+    return this.#executor.id;
+  }
+
+  stalled(): boolean {
+    return this.#executor.stalled(performance.now(), STALL_MS);
+  }
+
   request(requestId: number, init: IncomingRequestInit, flow: ResponseFlowBuffers | undefined): void {
-    this.executor.request(this.hostId, requestId, init, flow);
+    this.#executor.request(this.hostId, requestId, init, flow);
   }
 
   /**
@@ -47,7 +56,7 @@ export class PlacedInstance {
    * within the grace, it is interrupted.
    */
   dispose(): void {
-    this.executor.dispose(this.hostId);
+    this.#executor.dispose(this.hostId);
     if (this.#escalation || this.#settled) return;
     this.#escalation = setTimeout(() => {
       this.#escalation = undefined;
@@ -67,14 +76,14 @@ export class PlacedInstance {
   kill(graceMs: number): void {
     if (this.#settled) return;
     Atomics.store(this.#interrupt, 0, 1);
-    this.executor.dispose(this.hostId);
+    this.#executor.dispose(this.hostId);
     clearTimeout(this.#escalation);
     const checksAtKill = Atomics.load(this.#interrupt, 1);
     const look = (): void => {
       if (this.#settled) return;
       if (Atomics.load(this.#interrupt, 1) - checksAtKill > CHECKS_AFTER_INTERRUPT) {
-        this.executor.terminate(
-          `executor ${this.executor.id} was terminated: an instance on it went on running for ${graceMs} ms after it was interrupted`,
+        this.#executor.terminate(
+          `executor ${this.#executor.id} was terminated: an instance on it went on running for ${graceMs} ms after it was interrupted`,
         );
         return;
       }
@@ -99,7 +108,7 @@ export class PlacedInstance {
  * that never yields is skipped, and when all are held, spare executors are started, at most as
  * many again. A dead executor is replaced.
  */
-export class ExecutorPool {
+export class ExecutorPool implements InstanceHost {
   readonly #data: ComponentData;
   readonly #executors: Executor[] = [];
   readonly #count: number;

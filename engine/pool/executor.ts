@@ -1,17 +1,11 @@
 import { Worker } from 'node:worker_threads';
-import type { IncomingRequestInit } from '../host/p2/api.ts';
+import type { IncomingRequestInit } from '../../base/http-exchange.ts';
 import { threadEntry } from '../thread-entry.ts';
 import type { ComponentData, ExecutorData, FromExecutor, FromInstance, ToExecutor } from '../thread/messages.ts';
 import type { ResponseFlowBuffers } from '../thread/response-flow.ts';
+import type { InstanceOwner } from './instance-host.ts';
 
 const EXECUTOR_ENTRY = threadEntry(new URL('../thread/executor-thread.ts', import.meta.url));
-
-/** Who hears what one hosted instance says, and that it was lost with its executor. */
-export interface InstanceOwner {
-  onMessage(message: FromInstance): void;
-  /** The executor died (crashed, or was terminated to stop another instance): the instance is gone. */
-  onLost(message: string): void;
-}
 
 /**
  * The main thread's handle on one executor thread. It routes each instance's batches to that

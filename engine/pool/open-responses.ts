@@ -1,13 +1,20 @@
 import type { EventBus } from '../events/event-bus.ts';
 import type { FailureKind } from '../../protocol/index.ts';
 import { FlowControl, newWakeSignal, type ResponseFlowBuffers } from '../thread/response-flow.ts';
+import type { PoolClock } from './clock.ts';
+import { declaredContentLength } from './content-length.ts';
 import { CLIENT_GONE_MESSAGE, type PoolRequest } from './request.ts';
 
 interface OpenResponse {
   request: PoolRequest;
   /** The head (or an error) went to the caller: from now on only the body can follow. */
   settled: boolean;
+  /** Body bytes passed to the caller so far. */
   bodyBytes: number;
+  /** Body bytes the client's socket has taken (see `Responder.whenWritten`). */
+  writtenBytes: number;
+  /** The head's `content-length`, if it declared one: the body is whole at that many bytes. */
+  declaredLength: number | null;
   /** Paces the guest's body to the client's socket, and tells the guest when the client left. */
   flow: FlowControl;
   /** An acknowledgement waits for the client's socket to drain. */
@@ -22,22 +29,33 @@ interface OpenResponse {
  * Each response has a flow (thread/response-flow.ts): body bytes are acknowledged to the instance
  * thread as the client's socket takes them, so a guest can be at most a window ahead of its client;
  * when the client goes away the flow closes (the guest's writes fail) and the request is recorded
- * as `client-gone`, whatever the guest does next.
+ * as `client-gone`, whatever the guest does next; unless every byte its `content-length` declared
+ * was written to the client already, in which case it has its whole answer and leaving is no failure.
  */
 export class OpenResponses {
   readonly #bus: EventBus;
+  readonly #clock: PoolClock;
   readonly #instanceId: number;
   readonly #open = new Map<number, OpenResponse>();
   /** Shared by the flows of this instance's responses (see response-flow.ts). */
   readonly #wake = newWakeSignal();
 
-  constructor(bus: EventBus, instanceId: number) {
+  constructor(bus: EventBus, clock: PoolClock, instanceId: number) {
     this.#bus = bus;
+    this.#clock = clock;
     this.#instanceId = instanceId;
   }
 
   add(request: PoolRequest): void {
-    const entry: OpenResponse = { request, settled: false, bodyBytes: 0, flow: new FlowControl(this.#wake), awaitingDrain: false };
+    const entry: OpenResponse = {
+      request,
+      settled: false,
+      bodyBytes: 0,
+      writtenBytes: 0,
+      declaredLength: null,
+      flow: new FlowControl(this.#wake),
+      awaitingDrain: false,
+    };
     this.#open.set(request.id, entry);
     request.responder.onGone?.(() => this.#gone(request.id));
   }
@@ -45,10 +63,6 @@ export class OpenResponses {
   /** What the instance thread needs to pace this request's body (send it with the request). */
   flow(requestId: number): ResponseFlowBuffers | undefined {
     return this.#open.get(requestId)?.flow.buffers;
-  }
-
-  has(requestId: number): boolean {
-    return this.#open.has(requestId);
   }
 
   isSettled(requestId: number): boolean {
@@ -59,13 +73,14 @@ export class OpenResponses {
     const entry = this.#open.get(requestId);
     if (!entry || entry.settled) return;
     entry.settled = true;
+    entry.declaredLength = declaredContentLength(headers);
     entry.request.responder.respond(status, headers);
     this.#bus.emit({
       type: 'request.responded',
       requestId,
       instanceId: this.#instanceId,
       status,
-      latencyMs: this.#bus.now() - entry.request.receivedAt,
+      latencyMs: this.#clock.now() - entry.request.receivedAt,
     });
   }
 
@@ -81,6 +96,7 @@ export class OpenResponses {
   #acknowledgeWhenWritten(entry: OpenResponse): void {
     const whenWritten = entry.request.responder.whenWritten;
     if (!whenWritten) {
+      entry.writtenBytes = entry.bodyBytes;
       entry.flow.acknowledge(entry.bodyBytes);
       return;
     }
@@ -89,29 +105,42 @@ export class OpenResponses {
     entry.awaitingDrain = true;
     whenWritten.call(entry.request.responder, () => {
       entry.awaitingDrain = false;
+      entry.writtenBytes = entry.bodyBytes;
       entry.flow.acknowledge(entry.bodyBytes);
     });
   }
 
-  /** The client left before its response was over: nothing more is sent, the guest's writes fail. */
+  /**
+   * The client left before the response was over. If it already had every byte the head's
+   * `content-length` declared, the response is complete: the guest's end was merely still on its
+   * way from the executor (a client closing right after a whole body, with `Connection: close`).
+   * The flow stays open then, so the guest finishes its body as usual and the instance is reused.
+   * Otherwise nothing more is sent, and the guest's writes fail.
+   */
   #gone(requestId: number): void {
-    if (!this.#open.has(requestId)) return;
-    this.fail(requestId, 'client-gone', CLIENT_GONE_MESSAGE);
+    const entry = this.#open.get(requestId);
+    if (!entry) return;
+    if (entry.settled && entry.declaredLength !== null && entry.writtenBytes >= entry.declaredLength) this.#complete(entry);
+    else this.fail(requestId, 'client-gone', CLIENT_GONE_MESSAGE);
   }
 
   /** The body is complete; `trailers` are the guest's, if it sent any. */
   end(requestId: number, trailers?: Array<[string, Uint8Array]>): void {
     const entry = this.#open.get(requestId);
     if (!entry?.settled) return;
-    this.#open.delete(requestId);
     entry.flow.close();
+    this.#complete(entry, trailers);
+  }
+
+  #complete(entry: OpenResponse, trailers?: Array<[string, Uint8Array]>): void {
+    this.#open.delete(entry.request.id);
     if (trailers === undefined) entry.request.responder.end();
     else entry.request.responder.end(trailers);
     this.#bus.emit({
       type: 'request.completed',
-      requestId,
+      requestId: entry.request.id,
       instanceId: this.#instanceId,
-      durationMs: this.#bus.now() - entry.request.receivedAt,
+      durationMs: this.#clock.now() - entry.request.receivedAt,
       bodyBytes: entry.bodyBytes,
     });
   }
@@ -127,7 +156,7 @@ export class OpenResponses {
     this.#open.delete(requestId);
     // The guest's next write fails (`closed`) instead of producing bytes nobody will read.
     entry.flow.close();
-    reportFailure(this.#bus, entry.request, this.#instanceId, kind, message, entry.settled);
+    reportFailure(this.#bus, this.#clock, entry.request, this.#instanceId, kind, message, entry.settled);
   }
 
   /** Fails every open response; those whose head is out get `afterHeadMessage` if given (a trap
@@ -140,6 +169,7 @@ export class OpenResponses {
 /** Settles a request with an error (a 5xx), or, once its head is out, cuts its body short; one event either way. */
 export function reportFailure(
   bus: EventBus,
+  clock: PoolClock,
   request: PoolRequest,
   instanceId: number | null,
   kind: FailureKind,
@@ -148,5 +178,5 @@ export function reportFailure(
 ): void {
   if (afterHead) request.responder.abort(message);
   else request.responder.fail(kind, message);
-  bus.emit({ type: 'request.failed', requestId: request.id, instanceId, kind, message, latencyMs: bus.now() - request.receivedAt });
+  bus.emit({ type: 'request.failed', requestId: request.id, instanceId, kind, message, latencyMs: clock.now() - request.receivedAt });
 }

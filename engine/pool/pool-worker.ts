@@ -1,6 +1,8 @@
 import type { DrainCause, FailureKind, InstanceStatus, UnavailableWhy } from '../../protocol/index.ts';
 import type { FromInstance } from '../thread/messages.ts';
-import { KILL_GRACE_MS, STALL_MS, type PlacedInstance } from './executor-pool.ts';
+import type { PoolTimer } from './clock.ts';
+import { KILL_GRACE_MS } from './executor-pool.ts';
+import type { HostedInstance } from './instance-host.ts';
 import { OpenResponses, reportFailure } from './open-responses.ts';
 import { OutgoingEvents } from './outgoing-events.ts';
 import { expirationDeadline, shouldAcceptRequest } from './policy.ts';
@@ -11,7 +13,7 @@ interface InFlight {
   request: PoolRequest;
   acceptedAt: number;
   /** Layer A (per-request) expiry; WASIp3 only, see `#armRequestExpiry`. */
-  expiry: NodeJS.Timeout | undefined;
+  expiry: PoolTimer | undefined;
 }
 
 type Phase = 'starting' | 'running' | 'exiting' | 'exited';
@@ -27,7 +29,7 @@ export class PoolWorker {
   readonly #ctx: WorkerContext;
   readonly #createdAt: number;
   #initial: PoolRequest | null;
-  #placed: PlacedInstance | undefined;
+  #placed: HostedInstance | undefined;
   #phase: Phase = 'starting';
 
   #available = false;
@@ -47,7 +49,7 @@ export class PoolWorker {
   #announcedStatus: InstanceStatus | null = null;
   #statusAnnounced = false;
   #statusSince: number;
-  #watchdog: NodeJS.Timeout | undefined;
+  #watchdog: PoolTimer | undefined;
   #lastMemoryBytes = -1;
   /** Requests whose `handle` returned: the x axis of the memory-growth curve. */
   #returnedCount = 0;
@@ -57,14 +59,14 @@ export class PoolWorker {
   #pendingTasks = 0;
   /** wasmtime's `poll_ready_for_concurrent_call`: false while the guest holds backpressure. */
   #guestReady = true;
-  #exitCause: 'drained' | 'idle-timeout' | 'shutdown' = 'drained';
+  #exitCause: 'drained' | 'idle-timeout' = 'drained';
 
   constructor(ctx: WorkerContext, id: number, initial: PoolRequest | null) {
     this.#ctx = ctx;
     this.id = id;
     this.#initial = initial;
-    this.#createdAt = ctx.bus.now();
-    this.#responses = new OpenResponses(ctx.bus, id);
+    this.#createdAt = ctx.clock.now();
+    this.#responses = new OpenResponses(ctx.bus, ctx.clock, id);
     this.#outgoing = new OutgoingEvents(ctx.bus, id);
     this.#statusSince = this.#createdAt;
   }
@@ -98,13 +100,9 @@ export class PoolWorker {
     return 0;
   }
 
-  get live(): boolean {
-    return this.#phase !== 'exited';
-  }
-
   /** Places the instance on an executor and starts instantiating it; returns the executor's id. */
   start(): number {
-    this.#placed = this.#ctx.executors.place(
+    this.#placed = this.#ctx.instances.place(
       {
         onMessage: (message) => this.#onMessage(message),
         onLost: (message) =>
@@ -112,7 +110,7 @@ export class PoolWorker {
       },
       [...this.#ctx.env, ['INSTANCE_ID', String(this.id)]],
     );
-    return this.#placed.executor.id;
+    return this.#placed.executorId;
   }
 
   /** Called when the queue may have work for an available worker, or the knobs changed. */
@@ -204,7 +202,7 @@ export class PoolWorker {
     // What the instance costs from the start (its linear memories), before any request.
     this.#lastMemoryBytes = memoryBytes;
     this.#ctx.bus.emit({ type: 'worker.memory', instanceId: this.id, bytes: memoryBytes, requestsDone: 0 });
-    this.#setStatus('Idle', this.#ctx.bus.now());
+    this.#setStatus('Idle', this.#ctx.clock.now());
     const initial = this.#initial;
     this.#initial = null;
     // The initial item bypasses shouldAcceptRequest, as in wasmtime.
@@ -220,7 +218,7 @@ export class PoolWorker {
     this.#initial = null;
     this.#ctx.bus.emit({ type: 'worker.instantiation_failed', instanceId: this.id, message, failedRequests: failed.length });
     for (const request of failed) {
-      reportFailure(this.#ctx.bus, request, null, 'instantiation', `instantiation error: ${message}`);
+      reportFailure(this.#ctx.bus, this.#ctx.clock, request, null, 'instantiation', `instantiation error: ${message}`);
     }
     this.#placed?.dispose();
     this.#finishExit('instantiation-failed', message);
@@ -240,7 +238,7 @@ export class PoolWorker {
     // Expired handlers still running on the instance are post-return work too (spec §5.2): the
     // watchdog ends them a request timeout later, interrupting the guest if it never returns.
     if (this.#pendingTasks > 0 || this.#abandoned.size > 0) {
-      this.#setStatus('PostReturn', this.#ctx.bus.now());
+      this.#setStatus('PostReturn', this.#ctx.clock.now());
       return;
     }
     // Step 7: nothing in flight and nothing more to take (drained, or a guest holding
@@ -249,7 +247,7 @@ export class PoolWorker {
       this.#beginCleanExit('drained');
       return;
     }
-    this.#setStatus('Idle', this.#ctx.bus.now());
+    this.#setStatus('Idle', this.#ctx.clock.now());
   }
 
   #whyUnavailable(): UnavailableWhy | null {
@@ -257,7 +255,7 @@ export class PoolWorker {
     if (!this.#guestReady) return 'backpressure';
     // Work handed to an instance whose executor a guest holds would wait for that guest: leave
     // it to another instance (the pool starts one if none is available).
-    if (this.#placed?.executor.stalled(performance.now(), STALL_MS)) return 'executor-stalled';
+    if (this.#placed?.stalled()) return 'executor-stalled';
     switch (shouldAcceptRequest(this.#ctx.knobs, this.#inFlight.size, this.#reuseCount)) {
       case 'never':
         this.#stopAccepting('reuse-exhausted');
@@ -274,7 +272,7 @@ export class PoolWorker {
   #accept(request: PoolRequest): void {
     this.#reuseCount++;
     this.#acceptConcurrent = false;
-    const acceptedAt = this.#ctx.bus.now();
+    const acceptedAt = this.#ctx.clock.now();
     const entry: InFlight = { request, acceptedAt, expiry: undefined };
     this.#inFlight.set(request.id, entry);
     this.#responses.add(request);
@@ -314,13 +312,13 @@ export class PoolWorker {
 
   /** Removes a request from the in-flight set (it returned or expired) and updates the status. */
   #finishInFlight(entry: InFlight): void {
-    clearTimeout(entry.expiry);
+    entry.expiry?.cancel();
     this.#inFlight.delete(entry.request.id);
     let newest = -Infinity;
     for (const other of this.#inFlight.values()) newest = Math.max(newest, other.acceptedAt);
     if (this.#inFlight.size > 0) this.#setStatus('Requests', newest);
     // Until the pump decides between Idle and exit, the instance is between requests.
-    else this.#setStatus('PostReturn', this.#ctx.bus.now(), false);
+    else this.#setStatus('PostReturn', this.#ctx.clock.now(), false);
     this.#ctx.gaugesChanged();
   }
 
@@ -329,21 +327,21 @@ export class PoolWorker {
    * `handle` at a time, so its request's expiry is the watchdog's (layer B) business.
    */
   #armRequestExpiry(entry: InFlight): void {
-    clearTimeout(entry.expiry);
+    entry.expiry?.cancel();
     const timeout = this.#ctx.knobs.requestTimeoutMs;
     if (timeout === null || this.#ctx.world !== 'wasip3') return;
-    const delay = Math.max(0, entry.acceptedAt + timeout - this.#ctx.bus.now());
-    entry.expiry = setTimeout(() => {
-      if (this.#ctx.bus.now() < entry.acceptedAt + timeout) this.#armRequestExpiry(entry);
+    const delay = Math.max(0, entry.acceptedAt + timeout - this.#ctx.clock.now());
+    entry.expiry = this.#ctx.clock.after(delay, () => {
+      if (this.#ctx.clock.now() < entry.acceptedAt + timeout) this.#armRequestExpiry(entry);
       else this.#expire(entry);
-    }, delay);
+    });
   }
 
   /** Expires every in-flight request whose layer-A deadline has passed; true if any did. */
   #expireDue(): boolean {
     const timeout = this.#ctx.knobs.requestTimeoutMs;
     if (timeout === null || this.#ctx.world !== 'wasip3') return false;
-    const now = this.#ctx.bus.now();
+    const now = this.#ctx.clock.now();
     const due = [...this.#inFlight.values()].filter((entry) => entry.acceptedAt + timeout <= now);
     for (const entry of due) this.#expire(entry);
     return due.length > 0;
@@ -357,7 +355,7 @@ export class PoolWorker {
       type: 'request.expired',
       requestId: entry.request.id,
       instanceId: this.id,
-      latencyMs: this.#ctx.bus.now() - entry.request.receivedAt,
+      latencyMs: this.#ctx.clock.now() - entry.request.receivedAt,
     });
     this.#responses.fail(entry.request.id, 'timeout', TIMED_OUT_MESSAGE);
     this.#stopAccepting('request-expired');
@@ -408,15 +406,15 @@ export class PoolWorker {
 
   /** Layer B, the outer watchdog (spec §3.7): lives on the main thread, so a stalled guest cannot stop it. */
   #armWatchdog(): void {
-    clearTimeout(this.#watchdog);
+    this.#watchdog?.cancel();
     this.#watchdog = undefined;
     if (this.#phase !== 'running' || this.#status === null) return;
     const deadline = expirationDeadline(this.#ctx.knobs, this.#status, this.#statusSince);
     if (deadline === null) return;
-    const delay = Math.max(0, deadline - this.#ctx.bus.now());
-    this.#watchdog = setTimeout(() => {
+    const delay = Math.max(0, deadline - this.#ctx.clock.now());
+    this.#watchdog = this.#ctx.clock.after(delay, () => {
       // Timers work in whole milliseconds and may fire a fraction early: never act before time.
-      if (this.#ctx.bus.now() < deadline) {
+      if (this.#ctx.clock.now() < deadline) {
         this.#armWatchdog();
         return;
       }
@@ -429,7 +427,7 @@ export class PoolWorker {
       } else {
         this.#kill('watchdog', TIMED_OUT_MESSAGE, 'timeout', TIMED_OUT_MESSAGE);
       }
-    }, delay);
+    });
   }
 
   #trapMessage(trap: string): string {
@@ -437,11 +435,11 @@ export class PoolWorker {
   }
 
   /** A clean exit: the executor drops the instance and confirms with `disposed`. */
-  #beginCleanExit(cause: 'drained' | 'idle-timeout' | 'shutdown'): void {
+  #beginCleanExit(cause: 'drained' | 'idle-timeout'): void {
     if (this.#phase !== 'running') return;
     this.#phase = 'exiting';
     this.#exitCause = cause;
-    clearTimeout(this.#watchdog);
+    this.#watchdog?.cancel();
     this.#setAvailable(false, 'draining');
     this.#placed!.dispose();
   }
@@ -464,8 +462,8 @@ export class PoolWorker {
     if (this.#phase === 'exited') return;
     const initial = this.#initial;
     this.#initial = null;
-    if (initial) reportFailure(this.#ctx.bus, initial, this.id, failKind, failMessage);
-    for (const entry of [...this.#inFlight.values()]) clearTimeout(entry.expiry);
+    if (initial) reportFailure(this.#ctx.bus, this.#ctx.clock, initial, this.id, failKind, failMessage);
+    for (const entry of this.#inFlight.values()) entry.expiry?.cancel();
     this.#inFlight.clear();
     this.#responses.failAll(failKind, failMessage, cause === 'trap' && message !== null ? `guest trapped after sending the response head: ${message}` : failMessage);
     // At shutdown nobody's work on the executor matters any more; otherwise another instance's
@@ -477,7 +475,7 @@ export class PoolWorker {
 
   #finishExit(cause: Parameters<WorkerContext['workerExited']>[1], message: string | null): void {
     this.#phase = 'exited';
-    clearTimeout(this.#watchdog);
+    this.#watchdog?.cancel();
     this.#setAvailable(false, 'draining');
     this.#outgoing.flush();
     this.#ctx.bus.emit({
@@ -485,7 +483,7 @@ export class PoolWorker {
       instanceId: this.id,
       cause,
       served: this.#reuseCount,
-      lifetimeMs: this.#ctx.bus.now() - this.#createdAt,
+      lifetimeMs: this.#ctx.clock.now() - this.#createdAt,
       message,
     });
     this.#ctx.workerExited(this, cause);

@@ -14,21 +14,37 @@ import { PoolWorker } from './pool-worker.ts';
 import { reportFailure } from './open-responses.ts';
 import { CLIENT_GONE_MESSAGE, type PoolRequest } from './request.ts';
 import { ExecutorPool } from './executor-pool.ts';
+import { systemClock, type PoolClock } from './clock.ts';
+import type { InstanceHost } from './instance-host.ts';
 import type { WorkerContext } from './worker-context.ts';
 import type { ComponentData } from '../thread/messages.ts';
 
-export interface ProxyHandlerOptions {
-  component: LoadedComponent;
+interface CommonOptions {
   knobs?: Partial<PoolKnobs>;
   bus?: EventBus;
   /** Extra environment variables for every instance. */
   env?: Array<[string, string]>;
+  /** Time and timers. Absent: the bus's clock and Node's timers. */
+  clock?: PoolClock;
+}
+
+/** A pool whose instances run on executor threads: every pool the engine makes. */
+export interface ExecutorPoolOptions extends CommonOptions {
+  component: LoadedComponent;
   allowOutgoingHttp?: boolean;
   /** Executor threads to host the instances on, shared with whoever made them (who closes them).
    * Absent: the pool starts its own, `executorCount` of them (default one per core). */
   executors?: ExecutorPool;
   executorCount?: number;
 }
+
+/** A pool whose instances run on another host: a unit test's stand-in for the threads. */
+export interface HostedPoolOptions extends CommonOptions {
+  world: World;
+  instances: InstanceHost;
+}
+
+export type ProxyHandlerOptions = ExecutorPoolOptions | HostedPoolOptions;
 
 /**
  * The pool: wasmtime's `ProxyHandler` (spec §3). Requests go straight to a new worker when none is
@@ -38,32 +54,46 @@ export interface ProxyHandlerOptions {
 export class ProxyHandler implements WorkerContext {
   readonly world: World;
   readonly bus: EventBus;
-  readonly executors: ExecutorPool;
+  readonly clock: PoolClock;
+  readonly instances: InstanceHost;
+  /** The executor threads the instances run on; null on another host. */
+  readonly #executors: ExecutorPool | null;
   readonly #ownsExecutors: boolean;
   readonly env: ReadonlyArray<[string, string]>;
-  readonly component: LoadedComponent;
   #knobs: PoolKnobs;
   readonly #queue: PoolRequest[] = [];
   #availableCount = 0;
   readonly #workers = new Set<PoolWorker>();
   #nextInstanceId = 0;
   #nextRequestId = 0;
-  #closing = false;
   #gaugesPending = false;
   #lastGauges = '';
   #settledWaiters: Array<() => void> = [];
 
   constructor(options: ProxyHandlerOptions) {
-    this.component = options.component;
-    this.world = options.component.world;
+    this.world = 'component' in options ? options.component.world : options.world;
     this.bus = options.bus ?? new EventBus();
+    const bus = this.bus;
+    this.clock = options.clock ?? systemClock(() => bus.now());
     this.env = options.env ?? [];
     const patch = applyKnobsPatch(defaultKnobs(this.world), options.knobs ?? {});
     if (!patch.ok) throw new Error(patch.error);
     this.#knobs = patch.knobs;
-    this.#ownsExecutors = options.executors === undefined;
-    this.executors =
-      options.executors ?? executorsFor(options.component, options.allowOutgoingHttp ?? false, options.executorCount);
+    if ('component' in options) {
+      this.#ownsExecutors = options.executors === undefined;
+      this.#executors = options.executors ?? executorsFor(options.component, options.allowOutgoingHttp ?? false, options.executorCount);
+      this.instances = this.#executors;
+    } else {
+      this.#ownsExecutors = false;
+      this.#executors = null;
+      this.instances = options.instances;
+    }
+  }
+
+  /** The executor threads the instances run on. Only a pool on another host (a unit test's) has none. */
+  get executors(): ExecutorPool {
+    if (!this.#executors) throw new Error('this pool runs its instances on an injected host, not on executors');
+    return this.#executors;
   }
 
   /** The knobs in force (WASIp2's concurrency is always 1, whatever was asked). */
@@ -124,19 +154,17 @@ export class ProxyHandler implements WorkerContext {
 
   /** Graceful shutdown: serve what was accepted or queued, then let every instance exit. */
   async shutdown(): Promise<void> {
-    this.#closing = true;
     await this.#until(() => this.#queue.length === 0 && this.gauges().inFlight === 0);
     for (const worker of [...this.#workers]) worker.drain();
     await this.#until(() => this.#workers.size === 0);
-    if (this.#ownsExecutors) this.executors.close();
+    if (this.#ownsExecutors) this.#executors?.close();
   }
 
   /** Immediate stop: every instance is killed and its requests fail. */
   terminate(): void {
-    this.#closing = true;
     for (const request of this.takeAllQueued()) request.responder.fail('shutdown', 'the pool shut down');
     for (const worker of [...this.#workers]) worker.terminate();
-    if (this.#ownsExecutors) this.executors.close();
+    if (this.#ownsExecutors) this.#executors?.close();
   }
 
   // --- WorkerContext ---
@@ -208,7 +236,7 @@ export class ProxyHandler implements WorkerContext {
     const at = this.#queue.indexOf(request);
     if (at < 0) return; // already on an instance: its OpenResponses records the departure
     this.#queue.splice(at, 1);
-    reportFailure(this.bus, request, null, 'client-gone', `${CLIENT_GONE_MESSAGE} (it was still waiting in the queue)`);
+    reportFailure(this.bus, this.clock, request, null, 'client-gone', `${CLIENT_GONE_MESSAGE} (it was still waiting in the queue)`);
     this.gaugesChanged();
   }
 

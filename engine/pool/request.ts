@@ -1,4 +1,4 @@
-import type { IncomingRequestInit } from '../host/p2/api.ts';
+import type { IncomingRequestInit } from '../../base/http-exchange.ts';
 import type { FailureKind } from '../../protocol/index.ts';
 
 /** The caller's side of one request. The pool settles it once (`respond` or `fail`), then streams. */

@@ -1,15 +1,17 @@
 import type { EventBus } from '../events/event-bus.ts';
 import type { ExitCause, PoolKnobs, World } from '../../protocol/index.ts';
+import type { PoolClock } from './clock.ts';
+import type { InstanceHost } from './instance-host.ts';
 import type { PoolWorker } from './pool-worker.ts';
 import type { PoolRequest } from './request.ts';
-import type { ExecutorPool } from './executor-pool.ts';
 
-/** What a worker needs from its pool: the shared queue, policy, executors and event bus. */
+/** What a worker needs from its pool: the shared queue, policy, instance host, clock and event bus. */
 export interface WorkerContext {
   readonly world: World;
   readonly knobs: PoolKnobs;
   readonly bus: EventBus;
-  readonly executors: ExecutorPool;
+  readonly instances: InstanceHost;
+  readonly clock: PoolClock;
   /** Environment every instance gets (INSTANCE_ID is added per instance). */
   readonly env: ReadonlyArray<[string, string]>;
   takeQueued(): PoolRequest | undefined;

@@ -1,4 +1,4 @@
-import type { ScenarioInfo, ScenarioPhaseResult } from '../../protocol/index.ts';
+import type { ScenarioInfo } from '../../protocol/index.ts';
 import type { Scenario, ScenarioContext } from './scenario.ts';
 import { allAtOnce, closedLoop, oneByOne, pause } from './traffic.ts';
 

@@ -70,7 +70,7 @@ export class ScenarioRunner {
       }
       return this.#report({ state: 'finished' });
     } catch (error) {
-      return this.#report({ state: this.#abort.signal.aborted ? 'stopped' : 'failed', error: (error as Error).message });
+      return this.#report({ state: this.#abort.signal.aborted ? 'stopped' : 'failed', error: (error instanceof Error ? error.message : String(error)) });
     }
   }
 

@@ -74,7 +74,7 @@ export async function startHttpServer(
     req.on('error', () => {});
     res.on('error', () => {});
     serve(pool, limits, req, res, reportError, observe).catch((error: unknown) => {
-      reportError(`request handling failed: ${(error as Error).stack ?? String(error)}`);
+      reportError(`request handling failed: ${(error instanceof Error && error.stack ? error.stack : String(error))}`);
       if (!res.destroyed) sendError(res, 500, 'internal error in the front door');
     });
   });
@@ -267,7 +267,7 @@ function responderFor(req: IncomingMessage, res: ServerResponse, release: () => 
         }
         res.writeHead(status, flat);
       } catch (error) {
-        sendError(res, 500, `guest response head rejected by the HTTP server: ${(error as Error).message}`);
+        sendError(res, 500, `guest response head rejected by the HTTP server: ${(error instanceof Error ? error.message : String(error))}`);
       }
     },
     fail(kind: FailureKind, message: string) {
@@ -342,6 +342,7 @@ function sendError(res: ServerResponse, status: number, message: string): void {
 
 function rawHeaderPairs(raw: string[]): Array<[string, Uint8Array]> {
   const pairs: Array<[string, Uint8Array]> = [];
+  // biome-ignore lint/style/noNonNullAssertion: i + 1 < raw.length
   for (let i = 0; i + 1 < raw.length; i += 2) pairs.push([raw[i]!.toLowerCase(), Buffer.from(raw[i + 1]!, 'latin1')]);
   return pairs;
 }

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { formatHostPort } from '../../base/socket-address.ts';
 
 /** Listens and reports where, as `host:port` with IPv6 in brackets (port 0 resolved to the real one). */
 export async function listen(server: Server, at: { host: string; port: number }): Promise<{ address: AddressInfo; hostPort: string }> {
@@ -11,6 +12,5 @@ export async function listen(server: Server, at: { host: string; port: number })
     });
   });
   const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return { address, hostPort: `${host}:${address.port}` };
+  return { address, hostPort: formatHostPort(address.address, address.port) };
 }

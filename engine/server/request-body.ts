@@ -61,11 +61,12 @@ export async function readRequestBody(req: IncomingMessage, maxBytes: number, bu
     }
   } catch (error) {
     budget.give(size);
-    return { ok: false, why: 'client-gone', message: `the client went away while sending its body (${(error as Error).message})` };
+    return { ok: false, why: 'client-gone', message: `the client went away while sending its body (${(error instanceof Error ? error.message : String(error))})` };
   }
   if (!req.complete) {
     budget.give(size);
     return { ok: false, why: 'client-gone', message: 'the client went away while sending its body' };
   }
+  // biome-ignore lint/style/noNonNullAssertion: length === 1
   return { ok: true, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), reserved: size };
 }

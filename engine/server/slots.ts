@@ -21,9 +21,11 @@ export class Slots {
 
   release(): void {
     this.#used--;
-    while (this.#waiting.length > 0 && this.#used < this.#capacity()) {
+    while (this.#used < this.#capacity()) {
+      const wake = this.#waiting.shift();
+      if (!wake) break;
       this.#used++;
-      this.#waiting.shift()!();
+      wake();
     }
   }
 

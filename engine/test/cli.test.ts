@@ -3,7 +3,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { ensureGuestsBuilt, zooGuestPath } from '../../assets/guests/build.ts';
 import { runCli } from './support/cli.ts';
 import { send, sendSequential } from './support/http-client.ts';
 import type { PoolEvent } from '../../protocol/index.ts';
@@ -20,17 +23,36 @@ test('serve demo:counter --max-instance-reuse-count 3 answers count=1,2,3,1,2,3'
 });
 
 test('SIGINT lets an in-flight request finish, then exits 0', async () => {
-  const run = runCli(['serve', 'demo:sleep', '--addr', '127.0.0.1:0']);
-  const url = await run.serving;
-  const inFlight = send(new URL('/?ms=300', url).href);
-  // Signal once the request is on an instance, so the shutdown really has to wait for it.
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  run.child.kill('SIGINT');
-  const response = await inFlight;
-  assert.equal(response.status, 200);
-  assert.equal(response.body, 'slept 300 ms');
-  const { code, stderr } = await run.exited;
-  assert.equal(code, 0, stderr);
+  await ensureGuestsBuilt();
+  // The guest's request waits on an upstream that answers only once the CLI has taken the
+  // signal: the shutdown has to wait for it, whatever the machine's speed.
+  let answerUpstream!: () => void;
+  const signalled = new Promise<void>((resolve) => (answerUpstream = resolve));
+  let upstreamCalled!: () => void;
+  const called = new Promise<void>((resolve) => (upstreamCalled = resolve));
+  const upstream = createServer((_req, res) => {
+    upstreamCalled();
+    void signalled.then(() => res.end('answered after the signal'));
+  });
+  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  try {
+    const run = runCli(['serve', zooGuestPath('zoo-js-fetch'), '--allow-http', '--addr', '127.0.0.1:0']);
+    const url = await run.serving;
+    const target = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/`;
+    const inFlight = send(new URL(`/proxy?url=${encodeURIComponent(target)}`, url).href);
+    await called;
+    run.child.kill('SIGINT');
+    await run.match(/^Waiting up to \d+ ms for in-flight requests to finish/m, { stream: 'stderr' });
+    answerUpstream();
+    const response = await inFlight;
+    assert.equal(response.status, 200);
+    assert.match(response.body, /answered after the signal/);
+    const { code, stderr } = await run.exited;
+    assert.equal(code, 0, stderr);
+  } finally {
+    upstream.closeAllConnections();
+    upstream.close();
+  }
 });
 
 test('--events writes every lifecycle event as JSON lines', async () => {

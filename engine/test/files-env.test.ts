@@ -4,7 +4,6 @@
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
-import { request } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,6 +11,7 @@ import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { listenForShutdown } from '../cli/serve-command.ts';
 import { cliRunsStoppedAfterTests, type CliRun } from './support/cli.ts';
+import { sendRawPath } from './support/http-client.ts';
 
 const P3_HELLO = fileURLToPath(new URL('../../../shared/fixtures/wasmtime-test-programs/p3-cli-serve-hello-world.wasm', import.meta.url));
 
@@ -20,27 +20,6 @@ const scratch = realpathSync(mkdtempSync(path.join(tmpdir(), 'poolscope-dir-')))
 /** Every CLI these tests start: one a failed assertion left running is killed at the end. */
 const cli = cliRunsStoppedAfterTests();
 after(() => rmSync(scratch, { recursive: true, force: true }));
-
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-/** A request whose path goes out exactly as written (no URL normalisation of `..` or `//`). */
-function raw(base: string, rawPath: string, options: { method?: string; body?: string; headers?: Record<string, string | string[]> } = {}): Promise<Answer> {
-  const { hostname, port } = new URL(base);
-  return new Promise((resolve, reject) => {
-    const req = request({ hostname, port, path: rawPath, method: options.method ?? 'GET', headers: options.headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
 
 async function stop(run: CliRun): Promise<void> {
   run.child.kill('SIGINT');
@@ -69,21 +48,21 @@ test('--dir: demo:files lists, reads and writes its preopen; the preopen is anno
   const url = await run.serving;
   assert.match(run.stderr(), new RegExp(`^preopened ${root} as /data \\(read-write\\)$`, 'm'));
 
-  const listing = await raw(url, '/');
+  const listing = await sendRawPath(url, '/');
   assert.equal(listing.status, 200);
   assert.deepEqual(listing.body.trim().split('\n').sort(), ['abs-link', 'hello.txt', 'link-in', 'link-out', 'sub']);
-  assert.deepEqual(await raw(url, '/hello.txt').then((a) => [a.status, a.body]), [200, 'hello from the host\n']);
+  assert.deepEqual(await sendRawPath(url, '/hello.txt').then((a) => [a.status, a.body]), [200, 'hello from the host\n']);
 
-  const put = await raw(url, '/sub/new.txt', { method: 'PUT', body: 'written by the guest' });
+  const put = await sendRawPath(url, '/sub/new.txt', { method: 'PUT', body: 'written by the guest' });
   assert.deepEqual([put.status, put.body], [201, 'stored\n']);
   assert.equal(readFileSync(path.join(root, 'sub', 'new.txt'), 'utf8'), 'written by the guest');
   // Read back through a link that stays inside; overwrite (create|truncate).
-  assert.equal((await raw(url, '/link-in/new.txt')).body, 'written by the guest');
-  await raw(url, '/sub/new.txt', { method: 'PUT', body: 'short' });
+  assert.equal((await sendRawPath(url, '/link-in/new.txt')).body, 'written by the guest');
+  await sendRawPath(url, '/sub/new.txt', { method: 'PUT', body: 'short' });
   assert.equal(readFileSync(path.join(root, 'sub', 'new.txt'), 'utf8'), 'short');
 
-  assert.deepEqual(await raw(url, '/missing').then((a) => [a.status, a.body]), [404, 'no-entry\n']);
-  assert.deepEqual(await raw(url, '/sub').then((a) => [a.status, a.body]), [400, 'is-directory\n']);
+  assert.deepEqual(await sendRawPath(url, '/missing').then((a) => [a.status, a.body]), [404, 'no-entry\n']);
+  assert.deepEqual(await sendRawPath(url, '/sub').then((a) => [a.status, a.body]), [400, 'is-directory\n']);
   await stop(run);
 });
 
@@ -92,11 +71,11 @@ test('--dir: no path leaves the preopen (.., absolute paths, links leading out):
   const run = cli(['serve', 'demo:files', '--addr', '127.0.0.1:0', '--dir', `${root}::/data`, '--max-instance-reuse-count', '16']);
   const url = await run.serving;
   for (const hostile of ['/../outside/secret', '/sub/../../outside/secret', '//etc/passwd', `/${outside}/secret`, '/link-out/secret', '/abs-link', '/..']) {
-    const answer = await raw(url, hostile);
+    const answer = await sendRawPath(url, hostile);
     assert.deepEqual([answer.status, answer.body], [403, 'not-permitted\n'], `GET ${hostile}`);
   }
   for (const hostile of ['/../outside/evil', '//tmp/poolscope-evil', '/link-out/evil', '/link-out/secret']) {
-    const answer = await raw(url, hostile, { method: 'PUT', body: 'pwned' });
+    const answer = await sendRawPath(url, hostile, { method: 'PUT', body: 'pwned' });
     assert.deepEqual([answer.status, answer.body], [403, 'not-permitted\n'], `PUT ${hostile}`);
   }
   assert.equal(readFileSync(path.join(outside, 'secret'), 'utf8'), 'SECRET\n');
@@ -110,18 +89,18 @@ test('--dir is opened once at start: replacing HOST by a link afterwards does no
   // One request per instance (the default for p2), so each request is a new instance.
   const run = cli(['serve', 'demo:files', '--addr', '127.0.0.1:0', '--dir', `${root}::/data`, '--max-instance-reuse-count', '1']);
   const url = await run.serving;
-  assert.equal((await raw(url, '/hello.txt')).body, 'hello from the host\n');
+  assert.equal((await sendRawPath(url, '/hello.txt')).body, 'hello from the host\n');
   renameSync(root, `${root}-moved`);
   symlinkSync(outside, root);
-  assert.deepEqual(await raw(url, '/hello.txt').then((a) => [a.status, a.body]), [200, 'hello from the host\n']);
-  assert.deepEqual(await raw(url, '/secret').then((a) => [a.status, a.body]), [404, 'no-entry\n']);
+  assert.deepEqual(await sendRawPath(url, '/hello.txt').then((a) => [a.status, a.body]), [200, 'hello from the host\n']);
+  assert.deepEqual(await sendRawPath(url, '/secret').then((a) => [a.status, a.body]), [404, 'no-entry\n']);
   await stop(run);
 });
 
 test('without --dir nothing is preopened: the guest finds no directory, and nothing is announced', async () => {
   const run = cli(['serve', 'demo:files', '--addr', '127.0.0.1:0']);
   const url = await run.serving;
-  assert.deepEqual(await raw(url, '/hello.txt').then((a) => [a.status, a.body]), [500, 'no preopened directory\n']);
+  assert.deepEqual(await sendRawPath(url, '/hello.txt').then((a) => [a.status, a.body]), [500, 'no preopened directory\n']);
   assert.doesNotMatch(run.stderr(), /preopened/);
   await stop(run);
 });
@@ -142,7 +121,7 @@ test('--dir for a WASIp3 guest: Rust guests import wasi:filesystem@0.2, which th
   const run = cli(['serve', P3_HELLO, '--addr', '127.0.0.1:0', '--dir', root]);
   const url = await run.serving;
   assert.match(run.stderr(), new RegExp(`^preopened ${root} as ${root} \\(read-write\\)$`, 'm'));
-  assert.equal((await raw(url, '/')).body, 'Hello, WASI!');
+  assert.equal((await sendRawPath(url, '/')).body, 'Hello, WASI!');
   await stop(run);
 });
 
@@ -173,7 +152,7 @@ test('--dir for a WASIp3 guest importing wasi:filesystem@0.3 is refused, saying 
   assert.doesNotMatch(refused.stderr, /^preopened .* \(read-write\)$/m);
   // Without --dir it serves: nothing of the host's filesystem is exposed to it anyway.
   const run = cli(['serve', marked, '--addr', '127.0.0.1:0']);
-  assert.equal((await raw(await run.serving, '/')).body, 'Hello, WASI!');
+  assert.equal((await sendRawPath(await run.serving, '/')).body, 'Hello, WASI!');
   await stop(run);
 });
 
@@ -183,17 +162,17 @@ test('--env NAME inherits the host value, or leaves NAME unset (wasmtime p2_cli_
   try {
     const run = cli(['serve', 'demo:env', '--addr', '127.0.0.1:0', '--env=FOO=bar', '--env=BAR', '--env', 'POOLSCOPE_TEST_INHERITED', '--max-instance-reuse-count', '8']);
     const url = await run.serving;
-    assert.equal((await raw(url, '/', { headers: { env: 'FOO' } })).headers.env, 'bar');
-    assert.equal((await raw(url, '/', { headers: { env: 'BAR' } })).headers.env, undefined);
-    assert.equal((await raw(url, '/', { headers: { env: 'POOLSCOPE_TEST_INHERITED' } })).headers.env, 'from the host');
+    assert.equal((await sendRawPath(url, '/', { headers: { env: 'FOO' } })).headers.env, 'bar');
+    assert.equal((await sendRawPath(url, '/', { headers: { env: 'BAR' } })).headers.env, undefined);
+    assert.equal((await sendRawPath(url, '/', { headers: { env: 'POOLSCOPE_TEST_INHERITED' } })).headers.env, 'from the host');
     // Only what was passed: the rest of Poolscope's environment stays out.
-    assert.equal((await raw(url, '/', { headers: { env: 'PATH' } })).headers.env, undefined);
-    assert.equal((await raw(url, '/', { headers: { env: 'INSTANCE_ID' } })).headers.env, '0');
+    assert.equal((await sendRawPath(url, '/', { headers: { env: 'PATH' } })).headers.env, undefined);
+    assert.equal((await sendRawPath(url, '/', { headers: { env: 'INSTANCE_ID' } })).headers.env, '0');
     await stop(run);
 
     const inherit = cli(['serve', 'demo:env', '--addr', '127.0.0.1:0', '-S', 'inherit-env', '--env=FOO=bar']);
     const inheritUrl = await inherit.serving;
-    const all = await raw(inheritUrl, '/', { headers: { env: ['POOLSCOPE_TEST_INHERITED', 'FOO'] } });
+    const all = await sendRawPath(inheritUrl, '/', { headers: { env: ['POOLSCOPE_TEST_INHERITED', 'FOO'] } });
     assert.equal(all.headers.env, 'from the host, bar');
     await stop(inherit);
   } finally {
@@ -206,7 +185,7 @@ test('-H replaces the client\'s headers of that name before the guest sees them 
   writeFileSync(headerFile, 'env: BAR\n\n');
   const run = cli(['serve', 'demo:env', '--addr', '127.0.0.1:0', '--env=FOO=bar', '--env=BAR=baz', '--header=env: FOO', `-H`, `@${headerFile}`]);
   const url = await run.serving;
-  const answer = await raw(url, '/', { headers: { env: 'NOTHING' } });
+  const answer = await sendRawPath(url, '/', { headers: { env: 'NOTHING' } });
   assert.equal(answer.headers.env, 'bar, baz');
   await stop(run);
 });

@@ -65,7 +65,7 @@ test('poolscope serve --leak-check all prints each finding while it serves', asy
   for (let i = 0; i < 3; i++) {
     await send(url, { agent });
     // Replays are bounded (2 at once): spacing the requests lets every one be checked.
-    await waitUntil(() => (run.stderr().match(/^leak: /gm) ?? []).length >= i);
+    await run.until(`${i} findings`, (stderr) => (stderr.match(/^leak: /gm) ?? []).length >= i, { stream: 'stderr' });
   }
   agent.destroy();
   run.child.kill('SIGTERM');
@@ -85,7 +85,7 @@ test('poolscope serve --leak-check all reports a reused instance that fails wher
     agent.destroy();
     assert.deepEqual([first.status, second.status], [200, 500]);
     // The detector's word on request 1, either way: a verdict, or a skip (reported within a second).
-    await run.stdoutMatches((stdout) => /"type":"leak\.(checked|skipped)".*\n/.test(stdout));
+    await run.match(/"type":"leak\.(checked|skipped)".*\n/, { stream: 'stdout' });
     const verdicts = run.stdout().split('\n').filter((line) => line.includes('"type":"leak.')).map((line) => JSON.parse(line) as { type: string; verdict?: string });
     assert.deepEqual(verdicts.map((event) => [event.type, event.verdict]), [['leak.checked', 'failed-on-reuse']]);
   } finally {
@@ -101,11 +101,3 @@ test('a bad --leak-check value is refused by name', async () => {
   assert.equal(code, 1);
   assert.match(stderr, /'sometimes' is not a leak-check mode: use off, all, or a fraction/);
 });
-
-async function waitUntil(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

@@ -7,16 +7,20 @@ import type { ScenarioProgress, ServerMessage } from '../../protocol/index.ts';
 function sessionWithProgress() {
   const session = new DashboardSession({ component: null, listen: { host: '127.0.0.1', port: 0 } });
   const progress: ScenarioProgress[] = [];
-  session.attach({ send: (message: ServerMessage) => void (message.kind === 'scenario' && progress.push(message.progress)) });
-  const ended = (): Promise<ScenarioProgress> =>
-    new Promise((resolve) => {
-      const poll = (): void => {
-        const last = progress.at(-1);
-        if (last && last.state !== 'running') resolve(last);
-        else setTimeout(poll, 20);
-      };
-      poll();
-    });
+  let onEnd: ((last: ScenarioProgress) => void) | undefined;
+  session.attach({
+    send: (message: ServerMessage) => {
+      if (message.kind !== 'scenario') return;
+      progress.push(message.progress);
+      if (message.progress.state !== 'running') onEnd?.(message.progress);
+    },
+  });
+  /** Resolves with the progress that ended the run (any state but `running`), as it arrives. */
+  const ended = (): Promise<ScenarioProgress> => {
+    const last = progress.at(-1);
+    if (last && last.state !== 'running') return Promise.resolve(last);
+    return new Promise((resolve) => (onEnd = resolve));
+  };
   return { session, progress, ended };
 }
 

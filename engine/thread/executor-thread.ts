@@ -16,7 +16,8 @@ import type { ExecutorData, FromExecutor, FromInstance, ToExecutor } from './mes
 const HEARTBEAT_MS = 100;
 
 const data = workerData as ExecutorData;
-const port = parentPort!;
+if (!parentPort) throw new Error('executor-thread.ts is the entry point of an executor thread: start it as a worker_threads Worker');
+const port = parentPort;
 const instances = new Map<number, HostedInstance>();
 const heartbeat = new Int32Array(data.heartbeat);
 

@@ -1,4 +1,5 @@
-import type { GuestOutputSink, IncomingRequestInit, ResponseSink } from '../host/p2/api.ts';
+import type { GuestOutputSink } from '../host/p2/api.ts';
+import type { IncomingRequestInit, ResponseSink } from '../../base/http-exchange.ts';
 import { INTERRUPT_MODULE, interruptImports } from '../component/interrupt-instrument.ts';
 import type { OutgoingRecordListener } from '../host/outgoing/types.ts';
 import type { InstanceThreadData } from './messages.ts';

@@ -10,7 +10,7 @@
 import { performance } from 'node:perf_hooks';
 import type { OutgoingRecord } from '../host/outgoing/types.ts';
 import { boundedCall } from '../../protocol/outgoing.ts';
-import type { IncomingRequestInit, ResponseSink } from '../host/p2/api.ts';
+import type { IncomingRequestInit, ResponseSink } from '../../base/http-exchange.ts';
 import type { GuestInstance } from './guest-instance.ts';
 import { LineBuffer } from './line-buffer.ts';
 import type { ExecutorData, FromInstance } from './messages.ts';

@@ -99,6 +99,7 @@ export class LineBuffer {
 }
 
 function join(chunks: Uint8Array[], length: number): Uint8Array {
+  // biome-ignore lint/style/noNonNullAssertion: length === 1
   if (chunks.length === 1) return chunks[0]!;
   const joined = new Uint8Array(length);
   let offset = 0;
@@ -113,8 +114,10 @@ function join(chunks: Uint8Array[], length: number): Uint8Array {
 function wholeCharacters(bytes: Uint8Array): number {
   // Find the lead byte of the last character (at most 3 continuation bytes after it).
   let lead = bytes.length - 1;
+  // biome-ignore lint/style/noNonNullAssertion: lead >= 0, and lead < length
   while (lead >= 0 && bytes.length - lead <= 4 && (bytes[lead]! & 0xc0) === 0x80) lead--;
   if (lead < 0 || bytes.length - lead > 4) return bytes.length; // not UTF-8 here: cut anywhere
+  // biome-ignore lint/style/noNonNullAssertion: lead >= 0 here (checked above), and lead < length
   const b = bytes[lead]!;
   const size = b < 0x80 ? 1 : b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
   return lead + size <= bytes.length ? bytes.length : lead;

@@ -3,7 +3,8 @@
  * instances at once; every message names the instance it is about by its `hostId`, a number the
  * executor pool hands out (unique across every pool sharing the executors, unlike instance ids).
  */
-import type { GuestFilesystem, IncomingRequestInit } from '../host/p2/api.ts';
+import type { GuestFilesystem } from '../host/p2/api.ts';
+import type { IncomingRequestInit } from '../../base/http-exchange.ts';
 import type { OutgoingCall, World } from '../../protocol/index.ts';
 import type { ResponseFlowBuffers } from './response-flow.ts';
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadComponent } from '../component/load.ts';
-import type { IncomingRequestInit, ResponseSink } from '../host/p2/api.ts';
+import type { IncomingRequestInit, ResponseSink } from '../../base/http-exchange.ts';
 import type { ComponentData } from './messages.ts';
 import { instantiateP2 } from './p2-instance.ts';
 import type { GuestInstance } from './guest-instance.ts';

@@ -29,7 +29,10 @@ let hookDepth = 0;
 let realPromising: JspiApi['promising'] | undefined;
 
 function hookedPromising(fn: AnyFunction): (...args: unknown[]) => Promise<unknown> {
-  return observedPromising.get(fn) ?? realPromising!(fn);
+  const observed = observedPromising.get(fn);
+  if (observed) return observed;
+  if (!realPromising) throw new Error('WebAssembly.promising is hooked only inside withPromisingHooks');
+  return realPromising(fn);
 }
 
 /**
@@ -45,8 +48,8 @@ export async function withPromisingHooks<T>(instantiate: () => Promise<T>): Prom
   try {
     return await instantiate();
   } finally {
-    if (--hookDepth === 0) {
-      jspi.promising = realPromising!;
+    if (--hookDepth === 0 && realPromising) {
+      jspi.promising = realPromising;
       realPromising = undefined;
     }
   }

@@ -10,7 +10,7 @@
 
 import { future } from '@bytecodealliance/preview3-shim/future';
 import { StreamReader } from '@bytecodealliance/preview3-shim/stream';
-import type { IncomingRequestInit, ResponseSink, WriteWindow } from '../host/p2/api.ts';
+import type { IncomingRequestInit, ResponseSink, WriteWindow } from '../../base/http-exchange.ts';
 import { hostFields, readableFieldList } from '../host/p3/fields.ts';
 import { dropGuestBody, httpTypes, type P3ByteReader, type P3Fields, type P3Response } from '../host/p3/imports.ts';
 

@@ -2,7 +2,8 @@
  * WASIp3 instances in-process (no thread): wasmtime's real p3 test guests from
  * ../shared/fixtures/wasmtime-test-programs, plus a tiny hand-written probe component (WAT, built
  * here with jco's wasm-tools) for what those guests never do: return Err, trap, and hold
- * backpressure. Behaviour only: the one timing assertion is "did not settle within 200 ms".
+ * backpressure. Behaviour only, seen through what the pool sees (handle's outcome, the sink, and
+ * the watchTasks/watchReady/onTrap reports); every wait is on one of those, none on time.
  */
 import assert from 'node:assert/strict';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -11,7 +12,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { compileCoreModules, transpileCached } from '../component/transpile-cache.ts';
-import type { IncomingRequestInit, ResponseSink } from '../host/p2/api.ts';
+import type { IncomingRequestInit, ResponseSink } from '../../base/http-exchange.ts';
 import type { InstanceThreadData } from './messages.ts';
 import { instantiateP3, type P3GuestInstance } from './p3-instance.ts';
 
@@ -101,30 +102,48 @@ async function serve(instance: P3GuestInstance, init: IncomingRequestInit = requ
   return out;
 }
 
-function settledWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  return Promise.race([
-    promise.then(() => true, () => true),
-    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms)),
-  ]);
+interface Seen {
+  /** Every `watchTasks` report, in order. */
+  tasks: number[];
+  /** Every `watchReady` report, in order. */
+  ready: boolean[];
+  traps: Error[];
+  /** Resolves once `holds()`, checked after every report. */
+  until(what: string, holds: () => boolean): Promise<void>;
 }
 
-async function until(condition: () => boolean, what: string, ms = 2000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
+/** Subscribes to everything the instance reports, as the hosted instance does. */
+function observe(instance: P3GuestInstance): Seen {
+  const checks = new Set<() => void>();
+  const wake = (): void => {
+    for (const check of [...checks]) check();
+  };
+  const seen: Seen = {
+    tasks: [],
+    ready: [],
+    traps: [],
+    until: (what, holds) =>
+      new Promise((resolve, reject) => {
+        // A hang guard, not a duration assertion.
+        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), 20_000);
+        const check = (): void => {
+          if (!holds()) return;
+          clearTimeout(timer);
+          checks.delete(check);
+          resolve();
+        };
+        checks.add(check);
+        check();
+      }),
+  };
+  instance.watchTasks((pending) => (seen.tasks.push(pending), wake()));
+  instance.watchReady((ready) => (seen.ready.push(ready), wake()));
+  instance.onTrap((error) => (seen.traps.push(error), wake()));
+  return seen;
 }
 
-function settled(instance: P3GuestInstance): Promise<void> {
-  return new Promise((resolve) => {
-    if (instance.pendingTasks() === 0) return resolve();
-    const stop = instance.onTasksSettled(() => {
-      stop();
-      resolve();
-    });
-  });
-}
+/** Nothing left running: the last report is 0 (no report yet: nothing ever ran after handle). */
+const idle = (seen: Seen) => (): boolean => (seen.tasks.at(-1) ?? 0) === 0;
 
 before(async () => {
   cacheDir = await mkdtemp(path.join(tmpdir(), 'poolscope-p3-test-'));
@@ -144,42 +163,41 @@ after(async () => {
 describe('wasmtime p3 test programs', () => {
   test('hello-world answers 200 "Hello, WASI!"; the body arrives after handle returns', async () => {
     const hello = await instantiate('p3-cli-serve-hello-world');
+    const seen = observe(hello);
     const { sink, out } = collector();
     await hello.handle(request(), sink);
     out.events.push('returned');
-    // The guest writes its body from a task it spawned: still alive after handle returned.
-    assert.ok(hello.pendingTasks() > 0, 'post-return work is pending when handle returns');
-    assert.ok(hello.activity().guestTasks > 0, 'the spawned guest task is counted');
+    // The guest writes its body from a task it spawned: still alive after handle returned, and
+    // reported before the call returns.
+    assert.ok(seen.tasks.at(-1)! >= 2, `the body and the spawned guest task are pending when handle returns: ${seen.tasks}`);
     await out.done;
     assert.equal(out.status, 200);
     assert.equal(out.body, 'Hello, WASI!');
     assert.deepEqual(out.events, ['head', 'returned', 'chunk', 'end']);
-    await settled(hello);
-    assert.equal(hello.pendingTasks(), 0);
-    assert.deepEqual(hello.activity(), { handles: 0, guestTasks: 0, bodies: 0, backpressure: 0 });
+    await seen.until('the drop to 0 to be reported', idle(seen));
+    assert.deepEqual(seen.ready, [], 'no backpressure');
+    assert.deepEqual(seen.traps, []);
     assert.ok(hello.memoryBytes() > 0);
   });
 
   test('20 concurrent calls on one instance all succeed, and the counts settle back to 0', async () => {
     const hello = await instantiate('p3-cli-serve-hello-world');
-    const counts: number[] = [];
-    hello.watchTasks((pending) => counts.push(pending));
+    const seen = observe(hello);
     const results = await Promise.all(Array.from({ length: 20 }, () => serve(hello)));
     for (const result of results) {
       assert.equal(result.status, 200);
       assert.equal(result.body, 'Hello, WASI!');
     }
-    await settled(hello);
-    assert.equal(hello.pendingTasks(), 0);
     // Reports are coalesced to once per event-loop turn: the last one, 0, may still be queued.
-    await until(() => counts.at(-1) === 0, 'the drop to 0 to be reported');
-    assert.ok(Math.max(...counts) > 1, 'several calls were alive at once');
+    await seen.until('the drop to 0 to be reported', () => seen.tasks.at(-1) === 0);
+    assert.ok(Math.max(...seen.tasks) > 1, 'several calls were alive at once');
     // The instance is still usable afterwards.
     assert.equal((await serve(hello)).body, 'Hello, WASI!');
   });
 
   test('echo returns the request body and headers', async () => {
     const echo = await instantiate('p3-http-echo');
+    const seen = observe(echo);
     const body = enc.encode('some bytes to echo\n'.repeat(100));
     const result = await serve(
       echo,
@@ -198,22 +216,23 @@ describe('wasmtime p3 test programs', () => {
     assert.equal(result.body, dec.decode(body));
     assert.ok(result.headers.some(([name, value]) => name === 'x-foo' && value === 'bar'), JSON.stringify(result.headers));
     assert.ok(result.headers.some(([name, value]) => name === 'content-type' && value === 'text/plain'));
-    await settled(echo);
+    await seen.until('the echo to settle', idle(seen));
   });
 
   test('sleep never answers, yet the event loop stays live: the instance takes a second call, others serve', async () => {
     const sleeper = await instantiate('p3-cli-serve-sleep');
+    const seen = observe(sleeper);
     const hello = await instantiate('p3-cli-serve-hello-world');
     const first = sleeper.handle(request(), collector().sink);
     const second = sleeper.handle(request(), collector().sink);
-    first.catch(() => {});
-    second.catch(() => {});
-    // Both calls entered the guest: the first one's wait does not block the instance.
-    await until(() => sleeper.activity().guestTasks === 2, 'both sleep calls to enter the guest');
-    // Meanwhile another instance on the same thread serves a request.
+    let answered = false;
+    void Promise.race([first, second]).then(() => (answered = true), () => (answered = true));
+    // Both calls entered the guest (two guest tasks, no body yet): the first one's wait does not
+    // block the instance.
+    await seen.until('both sleep calls to enter the guest', () => seen.tasks.at(-1) === 2);
+    // Meanwhile another instance on the same thread serves a whole request, and sleep has not answered.
     assert.equal((await serve(hello)).body, 'Hello, WASI!');
-    assert.equal(await settledWithin(Promise.race([first, second]), 200), false, 'sleep must not answer');
-    assert.equal(sleeper.activity().handles, 2);
+    assert.equal(answered, false, 'sleep must not answer');
     // Disposing fails the waits: the calls settle (as failures) instead of hanging forever.
     sleeper.dispose();
     await assert.rejects(first);
@@ -224,24 +243,23 @@ describe('wasmtime p3 test programs', () => {
 describe('probe guest: errors, traps, backpressure', () => {
   test('Err(error-code) goes to sink.error as a readable message; the instance lives on', async () => {
     const probe = await instantiate('probe');
+    const seen = observe(probe);
     const result = await serve(probe, request({ method: 'GET' }));
     assert.equal(result.error, 'internal-error("boom")');
     assert.deepEqual(result.events, ['error', 'returned']);
-    assert.equal(probe.trapError(), undefined);
+    assert.deepEqual(seen.traps, [], 'an Err is not a trap');
     assert.equal((await serve(probe, request({ method: 'GET' }))).error, 'internal-error("boom")');
   });
 
   test('a trap in handle fails every call in flight on the instance, and every later call', async () => {
     const probe = await instantiate('probe');
-    const traps: Error[] = [];
-    probe.onTrap((error) => traps.push(error));
+    const seen = observe(probe);
     const parked = [1, 2, 3].map(() => probe.handle(request({ method: 'OPTIONS' }), collector().sink));
     for (const call of parked) call.catch(() => {});
-    await until(() => probe.activity().guestTasks === 3, 'the parked calls to enter the guest');
+    await seen.until('the parked calls to enter the guest', () => seen.tasks.at(-1) === 3);
     await assert.rejects(probe.handle(request({ method: 'POST' }), collector().sink), /unreachable/);
     for (const call of parked) await assert.rejects(call, /trapped while this request was in flight/);
-    assert.equal(traps.length, 1);
-    assert.ok(probe.trapError());
+    assert.equal(seen.traps.length, 1, 'reported once');
     await assert.rejects(probe.handle(request({ method: 'GET' }), collector().sink), /has trapped/);
   });
 
@@ -256,21 +274,19 @@ describe('probe guest: errors, traps, backpressure', () => {
 
   test('backpressure: not ready while the guest holds it; a call made meanwhile waits, then runs', async () => {
     const probe = await instantiate('probe');
-    const readiness: boolean[] = [];
-    probe.watchReady((ready) => readiness.push(ready));
+    const seen = observe(probe);
     const holder = collector();
     const holding = probe.handle(request({ method: 'DELETE' }), holder.sink);
-    await until(() => !probe.readyForConcurrentCall(), 'the guest to enable backpressure');
+    await seen.until('the guest to enable backpressure', () => seen.ready.at(-1) === false);
     const waiter = collector();
     const waiting = probe.handle(request({ method: 'GET' }), waiter.sink);
     await holding;
     await waiting;
     assert.equal(holder.out.error, 'internal-error("boom")');
     assert.equal(waiter.out.error, 'internal-error("boom")');
-    assert.ok(probe.readyForConcurrentCall());
-    await settled(probe);
-    await until(() => readiness.length === 2, 'both readiness changes to be reported');
-    assert.deepEqual(readiness, [false, true]);
+    await seen.until('both readiness changes to be reported', () => seen.ready.length === 2);
+    assert.deepEqual(seen.ready, [false, true]);
+    await seen.until('the probe to settle', idle(seen));
   });
 });
 

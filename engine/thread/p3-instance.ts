@@ -27,7 +27,7 @@
  * Those wedges surface only as requests that never return (the pool's timeouts handle them).
  */
 
-import type { IncomingRequestInit, ResponseSink } from '../host/p2/api.ts';
+import type { IncomingRequestInit, ResponseSink } from '../../base/http-exchange.ts';
 import { createP3Imports, httpTypes, type P3Response } from '../host/p3/imports.ts';
 import { importGlue, withInterrupt, type GuestInstance, type InstantiateOptions } from './guest-instance.ts';
 import { observeBackpressure, observeHandleExports, withPromisingHooks, type ExportHooks } from './p3-glue-hooks.ts';
@@ -36,9 +36,7 @@ import { describeError, describeTrap, formatErrorCode, isErrorCode, newRequest, 
 const { Response } = httpTypes;
 
 /** What the instance is doing now, as far as the host can see. */
-export interface P3Activity {
-  /** `handle` calls that have not settled yet (including ones waiting for backpressure). */
-  handles: number;
+interface P3Activity {
   /** Guest tasks entered and not yet exited: the tasks of in-flight `handle` calls once they
    * entered the guest, and every task still running after it returned (post-return work). */
   guestTasks: number;
@@ -58,23 +56,17 @@ export interface P3GuestInstance extends GuestInstance {
    * or in any other guest work on the instance: a trap fails every in-flight call.
    */
   handle(init: IncomingRequestInit, sink: ResponseSink): Promise<void>;
-  /** Guest tasks still alive plus response bodies still streaming (0: nothing left running). */
-  pendingTasks(): number;
-  activity(): P3Activity;
-  /** `listener(pendingTasks())` whenever the count changes (coalesced, after the current turn). */
+  /** `listener(pending)` whenever the count of guest tasks still alive plus response bodies still
+   * streaming changes (0: nothing left running); coalesced, after the current turn, and flushed
+   * before a `handle` call returns. */
   watchTasks(listener: (pending: number) => void): void;
-  /** `callback` runs whenever `pendingTasks()` drops to 0 (coalesced). Returns an unsubscribe. */
-  onTasksSettled(callback: () => void): () => void;
   /** A trap anywhere on the instance, reported once; needed for traps in post-return work, which
    * no `handle` promise is left to carry. Returns an unsubscribe. */
   onTrap(listener: (error: Error) => void): () => void;
-  /** The trap that poisoned the instance (or its disposal), if any. */
-  trapError(): Error | undefined;
-  /** wasmtime's `poll_ready_for_concurrent_call`: false while the guest holds backpressure.
-   * `handle` called meanwhile waits (here, not in the glue) until the guest releases it. A guest
-   * holding backpressure with no task left can never release it: wasmtime retires such a worker. */
-  readyForConcurrentCall(): boolean;
-  /** `listener(readyForConcurrentCall())` whenever it changes (coalesced like `watchTasks`). */
+  /** `listener(ready)` whenever wasmtime's `poll_ready_for_concurrent_call` changes (coalesced
+   * like `watchTasks`): not ready while the guest holds backpressure. `handle` called meanwhile
+   * waits (here, not in the glue) until the guest releases it. A guest holding backpressure with
+   * no task left can never release it: wasmtime retires such a worker. */
   watchReady(listener: (ready: boolean) => void): void;
   /** Drops listeners, fails every call and body still in flight, and fails the host timers guest
    * tasks wait on (so they unwind and jco's scheduler stops polling). Guest tasks that are
@@ -103,14 +95,13 @@ export async function instantiateP3({ data, env, output, beforeBlock, interrupt,
   const host = createP3Imports({ env, output, allowOutgoingHttp: data.allowOutgoingHttp, onOutgoingRequest, beforeBlock, filesystem: data.filesystem });
 
   const memories = new Set<WebAssembly.Memory>();
-  const activity: P3Activity = { handles: 0, guestTasks: 0, bodies: 0, backpressure: 0 };
+  const activity: P3Activity = { guestTasks: 0, bodies: 0, backpressure: 0 };
   const pending = (): number => activity.guestTasks + activity.bodies;
 
   // --- change notifications, coalesced to one per turn (setImmediate runs after every promise
   // continuation of the current turn), and flushed when a `handle` call returns, so that its
   // caller hears about the work it left behind before it learns that the call returned.
   const watchers = new Set<(pending: number) => void>();
-  const settledListeners = new Set<() => void>();
   const readyWatchers = new Set<(ready: boolean) => void>();
   let reported = 0;
   let reportedReady = true;
@@ -125,7 +116,6 @@ export async function instantiateP3({ data, env, output, beforeBlock, interrupt,
     if (now === reported) return;
     reported = now;
     for (const watcher of [...watchers]) watcher(now);
-    if (now === 0) for (const listener of [...settledListeners]) listener();
   };
   const changed = (): void => {
     if (flushQueued) return;
@@ -257,7 +247,6 @@ export async function instantiateP3({ data, env, output, beforeBlock, interrupt,
         sink.error(`the request cannot be represented in wasi:http@0.3: ${describeError(error)}`);
         return;
       }
-      activity.handles++;
       let result: unknown;
       try {
         // jco does not queue a call made while the guest holds backpressure (the first such call
@@ -276,8 +265,6 @@ export async function instantiateP3({ data, env, output, beforeBlock, interrupt,
         // Anything else that escapes the guest is fatal for the instance (trap, exit, glue error).
         poison(error);
         throw error;
-      } finally {
-        activity.handles--;
       }
       if (!(result instanceof Response)) {
         const error = new Error('the guest returned something that is not a wasi:http/types.response');
@@ -288,21 +275,13 @@ export async function instantiateP3({ data, env, output, beforeBlock, interrupt,
       startBody(result, sink);
       flush();
     },
-    pendingTasks: pending,
-    activity: () => ({ ...activity }),
     watchTasks(listener) {
       watchers.add(listener);
-    },
-    onTasksSettled(callback) {
-      settledListeners.add(callback);
-      return () => settledListeners.delete(callback);
     },
     onTrap(listener) {
       trapListeners.add(listener);
       return () => trapListeners.delete(listener);
     },
-    trapError: () => trap,
-    readyForConcurrentCall: () => activity.backpressure === 0,
     watchReady(listener) {
       readyWatchers.add(listener);
     },
@@ -313,7 +292,6 @@ export async function instantiateP3({ data, env, output, beforeBlock, interrupt,
     },
     dispose() {
       watchers.clear();
-      settledListeners.clear();
       readyWatchers.clear();
       trapListeners.clear();
       // Like wasmtime dropping the store: whatever is still in flight fails now.

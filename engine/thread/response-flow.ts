@@ -14,7 +14,7 @@
  * look at the flow: a change after that read makes their `Atomics.waitAsync` resolve at once.
  */
 
-import type { WriteWindow } from '../host/p2/api.ts';
+import type { WriteWindow } from '../../base/http-exchange.ts';
 
 /** Bytes of one response the instance may have ahead of the client's socket. 1 MiB: enough to
  * keep a fast client's socket busy, small enough that a thousand stalled clients cost 1 GiB. */

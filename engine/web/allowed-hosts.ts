@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
+import { formatHostPort } from '../../base/socket-address.ts';
 
 /** The machine's addresses, as `os.networkInterfaces()` lists them (a parameter so tests can vary it). */
 export type Interfaces = NodeJS.Dict<NetworkInterfaceInfo[]>;
@@ -14,12 +15,12 @@ export type Interfaces = NodeJS.Dict<NetworkInterfaceInfo[]>;
  */
 export function allowedHostsFor(address: AddressInfo, interfaces: Interfaces = networkInterfaces()): Set<string> {
   const port = address.port;
-  const hosts = new Set<string>([hostPort(address.address, port)]);
+  const hosts = new Set<string>([formatHostPort(address.address, port)]);
   const wildcard = address.address === '0.0.0.0' || address.address === '::';
   if (wildcard) {
     for (const info of Object.values(interfaces).flat()) {
       if (!info || (info.family === 'IPv6' && address.address !== '::')) continue;
-      hosts.add(hostPort(info.address, port));
+      hosts.add(formatHostPort(info.address, port));
     }
   }
   if (wildcard || isLoopback(address.address)) hosts.add(`localhost:${port}`);
@@ -36,12 +37,7 @@ export function isLoopback(host: string): boolean {
 export function networkExposureWarning(address: AddressInfo): string | null {
   if (isLoopback(address.address)) return null;
   return (
-    `warning: the dashboard listens on ${hostPort(address.address, address.port)}, reachable from the network: ` +
+    `warning: the dashboard listens on ${formatHostPort(address.address, address.port)}, reachable from the network: ` +
     'anyone with its URL (the token) can control the engine; use a loopback --ui-addr unless you mean it'
   );
-}
-
-/** `host:port`, IPv6 in brackets, as a Host header names it. */
-export function hostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }

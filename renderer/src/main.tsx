@@ -3,7 +3,6 @@ import './zod-config.ts';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.tsx';
-import { createBridge } from './bridge/index.ts';
 import { storedTheme } from './hooks/useTheme.ts';
 import { useStore } from './store/store.ts';
 import './styles/theme.css';
@@ -17,16 +16,12 @@ import './styles/leak-marks.css';
 import './styles/scenarios.css';
 import './styles/replay.css';
 
+// The store (`store/store.ts`) connects to the engine as it is made.
 useStore.getState().setUi({ theme: storedTheme() });
-try {
-  const bridge = createBridge();
-  useStore.getState().attach(bridge);
-} catch (error) {
-  useStore.setState({ connection: { status: 'closed', attempts: 0, error: (error as Error).message } });
-  useStore.getState().setUi({ notice: (error as Error).message });
-}
 
-createRoot(document.getElementById('root')!).render(
+const root = document.getElementById('root');
+if (!root) throw new Error('index.html has no #root element to render the dashboard into');
+createRoot(root).render(
   <StrictMode>
     <App />
   </StrictMode>,

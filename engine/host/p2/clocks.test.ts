@@ -61,19 +61,35 @@ test('poll: a condition on a signal cell is rechecked when the cell is bumped an
   const { poll } = newHost();
   const signal = new Int32Array(new SharedArrayBuffer(4));
   let open = false;
-  const gate = new Pollable(0n, { signal, condition: () => open });
+  /** Each check's answer, in order; `checked` resolves on the next check. */
+  const answers: boolean[] = [];
+  let onCheck = (): void => {};
+  const checked = (): Promise<void> => new Promise((resolve) => (onCheck = resolve));
+  const gate = new Pollable(0n, {
+    signal,
+    condition: () => {
+      answers.push(open);
+      onCheck();
+      return open;
+    },
+  });
   const waiting = poll([gate]);
   let settled = false;
   void waiting.then(() => (settled = true));
-  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(answers, [false], 'checked once, then waits');
+  const recheck = checked();
   Atomics.add(signal, 0, 1);
   Atomics.notify(signal, 0);
+  await recheck;
+  // Every continuation of that check has run by the next macrotask.
   await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(answers, [false, false]);
   assert.equal(settled, false, 'a bump without the condition holding wakes, rechecks and waits on');
   open = true;
   Atomics.add(signal, 0, 1);
   Atomics.notify(signal, 0);
   assert.deepEqual([...(await waiting)], [0]);
+  assert.deepEqual(answers, [false, false, true]);
 });
 
 test('abort: pending waits reject with the reason, later blocking calls at once', async () => {
@@ -97,7 +113,7 @@ test('abort: a "forever" wait leaves no timer behind to keep the process alive',
        const controller = new AbortController();
        const host = m.createP2Host({ env: [], output: { write() {} }, allowOutgoingHttp: false, signal: controller.signal });
        const waiting = host.imports['wasi:clocks/monotonic-clock'].subscribeDuration(0xffffffffffffffffn).block();
-       setTimeout(() => controller.abort(new Error('gone')), 10);
+       setImmediate(() => controller.abort(new Error('gone'))); // once the wait is pending
        await waiting.catch((e) => require('node:worker_threads').parentPort.postMessage(e.message));
      })`,
     { eval: true },

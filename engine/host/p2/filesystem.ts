@@ -565,7 +565,7 @@ function openInstancePreopen({ host, guest, fd: held, dev, ino }: Preopen): numb
     throw new Error(
       code === 'ENOENT'
         ? `cannot open ${where}: descriptor ${held}, which has held it since serving started, is closed`
-        : `cannot open ${where} from descriptor ${held}: ${(error as Error).message}`,
+        : `cannot open ${where} from descriptor ${held}: ${(error instanceof Error ? error.message : String(error))}`,
     );
   }
   let s: BigIntStats;
@@ -573,7 +573,7 @@ function openInstancePreopen({ host, guest, fd: held, dev, ino }: Preopen): numb
     s = fstatSync(fd, { bigint: true });
   } catch (error) {
     closeQuietly(fd);
-    throw new Error(`cannot open ${where}: ${(error as Error).message}`);
+    throw new Error(`cannot open ${where}: ${(error instanceof Error ? error.message : String(error))}`);
   }
   if (String(s.dev) !== dev || String(s.ino) !== ino) {
     closeQuietly(fd);

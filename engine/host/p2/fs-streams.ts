@@ -137,7 +137,7 @@ export class FileHandle {
 function streamFailure(what: string, error: unknown): never {
   const code: FsErrorCode | undefined = fsErrorCode(error);
   if (code === undefined) throw error;
-  failStream(new IoError(`${what}: ${(error as Error).message}`, undefined, code));
+  failStream(new IoError(`${what}: ${(error instanceof Error ? error.message : String(error))}`, undefined, code));
 }
 
 /** `read-via-stream`: reads the file from `offset` on, in pieces of at most `MAX_READ_BYTES`;

@@ -109,7 +109,7 @@ export function splitParent(path: string): { parents: string[]; name: string } {
   if (path === '') fsFail('no-entry');
   if (path.startsWith('/')) fsFail('not-permitted');
   const parts = path.split('/');
-  const last = parts[parts.length - 1]!;
+  const last = path.slice(path.lastIndexOf('/') + 1);
   if (parts.length === 1 && last === '.') return { parents: [], name: '.' };
   if (last !== '' && last !== '.' && last !== '..') return { parents: parts.slice(0, -1), name: last };
   return { parents: parts, name: '.' };
@@ -161,8 +161,8 @@ export class Walk {
   /** Walks into each directory of `components` (`.`, empty and `..` handled here). */
   descend(components: readonly string[]): void {
     const queue = [...components];
-    while (queue.length > 0) {
-      const component = queue.shift()!;
+    let component: string | undefined;
+    while ((component = queue.shift()) !== undefined) {
       if (component === '' || component === '.') continue;
       if (component === '..') {
         this.#up();
@@ -218,6 +218,7 @@ export class Walk {
     this.#levels.push({ fd, dev: 0n, ino: 0n });
     if (this.openCount <= MAX_WALK_DESCRIPTORS) return;
     // Too many open: close the oldest, remembering which directory it was.
+    // biome-ignore lint/style/noNonNullAssertion: openCount > MAX_WALK_DESCRIPTORS, so #firstOpen indexes an open level
     const oldest = this.#levels[this.#firstOpen]!;
     const stats = fstatSync(oldest.fd, { bigint: true });
     closeSync(oldest.fd);
@@ -232,7 +233,8 @@ export class Walk {
     if (top === undefined) fsFail('not-permitted');
     try {
       const below = this.#levels.length - 1;
-      if (below >= 0 && below < this.#firstOpen) this.#reopen(this.#levels[below]!, top.fd);
+      const level = this.#levels[below];
+      if (level && below < this.#firstOpen) this.#reopen(level, top.fd);
     } finally {
       closeQuietly(top.fd);
     }

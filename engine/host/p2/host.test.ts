@@ -2,7 +2,8 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { GuestExit, type IncomingRequestInit } from './api.ts';
+import { GuestExit } from './api.ts';
+import type { IncomingRequestInit } from '../../../base/http-exchange.ts';
 import { Fields } from './fields.ts';
 import { OutgoingBody, UNBOUND_BODY_LIMIT } from './http-body.ts';
 import { OutgoingRequest } from './http-client.ts';

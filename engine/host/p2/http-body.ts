@@ -24,14 +24,14 @@
  * `UNBOUND_BODY_LIMIT` bytes are held.
  */
 
-import type { ResponseSink } from './api.ts';
+import type { ResponseSink } from '../../../base/http-exchange.ts';
 import type { FieldList, Fields } from './fields.ts';
 import type { HttpErrorCode } from './http-error.ts';
 import { IoError } from './io-error.ts';
 import { NEVER, Pollable, READY } from './poll.ts';
 import { fail, failUnit, HostTrap } from './result.ts';
 import { failStream, OutputStream, STREAM_CLOSED, type WriteTarget } from './streams.ts';
-import type { WriteWindow } from './api.ts';
+import type { WriteWindow } from '../../../base/http-exchange.ts';
 import { UNSCOPED, type Waiter } from './wait.ts';
 
 /** Body bytes held before `response-outparam.set` binds the body to the client (1 MiB). Past

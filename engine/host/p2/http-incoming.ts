@@ -13,7 +13,7 @@
  * still arriving (see there).
  */
 
-import type { IncomingRequestInit } from './api.ts';
+import type { IncomingRequestInit } from '../../../base/http-exchange.ts';
 import { withoutForbidden, type ReadonlyFieldList } from '../http-rules.ts';
 import { Fields, type FieldList } from './fields.ts';
 import type { HttpErrorCode } from './http-error.ts';

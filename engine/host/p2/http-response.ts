@@ -7,7 +7,7 @@
  * traps (in the component model its handle is consumed, so a conforming guest cannot do it).
  */
 
-import type { ResponseSink } from './api.ts';
+import type { ResponseSink } from '../../../base/http-exchange.ts';
 import { Fields, type FieldList } from './fields.ts';
 import { BodyChannel, declaredContentLength, OutgoingBody } from './http-body.ts';
 import { describeErrorCode, type HttpErrorCode } from './http-error.ts';

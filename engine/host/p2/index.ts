@@ -6,7 +6,8 @@
  * wasi:http/types): waits go through the instance's own `Waiter` (its signal, its beforeBlock).
  */
 
-import type { IncomingRequestInit, P2Host, P2HostOptions, ResponseSink } from './api.ts';
+import type { P2Host, P2HostOptions } from './api.ts';
+import type { IncomingRequestInit, ResponseSink } from '../../../base/http-exchange.ts';
 import { createCliImports } from './cli.ts';
 import { createMonotonicClockImports, wallClockImports } from './clocks.ts';
 import { createFilesystemImports } from './filesystem.ts';
@@ -23,7 +24,7 @@ import { streamsImports } from './streams.ts';
 import { Waiter } from './wait.ts';
 
 export { GuestExit } from './api.ts';
-export type { GuestFilesystem, GuestOutputSink, IncomingRequestInit, P2Host, P2HostOptions, Preopen, ResponseSink } from './api.ts';
+export type { GuestFilesystem, GuestOutputSink, P2Host, P2HostOptions, Preopen } from './api.ts';
 
 /** Unversioned names of every interface `createP2Host` provides. */
 export const SUPPORTED_INTERFACES: ReadonlySet<string> = new Set([

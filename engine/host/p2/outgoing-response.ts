@@ -23,7 +23,7 @@
  * class's signatures do not describe).
  */
 
-import type { ResponseSink } from './api.ts';
+import type { ResponseSink } from '../../../base/http-exchange.ts';
 import { describeErrorCode, type HttpErrorCode } from './http-error.ts';
 import { IncomingBody, IncomingResponse, type TrailersOutcome, type TrailersSource } from './http-incoming.ts';
 import { IoError } from './io-error.ts';

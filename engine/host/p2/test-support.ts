@@ -1,7 +1,7 @@
 /** Helpers shared by this directory's tests (not used by the host itself). */
 
 import assert from 'node:assert/strict';
-import type { ResponseSink, WriteWindow } from './api.ts';
+import type { ResponseSink, WriteWindow } from '../../../base/http-exchange.ts';
 
 const text = new TextDecoder();
 export const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);

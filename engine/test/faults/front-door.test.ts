@@ -11,6 +11,7 @@ import { startHttpServer } from '../../server/http-server.ts';
 import { runCli } from '../support/cli.ts';
 import { send } from '../support/http-client.ts';
 import { eventsOf, serveForTest, type TestServer } from '../support/serve.ts';
+import { waitUntil } from '../support/wait-until.ts';
 
 function rawSocket(url: string): Promise<Socket> {
   const { hostname, port } = new URL(url);
@@ -99,7 +100,7 @@ test('a request waiting for a slot holds no body in memory', async () => {
   waiting.write(`POST /?ms=0 HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n`);
   await new Promise<void>((resolve) => waiting.write(body.subarray(0, 64 * 1024), () => resolve()));
   await server.waitFor((e) => e.type === 'request.received' && e.requestId === 1);
-  while (server.frontDoor.stats().waitingForSlot === 0) await new Promise((resolve) => setImmediate(resolve));
+  await waitUntil('the request to wait for a slot', () => server.frontDoor.stats().waitingForSlot > 0);
   assert.equal(server.frontDoor.stats().bodyBytesInMemory, 0, 'the body is not read before a slot is free');
   waiting.destroy();
   server.pool.terminate();
@@ -140,13 +141,13 @@ test('200 clients hanging up mid-upload print one line and a summary, not 200 li
     const sockets = await Promise.all(Array.from({ length: 200 }, () => rawSocket(url)));
     for (const socket of sockets) socket.end('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc');
     // Every hang-up is accounted for: printed, or counted in a summary line.
-    const accounted = (): number =>
-      run.stderr().split('\n').filter((line) => line.includes('went away while sending its body'))
+    const accounted = (stderr: string): number =>
+      stderr.split('\n').filter((line) => line.includes('went away while sending its body'))
         .map((line) => 1 + Number(/and (\d+) more like it/.exec(line)?.[1] ?? 0) - (/more like it/.test(line) ? 1 : 0))
         .reduce((a, b) => a + b, 0);
-    while (accounted() < 200) await new Promise((resolve) => setTimeout(resolve, 50));
+    await run.until('all 200 hang-ups to be accounted for', (stderr) => accounted(stderr) >= 200, { stream: 'stderr' });
     const lines = run.stderr().split('\n').filter((line) => line.includes('went away while sending its body'));
-    assert.equal(accounted(), 200, run.stderr());
+    assert.equal(accounted(run.stderr()), 200, run.stderr());
     assert.ok(lines.length < 20, `collapsed to a few lines, got ${lines.length}`);
     assert.doesNotMatch(run.stderr(), /malformed HTTP request/, 'a hang-up is not a parse error');
     assert.equal((await send(url)).status, 200);

@@ -45,7 +45,7 @@ test('SIGTERM under load: in-flight requests get the grace period, then the proc
   const url = await run.serving;
   // Requests that sleep forever: 4 on instances, the rest queued.
   const requests = Array.from({ length: 100 }, () => send(url).catch((error: Error) => error));
-  await run.stdoutMatches((out) => (out.match(/"type":"request\.accepted"/g) ?? []).length === 4 && (out.match(/"type":"request\.received"/g) ?? []).length === 100);
+  await run.until('4 accepted and 100 received', (out) => (out.match(/"type":"request\.accepted"/g) ?? []).length === 4 && (out.match(/"type":"request\.received"/g) ?? []).length === 100, { stream: 'stdout' });
   run.child.kill('SIGTERM');
   const exit = await run.exited;
   assert.equal(exit.code, 1, exit.stderr);

@@ -1,4 +1,4 @@
-import { Agent, request } from 'node:http';
+import { Agent, request, type ClientRequest, type IncomingMessage } from 'node:http';
 
 export interface HttpResult {
   status: number;
@@ -6,21 +6,37 @@ export interface HttpResult {
   body: string;
 }
 
-/** One HTTP request over loopback. Pass an `agent` to reuse a keep-alive connection. */
-export function send(
-  url: string,
-  options: { method?: string; body?: string; agent?: Agent; headers?: Record<string, string>; signal?: AbortSignal } = {},
-): Promise<HttpResult> {
+/** Sends the request `start` makes (with `body`) and collects its whole answer. */
+function exchange(start: (onResponse: (res: IncomingMessage) => void) => ClientRequest, body: string | undefined): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: options.method ?? 'GET', agent: options.agent ?? false, headers: options.headers, ...(options.signal ? { signal: options.signal } : {}) }, (res) => {
+    const req = start((res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', reject);
     });
     req.on('error', reject);
-    req.end(options.body);
+    req.end(body);
   });
+}
+
+/** One HTTP request over loopback. Pass an `agent` to reuse a keep-alive connection. */
+export function send(
+  url: string,
+  options: { method?: string; body?: string; agent?: Agent; headers?: Record<string, string>; signal?: AbortSignal } = {},
+): Promise<HttpResult> {
+  const init = { method: options.method ?? 'GET', agent: options.agent ?? false, headers: options.headers, ...(options.signal ? { signal: options.signal } : {}) };
+  return exchange((onResponse) => request(url, init, onResponse), options.body);
+}
+
+/** A request to `base`'s host whose path goes out exactly as written (no URL normalisation of `..` or `//`). */
+export function sendRawPath(
+  base: string,
+  rawPath: string,
+  options: { method?: string; body?: string; headers?: Record<string, string | string[]> } = {},
+): Promise<HttpResult> {
+  const { hostname, port } = new URL(base);
+  return exchange((onResponse) => request({ hostname, port, path: rawPath, method: options.method ?? 'GET', headers: options.headers, agent: false }, onResponse), options.body);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { after } from 'node:test';
 import type { LeakDetectionSettings, PoolEvent, PoolKnobs } from '../../../protocol/index.ts';
-import { reportToStderr } from '../../cli/stderr-reporter.ts';
+import { reportToStderr } from '../../events/stderr-reporter.ts';
 import { startServing, type Serving } from '../../serve.ts';
 
 export interface TestServer extends Serving {

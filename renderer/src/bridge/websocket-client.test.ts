@@ -2,10 +2,14 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { WebSocketServer, type WebSocket as ServerSocket } from 'ws';
-import type { ServerMessage } from '../../../protocol/index.ts';
+import { DEFAULT_LEAK_DETECTION, defaultKnobs, type ServerMessage } from '../../../protocol/index.ts';
 import { bridgeUrl, WebSocketBridgeClient, type ConnectionInfo } from './websocket-client.ts';
 
-/** A bridge server stand-in: answers every command with its type, sends a snapshot-like hello on connect. */
+/**
+ * A bridge server stand-in (the client's job is the socket, not the engine): answers
+ * `runScenario` and `setLeakDetection` as the engine does, `setKnobs` with a bare knobs object
+ * (the reply's old, wrong shape) and `stop` with an error; sends load progress on connect.
+ */
 async function fakeServer(port = 0) {
   const wss = new WebSocketServer({ host: '127.0.0.1', port });
   await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
@@ -18,10 +22,15 @@ async function fakeServer(port = 0) {
     ws.on('message', (data) => {
       const message = JSON.parse(data.toString()) as { id: number; command: { type: string } };
       received.push(message);
+      const results: Record<string, unknown> = {
+        runScenario: { runId: message.id },
+        setLeakDetection: DEFAULT_LEAK_DETECTION,
+        setKnobs: defaultKnobs('wasip2'),
+      };
       const reply =
-        message.command.type === 'stop'
-          ? { kind: 'reply', id: message.id, ok: false, error: 'nope' }
-          : { kind: 'reply', id: message.id, ok: true, result: message.command.type };
+        message.command.type in results
+          ? { kind: 'reply', id: message.id, ok: true, result: results[message.command.type] }
+          : { kind: 'reply', id: message.id, ok: false, error: 'nope' };
       ws.send(JSON.stringify(reply));
     });
   });
@@ -65,15 +74,25 @@ describe('WebSocketBridgeClient', () => {
     clients.push(client);
     const pushes: ServerMessage[] = [];
     client.subscribe((m) => pushes.push(m));
-    const [a, b] = await Promise.all([client.send({ type: 'snapshot' }), client.send({ type: 'start' })]);
-    assert.equal(a, 'snapshot');
-    assert.equal(b, 'start');
+    const [a, b] = await Promise.all([client.send({ type: 'runScenario', name: 'state-leaks' }), client.send({ type: 'setLeakDetection', patch: {} })]);
+    assert.deepEqual(a, { runId: 1 });
+    assert.deepEqual(b, DEFAULT_LEAK_DETECTION);
     await assert.rejects(client.send({ type: 'stop' }), /^Error: nope$/);
     assert.ok(pushes.some((m) => m.kind === 'load-progress'));
     assert.deepEqual(
       server.received.map((m) => (m as { id: number }).id),
       [1, 2, 3],
     );
+  });
+
+  it("refuses a reply that is not the protocol's reply to its command, saying what is wrong", async () => {
+    const server = await fakeServer();
+    servers.push(server.close);
+    const client = new WebSocketBridgeClient({ url: `ws://127.0.0.1:${server.port}/bridge` });
+    clients.push(client);
+    await assert.rejects(client.send({ type: 'setKnobs', patch: { maxInstanceReuseCount: 2 } }), {
+      message: "the engine's reply to setKnobs does not match the protocol: knobs: Invalid input: expected object, received undefined; requestedKnobs: Invalid input: expected object, received undefined",
+    });
   });
 
   it('reconnects after the connection drops, and sends what was queued meanwhile', async () => {
@@ -85,10 +104,10 @@ describe('WebSocketBridgeClient', () => {
     server.dropAll();
     await server.close();
     await waitFor(client, 'connecting');
-    const queued = client.send({ type: 'snapshot' });
+    const queued = client.send({ type: 'runScenario', name: 'state-leaks' });
     const again = await fakeServer(port);
     servers.push(again.close);
-    assert.equal(await queued, 'snapshot');
+    assert.deepEqual(await queued, { runId: 1 });
   });
 
   it('builds the bridge URL from the page location and its token', () => {

@@ -2,8 +2,10 @@
  * BridgeClient over a WebSocket (web mode): `ws://<host>/bridge?token=…`, one JSON message per frame.
  * Reconnects with backoff; commands sent while the socket is down wait in a queue. A command
  * already sent when the connection drops is rejected (the engine may or may not have run it).
+ * Each reply is checked against the protocol's schema for its command: JSON does not carry every
+ * value as it was (a NaN arrives as null), so what the engine sent is not taken on trust.
  */
-import type { BridgeClient, ClientMessage, CommandInput, ServerMessage } from '../../../protocol/index.ts';
+import { parseReply, type BridgeClient, type ClientMessage, type CommandInput, type ReplyMessage, type ReplyTo, type ServerMessage } from '../../../protocol/index.ts';
 
 const OPEN = 1; // WebSocket.OPEN
 
@@ -23,7 +25,8 @@ export interface ObservableBridge extends BridgeClient {
 }
 
 interface Pending {
-  resolve: (result: unknown) => void;
+  /** Checks the result of a successful reply and resolves with it (or rejects if it is not the reply to its command). */
+  settle: (result: unknown) => void;
   reject: (error: Error) => void;
 }
 
@@ -58,12 +61,18 @@ export class WebSocketBridgeClient implements ObservableBridge {
     this.#connect();
   }
 
-  send(command: CommandInput): Promise<unknown> {
+  send<C extends CommandInput>(command: C): Promise<ReplyTo<C>> {
     if (this.#closed) return Promise.reject(new Error('the dashboard connection is closed'));
     const id = this.#nextId++;
+    // A command as sent (defaults left to the engine); the engine validates it on arrival.
     const message = { id, command } as ClientMessage;
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
+    return new Promise<ReplyTo<C>>((resolve, reject) => {
+      const settle = (result: unknown): void => {
+        const parsed = parseReply<C['type']>(command.type, result);
+        if (parsed.ok) resolve(parsed.result);
+        else reject(new Error(parsed.error));
+      };
+      this.#pending.set(id, { settle, reject });
       if (this.#socket?.readyState === OPEN) this.#socket.send(JSON.stringify(message));
       else this.#queue.push(message);
     });
@@ -122,11 +131,11 @@ export class WebSocketBridgeClient implements ObservableBridge {
     };
   }
 
-  #settle(reply: Extract<ServerMessage, { kind: 'reply' }>): void {
+  #settle(reply: ReplyMessage): void {
     const pending = this.#pending.get(reply.id);
     if (!pending) return;
     this.#pending.delete(reply.id);
-    if (reply.ok) pending.resolve(reply.result);
+    if (reply.ok) pending.settle(reply.result);
     else pending.reject(new Error(reply.error));
   }
 

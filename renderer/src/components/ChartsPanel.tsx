@@ -1,8 +1,8 @@
 import { useMemo } from 'react';
 import { useEngineNow } from '../hooks/useNow.ts';
 import { usePalette, type Palette } from '../hooks/useTheme.ts';
-import { chartSeries, type SeriesPoint } from '../store/charts.ts';
-import { fmtMs } from '../store/format.ts';
+import { chartSeries, type SeriesPoint } from '../model/charts.ts';
+import { fmtMs } from '../model/format.ts';
 import { useStore } from '../store/store.ts';
 import { MiniChart, type LineSpec } from './MiniChart.tsx';
 import { Panel } from './Panel.tsx';
@@ -39,7 +39,7 @@ export function ChartsPanel() {
   const series: SeriesPoint[] = useMemo(() => chartSeries(useStore.getState().charts, now, windowSec), [now, windowSec]);
   // The current second is still filling: the last complete one is "current".
   const last = series.at(-2) ?? series.at(-1);
-  const latest = [...series].reverse().find((p) => p.p50 !== null);
+  const latest = [...series].reverse().find((p): p is SeriesPoint & { p50: number; p99: number } => p.p50 !== null && p.p99 !== null);
   const g = useStore.getState().pool.gauges;
 
   const actions = (
@@ -59,7 +59,7 @@ export function ChartsPanel() {
         <MiniChart
           testId="chart-latency"
           title="Latency p50 / p99"
-          value={latest ? `${fmtMs(latest.p50!)} / ${fmtMs(latest.p99!)}` : '—'}
+          value={latest ? `${fmtMs(latest.p50)} / ${fmtMs(latest.p99)}` : '—'}
           data={series}
           palette={palette}
           unit=" ms"

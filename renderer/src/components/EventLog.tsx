@@ -1,6 +1,6 @@
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { type UIEvent, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { PoolEvent } from '../../../protocol/index.ts';
-import { describeEvent, filterEvents } from '../store/log.ts';
+import { describeEvent, filterEvents } from '../model/log.ts';
 import { useStore } from '../store/store.ts';
 import { LogFilterBar } from './LogFilterBar.tsx';
 import { Panel } from './Panel.tsx';
@@ -28,7 +28,8 @@ export function EventLog() {
   const autoTop = useRef(0);
 
   useLayoutEffect(() => {
-    const el = scroller.current!;
+    const el = scroller.current;
+    if (!el) return; // not mounted
     const observer = new ResizeObserver(() => setView({ top: el.scrollTop, height: el.clientHeight }));
     observer.observe(el);
     return () => observer.disconnect();
@@ -46,8 +47,8 @@ export function EventLog() {
     return () => cancelAnimationFrame(frame);
   }, [rows, follow]);
 
-  const onScroll = (): void => {
-    const el = scroller.current!;
+  const onScroll = (event: UIEvent<HTMLDivElement>): void => {
+    const el = event.currentTarget;
     setView({ top: el.scrollTop, height: el.clientHeight });
     // Back at the bottom: follow again. Above where following put it: the user scrolled up.
     // (Rows arriving after an automatic scroll leave it short of the bottom; that is no reason to stop.)

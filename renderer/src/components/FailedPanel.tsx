@@ -1,5 +1,5 @@
 import type { FailureKind } from '../../../protocol/index.ts';
-import { fmtMs } from '../store/format.ts';
+import { fmtMs } from '../model/format.ts';
 import { useStore } from '../store/store.ts';
 import { Panel } from './Panel.tsx';
 

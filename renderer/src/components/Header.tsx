@@ -38,12 +38,12 @@ export function Header() {
         {component && <span className={`badge badge-${component.world}`}>{WORLD_LABEL[component.world]}</span>}
       </div>
       <div className="header-address">
-        {address ? (
+        {listenUrl && address ? (
           <>
-            <a className="mono" href={listenUrl!} target="_blank" rel="noreferrer" data-testid="listen-address">
+            <a className="mono" href={listenUrl} target="_blank" rel="noreferrer" data-testid="listen-address">
               {address}
             </a>
-            <CopyButton text={listenUrl!} label="Copy address" />
+            <CopyButton text={listenUrl} label="Copy address" />
           </>
         ) : (
           <span className="dim">not listening</span>

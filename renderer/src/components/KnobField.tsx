@@ -1,5 +1,5 @@
 import type { PoolKnobs } from '../../../protocol/index.ts';
-import { formatKnob, knobNote, parseKnobInput, type KnobField as Field } from '../store/knob-form.ts';
+import { formatKnob, knobNote, parseKnobInput, type KnobField as Field } from '../model/knob-form.ts';
 import { useAppliedField } from '../hooks/useAppliedField.ts';
 import { useStore } from '../store/store.ts';
 
@@ -8,11 +8,10 @@ interface Props {
   requested: PoolKnobs;
   effective: PoolKnobs;
   world: 'wasip2' | 'wasip3' | null;
-  newInstancesOnly: boolean;
 }
 
 /** One knob: edit, validate inline with the protocol schema, apply on Enter or blur. */
-export function KnobField({ field, requested, effective, world, newInstancesOnly }: Props) {
+export function KnobField({ field, requested, effective, world }: Props) {
   const setKnobs = useStore((s) => s.setKnobs);
   const shown = formatKnob(field, requested[field.key]);
   const { error, state, mark, inputProps } = useAppliedField({
@@ -21,7 +20,7 @@ export function KnobField({ field, requested, effective, world, newInstancesOnly
       const parsed = parseKnobInput(field, text, requested);
       return parsed.ok ? { ok: true, change: parsed, unchanged: formatKnob(field, parsed.knobs[field.key]) === shown } : parsed;
     },
-    apply: (parsed) => setKnobs(parsed.patch, parsed.knobs),
+    apply: (parsed) => setKnobs(parsed.patch),
   });
 
   const note = knobNote(field, requested, effective, world);
@@ -46,7 +45,7 @@ export function KnobField({ field, requested, effective, world, newInstancesOnly
         </span>
       </div>
       <div id={`${id}-msg`} className={error ? 'knob-error' : 'knob-note'} data-testid={error ? 'knob-error' : undefined} role={error ? 'alert' : undefined}>
-        {error ?? note ?? (newInstancesOnly ? 'applies to new instances' : field.flag)}
+        {error ?? note ?? field.flag}
       </div>
     </div>
   );

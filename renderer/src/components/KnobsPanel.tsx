@@ -1,4 +1,4 @@
-import { KNOB_FIELDS } from '../store/knob-form.ts';
+import { KNOB_FIELDS } from '../model/knob-form.ts';
 import { useStore } from '../store/store.ts';
 import { KnobField } from './KnobField.tsx';
 import { EngineControls } from './EngineControls.tsx';
@@ -8,7 +8,6 @@ export function KnobsPanel() {
   const requested = useStore((s) => s.pool.requestedKnobs);
   const effective = useStore((s) => s.pool.knobs);
   const world = useStore((s) => s.pool.component?.world ?? null);
-  const newOnly = useStore((s) => s.pool.knobsForNewInstancesOnly);
   return (
     <Panel title="Knobs" meta="applied live" testId="knobs-panel">
       <EngineControls>
@@ -21,7 +20,6 @@ export function KnobsPanel() {
                 requested={requested}
                 effective={effective}
                 world={world}
-                newInstancesOnly={newOnly.includes(field.key)}
               />
             ))}
           </div>

@@ -1,5 +1,5 @@
-import { growthDetail, growthRate } from '../store/format.ts';
-import type { MemoryGrowthWarning } from '../store/types.ts';
+import { memoryGrowthRate, memoryGrowthSpan } from '../../../base/memory-growth.ts';
+import type { MemoryGrowthWarning } from '../model/types.ts';
 
 /** "⚠ N leaks" on an instance: opens the Leaks tab with that instance's findings. */
 export function LeakBadge({ instanceId, count, onShow }: { instanceId: number; count: number; onShow(instanceId: number): void }) {
@@ -26,9 +26,9 @@ export function GrowthBadge({ warning }: { warning: MemoryGrowthWarning | null }
       className="chip chip-growth"
       data-testid="memory-growth-badge"
       data-bytes-per-request={warning.bytesPerRequest}
-      title={`Linear memory kept growing after warm-up: ${growthDetail(warning)}. A healthy instance levels off.`}
+      title={`Linear memory kept growing after warm-up: ${memoryGrowthSpan(warning)}. A healthy instance levels off.`}
     >
-      ⚠ memory grows {growthRate(warning)}
+      ⚠ memory grows {memoryGrowthRate(warning)}
     </span>
   );
 }

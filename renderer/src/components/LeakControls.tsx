@@ -1,6 +1,6 @@
 import { useCallback, useState } from 'react';
 import type { LeakDetectionMode, LeakDetectionPatch, LeakDetectionSettings } from '../../../protocol/index.ts';
-import { IGNORED_HEADERS, MAX_REPLAYS, REPLAY_RATE, SAMPLE_RATE, type LeakTextField } from '../store/leak-form.ts';
+import { IGNORED_HEADERS, MAX_REPLAYS, REPLAY_RATE, SAMPLE_RATE, type LeakTextField } from '../model/leak-form.ts';
 import { useStore } from '../store/store.ts';
 import { EngineControls } from './EngineControls.tsx';
 import { LeakField } from './LeakField.tsx';

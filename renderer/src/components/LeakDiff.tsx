@@ -1,9 +1,9 @@
 import type { OutgoingCall } from '../../../protocol/index.ts';
-import { changedSpan, parseDifference, type DiffValue } from '../store/leak-diff.ts';
-import { fmtBytes, fmtMs } from '../store/format.ts';
-import { describeCall } from '../store/log.ts';
+import { changedSpan, parseDifference, type DiffValue } from '../model/leak-diff.ts';
+import { fmtBytes, fmtMs } from '../model/format.ts';
+import { describeCall } from '../model/log.ts';
 import { useStore } from '../store/store.ts';
-import type { LeakFinding } from '../store/types.ts';
+import type { LeakFinding } from '../model/types.ts';
 
 function ordinal(n: number): string {
   const tens = n % 100;

@@ -1,5 +1,5 @@
 import type { LeakDetectionSettings } from '../../../protocol/index.ts';
-import type { LeakTextField } from '../store/leak-form.ts';
+import type { LeakTextField } from '../model/leak-form.ts';
 import { useAppliedField } from '../hooks/useAppliedField.ts';
 import { useStore } from '../store/store.ts';
 

@@ -1,5 +1,5 @@
-import { summarizeDifference } from '../store/leak-diff.ts';
-import type { LeakFinding } from '../store/types.ts';
+import { summarizeDifference } from '../model/leak-diff.ts';
+import type { LeakFinding } from '../model/types.ts';
 
 const SHOWN = 200;
 

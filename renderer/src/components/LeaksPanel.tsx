@@ -1,9 +1,9 @@
 import { useMemo } from 'react';
 import type { LeakSkipReason } from '../../../protocol/index.ts';
-import { growthDetail, growthRate } from '../store/format.ts';
-import { findingsFor } from '../store/leaks.ts';
+import { memoryGrowthRate, memoryGrowthSpan } from '../../../base/memory-growth.ts';
+import { findingsFor } from '../model/leaks.ts';
 import { useStore } from '../store/store.ts';
-import type { LeaksState } from '../store/types.ts';
+import type { LeaksState } from '../model/types.ts';
 import { LeakControls } from './LeakControls.tsx';
 import { LeakDiff } from './LeakDiff.tsx';
 import { LeakFindings } from './LeakFindings.tsx';
@@ -80,7 +80,7 @@ export function LeaksPanel() {
                 #{w.instanceId}
               </button>
               <span>
-                grows <b>{growthRate(w)}</b> <span className="dim">({growthDetail(w)})</span>
+                grows <b>{memoryGrowthRate(w)}</b> <span className="dim">({memoryGrowthSpan(w)})</span>
               </span>
             </li>
           ))}

@@ -1,7 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { commandSchema } from '../../../protocol/index.ts';
-import { fmtMs, fmtRate } from '../store/format.ts';
-import { useStore, type SendRequestsParams } from '../store/store.ts';
+import { fmtMs, fmtRate } from '../model/format.ts';
+import type { SendRequestsParams } from '../store/shape.ts';
+import { useStore } from '../store/store.ts';
 import { Panel } from './Panel.tsx';
 import { EngineControls } from './EngineControls.tsx';
 

@@ -1,5 +1,5 @@
 import type { PoolEventType } from '../../../protocol/index.ts';
-import { EVENT_TYPES } from '../store/log.ts';
+import { EVENT_TYPES } from '../model/log.ts';
 import { useStore } from '../store/store.ts';
 
 const GROUPS: Array<{ label: string; prefix: string }> = [

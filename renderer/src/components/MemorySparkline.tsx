@@ -1,6 +1,6 @@
 import { memo } from 'react';
-import { fmtBytes } from '../store/format.ts';
-import type { MemoryPoint } from '../store/types.ts';
+import { fmtBytes } from '../model/format.ts';
+import type { MemoryPoint } from '../model/types.ts';
 
 const W = 100;
 const H = 20;

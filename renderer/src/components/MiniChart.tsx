@@ -1,7 +1,7 @@
 import { memo } from 'react';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { Palette } from '../hooks/useTheme.ts';
-import type { SeriesPoint } from '../store/charts.ts';
+import type { SeriesPoint } from '../model/charts.ts';
 
 export interface LineSpec {
   key: keyof SeriesPoint;

@@ -36,7 +36,7 @@ export function RecordingControls() {
     try {
       importRecording(await file.text(), file.name, new Date(file.lastModified));
     } catch (error) {
-      setUi({ notice: `Could not read ${file.name}: ${(error as Error).message}` });
+      setUi({ notice: `Could not read ${file.name}: ${(error instanceof Error ? error.message : String(error))}` });
     }
   };
 

@@ -48,9 +48,9 @@ export function ReplayBar() {
       return;
     }
     const frame = requestAnimationFrame(() => {
-      const target = pending.current!.t;
+      const next = pending.current;
       pending.current = null;
-      seek(target);
+      if (next) seek(next.t);
       setDragged(null);
     });
     pending.current = { t, frame };

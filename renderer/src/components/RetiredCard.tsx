@@ -1,7 +1,7 @@
 import { memo } from 'react';
 import { EXIT_CAUSE_LABELS } from '../../../protocol/index.ts';
-import { fmtMs } from '../store/format.ts';
-import type { InstanceRecord, MemoryGrowthWarning } from '../store/types.ts';
+import { fmtMs } from '../model/format.ts';
+import type { InstanceRecord, MemoryGrowthWarning } from '../model/types.ts';
 import { GrowthBadge, LeakBadge } from './LeakBadges.tsx';
 
 interface Props {
@@ -14,6 +14,7 @@ interface Props {
 
 /** A retired instance: why it left, what it served, its last words. */
 export const RetiredCard = memo(function RetiredCard({ instance: r, onSelect, leakCount = 0, growth = null, onShowLeaks }: Props) {
+  // biome-ignore lint/style/noNonNullAssertion: model/instances.ts retires an instance only with its exit
   const exit = r.exit!;
   const last = r.output.at(-1);
   return (

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { ScenarioProgress } from '../../../protocol/index.ts';
-import { comparisonRows } from '../store/scenario.ts';
+import { comparisonRows } from '../model/scenario.ts';
 import { useStore } from '../store/store.ts';
 
 const STATE_LABELS: Record<ScenarioProgress['state'], string> = {

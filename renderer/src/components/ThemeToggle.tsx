@@ -1,4 +1,5 @@
-import { useStore, type ThemePreference } from '../store/store.ts';
+import type { ThemePreference } from '../store/shape.ts';
+import { useStore } from '../store/store.ts';
 
 const NEXT: Record<ThemePreference, ThemePreference> = { system: 'light', light: 'dark', dark: 'system' };
 const ICON: Record<ThemePreference, string> = { system: '◐', light: '☀', dark: '☾' };

@@ -2,10 +2,10 @@ import { useEffect, useRef, useState, type MouseEvent } from 'react';
 import { describeCallTarget, EXIT_CAUSE_LABELS } from '../../../protocol/index.ts';
 import { readEngineNow } from '../hooks/useNow.ts';
 import { usePalette } from '../hooks/useTheme.ts';
-import { fmtBytes, fmtMs } from '../store/format.ts';
-import { summarizeDifference } from '../store/leak-diff.ts';
+import { fmtBytes, fmtMs } from '../model/format.ts';
+import { summarizeDifference } from '../model/leak-diff.ts';
 import { useStore } from '../store/store.ts';
-import type { OutgoingRecord } from '../store/types.ts';
+import type { OutgoingRecord } from '../model/types.ts';
 import { drawTimeline, hitAt, outgoingAt, type Hit } from '../timeline/draw.ts';
 import { Panel } from './Panel.tsx';
 import { secondsOptions, Segmented } from './Segmented.tsx';
@@ -27,13 +27,16 @@ export function Timeline() {
   const [tip, setTip] = useState<TipAt | null>(null);
 
   useEffect(() => {
-    const canvas = canvasRef.current!;
-    const ctx = canvas.getContext('2d')!;
+    const canvas = canvasRef.current;
+    if (!canvas) return; // not mounted
+    const ctx = canvas.getContext('2d');
+    if (!ctx) throw new Error('the timeline needs a 2D canvas context, and this browser gives none');
     let frame = 0;
     let last = 0;
     let size = { w: 0, h: 0 };
-    const observer = new ResizeObserver(([entry]) => {
-      const box = entry!.contentRect;
+    const observer = new ResizeObserver((entries) => {
+      const box = entries.at(-1)?.contentRect;
+      if (!box) return;
       const dpr = window.devicePixelRatio || 1;
       size = { w: box.width, h: box.height };
       canvas.width = Math.round(box.width * dpr);
@@ -151,7 +154,7 @@ function TimelineTip({ x, y, hit, calls, width }: TipAt & { width: number }) {
   const style: TipStyle = x > width - TIP_ROOM && x > TIP_ROOM ? { right: width - x + 12, top: y + 12 } : { left: x + 12, top: y + 12 };
   if (hit.kind === 'outgoing') return <OutgoingTip style={style} calls={calls} />;
   if (hit.kind === 'exit') {
-    const e = hit.instance.exit!;
+    const e = hit.exit;
     return (
       <div className="tip" style={style}>
         <b>#{hit.instance.instanceId}</b> {EXIT_CAUSE_LABELS[e.cause]} · served {e.served} · lived {fmtMs(e.lifetimeMs)}

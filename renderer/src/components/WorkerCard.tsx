@@ -1,7 +1,7 @@
 import { memo, type CSSProperties } from 'react';
-import type { InstanceRecord, MemoryGrowthWarning, MemoryPoint } from '../store/types.ts';
-import { fmtAge, fmtBytes, fmtMs } from '../store/format.ts';
-import { memoryCurve } from '../store/leaks.ts';
+import type { InstanceRecord, MemoryGrowthWarning, MemoryPoint } from '../model/types.ts';
+import { fmtAge, fmtBytes, fmtMs } from '../model/format.ts';
+import { memoryCurve } from '../model/leaks.ts';
 import { GrowthBadge, LeakBadge } from './LeakBadges.tsx';
 import { MemorySparkline } from './MemorySparkline.tsx';
 

@@ -1,6 +1,6 @@
 import { useCallback, useMemo } from 'react';
 import { useEngineNow } from '../hooks/useNow.ts';
-import { liveInstances } from '../store/instances.ts';
+import { liveInstances } from '../model/instances.ts';
 import { useStore } from '../store/store.ts';
 import { Panel } from './Panel.tsx';
 import { RetiredCard } from './RetiredCard.tsx';

@@ -1,5 +1,5 @@
 import { useEffect, useState, type KeyboardEvent } from 'react';
-import type { CommandResult } from '../store/store.ts';
+import type { CommandResult } from '../store/shape.ts';
 
 export type ApplyState = 'idle' | 'applying' | 'applied';
 

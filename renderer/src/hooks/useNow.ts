@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { engineNow } from '../store/apply.ts';
+import { engineNow } from '../model/apply.ts';
 import { useStore } from '../store/store.ts';
 
 /** Re-renders every `intervalMs`; returns the local monotonic time. */

@@ -1,5 +1,6 @@
 import { useEffect, useLayoutEffect, useState } from 'react';
-import { useStore, type ThemePreference } from '../store/store.ts';
+import type { ThemePreference } from '../store/shape.ts';
+import { useStore } from '../store/store.ts';
 
 const KEY = 'poolscope.theme';
 const query = (): MediaQueryList => window.matchMedia('(prefers-color-scheme: dark)');

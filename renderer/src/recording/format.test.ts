@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { applyServerMessage, initialData } from '../store/apply.ts';
-import { loadFixture } from '../store/test-support.ts';
+import { applyServerMessage, initialData } from '../model/apply.ts';
+import { loadFixture } from '../model/test-support.ts';
 import { parseRecordingText, toJson, type Recording } from './format.ts';
 import { Replayer } from './replay.ts';
 import { FIXTURES, liveSession, sessionMessages } from './test-streams.ts';
@@ -111,6 +111,30 @@ describe('recording format', () => {
     );
   });
 
+  it("refuses an event the protocol's schema refuses, naming the message, the event and the field", () => {
+    /** The recording with the first event of `type` changed, and where that event is. */
+    const withEvent = (type: string, change: (event: Record<string, unknown>) => void): { error: string; at: string } => {
+      const d = doc();
+      const messages = d.messages as Array<{ message: { kind: string; events?: Array<Record<string, unknown>> } }>;
+      const m = messages.findIndex((entry) => entry.message.events?.some((e) => e.type === type));
+      const e = messages[m]!.message.events!.findIndex((event) => event.type === type);
+      change(messages[m]!.message.events![e]!);
+      return { error: parse(d), at: `message ${m}: events: events[${e}]` };
+    };
+    const zero = withEvent('worker.spawned', (e) => (e.instanceId = 'zero'));
+    assert.equal(zero.error, `${zero.at}.instanceId: worker.spawned: Invalid input: expected number, received string`);
+    const nonsense = withEvent('worker.exit', (e) => (e.cause = 'nonsense'));
+    assert.equal(
+      nonsense.error,
+      `${nonsense.at}.cause: worker.exit: Invalid option: expected one of "drained"|"idle-timeout"|"watchdog"|"trap"|"instantiation-failed"|"executor-lost"|"worker-crashed"|"shutdown"`,
+    );
+    // The same rules for an event file (`--events`), by line.
+    const lines = readFileSync(new URL('../model/fixtures/counter-reuse3.jsonl', import.meta.url), 'utf8').trim().split('\n');
+    const at = lines.findIndex((line) => line.includes('"worker.exit"'));
+    const broken = JSON.stringify({ ...(JSON.parse(lines[at]!) as Record<string, unknown>), cause: 'nonsense' });
+    assert.match(parse([...lines.slice(0, at), broken].join('\n')), new RegExp(`^line ${at + 1}: cause: worker\\.exit: Invalid option: `));
+  });
+
   it('checks outgoing-request events fully: a recording with them loads, a malformed one is refused by message, event and field', () => {
     const withEvent = (change: (event: Record<string, unknown>) => void, type = 'request.outgoing'): ReturnType<typeof parseRecordingText> => {
       const d = JSON.parse(toJson(recorded('fetch-outgoing.jsonl'))) as Record<string, unknown>;
@@ -155,7 +179,7 @@ describe('recording format', () => {
   });
 
   it('opens a JSON-lines event file (poolscope serve --events) from an empty dashboard', () => {
-    const text = readFileSync(new URL('../store/fixtures/counter-reuse3.jsonl', import.meta.url), 'utf8');
+    const text = readFileSync(new URL('../model/fixtures/counter-reuse3.jsonl', import.meta.url), 'utf8');
     const result = parseRecordingText(text, EXPORTED);
     assert.ok(result.ok, result.ok ? '' : result.error);
     assert.equal(result.source, 'json-lines');
@@ -185,11 +209,11 @@ describe('recording format', () => {
   });
 
   it('rejects a broken JSON-lines file by line', () => {
-    const lines = readFileSync(new URL('../store/fixtures/trap.jsonl', import.meta.url), 'utf8').split('\n');
+    const lines = readFileSync(new URL('../model/fixtures/trap.jsonl', import.meta.url), 'utf8').split('\n');
     assert.equal(parse([lines[0], lines[1], '{"type":'].join('\n')), 'line 3: not JSON (a JSON-lines event file has one event per line)');
     assert.equal(parse([lines[0], '{"type":"x","t":"1","seq":1}'].join('\n')), 'line 2: not a Poolscope event (needs a string "type" and numeric "t" and "seq")');
     assert.match(parse([lines[1], lines[0]].join('\n')), /^line 2: t goes backwards/);
-    const fetch = readFileSync(new URL('../store/fixtures/fetch-outgoing.jsonl', import.meta.url), 'utf8').trim().split('\n');
+    const fetch = readFileSync(new URL('../model/fixtures/fetch-outgoing.jsonl', import.meta.url), 'utf8').trim().split('\n');
     const at = fetch.findIndex((line) => line.includes('"request.outgoing"'));
     const broken = { ...(JSON.parse(fetch[at]!) as Record<string, unknown>), status: 'ok' };
     assert.match(parse([...fetch.slice(0, at), JSON.stringify(broken)].join('\n')), new RegExp(`^line ${at + 1}: status: request\\.outgoing: `));

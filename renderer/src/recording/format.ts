@@ -1,20 +1,28 @@
 /**
  * The recording file: one JSON document holding what a dashboard received (snapshots, event
  * batches, load progress), so it can be replayed later. The envelope is checked strictly, each
- * message loosely (event types the dashboard does not know yet must still load), and every
- * rejection names what is wrong and where.
+ * message with the protocol's own schemas (events of types this dashboard does not know must
+ * still load, and fields older recordings lack may be missing), and every rejection names what
+ * is wrong and where.
  */
 import { z } from 'zod';
-import { batchesOf, gaugesAfter } from '../store/event-batches.ts';
-import { ZERO_GAUGES } from '../store/types.ts';
+import { batchesOf, gaugesAfter } from '../model/event-batches.ts';
+import { ZERO_GAUGES } from '../model/types.ts';
 import {
-  EVENT_BATCH_INTERVAL_MS,
+  componentInfoSchema,
   DEFAULT_MAX_INSTANCES,
   DEFAULT_MAX_REQUEST_BODY_BYTES,
-  leakOutgoingSchema,
+  EVENT_BATCH_INTERVAL_MS,
+  gaugesSchema,
+  leakCheckedSchema,
+  leakDetectionSchema,
+  loadProgressSchema,
+  poolEventSchema,
   poolKnobsSchema,
-  requestOutgoingDroppedSchema,
-  requestOutgoingSchema,
+  scenarioInfoSchema,
+  scenarioProgressSchema,
+  snapshotSchema,
+  workerMemorySchema,
   type ComponentInfo,
   type Gauges,
   type PoolEvent,
@@ -68,8 +76,6 @@ export function toJson(recording: Recording): string {
 
 // ---- validation -------------------------------------------------------------------------------
 
-const gaugesSchema = z.looseObject({ liveInstances: z.number(), availableWorkers: z.number(), queueDepth: z.number(), inFlight: z.number() });
-const componentSchema = z.looseObject({ spec: z.string(), name: z.string(), world: z.enum(['wasip2', 'wasip3']), handlerInterface: z.string(), sha256: z.string(), maxMemoryBytes: z.number().optional() });
 /**
  * The engine's own knob schema, open to knobs a later version may add. Knobs added since the
  * first format (the instance cap, the body cap) may be missing: they take their defaults.
@@ -82,44 +88,29 @@ function fillAddedKnobs(knobs: Record<string, unknown> | null | undefined): void
   if (!knobs) return;
   for (const [key, value] of Object.entries(ADDED_KNOBS)) if (!(key in knobs)) knobs[key] = value;
 }
-const instanceSchema = z.looseObject({
-  instanceId: z.number(),
-  status: z.string(),
-  available: z.boolean(),
-  unavailableWhy: z.string().nullable(),
-  draining: z.boolean(),
-  reuseCount: z.number(),
-  inFlight: z.number(),
-  createdAt: z.number(),
-  memoryBytes: z.number().nullable(),
-});
-/** What the reducers read from a snapshot; anything more is kept as is. */
-const snapshotSchema = z.looseObject({
-  component: componentSchema.nullable(),
-  listenUrl: z.string().nullable(),
-  serving: z.boolean(),
+
+/** The engine's snapshot; what recordings made before a field existed lack may be missing (the reducers fall back). */
+const recordedSnapshotSchema = snapshotSchema.extend({
   knobs: knobsSchema,
   requestedKnobs: knobsSchema,
-  knobsForNewInstancesOnly: z.array(z.string()),
-  instances: z.array(instanceSchema),
-  gauges: gaugesSchema,
-  demos: z.array(z.looseObject({ name: z.string(), description: z.string() })),
-  // Absent in recordings made before the engine reported problems.
-  problem: z.object({ message: z.string().max(10_000), t: z.number() }).nullable().optional(),
-  t: z.number(),
+  poolId: snapshotSchema.shape.poolId.optional(),
+  leakDetection: leakDetectionSchema.optional(),
+  scenarios: z.array(scenarioInfoSchema).optional(),
+  scenario: scenarioProgressSchema.nullable().optional(),
 });
+
+/** Every event type this dashboard knows, with the protocol's schema for it. */
+const EVENT_SCHEMAS = new Map<string, z.ZodType>(poolEventSchema.options.map((schema) => [schema.shape.type.value, schema]));
+// Fields events recorded before they existed lack (the reducers fall back).
+EVENT_SCHEMAS.set('worker.memory', workerMemorySchema.partial({ requestsDone: true }));
+EVENT_SCHEMAS.set('leak.checked', leakCheckedSchema.partial({ requestHeaders: true, requestBodyBytes: true }));
+
 /**
- * Events are checked for what every event has (types this dashboard does not know must load
- * too), and events of the types below fully: the reducers and views trust what they carry.
+ * Events of the types this dashboard knows are checked fully (the reducers and views trust what
+ * they carry); of other types, for what every event has (a later version's events must load too).
  */
-const EVENT_SCHEMAS: Partial<Record<PoolEvent['type'], z.ZodType>> = {
-  'request.outgoing': requestOutgoingSchema,
-  'request.outgoing_dropped': requestOutgoingDroppedSchema,
-  // Recorded before outgoing requests were events, `leak.checked` has no `outgoing`.
-  'leak.checked': z.looseObject({ outgoing: leakOutgoingSchema.optional() }),
-};
 const eventSchema = z.looseObject({ type: z.string().min(1), t: z.number(), seq: z.number() }).superRefine((event, ctx) => {
-  const schema = EVENT_SCHEMAS[event.type as PoolEvent['type']];
+  const schema = EVENT_SCHEMAS.get(event.type);
   if (!schema) return;
   const parsed = schema.safeParse(event);
   if (parsed.success) return;
@@ -132,15 +123,13 @@ function eventError(event: unknown): string | null {
   const parsed = eventSchema.safeParse(event);
   return parsed.success ? null : firstIssue(parsed.error);
 }
-const progressSchema = z.looseObject({ runId: z.number(), done: z.number(), errors: z.number(), rate: z.number(), finished: z.boolean() });
-const scenarioSchema = z.looseObject({ runId: z.number(), name: z.string(), step: z.number(), steps: z.number(), state: z.string() });
 
 /** Typed by kind, so a new kind of server message does not compile until it is recorded and checked. */
 const MESSAGE_SCHEMAS: Record<RecordedMessage['kind'], z.ZodType> = {
-  snapshot: z.strictObject({ kind: z.literal('snapshot'), snapshot: snapshotSchema }),
+  snapshot: z.strictObject({ kind: z.literal('snapshot'), snapshot: recordedSnapshotSchema }),
   events: z.strictObject({ kind: z.literal('events'), events: z.array(eventSchema), gauges: gaugesSchema, dropped: z.number() }),
-  'load-progress': z.strictObject({ kind: z.literal('load-progress'), progress: progressSchema }),
-  scenario: z.strictObject({ kind: z.literal('scenario'), progress: scenarioSchema }),
+  'load-progress': z.strictObject({ kind: z.literal('load-progress'), progress: loadProgressSchema }),
+  scenario: z.strictObject({ kind: z.literal('scenario'), progress: scenarioProgressSchema }),
 };
 const KINDS = Object.keys(MESSAGE_SCHEMAS) as Array<RecordedMessage['kind']>;
 
@@ -148,7 +137,7 @@ const envelopeSchema = z.strictObject({
   format: z.literal(RECORDING_FORMAT),
   version: z.literal(RECORDING_VERSION),
   exportedAt: z.iso.datetime({ offset: true }),
-  component: componentSchema.nullable(),
+  component: componentInfoSchema.nullable(),
   knobs: knobsSchema.nullable(),
   startT: z.number(),
   endT: z.number(),

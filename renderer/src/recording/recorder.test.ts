@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ServerMessage } from '../../../protocol/index.ts';
-import { applyServerMessage, applySnapshot, initialData } from '../store/apply.ts';
-import { emptySnapshot, loadFixture } from '../store/test-support.ts';
-import type { DataState } from '../store/types.ts';
+import { applyServerMessage, applySnapshot, initialData } from '../model/apply.ts';
+import { emptySnapshot, loadFixture } from '../model/test-support.ts';
+import type { DataState } from '../model/types.ts';
 import { Recorder } from './recorder.ts';
 import { liveSession, sessionMessages } from './test-streams.ts';
 

@@ -5,8 +5,8 @@
  * it from an empty dashboard rebuilds what the live dashboard shows.
  */
 import type { ServerMessage, Snapshot } from '../../../protocol/index.ts';
-import { isNewRun } from '../store/pool.ts';
-import type { DataState } from '../store/types.ts';
+import { isNewRun } from '../model/pool.ts';
+import type { DataState } from '../model/types.ts';
 import { RECORDING_FORMAT, RECORDING_VERSION, type Recording, type RecordingEntry } from './format.ts';
 
 /** Events a recording holds at most (~100 MB of events in memory); beyond, it stops and says so. */

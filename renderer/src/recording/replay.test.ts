@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { PoolEvent, ServerMessage } from '../../../protocol/index.ts';
-import { applyServerMessage, clearHistory, initialData } from '../store/apply.ts';
-import { emptySnapshot, loadFixture } from '../store/test-support.ts';
-import type { DataState } from '../store/types.ts';
+import { applyServerMessage, clearHistory, initialData } from '../model/apply.ts';
+import { emptySnapshot, loadFixture } from '../model/test-support.ts';
+import type { DataState } from '../model/types.ts';
 import type { Recording } from './format.ts';
 import { Recorder } from './recorder.ts';
 import { CHECKPOINT_EVENTS, Replayer } from './replay.ts';

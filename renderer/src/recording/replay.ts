@@ -6,9 +6,9 @@
  * per `checkpointEvents` events while moving forward.
  */
 import { MAX_EVENTS_PER_BATCH, type Gauges, type PoolEvent } from '../../../protocol/index.ts';
-import { applyEventBatch, applyServerMessage, clearHistory, initialData } from '../store/apply.ts';
-import { gaugesAfter } from '../store/event-batches.ts';
-import type { DataState } from '../store/types.ts';
+import { applyEventBatch, applyServerMessage, clearHistory, initialData } from '../model/apply.ts';
+import { gaugesAfter } from '../model/event-batches.ts';
+import type { DataState } from '../model/types.ts';
 import type { RecordedMessage, Recording, RecordingEntry } from './format.ts';
 
 export const CHECKPOINT_EVENTS = 10_000;

@@ -1,9 +1,9 @@
 /** Helpers for the recording tests: the server messages a dashboard gets for a recorded engine stream. */
 import type { Gauges, PoolEvent, ServerMessage } from '../../../protocol/index.ts';
-import { applyServerMessage, initialData } from '../store/apply.ts';
-import { batchesOf, gaugesAfter } from '../store/event-batches.ts';
-import { emptySnapshot, loadFixture } from '../store/test-support.ts';
-import type { DataState } from '../store/types.ts';
+import { applyServerMessage, initialData } from '../model/apply.ts';
+import { batchesOf, gaugesAfter } from '../model/event-batches.ts';
+import { emptySnapshot, loadFixture } from '../model/test-support.ts';
+import type { DataState } from '../model/types.ts';
 import { Recorder } from './recorder.ts';
 
 export const FIXTURES = ['counter-reuse3.jsonl', 'spin-timeout.jsonl', 'trap.jsonl', 'print-idle.jsonl', 'sleep-parallel.jsonl', 'fetch-outgoing.jsonl'];

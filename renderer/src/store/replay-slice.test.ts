@@ -1,30 +1,25 @@
 /**
- * The replay slice in the real store: messages received, a recording exported and opened again,
- * the live data kept aside, commands refused. The bridge is a stand-in that only counts sends.
+ * The replay slice in a real store: messages received, a recording exported and opened again, the
+ * live data kept aside, commands refused. The engine is a test bridge that keeps what it is sent.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { CommandInput, ServerMessage } from '../../../protocol/index.ts';
+import type { ServerMessage } from '../../../protocol/index.ts';
+import { emptySnapshot, loadFixture } from '../model/test-support.ts';
+import type { DataState } from '../model/types.ts';
+import { Recorder } from '../recording/recorder.ts';
+import { Replayer } from '../recording/replay.ts';
 import { sessionMessages, withoutClock } from '../recording/test-streams.ts';
-import { initialData } from './apply.ts';
-import { REPLAY_REFUSAL } from './replay-slice.ts';
-import { useStore } from './store.ts';
-import { emptySnapshot, loadFixture } from './test-support.ts';
-import type { DataState } from './types.ts';
+import { createPoolscopeStore } from './create-store.ts';
+import { pickData, REPLAY_REFUSAL } from './replay-mode.ts';
+import { testBridge } from './test-bridge.ts';
+
+const bridge = testBridge();
+const useStore = createPoolscopeStore({ bridge, recorder: new Recorder(), openReplayer: (recording) => new Replayer(recording) });
+const sent = bridge.sent;
 
 /** The data keys of the store (every slice built from server messages). */
-const data = (): DataState => {
-  const s = useStore.getState();
-  return Object.fromEntries(Object.keys(initialData).map((key) => [key, s[key as keyof DataState]])) as unknown as DataState;
-};
-
-const sent: CommandInput[] = [];
-useStore.getState().attach({
-  send: async (command) => void sent.push(command),
-  subscribe: () => () => {},
-  onConnection: () => () => {},
-  close: () => {},
-});
+const data = (): DataState => pickData(useStore.getState());
 
 describe('replay slice (the store)', () => {
   const messages = sessionMessages('counter-reuse3.jsonl');
@@ -64,7 +59,7 @@ describe('replay slice (the store)', () => {
     sent.length = 0;
     const store = useStore.getState();
     const results = await Promise.all([
-      store.setKnobs({ maxInstanceReuseCount: 1 }, { ...emptySnapshot().knobs, maxInstanceReuseCount: 1 }),
+      store.setKnobs({ maxInstanceReuseCount: 1 }),
       store.loadComponent('demo:hello'),
       store.setServing(false),
       store.sendRequests({ count: 1, concurrency: 1, path: '/', method: 'GET' }),

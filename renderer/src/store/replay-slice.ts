@@ -4,80 +4,12 @@
  * data keys hold the recorded moment and the live data waits, kept current, in `replay.live`;
  * leaving the replay puts it back as it is by then.
  */
-import type { StateCreator } from 'zustand';
-import type { CommandInput } from '../../../protocol/index.ts';
-import { parseRecordingText, toJson, type Recording, type RecordingSource } from '../recording/format.ts';
-import { Recorder, type RecorderStatus } from '../recording/recorder.ts';
-import { Replayer } from '../recording/replay.ts';
-import { DATA_KEYS } from './apply.ts';
-import type { Store } from './store.ts';
-import type { DataState } from './types.ts';
-
-/** The live session's recorder: one per dashboard, like the store. */
-export const recorder = new Recorder();
-/** The opened recording's replayer (mutable, so outside the state). */
-let replayer: Replayer | null = null;
+import { parseRecordingText, toJson, type Recording } from '../recording/format.ts';
+import type { Replayer } from '../recording/replay.ts';
+import { liveData, pickData } from './replay-mode.ts';
+import type { ReplaySlice, ReplayState, Slice, StoreDeps } from './shape.ts';
 
 export const REPLAY_SPEEDS = [1, 4, 16] as const;
-export const REPLAY_REFUSAL = 'A recording is being replayed: nothing is sent to the engine. Go back to live to change it.';
-
-export interface ReplayState {
-  fileName: string;
-  source: RecordingSource;
-  recording: Recording;
-  /** Engine time shown, from `recording.startT` to `recording.endT`. */
-  positionT: number;
-  eventsApplied: number;
-  playing: boolean;
-  speed: number;
-  /** The live dashboard, kept aside and up to date. */
-  live: DataState;
-}
-
-export type ExportResult = { ok: true; fileName: string; text: string; eventCount: number; truncated: boolean } | { ok: false; error: string };
-export type ImportResult = { ok: true } | { ok: false; error: string };
-
-export interface ReplaySlice {
-  replay: ReplayState | null;
-  /** The live recording's size, for the export control. */
-  recorder: RecorderStatus;
-  /** The live session as a recording file (the caller saves it). */
-  exportRecording(): ExportResult;
-  /** Opens a recording or a JSON-lines event file and shows its end; errors become a notice. */
-  importRecording(text: string, fileName: string, modifiedAt?: Date): ImportResult;
-  seek(t: number): void;
-  /** Playback: `realMs` of wall time passed; moves `speed` times as far, stops at the end. */
-  advance(realMs: number): void;
-  play(): void;
-  pause(): void;
-  setSpeed(speed: number): void;
-  exitReplay(): void;
-}
-
-function pickData(s: DataState): DataState {
-  const data: Record<string, unknown> = {};
-  for (const key of DATA_KEYS) data[key] = s[key];
-  return data as unknown as DataState;
-}
-
-/** The live data: on show, or kept aside while a recording is replayed. */
-export function liveData(s: Store): DataState {
-  return s.replay ? s.replay.live : s;
-}
-
-/** A change to the live data, put where the live data is; also refreshes the recorder's status. */
-export function toLive(s: Store, change: Partial<DataState>): Partial<Store> {
-  const status = recorder.status;
-  const same = s.recorder.eventCount === status.eventCount && s.recorder.truncated === status.truncated && s.recorder.started === status.started;
-  const patch: Partial<Store> = same ? {} : { recorder: status };
-  if (!s.replay) return { ...change, ...patch };
-  return { ...patch, replay: { ...s.replay, live: { ...s.replay.live, ...change } } };
-}
-
-/** Commands that would change the engine are refused while replaying (a snapshot only reads). */
-export function refusedWhileReplaying(s: Store, command: CommandInput): boolean {
-  return s.replay !== null && command.type !== 'snapshot';
-}
 
 /** `poolscope-counter-2026-11-25T10-34-44Z.poolscope.json` */
 export function recordingFileName(recording: Recording): string {
@@ -88,7 +20,10 @@ export function recordingFileName(recording: Recording): string {
 
 const clamp = (t: number, r: Recording): number => Math.min(r.endT, Math.max(r.startT, t));
 
-export const createReplaySlice: StateCreator<Store, [], [], ReplaySlice> = (set, get) => {
+export const createReplaySlice = ({ recorder, openReplayer }: Pick<StoreDeps, 'recorder' | 'openReplayer'>): Slice<ReplaySlice> => (set, get) => {
+  /** The opened recording's replayer (mutable, so outside the state). */
+  let replayer: Replayer | null = null;
+
   /** Shows the recording at `t` (clamped), with any other replay changes. */
   const show = (t: number, patch: Partial<ReplayState> = {}): void => {
     const r = get().replay;
@@ -118,7 +53,7 @@ export const createReplaySlice: StateCreator<Store, [], [], ReplaySlice> = (set,
       }
       const s = get();
       const { recording, source } = parsed;
-      replayer = new Replayer(recording);
+      replayer = openReplayer(recording);
       const data = replayer.seek(recording.endT); // the whole story first; also lays the checkpoints
       set({
         ...data,

@@ -7,7 +7,7 @@
  * Plain function of its input so the frame loop can call it without React.
  */
 import type { Palette } from '../hooks/useTheme.ts';
-import type { InstanceRecord, LeakFinding, OutgoingRecord, RequestRecord } from '../store/types.ts';
+import type { ExitInfo, InstanceRecord, LeakFinding, OutgoingRecord, RequestRecord } from '../model/types.ts';
 
 export interface TimelineInput {
   now: number;
@@ -25,7 +25,7 @@ export interface TimelineInput {
 
 export type Hit =
   | { kind: 'request'; x: number; y: number; w: number; h: number; request: RequestRecord; finding: LeakFinding | null }
-  | { kind: 'exit'; x: number; y: number; w: number; h: number; instance: InstanceRecord }
+  | { kind: 'exit'; x: number; y: number; w: number; h: number; instance: InstanceRecord; exit: ExitInfo }
   | { kind: 'outgoing'; x: number; y: number; w: number; h: number; call: OutgoingRecord };
 
 const GUTTER = 58;
@@ -58,9 +58,9 @@ export function drawTimeline(ctx: CanvasRenderingContext2D, input: TimelineInput
   const laneIds = new Set(lanes.map((r) => r.instanceId));
 
   // Requests in view, by lane; a lane with overlapping requests gets taller (one row each).
-  const byLane = new Map<number, RequestRecord[]>();
+  const byLane = new Map<number, PlacedRequest[]>();
   for (const r of input.requests) {
-    if (r.instanceId === null || r.acceptedAt === null) continue;
+    if (!isPlaced(r)) continue;
     if ((r.endedAt ?? now) < start || !laneIds.has(r.instanceId)) continue;
     let list = byLane.get(r.instanceId);
     if (!list) byLane.set(r.instanceId, (list = []));
@@ -80,7 +80,7 @@ export function drawTimeline(ctx: CanvasRenderingContext2D, input: TimelineInput
 
   let y = 0;
   lanes.forEach((inst, i) => {
-    const laneH = heights[i]!;
+    const laneH = heights[i] ?? MIN_LANE; // one height per lane
     const laneTop = y;
     y += laneH;
     if (i % 2 === 1) {
@@ -117,7 +117,7 @@ export function drawTimeline(ctx: CanvasRenderingContext2D, input: TimelineInput
     for (const r of reqs) {
       const ry = laneTop + 2 + Math.min(r.slot, rows - 1) * rowH;
       const bh = Math.max(1, rowH - (rows > 1 ? 1 : 0));
-      const a = xOf(r.acceptedAt!);
+      const a = xOf(r.acceptedAt);
       const b = xOf(r.endedAt ?? now);
       // Time spent waiting before an instance took it.
       const w0 = xOf(r.receivedAt);
@@ -147,7 +147,7 @@ export function drawTimeline(ctx: CanvasRenderingContext2D, input: TimelineInput
       const ex = xOf(inst.exit.t);
       ctx.fillStyle = exitColor(inst, p);
       ctx.fillRect(ex - 1, laneTop + 1, 2, laneH - 2);
-      hits.push({ kind: 'exit', x: ex - 4, y: laneTop, w: 8, h: laneH, instance: inst });
+      hits.push({ kind: 'exit', x: ex - 4, y: laneTop, w: 8, h: laneH, instance: inst, exit: inst.exit });
     }
   });
 
@@ -177,10 +177,8 @@ function drawOutgoing(
 ): void {
   const { start, now, xOf, laneBottom, bars, hits, p } = at;
   // Ordered by their end: the ones in view are at the end of the list.
-  let first = calls.length;
-  while (first > 0 && calls[first - 1]!.t >= start) first--;
-  for (let i = first; i < calls.length; i++) {
-    const c = calls[i]!;
+  const first = calls.findLastIndex((c) => c.t < start) + 1;
+  for (const c of calls.slice(first)) {
     if (c.t - c.durationMs > now) continue;
     const bar = c.requestId === null ? undefined : bars.get(c.requestId);
     const h = bar ? Math.max(2, Math.min(4, bar.h * 0.3)) : 3;
@@ -273,13 +271,16 @@ function drawAxis(ctx: CanvasRenderingContext2D, start: number, windowMs: number
   }
 }
 
+/** A request an instance took: only those have a bar. */
+type PlacedRequest = RequestRecord & { instanceId: number; acceptedAt: number };
+
+function isPlaced(r: RequestRecord): r is PlacedRequest {
+  return r.instanceId !== null && r.acceptedAt !== null;
+}
+
 /** The topmost thing drawn at a point (the last drawn wins). */
 export function hitAt(hits: readonly Hit[], x: number, y: number): Hit | null {
-  for (let i = hits.length - 1; i >= 0; i--) {
-    const h = hits[i]!;
-    if (x >= h.x && x <= h.x + h.w && y >= h.y && y <= h.y + h.h) return h;
-  }
-  return null;
+  return hits.findLast((h) => x >= h.x && x <= h.x + h.w && y >= h.y && y <= h.y + h.h) ?? null;
 }
 
 type OutgoingHit = Extract<Hit, { kind: 'outgoing' }>;

@@ -3,7 +3,7 @@
  * validated with the protocol's own schema, so the messages are the engine's.
  */
 import { applyKnobsPatch, type PoolKnobs, type PoolKnobsPatch } from '../../../protocol/index.ts';
-import { parseBytes } from '../../../engine/config/bytes.ts';
+import { parseBytes } from '../../../base/bytes.ts';
 import { formatDuration, parseDuration } from './format.ts';
 
 /** Exact and readable: `64MiB` rather than `64.0 MiB`, so the text parses back to the same value. */

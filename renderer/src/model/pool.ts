@@ -1,5 +1,5 @@
 /** Pool slice: what the last snapshot said about the component, the server and the knobs. */
-import { effectiveKnobs, type Gauges, type PoolKnobs, type Snapshot } from '../../../protocol/index.ts';
+import type { Gauges, PoolKnobs, Snapshot } from '../../../protocol/index.ts';
 import { ZERO_GAUGES, type PoolState } from './types.ts';
 
 export const initialPool: PoolState = {
@@ -9,7 +9,6 @@ export const initialPool: PoolState = {
   poolId: null,
   knobs: null,
   requestedKnobs: null,
-  knobsForNewInstancesOnly: [],
   demos: [],
   gauges: ZERO_GAUGES,
   ready: false,
@@ -26,7 +25,6 @@ export function poolFromSnapshot(s: Snapshot, previous: PoolState): PoolState {
     poolId: s.poolId ?? null,
     knobs: s.knobs,
     requestedKnobs: s.requestedKnobs,
-    knobsForNewInstancesOnly: s.knobsForNewInstancesOnly,
     demos: s.demos,
     gauges: s.gauges,
     ready: true,
@@ -42,13 +40,9 @@ export function withGauges(state: PoolState, gauges: Gauges): PoolState {
   return { ...state, gauges };
 }
 
-/**
- * After `setKnobs` succeeded: the requested knobs are the patch merged in; the effective ones are
- * what the engine replied with when it says so, else the world's clamp of the requested ones.
- */
-export function withKnobs(state: PoolState, requested: PoolKnobs, effective: PoolKnobs | null): PoolState {
-  const world = state.component?.world ?? 'wasip2';
-  return { ...state, requestedKnobs: requested, knobs: effective ?? effectiveKnobs(world, requested) };
+/** After `setKnobs` succeeded: the knobs as set and in force, as the engine replied. */
+export function withKnobs(state: PoolState, requested: PoolKnobs, effective: PoolKnobs): PoolState {
+  return { ...state, requestedKnobs: requested, knobs: effective };
 }
 
 /**

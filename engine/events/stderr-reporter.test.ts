@@ -1,7 +1,7 @@
 /** What stderr says about outgoing requests: nothing for successes, a failure once per instance and error-code a second. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { EventBus } from '../events/event-bus.ts';
+import { EventBus } from './event-bus.ts';
 import type { OutgoingCall } from '../../protocol/index.ts';
 import { reportToStderr } from './stderr-reporter.ts';
 

@@ -1,4 +1,9 @@
-/** Instances slice: live instances (one card each) and retired ones, from lifecycle events. */
+/**
+ * Instances: live instances (one card each) and retired ones, from lifecycle events. What a
+ * snapshot shows of an instance follows the fold the engine uses too (`protocol/instance-fold.ts`);
+ * this adds what only the dashboard keeps (output, counts, the exit, retired instances).
+ */
+import { foldInstanceEvent, isInstanceEvent, startingInstance } from '../../../protocol/instance-fold.ts';
 import type { InstanceSnapshot, PoolEvent } from '../../../protocol/index.ts';
 import { LIMITS, type InstanceRecord, type InstancesState } from './types.ts';
 
@@ -6,20 +11,12 @@ export const initialInstances: InstancesState = { live: new Map(), retired: [], 
 
 export function newInstance(instanceId: number, t: number): InstanceRecord {
   return {
-    instanceId,
-    status: 'Starting',
-    available: false,
-    unavailableWhy: null,
-    draining: false,
+    ...startingInstance(instanceId, t),
     drainCause: null,
-    reuseCount: 0,
-    inFlight: 0,
-    createdAt: t,
     instantiatedAt: null,
     instantiationMs: null,
     executor: null,
     spawnReason: null,
-    memoryBytes: null,
     ok: 0,
     failed: 0,
     output: [],
@@ -79,47 +76,20 @@ export function applyInstanceEvents(state: InstancesState, events: readonly Pool
     switch (e.type) {
       case 'worker.spawned':
         put({ ...newInstance(e.instanceId, e.t), spawnReason: e.reason, executor: e.executor ?? null });
-        break;
+        continue;
       case 'worker.instantiated':
         update(e.instanceId, e.t, () => ({ instantiatedAt: e.t, instantiationMs: e.durationMs }));
-        break;
+        continue;
       case 'worker.instantiation_failed':
         update(e.instanceId, e.t, () => ({ instantiationError: e.message }));
-        break;
-      case 'worker.available':
-        update(e.instanceId, e.t, () => ({ available: true, unavailableWhy: null }));
-        break;
-      case 'worker.unavailable':
-        update(e.instanceId, e.t, (r) => ({ available: false, unavailableWhy: e.why, draining: r.draining || e.why === 'draining' }));
-        break;
-      case 'worker.status':
-        update(e.instanceId, e.t, (r) => ({ status: e.status, inFlight: e.status === 'Idle' ? 0 : r.inFlight }));
-        break;
-      case 'worker.draining':
-        update(e.instanceId, e.t, () => ({ draining: true, drainCause: e.cause }));
-        break;
-      case 'worker.memory':
-        update(e.instanceId, e.t, () => ({ memoryBytes: e.bytes }));
-        break;
+        continue;
       case 'guest.output':
         update(e.instanceId, e.t, (r) => {
           const output = r.output.length >= LIMITS.outputLinesPerInstance ? r.output.slice(1) : r.output.slice();
           output.push({ t: e.t, stream: e.stream, line: e.line });
           return { output };
         });
-        break;
-      case 'request.accepted':
-        update(e.instanceId, e.t, () => ({ reuseCount: e.reuseCount, inFlight: e.inFlight }));
-        break;
-      case 'request.completed':
-        if (!(draft.live ?? state.live).has(e.instanceId)) bumpRetired(retiredDraft(), e.instanceId, 'ok');
-        else update(e.instanceId, e.t, (r) => ({ inFlight: Math.max(0, r.inFlight - 1), ok: r.ok + 1 }));
-        break;
-      case 'request.failed':
-        if (e.instanceId === null) break;
-        if (!(draft.live ?? state.live).has(e.instanceId)) bumpRetired(retiredDraft(), e.instanceId, 'failed');
-        else update(e.instanceId, e.t, (r) => ({ inFlight: Math.max(0, r.inFlight - 1), failed: r.failed + 1 }));
-        break;
+        continue;
       case 'worker.exit': {
         const r = (draft.live ?? state.live).get(e.instanceId) ?? newInstance(e.instanceId, e.t - e.lifetimeMs);
         liveDraft().delete(e.instanceId);
@@ -133,17 +103,31 @@ export function applyInstanceEvents(state: InstancesState, events: readonly Pool
         });
         if (retired.length > LIMITS.retired) retired.length = LIMITS.retired;
         retiredTotal++;
-        break;
+        continue;
       }
       default:
         break;
     }
+    // What a snapshot shows: the shared fold, plus the counts and drain cause only cards keep.
+    if (!isInstanceEvent(e) || e.instanceId === null) continue;
+    const id = e.instanceId;
+    // A request can settle after its instance left (the exit event came first): count it there.
+    if ((e.type === 'request.completed' || e.type === 'request.failed') && !(draft.live ?? state.live).has(id)) {
+      bumpRetired(retiredDraft(), id, e.type === 'request.completed' ? 'ok' : 'failed');
+      continue;
+    }
+    const r = get(id, e.t);
+    if (!r) continue;
+    const next = foldInstanceEvent(r, e);
+    if (e.type === 'worker.draining') put({ ...next, drainCause: e.cause });
+    else if (e.type === 'request.completed') put({ ...next, ok: r.ok + 1 });
+    else if (e.type === 'request.failed') put({ ...next, failed: r.failed + 1 });
+    else put(next);
   }
   if (draft.live === null && draft.retired === null && since === null) return state;
   return { live: draft.live ?? state.live, retired: draft.retired ?? state.retired, retiredTotal, snapshotT: null };
 }
 
-/** A request can settle after its instance left (the exit event came first): count it there. */
 function bumpRetired(retired: InstanceRecord[], instanceId: number, field: 'ok' | 'failed'): void {
   const index = retired.findIndex((r) => r.instanceId === instanceId);
   const r = retired[index];

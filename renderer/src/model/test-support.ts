@@ -32,7 +32,6 @@ export function emptySnapshot(overrides: Partial<Snapshot> = {}): Snapshot {
     poolId: 1,
     knobs,
     requestedKnobs: knobs,
-    knobsForNewInstancesOnly: [],
     instances: [],
     gauges: ZERO_GAUGES,
     leakDetection: DEFAULT_LEAK_DETECTION,

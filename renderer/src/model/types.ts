@@ -12,7 +12,7 @@ import type {
   ExitCause,
   FailureKind,
   Gauges,
-  InstanceStatus,
+  InstanceSnapshot,
   LeakChecked,
   LeakDetectionSettings,
   LeakSkipReason,
@@ -21,7 +21,6 @@ import type {
   PoolEvent,
   PoolKnobs,
   SpawnReason,
-  UnavailableWhy,
 } from '../../../protocol/index.ts';
 
 import type { ScenarioViewState } from './scenario.ts';
@@ -40,24 +39,18 @@ export interface ExitInfo {
   lifetimeMs: number;
 }
 
-export interface InstanceRecord {
-  instanceId: number;
-  status: InstanceStatus | 'Starting';
-  available: boolean;
-  unavailableWhy: UnavailableWhy | null;
-  draining: boolean;
+/**
+ * One instance card: what a snapshot shows of the instance (kept by the shared fold,
+ * `protocol/instance-fold.ts`; `createdAt` is when it was spawned, or first seen), and what only
+ * the dashboard follows.
+ */
+export interface InstanceRecord extends InstanceSnapshot {
   drainCause: DrainCause | null;
-  /** Requests accepted so far (the reuse count). */
-  reuseCount: number;
-  inFlight: number;
-  /** Engine time the instance was spawned (or first seen). */
-  createdAt: number;
   instantiatedAt: number | null;
   instantiationMs: number | null;
   /** The executor thread hosting it (null in recordings made before executors). */
   executor: number | null;
   spawnReason: SpawnReason | null;
-  memoryBytes: number | null;
   /** Requests it answered / that failed on it, as seen by this dashboard. */
   ok: number;
   failed: number;
@@ -169,7 +162,6 @@ export interface PoolState {
   poolId: number | null;
   knobs: PoolKnobs | null;
   requestedKnobs: PoolKnobs | null;
-  knobsForNewInstancesOnly: Array<keyof PoolKnobs>;
   demos: DemoInfo[];
   gauges: Gauges;
   /** Set once the first snapshot arrived. */

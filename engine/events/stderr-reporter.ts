@@ -1,6 +1,6 @@
-import type { EventBus } from '../events/event-bus.ts';
+import type { EventBus } from './event-bus.ts';
 import { boundText, describeCallTarget, type PoolEvent, type RequestOutgoing, type WorkerMemoryGrowth } from '../../protocol/index.ts';
-import { formatBytes } from '../config/bytes.ts';
+import { memoryGrowthRate, memoryGrowthSpan } from '../../base/memory-growth.ts';
 import { summariseRepeats } from './repeat-summary.ts';
 
 export interface ReporterOptions {
@@ -66,7 +66,7 @@ export function describeOutgoingFailure(event: RequestOutgoing): string {
   return `outgoing request failed: ${boundText(describeCallTarget(event), 300)}: ${event.error?.tag ?? 'failed'}${detail} (instance ${event.instanceId}${request})`;
 }
 
-/** `instance 3: memory grows ~64 KiB per request (192 KiB → 512 KiB over 5 requests)`. */
+/** `instance 3: memory grows ~64 KiB/request (192 KiB → 512 KiB over 5 requests)`. */
 export function describeMemoryGrowth(event: WorkerMemoryGrowth): string {
-  return `instance ${event.instanceId}: memory grows ~${formatBytes(event.bytesPerRequest)} per request (${formatBytes(event.fromBytes)} → ${formatBytes(event.toBytes)} over ${event.requests} requests)`;
+  return `instance ${event.instanceId}: memory grows ${memoryGrowthRate(event)} (${memoryGrowthSpan(event)})`;
 }

@@ -143,8 +143,3 @@ function trimOldest(byId: Map<number, RequestRecord>): void {
     byId.delete(id);
   }
 }
-
-/** Engine time a request's bar ends at: its end, or `now` while it runs. */
-export function requestEnd(r: RequestRecord, now: number): number {
-  return r.endedAt ?? now;
-}

@@ -1,6 +1,6 @@
 /** Number formatting shared by the views and the log (pure). */
-import { formatBytes } from '../../../engine/config/bytes.ts';
-import { formatDuration, parseDuration } from '../../../engine/config/duration.ts';
+import { formatBytes } from '../../../base/bytes.ts';
+import { formatDuration, parseDuration } from '../../../base/duration.ts';
 
 export { formatDuration, parseDuration };
 export const fmtBytes = formatBytes;
@@ -21,13 +21,4 @@ export function fmtAge(ms: number): string {
 
 export function fmtRate(perSecond: number): string {
   return perSecond >= 100 ? `${Math.round(perSecond)}/s` : `${perSecond.toFixed(1)}/s`;
-}
-
-/** A memory-growth warning's rate, `~64 KiB/request`, and its span, `256 KiB → 576 KiB over 5 requests`. */
-export function growthRate(g: { bytesPerRequest: number }): string {
-  return `~${fmtBytes(g.bytesPerRequest)}/request`;
-}
-
-export function growthDetail(g: { fromBytes: number; toBytes: number; requests: number }): string {
-  return `${fmtBytes(g.fromBytes)} → ${fmtBytes(g.toBytes)} over ${g.requests} requests`;
 }

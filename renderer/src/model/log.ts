@@ -1,6 +1,7 @@
 /** Log slice: the most recent events, and a filter over them. */
 import { describeCallTarget, MAX_OUTGOING_EVENTS_PER_SECOND, type LeakChecked, type OutgoingCall, type PoolEvent, type PoolEventType } from '../../../protocol/index.ts';
-import { fmtBytes, fmtMs, growthDetail, growthRate } from './format.ts';
+import { memoryGrowthRate, memoryGrowthSpan } from '../../../base/memory-growth.ts';
+import { fmtBytes, fmtMs } from './format.ts';
 import { LIMITS, type LogState } from './types.ts';
 
 export const initialLog: LogState = { events: [], total: 0, dropped: 0 };
@@ -105,7 +106,7 @@ export function describeEvent(e: PoolEvent): string {
       if (e.requestsDone === 0) return `${fmtBytes(e.bytes)} at start`;
       return Number.isFinite(e.requestsDone) ? `${fmtBytes(e.bytes)} after request ${e.requestsDone}` : fmtBytes(e.bytes);
     case 'worker.memory_growth':
-      return `grows ${growthRate(e)} (${growthDetail(e)})`;
+      return `grows ${memoryGrowthRate(e)} (${memoryGrowthSpan(e)})`;
     case 'leak.checked':
       return describeLeakCheck(e);
     case 'leak.skipped':

@@ -1,0 +1,38 @@
+/** The connection slice: the engine link's state, and `command`, the one way commands reach the engine. */
+import type { StoreApi } from 'zustand';
+import type { ObservableBridge } from '../bridge/websocket-client.ts';
+import { REPLAY_REFUSAL, refusedWhileReplaying } from './replay-mode.ts';
+import type { ConnectionSlice, Slice, Store } from './shape.ts';
+
+export const createConnectionSlice =
+  (bridge: ObservableBridge | null): Slice<ConnectionSlice> =>
+  (set, get) => ({
+    connection: { status: 'connecting', attempts: 0, error: null },
+    async command(command, notify = true) {
+      if (refusedWhileReplaying(get(), command)) {
+        set((s) => ({ ui: { ...s.ui, notice: REPLAY_REFUSAL } }));
+        return { ok: false, error: REPLAY_REFUSAL };
+      }
+      if (!bridge) return { ok: false, error: 'not connected to an engine' };
+      try {
+        return { ok: true, result: await bridge.send(command) };
+      } catch (error) {
+        const message = (error as Error).message;
+        if (notify) set((s) => ({ ui: { ...s.ui, notice: message } }));
+        return { ok: false, error: message };
+      }
+    },
+  });
+
+/**
+ * Feeds the bridge's messages and connection changes into a made store (not from its slice: a
+ * bridge may report its state at once, before the store exists). Returns the unsubscribe.
+ */
+export function listenTo(bridge: ObservableBridge, store: StoreApi<Store>): () => void {
+  const offMessages = bridge.subscribe((message) => store.getState().receive(message));
+  const offConnection = bridge.onConnection((connection) => store.setState({ connection }));
+  return () => {
+    offMessages();
+    offConnection();
+  };
+}
