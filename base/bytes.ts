@@ -13,6 +13,7 @@ const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 102
  */
 export function parseBytes(text: string): number {
   const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  // biome-ignore lint/style/noNonNullAssertion: group 2 always takes part in a match ([a-z]* may be empty)
   const unit = match ? UNITS[match[2]!.toLowerCase()] : undefined;
   if (!match || unit === undefined) {
     throw new Error(`'${text}' is not a size: use bytes (65536) or a unit (64KiB, 256MiB, 1GiB)`);

@@ -19,6 +19,7 @@ import {
 } from './ipc-channels.ts';
 
 function invoke<C extends InvokeChannel>(channel: C, ...args: InvokeChannels[C]['args']): Promise<InvokeChannels[C]['reply']> {
+  // The main process handles each channel with the reply type the channel map gives it (ipc-bridge.ts).
   return ipcRenderer.invoke(channel, ...args) as Promise<InvokeChannels[C]['reply']>;
 }
 
@@ -30,6 +31,7 @@ const listeners = new Set<(message: ServerMessage) => void>();
 let attached = false;
 
 ipcRenderer.on(IPC.messages, (_event, ...args: unknown[]) => {
+  // The main process sends this channel with the channel map's arguments; the batch is checked to be an array.
   const [batch] = args as MainToRendererChannels[typeof IPC.messages];
   if (!Array.isArray(batch)) return;
   for (const message of batch) {

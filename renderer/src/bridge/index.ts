@@ -14,6 +14,9 @@ declare global {
   }
 }
 
+const hasConnectionEvents = (client: BridgeClient & Partial<Pick<ObservableBridge, 'onConnection'>>): client is ObservableBridge =>
+  client.onConnection !== undefined;
+
 /** Wraps a bridge without connection events (IPC) as always open. */
 function alwaysOpen(client: BridgeClient): ObservableBridge {
   return {
@@ -29,7 +32,7 @@ function alwaysOpen(client: BridgeClient): ObservableBridge {
 
 export function createBridge(): ObservableBridge {
   const ipc = window.poolscope;
-  if (ipc) return ipc.onConnection ? (ipc as ObservableBridge) : alwaysOpen(ipc);
+  if (ipc) return hasConnectionEvents(ipc) ? ipc : alwaysOpen(ipc);
   if (window.location.protocol === 'file:') {
     throw new Error('No engine bridge: open the dashboard from `poolscope serve --ui` or the desktop app.');
   }

@@ -5,7 +5,7 @@
  * Each reply is checked against the protocol's schema for its command: JSON does not carry every
  * value as it was (a NaN arrives as null), so what the engine sent is not taken on trust.
  */
-import { parseReply, type BridgeClient, type ClientMessage, type CommandInput, type ReplyMessage, type ReplyTo, type ServerMessage } from '../../../protocol/index.ts';
+import { parseReply, type BridgeClient, type CommandInput, type ReplyMessage, type ReplyTo, type ServerMessage } from '../../../protocol/index.ts';
 
 const OPEN = 1; // WebSocket.OPEN
 
@@ -22,6 +22,12 @@ export interface ConnectionInfo {
 export interface ObservableBridge extends BridgeClient {
   /** Connection state changes (web mode); an IPC bridge is always open. */
   onConnection(listener: (info: ConnectionInfo) => void): () => void;
+}
+
+/** A command as sent: defaults are left to the engine, which validates it on arrival (`clientMessageSchema`). */
+interface SentMessage {
+  id: number;
+  command: CommandInput;
 }
 
 interface Pending {
@@ -44,7 +50,7 @@ export class WebSocketBridgeClient implements ObservableBridge {
   readonly #listeners = new Set<(message: ServerMessage) => void>();
   readonly #connectionListeners = new Set<(info: ConnectionInfo) => void>();
   readonly #pending = new Map<number, Pending>();
-  readonly #queue: ClientMessage[] = [];
+  readonly #queue: SentMessage[] = [];
   #socket: WebSocket | null = null;
   #nextId = 1;
   #closed = false;
@@ -64,8 +70,7 @@ export class WebSocketBridgeClient implements ObservableBridge {
   send<C extends CommandInput>(command: C): Promise<ReplyTo<C>> {
     if (this.#closed) return Promise.reject(new Error('the dashboard connection is closed'));
     const id = this.#nextId++;
-    // A command as sent (defaults left to the engine); the engine validates it on arrival.
-    const message = { id, command } as ClientMessage;
+    const message: SentMessage = { id, command };
     return new Promise<ReplyTo<C>>((resolve, reject) => {
       const settle = (result: unknown): void => {
         const parsed = parseReply<C['type']>(command.type, result);
@@ -110,6 +115,7 @@ export class WebSocketBridgeClient implements ObservableBridge {
       if (typeof event.data !== 'string') return;
       let message: ServerMessage;
       try {
+        // Taken as the engine wrote it: pushes are not checked (a reply's result is, by its command's schema).
         message = JSON.parse(event.data) as ServerMessage;
       } catch {
         return;

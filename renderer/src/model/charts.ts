@@ -30,18 +30,19 @@ export function applyChartEvents(state: ChartsState, events: readonly PoolEvent[
   const bucketAt = (t: number): Bucket => {
     const sec = secondOf(t);
     let index = buckets.length - 1;
-    while (index >= 0 && buckets[index]!.sec > sec) index--;
-    if (index < 0 || buckets[index]!.sec !== sec) {
-      buckets.splice(index + 1, 0, emptyBucket(sec));
+    let b = buckets[index];
+    while (b && b.sec > sec) b = buckets[--index];
+    if (!b || b.sec !== sec) {
+      b = emptyBucket(sec);
+      buckets.splice(index + 1, 0, b);
       copied.add(sec);
-      index++;
     } else if (!copied.has(sec)) {
-      const b = buckets[index]!;
-      buckets[index] = { ...b, latencies: b.latencies.slice() };
+      b = { ...b, latencies: b.latencies.slice() };
+      buckets[index] = b;
       copied.add(sec);
     }
     changed = true;
-    return buckets[index]!;
+    return b;
   };
 
   let lastGauges = state.lastGauges;
@@ -62,6 +63,7 @@ export function applyChartEvents(state: ChartsState, events: readonly PoolEvent[
   }
   if (batchGauges) lastGauges = batchGauges;
   if (!changed) return lastGauges === state.lastGauges ? state : { buckets: state.buckets, lastGauges };
+  // biome-ignore lint/style/noNonNullAssertion: changed, so bucketAt left at least one bucket
   const newest = buckets[buckets.length - 1]!.sec;
   const firstKept = buckets.findIndex((b) => b.sec > newest - LIMITS.bucketSeconds);
   return { buckets: firstKept > 0 ? buckets.slice(firstKept) : buckets, lastGauges };
@@ -84,6 +86,7 @@ export function percentile(values: readonly number[], p: number): number | null 
   if (values.length === 0) return null;
   const sorted = values.slice().sort((a, b) => a - b);
   const rank = Math.ceil((p / 100) * sorted.length);
+  // biome-ignore lint/style/noNonNullAssertion: 0 ≤ index < sorted.length, which is not 0
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
 }
 
@@ -109,10 +112,12 @@ export function chartSeries(state: ChartsState, now: number, windowSec: number):
   const { buckets } = state;
   let i = 0;
   let carry: Gauges = buckets.length === 0 ? state.lastGauges : ZERO_GAUGES;
-  for (; i < buckets.length && buckets[i]!.sec < first; i++) carry = buckets[i]!.gaugesLast ?? carry;
+  for (let b = buckets[i]; b && b.sec < first; b = buckets[++i]) carry = b.gaugesLast ?? carry;
   const points: SeriesPoint[] = [];
   for (let sec = first; sec <= last; sec++) {
-    const b = i < buckets.length && buckets[i]!.sec === sec ? buckets[i++]! : null;
+    const next = buckets[i];
+    const b = next?.sec === sec ? next : null;
+    if (b) i++;
     const peak = b?.gaugesMax ?? carry;
     if (b?.gaugesLast) carry = b.gaugesLast;
     points.push({

@@ -1,5 +1,5 @@
 /** Event streams in batches, as the engine's bridge sends them (pure). */
-import type { Gauges, PoolEvent } from '../../../protocol/index.ts';
+import type { Gauges, GaugesChanged, PoolEvent } from '../../../protocol/index.ts';
 
 /** Splits events into batches the way the server does: everything within each `intervalMs` window. */
 export function batchesOf(events: readonly PoolEvent[], intervalMs: number): PoolEvent[][] {
@@ -20,9 +20,6 @@ export function batchesOf(events: readonly PoolEvent[], intervalMs: number): Poo
 
 /** The gauges after these events: the last `pool.gauges` event's, else `previous`. */
 export function gaugesAfter<G extends Gauges | null>(events: readonly PoolEvent[], previous: G): Gauges | G {
-  for (let i = events.length - 1; i >= 0; i--) {
-    const e = events[i]!;
-    if (e.type === 'pool.gauges') return { liveInstances: e.liveInstances, availableWorkers: e.availableWorkers, queueDepth: e.queueDepth, inFlight: e.inFlight };
-  }
-  return previous;
+  const e = events.findLast((event): event is GaugesChanged => event.type === 'pool.gauges');
+  return e ? { liveInstances: e.liveInstances, availableWorkers: e.availableWorkers, queueDepth: e.queueDepth, inFlight: e.inFlight } : previous;
 }

@@ -4,6 +4,7 @@
  */
 import { applyKnobsPatch, type PoolKnobs, type PoolKnobsPatch } from '../../../protocol/index.ts';
 import { parseBytes } from '../../../base/bytes.ts';
+import { errorMessage } from './error-message.ts';
 import { formatDuration, parseDuration } from './format.ts';
 
 /** Exact and readable: `64MiB` rather than `64.0 MiB`, so the text parses back to the same value. */
@@ -96,7 +97,7 @@ export function parseKnobInput(field: KnobField, text: string, current: PoolKnob
     try {
       value = parseBytes(trimmed);
     } catch (error) {
-      return { ok: false, error: `${field.flag.slice(2)}: ${(error as Error).message}` };
+      return { ok: false, error: `${field.flag.slice(2)}: ${errorMessage(error)}` };
     }
   } else if (field.kind === 'optional-duration' && (trimmed === '' || trimmed.toLowerCase() === 'none')) {
     value = null;
@@ -104,9 +105,10 @@ export function parseKnobInput(field: KnobField, text: string, current: PoolKnob
     try {
       value = parseDuration(trimmed);
     } catch (error) {
-      return { ok: false, error: `${field.flag.slice(2)}: ${(error as Error).message}` };
+      return { ok: false, error: `${field.flag.slice(2)}: ${errorMessage(error)}` };
     }
   }
+  // Only returned once applyKnobsPatch has checked it with the protocol's patch schema.
   const patch = { [field.key]: value } as PoolKnobsPatch;
   const result = applyKnobsPatch(current, patch);
   return result.ok ? { ok: true, patch, knobs: result.knobs } : { ok: false, error: result.error };

@@ -39,11 +39,13 @@ function readValue(line: string, from: number, after: string): { value: DiffValu
     let i = from + 1;
     while (i < line.length && line[i] !== '"') i += line[i] === '\\' ? 2 : 1;
     if (i >= line.length || !line.startsWith(after, i + 1)) return null;
+    let text: unknown;
     try {
-      return { value: { text: JSON.parse(line.slice(from, i + 1)) as string, quoted: true }, end: i + 1 + after.length };
+      text = JSON.parse(line.slice(from, i + 1));
     } catch {
       return null;
     }
+    return typeof text === 'string' ? { value: { text, quoted: true }, end: i + 1 + after.length } : null;
   }
   const at = line.indexOf(after, from);
   if (at < 0) return null;

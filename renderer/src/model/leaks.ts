@@ -72,6 +72,7 @@ export function applyLeakEvents(state: LeaksState, events: readonly PoolEvent[])
       case 'leak.skipped': {
         changed = true;
         const skipped = { ...d.skipped };
+        // The protocol's schema keys `counts` by skip reason, and a reason present has a count.
         for (const [reason, n] of Object.entries(e.counts) as Array<[keyof typeof skipped, number]>) {
           skipped[reason] = (skipped[reason] ?? 0) + n;
           d.skippedTotal += n;
@@ -130,6 +131,7 @@ function trimFindings(findings: LeakFinding[], byRequest: Map<number, LeakFindin
 function withPoint(points: readonly MemoryPoint[], point: MemoryPoint): MemoryPoint[] {
   const next = points.filter((p) => p.requestsDone !== point.requestsDone);
   let at = next.length;
+  // biome-ignore lint/style/noNonNullAssertion: 0 < at ≤ next.length
   while (at > 0 && next[at - 1]!.requestsDone > point.requestsDone) at--;
   next.splice(at, 0, point);
   if (next.length <= LIMITS.memoryPointsPerInstance) return next;

@@ -11,10 +11,10 @@ export const initialOutgoing: OutgoingState = { byInstance: new Map(), notKept: 
 
 /** Applies one batch of events; returns the same object when none of them is an outgoing request. */
 export function applyOutgoingEvents(state: OutgoingState, events: readonly PoolEvent[]): OutgoingState {
-  let byInstance: Map<number, OutgoingRecord[]> | null = null;
+  let byInstance: Map<number, readonly OutgoingRecord[]> | null = null;
   let notKept: Map<number, number> | null = null;
-  /** Lists copied in this batch (each once, on its first change). */
-  const copied = new Set<number>();
+  /** Lists copied in this batch (each once, on its first change), by instance: the ones this batch may change. */
+  const copied = new Map<number, OutgoingRecord[]>();
   let { total, failed } = state;
   const uncount = (instanceId: number, n: number): void => {
     notKept ??= new Map(state.notKept);
@@ -25,19 +25,19 @@ export function applyOutgoingEvents(state: OutgoingState, events: readonly PoolE
     if (e.type === 'request.outgoing') {
       total++;
       if (e.outcome === 'failed') failed++;
-      byInstance ??= new Map(state.byInstance as ReadonlyMap<number, OutgoingRecord[]>);
-      let list = byInstance.get(e.instanceId);
-      if (!copied.has(e.instanceId)) {
-        copied.add(e.instanceId);
+      byInstance ??= new Map(state.byInstance);
+      let list = copied.get(e.instanceId);
+      if (!list) {
+        list = (byInstance.get(e.instanceId) ?? []).slice();
+        copied.set(e.instanceId, list);
         // Re-inserted, so the map's order is the order instances were last heard of.
         byInstance.delete(e.instanceId);
-        list = list ? list.slice() : [];
         byInstance.set(e.instanceId, list);
       }
-      list!.push({ ...callOf(e), seq: e.seq, t: e.t, instanceId: e.instanceId, requestId: e.requestId });
-      if (list!.length > LIMITS.outgoingPerInstance) {
-        const excess = list!.length - LIMITS.outgoingPerInstance;
-        list!.splice(0, excess);
+      list.push({ ...callOf(e), seq: e.seq, t: e.t, instanceId: e.instanceId, requestId: e.requestId });
+      if (list.length > LIMITS.outgoingPerInstance) {
+        const excess = list.length - LIMITS.outgoingPerInstance;
+        list.splice(0, excess);
         uncount(e.instanceId, excess);
       }
     } else if (e.type === 'request.outgoing_dropped') {
@@ -53,7 +53,7 @@ export function applyOutgoingEvents(state: OutgoingState, events: readonly PoolE
 }
 
 /** Forgets the instances heard of longest ago beyond the cap. */
-function trimInstances(byInstance: Map<number, OutgoingRecord[]>, notKept: Map<number, number>): void {
+function trimInstances(byInstance: Map<number, readonly OutgoingRecord[]>, notKept: Map<number, number>): void {
   for (const id of byInstance.keys()) {
     if (byInstance.size <= LIMITS.outgoingInstances) break;
     byInstance.delete(id);

@@ -39,23 +39,25 @@ export function applyRequestEvents(state: RequestsState, events: readonly PoolEv
   // Copy-on-write: containers are copied once per batch, on the first change.
   const draft: {
     byId: Map<number, RequestRecord> | null;
-    lanes: Map<number, Array<number | null>> | null;
+    lanes: Map<number, ReadonlyArray<number | null>> | null;
     failed: RequestRecord[] | null;
   } = { byId: null, lanes: null, failed: null };
   let { failedTotal, failedByKind, received, ok } = state;
-  const copiedLanes = new Set<number>();
+  /** Lane rows copied in this batch (each once, before its first change), by instance. */
+  const copiedLanes = new Map<number, Array<number | null>>();
 
   const records = (): Map<number, RequestRecord> => (draft.byId ??= new Map(state.byId));
   const get = (id: number, t: number): RequestRecord => records().get(id) ?? newRequest(id, t);
   const put = (r: RequestRecord): void => void records().set(r.requestId, r);
+  const lanes = (): Map<number, ReadonlyArray<number | null>> => (draft.lanes ??= new Map(state.lanes));
   const lane = (instanceId: number): Array<number | null> => {
-    // Rows of an instance are copied before their first change in this batch.
-    const lanes = (draft.lanes ??= new Map(state.lanes as ReadonlyMap<number, Array<number | null>>));
-    if (!copiedLanes.has(instanceId)) {
-      copiedLanes.add(instanceId);
-      lanes.set(instanceId, (lanes.get(instanceId) ?? []).slice());
+    let rows = copiedLanes.get(instanceId);
+    if (!rows) {
+      rows = (lanes().get(instanceId) ?? []).slice();
+      copiedLanes.set(instanceId, rows);
+      lanes().set(instanceId, rows);
     }
-    return lanes.get(instanceId)!;
+    return rows;
   };
   const release = (r: RequestRecord): void => {
     if (r.instanceId === null || r.acceptedAt === null) return;
@@ -63,7 +65,7 @@ export function applyRequestEvents(state: RequestsState, events: readonly PoolEv
     if (rows[r.slot] === r.requestId) rows[r.slot] = null;
     while (rows.length > 0 && rows[rows.length - 1] === null) rows.pop();
     if (rows.length === 0) {
-      draft.lanes!.delete(r.instanceId);
+      lanes().delete(r.instanceId);
       copiedLanes.delete(r.instanceId);
     }
   };

@@ -84,8 +84,8 @@ const ADDED_KNOBS = { maxInstances: DEFAULT_MAX_INSTANCES, maxRequestBodyBytes: 
 const knobsSchema = poolKnobsSchema.partial({ maxInstances: true, maxRequestBodyBytes: true }).loose();
 
 /** Fills knobs an older recording lacks, in place (the document was just validated). */
-function fillAddedKnobs(knobs: Record<string, unknown> | null | undefined): void {
-  if (!knobs) return;
+function fillAddedKnobs(knobs: unknown): void {
+  if (!isObject(knobs)) return;
   for (const [key, value] of Object.entries(ADDED_KNOBS)) if (!(key in knobs)) knobs[key] = value;
 }
 
@@ -114,8 +114,9 @@ const eventSchema = z.looseObject({ type: z.string().min(1), t: z.number(), seq:
   if (!schema) return;
   const parsed = schema.safeParse(event);
   if (parsed.success) return;
+  // biome-ignore lint/style/noNonNullAssertion: a failed parse has at least one issue
   const issue = parsed.error.issues[0]!;
-  ctx.addIssue({ code: 'custom', message: `${event.type}: ${issue.message}`, path: issue.path as PropertyKey[] });
+  ctx.addIssue({ code: 'custom', message: `${event.type}: ${issue.message}`, path: issue.path });
 });
 
 /** What is wrong with one event of a JSON-lines file, by the same rules, or null. */
@@ -131,7 +132,7 @@ const MESSAGE_SCHEMAS: Record<RecordedMessage['kind'], z.ZodType> = {
   'load-progress': z.strictObject({ kind: z.literal('load-progress'), progress: loadProgressSchema }),
   scenario: z.strictObject({ kind: z.literal('scenario'), progress: scenarioProgressSchema }),
 };
-const KINDS = Object.keys(MESSAGE_SCHEMAS) as Array<RecordedMessage['kind']>;
+const isRecordedKind = (kind: unknown): kind is RecordedMessage['kind'] => typeof kind === 'string' && Object.hasOwn(MESSAGE_SCHEMAS, kind);
 
 const envelopeSchema = z.strictObject({
   format: z.literal(RECORDING_FORMAT),
@@ -152,6 +153,7 @@ function pathText(path: readonly PropertyKey[]): string {
 }
 
 function firstIssue(error: z.ZodError): string {
+  // biome-ignore lint/style/noNonNullAssertion: a failed parse has at least one issue
   const issue = error.issues[0]!;
   return issue.path.length ? `${pathText(issue.path)}: ${issue.message}` : issue.message;
 }
@@ -168,10 +170,10 @@ function entryError(raw: unknown): string | null {
   }
   if (Object.keys(raw).length !== 2 || !isObject(raw.message)) return 'must be { t, message }';
   const kind = raw.message.kind;
-  if (!KINDS.includes(kind as RecordedMessage['kind'])) {
-    return `kind ${JSON.stringify(kind)} is not recorded (expected ${KINDS.join(', ')})`;
+  if (!isRecordedKind(kind)) {
+    return `kind ${JSON.stringify(kind)} is not recorded (expected ${Object.keys(MESSAGE_SCHEMAS).join(', ')})`;
   }
-  const parsed = MESSAGE_SCHEMAS[kind as RecordedMessage['kind']].safeParse(raw.message);
+  const parsed = MESSAGE_SCHEMAS[kind].safeParse(raw.message);
   return parsed.success ? null : `${kind}: ${firstIssue(parsed.error)}`;
 }
 
@@ -185,17 +187,19 @@ export function validateRecording(doc: unknown): { ok: true; recording: Recordin
   }
   const envelope = envelopeSchema.safeParse(doc);
   if (!envelope.success) return { ok: false, error: `invalid recording: ${firstIssue(envelope.error)}` };
-  const messages = doc.messages as unknown[];
-  for (let i = 0; i < messages.length; i++) {
-    const error = entryError(messages[i]);
+  // The parsed copy's entries are the document's own objects, so filling knobs below changes the document.
+  const { messages } = envelope.data;
+  for (const [i, entry] of messages.entries()) {
+    const error = entryError(entry);
     if (error) return { ok: false, error: `message ${i}: ${error}` };
   }
-  fillAddedKnobs(doc.knobs as Record<string, unknown> | null);
-  for (const entry of messages as Array<{ message?: { kind?: string; snapshot?: Record<string, Record<string, unknown> | null> } }>) {
-    if (entry.message?.kind !== 'snapshot') continue;
-    fillAddedKnobs(entry.message.snapshot?.knobs);
-    fillAddedKnobs(entry.message.snapshot?.requestedKnobs);
+  fillAddedKnobs(doc.knobs);
+  for (const entry of messages) {
+    if (!isObject(entry) || !isObject(entry.message) || entry.message.kind !== 'snapshot' || !isObject(entry.message.snapshot)) continue;
+    fillAddedKnobs(entry.message.snapshot.knobs);
+    fillAddedKnobs(entry.message.snapshot.requestedKnobs);
   }
+  // Checked above, in place: the envelope by its schema, each entry by its kind's, and added knobs filled in.
   const recording = doc as unknown as Recording;
   const counted = eventCountOf(recording.messages);
   if (counted !== recording.eventCount) {
@@ -219,6 +223,7 @@ export function recordingFromEvents(events: readonly PoolEvent[], exportedAt: st
   let gauges: Gauges = ZERO_GAUGES;
   for (const batch of batchesOf(events, EVENT_BATCH_INTERVAL_MS)) {
     gauges = gaugesAfter(batch, gauges);
+    // biome-ignore lint/style/noNonNullAssertion: batchesOf yields no empty batch
     messages.push({ t: batch[batch.length - 1]!.t, message: { kind: 'events', events: batch, gauges, dropped: 0 } });
   }
   return {
@@ -237,9 +242,8 @@ export function recordingFromEvents(events: readonly PoolEvent[], exportedAt: st
 
 function parseJsonLines(text: string, exportedAt: string): ParseResult {
   const events: PoolEvent[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
+  for (const [i, raw] of text.split('\n').entries()) {
+    const line = raw.trim();
     if (line === '') continue;
     let value: unknown;
     try {
@@ -270,6 +274,7 @@ export function parseRecordingText(text: string, exportedAt: string): ParseResul
     doc = JSON.parse(body);
   } catch {
     // Not one JSON document: an event stream has a JSON object on each line.
+    // biome-ignore lint/style/noNonNullAssertion: splitting at a separator yields at least one piece
     const first = body.trimStart().split('\n', 1)[0]!;
     try {
       if (isEventLike(JSON.parse(first))) return parseJsonLines(body, exportedAt);

@@ -5,7 +5,7 @@
  * what lies between. Moving back (or far forward) starts from the nearest checkpoint, kept once
  * per `checkpointEvents` events while moving forward.
  */
-import { MAX_EVENTS_PER_BATCH, type Gauges, type PoolEvent } from '../../../protocol/index.ts';
+import { MAX_EVENTS_PER_BATCH } from '../../../protocol/index.ts';
 import { applyEventBatch, applyServerMessage, clearHistory, initialData } from '../model/apply.ts';
 import { gaugesAfter } from '../model/event-batches.ts';
 import type { DataState } from '../model/types.ts';
@@ -27,6 +27,13 @@ interface Checkpoint {
 
 const isBatch = (e: RecordingEntry): e is BatchEntry => 'message' in e && e.message.kind === 'events' && e.message.events.length > 0;
 
+/** Time of a batch's last event (`isBatch`: it has one). */
+function lastEventT(batch: BatchEntry): number {
+  const { events } = batch.message;
+  // biome-ignore lint/style/noNonNullAssertion: a batch entry holds at least one event
+  return events[events.length - 1]!.t;
+}
+
 /** Time of an entry that is applied whole (anything but a non-empty event batch). */
 function entryTime(entry: RecordingEntry): number {
   return 'message' in entry && entry.message.kind === 'snapshot' ? entry.message.snapshot.t : entry.t;
@@ -36,7 +43,8 @@ export class Replayer {
   readonly recording: Recording;
   readonly #entries: readonly RecordingEntry[];
   readonly #checkpointEvents: number;
-  readonly #checkpoints: Checkpoint[] = [];
+  /** The first is the start of the recording, so there always is one. */
+  readonly #checkpoints: [Checkpoint, ...Checkpoint[]];
   /** One checkpoint per `checkpointEvents` events, wherever the forward pass happened to be. */
   readonly #buckets = new Set<number>([0]);
   #state: DataState = initialData;
@@ -52,7 +60,7 @@ export class Replayer {
     this.recording = recording;
     this.#entries = recording.messages;
     this.#checkpointEvents = checkpointEvents;
-    this.#checkpoints.push({ entry: 0, maxT: -Infinity, applied: 0, state: initialData });
+    this.#checkpoints = [{ entry: 0, maxT: -Infinity, applied: 0, state: initialData }];
   }
 
   /** Events applied at the current position. */
@@ -82,7 +90,7 @@ export class Replayer {
 
   /** The furthest checkpoint that position `t` is at or after. */
   #checkpointFor(t: number): Checkpoint {
-    let best = this.#checkpoints[0]!;
+    let best = this.#checkpoints[0];
     for (const c of this.#checkpoints) if (c.maxT <= t && c.entry > best.entry) best = c;
     return best;
   }
@@ -98,6 +106,7 @@ export class Replayer {
   #advance(t: number): void {
     const entries = this.#entries;
     while (this.#entry < entries.length) {
+      // biome-ignore lint/style/noNonNullAssertion: this.#entry < entries.length
       const entry = entries[this.#entry]!;
       if (isBatch(entry)) {
         if (this.#event === 0 && this.#applyWholeBatches(t)) continue;
@@ -122,20 +131,22 @@ export class Replayer {
   #applyWholeBatches(t: number): boolean {
     const entries = this.#entries;
     const bucket = Math.floor(this.#applied / this.#checkpointEvents);
-    let end = this.#entry;
+    const batches: BatchEntry[] = [];
     let count = 0;
-    for (let e = entries[end]; e && isBatch(e) && e.message.events[e.message.events.length - 1]!.t <= t; e = entries[++end]) {
+    for (let e = entries[this.#entry]; e && isBatch(e) && lastEventT(e) <= t; e = entries[this.#entry + batches.length]) {
       const next = count + e.message.events.length;
       if (count > 0 && (next > MAX_EVENTS_PER_BATCH || Math.floor((this.#applied + next) / this.#checkpointEvents) !== bucket)) break;
       count = next;
+      batches.push(e);
     }
-    if (end - this.#entry < 2) return false;
-    const batches = entries.slice(this.#entry, end) as BatchEntry[];
+    if (batches.length < 2) return false;
+    const end = this.#entry + batches.length;
     const events = batches.flatMap((b) => b.message.events);
-    const last = batches[batches.length - 1]!.message;
+    // biome-ignore lint/style/noNonNullAssertion: batches.length ≥ 2
+    const last = batches[batches.length - 1]!;
     const dropped = batches.reduce((sum, b) => sum + b.message.dropped, 0);
-    const lastT = events[events.length - 1]!.t;
-    this.#state = applyEventBatch(this.#state, events, last.gauges, dropped, lastT);
+    const lastT = lastEventT(last);
+    this.#state = applyEventBatch(this.#state, events, last.message.gauges, dropped, lastT);
     this.#applied += events.length;
     this.#work += events.length;
     this.#maxT = Math.max(this.#maxT, lastT);
@@ -149,12 +160,14 @@ export class Replayer {
     const { events } = message;
     const from = this.#event;
     let end = from;
+    // biome-ignore lint/style/noNonNullAssertion: end < events.length
     while (end < events.length && events[end]!.t <= t) end++;
     if (end > from) {
       const whole = end === events.length;
       const slice = from === 0 && whole ? events : events.slice(from, end);
       // The batch's gauges and drop count belong to its end; a part carries what its events say.
       const gauges = whole ? message.gauges : gaugesAfter(slice, null);
+      // biome-ignore lint/style/noNonNullAssertion: end > from, so the slice holds an event
       const lastT = slice[slice.length - 1]!.t;
       this.#state = applyEventBatch(this.#state, slice, gauges, whole ? message.dropped : 0, lastT);
       this.#applied += end - from;

@@ -1,5 +1,5 @@
 /** Helpers for the recording tests: the server messages a dashboard gets for a recorded engine stream. */
-import type { Gauges, PoolEvent, ServerMessage } from '../../../protocol/index.ts';
+import type { Gauges, ServerMessage } from '../../../protocol/index.ts';
 import { applyServerMessage, initialData } from '../model/apply.ts';
 import { batchesOf, gaugesAfter } from '../model/event-batches.ts';
 import { emptySnapshot, loadFixture } from '../model/test-support.ts';
@@ -15,9 +15,10 @@ export const FIXTURES = ['counter-reuse3.jsonl', 'spin-timeout.jsonl', 'trap.jso
 export function sessionMessages(fixture: string): ServerMessage[] {
   const events = loadFixture(fixture);
   const batches = batchesOf(events, 50);
-  const messages: ServerMessage[] = [{ kind: 'snapshot', snapshot: emptySnapshot() }];
+  const first: ServerMessage = { kind: 'snapshot', snapshot: emptySnapshot() };
+  const messages: ServerMessage[] = [first];
   let gauges: Gauges = emptySnapshot().gauges;
-  let state = applyServerMessage(initialData, messages[0]!, 0);
+  let state = applyServerMessage(initialData, first, 0);
   batches.forEach((batch, i) => {
     gauges = gaugesAfter(batch, gauges);
     const events: ServerMessage = { kind: 'events', events: batch, gauges, dropped: 0 };
@@ -25,6 +26,7 @@ export function sessionMessages(fixture: string): ServerMessage[] {
     state = applyServerMessage(state, events, 0);
     if (i === Math.floor(batches.length / 2)) {
       // What the engine announces after a knob change: its instances as they are now.
+      // biome-ignore lint/style/noNonNullAssertion: batchesOf yields no empty batch
       const t = batch[batch.length - 1]!.t + 0.5;
       const instances = [...state.instances.live.values()].map((r) => ({
         instanceId: r.instanceId,

@@ -1,6 +1,7 @@
 /** The connection slice: the engine link's state, and `command`, the one way commands reach the engine. */
 import type { StoreApi } from 'zustand';
 import type { ObservableBridge } from '../bridge/websocket-client.ts';
+import { errorMessage } from '../model/error-message.ts';
 import { REPLAY_REFUSAL, refusedWhileReplaying } from './replay-mode.ts';
 import type { ConnectionSlice, Slice, Store } from './shape.ts';
 
@@ -17,7 +18,7 @@ export const createConnectionSlice =
       try {
         return { ok: true, result: await bridge.send(command) };
       } catch (error) {
-        const message = (error as Error).message;
+        const message = errorMessage(error);
         if (notify) set((s) => ({ ui: { ...s.ui, notice: message } }));
         return { ok: false, error: message };
       }

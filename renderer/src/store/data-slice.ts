@@ -3,7 +3,7 @@
  * message at a time, so a batch of events is one state change and one render.
  */
 import type { Recorder } from '../recording/recorder.ts';
-import { applyServerMessage, DATA_KEYS, initialData } from '../model/apply.ts';
+import { applyServerMessage, copySlice, DATA_KEYS, initialData } from '../model/apply.ts';
 import type { DataState } from '../model/types.ts';
 import { liveData, liveWriter } from './replay-mode.ts';
 import type { DataSlice, Slice } from './shape.ts';
@@ -21,7 +21,7 @@ export const createDataSlice = (recorder: Recorder): Slice<DataSlice> => {
         recorder.record(message, live);
         const next = applyServerMessage(live, message, localNow());
         const changed: Partial<DataState> = {};
-        for (const key of DATA_KEYS) if (next[key] !== live[key]) (changed as Record<string, unknown>)[key] = next[key];
+        for (const key of DATA_KEYS) if (next[key] !== live[key]) copySlice(changed, next, key);
         return toLive(s, changed);
       });
     },

@@ -4,7 +4,7 @@
  * refused meanwhile. Every slice that changes live data goes through here.
  */
 import type { CommandInput } from '../../../protocol/index.ts';
-import { DATA_KEYS } from '../model/apply.ts';
+import { copySlice, DATA_KEYS } from '../model/apply.ts';
 import type { DataState } from '../model/types.ts';
 import type { Recorder } from '../recording/recorder.ts';
 import type { Store } from './shape.ts';
@@ -13,9 +13,10 @@ export const REPLAY_REFUSAL = 'A recording is being replayed: nothing is sent to
 
 /** The data keys of a store (or of any state holding them). */
 export function pickData(s: DataState): DataState {
-  const data: Record<string, unknown> = {};
-  for (const key of DATA_KEYS) data[key] = s[key];
-  return data as unknown as DataState;
+  const data: Partial<DataState> = {};
+  for (const key of DATA_KEYS) copySlice(data, s, key);
+  // DATA_KEYS holds every key of DataState, so every slice is there.
+  return data as DataState;
 }
 
 /** The live data: on show, or kept aside while a recording is replayed. */

@@ -4,6 +4,7 @@
  * read it through `useStore`; tests make their own with `createPoolscopeStore`.
  */
 import { createBridge, type ObservableBridge } from '../bridge/index.ts';
+import { errorMessage } from '../model/error-message.ts';
 import { Recorder } from '../recording/recorder.ts';
 import { Replayer } from '../recording/replay.ts';
 import { createPoolscopeStore } from './create-store.ts';
@@ -12,7 +13,7 @@ function appBridge(): { bridge: ObservableBridge | null; error: string | null } 
   try {
     return { bridge: createBridge(), error: null };
   } catch (error) {
-    return { bridge: null, error: (error as Error).message };
+    return { bridge: null, error: errorMessage(error) };
   }
 }
 
