@@ -67,6 +67,23 @@ describe('recording format', () => {
     assert.equal(loaded.message.snapshot.knobs?.maxRequestBodyBytes, 64 * 1024 * 1024);
   });
 
+  it('loads a recording an older engine made, in today\'s words (client-aborted, no abandoned count, no replay rate)', () => {
+    // Made by the previous release's recorder from the trap fixture, with the fields of that time.
+    const text = readFileSync(new URL('../model/fixtures/older-recording.json', import.meta.url), 'utf8');
+    const result = parseRecordingText(text, EXPORTED);
+    assert.ok(result.ok, result.ok ? '' : result.error);
+    const messages = result.recording.messages.flatMap((m) => ('message' in m ? [m.message] : []));
+    const failed = messages.flatMap((m) => (m.kind === 'events' ? m.events : [])).filter((e) => e.type === 'request.failed');
+    assert.deepEqual(failed.map((e) => e.kind), ['client-gone', 'trap']);
+    const phase = messages.find((m) => m.kind === 'scenario')?.progress.results[0];
+    assert.equal(phase?.abandoned, 0);
+    assert.deepEqual(phase?.failedByKind, { 'client-gone': 1 });
+    const snapshot = messages.find((m) => m.kind === 'snapshot');
+    assert.equal(snapshot?.snapshot.leakDetection?.maxReplaysPerSecond, 10);
+    // And it replays to the end.
+    assert.equal(new Replayer(result.recording).seek(result.recording.endT).requests.byId.size, 2);
+  });
+
   it('rejects what is not a recording, with a message that says what is wrong', () => {
     assert.equal(parse(''), 'the file is empty');
     assert.equal(parse('<html>'), 'not a Poolscope recording: the file is neither JSON nor a JSON-lines event stream');

@@ -10,6 +10,7 @@ import { batchesOf, gaugesAfter } from '../model/event-batches.ts';
 import { ZERO_GAUGES } from '../model/types.ts';
 import {
   componentInfoSchema,
+  DEFAULT_LEAK_DETECTION,
   DEFAULT_MAX_INSTANCES,
   DEFAULT_MAX_REQUEST_BODY_BYTES,
   EVENT_BATCH_INTERVAL_MS,
@@ -87,6 +88,45 @@ const knobsSchema = poolKnobsSchema.partial({ maxInstances: true, maxRequestBody
 function fillAddedKnobs(knobs: unknown): void {
   if (!isObject(knobs)) return;
   for (const [key, value] of Object.entries(ADDED_KNOBS)) if (!(key in knobs)) knobs[key] = value;
+}
+
+/**
+ * Recordings keep version 1 while the engine's vocabulary grew; an older one is brought up to
+ * today's words in place before it is checked, so it loads rather than being refused:
+ * the failure kind `client-aborted` is now `client-gone`, a scenario phase's `abandoned` count
+ * (added later) is 0, and leak settings without `maxReplaysPerSecond` had no such limit's default.
+ */
+function upgradeOlderFields(messages: readonly unknown[]): void {
+  const phases = (progress: unknown): void => {
+    if (!isObject(progress) || !Array.isArray(progress.results)) return;
+    for (const phase of progress.results) {
+      if (!isObject(phase)) continue;
+      if (!('abandoned' in phase)) phase.abandoned = 0;
+      const byKind = phase.failedByKind;
+      if (isObject(byKind) && 'client-aborted' in byKind) {
+        byKind['client-gone'] = byKind['client-aborted'];
+        delete byKind['client-aborted'];
+      }
+    }
+  };
+  for (const entry of messages) {
+    if (!isObject(entry) || !isObject(entry.message)) continue;
+    const message = entry.message;
+    if (message.kind === 'events' && Array.isArray(message.events)) {
+      for (const event of message.events) upgradeEvent(event);
+    } else if (message.kind === 'scenario') {
+      phases(message.progress);
+    } else if (message.kind === 'snapshot' && isObject(message.snapshot)) {
+      phases(message.snapshot.scenario);
+      const leaks = message.snapshot.leakDetection;
+      if (isObject(leaks) && !('maxReplaysPerSecond' in leaks)) leaks.maxReplaysPerSecond = DEFAULT_LEAK_DETECTION.maxReplaysPerSecond;
+    }
+  }
+}
+
+/** An event of an older engine, in today's words (in place). */
+function upgradeEvent(event: unknown): void {
+  if (isObject(event) && event.type === 'request.failed' && event.kind === 'client-aborted') event.kind = 'client-gone';
 }
 
 /** The engine's snapshot; what recordings made before a field existed lack may be missing (the reducers fall back). */
@@ -189,6 +229,7 @@ export function validateRecording(doc: unknown): { ok: true; recording: Recordin
   if (!envelope.success) return { ok: false, error: `invalid recording: ${firstIssue(envelope.error)}` };
   // The parsed copy's entries are the document's own objects, so filling knobs below changes the document.
   const { messages } = envelope.data;
+  upgradeOlderFields(messages);
   for (const [i, entry] of messages.entries()) {
     const error = entryError(entry);
     if (error) return { ok: false, error: `message ${i}: ${error}` };
@@ -252,6 +293,7 @@ function parseJsonLines(text: string, exportedAt: string): ParseResult {
       return { ok: false, error: `line ${i + 1}: not JSON (a JSON-lines event file has one event per line)` };
     }
     if (!isEventLike(value)) return { ok: false, error: `line ${i + 1}: not a Poolscope event (needs a string "type" and numeric "t" and "seq")` };
+    upgradeEvent(value);
     const wrong = eventError(value);
     if (wrong) return { ok: false, error: `line ${i + 1}: ${wrong}` };
     const last = events[events.length - 1];
