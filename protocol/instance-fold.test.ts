@@ -29,6 +29,20 @@ describe('the instance fold (engine snapshots and dashboard cards alike)', () =>
     });
   });
 
+  it('WASIp3: a response still streaming after its handler returned stays in flight beside the next request', () => {
+    // The pool's accept count (handlers not returned) says 1 at B's accept though A's body is
+    // still streaming; the fold counts requests until they end.
+    const s = fold([
+      { type: 'request.accepted', requestId: 0, instanceId: 0, inFlight: 1, reuseCount: 1, ...at(1) },
+      { type: 'worker.status', instanceId: 0, status: 'Requests', ...at(2) },
+      { type: 'request.responded', requestId: 0, instanceId: 0, status: 200, latencyMs: 4, ...at(3) },
+      { type: 'request.accepted', requestId: 1, instanceId: 0, inFlight: 1, reuseCount: 2, ...at(4) },
+      { type: 'request.completed', requestId: 0, instanceId: 0, durationMs: 5, bodyBytes: 7, ...at(5) },
+    ]);
+    assert.equal(s.inFlight, 1);
+    assert.equal(fold([{ type: 'request.accepted', requestId: 9, instanceId: 0, inFlight: 5, reuseCount: 1, ...at(6) }]).inFlight, 1, 'an accept adds one request, whatever the handler count');
+  });
+
   it('one request served: accepted, completed, idle again with its memory measured', () => {
     const s = fold([
       { type: 'request.accepted', requestId: 0, instanceId: 0, inFlight: 1, reuseCount: 1, ...at(1) },

@@ -55,9 +55,11 @@ export function startingInstance(instanceId: number, createdAt: number): Instanc
 
 /**
  * The instance after one event about it (the caller matched `event.instanceId`). Generic so a
- * record with more fields keeps them. In-flight counts are exact at each accept; in between a
- * request leaves the count once, when it completes or fails (a request that responded, or
- * expired, still ends with one of those two), and an idle instance has none.
+ * record with more fields keeps them. A request is in flight from its accept until it completes
+ * or fails (a request that responded, or expired, still ends with one of those two), and an idle
+ * instance has none. Counted here rather than taken from `request.accepted.inFlight`, which
+ * counts handlers not yet returned: a WASIp3 response body outlives its handler, so that count
+ * would drop a request still streaming.
  */
 export function foldInstanceEvent<S extends InstanceSnapshot>(s: S, event: InstanceEvent): S {
   switch (event.type) {
@@ -72,7 +74,7 @@ export function foldInstanceEvent<S extends InstanceSnapshot>(s: S, event: Insta
     case 'worker.memory':
       return { ...s, memoryBytes: event.bytes };
     case 'request.accepted':
-      return { ...s, reuseCount: event.reuseCount, inFlight: event.inFlight };
+      return { ...s, reuseCount: event.reuseCount, inFlight: s.inFlight + 1 };
     case 'request.completed':
     case 'request.failed':
       return { ...s, inFlight: Math.max(0, s.inFlight - 1) };
