@@ -116,9 +116,21 @@ export interface OpenedPage {
   errors: string[];
 }
 
+/** A window size in CSS pixels; browser zoom Z is `deviceScaleFactor: Z` with the size divided by Z. */
+export interface PageView {
+  width: number;
+  height: number;
+  deviceScaleFactor: number;
+}
+
 /** Opens the dashboard in a fresh context and waits for its first snapshot. */
-export async function openDashboard(browser: Browser, url: string, colorScheme: 'light' | 'dark' = 'light'): Promise<OpenedPage> {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme, deviceScaleFactor: 1 });
+export async function openDashboard(
+  browser: Browser,
+  url: string,
+  colorScheme: 'light' | 'dark' = 'light',
+  view: PageView = { width: 1440, height: 900, deviceScaleFactor: 1 },
+): Promise<OpenedPage> {
+  const context = await browser.newContext({ viewport: { width: view.width, height: view.height }, colorScheme, deviceScaleFactor: view.deviceScaleFactor });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('console', (message) => {
@@ -147,15 +159,20 @@ export async function getSequential(baseUrl: string, path: string, count: number
  * transitions are finished, not waited for.
  */
 export async function screenshot(page: Page, name: string): Promise<string> {
-  await page.waitForFunction(() => {
-    const grid = getComputedStyle(document.documentElement).getPropertyValue('--grid').trim();
-    return [...document.querySelectorAll('.recharts-cartesian-grid line')].every((line) => line.getAttribute('stroke') === grid);
-  });
+  await chartsInCurrentTheme(page);
   await nextTimelineFrames(page);
   mkdirSync(ARTIFACTS, { recursive: true });
   const path = `${ARTIFACTS}${name}.png`;
   await page.screenshot({ path, animations: 'disabled' });
   return path;
+}
+
+/** Waits until the charts are drawn in the current theme's colours (they take them from the CSS after a theme change). */
+export async function chartsInCurrentTheme(page: Page): Promise<void> {
+  await page.waitForFunction(() => {
+    const grid = getComputedStyle(document.documentElement).getPropertyValue('--grid').trim();
+    return [...document.querySelectorAll('.recharts-cartesian-grid line')].every((line) => line.getAttribute('stroke') === grid);
+  });
 }
 
 /** Waits until the latency chart has plotted a completed request (it redraws once a second). */

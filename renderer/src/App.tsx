@@ -9,6 +9,7 @@ import { LoadPanel } from './components/LoadPanel.tsx';
 import { LogTabs } from './components/LogTabs.tsx';
 import { ScenarioBanner } from './components/ScenarioBanner.tsx';
 import { ScenarioPanel } from './components/ScenarioPanel.tsx';
+import { SkipLink } from './components/SkipLink.tsx';
 import { ReplayBar } from './components/ReplayBar.tsx';
 import { Timeline } from './components/Timeline.tsx';
 import { WorkersPanel } from './components/WorkersPanel.tsx';
@@ -48,6 +49,9 @@ export function App() {
   const replaying = useStore((s) => s.replay !== null);
   return (
     <div className="app" data-ready={ready} data-replaying={replaying}>
+      <SkipLink target="live-views" testId="skip-to-views">
+        Skip to the live views
+      </SkipLink>
       <Header />
       <ReplayBar />
       <Notice />
@@ -60,7 +64,7 @@ export function App() {
           <ScenarioPanel />
           <FailedPanel />
         </aside>
-        <main className="content">
+        <main className="content skip-target" id="live-views" tabIndex={-1}>
           <ChartsPanel />
           <Timeline />
           <div className="bottom">

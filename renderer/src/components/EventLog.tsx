@@ -4,6 +4,7 @@ import { describeEvent, filterEvents } from '../model/log.ts';
 import { useStore } from '../store/store.ts';
 import { LogFilterBar } from './LogFilterBar.tsx';
 import { Panel } from './Panel.tsx';
+import { SkipLink } from './SkipLink.tsx';
 
 const ROW = 20;
 const OVERSCAN = 10;
@@ -86,6 +87,10 @@ export function EventLog() {
       testId="event-log"
     >
       <LogFilterBar />
+      {/* Every row has its own buttons: without this, keyboard users tab through all of them. */}
+      <SkipLink target="event-log-end" testId="skip-event-log">
+        Skip past the event log
+      </SkipLink>
       <div className="log-scroll" ref={scroller} onScroll={onScroll}>
         <div className="log-rows" style={{ height: rows.length * ROW }}>
           {rows.slice(first, last).map((e, i) => (
@@ -125,6 +130,7 @@ export function EventLog() {
           ↓ Follow
         </button>
       )}
+      <span id="event-log-end" className="skip-target" tabIndex={-1} data-testid="event-log-end" />
     </Panel>
   );
 }

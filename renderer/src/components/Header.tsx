@@ -28,9 +28,9 @@ export function Header() {
 
   return (
     <header className="app-header">
-      <div className="brand" title="Poolscope">
+      <h1 className="brand">
         <span className="brand-mark" aria-hidden="true">◎</span> Poolscope
-      </div>
+      </h1>
       <div className="header-component" data-testid="component-info">
         <span className="component-name" title={component?.spec}>
           {component?.name ?? (ready ? 'no component' : '…')}

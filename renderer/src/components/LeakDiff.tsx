@@ -79,7 +79,9 @@ export function LeakDiff({ finding: f, onClose }: { finding: LeakFinding; onClos
       <table className="diff-table">
         <thead>
           <tr>
-            <th scope="col" />
+            <th scope="col">
+              <span className="visually-hidden">What differs</span>
+            </th>
             <th scope="col">reused instance #{f.instanceId}</th>
             <th scope="col">fresh instance</th>
           </tr>

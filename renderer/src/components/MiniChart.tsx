@@ -22,7 +22,7 @@ interface Props {
   testId: string;
 }
 
-const HEIGHT = 92;
+const KEYS_HINT = 'One point a second; the arrow keys step through them.';
 
 /** One small live chart: a title with the current value, the last N seconds. */
 export const MiniChart = memo(function MiniChart({ title, value, data, lines, palette, unit = '', testId }: Props) {
@@ -33,8 +33,10 @@ export const MiniChart = memo(function MiniChart({ title, value, data, lines, pa
         <span className="mini-value mono">{value}</span>
       </figcaption>
       <div className="mini-plot">
-        <ResponsiveContainer width="100%" height={HEIGHT} minWidth={100}>
-          <LineChart data={data} margin={{ top: 4, right: 6, bottom: 0, left: 0 }}>
+        {/* As tall as the panel leaves it (views.css): a caption on two lines takes from the plot, not the axis. */}
+        <ResponsiveContainer width="100%" height="100%" minWidth={100} minHeight={60}>
+          {/* Recharts makes the plot a tab stop (arrow keys step through the seconds): it needs a name. */}
+          <LineChart data={data} margin={{ top: 4, right: 6, bottom: 0, left: 0 }} title={`${title} chart`} desc={KEYS_HINT}>
             <CartesianGrid stroke={palette.grid} strokeDasharray="2 3" vertical={false} />
             <XAxis
               dataKey="x"

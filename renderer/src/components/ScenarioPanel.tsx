@@ -25,6 +25,8 @@ export function ScenarioPanel() {
                 className="btn btn-small"
                 disabled={running}
                 title={running ? 'A scenario is running' : `Run: ${scenario.steps} steps`}
+                // Five buttons read "Run": the name says which scenario each one runs.
+                aria-label={`Run ${scenario.title}`}
                 onClick={() => void runScenario(scenario.name, quick)}
                 data-testid={`run-scenario-${scenario.name}`}
               >
