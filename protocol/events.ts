@@ -43,7 +43,7 @@ export type DrainCause = z.infer<typeof drainCauseSchema>;
 export const exitCauseSchema = z.enum([
   'drained', // accepted its last request and finished its work
   'idle-timeout', // stayed Idle longer than the idle timeout
-  'watchdog', // stalled past the request timeout, killed from outside
+  'watchdog', // stalled past the request timeout, or drained and still busy past its drain deadline: killed from outside
   'trap', // the guest trapped (or called wasi:cli/exit): the instance is poisoned
   'instantiation-failed',
   'executor-lost', // the executor thread hosting it died, or was terminated to stop another instance on it
@@ -333,8 +333,13 @@ export const leakSkippedSchema = z.object({
 export const gaugesSchema = z.object({
   liveInstances: count,
   availableWorkers: count,
+  /** Requests waiting for an instance: queued, or waiting for the instance started for them. */
   queueDepth: count,
+  /** Requests accepted by an instance and not finished there. */
   inFlight: count,
+  /** Of `queueDepth`, those waiting for the instance started for them (spawn-direct) to start.
+   * Absent in recordings made before it existed, when `queueDepth` counted only the queue. */
+  waitingForStart: count.optional(),
 });
 export type Gauges = z.infer<typeof gaugesSchema>;
 

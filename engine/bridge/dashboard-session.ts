@@ -45,7 +45,7 @@ type CommandHandlers = { [K in CommandType]: (command: CommandOf<K>) => Promise<
 /** Commands a running scenario would be confused by: refused until it ends or is stopped. */
 const CHANGES_THE_RUN = new Set<CommandType>(['load', 'start', 'stop', 'setKnobs', 'setLeakDetection', 'sendRequests']);
 
-const NO_GAUGES: Gauges = { liveInstances: 0, availableWorkers: 0, queueDepth: 0, inFlight: 0 };
+const NO_GAUGES: Gauges = { liveInstances: 0, availableWorkers: 0, queueDepth: 0, inFlight: 0, waitingForStart: 0 };
 
 /**
  * The engine side of the dashboard bridge, transport-neutral: it owns what is being served, turns

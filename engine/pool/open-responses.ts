@@ -36,14 +36,22 @@ export class OpenResponses {
   readonly #bus: EventBus;
   readonly #clock: PoolClock;
   readonly #instanceId: number;
+  /** Called whenever a response stops being open (completed, failed or cut short). */
+  readonly #onClosed: () => void;
   readonly #open = new Map<number, OpenResponse>();
   /** Shared by the flows of this instance's responses (see response-flow.ts). */
   readonly #wake = newWakeSignal();
 
-  constructor(bus: EventBus, clock: PoolClock, instanceId: number) {
+  constructor(bus: EventBus, clock: PoolClock, instanceId: number, onClosed: () => void = () => {}) {
     this.#bus = bus;
     this.#clock = clock;
     this.#instanceId = instanceId;
+    this.#onClosed = onClosed;
+  }
+
+  /** Responses a client still waits on (or reads): zero once every client was answered or left. */
+  get size(): number {
+    return this.#open.size;
   }
 
   add(request: PoolRequest): void {
@@ -143,6 +151,7 @@ export class OpenResponses {
       durationMs: this.#clock.now() - entry.request.receivedAt,
       bodyBytes: entry.bodyBytes,
     });
+    this.#onClosed();
   }
 
   /** The body broke after the head went out. */
@@ -157,6 +166,7 @@ export class OpenResponses {
     // The guest's next write fails (`closed`) instead of producing bytes nobody will read.
     entry.flow.close();
     reportFailure(this.#bus, this.#clock, entry.request, this.#instanceId, kind, message, entry.settled);
+    this.#onClosed();
   }
 
   /** Fails every open response; those whose head is out get `afterHeadMessage` if given (a trap

@@ -5,7 +5,7 @@ import { KILL_GRACE_MS } from './executor-pool.ts';
 import type { HostedInstance } from './instance-host.ts';
 import { OpenResponses, reportFailure } from './open-responses.ts';
 import { OutgoingEvents } from './outgoing-events.ts';
-import { expirationDeadline, shouldAcceptRequest } from './policy.ts';
+import { drainDeadline, expirationDeadline, shouldAcceptRequest } from './policy.ts';
 import { NEVER_SET_MESSAGE, TIMED_OUT_MESSAGE, type PoolRequest } from './request.ts';
 import type { WorkerContext } from './worker-context.ts';
 
@@ -50,6 +50,10 @@ export class PoolWorker {
   #statusAnnounced = false;
   #statusSince: number;
   #watchdog: PoolTimer | undefined;
+  /** When the worker was first drained with no client waiting on it (see `#noteDrained`); null before. */
+  #drainedSince: number | null = null;
+  /** Kills a drained worker that does not exit by itself (see `#noteDrained`). */
+  #drainTimer: PoolTimer | undefined;
   #lastMemoryBytes = -1;
   /** Requests whose `handle` returned: the x axis of the memory-growth curve. */
   #returnedCount = 0;
@@ -66,7 +70,7 @@ export class PoolWorker {
     this.id = id;
     this.#initial = initial;
     this.#createdAt = ctx.clock.now();
-    this.#responses = new OpenResponses(ctx.bus, ctx.clock, id);
+    this.#responses = new OpenResponses(ctx.bus, ctx.clock, id, () => this.#noteDrained());
     this.#outgoing = new OutgoingEvents(ctx.bus, id);
     this.#statusSince = this.#createdAt;
   }
@@ -77,6 +81,11 @@ export class PoolWorker {
 
   get inFlightCount(): number {
     return this.#inFlight.size;
+  }
+
+  /** 1 while the request this worker was started for waits for the instance to start, else 0. */
+  get waitingForStart(): number {
+    return this.#phase === 'starting' && this.#initial ? 1 : 0;
   }
 
   /**
@@ -119,6 +128,8 @@ export class PoolWorker {
   }
 
   knobsChanged(): void {
+    // The drain deadline also bounds an exiting worker (see `#noteDrained`).
+    this.#armDrainTimer();
     if (this.#phase !== 'running') return;
     for (const entry of this.#inFlight.values()) this.#armRequestExpiry(entry);
     this.#armWatchdog();
@@ -366,6 +377,51 @@ export class PoolWorker {
     if (!this.#mayAccept) return;
     this.#mayAccept = false;
     this.#ctx.bus.emit({ type: 'worker.draining', instanceId: this.id, cause });
+    this.#noteDrained();
+  }
+
+  /**
+   * The drain deadline (policy.ts, `drainDeadline`). A draining worker exits when its last handler
+   * returns, its post-return work ends and its executor confirms the disposal; with no request
+   * timeout, nothing bounded any of these once its clients were answered or had left (a handler
+   * still running for a client that timed out, a body the guest never finishes, a disposal never
+   * confirmed). From the moment the worker is drained and no client waits on it, it has until the
+   * deadline to exit by itself; then it is killed, as the watchdog kills a stalled one. Called
+   * whenever one of those conditions may have become true.
+   */
+  #noteDrained(): void {
+    if (this.#drainedSince !== null) return;
+    const drained = this.#phase === 'exiting' || (this.#phase === 'running' && !this.#mayAccept && this.#responses.size === 0);
+    if (!drained) return;
+    this.#drainedSince = this.#ctx.clock.now();
+    this.#armDrainTimer();
+  }
+
+  #armDrainTimer(): void {
+    this.#drainTimer?.cancel();
+    this.#drainTimer = undefined;
+    const since = this.#drainedSince;
+    if (since === null || (this.#phase !== 'running' && this.#phase !== 'exiting')) return;
+    const deadline = drainDeadline(this.#ctx.knobs, since);
+    this.#drainTimer = this.#ctx.clock.after(Math.max(0, deadline - this.#ctx.clock.now()), () => {
+      // As for the watchdog: never act before time (a knob change may also have moved it).
+      if (this.#ctx.clock.now() < deadline) {
+        this.#armDrainTimer();
+        return;
+      }
+      const message = this.#drainOverdueMessage(deadline - since);
+      this.#kill('watchdog', message, 'timeout', message);
+    });
+  }
+
+  /** What still held the drained instance when its deadline passed, for `worker.exit`. */
+  #drainOverdueMessage(heldMs: number): string {
+    const holding: string[] = [];
+    if (this.#phase === 'exiting') holding.push('its executor never confirmed the disposal');
+    if (this.#inFlight.size > 0) holding.push(`${this.#inFlight.size} handler(s) never returned`);
+    if (this.#abandoned.size > 0) holding.push(`${this.#abandoned.size} expired handler(s) never returned`);
+    if (this.#pendingTasks > 0) holding.push(`${this.#pendingTasks} guest task(s) or response bodies never ended`);
+    return `drained instance still busy ${heldMs} ms after its last client was answered (${holding.join('; ') || 'nothing reported'}): killed`;
   }
 
   #setAvailable(available: boolean, why: UnavailableWhy | null): void {
@@ -442,6 +498,9 @@ export class PoolWorker {
     this.#watchdog?.cancel();
     this.#setAvailable(false, 'draining');
     this.#placed!.dispose();
+    // A disposal the executor never confirms (one held by another instance's guest) must not
+    // keep this instance counted forever.
+    this.#noteDrained();
   }
 
   #onDisposed(): void {
@@ -476,6 +535,7 @@ export class PoolWorker {
   #finishExit(cause: Parameters<WorkerContext['workerExited']>[1], message: string | null): void {
     this.#phase = 'exited';
     this.#watchdog?.cancel();
+    this.#drainTimer?.cancel();
     this.#setAvailable(false, 'draining');
     this.#outgoing.flush();
     this.#ctx.bus.emit({

@@ -11,45 +11,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { EventBus } from '../events/event-bus.ts';
-import type { PoolKnobs, World } from '../../protocol/index.ts';
-import { clientRequest, describe, FakeClock, FakeInstanceHost } from './fakes.ts';
-import { ProxyHandler } from './proxy-handler.ts';
+import { fakePool as poolOf, microtasks } from './fake-pool.ts';
 import { KILL_GRACE_MS } from './executor-pool.ts';
-
-function poolOf(world: World, knobs: Partial<PoolKnobs> = {}) {
-  const clock = new FakeClock();
-  const host = new FakeInstanceHost();
-  const bus = new EventBus();
-  let log: string[] = [];
-  bus.subscribe((event) => {
-    const line = describe(event);
-    if (line) log.push(line);
-  });
-  const pool = new ProxyHandler({ world, instances: host, clock, bus, knobs });
-  return {
-    pool,
-    clock,
-    host,
-    /** A client sends a request now. */
-    send(options: { manualWrites?: boolean } = {}) {
-      const client = clientRequest(pool.newRequestId(), clock.now(), options);
-      pool.handle(client.request);
-      return client;
-    },
-    /** The events since the last call, one line each. */
-    take(): string[] {
-      const taken = log;
-      log = [];
-      return taken;
-    },
-  };
-}
-
-/** Lets queued microtasks run (the pool coalesces its gauges, and `shutdown` waits on them). */
-function microtasks(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 // --- §3.1: spawn-direct, the queue, waking one available worker
 
@@ -91,7 +54,7 @@ test('a request queues when a worker is available, and exactly one available wor
   assert.deepEqual(take(), ['r2 queued', 'r2 accepted by i0', 'i0 Requests', 'i0 unavailable (concurrency-limit)']);
   assert.deepEqual(host.instance(1).requests, [1], 'the other available worker was left alone');
   assert.equal(host.placed.length, 2, 'no instance was started');
-  assert.deepEqual(pool.gauges(), { liveInstances: 2, availableWorkers: 1, queueDepth: 0, inFlight: 1 });
+  assert.deepEqual(pool.gauges(), { liveInstances: 2, availableWorkers: 1, queueDepth: 0, inFlight: 1, waitingForStart: 0 });
 });
 
 // --- §3.5: availability from maxInstanceReuseCount and maxInstanceConcurrentReuseCount
@@ -222,7 +185,8 @@ test('a queued request whose client leaves is dropped and never runs', () => {
   leaving.leave();
   assert.deepEqual(take(), ['r1 failed client-gone']);
   assert.equal(leaving.view.failed?.kind, 'client-gone');
-  assert.equal(pool.gauges().queueDepth, 1);
+  // r2 waits in the queue, r0 for the instance started for it.
+  assert.deepEqual([pool.gauges().queueDepth, pool.gauges().waitingForStart], [2, 1]);
   const i0 = host.instance(0);
   i0.instantiated();
   i0.answer(0);

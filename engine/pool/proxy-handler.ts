@@ -141,14 +141,25 @@ export class ProxyHandler implements WorkerContext {
     }
   }
 
+  /**
+   * A request waits from its dispatch until an instance accepts it: in the queue, or as the request
+   * a starting instance was started for (spawn-direct), which is in no queue. Both count in
+   * `queueDepth`; the latter also in `waitingForStart`. During a burst against a cold pool nearly
+   * every request waits the second way, and the gauges read 0 while they did (issue 16).
+   */
   gauges(): Gauges {
     let inFlight = 0;
-    for (const worker of this.#workers) inFlight += worker.inFlightCount;
+    let waitingForStart = 0;
+    for (const worker of this.#workers) {
+      inFlight += worker.inFlightCount;
+      waitingForStart += worker.waitingForStart;
+    }
     return {
       liveInstances: this.#workers.size,
       availableWorkers: this.#availableCount,
-      queueDepth: this.#queue.length,
+      queueDepth: this.#queue.length + waitingForStart,
       inFlight,
+      waitingForStart,
     };
   }
 
@@ -205,7 +216,7 @@ export class ProxyHandler implements WorkerContext {
     queueMicrotask(() => {
       this.#gaugesPending = false;
       const gauges = this.gauges();
-      const key = `${gauges.liveInstances}/${gauges.availableWorkers}/${gauges.queueDepth}/${gauges.inFlight}`;
+      const key = `${gauges.liveInstances}/${gauges.availableWorkers}/${gauges.queueDepth}/${gauges.inFlight}/${gauges.waitingForStart}`;
       if (key !== this.#lastGauges) {
         this.#lastGauges = key;
         this.bus.emit({ type: 'pool.gauges', ...gauges });

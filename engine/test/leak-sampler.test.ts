@@ -56,7 +56,7 @@ test('mode all: every reused answer of demo:counter is a finding, and the pool n
   assert.equal(eventsOf(server.events, 'worker.spawned').length, 1);
   assert.equal(eventsOf(server.events, 'request.received').length, 5);
   assert.deepEqual(eventsOf(server.events, 'request.accepted').map((e) => e.reuseCount), [1, 2, 3, 4, 5]);
-  assert.deepEqual(server.pool.gauges(), { liveInstances: 1, availableWorkers: 1, queueDepth: 0, inFlight: 0 });
+  assert.deepEqual(server.pool.gauges(), { liveInstances: 1, availableWorkers: 1, queueDepth: 0, inFlight: 0, waitingForStart: 0 });
   assert.ok(server.stderr.some((line) => line === 'leak: request 1 (GET /), instance 0, reuse #2'), server.stderr.join('\n'));
   await server.close();
 });
