@@ -45,8 +45,11 @@ export type DemoInfo = z.infer<typeof demoInfoSchema>;
  * could not be loaded or started, an unexpected error in the desktop app's main process. Cleared
  * when a component starts serving.
  */
+export const ENGINE_PROBLEM_MAX_CHARS = 10_000;
+
 export const engineProblemSchema = z.object({
-  message: z.string().max(10_000),
+  /** The engine cuts a longer message (a path can be long) to this, marking the cut. */
+  message: z.string().max(ENGINE_PROBLEM_MAX_CHARS),
   /** Engine time it happened. */
   t: z.number().nonnegative(),
 });

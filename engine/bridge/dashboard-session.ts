@@ -21,6 +21,7 @@ import {
   type Snapshot,
   type World,
 } from '../../protocol/index.ts';
+import { ENGINE_PROBLEM_MAX_CHARS } from '../../protocol/snapshot.ts';
 import { checkFilesystemFor, startServing, type ServeOptions, type Serving } from '../serve.ts';
 import { findScenario, scenarioInfos } from '../scenarios/catalog.ts';
 import { ScenarioRunner, type ScenarioHost } from '../scenarios/runner.ts';
@@ -108,7 +109,9 @@ export class DashboardSession {
    * for failures no command reply carries, such as an unexpected error in the desktop app.
    */
   reportProblem(message: string): void {
-    this.#problem = { message, t: this.bus.now() };
+    // Within the protocol's bound, so the snapshot carrying it is still a valid reply.
+    const cut = message.length > ENGINE_PROBLEM_MAX_CHARS ? `${message.slice(0, ENGINE_PROBLEM_MAX_CHARS - 1)}…` : message;
+    this.#problem = { message: cut, t: this.bus.now() };
     this.#announce();
   }
 

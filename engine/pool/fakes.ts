@@ -107,8 +107,12 @@ export class FakeInstance implements HostedInstance {
     this.env = env;
   }
 
-  request(requestId: number, _init: IncomingRequestInit, _flow: ResponseFlowBuffers | undefined): void {
+  /** The flow of each request handed to this instance: what the thread would pace its body by. */
+  readonly flows = new Map<number, ResponseFlowBuffers>();
+
+  request(requestId: number, _init: IncomingRequestInit, flow: ResponseFlowBuffers | undefined): void {
     this.requests.push(requestId);
+    if (flow) this.flows.set(requestId, flow);
   }
 
   dispose(): void {

@@ -39,6 +39,13 @@ export class OpenResponses {
   /** Called whenever a response stops being open (completed, failed or cut short). */
   readonly #onClosed: () => void;
   readonly #open = new Map<number, OpenResponse>();
+  /**
+   * Flows of responses completed when their client left with every declared byte, while the
+   * guest's end was still on its way: kept open so that end arrives as usual, and closed at the
+   * first byte past the declared length (an overrun nobody reads, which would otherwise wait for
+   * acknowledgements forever).
+   */
+  readonly #completedEarly = new Map<number, FlowControl>();
   /** Shared by the flows of this instance's responses (see response-flow.ts). */
   readonly #wake = newWakeSignal();
 
@@ -94,7 +101,11 @@ export class OpenResponses {
 
   chunk(requestId: number, bytes: Uint8Array): void {
     const entry = this.#open.get(requestId);
-    if (!entry?.settled) return;
+    if (!entry) {
+      this.#closeCompletedEarly(requestId);
+      return;
+    }
+    if (!entry.settled) return;
     entry.bodyBytes += bytes.byteLength;
     entry.request.responder.chunk(bytes);
     this.#acknowledgeWhenWritten(entry);
@@ -128,12 +139,22 @@ export class OpenResponses {
   #gone(requestId: number): void {
     const entry = this.#open.get(requestId);
     if (!entry) return;
-    if (entry.settled && entry.declaredLength !== null && entry.writtenBytes >= entry.declaredLength) this.#complete(entry);
-    else this.fail(requestId, 'client-gone', CLIENT_GONE_MESSAGE);
+    if (entry.settled && entry.declaredLength !== null && entry.writtenBytes >= entry.declaredLength) {
+      this.#completedEarly.set(requestId, entry.flow);
+      this.#complete(entry);
+    } else {
+      this.fail(requestId, 'client-gone', CLIENT_GONE_MESSAGE);
+    }
+  }
+
+  #closeCompletedEarly(requestId: number): void {
+    this.#completedEarly.get(requestId)?.close();
+    this.#completedEarly.delete(requestId);
   }
 
   /** The body is complete; `trailers` are the guest's, if it sent any. */
   end(requestId: number, trailers?: Array<[string, Uint8Array]>): void {
+    this.#closeCompletedEarly(requestId);
     const entry = this.#open.get(requestId);
     if (!entry?.settled) return;
     entry.flow.close();
@@ -160,6 +181,7 @@ export class OpenResponses {
   }
 
   fail(requestId: number, kind: FailureKind, message: string): void {
+    this.#closeCompletedEarly(requestId);
     const entry = this.#open.get(requestId);
     if (!entry) return;
     this.#open.delete(requestId);
@@ -172,6 +194,7 @@ export class OpenResponses {
   /** Fails every open response; those whose head is out get `afterHeadMessage` if given (a trap
    * after the head is not a guest that never set a response). */
   failAll(kind: FailureKind, message: string, afterHeadMessage = message): void {
+    for (const requestId of [...this.#completedEarly.keys()]) this.#closeCompletedEarly(requestId);
     for (const [requestId, entry] of [...this.#open]) this.fail(requestId, kind, entry.settled ? afterHeadMessage : message);
   }
 }

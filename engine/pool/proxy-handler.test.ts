@@ -13,6 +13,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fakePool as poolOf, microtasks } from './fake-pool.ts';
 import { KILL_GRACE_MS } from './executor-pool.ts';
+import { ResponseWindow } from '../thread/response-flow.ts';
 
 // --- §3.1: spawn-direct, the queue, waking one available worker
 
@@ -386,6 +387,26 @@ test('a client that leaves once it has every declared byte, before the guest say
   i0.say({ type: 'returned', requestId: 0, memoryBytes: 65536 });
   assert.deepEqual(take(), ['i0 available', 'i0 Idle']);
   assert.equal(client.view.failed, null);
+});
+
+test('after such a client left, a guest writing past its declared length finds its body closed instead of waiting forever', () => {
+  const { host, send, take } = poolOf('wasip3', { maxInstanceReuseCount: 10 });
+  const client = send();
+  const i0 = host.instance(0);
+  i0.instantiated();
+  i0.say({ type: 'head', requestId: 0, status: 200, headers: [['content-length', new TextEncoder().encode('2')]] });
+  i0.say({ type: 'chunk', requestId: 0, bytes: new TextEncoder().encode('ok') });
+  client.leave();
+  assert.deepEqual(take().slice(-1), ['r0 completed']);
+  const flow = i0.flows.get(0);
+  assert.ok(flow, 'the request was handed over with its flow');
+  const window = new ResponseWindow(flow);
+  assert.ok(window.available() >= 0, 'still open: the guest may end its body as usual');
+  // More than it declared, and nobody to read it: the guest's next write fails rather than
+  // waiting for acknowledgements that never come.
+  window.sent(1 << 20);
+  i0.say({ type: 'chunk', requestId: 0, bytes: new Uint8Array(1 << 20) });
+  assert.equal(window.available(), -1);
 });
 
 test('a client that leaves before every declared byte was written to it is gone, whatever the guest sent', () => {

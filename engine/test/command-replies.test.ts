@@ -65,3 +65,18 @@ test('every command replies with what its reply schema accepts, over either tran
     assert.ok(parsed.success, `pushed message ${i} (${message.kind}): ${parsed.error?.message ?? ''}`);
   }
 });
+
+test('a load that fails with a very long message still leaves a snapshot every transport accepts', { timeout: 60_000 }, async () => {
+  const session = new DashboardSession({ component: null, listen: { host: '127.0.0.1', port: 0 } });
+  try {
+    // A path of 12,000 characters: the error names it, and the problem is shown to every dashboard.
+    const path = `/tmp/${'a/'.repeat(6000)}x.wasm`;
+    await assert.rejects(session.execute({ type: 'load', component: path }));
+    const snapshot = await session.execute({ type: 'snapshot' });
+    const parsed = parseReply('snapshot', JSON.parse(JSON.stringify(snapshot)));
+    assert.ok(parsed.ok, parsed.ok ? '' : parsed.error);
+    assert.match(parsed.result.problem?.message ?? '', /^could not load \/tmp\/a\/a\/.*…$/s);
+  } finally {
+    await session.close();
+  }
+});
