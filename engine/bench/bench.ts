@@ -25,10 +25,10 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { duration } from '../cli/parse.ts';
 import { formatDuration } from '../../base/duration.ts';
 import { runLoad } from '../loadgen/index.ts';
-import { BURST_REQUESTS, burstMarkdown, burstMedians, burstScenarios, measureBurst, type BurstRowResult } from './cold-burst.ts';
+import { BURST_REQUESTS, burstMarkdown, burstMedians, burstScenarios, measureBurst, type BurstRowResult, type BurstScenario } from './cold-burst.ts';
 import { instanceStarts, startStats } from './instance-starts.ts';
 import { liveInstancesInWindow } from './live-instances.ts';
-import { MemorySampler, freePort, scratchFolder, startProcess, waitForHttp, waitForOutput } from './processes.ts';
+import { MemorySampler, freePort, scratchFolder, startProcess, waitForHttp, waitForServingUrl } from './processes.ts';
 import { machineInfo, markdown, medians, ratios, type BenchReport, type RowResult, type RunMeasurement } from './report.ts';
 import { REPO_ROOT, allSetups, skipReason, type BenchSetup } from './setups.ts';
 
@@ -86,8 +86,9 @@ if (flags.list) {
 }
 const unknown = (flags.only ?? []).filter((id) => !setups.some((s) => s.id === id) && !bursts.some((b) => b.id === id));
 if (unknown.length > 0) program.error(`error: unknown row id(s) ${unknown.join(', ')} (see --list)`);
-const selected = flags.only ? setups.filter((s) => flags.only!.includes(s.id)) : setups;
-const selectedBursts = flags.only ? bursts.filter((b) => flags.only!.includes(b.id)) : bursts;
+const only = flags.only;
+const selected = only ? setups.filter((s) => only.includes(s.id)) : setups;
+const selectedBursts = only ? bursts.filter((b) => only.includes(b.id)) : bursts;
 
 const settings = {
   runs: flags.runs ?? (flags.quick ? 1 : 3),
@@ -132,7 +133,7 @@ async function measureOnce(s: BenchSetup, run: number): Promise<Outcome> {
     return sampler.finish();
   };
   try {
-    const base = s.kind === 'jco' ? `http://127.0.0.1:${port}/` : (await waitForOutput(server, /Serving HTTP on (http:\/\/\S+)/, START_TIMEOUT_MS))[1]!;
+    const base = s.kind === 'jco' ? `http://127.0.0.1:${port}/` : await waitForServingUrl(server, START_TIMEOUT_MS);
     const url = new URL(s.path, base).href;
     await waitForHttp(url, START_TIMEOUT_MS, server);
     const load = { url, connections: settings.connections };
@@ -205,7 +206,10 @@ async function warmUp(load: { url: string; connections: number }): Promise<numbe
     nextSecond += 1000;
     rates.push(update.rate);
     const last = rates.slice(-3);
-    const steady = last.length === 3 && last.every((r) => r > 0) && last.every((r, i) => i === 0 || Math.abs(r - last[i - 1]!) <= 0.15 * last[i - 1]!);
+    const steady = last.length === 3 && last.every((r) => r > 0) && last.every((r, i) => {
+      const previous = last[i - 1];
+      return previous === undefined || Math.abs(r - previous) <= 0.15 * previous;
+    });
     if (update.elapsedMs >= settings.warmupMs && steady) controller.abort();
   });
   return summary.elapsedMs;
@@ -219,6 +223,16 @@ function fileSize(path: string): number {
   }
 }
 
+/** A setup (or cold burst) with the row its runs fill in. */
+interface SetupRun {
+  s: BenchSetup;
+  row: RowResult;
+}
+interface BurstRun {
+  b: BurstScenario;
+  row: BurstRowResult;
+}
+
 async function main(): Promise<number> {
   const machine = machineInfo();
   log(`${machine.nproc} CPUs, ${machine.cpuModel}, Node ${machine.node}, load average ${machine.loadAverageAtStart.join(' ')}`);
@@ -228,11 +242,13 @@ async function main(): Promise<number> {
     if (build.status !== 0) log(`warning: the demo guest build failed (${build.status ?? build.signal}); rows that need a demo guest may fail`);
   }
 
-  const rows: RowResult[] = selected.map((s) => ({ id: s.id, label: s.label, group: s.group, status: 'ok', runs: [], median: null, warnings: [] }));
-  const burstRows: BurstRowResult[] = selectedBursts.map((b) => ({ id: b.id, label: b.label, status: 'ok', runs: [], median: null, warnings: [] }));
+  // Each setup with its row, so the loops below need no index into a parallel array.
+  const measured = selected.map((s): SetupRun => ({ s, row: { id: s.id, label: s.label, group: s.group, status: 'ok', runs: [], median: null, warnings: [] } }));
+  const bursting = selectedBursts.map((b): BurstRun => ({ b, row: { id: b.id, label: b.label, status: 'ok', runs: [], median: null, warnings: [] } }));
+  const rows = measured.map(({ row }) => row);
+  const burstRows = bursting.map(({ row }) => row);
   for (let run = 0; run < settings.runs; run++) {
-    for (const [i, s] of selected.entries()) {
-      const row = rows[i]!;
+    for (const { s, row } of measured) {
       if (row.status !== 'ok') continue; // skipped or failed once: not retried
       const t0 = performance.now();
       const outcome = await measureOnce(s, run);
@@ -251,7 +267,7 @@ async function main(): Promise<number> {
         log(`[run ${run + 1}/${settings.runs}] ${s.label}: ${outcome.kind}: ${outcome.reason}`);
       }
     }
-    await runBursts(burstRows, run);
+    await runBursts(bursting, run);
   }
   for (const row of rows) row.median = medians(row.runs);
   for (const row of burstRows) row.median = burstMedians(row.runs);
@@ -304,9 +320,8 @@ async function runZoo(): Promise<number> {
 }
 
 /** This run's cold bursts, after its throughput rows (a burst row that failed once is not retried). */
-async function runBursts(burstRows: BurstRowResult[], run: number): Promise<void> {
-  for (const [i, b] of selectedBursts.entries()) {
-    const row = burstRows[i]!;
+async function runBursts(bursting: BurstRun[], run: number): Promise<void> {
+  for (const { b, row } of bursting) {
     if (row.status !== 'ok') continue;
     const outcome = await measureBurst(b, run, { scratch, startTimeoutMs: START_TIMEOUT_MS });
     if (outcome.kind !== 'ok') {

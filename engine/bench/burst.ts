@@ -13,7 +13,10 @@ import { freePort, memoryOf, startProcess, threadsOf, waitForOutput } from './pr
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const flag = (name: string, fallback: string): string => {
   const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 ? process.argv[at + 1]! : fallback;
+  if (at < 0) return fallback;
+  const value = process.argv[at + 1];
+  if (value === undefined) throw new Error(`--${name} needs a value`);
+  return value;
 };
 const count = Number(flag('requests', '2000'));
 const component = flag('component', 'demo:hello');

@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { instanceStarts, startStats } from './instance-starts.ts';
-import { MemorySampler, startProcess, waitForOutput } from './processes.ts';
+import { MemorySampler, startProcess, waitForServingUrl } from './processes.ts';
 import { formatRatio, int, median, ms } from './report.ts';
 import { P3_HELLO, REPO_ROOT, needs, poolscope, skipReason, type Unavailable } from './setups.ts';
 
@@ -100,7 +100,7 @@ export async function measureBurst(s: BurstScenario, run: number, options: { scr
   const sampler = new MemorySampler(server.pid);
   let sampled = false;
   try {
-    const base = (await waitForOutput(server, /Serving HTTP on (http:\/\/\S+)/, options.startTimeoutMs))[1]!;
+    const base = await waitForServingUrl(server, options.startTimeoutMs);
     const url = new URL('/', base).href;
     const started = performance.now();
     // All sent in one synchronous loop: the server sees them as one burst.

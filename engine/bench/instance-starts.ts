@@ -60,7 +60,9 @@ export function instanceStarts(data: Buffer): InstanceStarts {
 export function percentile(values: number[], p: number): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+  const value = sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+  if (value === undefined) throw new RangeError(`no percentile ${p}`); // the clamp keeps every rank but NaN's in range
+  return value;
 }
 
 const round1 = (n: number | null): number | null => (n === null ? null : Math.round(n * 10) / 10);

@@ -41,6 +41,11 @@ const instrumented = await instrumentForInterrupt(original);
 const instrumentMs = performance.now() - started;
 
 type Exports = Record<string, (arg: number) => number>;
+const exported = (exports: Exports, name: string): ((arg: number) => number) => {
+  const f = exports[name];
+  if (f === undefined) throw new Error(`the module exports no ${name}`);
+  return f;
+};
 const instantiate = async (bytes: Uint8Array, imports: WebAssembly.Imports): Promise<Exports> =>
   (await WebAssembly.instantiate(bytes as Uint8Array<ArrayBuffer>, imports)).instance.exports as Exports;
 const variants = {
@@ -56,18 +61,21 @@ function time(run: () => number): { ms: number; result: number } {
 
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
+  const middle = sorted[Math.floor(sorted.length / 2)];
+  if (middle === undefined) throw new Error('no samples (--runs must be at least 1)');
+  return middle;
 };
 
 const rows: string[] = [];
 for (const workload of WORKLOADS) {
   const samples = { original: [] as number[], instrumented: [] as number[] };
+  const entry = { original: exported(variants.original, workload.exportName), instrumented: exported(variants.instrumented, workload.exportName) };
   // Interleaved, so a noisy spell on the machine spreads over both variants.
   for (let i = 0; i < WARMUP + RUNS; i++) {
     for (const variant of ['original', 'instrumented'] as const) {
-      const { ms, result } = time(() => variants[variant][workload.exportName]!(workload.arg));
+      const { ms, result } = time(() => entry[variant](workload.arg));
       if (i >= WARMUP) samples[variant].push(ms);
-      if (i === 0 && variant === 'instrumented' && result !== variants.original[workload.exportName]!(workload.arg)) {
+      if (i === 0 && variant === 'instrumented' && result !== entry.original(workload.arg)) {
         throw new Error(`${workload.name}: the instrumented module computed ${result}`);
       }
     }

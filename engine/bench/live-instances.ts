@@ -39,36 +39,34 @@ function* lines(data: Buffer, limit: number): Generator<Line> {
 
 export function liveInstancesInWindow(data: Buffer, startOffset: number, endOffset: number): LiveInstances | null {
   let value = 0;
-  let windowStart: number | null = null;
-  let windowEnd: number | null = null;
-  let lastT: number | null = null;
+  // Engine times: the window's first and last events, and the last change of `value` in it.
+  let seen: { start: number; end: number; lastT: number } | null = null;
   let area = 0;
   let peak = 0;
   let events = 0;
   for (const line of lines(data, Math.min(endOffset, data.length))) {
     const { event } = line;
     if (typeof event.t !== 'number') continue;
-    const isGauge = event.type === 'pool.gauges' && typeof event.liveInstances === 'number';
+    const gauge = event.type === 'pool.gauges' && typeof event.liveInstances === 'number' ? event.liveInstances : null;
     if (line.start < startOffset) {
-      if (isGauge) value = event.liveInstances!;
+      if (gauge !== null) value = gauge;
       continue;
     }
     events += 1;
-    if (windowStart === null) {
-      windowStart = event.t;
-      lastT = event.t;
+    if (seen === null) {
+      seen = { start: event.t, end: event.t, lastT: event.t };
       peak = value;
     }
-    windowEnd = event.t;
-    if (isGauge) {
-      area += value * (event.t - lastT!);
-      lastT = event.t;
-      value = event.liveInstances!;
+    seen.end = event.t;
+    if (gauge !== null) {
+      area += value * (event.t - seen.lastT);
+      seen.lastT = event.t;
+      value = gauge;
       peak = Math.max(peak, value);
     }
   }
-  if (windowStart === null || windowEnd === null || lastT === null) return null;
-  area += value * (windowEnd - lastT);
-  const span = windowEnd - windowStart;
+  if (seen === null) return null;
+  area += value * (seen.end - seen.lastT);
+  const span = seen.end - seen.start;
   return { peak, average: span > 0 ? Math.round((area / span) * 100) / 100 : value, events };
 }

@@ -10,6 +10,7 @@ import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 
 const live = new Set<number>();
 let cleanupInstalled = false;
@@ -84,8 +85,7 @@ export function startProcess(args: string[], options: { cwd: string; env?: NodeJ
     output += chunk.toString();
     if (output.length > OUTPUT_CAP) output = output.slice(-OUTPUT_CAP);
   };
-  child.stdout!.on('data', append);
-  child.stderr!.on('data', append);
+  for (const pipe of outputPipes(child)) pipe.on('data', append);
   let exitedFlag = false;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.on('exit', (code, signal) => {
@@ -122,9 +122,17 @@ export function startProcess(args: string[], options: { cwd: string; env?: NodeJ
   };
 }
 
+/** stdout and stderr of a process startProcess spawned (it asks for both as pipes). */
+function outputPipes(child: ChildProcess): [Readable, Readable] {
+  const { stdout, stderr } = child;
+  if (stdout === null || stderr === null) throw new Error(`process ${child.pid} has no piped stdout and stderr`);
+  return [stdout, stderr];
+}
+
 /** Resolves with the first match of `pattern` in the process output, or rejects when it exits or times out. */
 export function waitForOutput(server: ServerProcess, pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
   return new Promise((resolve, reject) => {
+    const pipes = outputPipes(server.child);
     const check = (): boolean => {
       const match = pattern.exec(server.output());
       if (match) {
@@ -141,11 +149,9 @@ export function waitForOutput(server: ServerProcess, pattern: RegExp, timeoutMs:
     }, timeoutMs);
     const cleanup = (): void => {
       clearTimeout(timer);
-      server.child.stdout!.off('data', onData);
-      server.child.stderr!.off('data', onData);
+      for (const pipe of pipes) pipe.off('data', onData);
     };
-    server.child.stdout!.on('data', onData);
-    server.child.stderr!.on('data', onData);
+    for (const pipe of pipes) pipe.on('data', onData);
     void server.exited.then(({ code, signal }) => {
       // Let the last output arrive before deciding.
       setImmediate(() => {
@@ -157,6 +163,13 @@ export function waitForOutput(server: ServerProcess, pattern: RegExp, timeoutMs:
     });
     check();
   });
+}
+
+/** The base URL in the "Serving HTTP on <url>" line a server (poolscope serve, wasmtime serve) prints once it listens. */
+export async function waitForServingUrl(server: ServerProcess, timeoutMs: number): Promise<string> {
+  const match = await waitForOutput(server, /Serving HTTP on (http:\/\/\S+)/, timeoutMs);
+  // biome-ignore lint/style/noNonNullAssertion: the pattern's only group is not optional, so a match has it
+  return match[1]!;
 }
 
 /** Polls `url` until it answers 2xx; throws with the last status or error after `timeoutMs`. */
@@ -207,8 +220,7 @@ export function freePort(): Promise<number> {
 export function processTree(root: number): number[] {
   const seen: number[] = [];
   const queue = [root];
-  while (queue.length > 0) {
-    const pid = queue.shift()!;
+  for (let pid = queue.shift(); pid !== undefined; pid = queue.shift()) {
     if (seen.includes(pid)) continue;
     seen.push(pid);
     let tasks: string[];

@@ -96,6 +96,7 @@ export function median(values: number[]): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
+  // biome-ignore lint/style/noNonNullAssertion: not empty, so mid < length, and mid >= 1 when the length is even
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
@@ -198,7 +199,7 @@ export function markdown(report: BenchReport): string {
   out.push('');
   out.push('| ratio | value |');
   out.push('|---|---:|');
-  for (const ratio of report.ratios) out.push(`| ${ratio.label} | ${ratio.value !== null ? `${formatRatio(ratio.value)}×` : `n/a (${escape(ratio.note ?? '')})`} |`);
+  for (const ratio of report.ratios) out.push(`| ${ratio.label} | ${ratio.value !== null ? `${formatRatio(ratio.value)}×` : `n/a (${escapeCell(ratio.note ?? '')})`} |`);
   const warnings = report.rows.flatMap((row) => row.warnings.map((w) => `- ${row.label}: ${w}`));
   if (warnings.length > 0) {
     out.push('');
@@ -213,6 +214,6 @@ export function formatRatio(value: number): string {
   return value >= 1 ? value.toFixed(2) : value.toPrecision(2);
 }
 
-function escape(text: string): string {
+function escapeCell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }

@@ -37,7 +37,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { guestPath, zooGuestPath } from '../../assets/guests/build.ts';
 import { duration } from '../cli/parse.ts';
 import { runLoad, type HttpMethod, type LoadProgressUpdate } from '../loadgen/index.ts';
-import { MemorySampler, scratchFolder, startProcess, waitForOutput, type ServerProcess } from './processes.ts';
+import { MemorySampler, scratchFolder, startProcess, waitForServingUrl, type ServerProcess } from './processes.ts';
 import { int, machineInfo, ms } from './report.ts';
 import { REPO_ROOT, poolscope } from './setups.ts';
 
@@ -48,7 +48,6 @@ const REQUEST_TIMEOUT_MS = 60_000;
 /** Every reused answer's replay on a fresh instance must be judged within this. */
 const LEAK_CHECK_TIMEOUT_MS = 90_000;
 const GUEST_BUILD_TIMEOUT_MS = 10 * 60_000;
-const SERVING = /Serving HTTP on (http:\/\/\S+)/;
 
 // --- the guests ---
 
@@ -243,7 +242,8 @@ if (flags.list) {
 }
 const unknown = (flags.only ?? []).filter((id) => !guests.some((g) => g.id === id));
 if (unknown.length > 0) program.error(`error: unknown guest id(s) ${unknown.join(', ')} (see --list)`);
-const selected = flags.only ? guests.filter((g) => flags.only!.includes(g.id)) : guests;
+const only = flags.only;
+const selected = only ? guests.filter((g) => only.includes(g.id)) : guests;
 const settings = {
   durationMs: flags.duration ?? (flags.quick ? 1000 : 5000),
   warmupMs: flags.warmup ?? (flags.quick ? 0 : 2000),
@@ -275,14 +275,15 @@ function exchange(url: string, probe: Probe, upstreamOrigin: string, agent: Agen
 
 /** The local upstream zoo-js-fetch proxies to: a fixed status, header and body (chunked: Node's hop-by-hop headers included). */
 async function startUpstream(): Promise<string> {
-  upstream = createServer((req, res) => {
+  const server = createServer((req, res) => {
     res.setHeader('x-upstream', 'yes');
     res.statusCode = UPSTREAM_STATUS;
     res.end(`upstream saw ${req.method} ${req.url}`);
   });
-  upstream.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => upstream!.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+  upstream = server;
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
 // --- the measurements ---
@@ -368,21 +369,20 @@ async function firstAndSequence(
   upstreamOrigin: string,
   afterEach: (i: number) => Promise<void>,
 ): Promise<{ first: FirstRequest; answers: Answer[] }> {
-  const base = (await waitForOutput(server, SERVING, START_TIMEOUT_MS))[1]!;
+  const base = await waitForServingUrl(server, START_TIMEOUT_MS);
   const servingAt = performance.now();
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   try {
-    const answers: Answer[] = [];
-    let first: FirstRequest | null = null;
-    for (let i = 0; i < settings.requests; i++) {
+    const firstAnswer = await exchange(base, g.probe, upstreamOrigin, agent);
+    const now = performance.now();
+    const first: FirstRequest = { startMs: round1(servingAt - spawnedAt), spawnToAnswerMs: round1(now - spawnedAt), servingToAnswerMs: round1(now - servingAt), status: firstAnswer.status };
+    const answers: Answer[] = [firstAnswer];
+    await afterEach(0);
+    for (let i = 1; i < settings.requests; i++) {
       answers.push(await exchange(base, g.probe, upstreamOrigin, agent));
-      if (i === 0) {
-        const now = performance.now();
-        first = { startMs: round1(servingAt - spawnedAt), spawnToAnswerMs: round1(now - spawnedAt), servingToAnswerMs: round1(now - servingAt), status: answers[0]!.status };
-      }
       await afterEach(i);
     }
-    return { first: first!, answers };
+    return { first, answers };
   } finally {
     agent.destroy();
   }
@@ -490,7 +490,7 @@ async function measureThroughput(g: ZooGuest, cacheDir: string, upstreamOrigin: 
   const sampler = new MemorySampler(server.pid);
   let finished = false;
   try {
-    const base = (await waitForOutput(server, SERVING, START_TIMEOUT_MS))[1]!;
+    const base = await waitForServingUrl(server, START_TIMEOUT_MS);
     const probe = g.load ?? g.probe;
     const window = await loadWithWindow({
       url: new URL(probe.path(upstreamOrigin), base).href,
@@ -542,7 +542,10 @@ async function loadWithWindow(load: Parameters<typeof runLoad>[0]): Promise<Omit
     nextSecond += 1000;
     rates.push(u.rate);
     const last = rates.slice(-3);
-    steady = last.length === 3 && last.every((r) => r > 0) && last.every((r, i) => i === 0 || Math.abs(r - last[i - 1]!) <= 0.15 * last[i - 1]!);
+    steady = last.length === 3 && last.every((r) => r > 0) && last.every((r, i) => {
+      const previous = last[i - 1];
+      return previous === undefined || Math.abs(r - previous) <= 0.15 * previous;
+    });
     if ((u.elapsedMs >= settings.warmupMs && steady) || u.elapsedMs >= settings.maxWarmupMs) from = snapshot(u);
   });
   const start: Counts = from ?? zero;

@@ -5,19 +5,30 @@
  */
 
 import assert from 'node:assert/strict';
+import type { IncomingHttpHeaders } from 'node:http';
 import { test } from 'node:test';
-import { stream } from '@bytecodealliance/preview3-shim/stream';
+import { stream, type StreamWriter } from '@bytecodealliance/preview3-shim/stream';
 import { future } from '@bytecodealliance/preview3-shim/future';
 import type { OutgoingRecord } from '../outgoing/types.ts';
 import { closedPort, readAll, startSilentServer, upstreamsClosedAfterTests } from '../outgoing/test-support.ts';
 import { recordingSink } from '../p2/test-support.ts';
 import { streamBody } from '../../thread/p3-http.ts';
 import { OutgoingClient } from '../outgoing/client.ts';
-import { createP3Imports, dropGuestBody, httpTypes, type P3Response } from './imports.ts';
+import { createP3Imports, dropGuestBody, httpTypes, type P3ByteReader, type P3Fields, type P3HttpTypes, type P3Request, type P3Response } from './imports.ts';
 import { createP3Send, type ShimHttpTypes } from './outgoing.ts';
 
-type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
-const types = httpTypes as Any;
+/** The shim's classes as imports.ts types them, with the request-options constructor it leaves untyped. */
+const types = httpTypes as Omit<P3HttpTypes, 'RequestOptions'> & { RequestOptions: new () => { setFirstByteTimeout(duration: bigint): void } };
+/** A readable `future<T>` end as the shim hands it out (`request.new`'s transmitted, `consume-body`'s trailers). */
+interface FutureReader {
+  read(): Promise<unknown>;
+}
+/** `consume-body`'s trailers once read: `result<option<trailers>, error-code>`. */
+type TrailersResult = { tag: 'ok'; val: P3Fields | null | undefined } | { tag: 'err'; val: unknown };
+
+const tagOf = (value: unknown): unknown => (typeof value === 'object' && value !== null && 'tag' in value ? value.tag : undefined);
+/** The `err` payload a host or shim call threw (`{ payload }`, see ../p2/result.ts). */
+const payloadOf = (value: unknown): unknown => (typeof value === 'object' && value !== null && 'payload' in value ? value.payload : undefined);
 const text = new TextEncoder();
 const str = (b: Uint8Array): string => new TextDecoder().decode(b);
 
@@ -26,7 +37,7 @@ const upstream = upstreamsClosedAfterTests();
 function newHost(allow = true) {
   const records: OutgoingRecord[] = [];
   const host = createP3Imports({ env: [], output: { write() {} }, allowOutgoingHttp: allow, onOutgoingRequest: (r) => records.push(r) });
-  const send = (host.imports['wasi:http/client'] as Any).send as (request: unknown) => Promise<P3Response>;
+  const send = (host.imports['wasi:http/client'] as { send: (request: unknown) => Promise<P3Response> }).send;
   return { send, records, dispose: () => host.dispose() };
 }
 
@@ -46,10 +57,10 @@ interface Spec {
 
 /** A request as a guest builds one (`request.new`), plus the writer of a streamed body and the
  * future `request.new` returned (how the body was sent). */
-function newRequest(spec: Spec): { request: Any; writer: Any; transmitted: Promise<unknown> } {
+function newRequest(spec: Spec): { request: P3Request; writer: StreamWriter | null; transmitted: Promise<unknown> } {
   const headers = types.Fields.fromList((spec.headers ?? []).map(([n, v]) => [n, text.encode(v)]));
-  let contents: Any = null;
-  let writer: Any = null;
+  let contents: unknown = null;
+  let writer: StreamWriter | null = null;
   if (spec.streamed) {
     const { tx, rx } = stream();
     contents = rx;
@@ -61,7 +72,7 @@ function newRequest(spec: Spec): { request: Any; writer: Any; transmitted: Promi
     void tx.write(text.encode(spec.body)).then(() => tx.close());
   }
   const trailers = Promise.resolve({ tag: 'ok', val: spec.trailers ? types.Fields.fromList(spec.trailers.map(([n, v]) => [n, text.encode(v)])) : undefined });
-  let options: Any = null;
+  let options: InstanceType<typeof types.RequestOptions> | null = null;
   if (spec.firstByteTimeoutNs !== undefined) {
     options = new types.RequestOptions();
     options.setFirstByteTimeout(spec.firstByteTimeoutNs);
@@ -71,14 +82,14 @@ function newRequest(spec: Spec): { request: Any; writer: Any; transmitted: Promi
   request.setScheme(spec.scheme ?? 'http');
   request.setAuthority(spec.authority);
   request.setPathWithQuery(spec.path ?? '/');
-  return { request, writer, transmitted: (transmitted as Any).read() };
+  return { request, writer, transmitted: (transmitted as FutureReader).read() };
 }
 
 async function errorOf(promise: Promise<unknown>): Promise<unknown> {
   try {
     await promise;
   } catch (error) {
-    return (error as Any).payload;
+    return payloadOf(error);
   }
   assert.fail('expected send to fail');
 }
@@ -89,21 +100,26 @@ function headerMap(entries: Array<[string, Uint8Array]>): Record<string, string[
   return map;
 }
 
+/** The next chunk of a body the shim hands out, or null at its end. */
+async function nextChunk(body: P3ByteReader): Promise<Uint8Array | null> {
+  const chunk = await body.read();
+  if (chunk === null || chunk === undefined) return null;
+  assert.ok(chunk instanceof Uint8Array, `a chunk of bytes, not ${typeof chunk}`);
+  return chunk;
+}
+
 /** Reads a response's body and trailers as a guest does (`consume-body`). */
-async function readResponse(response: P3Response): Promise<{ body: string; trailers: Any }> {
+async function readResponse(response: P3Response): Promise<{ body: string; trailers: TrailersResult }> {
   const { rx } = future();
   const [body, trailers] = types.Response.consumeBody(response, rx);
+  assert.ok(body, 'the response has a body stream');
   const chunks: Uint8Array[] = [];
-  for (;;) {
-    const chunk = await body.read();
-    if (chunk === null || chunk === undefined) break;
-    chunks.push(chunk);
-  }
-  return { body: str(Buffer.concat(chunks)), trailers: await trailers.read() };
+  for (let chunk = await nextChunk(body); chunk !== null; chunk = await nextChunk(body)) chunks.push(chunk);
+  return { body: str(Buffer.concat(chunks)), trailers: (await trailers.read()) as TrailersResult };
 }
 
 test('a GET with a body: what the upstream sees, what the guest gets, and the record', async () => {
-  let seen: Any;
+  let seen!: { method: string | undefined; url: string | undefined; headers: IncomingHttpHeaders; body: string };
   const u = await upstream(async (req, res) => {
     const body = await readAll(req);
     seen = { method: req.method, url: req.url, headers: req.headers, body: body.toString() };
@@ -137,20 +153,22 @@ test('a POST body streams both ways', async () => {
   });
   const { send } = newHost();
   const { request, writer } = newRequest({ method: 'POST', authority: u.authority, streamed: true });
+  assert.ok(writer);
   const response = await send(request);
   const { rx } = future();
   const [body] = types.Response.consumeBody(response, rx);
+  assert.ok(body, 'the response has a body stream');
   let echoed = '';
   for (const part of ['one', 'two']) {
     await writer.write(text.encode(part));
-    while (!echoed.endsWith(`<${part}>`)) echoed += str(await body.read());
+    while (!echoed.endsWith(`<${part}>`)) {
+      const chunk = await nextChunk(body);
+      assert.ok(chunk, 'the body goes on');
+      echoed += str(chunk);
+    }
   }
   await writer.close();
-  for (;;) {
-    const chunk = await body.read();
-    if (chunk === null) break;
-    echoed += str(chunk);
-  }
+  for (let chunk = await nextChunk(body); chunk !== null; chunk = await nextChunk(body)) echoed += str(chunk);
   assert.equal(echoed, '<one><two>done');
 });
 
@@ -169,12 +187,13 @@ test('hop-by-hop headers from the upstream never reach the guest: a header-copyi
   // What zoo-qjs-p3-proxy does: the upstream's headers into new fields for its own response.
   const copy = types.Fields.fromList(entries);
   assert.deepEqual(headerMap(copy.copyAll()), { 'x-kept': ['1'] });
-  assert.throws(() => (response.getHeaders() as Any).append('x-b', text.encode('2')), (e: Any) => e?.payload?.tag === 'immutable' || e?.tag === 'immutable');
+  const headers = response.getHeaders() as P3Fields & { append(name: string, value: Uint8Array): void };
+  assert.throws(() => headers.append('x-b', text.encode('2')), (e: unknown) => tagOf(payloadOf(e)) === 'immutable' || tagOf(e) === 'immutable');
   assert.equal((await readResponse(response)).body, 'ok');
 });
 
 test('trailers both ways; forbidden upstream trailers removed; the guest\'s sent as hyper\'s client sends them (declared in `Trailer`, never content-length or set-cookie)', async () => {
-  const seenTrailers: Any[] = [];
+  const seenTrailers: NodeJS.Dict<string>[] = [];
   const u = await upstream(async (req, res) => {
     await readAll(req);
     seenTrailers.push(req.trailers);
@@ -189,7 +208,7 @@ test('trailers both ways; forbidden upstream trailers removed; the guest\'s sent
   const response = await send(request);
   const { body, trailers: got } = await readResponse(response);
   assert.equal(body, 'body');
-  assert.equal(got.tag, 'ok');
+  assert.ok(got.tag === 'ok' && got.val, `trailers arrived: ${JSON.stringify(got)}`);
   assert.deepEqual(headerMap(got.val.copyAll()), { 'x-checksum': ['abc'] });
   assert.deepEqual(seenTrailers[0], { 'x-sent': 'yes' });
   // Without a `Trailer` header none are sent.
@@ -255,13 +274,13 @@ test('disposing the instance lets go of its requests: a send waiting for a head 
   const socket = await silent.accepted;
   const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
   dispose();
-  assert.equal(((await pending) as Any).tag, 'internal-error');
+  assert.equal(tagOf(await pending), 'internal-error');
   await closed;
   assert.equal(records[0]?.outcome, 'dropped');
 });
 
 test('a request without a body (no contents), and one whose body breaks its content-length (HTTP-request-body-size, as wasmtime\'s p3)', async () => {
-  let seen: Any;
+  let seen!: { headers: IncomingHttpHeaders; body: string };
   const u = await upstream(async (req, res) => {
     seen = { headers: req.headers, body: (await readAll(req).catch(() => Buffer.from('(cut)'))).toString() };
     res.end('ok');
@@ -275,7 +294,7 @@ test('a request without a body (no contents), and one whose body breaks its cont
   request.setPathWithQuery('/thing');
   const response = await send(request);
   assert.equal((await readResponse(response)).body, 'ok');
-  assert.deepEqual(await (transmitted as Any).read(), { tag: 'ok', val: undefined });
+  assert.deepEqual(await (transmitted as FutureReader).read(), { tag: 'ok', val: undefined });
   assert.equal(seen.headers['transfer-encoding'], undefined, 'no body: no chunked framing');
   assert.equal(seen.body, '');
 
@@ -309,7 +328,7 @@ test('what a guest keeps unread counts against the instance\'s bound until it le
   assert.deepEqual(await errorOf(send(newRequest({ authority: u.authority }).request)), { tag: 'connection-limit-reached' });
   assert.equal((await readResponse(a)).body.length, 10_000);
   assert.equal(client.activeCount, 1);
-  (b as Any)[Symbol.dispose]();
+  (b as P3Response & Disposable)[Symbol.dispose]();
   assert.equal(client.activeCount, 0);
   const c = await send(newRequest({ authority: u.authority }).request);
   assert.equal((await readResponse(c)).body.length, 10_000);

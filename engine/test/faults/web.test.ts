@@ -14,7 +14,7 @@ import { DashboardSession } from '../../bridge/dashboard-session.ts';
 import { sendRequestsFromDashboard } from '../../bridge/send-requests.ts';
 import type { ServerMessage } from '../../../protocol/index.ts';
 import { MAX_BRIDGE_MESSAGE_BYTES } from '../../web/bridge-socket.ts';
-import { startDashboardServer, type DashboardServer } from '../../web/dashboard-server.ts';
+import { startDashboardServer } from '../../web/dashboard-server.ts';
 import { connectBridge, type BridgeClient } from '../support/bridge-client.ts';
 import { send } from '../support/http-client.ts';
 
