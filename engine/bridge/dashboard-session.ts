@@ -311,10 +311,12 @@ export class DashboardSession {
   }
 
   async #startServing(): Promise<void> {
+    const component = this.#componentSpec;
+    if (!component) throw new Error('no component loaded: load a .wasm file or a demo first');
     this.#poolsStarted++;
     this.#serving = await startServing({
       ...this.#options,
-      component: this.#componentSpec!,
+      component,
       knobs: this.#userKnobs,
       leakDetection: this.#leakDetection,
       bus: this.bus,

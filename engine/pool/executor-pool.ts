@@ -169,13 +169,11 @@ export class ExecutorPool implements InstanceHost {
     if (free.length === 0 && live.length < 2 * this.#count) return this.#start();
     const candidates = free.length > 0 ? free : live;
     // Least loaded; ties go round-robin, so instances started one after another spread out.
-    let best: Executor | undefined;
-    for (let i = 0; i < candidates.length; i++) {
-      const executor = candidates[(this.#cursor + i) % candidates.length]!;
-      if (!best || executor.load < best.load) best = executor;
-    }
-    this.#cursor = (candidates.indexOf(best!) + 1) % candidates.length;
-    return best!;
+    const start = this.#cursor % candidates.length;
+    const rotated = [...candidates.slice(start), ...candidates.slice(0, start)];
+    const best = rotated.reduce((a, b) => (b.load < a.load ? b : a));
+    this.#cursor = (candidates.indexOf(best) + 1) % candidates.length;
+    return best;
   }
 
   #start(): Executor {

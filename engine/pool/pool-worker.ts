@@ -122,6 +122,12 @@ export class PoolWorker {
     return this.#placed.executorId;
   }
 
+  /** The placed instance: requests and clean exits come only after `start()` placed it. */
+  #hosted(): HostedInstance {
+    if (!this.#placed) throw new Error(`instance ${this.id} used before it was placed on an executor`);
+    return this.#placed;
+  }
+
   /** Called when the queue may have work for an available worker, or the knobs changed. */
   wake(): void {
     if (this.#phase === 'running') this.#pump();
@@ -296,7 +302,7 @@ export class PoolWorker {
     });
     this.#setStatus('Requests', acceptedAt);
     this.#armRequestExpiry(entry);
-    this.#placed!.request(request.id, request.init, this.#responses.flow(request.id));
+    this.#hosted().request(request.id, request.init, this.#responses.flow(request.id));
     this.#ctx.gaugesChanged();
   }
 
@@ -497,7 +503,7 @@ export class PoolWorker {
     this.#exitCause = cause;
     this.#watchdog?.cancel();
     this.#setAvailable(false, 'draining');
-    this.#placed!.dispose();
+    this.#hosted().dispose();
     // A disposal the executor never confirms (one held by another instance's guest) must not
     // keep this instance counted forever.
     this.#noteDrained();
