@@ -2,7 +2,7 @@
  * wasmtime's duration syntax (crates/cli-flags opt.rs): an integer with an optional unit
  * `s`, `ms`, `us`/`μs` or `ns`; a bare integer means seconds. Returns milliseconds.
  */
-const UNIT_TO_MS: Record<string, number> = { s: 1000, ms: 1, us: 1e-3, 'μs': 1e-3, ns: 1e-6 };
+const UNIT_TO_MS: Record<string, number> = { s: 1000, ms: 1, us: 1e-3, μs: 1e-3, ns: 1e-6 };
 
 export function parseDuration(text: string): number {
   const match = /^(\d+)(s|ms|us|μs|ns)?$/.exec(text.trim());

@@ -11,6 +11,9 @@ describe('memory-growth wording', () => {
 
   it('keeps small rates in bytes and large spans in MiB', () => {
     assert.equal(memoryGrowthRate({ bytesPerRequest: 100 }), '~100 B/request');
-    assert.equal(memoryGrowthSpan({ fromBytes: 1048576, toBytes: 3670016, requests: 40 }), '1.0 MiB → 3.5 MiB over 40 requests');
+    assert.equal(
+      memoryGrowthSpan({ fromBytes: 1048576, toBytes: 3670016, requests: 40 }),
+      '1.0 MiB → 3.5 MiB over 40 requests',
+    );
   });
 });

@@ -11,7 +11,9 @@ describe('socket addresses', () => {
 
   it('refuses what is not an address, naming the value', () => {
     for (const text of ['localhost', ':80', '127.0.0.1:65536', '::1:80', '127.0.0.1:-1']) {
-      assert.throws(() => parseSocketAddress(text), { message: `'${text}' is not an address of the form HOST:PORT (e.g. 127.0.0.1:8080; port 0 picks a free one)` });
+      assert.throws(() => parseSocketAddress(text), {
+        message: `'${text}' is not an address of the form HOST:PORT (e.g. 127.0.0.1:8080; port 0 picks a free one)`,
+      });
     }
   });
 

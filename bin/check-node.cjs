@@ -26,8 +26,14 @@ function howToGet(platform, arch) {
   var os = platform === 'linux' || platform === 'darwin' ? platform : null;
   if (os && (arch === 'x64' || arch === 'arm64')) {
     var pkg = 'node-' + os + '-' + arch;
-    ways += ', or without root: npm install --prefix ~/.cache/poolscope/node24 ' + pkg + '@' + MIN_MAJOR +
-      ' && export PATH="$HOME/.cache/poolscope/node24/node_modules/' + pkg + '/bin:$PATH"';
+    ways +=
+      ', or without root: npm install --prefix ~/.cache/poolscope/node24 ' +
+      pkg +
+      '@' +
+      MIN_MAJOR +
+      ' && export PATH="$HOME/.cache/poolscope/node24/node_modules/' +
+      pkg +
+      '/bin:$PATH"';
   }
   return ways;
 }
@@ -39,8 +45,14 @@ function howToGet(platform, arch) {
 function nodeVersionProblem(version, platform, arch) {
   if (version === undefined) version = process.version;
   if (majorOf(version) >= MIN_MAJOR) return null;
-  return 'Poolscope needs Node ' + MIN_MAJOR + ' or newer (found ' + version + '): ' +
-    howToGet(platform === undefined ? process.platform : platform, arch === undefined ? process.arch : arch);
+  return (
+    'Poolscope needs Node ' +
+    MIN_MAJOR +
+    ' or newer (found ' +
+    version +
+    '): ' +
+    howToGet(platform === undefined ? process.platform : platform, arch === undefined ? process.arch : arch)
+  );
 }
 
 /** The check itself: true when this Node will do; otherwise writes the one line to stderr and returns false. */

@@ -27,7 +27,13 @@ const MESSAGE = /^Poolscope needs Node 24 or newer \(found v\d+\.\d+\.\d+\): .+/
 
 /** The first `node` on this machine older than 24: /usr/bin/node, then each `node` on PATH. */
 function findOldNode(): { path: string; version: string } | { reason: string } {
-  const candidates = ['/usr/bin/node', ...(process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, 'node'))];
+  const candidates = [
+    '/usr/bin/node',
+    ...(process.env.PATH ?? '')
+      .split(delimiter)
+      .filter(Boolean)
+      .map((dir) => join(dir, 'node')),
+  ];
   const seen = new Set<string>();
   const found: string[] = [];
   for (const candidate of candidates) {
@@ -48,7 +54,9 @@ function findOldNode(): { path: string; version: string } | { reason: string } {
     found.push(`${candidate} ${version}`);
     if (checkNode.majorOf(version) < 24) return { path: candidate, version };
   }
-  return { reason: `no Node older than 24 on this machine (looked at /usr/bin/node and every node on PATH: ${found.join(', ') || 'none runs'})` };
+  return {
+    reason: `no Node older than 24 on this machine (looked at /usr/bin/node and every node on PATH: ${found.join(', ') || 'none runs'})`,
+  };
 }
 
 function run(node: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
@@ -92,7 +100,11 @@ describe('with a Node older than 24', () => {
     // with it first on PATH, as a user with only that Node would have it.
     const npmCli = join(dirname(realpathSync(old.path)), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js');
     if (!existsSync(npmCli)) return t.skip(`no npm beside ${old.path} (looked for ${npmCli})`);
-    const env = { ...process.env, PATH: `${dirname(old.path)}${delimiter}${process.env.PATH ?? ''}`, npm_config_update_notifier: 'false' };
+    const env = {
+      ...process.env,
+      PATH: `${dirname(old.path)}${delimiter}${process.env.PATH ?? ''}`,
+      npm_config_update_notifier: 'false',
+    };
     for (const args of [['start'], ['run', 'poolscope', '--', '--help']]) {
       const result = run(old.path, [npmCli, ...args], env);
       assert.notEqual(result.status, 0, `npm ${args.join(' ')}: ${result.stderr}`);
@@ -128,7 +140,7 @@ describe('with this Node (24 or newer)', () => {
     assert.match(missing.stderr, /no-such-component\.wasm: no such file/);
   });
 
-  it('the bin is package.json\'s, executable, and starts with a node shebang', () => {
+  it("the bin is package.json's, executable, and starts with a node shebang", () => {
     assert.ok((statSync(BIN).mode & 0o111) !== 0, 'bin/poolscope.mjs has no execute bit');
     assert.ok(readFileSync(BIN, 'utf8').startsWith('#!/usr/bin/env node\n'));
     const pkg = createRequire(import.meta.url)('../package.json') as { bin: Record<string, string> };
@@ -145,7 +157,8 @@ describe('nodeVersionProblem', () => {
       assert.ok(problem.includes(`(found ${version})`), problem);
       assert.ok(!problem.includes('\n'), 'one line');
     }
-    for (const version of ['v24.0.0', 'v25.1.0', 'v100.0.0']) assert.equal(checkNode.nodeVersionProblem(version), null, version);
+    for (const version of ['v24.0.0', 'v25.1.0', 'v100.0.0'])
+      assert.equal(checkNode.nodeVersionProblem(version), null, version);
     assert.equal(checkNode.nodeVersionProblem(), null, `this process's ${process.version}`);
   });
 

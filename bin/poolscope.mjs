@@ -10,7 +10,9 @@ const checkNode = createRequire(import.meta.url)('./check-node.cjs');
 if (checkNode()) {
   import('../engine/cli/poolscope.ts').catch(function (error) {
     // As when poolscope.ts is run directly and its top-level await rejects: an uncaught exception.
-    process.nextTick(function () { throw error; });
+    process.nextTick(function () {
+      throw error;
+    });
   });
 } else {
   process.exitCode = 1;

@@ -78,7 +78,11 @@ async function assertNoSevereViolations(page: Page, where: string): Promise<Reco
 describe('accessibility and layout (web mode)', { timeout: 600_000 }, () => {
   it('axe finds no serious or critical violation in either theme, on the events, the leak findings and a leak diff', async (t) => {
     await withWebMode('demo:counter', SERVE, async (web) => {
-      const { page, errors } = await openDashboard(browser(), web.dashboardUrl, 'light', { width: 1280, height: 800, deviceScaleFactor: 1 });
+      const { page, errors } = await openDashboard(browser(), web.dashboardUrl, 'light', {
+        width: 1280,
+        height: 800,
+        deviceScaleFactor: 1,
+      });
       await driveTraffic(web);
       await showsTraffic(page);
       // The load generator too, so its results are on screen.
@@ -93,16 +97,22 @@ describe('accessibility and layout (web mode)', { timeout: 600_000 }, () => {
         await switchTheme(page, theme);
         await page.locator('[data-testid="tab-events"]').click();
         await page.locator('[data-testid="tab-events"][aria-selected="true"]').waitFor();
-        t.diagnostic(`${theme}, events: ${JSON.stringify(await assertNoSevereViolations(page, `${theme} theme, events`))}`);
+        t.diagnostic(
+          `${theme}, events: ${JSON.stringify(await assertNoSevereViolations(page, `${theme} theme, events`))}`,
+        );
 
         await page.locator('[data-testid="tab-leaks"]').click();
         const finding = page.locator('[data-testid="leak-finding"]').first();
         await finding.waitFor({ timeout: TIMEOUT });
-        t.diagnostic(`${theme}, leak findings: ${JSON.stringify(await assertNoSevereViolations(page, `${theme} theme, leak findings`))}`);
+        t.diagnostic(
+          `${theme}, leak findings: ${JSON.stringify(await assertNoSevereViolations(page, `${theme} theme, leak findings`))}`,
+        );
 
         await finding.click();
         await page.locator('[data-testid="leak-diff"]').waitFor({ timeout: TIMEOUT });
-        t.diagnostic(`${theme}, leak diff: ${JSON.stringify(await assertNoSevereViolations(page, `${theme} theme, leak diff`))}`);
+        t.diagnostic(
+          `${theme}, leak diff: ${JSON.stringify(await assertNoSevereViolations(page, `${theme} theme, leak diff`))}`,
+        );
         await page.locator('[data-testid="leak-diff-close"]').click();
         await finding.waitFor();
       }
@@ -112,7 +122,11 @@ describe('accessibility and layout (web mode)', { timeout: 600_000 }, () => {
 
   it('one h1, a distinct name for each Run button, named tab stops in the charts, skip links that move focus', async () => {
     await withWebMode('demo:counter', SERVE, async (web) => {
-      const { page, errors } = await openDashboard(browser(), web.dashboardUrl, 'light', { width: 1280, height: 800, deviceScaleFactor: 1 });
+      const { page, errors } = await openDashboard(browser(), web.dashboardUrl, 'light', {
+        width: 1280,
+        height: 800,
+        deviceScaleFactor: 1,
+      });
       await driveTraffic(web);
       await showsTraffic(page);
 
@@ -124,7 +138,11 @@ describe('accessibility and layout (web mode)', { timeout: 600_000 }, () => {
       const runs = await tabStops(page, '[data-testid="scenario-panel"] [data-testid^="run-scenario-"]');
       assert.equal(runs.length, 5);
       for (const run of runs) assert.match(run.name, /^Run \S/);
-      assert.equal(new Set(runs.map((r) => r.name)).size, runs.length, `distinct names: ${runs.map((r) => r.name).join(', ')}`);
+      assert.equal(
+        new Set(runs.map((r) => r.name)).size,
+        runs.length,
+        `distinct names: ${runs.map((r) => r.name).join(', ')}`,
+      );
 
       // Recharts makes each plot a tab stop (the arrow keys then step through it): each must say what it is.
       const chartStops = await tabStops(page, '[data-testid="charts-panel"] .mini-chart');
@@ -136,7 +154,9 @@ describe('accessibility and layout (web mode)', { timeout: 600_000 }, () => {
       );
 
       // The first Tab stop on the page skips to the live views.
-      await page.evaluate(() => (document.activeElement instanceof HTMLElement ? document.activeElement.blur() : undefined));
+      await page.evaluate(() =>
+        document.activeElement instanceof HTMLElement ? document.activeElement.blur() : undefined,
+      );
       await page.keyboard.press('Tab');
       const skipToViews = page.locator('[data-testid="skip-to-views"]');
       await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'skip-to-views');
@@ -162,7 +182,8 @@ describe('accessibility and layout (web mode)', { timeout: 600_000 }, () => {
   it('1280×720, 1024×768 and 150 % zoom: the header controls are on screen, no sideways scroll, every panel has room, axe is clean in both themes', async (t) => {
     await withWebMode('demo:counter', SERVE, async (web) => {
       const pages = [];
-      for (const view of VIEWS) pages.push({ view, ...(await openDashboard(browser(), web.dashboardUrl, 'light', view)) });
+      for (const view of VIEWS)
+        pages.push({ view, ...(await openDashboard(browser(), web.dashboardUrl, 'light', view)) });
       await driveTraffic(web);
 
       for (const { view, page, errors } of pages) {
@@ -174,8 +195,16 @@ describe('accessibility and layout (web mode)', { timeout: 600_000 }, () => {
           };
           const header = document.querySelector('.app-header');
           const controls = header
-            ? [...header.querySelectorAll('a, button, select, input:not([type="file"]), [data-testid="connection-status"]')].map((el) => ({
-                what: el.getAttribute('data-testid') ?? el.getAttribute('aria-label') ?? el.textContent?.trim() ?? el.tagName,
+            ? [
+                ...header.querySelectorAll(
+                  'a, button, select, input:not([type="file"]), [data-testid="connection-status"]',
+                ),
+              ].map((el) => ({
+                what:
+                  el.getAttribute('data-testid') ??
+                  el.getAttribute('aria-label') ??
+                  el.textContent?.trim() ??
+                  el.tagName,
                 ...box(el),
               }))
             : [];
@@ -198,21 +227,43 @@ describe('accessibility and layout (web mode)', { timeout: 600_000 }, () => {
         const where = `${view.label} (${layout.innerWidth}×${layout.innerHeight} CSS px)`;
 
         const seen = layout.controls.map((c) => c.what);
-        for (const needed of ['serve-toggle', 'recording-export', 'recording-open', 'connection-status', 'theme-toggle']) {
+        for (const needed of [
+          'serve-toggle',
+          'recording-export',
+          'recording-open',
+          'connection-status',
+          'theme-toggle',
+        ]) {
           assert.ok(seen.includes(needed), `${where}: the header has ${needed} (${seen.join(', ')})`);
         }
-        const offScreen = layout.controls.filter((c) => c.left < 0 || c.top < 0 || c.right > layout.innerWidth || c.bottom > layout.innerHeight || c.width === 0);
+        const offScreen = layout.controls.filter(
+          (c) =>
+            c.left < 0 || c.top < 0 || c.right > layout.innerWidth || c.bottom > layout.innerHeight || c.width === 0,
+        );
         assert.deepEqual(offScreen, [], `${where}: header controls outside the window`);
-        assert.ok(layout.scrollWidth <= layout.clientWidth, `${where}: the page scrolls sideways (${layout.scrollWidth} > ${layout.clientWidth})`);
+        assert.ok(
+          layout.scrollWidth <= layout.clientWidth,
+          `${where}: the page scrolls sideways (${layout.scrollWidth} > ${layout.clientWidth})`,
+        );
 
         // Nothing squeezed to nothing: five plots, a timeline, the instances and the log, each with room to read.
         assert.equal(layout.plots.length, 5, `${where}: five charts`);
-        for (const plot of layout.plots) assert.ok(plot.width >= 100 && plot.height >= 60, `${where}: a chart of ${plot.width}×${plot.height}`);
-        for (const [name, area] of Object.entries({ timeline: layout.timeline, instances: layout.instances, log: layout.log })) {
-          assert.ok(area && area.width >= 300 && area.height >= 120, `${where}: the ${name} is ${area ? `${area.width}×${area.height}` : 'missing'}`);
+        for (const plot of layout.plots)
+          assert.ok(plot.width >= 100 && plot.height >= 60, `${where}: a chart of ${plot.width}×${plot.height}`);
+        for (const [name, area] of Object.entries({
+          timeline: layout.timeline,
+          instances: layout.instances,
+          log: layout.log,
+        })) {
+          assert.ok(
+            area && area.width >= 300 && area.height >= 120,
+            `${where}: the ${name} is ${area ? `${area.width}×${area.height}` : 'missing'}`,
+          );
         }
 
-        t.diagnostic(`${where}, light: ${JSON.stringify(await assertNoSevereViolations(page, `${where}, light theme`))}`);
+        t.diagnostic(
+          `${where}, light: ${JSON.stringify(await assertNoSevereViolations(page, `${where}, light theme`))}`,
+        );
         await screenshot(page, `a11y-${view.label}`);
         await switchTheme(page, 'dark');
         t.diagnostic(`${where}, dark: ${JSON.stringify(await assertNoSevereViolations(page, `${where}, dark theme`))}`);

@@ -6,7 +6,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { getSequential, nextTimelineFrames, openDashboard, screenshot, useBrowser, withWebMode } from './support/dashboard.ts';
+import {
+  getSequential,
+  nextTimelineFrames,
+  openDashboard,
+  screenshot,
+  useBrowser,
+  withWebMode,
+} from './support/dashboard.ts';
 
 /** Hang guards only (a busy CI machine can be slow); no test asserts a duration. */
 const TIMEOUT = 60_000;
@@ -14,8 +21,10 @@ const KEEP_ONE_INSTANCE = ['--max-instance-reuse-count', '50', '--idle-instance-
 
 const browser = useBrowser();
 
-const card = (page: Page, instanceId: number) => page.locator(`[data-testid="worker-card"][data-instance-id="${instanceId}"]`);
-const count = (page: Page, name: string, value: number) => page.locator(`[data-testid="leak-count-${name}"][data-value="${value}"]`);
+const card = (page: Page, instanceId: number) =>
+  page.locator(`[data-testid="worker-card"][data-instance-id="${instanceId}"]`);
+const count = (page: Page, name: string, value: number) =>
+  page.locator(`[data-testid="leak-count-${name}"][data-value="${value}"]`);
 
 /** The timeline's leak markers as drawn in its last frame: request id → centre on the canvas. */
 async function leakMarkers(page: Page): Promise<Map<number, { x: number; y: number }>> {
@@ -64,15 +73,24 @@ describe('leak findings and memory growth (web mode)', { timeout: 600_000 }, () 
       await badge.click();
       await page.locator('[data-testid="leak-filter"][data-instance-id="0"]').waitFor();
       const findings = page.locator('[data-testid="leak-finding"]');
-      assert.deepEqual(await findings.evaluateAll((els) => els.map((el) => [el.getAttribute('data-request-id'), el.getAttribute('data-instance-id')])), [
-        ['3', '0'],
-        ['2', '0'],
-        ['1', '0'],
-      ]);
+      assert.deepEqual(
+        await findings.evaluateAll((els) =>
+          els.map((el) => [el.getAttribute('data-request-id'), el.getAttribute('data-instance-id')]),
+        ),
+        [
+          ['3', '0'],
+          ['2', '0'],
+          ['1', '0'],
+        ],
+      );
 
       // The timeline marks the three bars; hovering one shows its finding, clicking opens its diff.
       const canvas = page.locator('[data-testid="timeline-canvas"]');
-      await page.locator('[data-testid="timeline-canvas"][data-leak-requests~="1"][data-leak-requests~="2"][data-leak-requests~="3"]').waitFor({ timeout: TIMEOUT });
+      await page
+        .locator(
+          '[data-testid="timeline-canvas"][data-leak-requests~="1"][data-leak-requests~="2"][data-leak-requests~="3"]',
+        )
+        .waitFor({ timeout: TIMEOUT });
       await page.locator('[data-testid="timeline-follow"]').click(); // pause, so the bars stay where they are
       await nextTimelineFrames(page);
       const marker = (await leakMarkers(page)).get(1);
@@ -87,7 +105,10 @@ describe('leak findings and memory growth (web mode)', { timeout: 600_000 }, () 
       await diff.waitFor({ timeout: TIMEOUT });
       assert.equal(await diff.getAttribute('data-request-id'), '1');
       assert.equal(await diff.getAttribute('data-instance-id'), '0');
-      assert.match(await page.locator('[data-testid="leak-diff-where"]').innerText(), /instance #0 as its 2nd request \(reuse #2\)/);
+      assert.match(
+        await page.locator('[data-testid="leak-diff-where"]').innerText(),
+        /instance #0 as its 2nd request \(reuse #2\)/,
+      );
       const row = diff.locator('[data-testid="leak-difference"]');
       assert.equal(await row.count(), 1);
       assert.equal(await row.getAttribute('data-what'), 'body');
@@ -127,7 +148,10 @@ describe('leak findings and memory growth (web mode)', { timeout: 600_000 }, () 
       await page.locator('[data-testid="leak-controls"][data-mode="all"]').waitFor({ timeout: TIMEOUT });
 
       const answers = await getSequential(web.serviceUrl, '/', 2);
-      assert.deepEqual(answers.map((a) => a.status), [200, 500]);
+      assert.deepEqual(
+        answers.map((a) => a.status),
+        [200, 500],
+      );
       await count(page, 'checked', 1).waitFor({ timeout: TIMEOUT });
       await count(page, 'leaks', 1).waitFor();
       await count(page, 'failed-on-reuse', 1).waitFor();
@@ -143,7 +167,10 @@ describe('leak findings and memory growth (web mode)', { timeout: 600_000 }, () 
       const diff = page.locator('[data-testid="leak-diff"]');
       await diff.waitFor({ timeout: TIMEOUT });
       assert.equal(await diff.getAttribute('data-kind'), 'failed-on-reuse');
-      assert.match(await page.locator('[data-testid="leak-diff-where"]').innerText(), /^Failed by instance #0 as its 2nd request \(reuse #2\); replayed on a fresh instance in .+, which answered it\.$/);
+      assert.match(
+        await page.locator('[data-testid="leak-diff-where"]').innerText(),
+        /^Failed by instance #0 as its 2nd request \(reuse #2\); replayed on a fresh instance in .+, which answered it\.$/,
+      );
       const failure = await page.locator('[data-testid="leak-diff-failure"]').innerText();
       assert.match(failure, /failed on reuse\s+failed \(trap\): .*wasm trap: wasm `unreachable` instruction executed$/);
       const row = diff.locator('[data-testid="leak-difference"]');
@@ -177,13 +204,17 @@ describe('leak findings and memory growth (web mode)', { timeout: 600_000 }, () 
       const warning = page.locator('[data-testid="memory-growth-warning"][data-instance-id="0"]');
       await warning.waitFor();
       assert.match(await warning.innerText(), /#0\s+grows ~64 KiB\/request \(256 KiB → 576 KiB over 5 requests\)/);
-      assert.equal(await card(page, 0).locator('[data-testid="leak-badge"]').count(), 0, 'no leak findings: detection is off');
+      assert.equal(
+        await card(page, 0).locator('[data-testid="leak-badge"]').count(),
+        0,
+        'no leak findings: detection is off',
+      );
       await screenshot(page, 'leaks-memory-growth-light');
       assert.deepEqual(errors, []);
     });
   });
 
-  it('an invalid sample rate shows the engine\'s message inline and changes nothing; the engine refuses it too', async () => {
+  it("an invalid sample rate shows the engine's message inline and changes nothing; the engine refuses it too", async () => {
     await withWebMode('demo:counter', KEEP_ONE_INSTANCE, async (web) => {
       const { page, errors } = await openDashboard(browser(), web.dashboardUrl, 'light');
       await page.locator('[data-testid="tab-leaks"]').click();
@@ -199,7 +230,11 @@ describe('leak findings and memory growth (web mode)', { timeout: 600_000 }, () 
       assert.equal(await rate.getAttribute('aria-invalid'), 'true');
       await rate.press('Enter');
       await rate.blur();
-      assert.equal(await error.innerText(), 'sample rate must be at most 1 (1 replays every reused answer)', 'still refused');
+      assert.equal(
+        await error.innerText(),
+        'sample rate must be at most 1 (1 replays every reused answer)',
+        'still refused',
+      );
       assert.equal(await controls.getAttribute('data-sample-rate'), '0.1');
 
       // The same patch sent to the engine directly is refused with the same message.
@@ -208,7 +243,8 @@ describe('leak findings and memory growth (web mode)', { timeout: 600_000 }, () 
         (url) =>
           new Promise<unknown>((resolve) => {
             const ws = new WebSocket(url);
-            ws.onopen = () => ws.send(JSON.stringify({ id: 7, command: { type: 'setLeakDetection', patch: { sampleRate: 2 } } }));
+            ws.onopen = () =>
+              ws.send(JSON.stringify({ id: 7, command: { type: 'setLeakDetection', patch: { sampleRate: 2 } } }));
             ws.onmessage = (e) => {
               const message = JSON.parse(String(e.data)) as { kind: string };
               if (message.kind === 'reply') {

@@ -13,7 +13,14 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { zooGuestPath } from '../assets/guests/build.ts';
 import { closedPort } from '../engine/host/outgoing/test-support.ts';
-import { getSequential, nextTimelineFrames, openDashboard, screenshot, useBrowser, withWebMode } from './support/dashboard.ts';
+import {
+  getSequential,
+  nextTimelineFrames,
+  openDashboard,
+  screenshot,
+  useBrowser,
+  withWebMode,
+} from './support/dashboard.ts';
 
 /** Hang guards only (a busy CI machine can be slow); no test asserts a duration. */
 const TIMEOUT = 60_000;
@@ -50,7 +57,13 @@ async function outgoingBars(page: Page): Promise<OutgoingBar[]> {
     .filter(Boolean)
     .map((token) => {
       const [seq, instanceId, requestId, x, y] = token.split(':');
-      return { seq: Number(seq), instanceId: Number(instanceId), requestId: requestId === '-' ? null : Number(requestId), x: Number(x), y: Number(y) };
+      return {
+        seq: Number(seq),
+        instanceId: Number(instanceId),
+        requestId: requestId === '-' ? null : Number(requestId),
+        x: Number(x),
+        y: Number(y),
+      };
     });
 }
 
@@ -68,26 +81,41 @@ async function hoverOutgoingBar(page: Page, requestId: number): Promise<void> {
     await canvas.hover({ position: { x: bar.x, y: bar.y } });
     const box = await canvas.boundingBox();
     assert.ok(box, 'the timeline canvas is not laid out');
-    const seen = await waitOrExplain(page, requestId, bar, box, () => page.waitForFunction(
-      ({ id, x, y, left, top }) => {
-        if (document.querySelector(`[data-testid="timeline-outgoing-tip"] [data-testid="timeline-outgoing-call"][data-request-id="${id}"]`)) return 'tip';
-        const el = document.querySelector('[data-testid="timeline-canvas"]') as HTMLElement | null;
-        if (!el) return false;
-        const rect = el.getBoundingClientRect();
-        if (Math.round(rect.left) !== Math.round(left) || Math.round(rect.top) !== Math.round(top)) return 'moved';
-        const mine = (el.dataset.outgoingPoints ?? '').split(' ').find((t) => t.split(':')[2] === String(id));
-        return mine === undefined || mine.split(':')[3] !== String(x) || mine.split(':')[4] !== String(y) ? 'moved' : false;
-      },
-      { id: requestId, x: bar.x, y: bar.y, left: box.x, top: box.y },
-      { timeout: TIMEOUT },
-    ));
+    const seen = await waitOrExplain(page, requestId, bar, box, () =>
+      page.waitForFunction(
+        ({ id, x, y, left, top }) => {
+          if (
+            document.querySelector(
+              `[data-testid="timeline-outgoing-tip"] [data-testid="timeline-outgoing-call"][data-request-id="${id}"]`,
+            )
+          )
+            return 'tip';
+          const el = document.querySelector('[data-testid="timeline-canvas"]') as HTMLElement | null;
+          if (!el) return false;
+          const rect = el.getBoundingClientRect();
+          if (Math.round(rect.left) !== Math.round(left) || Math.round(rect.top) !== Math.round(top)) return 'moved';
+          const mine = (el.dataset.outgoingPoints ?? '').split(' ').find((t) => t.split(':')[2] === String(id));
+          return mine === undefined || mine.split(':')[3] !== String(x) || mine.split(':')[4] !== String(y)
+            ? 'moved'
+            : false;
+        },
+        { id: requestId, x: bar.x, y: bar.y, left: box.x, top: box.y },
+        { timeout: TIMEOUT },
+      ),
+    );
     if ((await seen.jsonValue()) === 'tip') return;
     assert.ok(round < 10, `the outgoing bar of request ${requestId} kept moving (${round} rounds)`);
   }
 }
 
 /** A failed wait on the title says what the page showed at the hovered point, for the next reader of a CI log. */
-async function waitOrExplain<T>(page: Page, requestId: number, bar: OutgoingBar, box: { x: number; y: number }, wait: () => Promise<T>): Promise<T> {
+async function waitOrExplain<T>(
+  page: Page,
+  requestId: number,
+  bar: OutgoingBar,
+  box: { x: number; y: number },
+  wait: () => Promise<T>,
+): Promise<T> {
   try {
     return await wait();
   } catch (error) {
@@ -97,7 +125,9 @@ async function waitOrExplain<T>(page: Page, requestId: number, bar: OutgoingBar,
         const canvas = document.querySelector('[data-testid="timeline-canvas"]') as HTMLElement | null;
         const tip = document.querySelector('[data-testid="timeline-outgoing-tip"]') as HTMLElement | null;
         return {
-          atPoint: el ? `${el.tagName.toLowerCase()}${el.getAttribute('data-testid') ? `[data-testid=${el.getAttribute('data-testid')}]` : ''}.${el.className}` : null,
+          atPoint: el
+            ? `${el.tagName.toLowerCase()}${el.getAttribute('data-testid') ? `[data-testid=${el.getAttribute('data-testid')}]` : ''}.${el.className}`
+            : null,
           rect: canvas?.getBoundingClientRect().toJSON(),
           points: canvas?.dataset.outgoingPoints,
           tip: tip ? tip.innerText : null,
@@ -105,16 +135,29 @@ async function waitOrExplain<T>(page: Page, requestId: number, bar: OutgoingBar,
       },
       { x: box.x + bar.x, y: box.y + bar.y },
     );
-    throw new Error(`no title for request ${requestId}'s outgoing bar, hovered at ${bar.x},${bar.y} of a canvas at ${box.x},${box.y}: ${JSON.stringify(seen)}`, { cause: error });
+    throw new Error(
+      `no title for request ${requestId}'s outgoing bar, hovered at ${bar.x},${bar.y} of a canvas at ${box.x},${box.y}: ${JSON.stringify(seen)}`,
+      { cause: error },
+    );
   }
 }
 
 describe('outgoing requests (web mode)', { timeout: 600_000 }, () => {
-  it('zoo-js-fetch: each outgoing request is a bar under the request that made it, with its title; the log lists them; a leak finding shows both sides\' calls', async () => {
+  it("zoo-js-fetch: each outgoing request is a bar under the request that made it, with its title; the log lists them; a leak finding shows both sides' calls", async () => {
     // One instance (a late handle return on a busy machine must not start a second one; leak
     // replays run on a private pool of their own), and the widest timeline window, so requests
     // sent early are still drawn after a slow leak check.
-    const flags = ['--allow-http', '--max-instance-reuse-count', '50', '--max-instances', '1', '--idle-instance-timeout', '120s', '--leak-check', 'all'];
+    const flags = [
+      '--allow-http',
+      '--max-instance-reuse-count',
+      '50',
+      '--max-instances',
+      '1',
+      '--idle-instance-timeout',
+      '120s',
+      '--leak-check',
+      'all',
+    ];
     await withWebMode(GUEST, flags, async (web) => {
       const { page, errors } = await openDashboard(browser(), web.dashboardUrl, 'light');
       await page.setViewportSize({ width: 1280, height: 800 });
@@ -141,9 +184,16 @@ describe('outgoing requests (web mode)', { timeout: 600_000 }, () => {
 
       // The timeline: three bars in instance 0's lane, one per request.
       const canvas = page.locator('[data-testid="timeline-canvas"]');
-      await page.waitForFunction(() => (document.querySelector('[data-testid="timeline-canvas"]') as HTMLElement | null)?.dataset.outgoingPoints?.split(' ').length === 3, undefined, {
-        timeout: TIMEOUT,
-      });
+      await page.waitForFunction(
+        () =>
+          (
+            document.querySelector('[data-testid="timeline-canvas"]') as HTMLElement | null
+          )?.dataset.outgoingPoints?.split(' ').length === 3,
+        undefined,
+        {
+          timeout: TIMEOUT,
+        },
+      );
       await page.locator('[data-testid="timeline-follow"]').click(); // pause, so the bars stay where they are
       await nextTimelineFrames(page);
       const bars = await outgoingBars(page);
@@ -156,17 +206,28 @@ describe('outgoing requests (web mode)', { timeout: 600_000 }, () => {
         ],
       );
       // Calls made moments apart share pixels in a 120 s window: the title lists each call under the pointer.
-      const tipCall = (id: number) => page.locator(`[data-testid="timeline-outgoing-tip"] [data-testid="timeline-outgoing-call"][data-request-id="${id}"]`);
+      const tipCall = (id: number) =>
+        page.locator(
+          `[data-testid="timeline-outgoing-tip"] [data-testid="timeline-outgoing-call"][data-request-id="${id}"]`,
+        );
       await hoverOutgoingBar(page, 0);
       assert.equal(await tipCall(0).getAttribute('data-outcome'), 'complete');
       const okText = await tipCall(0).innerText();
-      assert.match(okText, new RegExp(`^outgoing GET http://${upstreamAuthority.replace(/\./g, '\\.')}/count\\n→ 200 · [\\d.]+m?s · 0 B ↑ 3 B ↓\\ninstance 0 · request #0$`));
+      assert.match(
+        okText,
+        new RegExp(
+          `^outgoing GET http://${upstreamAuthority.replace(/\./g, '\\.')}/count\\n→ 200 · [\\d.]+m?s · 0 B ↑ 3 B ↓\\ninstance 0 · request #0$`,
+        ),
+      );
 
       await hoverOutgoingBar(page, 2);
       assert.equal(await tipCall(2).getAttribute('data-outcome'), 'failed');
       const failedText = await tipCall(2).innerText();
       assert.match(failedText, new RegExp(`^outgoing GET http://127\\.0\\.0\\.1:${port}/nobody\\nfailed · `));
-      assert.match(failedText, new RegExp(`\\nconnection-refused: connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\ninstance 0 · request #2$`));
+      assert.match(
+        failedText,
+        new RegExp(`\\nconnection-refused: connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\ninstance 0 · request #2$`),
+      );
       // For the picture: the default 10 s window (still paused), the failed call's title open.
       await page.getByRole('group', { name: 'Timeline window' }).getByRole('button', { name: '10s' }).click();
       await nextTimelineFrames(page);
@@ -180,7 +241,11 @@ describe('outgoing requests (web mode)', { timeout: 600_000 }, () => {
       const rows = page.locator('[data-testid="log-row"][data-type="request.outgoing"]');
       for (const id of [0, 1, 2]) {
         await requestFilter.fill(String(id));
-        await page.locator(`[data-testid="log-row"][data-type="request.outgoing"][data-request-id="${id}"][data-instance-id="0"]`).waitFor({ timeout: TIMEOUT });
+        await page
+          .locator(
+            `[data-testid="log-row"][data-type="request.outgoing"][data-request-id="${id}"][data-instance-id="0"]`,
+          )
+          .waitFor({ timeout: TIMEOUT });
         assert.equal(await rows.count(), 1);
         assert.match(await rows.first().innerText(), id === 2 ? /failed: connection-refused/ : /count → 200 in /);
       }
@@ -191,7 +256,9 @@ describe('outgoing requests (web mode)', { timeout: 600_000 }, () => {
       await page.locator('[data-testid="leak-finding"][data-request-id="1"]').click();
       const outgoing = page.locator('[data-testid="leak-diff"] [data-testid="leak-outgoing"]');
       await outgoing.waitFor({ timeout: TIMEOUT });
-      const call = new RegExp(`^GET http://${upstreamAuthority.replace(/\./g, '\\.')}/count → 200 in [\\d.]+m?s \\(0 B ↑ 3 B ↓\\)$`);
+      const call = new RegExp(
+        `^GET http://${upstreamAuthority.replace(/\./g, '\\.')}/count → 200 in [\\d.]+m?s \\(0 B ↑ 3 B ↓\\)$`,
+      );
       for (const side of ['reused', 'fresh']) {
         const calls = outgoing.locator(`[data-testid="leak-outgoing-${side}"] [data-testid="leak-outgoing-call"]`);
         assert.equal(await calls.count(), 1, side);

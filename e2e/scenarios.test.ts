@@ -6,7 +6,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { openDashboard, screenshot, startDemoMode, startWebMode, useBrowser, type WebMode } from './support/dashboard.ts';
+import {
+  openDashboard,
+  screenshot,
+  startDemoMode,
+  startWebMode,
+  useBrowser,
+  type WebMode,
+} from './support/dashboard.ts';
 
 const SCENARIO_TIMEOUT = 240_000;
 
@@ -36,13 +43,20 @@ async function runToEnd(page: Page, name: string): Promise<string[]> {
       const state = document.querySelector('[data-testid="scenario-banner"]')?.getAttribute('data-state');
       if (!started && state !== 'running') return; // the last run's banner, until this one starts
       started = true;
-      const caption = (document.querySelector('[data-testid="scenario-caption"]') as HTMLElement | null)?.innerText ?? '';
+      const caption =
+        (document.querySelector('[data-testid="scenario-caption"]') as HTMLElement | null)?.innerText ?? '';
       if (seen.at(-1) !== caption) seen.push(caption);
       // One progress message sets the state and its caption together: the one that ends the run is the last.
       if (state !== 'running') observer.disconnect();
     };
     const observer = new MutationObserver(record);
-    observer.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['data-state'] });
+    observer.observe(document.body, {
+      subtree: true,
+      childList: true,
+      characterData: true,
+      attributes: true,
+      attributeFilter: ['data-state'],
+    });
   });
   await page.locator(`[data-testid="run-scenario-${name}"]`).click();
   await page.locator('[data-testid="scenario-banner"][data-state="running"]').waitFor({ timeout: 20_000 });
@@ -70,7 +84,10 @@ describe('teaching scenarios (web mode)', { timeout: 600_000 }, () => {
   it('fresh vs reused: reuse 1 starts an instance per request, reuse 128 a handful', async () => {
     const captions = await runToEnd(page, 'fresh-vs-reused');
     assert.match(captions[0]!, /max-instance-reuse-count 1/);
-    assert.match(captions.at(-1)!, /^Reuse answered [\d.]+× the requests per second, starting \d+ instances instead of \d+/);
+    assert.match(
+      captions.at(-1)!,
+      /^Reuse answered [\d.]+× the requests per second, starting \d+ instances instead of \d+/,
+    );
     const { phases, rows } = await results(page);
     assert.deepEqual(phases, ['reuse 1', 'reuse 128']);
     const [fresh, reused] = rows['instances started']!.map(Number);
@@ -80,14 +97,17 @@ describe('teaching scenarios (web mode)', { timeout: 600_000 }, () => {
 
   it('state leaks: the detector flags every reused answer of the counter, none without reuse', async () => {
     const captions = await runToEnd(page, 'state-leaks');
-    assert.ok(captions.some((c) => /^The detector flagged 5 of 5 reused answers/.test(c)), captions.join('\n'));
+    assert.ok(
+      captions.some((c) => /^The detector flagged 5 of 5 reused answers/.test(c)),
+      captions.join('\n'),
+    );
     const { phases, rows } = await results(page);
     assert.deepEqual(phases, ['reuse 128', 'reuse 1']);
     assert.deepEqual(rows['leaks found'], ['5 of 5', '0']);
     await screenshot(page, 'scenario-state-leaks');
   });
 
-  it('timeouts: the waiting guest\'s request expires, the spinning guest is killed by the watchdog', async () => {
+  it("timeouts: the waiting guest's request expires, the spinning guest is killed by the watchdog", async () => {
     await runToEnd(page, 'timeouts');
     const { phases, rows } = await results(page);
     assert.deepEqual(phases, ['WASIp3 expiry', 'WASIp2 watchdog']);
@@ -98,7 +118,10 @@ describe('teaching scenarios (web mode)', { timeout: 600_000 }, () => {
 
   it('trap blast radius: concurrent reuse loses more requests to one trap than serial reuse', async () => {
     const captions = await runToEnd(page, 'trap-blast-radius');
-    assert.match(captions.at(-1)!, /^Blast radius: \d+ failed requests under concurrent reuse against 1 under serial reuse/);
+    assert.match(
+      captions.at(-1)!,
+      /^Blast radius: \d+ failed requests under concurrent reuse against 1 under serial reuse/,
+    );
     const { rows } = await results(page);
     const [concurrent, serial] = rows['failed']!.map(Number);
     assert.equal(serial, 1, 'serial reuse: only the trapping request fails');
@@ -123,7 +146,11 @@ describe('teaching scenarios (web mode)', { timeout: 600_000 }, () => {
     const notice = page.locator('[data-testid="notice"]');
     await notice.waitFor();
     assert.equal(await notice.locator('span').innerText(), "the scenario 'io-concurrency' is running: stop it first");
-    assert.equal(await page.locator('[data-testid="scenario-banner"]').getAttribute('data-state'), 'running', 'the refusal left the scenario running');
+    assert.equal(
+      await page.locator('[data-testid="scenario-banner"]').getAttribute('data-state'),
+      'running',
+      'the refusal left the scenario running',
+    );
     await notice.getByRole('button', { name: 'Dismiss' }).click();
     await page.locator('[data-testid="stop-scenario"]').click();
     await page.locator('[data-testid="scenario-banner"][data-state="stopped"]').waitFor({ timeout: 30_000 });
@@ -138,7 +165,9 @@ describe('poolscope demo <scenario>', { timeout: 600_000 }, () => {
       assert.match(web.stderr(), /Open the dashboard to start the scenario/);
       assert.doesNotMatch(web.stderr(), /\[1\/5\]/, 'nothing runs before the audience arrives');
       const { page } = await openDashboard(browser(), web.dashboardUrl);
-      await page.locator('[data-testid="scenario-banner"][data-state="finished"]').waitFor({ timeout: SCENARIO_TIMEOUT });
+      await page
+        .locator('[data-testid="scenario-banner"][data-state="finished"]')
+        .waitFor({ timeout: SCENARIO_TIMEOUT });
       assert.deepEqual((await results(page)).rows['leaks found'], ['5 of 5', '0']);
       // The page hears of the end over its socket; the summary comes down a pipe, maybe later.
       await web.waitForStderr(/Scenario finished\./);

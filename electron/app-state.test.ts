@@ -8,7 +8,16 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { MenuItemConstructorOptions } from 'electron';
-import { fitWindowState, loadWindowState, MAX_RECENT, parseRecent, pushRecent, RecentComponents, saveWindowState, WINDOW_STATE_FILE } from './app-state.ts';
+import {
+  fitWindowState,
+  loadWindowState,
+  MAX_RECENT,
+  parseRecent,
+  pushRecent,
+  RecentComponents,
+  saveWindowState,
+  WINDOW_STATE_FILE,
+} from './app-state.ts';
 import { rendererState } from './build.ts';
 import { locateElectronBinary } from './electron-binary.ts';
 import { parseLaunchArgs } from './launch-args.ts';
@@ -21,7 +30,10 @@ describe('recent components', () => {
     list = pushRecent(list, '/g/5.wasm');
     assert.equal(list.length, MAX_RECENT);
     assert.deepEqual(list.slice(0, 3), ['/g/5.wasm', '/g/11.wasm', '/g/10.wasm']);
-    assert.deepEqual(parseRecent({ recent: ['demo:counter', 42, '', 'demo:counter', '/a.wasm'] }), ['demo:counter', '/a.wasm']);
+    assert.deepEqual(parseRecent({ recent: ['demo:counter', 42, '', 'demo:counter', '/a.wasm'] }), [
+      'demo:counter',
+      '/a.wasm',
+    ]);
     assert.deepEqual(parseRecent('garbage'), []);
   });
 
@@ -48,7 +60,13 @@ describe('window bounds', () => {
     const dir = mkdtempSync(join(tmpdir(), 'poolscope-state-'));
     try {
       await saveWindowState(dir, { x: 100, y: 80, width: 1200, height: 800, maximized: true });
-      assert.deepEqual(await loadWindowState(dir, [screen]), { x: 100, y: 80, width: 1200, height: 800, maximized: true });
+      assert.deepEqual(await loadWindowState(dir, [screen]), {
+        x: 100,
+        y: 80,
+        width: 1200,
+        height: 800,
+        maximized: true,
+      });
       assert.match(readFileSync(join(dir, WINDOW_STATE_FILE), 'utf8'), /"maximized": true/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -56,9 +74,23 @@ describe('window bounds', () => {
   });
 
   it('drops a position that is off every display, and shrinks to fit', () => {
-    assert.deepEqual(fitWindowState({ x: 5000, y: 100, width: 1200, height: 800, maximized: false }, [screen]), { width: 1200, height: 800, maximized: false });
-    assert.deepEqual(fitWindowState({ x: 0, y: 0, width: 4000, height: 3000, maximized: false }, [screen]), { x: 0, y: 0, width: 1920, height: 1080, maximized: false });
-    assert.deepEqual(fitWindowState({ width: 100, height: 100, maximized: false }, [screen]), { width: 900, height: 600, maximized: false });
+    assert.deepEqual(fitWindowState({ x: 5000, y: 100, width: 1200, height: 800, maximized: false }, [screen]), {
+      width: 1200,
+      height: 800,
+      maximized: false,
+    });
+    assert.deepEqual(fitWindowState({ x: 0, y: 0, width: 4000, height: 3000, maximized: false }, [screen]), {
+      x: 0,
+      y: 0,
+      width: 1920,
+      height: 1080,
+      maximized: false,
+    });
+    assert.deepEqual(fitWindowState({ width: 100, height: 100, maximized: false }, [screen]), {
+      width: 900,
+      height: 600,
+      maximized: false,
+    });
     assert.deepEqual(fitWindowState(null, [screen]), { width: 1320, height: 880, maximized: false });
   });
 });
@@ -77,33 +109,69 @@ describe('the application menu', () => {
     { name: 'demo:hello', description: 'answers 200' },
     { name: 'demo:counter', description: 'count=N' },
   ];
-  const scenarios = [{ name: 'state-leaks', title: 'State leaking between requests', summary: 'the counter, flagged', steps: 5 }];
+  const scenarios = [
+    { name: 'state-leaks', title: 'State leaking between requests', summary: 'the counter, flagged', steps: 5 },
+  ];
   const find = (items: MenuItemConstructorOptions[], label: string): MenuItemConstructorOptions | undefined =>
     items.find((item) => item.label?.replace('&', '') === label);
   const click = (item: MenuItemConstructorOptions | undefined): void => (item?.click as (() => void) | undefined)?.();
 
   it('has File → Open Component… (Ctrl/Cmd+O), Open Recent, and a Demos menu one click from each demo', () => {
-    const menu = buildMenuTemplate({ platform: 'linux', appName: 'Poolscope', demos, scenarios, recent: ['/home/me/guest.wasm', 'demo:counter'], developer: false, actions });
+    const menu = buildMenuTemplate({
+      platform: 'linux',
+      appName: 'Poolscope',
+      demos,
+      scenarios,
+      recent: ['/home/me/guest.wasm', 'demo:counter'],
+      developer: false,
+      actions,
+    });
     const file = find(menu, 'File')!.submenu as MenuItemConstructorOptions[];
     const open = file.find((i) => i.id === 'open-component')!;
     assert.equal(open.accelerator, 'CmdOrCtrl+O');
     click(open);
     const recent = file.find((i) => i.id === 'open-recent')!.submenu as MenuItemConstructorOptions[];
-    assert.deepEqual(recent.map((i) => i.label ?? i.type), ['guest.wasm', 'demo:counter', 'separator', 'Clear Recent']);
+    assert.deepEqual(
+      recent.map((i) => i.label ?? i.type),
+      ['guest.wasm', 'demo:counter', 'separator', 'Clear Recent'],
+    );
     click(recent[0]);
     click(recent[3]);
     const demoItems = find(menu, 'Demos')!.submenu as MenuItemConstructorOptions[];
-    assert.deepEqual(demoItems.map((i) => i.label ?? i.type), ['hello', 'counter', 'separator', 'Teaching Scenarios']);
+    assert.deepEqual(
+      demoItems.map((i) => i.label ?? i.type),
+      ['hello', 'counter', 'separator', 'Teaching Scenarios'],
+    );
     click(demoItems[1]);
-    click((demoItems[3]!.submenu as MenuItemConstructorOptions[]).find((i) => i.label === 'State leaking between requests'));
+    click(
+      (demoItems[3]!.submenu as MenuItemConstructorOptions[]).find((i) => i.label === 'State leaking between requests'),
+    );
     assert.equal(file.at(-1)?.role, 'quit');
     assert.equal(menu[0]?.label, '&File', 'no app menu outside macOS');
-    assert.equal(find(menu, 'View')!.submenu instanceof Array && (find(menu, 'View')!.submenu as MenuItemConstructorOptions[]).some((i) => i.role === 'toggleDevTools'), false);
-    assert.deepEqual(calls, ['dialog', 'open /home/me/guest.wasm', 'clear', 'open demo:counter', 'scenario state-leaks']);
+    assert.equal(
+      find(menu, 'View')!.submenu instanceof Array &&
+        (find(menu, 'View')!.submenu as MenuItemConstructorOptions[]).some((i) => i.role === 'toggleDevTools'),
+      false,
+    );
+    assert.deepEqual(calls, [
+      'dialog',
+      'open /home/me/guest.wasm',
+      'clear',
+      'open demo:counter',
+      'scenario state-leaks',
+    ]);
   });
 
   it('puts the app menu first on macOS, with DevTools in development', () => {
-    const menu = buildMenuTemplate({ platform: 'darwin', appName: 'Poolscope', demos, scenarios: [], recent: [], developer: true, actions });
+    const menu = buildMenuTemplate({
+      platform: 'darwin',
+      appName: 'Poolscope',
+      demos,
+      scenarios: [],
+      recent: [],
+      developer: true,
+      actions,
+    });
     assert.equal(menu[0]?.role, 'appMenu');
     assert.equal(menu[0]?.label, 'Poolscope');
     const file = find(menu, 'File')!.submenu as MenuItemConstructorOptions[];
@@ -117,7 +185,18 @@ describe('the application menu', () => {
 
 describe('the command line', () => {
   it('picks the component and --addr out of what Electron and Chromium add', () => {
-    const args = parseLaunchArgs(['/opt/electron', '--inspect=0', '--remote-debugging-port=0', 'electron/main.ts', 'guests/x.wasm', '--addr', '127.0.0.1:0'], '/work');
+    const args = parseLaunchArgs(
+      [
+        '/opt/electron',
+        '--inspect=0',
+        '--remote-debugging-port=0',
+        'electron/main.ts',
+        'guests/x.wasm',
+        '--addr',
+        '127.0.0.1:0',
+      ],
+      '/work',
+    );
     assert.deepEqual(args, { component: '/work/guests/x.wasm', addr: { host: '127.0.0.1', port: 0 }, errors: [] });
     assert.equal(parseLaunchArgs(['.', 'demo:sleep']).component, 'demo:sleep');
     assert.equal(parseLaunchArgs(['--addr=nope']).errors.length, 1);
@@ -155,10 +234,15 @@ describe('the dashboard build check (npm start)', () => {
       mkdirSync(join(root, 'renderer', 'dist'));
       writeFileSync(join(root, 'renderer', 'dist', 'index.html'), '');
       const past = new Date(Date.now() - 60_000);
-      for (const f of ['vite.config.ts', 'index.html', 'src/main.tsx']) utimesSync(join(root, 'renderer', f), past, past);
+      for (const f of ['vite.config.ts', 'index.html', 'src/main.tsx'])
+        utimesSync(join(root, 'renderer', f), past, past);
       assert.equal(rendererState(root), 'current');
       writeFileSync(join(root, 'renderer', 'src', 'main.tsx'), 'changed');
-      utimesSync(join(root, 'renderer', 'src', 'main.tsx'), new Date(Date.now() + 60_000), new Date(Date.now() + 60_000));
+      utimesSync(
+        join(root, 'renderer', 'src', 'main.tsx'),
+        new Date(Date.now() + 60_000),
+        new Date(Date.now() + 60_000),
+      );
       assert.equal(rendererState(root), 'stale');
     } finally {
       rmSync(root, { recursive: true, force: true });

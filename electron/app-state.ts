@@ -98,7 +98,11 @@ const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFi
 export function parseWindowState(raw: unknown): WindowState | null {
   const r = raw as Partial<Record<keyof WindowState, unknown>> | undefined;
   if (!r || !finite(r.width) || !finite(r.height)) return null;
-  const state: WindowState = { width: Math.round(r.width), height: Math.round(r.height), maximized: r.maximized === true };
+  const state: WindowState = {
+    width: Math.round(r.width),
+    height: Math.round(r.height),
+    maximized: r.maximized === true,
+  };
   if (finite(r.x) && finite(r.y)) {
     state.x = Math.round(r.x);
     state.y = Math.round(r.y);
@@ -112,7 +116,10 @@ export function parseWindowState(raw: unknown): WindowState | null {
  */
 export function fitWindowState(saved: WindowState | null, workAreas: readonly Rect[]): WindowState {
   if (!saved) return { ...DEFAULT_WINDOW_STATE };
-  const largest = workAreas.reduce<Rect | null>((a, b) => (!a || b.width * b.height > a.width * a.height ? b : a), null);
+  const largest = workAreas.reduce<Rect | null>(
+    (a, b) => (!a || b.width * b.height > a.width * a.height ? b : a),
+    null,
+  );
   const width = Math.max(MIN.width, Math.min(saved.width, largest?.width ?? saved.width));
   const height = Math.max(MIN.height, Math.min(saved.height, largest?.height ?? saved.height));
   const fitted: WindowState = { width, height, maximized: saved.maximized };

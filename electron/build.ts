@@ -42,7 +42,8 @@ export type RendererState = 'absent' | 'missing' | 'stale' | 'current';
 
 /** absent: no renderer sources yet; missing: never built; stale: sources newer than the build. */
 export function rendererState(root = ROOT): RendererState {
-  if (!existsSync(join(root, 'renderer', 'vite.config.ts')) || !existsSync(join(root, 'renderer', 'index.html'))) return 'absent';
+  if (!existsSync(join(root, 'renderer', 'vite.config.ts')) || !existsSync(join(root, 'renderer', 'index.html')))
+    return 'absent';
   const index = join(root, 'renderer', 'dist', 'index.html');
   if (!existsSync(index)) return 'missing';
   return newestMtime(rendererInputs(root)) > statSync(index).mtimeMs ? 'stale' : 'current';
@@ -66,10 +67,19 @@ export function ensureRendererBuilt(log: BuildLog): RendererState | 'failed' {
   log(`dashboard ${state === 'missing' ? 'not built' : 'older than its sources'}: building it with Vite…`);
   const viteBin = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
   const result = existsSync(viteBin)
-    ? spawnSync(process.execPath, [viteBin, 'build', '--config', VITE_CONFIG, '--logLevel', 'warn'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] })
-    : spawnSync('npx', ['vite', 'build', '--config', VITE_CONFIG, '--logLevel', 'warn'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], shell: process.platform === 'win32' });
+    ? spawnSync(process.execPath, [viteBin, 'build', '--config', VITE_CONFIG, '--logLevel', 'warn'], {
+        cwd: ROOT,
+        stdio: ['ignore', 'inherit', 'inherit'],
+      })
+    : spawnSync('npx', ['vite', 'build', '--config', VITE_CONFIG, '--logLevel', 'warn'], {
+        cwd: ROOT,
+        stdio: ['ignore', 'inherit', 'inherit'],
+        shell: process.platform === 'win32',
+      });
   if (result.status === 0) return state;
-  log(`dashboard build failed (exit ${result.status ?? result.signal}); ${existsSync(RENDERER_INDEX) ? 'using the previous build' : 'the window will say it is not built'}`);
+  log(
+    `dashboard build failed (exit ${result.status ?? result.signal}); ${existsSync(RENDERER_INDEX) ? 'using the previous build' : 'the window will say it is not built'}`,
+  );
   return 'failed';
 }
 
@@ -113,8 +123,12 @@ async function main(argv: string[]): Promise<void> {
   log(`preload → ${PRELOAD_BUNDLE}`);
   const renderer = ensureRendererBuilt(log);
   if (dist) {
-    if (renderer === 'failed' || renderer === 'absent' || !existsSync(RENDERER_INDEX)) throw new Error('the dashboard (renderer/dist) must build before packaging');
-    const guests = spawnSync(process.execPath, [join(ROOT, 'assets', 'guests', 'build.ts')], { cwd: ROOT, stdio: 'inherit' });
+    if (renderer === 'failed' || renderer === 'absent' || !existsSync(RENDERER_INDEX))
+      throw new Error('the dashboard (renderer/dist) must build before packaging');
+    const guests = spawnSync(process.execPath, [join(ROOT, 'assets', 'guests', 'build.ts')], {
+      cwd: ROOT,
+      stdio: 'inherit',
+    });
     if (guests.status !== 0) throw new Error('the demo guests (assets/guests/dist) must build before packaging');
   }
 }

@@ -50,7 +50,14 @@ export function mainProcessInputs(root = ROOT): string[] {
     readdirSync(join(root, dir))
       .filter((name) => name.endsWith('.ts') && !name.endsWith('.test.ts'))
       .map((name) => join(root, dir, name));
-  return [...topLevelTs('electron'), join(root, 'engine'), join(root, 'protocol'), join(root, 'base'), ...topLevelTs(join('assets', 'guests')), join(root, 'package.json')];
+  return [
+    ...topLevelTs('electron'),
+    join(root, 'engine'),
+    join(root, 'protocol'),
+    join(root, 'base'),
+    ...topLevelTs(join('assets', 'guests')),
+    join(root, 'package.json'),
+  ];
 }
 
 /** Whether any bundle file is missing or older than any input. */
@@ -74,7 +81,9 @@ export async function buildMainProcess(): Promise<string> {
 /** Builds the bundles when any is missing or older than its sources (or when forced). */
 export async function ensureMainProcessBuilt(log: (line: string) => void, force = false): Promise<void> {
   if (!force && !mainProcessStale()) return;
-  log(`bundling the main process and the engine → ${relative(ROOT, MAIN_BUNDLE_DIR)}, ${relative(ROOT, THREADS_BUNDLE_DIR)}…`);
+  log(
+    `bundling the main process and the engine → ${relative(ROOT, MAIN_BUNDLE_DIR)}, ${relative(ROOT, THREADS_BUNDLE_DIR)}…`,
+  );
   await buildMainProcess();
 }
 
@@ -103,8 +112,14 @@ async function buildBundle(bundle: Bundle): Promise<void> {
         rolldownOptions: {
           input: Object.fromEntries(Object.entries(bundle.entries).map(([name, path]) => [name, join(ROOT, path)])),
           // Everything that is not one of our files: node: builtins, electron, node_modules packages.
-          external: (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0') && !/^[A-Za-z]:[\\/]/.test(id),
-          output: { format: 'es', entryFileNames: '[name].bundle.mjs', chunkFileNames: '[name]-[hash].mjs', sourcemapExcludeSources: true },
+          external: (id) =>
+            !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0') && !/^[A-Za-z]:[\\/]/.test(id),
+          output: {
+            format: 'es',
+            entryFileNames: '[name].bundle.mjs',
+            chunkFileNames: '[name]-[hash].mjs',
+            sourcemapExcludeSources: true,
+          },
         },
       },
     });

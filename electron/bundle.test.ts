@@ -11,12 +11,20 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ensureMainProcessBuilt, MAIN_BUNDLE, MAIN_BUNDLE_DIR, THREAD_ENTRY_NAMES, THREADS_BUNDLE_DIR } from './bundle-main.ts';
+import {
+  ensureMainProcessBuilt,
+  MAIN_BUNDLE,
+  MAIN_BUNDLE_DIR,
+  THREAD_ENTRY_NAMES,
+  THREADS_BUNDLE_DIR,
+} from './bundle-main.ts';
 import { makeStandInElectron } from './test-support/stand-in-electron.ts';
 import { watchOutput } from '../engine/test/support/child-output.ts';
 
 const ROOT = join(import.meta.dirname, '..');
-const ELECTRON_VERSION = (JSON.parse(readFileSync(join(ROOT, 'node_modules', 'electron', 'package.json'), 'utf8')) as { version: string }).version;
+const ELECTRON_VERSION = (
+  JSON.parse(readFileSync(join(ROOT, 'node_modules', 'electron', 'package.json'), 'utf8')) as { version: string }
+).version;
 
 describe('the bundled main process', { timeout: 180_000 }, () => {
   it('serves demo:hello under plain Node with type stripping off, its threads started from the bundle', async (t) => {
@@ -40,7 +48,12 @@ describe('the bundled main process', { timeout: 180_000 }, () => {
         answers.push(`${response.status} ${(await response.text()).trim()}`);
       }
       assert.deepEqual(answers, Array(3).fill('200 Hello, WASI!'), output.text());
-      assert.ok(readdirSync(join(cache, 'transpiled')).some((entry) => readdirSync(join(cache, 'transpiled', entry)).some((f) => f.endsWith('.interruptible.wasm'))), 'instrumented on its thread');
+      assert.ok(
+        readdirSync(join(cache, 'transpiled')).some((entry) =>
+          readdirSync(join(cache, 'transpiled', entry)).some((f) => f.endsWith('.interruptible.wasm')),
+        ),
+        'instrumented on its thread',
+      );
       assert.doesNotMatch(output.text(), /ERR_UNKNOWN_FILE_EXTENSION|\.ts\b.*(?:cannot|unknown)/i);
     } finally {
       child.kill('SIGTERM');
@@ -57,26 +70,43 @@ describe('the bundled main process', { timeout: 180_000 }, () => {
     // Every `threadEntry(new URL('…-thread.ts', …))` in the engine names a file the thread bundle must have.
     const started = new Set<string>();
     for (const file of listSources(join(ROOT, 'engine'))) {
-      for (const match of readFileSync(file, 'utf8').matchAll(/threadEntry\(new URL\('([^']+)'/g)) started.add(basename(match[1]!, '.ts'));
+      for (const match of readFileSync(file, 'utf8').matchAll(/threadEntry\(new URL\('([^']+)'/g))
+        started.add(basename(match[1]!, '.ts'));
     }
     assert.deepEqual([...started].sort(), [...THREAD_ENTRY_NAMES].sort());
-    for (const name of started) assert.ok(existsSync(join(THREADS_BUNDLE_DIR, `${name}.mjs`)), `${name}.mjs is in the thread bundle`);
+    for (const name of started)
+      assert.ok(existsSync(join(THREADS_BUNDLE_DIR, `${name}.mjs`)), `${name}.mjs is in the thread bundle`);
     // Only the thread bundle is unpacked beside the asar: the main process's code must not live there.
     const threadFiles = readdirSync(THREADS_BUNDLE_DIR);
-    for (const file of readdirSync(MAIN_BUNDLE_DIR).filter((f) => f.endsWith('.mjs'))) assert.ok(!threadFiles.includes(file), `${file} is only in the main bundle`);
-    for (const dir of [MAIN_BUNDLE_DIR, THREADS_BUNDLE_DIR]) assert.deepEqual(readdirSync(dir).filter((file) => file.endsWith('.ts')), [], `no TypeScript in ${dir}`);
+    for (const file of readdirSync(MAIN_BUNDLE_DIR).filter((f) => f.endsWith('.mjs')))
+      assert.ok(!threadFiles.includes(file), `${file} is only in the main bundle`);
+    for (const dir of [MAIN_BUNDLE_DIR, THREADS_BUNDLE_DIR])
+      assert.deepEqual(
+        readdirSync(dir).filter((file) => file.endsWith('.ts')),
+        [],
+        `no TypeScript in ${dir}`,
+      );
   });
 
   it('maps stack traces from the bundle to the TypeScript sources (a thread here; the main process has the same bootstrap)', async (t) => {
     await ensureMainProcessBuilt((line) => t.diagnostic(line));
     // load-thread.mjs is a bootstrap that turns source maps on, then loads its bundle. Given no
     // options it fails inside engine/loadgen/: the trace must name that source, not a bundle file.
-    const probe = spawn(process.execPath, ['--no-experimental-strip-types', '--input-type=module', '-e', `
+    const probe = spawn(
+      process.execPath,
+      [
+        '--no-experimental-strip-types',
+        '--input-type=module',
+        '-e',
+        `
       import { Worker } from 'node:worker_threads';
       const worker = new Worker(${JSON.stringify(join(THREADS_BUNDLE_DIR, 'load-thread.mjs'))}, { workerData: { options: null }, execArgv: [], stdout: true, stderr: true });
       worker.on('error', (error) => { console.log(String(error.stack)); process.exit(0); });
       worker.on('exit', () => process.exit(0));
-    `], { stdio: ['ignore', 'pipe', 'pipe'] });
+    `,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     const output = watchOutput(probe);
     await output.closed;
     // load-thread reads its options from workerData: given none, it fails, and the trace names the sources.

@@ -64,7 +64,11 @@ describe('desktop app (Electron)', { timeout: 180_000 }, () => {
       // The page sees the bridge, and no Node or Electron.
       const view = await page.evaluate(() => {
         const w = window as unknown as Record<string, unknown>;
-        return { api: Object.keys((w.poolscope as object | undefined) ?? {}).sort(), require: typeof w.require, process: typeof w.process };
+        return {
+          api: Object.keys((w.poolscope as object | undefined) ?? {}).sort(),
+          require: typeof w.require,
+          process: typeof w.process,
+        };
       });
       assert.deepEqual(view, { api: ['close', 'send', 'subscribe'], require: 'undefined', process: 'undefined' });
 
@@ -95,8 +99,11 @@ describe('desktop app (Electron)', { timeout: 180_000 }, () => {
       assert.equal(fetched, 'blocked');
 
       // The Demos menu lists the engine's demos.
-      const demos = await app.evaluate(({ Menu }) =>
-        Menu.getApplicationMenu()?.items.find((item) => item.label.replace('&', '') === 'Demos')?.submenu?.items.map((item) => item.label) ?? [],
+      const demos = await app.evaluate(
+        ({ Menu }) =>
+          Menu.getApplicationMenu()
+            ?.items.find((item) => item.label.replace('&', '') === 'Demos')
+            ?.submenu?.items.map((item) => item.label) ?? [],
       );
       assert.ok(demos.includes('counter'), `Demos menu: ${demos.join(', ')}`);
     } catch (error) {

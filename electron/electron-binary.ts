@@ -30,14 +30,24 @@ export type ElectronBinary =
 
 export type MissingElectronBinary = Extract<ElectronBinary, { found: false }>;
 
-export function locateElectronBinary(from: string = import.meta.url, env: NodeJS.ProcessEnv = process.env): ElectronBinary {
+export function locateElectronBinary(
+  from: string = import.meta.url,
+  env: NodeJS.ProcessEnv = process.env,
+): ElectronBinary {
   let pkg: ElectronPackage;
   try {
     const packageJson = createRequire(from).resolve('electron/package.json');
     const dir = dirname(packageJson);
-    const manifest = JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string; bin?: string | Record<string, string> };
+    const manifest = JSON.parse(readFileSync(packageJson, 'utf8')) as {
+      version: string;
+      bin?: string | Record<string, string>;
+    };
     const bin = typeof manifest.bin === 'object' ? manifest.bin['install-electron'] : undefined;
-    const installer = [bin, 'install.js'].filter((name): name is string => !!name).map((name) => join(dir, name)).find((path) => existsSync(path)) ?? null;
+    const installer =
+      [bin, 'install.js']
+        .filter((name): name is string => !!name)
+        .map((name) => join(dir, name))
+        .find((path) => existsSync(path)) ?? null;
     pkg = { dir, version: manifest.version, installer };
   } catch {
     return { found: false, missing: 'package', reason: 'the electron package is not installed', package: null };
@@ -50,12 +60,28 @@ export function locateElectronBinary(from: string = import.meta.url, env: NodeJS
     const path = join(override, executable || 'electron');
     return existsSync(path)
       ? { found: true, path, version }
-      : { found: false, missing: 'override', reason: `ELECTRON_OVERRIDE_DIST_PATH points at ${override}, which holds no ${executable || 'electron'}`, package: pkg };
+      : {
+          found: false,
+          missing: 'override',
+          reason: `ELECTRON_OVERRIDE_DIST_PATH points at ${override}, which holds no ${executable || 'electron'}`,
+          package: pkg,
+        };
   }
   if (!executable) {
-    return { found: false, missing: 'download', reason: `electron ${version}'s binary has not been downloaded: node_modules/electron/path.txt is missing`, package: pkg };
+    return {
+      found: false,
+      missing: 'download',
+      reason: `electron ${version}'s binary has not been downloaded: node_modules/electron/path.txt is missing`,
+      package: pkg,
+    };
   }
   const path = join(dir, 'dist', executable);
-  if (!existsSync(path)) return { found: false, missing: 'download', reason: `node_modules/electron/dist/${executable} does not exist`, package: pkg };
+  if (!existsSync(path))
+    return {
+      found: false,
+      missing: 'download',
+      reason: `node_modules/electron/dist/${executable} does not exist`,
+      package: pkg,
+    };
   return { found: true, path, version };
 }

@@ -25,12 +25,25 @@ import {
 } from './electron-download.ts';
 
 const ROOT = join(import.meta.dirname, '..');
-const PKG: ElectronPackage = { dir: join(ROOT, 'node_modules', 'electron'), version: '45.4.1', installer: join(ROOT, 'node_modules', 'electron', 'install.js') };
-const NOT_DOWNLOADED: MissingElectronBinary = { found: false, missing: 'download', reason: 'path.txt is missing', package: PKG };
+const PKG: ElectronPackage = {
+  dir: join(ROOT, 'node_modules', 'electron'),
+  version: '45.4.1',
+  installer: join(ROOT, 'node_modules', 'electron', 'install.js'),
+};
+const NOT_DOWNLOADED: MissingElectronBinary = {
+  found: false,
+  missing: 'download',
+  reason: 'path.txt is missing',
+  package: PKG,
+};
 
 describe('whether to download (decideDownload)', () => {
   it('downloads when the package is there, its binary is not, and nothing says to skip', () => {
-    assert.deepEqual(decideDownload(NOT_DOWNLOADED, {}, ROOT), { action: 'download', installer: PKG.installer, version: '45.4.1' });
+    assert.deepEqual(decideDownload(NOT_DOWNLOADED, {}, ROOT), {
+      action: 'download',
+      installer: PKG.installer,
+      version: '45.4.1',
+    });
     assert.deepEqual(decideDownload(NOT_DOWNLOADED, { ELECTRON_SKIP_BINARY_DOWNLOAD: '' }, ROOT).action, 'download');
   });
 
@@ -49,16 +62,35 @@ describe('whether to download (decideDownload)', () => {
   });
 
   it('skips when the binary could not land where it is looked for, or there is nothing to run', () => {
-    const override = decideDownload({ found: false, missing: 'override', reason: 'ELECTRON_OVERRIDE_DIST_PATH points at /x, which holds no electron', package: PKG }, {}, ROOT);
+    const override = decideDownload(
+      {
+        found: false,
+        missing: 'override',
+        reason: 'ELECTRON_OVERRIDE_DIST_PATH points at /x, which holds no electron',
+        package: PKG,
+      },
+      {},
+      ROOT,
+    );
     assert.equal(override.action, 'skip');
     assert.match(override.action === 'skip' ? override.remedy : '', /ELECTRON_OVERRIDE_DIST_PATH/);
-    const noPackage = decideDownload({ found: false, missing: 'package', reason: 'the electron package is not installed', package: null }, {}, ROOT);
-    assert.deepEqual(noPackage, { action: 'skip', reason: 'the electron package is not installed', remedy: 'run `npm ci` and then `npm start`' });
+    const noPackage = decideDownload(
+      { found: false, missing: 'package', reason: 'the electron package is not installed', package: null },
+      {},
+      ROOT,
+    );
+    assert.deepEqual(noPackage, {
+      action: 'skip',
+      reason: 'the electron package is not installed',
+      remedy: 'run `npm ci` and then `npm start`',
+    });
     assert.equal(decideDownload({ ...NOT_DOWNLOADED, package: { ...PKG, installer: null } }, {}, ROOT).action, 'skip');
   });
 
   it("finds the installer from the electron package's own bin", () => {
-    const located = locateElectronBinary(import.meta.url, { ELECTRON_OVERRIDE_DIST_PATH: join(tmpdir(), 'poolscope-nowhere') });
+    const located = locateElectronBinary(import.meta.url, {
+      ELECTRON_OVERRIDE_DIST_PATH: join(tmpdir(), 'poolscope-nowhere'),
+    });
     assert.ok(!located.found && located.package);
     // Resolved as Node resolves the package (through a symlinked node_modules, to the real file).
     assert.equal(located.package.installer, realpathSync(join(ROOT, 'node_modules', 'electron', 'install.js')));
@@ -69,17 +101,32 @@ describe('what the user reads', () => {
   it('shows the installer relative to where they are, quoted when it has spaces', () => {
     assert.equal(installerDisplay(PKG.installer!, ROOT), 'node_modules/electron/install.js');
     assert.equal(installerDisplay(PKG.installer!, '/elsewhere'), PKG.installer);
-    assert.equal(installerDisplay('/my apps/p/node_modules/electron/install.js', '/my apps/p'), 'node_modules/electron/install.js');
-    assert.equal(installerDisplay('/my apps/p/node_modules/electron/install.js', '/elsewhere'), '"/my apps/p/node_modules/electron/install.js"');
-    assert.equal(retryRemedy(PKG.installer!, ROOT), 'run `node node_modules/electron/install.js` and then `npm start` to retry');
+    assert.equal(
+      installerDisplay('/my apps/p/node_modules/electron/install.js', '/my apps/p'),
+      'node_modules/electron/install.js',
+    );
+    assert.equal(
+      installerDisplay('/my apps/p/node_modules/electron/install.js', '/elsewhere'),
+      '"/my apps/p/node_modules/electron/install.js"',
+    );
+    assert.equal(
+      retryRemedy(PKG.installer!, ROOT),
+      'run `node node_modules/electron/install.js` and then `npm start` to retry',
+    );
   });
 
   it('says what is downloaded, how big, and with what', () => {
-    assert.equal(downloadingLine('45.4.1', 'node_modules/electron/install.js'), "Electron's binary is missing: downloading Electron 45.4.1 (about 100 MB, once) with node_modules/electron/install.js…");
+    assert.equal(
+      downloadingLine('45.4.1', 'node_modules/electron/install.js'),
+      "Electron's binary is missing: downloading Electron 45.4.1 (about 100 MB, once) with node_modules/electron/install.js…",
+    );
   });
 
   it('builds one sentence: the reason, web mode, what to do', () => {
-    const sentence = webModeNotice('its download failed: fetch failed: connect ECONNREFUSED 127.0.0.1:9', retryRemedy(PKG.installer!, ROOT));
+    const sentence = webModeNotice(
+      'its download failed: fetch failed: connect ECONNREFUSED 127.0.0.1:9',
+      retryRemedy(PKG.installer!, ROOT),
+    );
     assert.equal(
       sentence,
       "Electron's binary is not installed (its download failed: fetch failed: connect ECONNREFUSED 127.0.0.1:9), so Poolscope opens in web mode instead: open the Dashboard URL below in your browser, or run `node node_modules/electron/install.js` and then `npm start` to retry.",
@@ -96,10 +143,13 @@ describe('what the user reads', () => {
 
 describe("condensing the installer's failure (condenseInstallerError)", () => {
   it("takes the message of install.js's printed stack", () => {
-    const stack = 'TypeError: fetch failed: connect ECONNREFUSED 127.0.0.1:41234\n    at node:internal/deps/undici/undici:15845:13\n    at async FetchDownloader.download (file:///x/FetchDownloader.js:40:30)\n';
+    const stack =
+      'TypeError: fetch failed: connect ECONNREFUSED 127.0.0.1:41234\n    at node:internal/deps/undici/undici:15845:13\n    at async FetchDownloader.download (file:///x/FetchDownloader.js:40:30)\n';
     assert.equal(condenseInstallerError(stack), 'fetch failed: connect ECONNREFUSED 127.0.0.1:41234');
     assert.equal(
-      condenseInstallerError('HTTPError: Response code 404 (Not Found) for https://github.com/electron/electron/releases/download/v45.4.1/electron-v45.4.1-linux-x64.zip\n    at FetchDownloader.download (file:///x.js:1:1)'),
+      condenseInstallerError(
+        'HTTPError: Response code 404 (Not Found) for https://github.com/electron/electron/releases/download/v45.4.1/electron-v45.4.1-linux-x64.zip\n    at FetchDownloader.download (file:///x.js:1:1)',
+      ),
       'Response code 404 (Not Found) for https://github.com/electron/electron/releases/download/v45.4.1/electron-v45.4.1-linux-x64.zip',
     );
     assert.equal(condenseInstallerError('Error [ERR_SOMETHING]: it broke\n'), 'it broke');
@@ -117,7 +167,12 @@ describe("condensing the installer's failure (condenseInstallerError)", () => {
       'Node.js v24.11.0',
     ].join('\n');
     assert.equal(condenseInstallerError(uncaught), 'Electron builds are not available on platform: aix');
-    assert.equal(condenseInstallerError('Error: Generated checksum for "x.zip" did not match expected checksum. More text here.\n'), 'Generated checksum for "x.zip" did not match expected checksum');
+    assert.equal(
+      condenseInstallerError(
+        'Error: Generated checksum for "x.zip" did not match expected checksum. More text here.\n',
+      ),
+      'Generated checksum for "x.zip" did not match expected checksum',
+    );
   });
 
   it('falls back to the first plain line, and to null when there is nothing', () => {
@@ -141,18 +196,41 @@ describe('running the installer (runElectronInstaller)', { timeout: 60_000 }, ()
 
   it('prints the progress line, runs the installer, and says how long it took', async () => {
     const written: string[] = [];
-    const result = await runElectronInstaller({ installer: script('ok.cjs', 'process.exit(0);\n'), version: '45.4.1', cwd: dir, tty: false, write: (text) => written.push(text) });
+    const result = await runElectronInstaller({
+      installer: script('ok.cjs', 'process.exit(0);\n'),
+      version: '45.4.1',
+      cwd: dir,
+      tty: false,
+      write: (text) => written.push(text),
+    });
     assert.equal(result.ok, true);
     assert.equal(written[0], `${downloadingLine('45.4.1', 'ok.cjs')}\n`);
     assert.match(written.at(-1)!, /^ {2}downloaded in \d+ s\n$/);
   });
 
   it("turns the installer's failure into the reason", async () => {
-    const installer = script('fails.cjs', "console.error('TypeError: fetch failed: getaddrinfo ENOTFOUND github.com\\n    at x (y.js:1:1)'); process.exit(1);\n");
+    const installer = script(
+      'fails.cjs',
+      "console.error('TypeError: fetch failed: getaddrinfo ENOTFOUND github.com\\n    at x (y.js:1:1)'); process.exit(1);\n",
+    );
     const result = await runElectronInstaller({ installer, version: '45.4.1', tty: false, write: () => {} });
-    assert.deepEqual(result, { ok: false, aborted: false, reason: 'its download failed: fetch failed: getaddrinfo ENOTFOUND github.com' });
-    const silent = await runElectronInstaller({ installer: script('silent.cjs', 'process.exit(3);\n'), version: '45.4.1', cwd: dir, tty: false, write: () => {} });
-    assert.deepEqual(silent, { ok: false, aborted: false, reason: 'its download failed: silent.cjs exited with code 3' });
+    assert.deepEqual(result, {
+      ok: false,
+      aborted: false,
+      reason: 'its download failed: fetch failed: getaddrinfo ENOTFOUND github.com',
+    });
+    const silent = await runElectronInstaller({
+      installer: script('silent.cjs', 'process.exit(3);\n'),
+      version: '45.4.1',
+      cwd: dir,
+      tty: false,
+      write: () => {},
+    });
+    assert.deepEqual(silent, {
+      ok: false,
+      aborted: false,
+      reason: 'its download failed: silent.cjs exited with code 3',
+    });
   });
 
   it('ticks while it runs (a line at a time off a TTY, in place on one), and stops the installer when aborted', async () => {
@@ -183,30 +261,59 @@ describe('running the installer (runElectronInstaller)', { timeout: 60_000 }, ()
   });
 
   it('stops an installer that takes longer than the cap', async () => {
-    const result = await runElectronInstaller({ installer: script('slow.cjs', HANG), version: '45.4.1', timeoutMs: 100, tty: false, write: () => {} });
-    assert.deepEqual(result, { ok: false, aborted: false, reason: 'its download did not finish within 100 ms, so it was stopped' });
+    const result = await runElectronInstaller({
+      installer: script('slow.cjs', HANG),
+      version: '45.4.1',
+      timeoutMs: 100,
+      tty: false,
+      write: () => {},
+    });
+    assert.deepEqual(result, {
+      ok: false,
+      aborted: false,
+      reason: 'its download did not finish within 100 ms, so it was stopped',
+    });
   });
 
   describe("the electron package's own install.js, against mirrors that cannot serve it", () => {
-    const located = locateElectronBinary(import.meta.url, { ELECTRON_OVERRIDE_DIST_PATH: join(tmpdir(), 'poolscope-nowhere') });
+    const located = locateElectronBinary(import.meta.url, {
+      ELECTRON_OVERRIDE_DIST_PATH: join(tmpdir(), 'poolscope-nowhere'),
+    });
     const installer = !located.found ? located.package?.installer : null;
     /** No electron settings of the caller's; the mirror and an empty cache of ours. An override at an
      *  empty folder makes install.js's "already installed?" check fail even where Electron is installed. */
     const env = (mirror: string, cache: string): NodeJS.ProcessEnv => {
       const base: NodeJS.ProcessEnv = { ...process.env };
       for (const key of Object.keys(base)) if (/electron/i.test(key) || key === 'NODE_USE_ENV_PROXY') delete base[key];
-      return { ...base, ELECTRON_MIRROR: mirror, electron_config_cache: cache, ELECTRON_OVERRIDE_DIST_PATH: join(cache, 'no-dist') };
+      return {
+        ...base,
+        ELECTRON_MIRROR: mirror,
+        electron_config_cache: cache,
+        ELECTRON_OVERRIDE_DIST_PATH: join(cache, 'no-dist'),
+      };
     };
 
-    it('a closed port: the reason is the connection error fetch keeps in its cause', { skip: !installer && 'no electron package' }, async () => {
+    it('a closed port: the reason is the connection error fetch keeps in its cause', {
+      skip: !installer && 'no electron package',
+    }, async () => {
       const server = createServer();
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       const { port } = server.address() as { port: number };
       await new Promise<void>((resolve) => server.close(() => resolve()));
       const cache = mkdtempSync(join(tmpdir(), 'poolscope-electron-cache-'));
       try {
-        const result = await runElectronInstaller({ installer: installer!, version: '45.4.1', env: env(`http://127.0.0.1:${port}/`, cache), tty: false, write: () => {} });
-        assert.deepEqual(result, { ok: false, aborted: false, reason: `its download failed: fetch failed: connect ECONNREFUSED 127.0.0.1:${port}` });
+        const result = await runElectronInstaller({
+          installer: installer!,
+          version: '45.4.1',
+          env: env(`http://127.0.0.1:${port}/`, cache),
+          tty: false,
+          write: () => {},
+        });
+        assert.deepEqual(result, {
+          ok: false,
+          aborted: false,
+          reason: `its download failed: fetch failed: connect ECONNREFUSED 127.0.0.1:${port}`,
+        });
       } finally {
         rmSync(cache, { recursive: true, force: true });
       }
@@ -223,10 +330,20 @@ describe('running the installer (runElectronInstaller)', { timeout: 60_000 }, ()
       const cache = mkdtempSync(join(tmpdir(), 'poolscope-electron-cache-'));
       try {
         const { version } = located.found ? located : located.package!;
-        const result = await runElectronInstaller({ installer: installer!, version, env: env(`http://127.0.0.1:${port}/`, cache), tty: false, write: () => {} });
+        const result = await runElectronInstaller({
+          installer: installer!,
+          version,
+          env: env(`http://127.0.0.1:${port}/`, cache),
+          tty: false,
+          write: () => {},
+        });
         const file = `electron-v${version}-${process.platform}-${process.arch}.zip`;
         assert.deepEqual(asked, [`/v${version}/${file}`]);
-        assert.deepEqual(result, { ok: false, aborted: false, reason: `its download failed: Response code 404 (Not Found) for http://127.0.0.1:${port}/v${version}/${file}` });
+        assert.deepEqual(result, {
+          ok: false,
+          aborted: false,
+          reason: `its download failed: Response code 404 (Not Found) for http://127.0.0.1:${port}/v${version}/${file}`,
+        });
       } finally {
         server.close();
         rmSync(cache, { recursive: true, force: true });

@@ -48,17 +48,23 @@ export type DownloadDecision =
  * or when ELECTRON_SKIP_BINARY_DOWNLOAD is set.
  */
 export function decideDownload(binary: MissingElectronBinary, env: NodeJS.ProcessEnv, cwd: string): DownloadDecision {
-  if (binary.missing === 'package') return { action: 'skip', reason: binary.reason, remedy: 'run `npm ci` and then `npm start`' };
+  if (binary.missing === 'package')
+    return { action: 'skip', reason: binary.reason, remedy: 'run `npm ci` and then `npm start`' };
   if (binary.missing === 'override') {
     return {
       action: 'skip',
       reason: binary.reason,
-      remedy: "point ELECTRON_OVERRIDE_DIST_PATH at a folder holding Electron's binary (or unset it) and run `npm start` again",
+      remedy:
+        "point ELECTRON_OVERRIDE_DIST_PATH at a folder holding Electron's binary (or unset it) and run `npm start` again",
     };
   }
   const { installer, version } = binary.package;
   if (!installer) {
-    return { action: 'skip', reason: `electron ${version}'s package has no installer (install.js) to download it with`, remedy: 'reinstall it with `npm ci` and then run `npm start`' };
+    return {
+      action: 'skip',
+      reason: `electron ${version}'s package has no installer (install.js) to download it with`,
+      remedy: 'reinstall it with `npm ci` and then run `npm start`',
+    };
   }
   const skip = skipDownloadRequested(env);
   if (skip !== null) {
@@ -229,9 +235,17 @@ export function runElectronInstaller(options: InstallerOptions): Promise<Install
     });
     child.on('close', (code, exitSignal) => {
       if (stopped === 'aborted') return finish({ ok: false, aborted: true, reason: 'its download was interrupted' });
-      if (stopped === 'timeout') return finish({ ok: false, aborted: false, reason: `its download did not finish within ${describeDuration(timeoutMs)}, so it was stopped` });
+      if (stopped === 'timeout')
+        return finish({
+          ok: false,
+          aborted: false,
+          reason: `its download did not finish within ${describeDuration(timeoutMs)}, so it was stopped`,
+        });
       if (code === 0) return finish({ ok: true, seconds: seconds() });
-      const detail = condenseInstallerError(stderr) ?? condenseInstallerError(stdout) ?? `${shown} exited with ${code === null ? `signal ${exitSignal}` : `code ${code}`}`;
+      const detail =
+        condenseInstallerError(stderr) ??
+        condenseInstallerError(stdout) ??
+        `${shown} exited with ${code === null ? `signal ${exitSignal}` : `code ${code}`}`;
       finish({ ok: false, aborted: false, reason: `its download failed: ${detail}` });
     });
   });

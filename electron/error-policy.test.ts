@@ -24,7 +24,10 @@ describe('main-process error policy', () => {
     const error = new Error('engine hiccup');
     source.emit('uncaughtException', error, 'uncaughtException');
     assert.equal(logged.length, 1);
-    assert.match(logged[0]!, /^error: unexpected error in the main process \(uncaught exception\); the app keeps running: Error: engine hiccup\n {4}at /);
+    assert.match(
+      logged[0]!,
+      /^error: unexpected error in the main process \(uncaught exception\); the app keeps running: Error: engine hiccup\n {4}at /,
+    );
     assert.deepEqual(notified, ['engine hiccup']);
   });
 

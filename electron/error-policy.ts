@@ -38,6 +38,8 @@ export function installMainProcessErrorPolicy(source: ErrorSource, options: Erro
       options.log(`error: the same unexpected error again (${count} times so far): ${message}`);
     }
   };
-  source.on('uncaughtException', (error, origin) => report(origin === 'unhandledRejection' ? 'unhandled rejection' : 'uncaught exception', error));
+  source.on('uncaughtException', (error, origin) =>
+    report(origin === 'unhandledRejection' ? 'unhandled rejection' : 'uncaught exception', error),
+  );
   source.on('unhandledRejection', (reason) => report('unhandled rejection', reason));
 }

@@ -11,7 +11,14 @@
 import type { DashboardPeer } from '../engine/bridge/dashboard-session.ts';
 import type { Command, CommandResult, ReplyTo, ServerMessage } from '../protocol/bridge.ts';
 import { IPC, type InvokeChannels, type MainToRendererChannels, type RendererToMainChannel } from './ipc-channels.ts';
-import { parseCommand, parseDroppedPath, parseNoArguments, untrustedSenderReason, type IpcEventLike, type TrustedPage } from './ipc-validation.ts';
+import {
+  parseCommand,
+  parseDroppedPath,
+  parseNoArguments,
+  untrustedSenderReason,
+  type IpcEventLike,
+  type TrustedPage,
+} from './ipc-validation.ts';
 
 export interface NavigationDetails {
   isMainFrame: boolean;
@@ -149,7 +156,10 @@ export function connectIpcBridge(options: IpcBridgeOptions): IpcBridge {
     });
   };
 
-  const handleCommand = async (event: BridgeEvent, ...args: unknown[]): Promise<InvokeChannels[typeof IPC.command]['reply']> => {
+  const handleCommand = async (
+    event: BridgeEvent,
+    ...args: unknown[]
+  ): Promise<InvokeChannels[typeof IPC.command]['reply']> => {
     const reason = refuse(event, IPC.command);
     if (reason) throw new Error(`refused: ${reason}`);
     if (args.length !== 1) return { ok: false, error: 'invalid command: expected exactly one command' };

@@ -20,7 +20,8 @@ import { waitUntil } from '../engine/test/support/wait-until.ts';
 
 const FAKE_ELECTRON = new URL('./test-support/fake-electron.ts', import.meta.url).href;
 registerHooks({
-  resolve: (specifier, context, next) => (specifier === 'electron' ? { url: FAKE_ELECTRON, shortCircuit: true } : next(specifier, context)),
+  resolve: (specifier, context, next) =>
+    specifier === 'electron' ? { url: FAKE_ELECTRON, shortCircuit: true } : next(specifier, context),
 });
 
 const dir = await mkdtemp(join(tmpdir(), 'poolscope-ipc-load-'));
@@ -49,7 +50,8 @@ const HOSTILE: Array<[keyof typeof paths, RegExp]> = [
 
 describe('hostile component paths through the Electron shell (fake Electron, real engine)', { timeout: 60_000 }, () => {
   let win: Win;
-  const command = async (cmd: unknown): Promise<CommandResult> => (await fake.ipcMain.invokeFrom(win.webContents, IPC.command, cmd)) as CommandResult;
+  const command = async (cmd: unknown): Promise<CommandResult> =>
+    (await fake.ipcMain.invokeFrom(win.webContents, IPC.command, cmd)) as CommandResult;
   const served = async (): Promise<Snapshot> => {
     const reply = await command({ type: 'snapshot' });
     assert.equal(reply.ok, true);
@@ -93,7 +95,9 @@ describe('hostile component paths through the Electron shell (fake Electron, rea
 
   it('a dropped FIFO named like a component gets a dialog with the reason, and changes nothing', async () => {
     fake.ipcMain.sendFrom(win.webContents, IPC.openDropped, paths.fifo);
-    const shown = await waitUntil('an error dialog', () => fake.dialog.errors.find((e) => e.message === 'Could not open pipe.wasm'));
+    const shown = await waitUntil('an error dialog', () =>
+      fake.dialog.errors.find((e) => e.message === 'Could not open pipe.wasm'),
+    );
     assert.match(shown.detail ?? '', /pipe\.wasm is a FIFO \(named pipe\), not a regular file/);
     assert.equal(win.title, 'demo:counter — Poolscope');
     assert.match(await (await fetch((await served()).listenUrl!)).text(), /^count=\d+/);

@@ -41,7 +41,8 @@ export function untrustedSenderReason(event: IpcEventLike, page: TrustedPage | n
   if (!frame) return 'the sending frame is gone';
   if (frame.parent !== null) return 'message from a subframe';
   const main = page.mainFrame;
-  if (!main || frame.processId !== main.processId || frame.routingId !== main.routingId) return 'message from a frame other than the main frame';
+  if (!main || frame.processId !== main.processId || frame.routingId !== main.routingId)
+    return 'message from a frame other than the main frame';
   if (!sameDocument(frame.url, page.pageUrl)) return `message from an unexpected page (${describeUrl(frame.url)})`;
   return null;
 }
@@ -80,7 +81,8 @@ const MAX_PATH_LENGTH = 4096;
 /** The path of a dropped file: an absolute path to a `.wasm` file, nothing else. */
 export function parseDroppedPath(raw: unknown, platform: NodeJS.Platform = process.platform): Parsed<string> {
   if (typeof raw !== 'string') return { ok: false, error: 'dropped path must be a string' };
-  if (raw.length === 0 || raw.length > MAX_PATH_LENGTH) return { ok: false, error: 'dropped path is empty or too long' };
+  if (raw.length === 0 || raw.length > MAX_PATH_LENGTH)
+    return { ok: false, error: 'dropped path is empty or too long' };
   if (raw.includes('\0')) return { ok: false, error: 'dropped path contains a NUL character' };
   const absolute = platform === 'win32' ? /^(?:[A-Za-z]:[\\/]|\\\\)/.test(raw) : isAbsolute(raw) && raw.startsWith('/');
   if (!absolute) return { ok: false, error: 'dropped path must be absolute' };

@@ -19,7 +19,13 @@ import type { BridgeClient, CommandResult, ServerMessage, Snapshot } from '../pr
 import { buildPreload } from './build.ts';
 import { connectIpcBridge, type BridgeEvent, type IpcBridge, type PushTarget } from './ipc-bridge.ts';
 import { IPC } from './ipc-channels.ts';
-import { parseCommand, parseDroppedPath, untrustedSenderReason, type FrameLike, type TrustedPage } from './ipc-validation.ts';
+import {
+  parseCommand,
+  parseDroppedPath,
+  untrustedSenderReason,
+  type FrameLike,
+  type TrustedPage,
+} from './ipc-validation.ts';
 import { waitUntil } from '../engine/test/support/wait-until.ts';
 
 const PAGE_URL = pathToFileURL('/opt/Poolscope/resources/app.asar/renderer/dist/index.html').href;
@@ -67,7 +73,10 @@ class FakeIpcMain {
     return this;
   }
   removeListener(channel: string, listener: (event: BridgeEvent, ...args: unknown[]) => void): this {
-    this.listeners.set(channel, (this.listeners.get(channel) ?? []).filter((l) => l !== listener));
+    this.listeners.set(
+      channel,
+      (this.listeners.get(channel) ?? []).filter((l) => l !== listener),
+    );
     return this;
   }
   async invoke(event: BridgeEvent, channel: string, ...args: unknown[]): Promise<unknown> {
@@ -100,12 +109,23 @@ describe('sender check (fake events and frames)', () => {
       ['a subframe', from(7, frame({ parent: mainFrame, routingId: 2 })), page, /subframe/],
       ['a different frame (same URL)', from(7, frame({ routingId: 9 })), page, /other than the main frame/],
       ['a different renderer process', from(7, frame({ processId: 5 })), page, /other than the main frame/],
-      ['another local file (file:// pages share one origin)', from(7, frame({ url: 'file:///tmp/evil.html' })), page, /unexpected page/],
-      ['a look-alike path', from(7, frame({ url: PAGE_URL.replace('index.html', 'index.html.evil') })), page, /unexpected page/],
+      [
+        'another local file (file:// pages share one origin)',
+        from(7, frame({ url: 'file:///tmp/evil.html' })),
+        page,
+        /unexpected page/,
+      ],
+      [
+        'a look-alike path',
+        from(7, frame({ url: PAGE_URL.replace('index.html', 'index.html.evil') })),
+        page,
+        /unexpected page/,
+      ],
       ['a web page', from(7, frame({ url: 'https://example.com/renderer/dist/index.html' })), page, /unexpected page/],
       ['about:blank', from(7, frame({ url: 'about:blank' })), page, /unexpected page/],
     ];
-    for (const [what, event, trusted, reason] of cases) assert.match(untrustedSenderReason(event, trusted) ?? 'accepted', reason, what);
+    for (const [what, event, trusted, reason] of cases)
+      assert.match(untrustedSenderReason(event, trusted) ?? 'accepted', reason, what);
   });
 });
 
@@ -130,8 +150,14 @@ describe('message validation', () => {
       [{ type: 'sendRequests', count: 0, concurrency: 1, path: '/' }, /count must be at least 1/],
       [{ type: 'sendRequests', count: 1, concurrency: 1, path: 'http://x/' }, /path must start with \//],
       [{ type: 'sendRequests', count: 1, concurrency: 1, path: '//127.0.0.1:9/x' }, /path must start with a single \//],
-      [{ type: 'sendRequests', count: 1, concurrency: 1, path: '/\\127.0.0.1:9/x' }, /path must start with a single \//],
-      [{ type: 'sendRequests', count: 1, concurrency: 1, path: '/\t/127.0.0.1:9/x' }, /path must not contain spaces or control characters/],
+      [
+        { type: 'sendRequests', count: 1, concurrency: 1, path: '/\\127.0.0.1:9/x' },
+        /path must start with a single \//,
+      ],
+      [
+        { type: 'sendRequests', count: 1, concurrency: 1, path: '/\t/127.0.0.1:9/x' },
+        /path must not contain spaces or control characters/,
+      ],
       [{ type: 'setKnobs', patch: { maxInstanceReuseCount: 0 } }, /invalid command/],
     ];
     for (const [raw, error] of refused) {
@@ -144,7 +170,10 @@ describe('message validation', () => {
   it('takes only absolute .wasm paths as dropped files', () => {
     assert.deepEqual(parseDroppedPath('/home/me/guest.wasm', 'linux'), { ok: true, value: '/home/me/guest.wasm' });
     assert.deepEqual(parseDroppedPath('/home/me/GUEST.WASM', 'darwin'), { ok: true, value: '/home/me/GUEST.WASM' });
-    assert.deepEqual(parseDroppedPath('C:\\Users\\me\\guest.wasm', 'win32'), { ok: true, value: 'C:\\Users\\me\\guest.wasm' });
+    assert.deepEqual(parseDroppedPath('C:\\Users\\me\\guest.wasm', 'win32'), {
+      ok: true,
+      value: 'C:\\Users\\me\\guest.wasm',
+    });
     for (const [raw, platform] of [
       ['guest.wasm', 'linux'],
       ['../guest.wasm', 'linux'],
@@ -180,7 +209,11 @@ describe('the IPC bridge (fake ipcMain and WebContents, real DashboardSession)',
   const stranger = (): BridgeEvent => ({ sender: contents, senderFrame: frame({ url: 'file:///tmp/evil.html' }) });
 
   before(() => {
-    session = new DashboardSession({ component: null, knobs: { maxInstanceReuseCount: 128, idleInstanceTimeoutMs: 60_000 }, listen: { host: '127.0.0.1', port: 0 } });
+    session = new DashboardSession({
+      component: null,
+      knobs: { maxInstanceReuseCount: 128, idleInstanceTimeoutMs: 60_000 },
+      listen: { host: '127.0.0.1', port: 0 },
+    });
     ipcMain = new FakeIpcMain();
     contents = new FakeWebContents(7);
     mainFrame = frame();
@@ -206,7 +239,10 @@ describe('the IPC bridge (fake ipcMain and WebContents, real DashboardSession)',
   });
 
   it("answers a bad command with the engine's message, and an engine error with its message", async () => {
-    assert.match(((await ipcMain.invoke(trusted(), IPC.command, { type: 'nope' })) as { error: string }).error, /^invalid command: /);
+    assert.match(
+      ((await ipcMain.invoke(trusted(), IPC.command, { type: 'nope' })) as { error: string }).error,
+      /^invalid command: /,
+    );
     assert.match(((await ipcMain.invoke(trusted(), IPC.command)) as { error: string }).error, /exactly one command/);
     assert.deepEqual(await ipcMain.invoke(trusted(), IPC.command, { type: 'start' }), {
       ok: false,
@@ -215,8 +251,14 @@ describe('the IPC bridge (fake ipcMain and WebContents, real DashboardSession)',
   });
 
   it('ignores commands, attaches and drops from anyone but our page', async () => {
-    await assert.rejects(ipcMain.invoke(stranger(), IPC.command, { type: 'snapshot' }), /refused: message from an unexpected page/);
-    await assert.rejects(ipcMain.invoke({ sender: new FakeWebContents(99), senderFrame: frame() }, IPC.command, { type: 'stop' }), /another WebContents/);
+    await assert.rejects(
+      ipcMain.invoke(stranger(), IPC.command, { type: 'snapshot' }),
+      /refused: message from an unexpected page/,
+    );
+    await assert.rejects(
+      ipcMain.invoke({ sender: new FakeWebContents(99), senderFrame: frame() }, IPC.command, { type: 'stop' }),
+      /another WebContents/,
+    );
     ipcMain.emit(stranger(), IPC.attach);
     ipcMain.emit(stranger(), IPC.openDropped, '/tmp/guest.wasm');
     assert.equal(bridge.attachedCount, 0);
@@ -231,10 +273,16 @@ describe('the IPC bridge (fake ipcMain and WebContents, real DashboardSession)',
     assert.equal(bridge.attachedCount, 1);
     assert.equal(contents.batches.length, 0, 'nothing sent before the turn ends');
     flush();
-    assert.deepEqual(contents.batches.map((b) => b.map((m) => m.kind)), [['snapshot']]);
+    assert.deepEqual(
+      contents.batches.map((b) => b.map((m) => m.kind)),
+      [['snapshot']],
+    );
 
     // Load the counter demo through the bridge and send it three requests: one instance, reused.
-    const loaded = (await ipcMain.invoke(trusted(), IPC.command, { type: 'load', component: 'demo:counter' })) as { ok: true; result: Snapshot };
+    const loaded = (await ipcMain.invoke(trusted(), IPC.command, { type: 'load', component: 'demo:counter' })) as {
+      ok: true;
+      result: Snapshot;
+    };
     assert.equal(loaded.ok, true, JSON.stringify(loaded));
     const url = loaded.result.listenUrl!;
     const bodies: string[] = [];
@@ -244,7 +292,9 @@ describe('the IPC bridge (fake ipcMain and WebContents, real DashboardSession)',
       flush();
       return contents.messages.some((m) => m.kind === 'events' && m.events.some((e) => e.type === 'request.completed'));
     });
-    const snapshots = contents.messages.filter((m): m is Extract<ServerMessage, { kind: 'snapshot' }> => m.kind === 'snapshot');
+    const snapshots = contents.messages.filter(
+      (m): m is Extract<ServerMessage, { kind: 'snapshot' }> => m.kind === 'snapshot',
+    );
     assert.equal(snapshots.at(-1)?.snapshot.component?.spec, 'demo:counter');
     const reply = (await ipcMain.invoke(trusted(), IPC.command, { type: 'snapshot' })) as { result: Snapshot };
     assert.equal(reply.result.instances.length, 1);
@@ -294,7 +344,8 @@ describe('the preload (bundled; fake ipcRenderer and contextBridge)', () => {
   const windowListeners = new Map<string, (event: unknown) => void>();
   const toMain: Array<[string, unknown[]]> = [];
   let onMessages: ((event: unknown, ...args: unknown[]) => void) | null = null;
-  let invokeHandler: (channel: string, args: unknown[]) => Promise<unknown> = () => Promise.reject(new Error('not wired'));
+  let invokeHandler: (channel: string, args: unknown[]) => Promise<unknown> = () =>
+    Promise.reject(new Error('not wired'));
 
   before(async () => {
     const code = readFileSync(await buildPreload(), 'utf8');
@@ -320,10 +371,12 @@ describe('the preload (bundled; fake ipcRenderer and contextBridge)', () => {
     };
     const context = vm.createContext({
       require: sandboxRequire,
-      window: { addEventListener: (type: string, listener: (event: unknown) => void, capture: boolean) => {
-        assert.equal(capture, true, `${type} listener in the capture phase`);
-        windowListeners.set(type, listener);
-      } },
+      window: {
+        addEventListener: (type: string, listener: (event: unknown) => void, capture: boolean) => {
+          assert.equal(capture, true, `${type} listener in the capture phase`);
+          windowListeners.set(type, listener);
+        },
+      },
       console,
     });
     vm.runInContext(code, context, { filename: 'preload.cjs' });
@@ -339,13 +392,20 @@ describe('the preload (bundled; fake ipcRenderer and contextBridge)', () => {
     const ipcMain = new FakeIpcMain();
     const contents = new FakeWebContents(3);
     const mainFrame = frame();
-    const bridge = connectIpcBridge({ ipcMain, session, trustedPage: () => ({ webContentsId: 3, mainFrame, pageUrl: PAGE_URL }), openDropped: () => {} });
+    const bridge = connectIpcBridge({
+      ipcMain,
+      session,
+      trustedPage: () => ({ webContentsId: 3, mainFrame, pageUrl: PAGE_URL }),
+      openDropped: () => {},
+    });
     invokeHandler = (channel, args) => ipcMain.invoke({ sender: contents, senderFrame: mainFrame }, channel, ...args);
     try {
       const api = exposed.poolscope as BridgeClient;
       const snapshot = (await api.send({ type: 'snapshot' })) as Snapshot;
       assert.equal(snapshot.serving, false);
-      await assert.rejects(api.send({ type: 'start' }), { message: 'no component loaded: load a .wasm file or a demo first' });
+      await assert.rejects(api.send({ type: 'start' }), {
+        message: 'no component loaded: load a .wasm file or a demo first',
+      });
       await assert.rejects(api.send({ type: 'bogus' } as never), /invalid command/);
     } finally {
       bridge.dispose();
@@ -372,7 +432,10 @@ describe('the preload (bundled; fake ipcRenderer and contextBridge)', () => {
   it('takes a dropped .wasm itself (never letting the window navigate to it)', () => {
     const drop = (types: string[], paths: string[]) => {
       let prevented = false;
-      windowListeners.get('drop')!({ dataTransfer: { types, files: paths.map((path) => ({ path })) }, preventDefault: () => void (prevented = true) });
+      windowListeners.get('drop')!({
+        dataTransfer: { types, files: paths.map((path) => ({ path })) },
+        preventDefault: () => void (prevented = true),
+      });
       return prevented;
     };
     assert.equal(drop(['text/plain'], []), false, 'dragged text is left to the page');
@@ -381,7 +444,10 @@ describe('the preload (bundled; fake ipcRenderer and contextBridge)', () => {
     assert.equal(drop(['Files'], ['/tmp/readme.md', '/tmp/guest.wasm']), true);
     assert.deepEqual(toMain, [[IPC.openDropped, ['/tmp/guest.wasm']]]);
     let prevented = false;
-    windowListeners.get('dragover')!({ dataTransfer: { types: ['Files'], dropEffect: 'none' }, preventDefault: () => void (prevented = true) });
+    windowListeners.get('dragover')!({
+      dataTransfer: { types: ['Files'], dropEffect: 'none' },
+      preventDefault: () => void (prevented = true),
+    });
     assert.equal(prevented, true, 'dragover is accepted so that drop fires');
   });
 });

@@ -28,7 +28,7 @@ export function parseLaunchArgs(argv: readonly string[], cwd = process.cwd()): L
       try {
         result.addr = parseSocketAddress(addr);
       } catch (error) {
-        result.errors.push((error instanceof Error ? error.message : String(error)));
+        result.errors.push(error instanceof Error ? error.message : String(error));
       }
       continue;
     }

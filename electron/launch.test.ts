@@ -29,12 +29,14 @@ const ROOT = join(import.meta.dirname, '..');
 const LAUNCH = join(import.meta.dirname, 'launch.ts');
 const NOTICE_START = "Electron's binary is not installed";
 const installed = locateElectronBinary(import.meta.url, {});
-const INSTALLED_SKIP = "Electron's binary is installed here, so it is not missing (hiding it with ELECTRON_OVERRIDE_DIST_PATH turns the download off)";
+const INSTALLED_SKIP =
+  "Electron's binary is installed here, so it is not missing (hiding it with ELECTRON_OVERRIDE_DIST_PATH turns the download off)";
 
 /** process.env without anything that steers Electron or its download, plus `extra`. */
 function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const key of Object.keys(env)) if (/electron/i.test(key) || key === 'INIT_CWD' || key === 'NODE_USE_ENV_PROXY') delete env[key];
+  for (const key of Object.keys(env))
+    if (/electron/i.test(key) || key === 'INIT_CWD' || key === 'NODE_USE_ENV_PROXY') delete env[key];
   return { ...env, POOLSCOPE_SKIP_UI_BUILD: '1', ...extra };
 }
 
@@ -66,7 +68,11 @@ afterEach(async () => {
 function launch(args: string[], env: NodeJS.ProcessEnv): Launched {
   const child = spawn(process.execPath, [LAUNCH, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const output = watchOutput(child);
-  const run: Launched = { output, closed: output.closed.then(({ code }) => code), kill: (signal) => void child.kill(signal) };
+  const run: Launched = {
+    output,
+    closed: output.closed.then(({ code }) => code),
+    kill: (signal) => void child.kill(signal),
+  };
   running.add(run);
   void run.closed.then(() => running.delete(run));
   return run;
@@ -78,7 +84,10 @@ function theNotice(t: TestContext, stderr: string): string {
   assert.equal(notices.length, 1, stderr);
   const sentence = notices[0]!;
   t.diagnostic(sentence);
-  assert.match(sentence, /^Electron's binary is not installed \(.+\), so Poolscope opens in web mode instead: open the Dashboard URL below in your browser, or .+\.$/);
+  assert.match(
+    sentence,
+    /^Electron's binary is not installed \(.+\), so Poolscope opens in web mode instead: open the Dashboard URL below in your browser, or .+\.$/,
+  );
   assert.doesNotMatch(sentence.slice(0, -1), /[.!?]\s+[A-Z]/, 'one sentence');
   return sentence;
 }
@@ -114,18 +123,36 @@ describe('npm start without the Electron binary', { timeout: 120_000 }, () => {
     const port = await closedPort();
     const cache = mkdtempSync(join(tmpdir(), 'poolscope-electron-cache-'));
     try {
-      const run = launch(['--addr', '127.0.0.1:0'], childEnv({ ELECTRON_MIRROR: `http://127.0.0.1:${port}/`, electron_config_cache: cache }));
+      const run = launch(
+        ['--addr', '127.0.0.1:0'],
+        childEnv({ ELECTRON_MIRROR: `http://127.0.0.1:${port}/`, electron_config_cache: cache }),
+      );
       // The installer as the user would type it from the project (node_modules/electron/install.js in a plain checkout).
       const progress = downloadingLine(missing.package.version, installerDisplay(missing.package.installer, ROOT));
       await run.output.match(/^Dashboard: /m, { stream: 'stderr' }).catch(() => {});
       const lines = run.output.stderr().split('\n');
       assert.ok(lines.includes(progress), `the progress line comes first:\n${run.output.stderr()}`);
       const sentence = theNotice(t, run.output.stderr());
-      assert.equal(sentence, webModeNotice(`its download failed: fetch failed: connect ECONNREFUSED 127.0.0.1:${port}`, retryRemedy(missing.package.installer, ROOT)));
-      assert.ok(sentence.endsWith(`run \`node ${installerDisplay(missing.package.installer, ROOT)}\` and then \`npm start\` to retry.`), sentence);
+      assert.equal(
+        sentence,
+        webModeNotice(
+          `its download failed: fetch failed: connect ECONNREFUSED 127.0.0.1:${port}`,
+          retryRemedy(missing.package.installer, ROOT),
+        ),
+      );
+      assert.ok(
+        sentence.endsWith(
+          `run \`node ${installerDisplay(missing.package.installer, ROOT)}\` and then \`npm start\` to retry.`,
+        ),
+        sentence,
+      );
       assert.ok(lines.indexOf(progress) < lines.indexOf(sentence), 'progress, then the sentence');
       await checkWebModeThenStop(run);
-      assert.equal(existsSync(join(missing.package.dir, 'dist')), distBefore, "node_modules/electron/dist is as it was");
+      assert.equal(
+        existsSync(join(missing.package.dir, 'dist')),
+        distBefore,
+        'node_modules/electron/dist is as it was',
+      );
     } finally {
       rmSync(cache, { recursive: true, force: true });
     }
@@ -134,7 +161,10 @@ describe('npm start without the Electron binary', { timeout: 120_000 }, () => {
   it('with ELECTRON_SKIP_BINARY_DOWNLOAD=1, does not try, and says the download was skipped', async (t) => {
     if (installed.found) return t.skip(INSTALLED_SKIP);
     // Were a download attempted, it would fail against this mirror (and print the progress line).
-    const run = launch(['--addr', '127.0.0.1:0'], childEnv({ ELECTRON_SKIP_BINARY_DOWNLOAD: '1', ELECTRON_MIRROR: `http://127.0.0.1:${await closedPort()}/` }));
+    const run = launch(
+      ['--addr', '127.0.0.1:0'],
+      childEnv({ ELECTRON_SKIP_BINARY_DOWNLOAD: '1', ELECTRON_MIRROR: `http://127.0.0.1:${await closedPort()}/` }),
+    );
     await run.output.match(/^Dashboard: /m, { stream: 'stderr' }).catch(() => {});
     assert.doesNotMatch(run.output.stderr(), /downloading Electron/);
     const sentence = theNotice(t, run.output.stderr());
@@ -146,7 +176,13 @@ describe('npm start without the Electron binary', { timeout: 120_000 }, () => {
   it('with ELECTRON_OVERRIDE_DIST_PATH at an empty folder, does not try (the download would not land there) and names the override', async (t) => {
     const emptyDist = mkdtempSync(join(tmpdir(), 'poolscope-no-electron-'));
     try {
-      const run = launch(['--addr', '127.0.0.1:0'], childEnv({ ELECTRON_OVERRIDE_DIST_PATH: emptyDist, ELECTRON_MIRROR: `http://127.0.0.1:${await closedPort()}/` }));
+      const run = launch(
+        ['--addr', '127.0.0.1:0'],
+        childEnv({
+          ELECTRON_OVERRIDE_DIST_PATH: emptyDist,
+          ELECTRON_MIRROR: `http://127.0.0.1:${await closedPort()}/`,
+        }),
+      );
       await run.output.match(/^Dashboard: /m, { stream: 'stderr' }).catch(() => {});
       assert.doesNotMatch(run.output.stderr(), /downloading Electron/);
       const sentence = theNotice(t, run.output.stderr());
@@ -164,31 +200,56 @@ describe('npm start without the Electron binary', { timeout: 120_000 }, () => {
     const [, command, component, ...flags] = webModeArgs(['--addr', '127.0.0.1:0', '--idle-instance-timeout', '60s']);
     assert.equal(command, 'serve');
     assert.equal(component, 'demo:counter');
-    assert.deepEqual(flags, ['--max-instance-reuse-count', '128', '--idle-instance-timeout', '30s', '--ui', '--addr', '127.0.0.1:0', '--idle-instance-timeout', '60s']);
+    assert.deepEqual(flags, [
+      '--max-instance-reuse-count',
+      '128',
+      '--idle-instance-timeout',
+      '30s',
+      '--ui',
+      '--addr',
+      '127.0.0.1:0',
+      '--idle-instance-timeout',
+      '60s',
+    ]);
     assert.equal(webModeArgs(['demo:sleep'])[2], 'demo:sleep');
     assert.equal(webModeArgs(['guests/x.wasm'])[2], join(process.cwd(), 'guests', 'x.wasm'));
   });
 });
 
 describe('npm start with the Electron binary', { timeout: 180_000 }, () => {
-  it('launches the app: runs the binary with the main-process entry and the flags, without downloading', { skip: process.platform === 'win32' && 'the stand-in binary is a shell script' }, async () => {
+  it('launches the app: runs the binary with the main-process entry and the flags, without downloading', {
+    skip: process.platform === 'win32' && 'the stand-in binary is a shell script',
+  }, async () => {
     const dist = mkdtempSync(join(tmpdir(), 'poolscope-stand-in-electron-'));
     try {
       // Where the package's path.txt says the executable sits inside a dist folder ('electron' on Linux).
       const pathTxt = join(ROOT, 'node_modules', 'electron', 'path.txt');
       const executable = join(dist, existsSync(pathTxt) ? readFileSync(pathTxt, 'utf8').trim() : 'electron');
       mkdirSync(dirname(executable), { recursive: true });
-      writeFileSync(executable, '#!/bin/sh\nfor arg in "$@"; do printf "arg: %s\\n" "$arg"; done\nprintf "ELECTRON_RUN_AS_NODE: %s\\n" "${ELECTRON_RUN_AS_NODE-unset}"\nexit 0\n');
+      writeFileSync(
+        executable,
+        '#!/bin/sh\nfor arg in "$@"; do printf "arg: %s\\n" "$arg"; done\nprintf "ELECTRON_RUN_AS_NODE: %s\\n" "${ELECTRON_RUN_AS_NODE-unset}"\nexit 0\n',
+      );
       chmodSync(executable, 0o755);
       const args = ['demo:sleep', '--addr', '127.0.0.1:0', '--enable-logging'];
-      const run = launch(args, childEnv({ ELECTRON_OVERRIDE_DIST_PATH: dist, ELECTRON_RUN_AS_NODE: '1', ELECTRON_MIRROR: `http://127.0.0.1:${await closedPort()}/` }));
+      const run = launch(
+        args,
+        childEnv({
+          ELECTRON_OVERRIDE_DIST_PATH: dist,
+          ELECTRON_RUN_AS_NODE: '1',
+          ELECTRON_MIRROR: `http://127.0.0.1:${await closedPort()}/`,
+        }),
+      );
       assert.equal(await run.closed, 0, `launch.ts passes the binary's exit code on:\n${run.output.stderr()}`);
       const lines = run.output.stdout().split('\n');
       const argv = lines.filter((line) => line.startsWith('arg: ')).map((line) => line.slice('arg: '.length));
       assert.equal(argv[0], MAIN_ENTRY, `the bundled main process first:\n${run.output.stdout()}`);
       assert.ok(existsSync(argv[0]!), `${argv[0]} exists`);
       assert.deepEqual(argv.slice(1), args);
-      assert.ok(lines.includes('ELECTRON_RUN_AS_NODE: unset'), 'ELECTRON_RUN_AS_NODE is removed: it would make the binary a plain Node');
+      assert.ok(
+        lines.includes('ELECTRON_RUN_AS_NODE: unset'),
+        'ELECTRON_RUN_AS_NODE is removed: it would make the binary a plain Node',
+      );
       assert.doesNotMatch(run.output.stderr(), /downloading Electron/);
       assert.ok(!run.output.stderr().includes(NOTICE_START), run.output.stderr());
     } finally {
@@ -196,11 +257,18 @@ describe('npm start with the Electron binary', { timeout: 180_000 }, () => {
     }
   });
 
-  it('the app it launches starts on demo:counter with reuse: count=1, count=2 (the bundle, under a stand-in that runs it on plain Node)', { skip: process.platform === 'win32' && 'the stand-in binary is a shell script' }, async () => {
-    const version = (JSON.parse(readFileSync(join(ROOT, 'node_modules', 'electron', 'package.json'), 'utf8')) as { version: string }).version;
+  it('the app it launches starts on demo:counter with reuse: count=1, count=2 (the bundle, under a stand-in that runs it on plain Node)', {
+    skip: process.platform === 'win32' && 'the stand-in binary is a shell script',
+  }, async () => {
+    const version = (
+      JSON.parse(readFileSync(join(ROOT, 'node_modules', 'electron', 'package.json'), 'utf8')) as { version: string }
+    ).version;
     const standIn = makeStandInElectron(version);
     const userData = mkdtempSync(join(tmpdir(), 'poolscope-launch-user-'));
-    const run = launch(['--addr', '127.0.0.1:0'], childEnv({ ELECTRON_OVERRIDE_DIST_PATH: standIn.dir, POOLSCOPE_USER_DATA: userData }));
+    const run = launch(
+      ['--addr', '127.0.0.1:0'],
+      childEnv({ ELECTRON_OVERRIDE_DIST_PATH: standIn.dir, POOLSCOPE_USER_DATA: userData }),
+    );
     try {
       const served = await run.output.capture(/^Serving HTTP on (http:\/\/\S+)$/m, { stream: 'stderr' });
       const bodies: string[] = [];

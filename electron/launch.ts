@@ -78,7 +78,12 @@ async function ensureElectronBinary(): Promise<{ found: true; path: string } | {
   };
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   for (const signal of signals) process.on(signal, onSignal);
-  const result = await runElectronInstaller({ installer: decision.installer, version: decision.version, cwd, signal: controller.signal });
+  const result = await runElectronInstaller({
+    installer: decision.installer,
+    version: decision.version,
+    cwd,
+    signal: controller.signal,
+  });
   for (const signal of signals) process.off(signal, onSignal);
   if (interrupted) process.exit(128 + constants.signals[interrupted]);
 

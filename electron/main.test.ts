@@ -22,7 +22,8 @@ import { waitUntil } from '../engine/test/support/wait-until.ts';
 
 const FAKE_ELECTRON = new URL('./test-support/fake-electron.ts', import.meta.url).href;
 registerHooks({
-  resolve: (specifier, context, next) => (specifier === 'electron' ? { url: FAKE_ELECTRON, shortCircuit: true } : next(specifier, context)),
+  resolve: (specifier, context, next) =>
+    specifier === 'electron' ? { url: FAKE_ELECTRON, shortCircuit: true } : next(specifier, context),
 });
 
 const ROOT = join(import.meta.dirname, '..');
@@ -36,15 +37,20 @@ type Win = InstanceType<typeof fake.BrowserWindow>;
 
 const menuItem = (label: string): MenuItemConstructorOptions =>
   (fake.Menu.current as MenuItemConstructorOptions[]).find((item) => item.label?.replace('&', '') === label)!;
-const submenu = (item: MenuItemConstructorOptions): MenuItemConstructorOptions[] => item.submenu as MenuItemConstructorOptions[];
+const submenu = (item: MenuItemConstructorOptions): MenuItemConstructorOptions[] =>
+  item.submenu as MenuItemConstructorOptions[];
 const click = (item: MenuItemConstructorOptions | undefined): void => (item?.click as () => void)();
 
 describe('main.ts under a fake Electron', { timeout: 120_000 }, () => {
   let win: Win;
-  const command = async (cmd: unknown): Promise<CommandResult> => (await fake.ipcMain.invokeFrom(win.webContents, IPC.command, cmd)) as CommandResult;
+  const command = async (cmd: unknown): Promise<CommandResult> =>
+    (await fake.ipcMain.invokeFrom(win.webContents, IPC.command, cmd)) as CommandResult;
 
   /** main.ts's own handlers of unexpected errors (the test runner has its own). */
-  let errorHandlers: { uncaught: NodeJS.UncaughtExceptionListener | undefined; rejection: NodeJS.UnhandledRejectionListener | undefined };
+  let errorHandlers: {
+    uncaught: NodeJS.UncaughtExceptionListener | undefined;
+    rejection: NodeJS.UnhandledRejectionListener | undefined;
+  };
 
   before(async () => {
     const runnerUncaught = new Set(process.listeners('uncaughtException'));
@@ -75,12 +81,19 @@ describe('main.ts under a fake Electron', { timeout: 120_000 }, () => {
     assert.equal(prefs.webSecurity, true);
     assert.equal(prefs.preload, join(ROOT, 'electron', 'build', 'preload.cjs'));
     assert.ok(existsSync(prefs.preload as string), 'the preload is built before the window opens');
-    const page = existsSync(join(ROOT, 'renderer', 'dist', 'index.html')) ? join(ROOT, 'renderer', 'dist', 'index.html') : join(ROOT, 'electron', 'dashboard-missing.html');
+    const page = existsSync(join(ROOT, 'renderer', 'dist', 'index.html'))
+      ? join(ROOT, 'renderer', 'dist', 'index.html')
+      : join(ROOT, 'electron', 'dashboard-missing.html');
     assert.equal(win.loaded, page);
     assert.equal(win.shown, true);
     assert.deepEqual(win.webContents.openHandler?.({ url: 'https://example.com/' }), { action: 'deny' });
     const session = fake.session.defaultSession;
-    assert.ok(session.permissionRequestHandler && session.permissionCheckHandler && session.webRequest.headersReceived && session.webRequest.beforeRequest);
+    assert.ok(
+      session.permissionRequestHandler &&
+        session.permissionCheckHandler &&
+        session.webRequest.headersReceived &&
+        session.webRequest.beforeRequest,
+    );
   });
 
   it('first start serves demo:counter with reuse 128; commands over IPC reach the engine', async () => {
@@ -89,7 +102,11 @@ describe('main.ts under a fake Electron', { timeout: 120_000 }, () => {
     const snapshot = (reply as { result: Snapshot }).result;
     assert.equal(snapshot.component?.spec, 'demo:counter');
     assert.equal(snapshot.knobs.maxInstanceReuseCount, 128);
-    assert.equal(snapshot.knobs.idleInstanceTimeoutMs, 30_000, 'requests typed by hand seconds apart reach the same instance');
+    assert.equal(
+      snapshot.knobs.idleInstanceTimeoutMs,
+      30_000,
+      'requests typed by hand seconds apart reach the same instance',
+    );
     assert.equal(snapshot.problem, null);
     const bodies: string[] = [];
     for (let i = 0; i < 3; i++) bodies.push((await (await fetch(snapshot.listenUrl!)).text()).trim());
@@ -107,7 +124,10 @@ describe('main.ts under a fake Electron', { timeout: 120_000 }, () => {
   it('refuses a stranger: another WebContents, or our window showing another page', async () => {
     const stranger = new fake.FakeWebContents();
     stranger.mainFrame.url = win.webContents.mainFrame.url;
-    await assert.rejects(fake.ipcMain.invokeFrom(stranger, IPC.command, { type: 'stop' }), /refused: message from another WebContents/);
+    await assert.rejects(
+      fake.ipcMain.invokeFrom(stranger, IPC.command, { type: 'stop' }),
+      /refused: message from another WebContents/,
+    );
     const ours = win.webContents.mainFrame.url;
     win.webContents.mainFrame.url = pathToFileURL('/tmp/elsewhere.html').href;
     await assert.rejects(command({ type: 'stop' }), /refused: message from an unexpected page/);
@@ -119,7 +139,10 @@ describe('main.ts under a fake Electron', { timeout: 120_000 }, () => {
     fake.ipcMain.sendFrom(win.webContents, IPC.openDropped, join(GUESTS, 'hello.wasm'));
     await waitUntil('hello to be served', () => win.title === 'hello.wasm — Poolscope');
     let prevented = false;
-    win.webContents.emit('will-navigate', { url: pathToFileURL(join(GUESTS, 'echo.wasm')).href, preventDefault: () => void (prevented = true) });
+    win.webContents.emit('will-navigate', {
+      url: pathToFileURL(join(GUESTS, 'echo.wasm')).href,
+      preventDefault: () => void (prevented = true),
+    });
     assert.equal(prevented, true);
     await waitUntil('echo to be served', () => win.title === 'echo.wasm — Poolscope');
   });
@@ -135,8 +158,14 @@ describe('main.ts under a fake Electron', { timeout: 120_000 }, () => {
       const items = submenu(submenu(menuItem('File')).find((i) => i.id === 'open-recent')!);
       return items.length >= 6 && items;
     });
-    assert.deepEqual(recent.slice(0, 4).map((i) => i.label), ['demo:sleep', 'echo.wasm', 'hello.wasm', 'demo:counter']);
-    assert.deepEqual(JSON.parse(readFileSync(join(userData, 'recent-components.json'), 'utf8')).recent.slice(0, 2), ['demo:sleep', join(GUESTS, 'echo.wasm')]);
+    assert.deepEqual(
+      recent.slice(0, 4).map((i) => i.label),
+      ['demo:sleep', 'echo.wasm', 'hello.wasm', 'demo:counter'],
+    );
+    assert.deepEqual(JSON.parse(readFileSync(join(userData, 'recent-components.json'), 'utf8')).recent.slice(0, 2), [
+      'demo:sleep',
+      join(GUESTS, 'echo.wasm'),
+    ]);
     assert.ok(fake.app.recentDocuments.includes(join(GUESTS, 'hello.wasm')), 'paths go to the OS recent documents too');
 
     fake.dialog.nextOpenPaths.push('/no/such/guest.wasm');
@@ -144,13 +173,24 @@ describe('main.ts under a fake Electron', { timeout: 120_000 }, () => {
     await waitUntil('an error dialog', () => fake.dialog.errors.find((e) => e.message === 'Could not open guest.wasm'));
     assert.equal(win.title, 'demo:sleep — Poolscope', 'a failed open changes nothing');
     const failed = ((await command({ type: 'snapshot' })) as { result: Snapshot }).result;
-    assert.match(failed.problem?.message ?? '', /^could not load \/no\/such\/guest\.wasm: /, 'the dashboard shows the failure too');
+    assert.match(
+      failed.problem?.message ?? '',
+      /^could not load \/no\/such\/guest\.wasm: /,
+      'the dashboard shows the failure too',
+    );
     assert.equal(failed.serving, true);
 
     fake.dialog.nextOpenPaths.push(join(GUESTS, 'counter.wasm'));
     click(file.find((i) => i.id === 'open-component'));
-    await waitUntil('counter.wasm to be served', () => win.title === 'counter.wasm — Poolscope' && fake.app.recentDocuments.includes(join(GUESTS, 'counter.wasm')));
-    assert.equal(((await command({ type: 'snapshot' })) as { result: Snapshot }).result.problem, null, 'serving again clears the problem');
+    await waitUntil(
+      'counter.wasm to be served',
+      () => win.title === 'counter.wasm — Poolscope' && fake.app.recentDocuments.includes(join(GUESTS, 'counter.wasm')),
+    );
+    assert.equal(
+      ((await command({ type: 'snapshot' })) as { result: Snapshot }).result.problem,
+      null,
+      'serving again clears the problem',
+    );
   });
 
   it('an unexpected error is logged and shown once; the window stays and the engine keeps serving', async () => {
@@ -171,14 +211,24 @@ describe('main.ts under a fake Electron', { timeout: 120_000 }, () => {
     assert.equal(fake.app.exitCode, null, 'the app does not exit');
     const snapshot = ((await command({ type: 'snapshot' })) as { result: Snapshot }).result;
     assert.equal((await fetch(snapshot.listenUrl!)).status, 200, 'the engine still serves');
-    assert.match(snapshot.problem?.message ?? '', /^unexpected error in the main process .*: a rejection from a test$/, 'the dashboard says so too');
+    assert.match(
+      snapshot.problem?.message ?? '',
+      /^unexpected error in the main process .*: a rejection from a test$/,
+      'the dashboard says so too',
+    );
   });
 
   it('saves the window bounds and stops the engine when the last window closes', async () => {
     const served = ((await command({ type: 'snapshot' })) as { result: Snapshot }).result.listenUrl!;
     win.close();
     await fake.app.quitted;
-    assert.deepEqual(JSON.parse(readFileSync(join(userData, 'window-state.json'), 'utf8')), { x: 0, y: 0, width: 1320, height: 880, maximized: false });
+    assert.deepEqual(JSON.parse(readFileSync(join(userData, 'window-state.json'), 'utf8')), {
+      x: 0,
+      y: 0,
+      width: 1320,
+      height: 880,
+      maximized: false,
+    });
     await assert.rejects(fetch(served), 'the front door is closed');
   });
 });

@@ -20,7 +20,13 @@ import { sendRequestsFromDashboard } from '../engine/bridge/send-requests.ts';
 import { reportToStderr } from '../engine/events/stderr-reporter.ts';
 import type { PoolKnobs, Snapshot } from '../protocol/index.ts';
 import { installMainProcessErrorPolicy } from './error-policy.ts';
-import { loadWindowState, RecentComponents, saveWindowState, saveWindowStateSync, type WindowState } from './app-state.ts';
+import {
+  loadWindowState,
+  RecentComponents,
+  saveWindowState,
+  saveWindowStateSync,
+  type WindowState,
+} from './app-state.ts';
 import { connectIpcBridge, type IpcBridge } from './ipc-bridge.ts';
 import type { TrustedPage } from './ipc-validation.ts';
 import { parseLaunchArgs } from './launch-args.ts';
@@ -68,14 +74,19 @@ let pendingOpen: string | null = null;
 installMainProcessErrorPolicy(process, {
   log,
   notify: (message) => {
-    engine?.reportProblem(`unexpected error in the main process (the app keeps running; details in the terminal): ${message}`);
+    engine?.reportProblem(
+      `unexpected error in the main process (the app keeps running; details in the terminal): ${message}`,
+    );
     const options = {
       type: 'error' as const,
       message: `${APP_NAME} hit an unexpected error`,
       detail: `${message}\n\nThe app and the engine keep running; the details are in the terminal.`,
       buttons: ['OK'],
     };
-    const shown = mainWindow && !mainWindow.isDestroyed() ? dialog.showMessageBox(mainWindow, options) : dialog.showMessageBox(options);
+    const shown =
+      mainWindow && !mainWindow.isDestroyed()
+        ? dialog.showMessageBox(mainWindow, options)
+        : dialog.showMessageBox(options);
     shown.catch((error: unknown) => log(`error: could not show the error: ${String(error)}`));
   },
 });
@@ -118,8 +129,17 @@ if (!app.requestSingleInstanceLock()) {
       log(`error: ${APP_NAME} could not start: ${detail}`);
       if (mainWindow && !mainWindow.isDestroyed()) {
         // The window is up, so the engine and its bridge are: the dashboard shows what is (not) served.
-        engine?.reportProblem(`${APP_NAME} could not finish starting: ${error instanceof Error ? error.message : String(error)}`);
-        void dialog.showMessageBox(mainWindow, { type: 'error', message: `${APP_NAME} could not finish starting`, detail, buttons: ['OK'] }).catch(() => {});
+        engine?.reportProblem(
+          `${APP_NAME} could not finish starting: ${error instanceof Error ? error.message : String(error)}`,
+        );
+        void dialog
+          .showMessageBox(mainWindow, {
+            type: 'error',
+            message: `${APP_NAME} could not finish starting`,
+            detail,
+            buttons: ['OK'],
+          })
+          .catch(() => {});
         return;
       }
       dialog.showErrorBox(`${APP_NAME} could not start`, detail);
@@ -178,12 +198,17 @@ function trustedPage(): TrustedPage | null {
 
 async function createWindow(): Promise<void> {
   // npm start builds it; without it the page has no bridge and says it cannot reach the engine.
-  if (!existsSync(PRELOAD)) log(`the preload is not built (${PRELOAD}): run \`node electron/build.ts\` (npm start does)`);
+  if (!existsSync(PRELOAD))
+    log(`the preload is not built (${PRELOAD}): run \`node electron/build.ts\` (npm start does)`);
   const page = existsSync(DASHBOARD_PAGE) ? DASHBOARD_PAGE : MISSING_PAGE;
-  if (page === MISSING_PAGE) log('the dashboard is not built (renderer/dist): showing how to build it; the engine serves anyway');
+  if (page === MISSING_PAGE)
+    log('the dashboard is not built (renderer/dist): showing how to build it; the engine serves anyway');
   pageUrl = pageUrlOf(page);
   const userData = app.getPath('userData');
-  const state = await loadWindowState(userData, screen.getAllDisplays().map((display) => display.workArea));
+  const state = await loadWindowState(
+    userData,
+    screen.getAllDisplays().map((display) => display.workArea),
+  );
   const { maximized, ...bounds } = state;
   const win = createMainWindow({
     BrowserWindow,
@@ -195,7 +220,8 @@ async function createWindow(): Promise<void> {
     onOpenWasm: (path) => void openComponent(path),
     isExternalAllowed: (url) => isExternalUrlAllowed(url, engine?.snapshot().listenUrl ?? null),
     openExternal: (url) => void shell.openExternal(url),
-    onLoadError: (error) => log(`error: could not load the dashboard: ${error instanceof Error ? error.message : String(error)}`),
+    onLoadError: (error) =>
+      log(`error: could not load the dashboard: ${error instanceof Error ? error.message : String(error)}`),
   });
   if (maximized) win.maximize();
   mainWindow = win;
@@ -218,7 +244,9 @@ function rememberBounds(win: BrowserWindow, userData: string): void {
   const capture = (): WindowState => ({ ...win.getNormalBounds(), maximized: win.isMaximized() });
   const save = (): void => {
     if (win.isDestroyed()) return;
-    saveWindowState(userData, capture()).catch((error: unknown) => log(`warning: could not save the window state: ${String(error)}`));
+    saveWindowState(userData, capture()).catch((error: unknown) =>
+      log(`warning: could not save the window state: ${String(error)}`),
+    );
   };
   const later = (): void => {
     clearTimeout(timer);
@@ -255,7 +283,8 @@ function updateTitle(snapshot: Snapshot | null): void {
   if (!win || win.isDestroyed()) return;
   const component = snapshot?.component;
   win.setTitle(component ? `${component.name} — ${APP_NAME}` : APP_NAME);
-  if (process.platform === 'darwin') win.setRepresentedFilename(component && !component.spec.startsWith('demo:') ? component.spec : '');
+  if (process.platform === 'darwin')
+    win.setRepresentedFilename(component && !component.spec.startsWith('demo:') ? component.spec : '');
 }
 
 async function addRecent(spec: string): Promise<void> {
@@ -296,7 +325,7 @@ async function runScenario(name: string): Promise<void> {
   try {
     await engine?.execute({ type: 'runScenario', name, quick: false });
   } catch (error) {
-    dialog.showErrorBox('Could not start the scenario', (error instanceof Error ? error.message : String(error)));
+    dialog.showErrorBox('Could not start the scenario', error instanceof Error ? error.message : String(error));
   }
 }
 
@@ -307,7 +336,10 @@ async function openComponentDialog(): Promise<void> {
     filters: [{ name: 'WebAssembly components', extensions: ['wasm'] }],
     properties: ['openFile'],
   };
-  const result = mainWindow && !mainWindow.isDestroyed() ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
+  const result =
+    mainWindow && !mainWindow.isDestroyed()
+      ? await dialog.showOpenDialog(mainWindow, options)
+      : await dialog.showOpenDialog(options);
   const path = result.filePaths[0];
   if (!result.canceled && path) await openComponent(path);
 }
@@ -352,7 +384,8 @@ async function preferredAddress(): Promise<{ host: string; port: number }> {
       });
     });
   const port = (await tryListen(PREFERRED_ADDR.port)) ?? (await tryListen(0)) ?? 0;
-  if (port !== PREFERRED_ADDR.port) log(`${PREFERRED_ADDR.host}:${PREFERRED_ADDR.port} is in use: serving on port ${port} instead`);
+  if (port !== PREFERRED_ADDR.port)
+    log(`${PREFERRED_ADDR.host}:${PREFERRED_ADDR.port} is in use: serving on port ${port} instead`);
   return { host: PREFERRED_ADDR.host, port };
 }
 

@@ -20,7 +20,11 @@ const SOURCE = join(ASSETS, 'icon.svg');
 const SIZES = [16, 24, 32, 48, 64, 128, 256, 512, 1024] as const;
 
 function render(size: number): Buffer {
-  return execFileSync('rsvg-convert', ['--width', String(size), '--height', String(size), '--keep-aspect-ratio', SOURCE], { maxBuffer: 64 * 1024 * 1024 });
+  return execFileSync(
+    'rsvg-convert',
+    ['--width', String(size), '--height', String(size), '--keep-aspect-ratio', SOURCE],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
 }
 
 /** ICO: a 6-byte header, 16 bytes per entry, then the PNG payloads (Vista+ reads PNG entries). */
@@ -72,7 +76,10 @@ function main(): void {
   mkdirSync(join(ASSETS, 'icons'), { recursive: true });
   for (const size of SIZES) writeFileSync(join(ASSETS, 'icons', `${size}x${size}.png`), get(size));
   writeFileSync(join(ASSETS, 'icon.png'), get(1024));
-  writeFileSync(join(ASSETS, 'icon.ico'), ico([16, 24, 32, 48, 64, 128, 256].map((size) => ({ size, png: get(size) }))));
+  writeFileSync(
+    join(ASSETS, 'icon.ico'),
+    ico([16, 24, 32, 48, 64, 128, 256].map((size) => ({ size, png: get(size) }))),
+  );
   writeFileSync(
     join(ASSETS, 'icon.icns'),
     icns([

@@ -49,14 +49,28 @@ export function buildMenuTemplate(input: MenuInput): MenuItemConstructorOptions[
   const file: MenuItemConstructorOptions = {
     label: '&File',
     submenu: [
-      { id: 'open-component', label: 'Open Component…', accelerator: 'CmdOrCtrl+O', click: () => actions.openComponentDialog() },
+      {
+        id: 'open-component',
+        label: 'Open Component…',
+        accelerator: 'CmdOrCtrl+O',
+        click: () => actions.openComponentDialog(),
+      },
       {
         id: 'open-recent',
         label: 'Open Recent',
-        submenu: [...recentItems, { type: 'separator' }, { label: 'Clear Recent', enabled: input.recent.length > 0, click: () => actions.clearRecent() }],
+        submenu: [
+          ...recentItems,
+          { type: 'separator' },
+          { label: 'Clear Recent', enabled: input.recent.length > 0, click: () => actions.clearRecent() },
+        ],
       },
       { type: 'separator' },
-      { id: 'open-served-address', label: 'Open Served Address in Browser', accelerator: 'CmdOrCtrl+Shift+B', click: () => actions.openServedAddress() },
+      {
+        id: 'open-served-address',
+        label: 'Open Served Address in Browser',
+        accelerator: 'CmdOrCtrl+Shift+B',
+        click: () => actions.openServedAddress(),
+      },
       { type: 'separator' },
       mac ? { role: 'close' } : { role: 'quit' },
     ],
@@ -85,7 +99,9 @@ export function buildMenuTemplate(input: MenuInput): MenuItemConstructorOptions[
         toolTip: demo.description,
         click: () => actions.openComponent(demo.name),
       })),
-      ...(input.scenarios.length > 0 ? ([{ type: 'separator' }, scenarios] satisfies MenuItemConstructorOptions[]) : []),
+      ...(input.scenarios.length > 0
+        ? ([{ type: 'separator' }, scenarios] satisfies MenuItemConstructorOptions[])
+        : []),
     ],
   };
 
@@ -93,7 +109,12 @@ export function buildMenuTemplate(input: MenuInput): MenuItemConstructorOptions[
     label: '&View',
     submenu: [
       ...(input.developer
-        ? ([{ role: 'reload' }, { role: 'forceReload' }, { role: 'toggleDevTools' }, { type: 'separator' }] satisfies MenuItemConstructorOptions[])
+        ? ([
+            { role: 'reload' },
+            { role: 'forceReload' },
+            { role: 'toggleDevTools' },
+            { type: 'separator' },
+          ] satisfies MenuItemConstructorOptions[])
         : []),
       { role: 'resetZoom' },
       { role: 'zoomIn' },

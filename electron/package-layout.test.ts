@@ -22,7 +22,9 @@ import { readFuseWire, makeStandInElectron } from './test-support/stand-in-elect
 import { watchOutput } from '../engine/test/support/child-output.ts';
 
 const ROOT = join(import.meta.dirname, '..');
-const ELECTRON_VERSION = (JSON.parse(readFileSync(join(ROOT, 'node_modules', 'electron', 'package.json'), 'utf8')) as { version: string }).version;
+const ELECTRON_VERSION = (
+  JSON.parse(readFileSync(join(ROOT, 'node_modules', 'electron', 'package.json'), 'utf8')) as { version: string }
+).version;
 const PACKAGE_JSON = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { main: string };
 /** The thread entry points engine/thread-entry.ts starts, by their bundled names. */
 const THREADS = THREAD_ENTRY_NAMES.map((name) => `${name}.mjs`);
@@ -37,11 +39,23 @@ describe('npm run dist -- --dir (with a stand-in Electron binary)', { timeout: 6
     const out = mkdtempSync(join(tmpdir(), 'poolscope-dist-'));
     try {
       const npm = process.env.npm_execpath ? [process.execPath, process.env.npm_execpath] : ['npm'];
-      const dist = spawn(npm[0]!, [...npm.slice(1), 'run', 'dist', '--', '--dir', `-c.electronDist=${standIn.dir}`, `-c.directories.output=${out}`], {
-        cwd: ROOT,
-        env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1', CSC_IDENTITY_AUTO_DISCOVERY: 'false' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const dist = spawn(
+        npm[0]!,
+        [
+          ...npm.slice(1),
+          'run',
+          'dist',
+          '--',
+          '--dir',
+          `-c.electronDist=${standIn.dir}`,
+          `-c.directories.output=${out}`,
+        ],
+        {
+          cwd: ROOT,
+          env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1', CSC_IDENTITY_AUTO_DISCOVERY: 'false' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       const distOutput = watchOutput(dist);
       assert.equal((await distOutput.closed).code, 0, distOutput.text());
 
@@ -58,29 +72,70 @@ describe('npm run dist -- --dir (with a stand-in Electron binary)', { timeout: 6
       const packagedJson = JSON.parse(asar.extractFile(archive, 'package.json').toString()) as { main: string };
       assert.equal(packagedJson.main, PACKAGE_JSON.main);
       assert.equal(packagedJson.main, 'electron/build/main/main.mjs');
-      for (const path of [packagedJson.main, 'electron/build/main/main.bundle.mjs', 'electron/build/preload.cjs', 'electron/dashboard-missing.html', 'renderer/dist/index.html', 'assets/icon.png']) {
+      for (const path of [
+        packagedJson.main,
+        'electron/build/main/main.bundle.mjs',
+        'electron/build/preload.cjs',
+        'electron/dashboard-missing.html',
+        'renderer/dist/index.html',
+        'assets/icon.png',
+      ]) {
         assert.ok(files.has(`/${path}`), `${path} is in the asar`);
       }
       const ours = [...files].filter((path) => !path.startsWith('/node_modules/'));
-      assert.deepEqual(ours.filter((path) => path.endsWith('.ts')), [], 'no TypeScript sources in the package');
-      assert.deepEqual(ours.filter((path) => path.startsWith('/engine/')), [], 'the engine is bundled, not shipped as sources');
+      assert.deepEqual(
+        ours.filter((path) => path.endsWith('.ts')),
+        [],
+        'no TypeScript sources in the package',
+      );
+      assert.deepEqual(
+        ours.filter((path) => path.startsWith('/engine/')),
+        [],
+        'the engine is bundled, not shipped as sources',
+      );
 
       // Threads start from app.asar.unpacked (engine/thread-entry.ts), and import from its node_modules.
-      for (const thread of THREADS) assert.ok(existsSync(join(unpacked, 'electron', 'build', 'threads', thread)), `${thread} is unpacked`);
+      for (const thread of THREADS)
+        assert.ok(existsSync(join(unpacked, 'electron', 'build', 'threads', thread)), `${thread} is unpacked`);
       // The main process stays inside the asar, under its integrity fuses: nothing of it is unpacked.
       assert.ok(!existsSync(join(unpacked, 'electron', 'build', 'main')), 'the main process is not unpacked');
       // Source maps name the sources for stack traces, without carrying them.
-      const threadMaps = readdirSync(join(unpacked, 'electron', 'build', 'threads')).filter((file) => file.endsWith('.map'));
+      const threadMaps = readdirSync(join(unpacked, 'electron', 'build', 'threads')).filter((file) =>
+        file.endsWith('.map'),
+      );
       assert.ok(threadMaps.length > 0);
-      for (const map of threadMaps) assert.equal((JSON.parse(readFileSync(join(unpacked, 'electron', 'build', 'threads', map), 'utf8')) as { sourcesContent?: unknown }).sourcesContent, undefined, map);
-      const manifest = JSON.parse(readFileSync(join(unpacked, 'assets', 'guests', 'dist', 'manifest.json'), 'utf8')) as { guests?: Record<string, unknown> };
-      const localManifest = JSON.parse(readFileSync(join(ROOT, 'assets', 'guests', 'dist', 'manifest.json'), 'utf8')) as unknown;
-      assert.deepEqual(manifest, localManifest, 'the prebuilt guests\' manifest');
+      for (const map of threadMaps)
+        assert.equal(
+          (
+            JSON.parse(readFileSync(join(unpacked, 'electron', 'build', 'threads', map), 'utf8')) as {
+              sourcesContent?: unknown;
+            }
+          ).sourcesContent,
+          undefined,
+          map,
+        );
+      const manifest = JSON.parse(
+        readFileSync(join(unpacked, 'assets', 'guests', 'dist', 'manifest.json'), 'utf8'),
+      ) as { guests?: Record<string, unknown> };
+      const localManifest = JSON.parse(
+        readFileSync(join(ROOT, 'assets', 'guests', 'dist', 'manifest.json'), 'utf8'),
+      ) as unknown;
+      assert.deepEqual(manifest, localManifest, "the prebuilt guests' manifest");
       for (const demo of ['hello', 'counter', 'p3-hello', 'js-counter']) {
         assert.ok(existsSync(join(unpacked, 'assets', 'guests', 'dist', `${demo}.wasm`)), `${demo}.wasm is unpacked`);
       }
-      for (const dependency of ['zod', '@bytecodealliance/preview2-shim', '@bytecodealliance/preview3-shim', '@bytecodealliance/jco-transpile', 'binaryen', 'autocannon']) {
-        assert.ok(existsSync(join(unpacked, 'node_modules', dependency, 'package.json')), `${dependency} is unpacked for the threads`);
+      for (const dependency of [
+        'zod',
+        '@bytecodealliance/preview2-shim',
+        '@bytecodealliance/preview3-shim',
+        '@bytecodealliance/jco-transpile',
+        'binaryen',
+        'autocannon',
+      ]) {
+        assert.ok(
+          existsSync(join(unpacked, 'node_modules', dependency, 'package.json')),
+          `${dependency} is unpacked for the threads`,
+        );
       }
       assert.ok(!existsSync(join(unpacked, 'node_modules', 'vite')), 'build tools stay out of the package');
 
@@ -88,11 +143,20 @@ describe('npm run dist -- --dir (with a stand-in Electron binary)', { timeout: 6
       const extracted = join(out, 'extracted');
       asar.extractAll(archive, extracted);
       const userData = mkdtempSync(join(tmpdir(), 'poolscope-dist-user-'));
-      const child = spawn(standIn.executable, [join(extracted, packagedJson.main), 'demo:hello', '--addr', '127.0.0.1:0'], {
-        cwd: tmpdir(),
-        env: { ...process.env, POOLSCOPE_USER_DATA: userData, POOLSCOPE_PREBUILT_GUESTS: '1', POOLSCOPE_CACHE_DIR: join(out, 'cache') },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        standIn.executable,
+        [join(extracted, packagedJson.main), 'demo:hello', '--addr', '127.0.0.1:0'],
+        {
+          cwd: tmpdir(),
+          env: {
+            ...process.env,
+            POOLSCOPE_USER_DATA: userData,
+            POOLSCOPE_PREBUILT_GUESTS: '1',
+            POOLSCOPE_CACHE_DIR: join(out, 'cache'),
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       const output = watchOutput(child);
       try {
         const url = await output.capture(/^Serving HTTP on (http:\/\/\S+)$/m);

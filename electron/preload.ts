@@ -18,7 +18,10 @@ import {
   type RendererToMainChannels,
 } from './ipc-channels.ts';
 
-function invoke<C extends InvokeChannel>(channel: C, ...args: InvokeChannels[C]['args']): Promise<InvokeChannels[C]['reply']> {
+function invoke<C extends InvokeChannel>(
+  channel: C,
+  ...args: InvokeChannels[C]['args']
+): Promise<InvokeChannels[C]['reply']> {
   // The main process handles each channel with the reply type the channel map gives it (ipc-bridge.ts).
   return ipcRenderer.invoke(channel, ...args) as Promise<InvokeChannels[C]['reply']>;
 }

@@ -24,4 +24,3 @@ export function newestMtime(paths: readonly string[]): number {
   for (const path of paths) visit(path);
   return newest;
 }
-

@@ -114,7 +114,10 @@ describe('the dashboard window (as createMainWindow makes it)', () => {
     assert.equal(contents.emitPreventable('will-navigate', { url: 'https://example.com/' }), true);
     assert.equal(contents.emitPreventable('will-navigate', { url: 'file:///etc/passwd' }), true);
     assert.equal(contents.emitPreventable('will-navigate', { url: pathToFileURL('/tmp/my guest.wasm').href }), true);
-    assert.equal(contents.emitPreventable('will-frame-navigate', { url: 'https://example.com/', isMainFrame: false }), true);
+    assert.equal(
+      contents.emitPreventable('will-frame-navigate', { url: 'https://example.com/', isMainFrame: false }),
+      true,
+    );
     assert.equal(contents.emitPreventable('will-redirect', { url: 'https://example.com/' }), true);
     assert.equal(contents.emitPreventable('will-attach-webview', {}), true);
     assert.deepEqual(opened, ['/tmp/my guest.wasm']);
@@ -128,7 +131,13 @@ describe('the dashboard window (as createMainWindow makes it)', () => {
       isExternalAllowed: (url) => isExternalUrlAllowed(url, listenUrl),
     });
     const handler = win.webContents.openHandler!;
-    for (const url of ['https://evil.example/', 'file:///etc/passwd', 'http://127.0.0.1:8081/', 'http://127.0.0.1:8080/count', 'javascript:alert(1)']) {
+    for (const url of [
+      'https://evil.example/',
+      'file:///etc/passwd',
+      'http://127.0.0.1:8081/',
+      'http://127.0.0.1:8080/count',
+      'javascript:alert(1)',
+    ]) {
       assert.deepEqual(handler({ url }), { action: 'deny' }, url);
     }
     assert.deepEqual(external, ['http://127.0.0.1:8080/count']);
@@ -159,7 +168,10 @@ describe('Content-Security-Policy', () => {
     assert.deepEqual(directives.get('form-action'), ["'none'"]);
     assert.deepEqual(directives.get('frame-ancestors'), ["'none'"]);
     assert.doesNotMatch(CONTENT_SECURITY_POLICY, /unsafe-eval|https?:|wss?:|\*/);
-    assert.equal(checkMetaCsp(`<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}">`).problems.length, 0);
+    assert.equal(
+      checkMetaCsp(`<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}">`).problems.length,
+      0,
+    );
   });
 
   it('is sent as a header on every file:// response by the hardened session, replacing any other', () => {
@@ -167,7 +179,10 @@ describe('Content-Security-Policy', () => {
     hardenSession(session, { pageUrl: pathToFileURL(PAGE).href, roots: [join(ROOT, 'renderer', 'dist')] });
     assert.deepEqual(session.headersFilter, { urls: ['file://*/*'] });
     let response: { responseHeaders?: Record<string, string[]> } = {};
-    session.headersListener!({ url: pathToFileURL(PAGE).href, responseHeaders: { 'content-security-policy': ["default-src *"] } }, (r) => (response = r));
+    session.headersListener!(
+      { url: pathToFileURL(PAGE).href, responseHeaders: { 'content-security-policy': ['default-src *'] } },
+      (r) => (response = r),
+    );
     assert.deepEqual(response.responseHeaders?.['Content-Security-Policy'], [CONTENT_SECURITY_POLICY]);
     assert.equal(response.responseHeaders?.['content-security-policy'], undefined, 'a weaker policy is dropped');
   });
@@ -233,7 +248,18 @@ describe('session guards', () => {
       session.permissionRequest!(null, permission, (g) => (granted = g), { requestingUrl });
       return granted!;
     };
-    for (const permission of ['media', 'geolocation', 'notifications', 'openExternal', 'clipboard-read', 'fullscreen', 'pointerLock', 'hid', 'serial', 'usb']) {
+    for (const permission of [
+      'media',
+      'geolocation',
+      'notifications',
+      'openExternal',
+      'clipboard-read',
+      'fullscreen',
+      'pointerLock',
+      'hid',
+      'serial',
+      'usb',
+    ]) {
       assert.equal(ask(permission, pageUrl), false, permission);
     }
     assert.equal(ask('clipboard-sanitized-write', pageUrl), true);
@@ -246,11 +272,24 @@ describe('session guards', () => {
   it('cancels every download but a recording the page built, and every request outside the app', () => {
     const downloadCancelled = (url: string, filename: string): boolean => {
       let prevented = false;
-      session.downloads[0]!({ preventDefault: () => void (prevented = true) }, { getURL: () => url, getFilename: () => filename });
+      session.downloads[0]!(
+        { preventDefault: () => void (prevented = true) },
+        { getURL: () => url, getFilename: () => filename },
+      );
       return prevented;
     };
-    assert.equal(downloadCancelled('blob:file:///5f0c2a1e-7d3b-4b8e-9a57-1f2e3d4c5b6a', 'poolscope-demo-counter-2026-11-25T10-42-15Z.poolscope.json'), false);
-    assert.equal(downloadCancelled('https://example.com/x.poolscope.json', 'x.poolscope.json'), true, 'nothing from the network');
+    assert.equal(
+      downloadCancelled(
+        'blob:file:///5f0c2a1e-7d3b-4b8e-9a57-1f2e3d4c5b6a',
+        'poolscope-demo-counter-2026-11-25T10-42-15Z.poolscope.json',
+      ),
+      false,
+    );
+    assert.equal(
+      downloadCancelled('https://example.com/x.poolscope.json', 'x.poolscope.json'),
+      true,
+      'nothing from the network',
+    );
     assert.equal(downloadCancelled('blob:file:///5f0c2a1e', 'payload.exe'), true, 'only recordings');
     assert.equal(downloadCancelled('file:///etc/passwd', 'passwd'), true);
     const cancelled = (url: string): boolean => {
@@ -265,7 +304,11 @@ describe('session guards', () => {
     assert.equal(cancelled('https://example.com/x.js'), true);
     assert.equal(cancelled('ws://127.0.0.1:9090/bridge'), true);
     assert.equal(cancelled('file:///etc/passwd'), true);
-    assert.equal(cancelled(pathToFileURL(join(ROOT, 'renderer', 'dist-evil', 'x.js')).href), true, 'a sibling folder with the same prefix');
+    assert.equal(
+      cancelled(pathToFileURL(join(ROOT, 'renderer', 'dist-evil', 'x.js')).href),
+      true,
+      'a sibling folder with the same prefix',
+    );
     assert.equal(blocked.length, 4);
     assert.equal(isRequestAllowed('not a url', []), false);
   });

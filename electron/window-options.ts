@@ -215,17 +215,35 @@ export function isDownloadAllowed(url: string, filename: string): boolean {
 
 export interface SessionLike {
   setPermissionRequestHandler(
-    handler: (webContents: unknown, permission: string, callback: (granted: boolean) => void, details: { requestingUrl?: string }) => void,
+    handler: (
+      webContents: unknown,
+      permission: string,
+      callback: (granted: boolean) => void,
+      details: { requestingUrl?: string },
+    ) => void,
   ): void;
-  setPermissionCheckHandler(handler: (webContents: unknown, permission: string, requestingOrigin: string, details: { requestingUrl?: string }) => boolean): void;
+  setPermissionCheckHandler(
+    handler: (
+      webContents: unknown,
+      permission: string,
+      requestingOrigin: string,
+      details: { requestingUrl?: string },
+    ) => boolean,
+  ): void;
   setDevicePermissionHandler(handler: () => boolean): void;
   on(event: 'will-download', listener: (event: PreventableEvent, item: DownloadLike) => void): unknown;
   webRequest: {
     onHeadersReceived(
       filter: { urls: string[] },
-      listener: (details: { url: string; responseHeaders?: Record<string, string[]> }, callback: (response: { responseHeaders?: Record<string, string[]>; cancel?: boolean }) => void) => void,
+      listener: (
+        details: { url: string; responseHeaders?: Record<string, string[]> },
+        callback: (response: { responseHeaders?: Record<string, string[]>; cancel?: boolean }) => void,
+      ) => void,
     ): void;
-    onBeforeRequest(filter: { urls: string[] }, listener: (details: { url: string }, callback: (response: { cancel?: boolean }) => void) => void): void;
+    onBeforeRequest(
+      filter: { urls: string[] },
+      listener: (details: { url: string }, callback: (response: { cancel?: boolean }) => void) => void,
+    ): void;
   };
 }
 
@@ -243,7 +261,9 @@ export function hardenSession(session: SessionLike, policy: SessionPolicy): void
   session.setPermissionRequestHandler((_contents, permission, callback, details) =>
     callback(isPermissionAllowed(permission, details?.requestingUrl, policy.pageUrl)),
   );
-  session.setPermissionCheckHandler((_contents, permission, _origin, details) => isPermissionAllowed(permission, details?.requestingUrl, policy.pageUrl));
+  session.setPermissionCheckHandler((_contents, permission, _origin, details) =>
+    isPermissionAllowed(permission, details?.requestingUrl, policy.pageUrl),
+  );
   session.setDevicePermissionHandler(() => false);
   session.on('will-download', (event, item) => {
     if (!isDownloadAllowed(item.getURL(), item.getFilename())) event.preventDefault();

@@ -7,7 +7,14 @@ import { LeakSampler } from './leaks/leak-sampler.ts';
 import { watchMemoryGrowth } from './leaks/memory-growth.ts';
 import { ProxyHandler, executorsFor } from './pool/proxy-handler.ts';
 import type { PoolRequest } from './pool/request.ts';
-import { applyKnobsPatch, applyLeakDetectionPatch, DEFAULT_LEAK_DETECTION, defaultKnobs, type LeakDetectionSettings, type PoolKnobs } from '../protocol/index.ts';
+import {
+  applyKnobsPatch,
+  applyLeakDetectionPatch,
+  DEFAULT_LEAK_DETECTION,
+  defaultKnobs,
+  type LeakDetectionSettings,
+  type PoolKnobs,
+} from '../protocol/index.ts';
 import { startHttpServer, type HttpFrontDoor } from './server/http-server.ts';
 
 export interface ServeOptions {
@@ -62,7 +69,10 @@ export class InvalidKnobsError extends Error {
  * Poolscope does not implement. Checked on the loaded component before anything changes: by
  * `startServing`, and by a dashboard's load before the old component stops serving.
  */
-export async function checkFilesystemFor(component: LoadedComponent, filesystem: GuestFilesystem | undefined): Promise<void> {
+export async function checkFilesystemFor(
+  component: LoadedComponent,
+  filesystem: GuestFilesystem | undefined,
+): Promise<void> {
   if (!filesystem || filesystem.preopens.length === 0 || component.world !== 'wasip3') return;
   const { importsFilesystemP3 } = await import('./host/p3/capabilities.ts');
   if (importsFilesystemP3(await readFile(component.path))) {
@@ -80,10 +90,18 @@ export async function startServing(options: ServeOptions): Promise<Serving> {
   if (!checked.ok) throw new InvalidKnobsError(checked.error);
   const leakSettings = applyLeakDetectionPatch(DEFAULT_LEAK_DETECTION, options.leakDetection ?? {});
   if (!leakSettings.ok) throw new InvalidKnobsError(leakSettings.error);
-  if (options.executors !== undefined && !(Number.isSafeInteger(options.executors) && options.executors >= 1 && options.executors <= MAX_EXECUTORS)) {
-    throw new InvalidKnobsError(`executors must be a whole number from 1 to ${MAX_EXECUTORS}, got ${options.executors}`);
+  if (
+    options.executors !== undefined &&
+    !(Number.isSafeInteger(options.executors) && options.executors >= 1 && options.executors <= MAX_EXECUTORS)
+  ) {
+    throw new InvalidKnobsError(
+      `executors must be a whole number from 1 to ${MAX_EXECUTORS}, got ${options.executors}`,
+    );
   }
-  if (options.maxMemoryBytes !== undefined && !(Number.isSafeInteger(options.maxMemoryBytes) && options.maxMemoryBytes >= 0)) {
+  if (
+    options.maxMemoryBytes !== undefined &&
+    !(Number.isSafeInteger(options.maxMemoryBytes) && options.maxMemoryBytes >= 0)
+  ) {
     throw new InvalidKnobsError(`max-memory-size must be a whole number of bytes, got ${options.maxMemoryBytes}`);
   }
 
@@ -111,7 +129,12 @@ export async function startServing(options: ServeOptions): Promise<Serving> {
   });
   const leaks = new LeakSampler({
     bus,
-    fresh: new FreshInstances({ component, env: options.env ?? [], allowOutgoingHttp: options.allowOutgoingHttp ?? false, executors }),
+    fresh: new FreshInstances({
+      component,
+      env: options.env ?? [],
+      allowOutgoingHttp: options.allowOutgoingHttp ?? false,
+      executors,
+    }),
     settings: leakSettings.settings,
     requestTimeoutMs: () => pool.knobs.requestTimeoutMs,
   });
@@ -147,7 +170,10 @@ export async function startServing(options: ServeOptions): Promise<Serving> {
 
 /** The request with `-H` headers applied: every header of their names removed, then each appended
  * in order (so repeated `-H` of one name are all kept), as wasmtime's `RequestHeaders::apply`. */
-export function withRequestHeaders(request: PoolRequest, headers: ReadonlyArray<readonly [string, string]> | undefined): PoolRequest {
+export function withRequestHeaders(
+  request: PoolRequest,
+  headers: ReadonlyArray<readonly [string, string]> | undefined,
+): PoolRequest {
   if (!headers || headers.length === 0) return request;
   const replaced = new Set(headers.map(([name]) => name));
   const encoder = new TextEncoder();

@@ -12,7 +12,12 @@ test('a thread starts from its source, or from the unpacked copy of a file insid
   const source = new URL('file:///work/app/engine/thread/executor-thread.ts');
   assert.equal(threadEntry(source).href, source.href);
   const packaged = new URL('file:///opt/Poolscope/resources/app.asar/electron/build/threads/executor-thread.mjs');
-  assert.equal(threadEntry(packaged).href, 'file:///opt/Poolscope/resources/app.asar.unpacked/electron/build/threads/executor-thread.mjs');
-  const unpackedAlready = new URL('file:///opt/Poolscope/resources/app.asar.unpacked/electron/build/threads/executor-thread.mjs');
+  assert.equal(
+    threadEntry(packaged).href,
+    'file:///opt/Poolscope/resources/app.asar.unpacked/electron/build/threads/executor-thread.mjs',
+  );
+  const unpackedAlready = new URL(
+    'file:///opt/Poolscope/resources/app.asar.unpacked/electron/build/threads/executor-thread.mjs',
+  );
   assert.equal(threadEntry(unpackedAlready).href, unpackedAlready.href);
 });

@@ -25,7 +25,12 @@ export type ReplyMessage = z.infer<typeof replyMessageSchema>;
 export const serverMessageSchema = z.union([
   z.object({ kind: z.literal('snapshot'), snapshot: snapshotSchema }),
   /** Events since the previous batch, in order, with the gauges at the end of the batch. */
-  z.object({ kind: z.literal('events'), events: z.array(poolEventSchema), gauges: gaugesSchema, dropped: z.number().int().nonnegative() }),
+  z.object({
+    kind: z.literal('events'),
+    events: z.array(poolEventSchema),
+    gauges: gaugesSchema,
+    dropped: z.number().int().nonnegative(),
+  }),
   z.object({ kind: z.literal('load-progress'), progress: loadProgressSchema }),
   z.object({ kind: z.literal('scenario'), progress: scenarioProgressSchema }),
   replyMessageSchema,

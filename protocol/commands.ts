@@ -38,7 +38,11 @@ export const commandSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('snapshot') }),
   z.strictObject({
     type: z.literal('sendRequests'),
-    count: z.number().int().min(1, { error: 'count must be at least 1' }).max(100_000, { error: 'count must be at most 100000' }),
+    count: z
+      .number()
+      .int()
+      .min(1, { error: 'count must be at least 1' })
+      .max(100_000, { error: 'count must be at most 100000' }),
     concurrency: z
       .number()
       .int()
@@ -48,8 +52,12 @@ export const commandSchema = z.discriminatedUnion('type', [
       .string()
       .max(2048, { error: 'path must be at most 2048 characters' })
       .startsWith('/', { error: 'path must start with /' })
-      .refine((path) => !SERVER_RELATIVE.test(path), { error: 'path must start with a single / (//host or /\\host would name another server)' })
-      .refine((path) => !CONTROL_OR_SPACE.test(path), { error: 'path must not contain spaces or control characters (percent-encode them)' }),
+      .refine((path) => !SERVER_RELATIVE.test(path), {
+        error: 'path must start with a single / (//host or /\\host would name another server)',
+      })
+      .refine((path) => !CONTROL_OR_SPACE.test(path), {
+        error: 'path must not contain spaces or control characters (percent-encode them)',
+      }),
     method: z.enum(['GET', 'POST', 'PUT', 'DELETE', 'HEAD']).default('GET'),
   }),
 ]);

@@ -34,7 +34,14 @@ export const spawnReasonSchema = z.enum(['no-available-worker', 'last-available-
 export type SpawnReason = z.infer<typeof spawnReasonSchema>;
 
 /** `executor-stalled`: the instance's executor thread is held by a guest that does not yield. */
-export const unavailableWhySchema = z.enum(['reuse-limit', 'concurrency-limit', 'cpu-busy', 'backpressure', 'draining', 'executor-stalled']);
+export const unavailableWhySchema = z.enum([
+  'reuse-limit',
+  'concurrency-limit',
+  'cpu-busy',
+  'backpressure',
+  'draining',
+  'executor-stalled',
+]);
 export type UnavailableWhy = z.infer<typeof unavailableWhySchema>;
 
 export const drainCauseSchema = z.enum(['request-expired', 'reuse-exhausted', 'idle-timeout', 'shutdown']);
@@ -231,7 +238,9 @@ export const outgoingCallSchema = z.strictObject({
   durationMs: ms,
   outcome: outgoingOutcomeSchema,
   /** What the guest was told (the error-code's tag) and a readable detail; null unless failed. */
-  error: z.strictObject({ tag: z.string().min(1).max(l.errorTag), detail: z.string().max(l.errorDetail).nullable() }).nullable(),
+  error: z
+    .strictObject({ tag: z.string().min(1).max(l.errorTag), detail: z.string().max(l.errorDetail).nullable() })
+    .nullable(),
   /** Request body bytes sent upstream, and response body bytes received. */
   requestBytes: count,
   responseBytes: count,
@@ -320,7 +329,13 @@ export const leakCheckedSchema = z.object({
   outgoing: leakOutgoingSchema.optional(),
 });
 
-export const leakSkipReasonSchema = z.enum(['replays-busy', 'rate-limited', 'unsafe-method', 'body-too-large', 'not-answered']);
+export const leakSkipReasonSchema = z.enum([
+  'replays-busy',
+  'rate-limited',
+  'unsafe-method',
+  'body-too-large',
+  'not-answered',
+]);
 export type LeakSkipReason = z.infer<typeof leakSkipReasonSchema>;
 
 /** Sampled answers that were not replayed, counted per reason (sent at most about once a second). */

@@ -40,7 +40,11 @@ describe('the instance fold (engine snapshots and dashboard cards alike)', () =>
       { type: 'request.completed', requestId: 0, instanceId: 0, durationMs: 5, bodyBytes: 7, ...at(5) },
     ]);
     assert.equal(s.inFlight, 1);
-    assert.equal(fold([{ type: 'request.accepted', requestId: 9, instanceId: 0, inFlight: 5, reuseCount: 1, ...at(6) }]).inFlight, 1, 'an accept adds one request, whatever the handler count');
+    assert.equal(
+      fold([{ type: 'request.accepted', requestId: 9, instanceId: 0, inFlight: 5, reuseCount: 1, ...at(6) }]).inFlight,
+      1,
+      'an accept adds one request, whatever the handler count',
+    );
   });
 
   it('one request served: accepted, completed, idle again with its memory measured', () => {
@@ -54,7 +58,13 @@ describe('the instance fold (engine snapshots and dashboard cards alike)', () =>
       { type: 'worker.available', instanceId: 0, ...at(7) },
       { type: 'worker.status', instanceId: 0, status: 'Idle', ...at(8) },
     ]);
-    assert.deepEqual(s, { ...startingInstance(0, 0), status: 'Idle', available: true, reuseCount: 1, memoryBytes: 65536 });
+    assert.deepEqual(s, {
+      ...startingInstance(0, 0),
+      status: 'Idle',
+      available: true,
+      reuseCount: 1,
+      memoryBytes: 65536,
+    });
   });
 
   it('a request leaves the in-flight count once, whether it responded, expired or failed first', () => {
@@ -64,10 +74,26 @@ describe('the instance fold (engine snapshots and dashboard cards alike)', () =>
       { type: 'request.accepted', requestId: 2, instanceId: 0, inFlight: 3, reuseCount: 3, ...at(3) },
       // 0 expires (layer A), then fails as timed out: one request, one decrement.
       { type: 'request.expired', requestId: 0, instanceId: 0, latencyMs: 10, ...at(4) },
-      { type: 'request.failed', requestId: 0, instanceId: 0, kind: 'timeout', message: 'guest timed out', latencyMs: 10, ...at(5) },
+      {
+        type: 'request.failed',
+        requestId: 0,
+        instanceId: 0,
+        kind: 'timeout',
+        message: 'guest timed out',
+        latencyMs: 10,
+        ...at(5),
+      },
       // 1 responds, then its body is cut short.
       { type: 'request.responded', requestId: 1, instanceId: 0, status: 200, latencyMs: 11, ...at(6) },
-      { type: 'request.failed', requestId: 1, instanceId: 0, kind: 'guest-error', message: 'response body cut short', latencyMs: 12, ...at(7) },
+      {
+        type: 'request.failed',
+        requestId: 1,
+        instanceId: 0,
+        kind: 'guest-error',
+        message: 'response body cut short',
+        latencyMs: 12,
+        ...at(7),
+      },
     ]);
     assert.equal(s.inFlight, 1, 'request 2 is still in flight');
     assert.equal(s.reuseCount, 3);
@@ -85,7 +111,10 @@ describe('the instance fold (engine snapshots and dashboard cards alike)', () =>
   it('draining: announced, or implied by the reason it is unavailable', () => {
     assert.equal(fold([{ type: 'worker.draining', instanceId: 0, cause: 'reuse-exhausted', ...at(1) }]).draining, true);
     const unavailable = fold([{ type: 'worker.unavailable', instanceId: 0, why: 'draining', ...at(1) }]);
-    assert.deepEqual([unavailable.draining, unavailable.available, unavailable.unavailableWhy], [true, false, 'draining']);
+    assert.deepEqual(
+      [unavailable.draining, unavailable.available, unavailable.unavailableWhy],
+      [true, false, 'draining'],
+    );
     const availableAgain = fold([
       { type: 'worker.unavailable', instanceId: 0, why: 'draining', ...at(1) },
       { type: 'worker.available', instanceId: 0, ...at(2) },
@@ -105,7 +134,13 @@ describe('the instance fold (engine snapshots and dashboard cards alike)', () =>
 
   it('keeps the fields of a richer record', () => {
     const card = { ...startingInstance(0, 0), ok: 4 };
-    const next = foldInstanceEvent(card, { type: 'worker.memory', instanceId: 0, bytes: 131072, requestsDone: 4, ...at(1) });
+    const next = foldInstanceEvent(card, {
+      type: 'worker.memory',
+      instanceId: 0,
+      bytes: 131072,
+      requestsDone: 4,
+      ...at(1),
+    });
     assert.deepEqual(next, { ...card, memoryBytes: 131072 });
   });
 });

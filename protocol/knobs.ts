@@ -52,7 +52,9 @@ export const poolKnobsSchema = z.strictObject({
     .number({ error: 'max-request-body-size must be a number of bytes' })
     .int({ error: 'max-request-body-size must be a whole number of bytes' })
     .min(0, { error: 'max-request-body-size cannot be negative' })
-    .max(MAX_REQUEST_BODY_CEILING, { error: `max-request-body-size must be at most ${MAX_REQUEST_BODY_CEILING} bytes (1 GiB)` }),
+    .max(MAX_REQUEST_BODY_CEILING, {
+      error: `max-request-body-size must be at most ${MAX_REQUEST_BODY_CEILING} bytes (1 GiB)`,
+    }),
 });
 export type PoolKnobs = z.infer<typeof poolKnobsSchema>;
 
@@ -78,7 +80,10 @@ export function effectiveKnobs(world: World, knobs: PoolKnobs): PoolKnobs {
 }
 
 /** Validates a patch and returns the merged knobs, or a message naming every bad field. */
-export function applyKnobsPatch(current: PoolKnobs, patch: unknown): { ok: true; knobs: PoolKnobs } | { ok: false; error: string } {
+export function applyKnobsPatch(
+  current: PoolKnobs,
+  patch: unknown,
+): { ok: true; knobs: PoolKnobs } | { ok: false; error: string } {
   const result = mergePatch(poolKnobsPatchSchema, current, patch);
   return result.ok ? { ok: true, knobs: result.value } : result;
 }

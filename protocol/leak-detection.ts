@@ -7,11 +7,21 @@ import { mergePatch } from './patch.ts';
  * instances outside the pool and compared. `sample` replays a random fraction of them, `all`
  * every one; replays are bounded in concurrency so they cannot starve real traffic.
  */
-export const leakDetectionModeSchema = z.enum(['off', 'sample', 'all'], { error: "leak detection mode must be 'off', 'sample' or 'all'" });
+export const leakDetectionModeSchema = z.enum(['off', 'sample', 'all'], {
+  error: "leak detection mode must be 'off', 'sample' or 'all'",
+});
 export type LeakDetectionMode = z.infer<typeof leakDetectionModeSchema>;
 
 /** Headers that differ between two honest answers (dates, ids). */
-export const DEFAULT_IGNORED_HEADERS = ['date', 'x-request-id', 'x-trace-id', 'traceparent', 'etag', 'last-modified', 'set-cookie'];
+export const DEFAULT_IGNORED_HEADERS = [
+  'date',
+  'x-request-id',
+  'x-trace-id',
+  'traceparent',
+  'etag',
+  'last-modified',
+  'set-cookie',
+];
 
 export const leakDetectionSchema = z.strictObject({
   mode: leakDetectionModeSchema,
@@ -24,7 +34,13 @@ export const leakDetectionSchema = z.strictObject({
   replayUnsafeMethods: z.boolean({ error: 'replayUnsafeMethods must be true or false' }),
   /** Headers that differ by nature (dates, ids), left out of comparisons. Lower case. */
   ignoredHeaders: z
-    .array(z.string().trim().toLowerCase().regex(/^[!#$%&'*+.^_`|~0-9a-z-]+$/, { error: 'ignored headers must be header names' }))
+    .array(
+      z
+        .string()
+        .trim()
+        .toLowerCase()
+        .regex(/^[!#$%&'*+.^_`|~0-9a-z-]+$/, { error: 'ignored headers must be header names' }),
+    )
     .max(100, { error: 'at most 100 ignored headers' }),
   /** Replays in flight at once; a sampled answer that finds them all busy is skipped, not queued. */
   maxConcurrentReplays: z

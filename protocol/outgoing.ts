@@ -41,7 +41,13 @@ export function boundedCall(call: OutgoingCall): OutgoingCall {
     status: call.status,
     durationMs: call.durationMs,
     outcome: call.outcome,
-    error: call.error === null ? null : { tag: boundText(call.error.tag, l.errorTag), detail: call.error.detail === null ? null : boundText(call.error.detail, l.errorDetail) },
+    error:
+      call.error === null
+        ? null
+        : {
+            tag: boundText(call.error.tag, l.errorTag),
+            detail: call.error.detail === null ? null : boundText(call.error.detail, l.errorDetail),
+          },
     requestBytes: call.requestBytes,
     responseBytes: call.responseBytes,
   };

@@ -26,7 +26,8 @@ import { preopenHostRoot } from './shim-preopens.ts';
 /** The componentize-js guests, with the one-line description the CLI shows for `demo:<name>`. */
 export const JS_DEMO_GUESTS = {
   'js-hello': 'componentize-js (StarlingMonkey, WASIp2): answers 200 with the body "Hello, WASI!"',
-  'js-counter': 'componentize-js (StarlingMonkey, WASIp2): answers "count=N", N = requests this instance has handled (module-level state)',
+  'js-counter':
+    'componentize-js (StarlingMonkey, WASIp2): answers "count=N", N = requests this instance has handled (module-level state)',
 } as const;
 
 export type JsGuestName = keyof typeof JS_DEMO_GUESTS;
@@ -60,7 +61,10 @@ async function toolRoot(): Promise<{ root: string; version: string } | undefined
   }
   while (dir !== path.dirname(dir)) {
     try {
-      const pkg = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      const pkg = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
       if (pkg.name === TOOL && pkg.version) return { root: dir, version: pkg.version };
     } catch {
       // no package.json here: keep walking up
@@ -73,7 +77,9 @@ async function toolRoot(): Promise<{ root: string; version: string } | undefined
 /** Hashes every js input into `hash` (build.ts's inputs hash) and returns what it read. */
 export async function addJsInputs(hash: Hash): Promise<JsInputs> {
   const version = (await toolRoot())?.version ?? 'missing';
-  hash.update(`js.format=${JS_BUILD_FORMAT}\njs.tool=${TOOL}@${version}\njs.wasi=${JS_WASI_VERSION}\njs.world=${JS_WORLD}\n`);
+  hash.update(
+    `js.format=${JS_BUILD_FORMAT}\njs.tool=${TOOL}@${version}\njs.wasi=${JS_WASI_VERSION}\njs.world=${JS_WORLD}\n`,
+  );
   const entries = await readdir(JS_DIR, { recursive: true, withFileTypes: true });
   const files = entries
     .filter((e) => e.isFile())
@@ -81,7 +87,8 @@ export async function addJsInputs(hash: Hash): Promise<JsInputs> {
     .sort();
   for (const rel of files) hash.update(`js/${rel}\0${sha256(await readFile(path.join(JS_DIR, rel)))}\n`);
   for (const name of JS_GUEST_NAMES) {
-    if (!files.includes(`${name}.js`)) throw new Error(`missing source for guest '${name}': ${path.join(JS_DIR, `${name}.js`)}`);
+    if (!files.includes(`${name}.js`))
+      throw new Error(`missing source for guest '${name}': ${path.join(JS_DIR, `${name}.js`)}`);
   }
   return { toolVersion: version };
 }
@@ -114,9 +121,13 @@ export async function stageJsWit(jcoRoot: string): Promise<string> {
 async function checkEngineVersion(root: string): Promise<void> {
   const engine = path.join(root, 'lib', 'starlingmonkey_embedding.wasm');
   // Export names are plain UTF-8 in the binary: a byte search is enough, no need to compile 10 MB.
-  const found = /wasi:http\/incoming-handler@(\d+\.\d+\.\d+)#handle/.exec((await readFile(engine)).toString('latin1'))?.[1];
+  const found = /wasi:http\/incoming-handler@(\d+\.\d+\.\d+)#handle/.exec(
+    (await readFile(engine)).toString('latin1'),
+  )?.[1];
   if (found !== JS_WASI_VERSION) {
-    throw new Error(`componentize-js's engine exports wasi:http/incoming-handler@${found ?? '?'}, but the js guests target @${JS_WASI_VERSION}: update JS_WASI_VERSION in build-js.ts and js/wit/world.wit`);
+    throw new Error(
+      `componentize-js's engine exports wasi:http/incoming-handler@${found ?? '?'}, but the js guests target @${JS_WASI_VERSION}: update JS_WASI_VERSION in build-js.ts and js/wit/world.wit`,
+    );
   }
 }
 
@@ -146,7 +157,11 @@ function loadComponentize(): Promise<Componentize> {
 export async function buildJsGuest(name: JsGuestName, witPath: string): Promise<Uint8Array> {
   const componentize = await loadComponentize();
   try {
-    const { component } = await componentize({ sourcePath: path.join(JS_DIR, `${name}.js`), witPath, worldName: JS_WORLD });
+    const { component } = await componentize({
+      sourcePath: path.join(JS_DIR, `${name}.js`),
+      witPath,
+      worldName: JS_WORLD,
+    });
     return component;
   } catch (e) {
     throw new Error(`guest '${name}': componentize-js failed: ${e instanceof Error ? e.message : String(e)}`);

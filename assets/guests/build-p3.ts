@@ -22,10 +22,13 @@ import { fileURLToPath } from 'node:url';
 /** The p3 guests, with the one-line description the CLI shows for `demo:<name>`. */
 export const P3_DEMO_GUESTS = {
   'p3-hello': 'WASIp3 (QuickJS): answers 200 with the body "Hello, WASI!"',
-  'p3-delay': 'WASIp3 (QuickJS): awaits the clock for ?ms=N ms (default 40), then "waited N ms"; requests interleave on one instance',
+  'p3-delay':
+    'WASIp3 (QuickJS): awaits the clock for ?ms=N ms (default 40), then "waited N ms"; requests interleave on one instance',
   'p3-counter': 'WASIp3 (QuickJS): answers "count=N", N = requests this instance has handled (module-level state)',
-  'p3-trap': 'WASIp3 (QuickJS): /trap traps the instance (with everything in flight on it); else "ok" after ?ms=N ms (default 0)',
-  'p3-endless': 'WASIp3 (QuickJS): 200, then writes 64 KiB body chunks forever (?kib=N: N KiB, then finishes), paced by the stream; stops when the client leaves; reports "endless: N MiB written" on stdout',
+  'p3-trap':
+    'WASIp3 (QuickJS): /trap traps the instance (with everything in flight on it); else "ok" after ?ms=N ms (default 0)',
+  'p3-endless':
+    'WASIp3 (QuickJS): 200, then writes 64 KiB body chunks forever (?kib=N: N KiB, then finishes), paced by the stream; stops when the client leaves; reports "endless: N MiB written" on stdout',
 } as const;
 
 export type P3GuestName = keyof typeof P3_DEMO_GUESTS;
@@ -52,7 +55,10 @@ const sha256 = (data: string | Uint8Array): string => createHash('sha256').updat
 async function toolVersion(): Promise<string> {
   try {
     const entry = fileURLToPath(import.meta.resolve(TOOL));
-    const pkg = JSON.parse(await readFile(path.join(path.dirname(entry), 'package.json'), 'utf8')) as { name?: string; version?: string };
+    const pkg = JSON.parse(await readFile(path.join(path.dirname(entry), 'package.json'), 'utf8')) as {
+      name?: string;
+      version?: string;
+    };
     return pkg.name === TOOL && pkg.version ? pkg.version : 'unknown';
   } catch {
     return 'missing';
@@ -62,7 +68,9 @@ async function toolVersion(): Promise<string> {
 /** Hashes every p3 input into `hash` (build.ts's inputs hash) and returns what it read. */
 export async function addP3Inputs(hash: Hash): Promise<P3Inputs> {
   const version = await toolVersion();
-  hash.update(`p3.format=${P3_BUILD_FORMAT}\np3.tool=${TOOL}@${version}\np3.wasi=${P3_WASI_VERSION}\np3.world=${P3_WORLD}\n`);
+  hash.update(
+    `p3.format=${P3_BUILD_FORMAT}\np3.tool=${TOOL}@${version}\np3.wasi=${P3_WASI_VERSION}\np3.world=${P3_WORLD}\n`,
+  );
   const entries = await readdir(P3_DIR, { recursive: true, withFileTypes: true });
   const files = entries
     .filter((e) => e.isFile())
@@ -75,7 +83,8 @@ export async function addP3Inputs(hash: Hash): Promise<P3Inputs> {
     hash.update(`p3/${rel}\0${digest}\n`);
   }
   for (const name of P3_GUEST_NAMES) {
-    if (!fileHashes.has(`${name}.js`)) throw new Error(`missing source for guest '${name}': ${path.join(P3_DIR, `${name}.js`)}`);
+    if (!fileHashes.has(`${name}.js`))
+      throw new Error(`missing source for guest '${name}': ${path.join(P3_DIR, `${name}.js`)}`);
   }
   return { toolVersion: version, fileHashes };
 }
@@ -92,7 +101,11 @@ export async function stageP3Wit(jcoRoot: string): Promise<string> {
   await cp(path.join(builtin, P3_WASI_VERSION), path.join(dir, 'deps'), { recursive: true });
   for (const pkg of await readdir(path.join(builtin, P3_STDOUT_WASI_VERSION))) {
     if (pkg === 'wasi-http') continue; // not referenced by the cli package
-    await cp(path.join(builtin, P3_STDOUT_WASI_VERSION, pkg), path.join(dir, 'deps', `${pkg}@${P3_STDOUT_WASI_VERSION}`), { recursive: true });
+    await cp(
+      path.join(builtin, P3_STDOUT_WASI_VERSION, pkg),
+      path.join(dir, 'deps', `${pkg}@${P3_STDOUT_WASI_VERSION}`),
+      { recursive: true },
+    );
   }
   return dir;
 }
@@ -106,7 +119,9 @@ function loadComponentize(): Promise<Componentize> {
     (mod: { componentize: Componentize }) => mod.componentize,
     (e: unknown) => {
       componentizeFn = undefined;
-      throw new Error(`the p3 guests need the '${TOOL}' package (a devDependency): ${e instanceof Error ? e.message : String(e)}`);
+      throw new Error(
+        `the p3 guests need the '${TOOL}' package (a devDependency): ${e instanceof Error ? e.message : String(e)}`,
+      );
     },
   );
   return componentizeFn;

@@ -49,7 +49,7 @@ export const ZOO_GUESTS = {
     toolchain: 'componentize-js',
     source: 'js/zoo-js-fetch.js',
     description:
-      'componentize-js (StarlingMonkey, WASIp2): fetch()es ?url=<URL> (needs --allow-http) and answers with the upstream\'s status, body and headers copied into a new fields; 502 with the error text when fetch fails',
+      "componentize-js (StarlingMonkey, WASIp2): fetch()es ?url=<URL> (needs --allow-http) and answers with the upstream's status, body and headers copied into a new fields; 502 with the error text when fetch fails",
   },
   'zoo-js-echo': {
     toolchain: 'componentize-js',
@@ -92,7 +92,9 @@ const sha256 = (data: string | Uint8Array): string => createHash('sha256').updat
 
 /** Hashes every zoo input into `hash` (build.ts's inputs hash). */
 export async function addZooInputs(hash: Hash): Promise<void> {
-  hash.update(`zoo.format=${ZOO_BUILD_FORMAT}\nzoo.qjs.wasi=${ZOO_QJS_WASI_VERSION}\nzoo.qjs.world=${ZOO_QJS_WORLD}\nzoo.js.world=${JS_WORLD}\n`);
+  hash.update(
+    `zoo.format=${ZOO_BUILD_FORMAT}\nzoo.qjs.wasi=${ZOO_QJS_WASI_VERSION}\nzoo.qjs.world=${ZOO_QJS_WORLD}\nzoo.js.world=${JS_WORLD}\n`,
+  );
   const entries = await readdir(ZOO_DIR, { recursive: true, withFileTypes: true });
   const files = entries
     .filter((e) => e.isFile())
@@ -100,7 +102,8 @@ export async function addZooInputs(hash: Hash): Promise<void> {
     .sort();
   for (const rel of files) hash.update(`zoo/${rel}\0${sha256(await readFile(path.join(ZOO_DIR, rel)))}\n`);
   for (const [name, guest] of Object.entries(ZOO_GUESTS)) {
-    if (!files.includes(guest.source)) throw new Error(`missing source for zoo guest '${name}': ${path.join(ZOO_DIR, guest.source)}`);
+    if (!files.includes(guest.source))
+      throw new Error(`missing source for zoo guest '${name}': ${path.join(ZOO_DIR, guest.source)}`);
   }
 }
 
@@ -108,7 +111,9 @@ export async function addZooInputs(hash: Hash): Promise<void> {
 async function stageQjsWit(jcoRoot: string): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'poolscope-zoo-qjs-wit-'));
   await cp(path.join(ZOO_DIR, 'qjs-p3', 'wit'), dir, { recursive: true });
-  await cp(path.join(jcoRoot, 'lib', 'wit', 'builtin', ZOO_QJS_WASI_VERSION), path.join(dir, 'deps'), { recursive: true });
+  await cp(path.join(jcoRoot, 'lib', 'wit', 'builtin', ZOO_QJS_WASI_VERSION), path.join(dir, 'deps'), {
+    recursive: true,
+  });
   return dir;
 }
 
@@ -144,7 +149,11 @@ export async function buildZooGuests(
         try {
           if (guest.toolchain === 'componentize-js') {
             const componentize = await loadComponentizeJs();
-            const { component } = await componentize({ sourcePath, witPath: await witFor(guest.toolchain), worldName: JS_WORLD });
+            const { component } = await componentize({
+              sourcePath,
+              witPath: await witFor(guest.toolchain),
+              worldName: JS_WORLD,
+            });
             return component;
           }
           const componentize = await loadComponentizeQjs();
@@ -158,11 +167,17 @@ export async function buildZooGuests(
           });
           return new Uint8Array(component.buffer, component.byteOffset, component.byteLength);
         } catch (e) {
-          throw new Error(`zoo guest '${name}': ${guest.toolchain} failed: ${e instanceof Error ? e.message : String(e)}`);
+          throw new Error(
+            `zoo guest '${name}': ${guest.toolchain} failed: ${e instanceof Error ? e.message : String(e)}`,
+          );
         }
       });
     }
   } finally {
-    for (const dir of Object.values(staged)) await dir.then((d) => rm(d, { recursive: true, force: true }), () => {});
+    for (const dir of Object.values(staged))
+      await dir.then(
+        (d) => rm(d, { recursive: true, force: true }),
+        () => {},
+      );
   }
 }

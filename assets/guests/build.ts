@@ -20,11 +20,23 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  addP3Inputs, buildP3Guest, P3_DEMO_GUESTS, P3_GUEST_NAMES, P3_WASI_VERSION, P3_WORLD, stageP3Wit,
+  addP3Inputs,
+  buildP3Guest,
+  P3_DEMO_GUESTS,
+  P3_GUEST_NAMES,
+  P3_WASI_VERSION,
+  P3_WORLD,
+  stageP3Wit,
   type P3Inputs,
 } from './build-p3.ts';
 import {
-  addJsInputs, buildJsGuest, JS_DEMO_GUESTS, JS_GUEST_NAMES, JS_WASI_VERSION, JS_WORLD, stageJsWit,
+  addJsInputs,
+  buildJsGuest,
+  JS_DEMO_GUESTS,
+  JS_GUEST_NAMES,
+  JS_WASI_VERSION,
+  JS_WORLD,
+  stageJsWit,
   type JsInputs,
 } from './build-js.ts';
 import { addZooInputs, buildZooGuests, ZOO_DEMO_GUESTS, ZOO_GUEST_NAMES, type ZooGuestName } from './build-zoo.ts';
@@ -43,13 +55,18 @@ const WAT_GUESTS = {
   print: "writes partial lines to stdout/stderr (like wasmtime's p2_cli_serve_with_print), then 200",
   echo: 'echoes the request body, with x-method and x-path response headers',
   grow: 'grows linear memory by one 64 KiB page per request, answers "pages=N"',
-  'works-once': 'answers 200 "works once" on an instance\'s first request, traps on every later one (a leak that fails)',
-  'memory-bomb': 'grows linear memory toward 4 GiB on every request (until memory.grow fails), touching it; answers "pages=N"',
-  endless: 'answers 200 and writes its body forever, paced by check-write/subscribe, until the client goes away; ?kib=N writes N KiB and finishes',
+  'works-once':
+    'answers 200 "works once" on an instance\'s first request, traps on every later one (a leak that fails)',
+  'memory-bomb':
+    'grows linear memory toward 4 GiB on every request (until memory.grow fails), touching it; answers "pages=N"',
+  endless:
+    'answers 200 and writes its body forever, paced by check-write/subscribe, until the client goes away; ?kib=N writes N KiB and finishes',
   'trap-after-head': 'sets a 200 response, writes and flushes "partial body", then executes `unreachable`',
-  flood: 'writes ?mb=N MiB (default 16) to stdout in 64 KiB writes with no newline (?nl=K: a newline every K bytes), then 200',
-  files: 'serves its first --dir preopen: GET / lists it, GET /NAME reads a file, PUT /NAME writes the body to one; failures answer with the wasi:filesystem error-code',
-  env: 'wasmtime\'s echo_env: for each request header `env: NAME`, a response header `env: VALUE` when the guest\'s environment has NAME',
+  flood:
+    'writes ?mb=N MiB (default 16) to stdout in 64 KiB writes with no newline (?nl=K: a newline every K bytes), then 200',
+  files:
+    'serves its first --dir preopen: GET / lists it, GET /NAME reads a file, PUT /NAME writes the body to one; failures answer with the wasi:filesystem error-code',
+  env: "wasmtime's echo_env: for each request header `env: NAME`, a response header `env: VALUE` when the guest's environment has NAME",
 } as const;
 type WatGuestName = keyof typeof WAT_GUESTS;
 const WAT_GUEST_NAMES = Object.keys(WAT_GUESTS) as WatGuestName[];
@@ -61,14 +78,19 @@ export type DemoGuestName = keyof typeof DEMO_GUESTS;
 export const DEMO_GUEST_NAMES = Object.keys(DEMO_GUESTS) as DemoGuestName[];
 
 /** Everything the build makes: the demos and the zoo (`js-fetch-event` is both). */
-const ALL_GUEST_NAMES: ReadonlyArray<DemoGuestName | ZooGuestName> = [...new Set([...DEMO_GUEST_NAMES, ...ZOO_GUEST_NAMES])];
+const ALL_GUEST_NAMES: ReadonlyArray<DemoGuestName | ZooGuestName> = [
+  ...new Set([...DEMO_GUEST_NAMES, ...ZOO_GUEST_NAMES]),
+];
 
 /** Bump when the build pipeline changes in a way that changes the output. */
 const BUILD_FORMAT = 1;
 const WASI_VERSION = '0.2.12';
 const WORLD = 'poolscope:demo/http-guest';
 /** WAT guests that target another world of wit/world.wit than WORLD. */
-const WAT_GUEST_WORLDS: Readonly<Record<string, string>> = { files: 'poolscope:demo/files-guest', env: 'poolscope:demo/env-guest' };
+const WAT_GUEST_WORLDS: Readonly<Record<string, string>> = {
+  files: 'poolscope:demo/files-guest',
+  env: 'poolscope:demo/env-guest',
+};
 
 const GUESTS_DIR = path.dirname(fileURLToPath(import.meta.url));
 const SRC_DIR = path.join(GUESTS_DIR, 'src');
@@ -116,7 +138,10 @@ async function locateJco(): Promise<{ root: string; version: string }> {
   let dir = path.dirname(entry);
   while (dir !== path.dirname(dir)) {
     try {
-      const pkg = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      const pkg = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
       if (pkg.name === '@bytecodealliance/jco' && pkg.version) return { root: dir, version: pkg.version };
     } catch {
       // no package.json here: keep walking up
@@ -167,12 +192,19 @@ async function readManifest(): Promise<GuestManifest | undefined> {
 }
 
 /** The manifest matches the inputs and every component in `names` is on disk with its recorded size. */
-async function isCurrent(manifest: GuestManifest | undefined, hash: string, names: ReadonlyArray<string> = ALL_GUEST_NAMES): Promise<boolean> {
+async function isCurrent(
+  manifest: GuestManifest | undefined,
+  hash: string,
+  names: ReadonlyArray<string> = ALL_GUEST_NAMES,
+): Promise<boolean> {
   if (manifest?.inputsSha256 !== hash) return false;
   for (const name of names) {
     const entry = manifest.guests[name];
     if (!entry) return false;
-    const size = await stat(path.join(GUESTS_DIST_DIR, entry.file)).then((s) => s.size, () => -1);
+    const size = await stat(path.join(GUESTS_DIST_DIR, entry.file)).then(
+      (s) => s.size,
+      () => -1,
+    );
     if (size !== entry.bytes) return false;
   }
   return true;
@@ -236,7 +268,9 @@ function emitter(guests: GuestManifest['guests'], log: (line: string) => void): 
     const file = `${name}.wasm`;
     await writeAtomic(path.join(GUESTS_DIST_DIR, file), component);
     guests[name] = { file, bytes: component.length, sha256: sha256(component) };
-    log(`  ${name.padEnd(10)} ${String(component.length).padStart(8)} B  ${(performance.now() - started).toFixed(0)} ms`);
+    log(
+      `  ${name.padEnd(10)} ${String(component.length).padStart(8)} B  ${(performance.now() - started).toFixed(0)} ms`,
+    );
   };
 }
 
@@ -308,16 +342,26 @@ export async function ensureGuestsBuilt(
   // The packaged desktop app ships the guests prebuilt, without their sources or toolchain
   // (componentize-qjs and componentize-js are dev dependencies): there the manifest is trusted
   // as long as every demo it lists is present with its size (the zoo is for tests only).
-  if (!options.force && existing && process.env.POOLSCOPE_PREBUILT_GUESTS === '1' && (await isCurrent(existing, existing.inputsSha256, DEMO_GUEST_NAMES))) {
+  if (
+    !options.force &&
+    existing &&
+    process.env.POOLSCOPE_PREBUILT_GUESTS === '1' &&
+    (await isCurrent(existing, existing.inputsSha256, DEMO_GUEST_NAMES))
+  ) {
     return { dir: GUESTS_DIST_DIR, names: DEMO_GUEST_NAMES, rebuilt: false, manifest: existing };
   }
   const inputs = await readInputs();
   if (!options.force && existing && (await isCurrent(existing, inputs.hash))) {
-    if (!options.quietWhenCurrent) log(`guests up to date (${ALL_GUEST_NAMES.length}, ${DEMO_GUEST_NAMES.length} demos and the zoo, in ${path.relative(process.cwd(), GUESTS_DIST_DIR) || '.'}, inputs ${inputs.hash.slice(0, 12)})`);
+    if (!options.quietWhenCurrent)
+      log(
+        `guests up to date (${ALL_GUEST_NAMES.length}, ${DEMO_GUEST_NAMES.length} demos and the zoo, in ${path.relative(process.cwd(), GUESTS_DIST_DIR) || '.'}, inputs ${inputs.hash.slice(0, 12)})`,
+      );
     return { dir: GUESTS_DIST_DIR, names: DEMO_GUEST_NAMES, rebuilt: false, manifest: existing };
   }
   const started = performance.now();
-  log(`building ${ALL_GUEST_NAMES.length} guests, ${DEMO_GUEST_NAMES.length} demos and the zoo (jco ${inputs.jcoVersion}, wasi ${WASI_VERSION}; p3: componentize-qjs ${inputs.p3.toolVersion}, wasi ${P3_WASI_VERSION}; js: componentize-js ${inputs.js.toolVersion}, wasi ${JS_WASI_VERSION})`);
+  log(
+    `building ${ALL_GUEST_NAMES.length} guests, ${DEMO_GUEST_NAMES.length} demos and the zoo (jco ${inputs.jcoVersion}, wasi ${WASI_VERSION}; p3: componentize-qjs ${inputs.p3.toolVersion}, wasi ${P3_WASI_VERSION}; js: componentize-js ${inputs.js.toolVersion}, wasi ${JS_WASI_VERSION})`,
+  );
   const manifest = await buildAll(inputs, log);
   log(`built in ${((performance.now() - started) / 1000).toFixed(2)} s → ${GUESTS_DIST_DIR}`);
   return { dir: GUESTS_DIST_DIR, names: DEMO_GUEST_NAMES, rebuilt: true, manifest };

@@ -40,7 +40,9 @@ export async function runAxe(page: Page): Promise<Violation[]> {
 
 /** The serious and critical ones, as `rule (impact): node; node` lines for an assertion message. */
 export function severe(violations: readonly Violation[]): string[] {
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.rule} (${v.impact}): ${v.nodes.join('; ')}`);
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.rule} (${v.impact}): ${v.nodes.join('; ')}`);
 }
 
 /** Violations counted by rule, e.g. `{ 'color-contrast': 11 }`. */
@@ -66,9 +68,15 @@ export async function tabStops(page: Page, selector: string): Promise<TabStop[]>
     try {
       return [...document.querySelectorAll(within)]
         .flatMap((root) => [root, ...root.querySelectorAll('*')])
-        .filter((el): el is HTMLElement | SVGElement => (el instanceof HTMLElement || el instanceof SVGElement) && el.tabIndex >= 0)
+        .filter(
+          (el): el is HTMLElement | SVGElement =>
+            (el instanceof HTMLElement || el instanceof SVGElement) && el.tabIndex >= 0,
+        )
         .filter((el) => !el.matches(':disabled') && el.getClientRects().length > 0)
-        .map((el) => ({ name: axe.commons.text.accessibleText(el).trim(), testId: el.closest('[data-testid]')?.getAttribute('data-testid') ?? null }));
+        .map((el) => ({
+          name: axe.commons.text.accessibleText(el).trim(),
+          testId: el.closest('[data-testid]')?.getAttribute('data-testid') ?? null,
+        }));
     } finally {
       axe.teardown();
     }

@@ -33,7 +33,10 @@ export interface WebMode {
 
 /** Starts `poolscope serve <component> --ui` on free loopback ports, with extra flags. */
 export async function startWebMode(component: string, flags: string[] = []): Promise<WebMode> {
-  return startPoolscope(['serve', component, '--ui', '--addr', '127.0.0.1:0', '--ui-addr', '127.0.0.1:0', ...flags], true);
+  return startPoolscope(
+    ['serve', component, '--ui', '--addr', '127.0.0.1:0', '--ui-addr', '127.0.0.1:0', ...flags],
+    true,
+  );
 }
 
 /**
@@ -46,7 +49,9 @@ export async function startDemoMode(scenario: string, flags: string[] = []): Pro
 
 async function startPoolscope(args: string[], servesAtOnce: boolean): Promise<WebMode> {
   if (!existsSync(DIST_INDEX)) {
-    throw new Error('renderer/dist is missing: build the dashboard first (npx vite build --config renderer/vite.config.ts)');
+    throw new Error(
+      'renderer/dist is missing: build the dashboard first (npx vite build --config renderer/vite.config.ts)',
+    );
   }
   const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const output = watchOutput(child);
@@ -93,7 +98,11 @@ export function useBrowser(): () => Browser {
 }
 
 /** Runs `body` against `poolscope serve <component> --ui`, then checks that it exits cleanly. */
-export async function withWebMode(component: string, flags: string[], body: (web: WebMode) => Promise<void>): Promise<void> {
+export async function withWebMode(
+  component: string,
+  flags: string[],
+  body: (web: WebMode) => Promise<void>,
+): Promise<void> {
   const web = await startWebMode(component, flags);
   try {
     await body(web);
@@ -106,7 +115,14 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
 }
 
@@ -130,7 +146,11 @@ export async function openDashboard(
   colorScheme: 'light' | 'dark' = 'light',
   view: PageView = { width: 1440, height: 900, deviceScaleFactor: 1 },
 ): Promise<OpenedPage> {
-  const context = await browser.newContext({ viewport: { width: view.width, height: view.height }, colorScheme, deviceScaleFactor: view.deviceScaleFactor });
+  const context = await browser.newContext({
+    viewport: { width: view.width, height: view.height },
+    colorScheme,
+    deviceScaleFactor: view.deviceScaleFactor,
+  });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('console', (message) => {
@@ -144,7 +164,11 @@ export async function openDashboard(
 }
 
 /** Sequential GETs to the guest; returns the bodies. */
-export async function getSequential(baseUrl: string, path: string, count: number): Promise<Array<{ status: number; body: string }>> {
+export async function getSequential(
+  baseUrl: string,
+  path: string,
+  count: number,
+): Promise<Array<{ status: number; body: string }>> {
   const results = [];
   for (let i = 0; i < count; i++) {
     const response = await fetch(new URL(path, baseUrl));
@@ -171,13 +195,18 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 export async function chartsInCurrentTheme(page: Page): Promise<void> {
   await page.waitForFunction(() => {
     const grid = getComputedStyle(document.documentElement).getPropertyValue('--grid').trim();
-    return [...document.querySelectorAll('.recharts-cartesian-grid line')].every((line) => line.getAttribute('stroke') === grid);
+    return [...document.querySelectorAll('.recharts-cartesian-grid line')].every(
+      (line) => line.getAttribute('stroke') === grid,
+    );
   });
 }
 
 /** Waits until the latency chart has plotted a completed request (it redraws once a second). */
 export async function chartsShowRequests(page: Page): Promise<void> {
-  await page.locator('[data-testid="chart-latency"] .mini-value').filter({ hasNotText: '—' }).waitFor({ timeout: 60_000 });
+  await page
+    .locator('[data-testid="chart-latency"] .mini-value')
+    .filter({ hasNotText: '—' })
+    .waitFor({ timeout: 60_000 });
 }
 
 /** Lets the timeline's frame loop (≤ 30 frames a second) draw at least one more frame. */

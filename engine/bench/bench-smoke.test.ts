@@ -15,7 +15,12 @@ test('the quick benchmark runs every scenario and prints the tables and ratios',
   const output = watchOutput(child);
   const { code } = await output.closed;
   const stdout = output.stdout();
-  process.stdout.write(stdout.split('\n').map((line) => `# ${line}`).join('\n') + '\n');
+  process.stdout.write(
+    stdout
+      .split('\n')
+      .map((line) => `# ${line}`)
+      .join('\n') + '\n',
+  );
   assert.equal(code, 0, output.stderr().slice(-2000));
   const all = output.text();
   assert.match(all, /\| Poolscope p2, reuse 128 \| [\d,]+ \|/);

@@ -25,11 +25,27 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { duration } from '../cli/parse.ts';
 import { formatDuration } from '../../base/duration.ts';
 import { runLoad } from '../loadgen/index.ts';
-import { BURST_REQUESTS, burstMarkdown, burstMedians, burstScenarios, measureBurst, type BurstRowResult, type BurstScenario } from './cold-burst.ts';
+import {
+  BURST_REQUESTS,
+  burstMarkdown,
+  burstMedians,
+  burstScenarios,
+  measureBurst,
+  type BurstRowResult,
+  type BurstScenario,
+} from './cold-burst.ts';
 import { instanceStarts, startStats } from './instance-starts.ts';
 import { liveInstancesInWindow } from './live-instances.ts';
 import { MemorySampler, freePort, scratchFolder, startProcess, waitForHttp, waitForServingUrl } from './processes.ts';
-import { machineInfo, markdown, medians, ratios, type BenchReport, type RowResult, type RunMeasurement } from './report.ts';
+import {
+  machineInfo,
+  markdown,
+  medians,
+  ratios,
+  type BenchReport,
+  type RowResult,
+  type RunMeasurement,
+} from './report.ts';
 import { REPO_ROOT, allSetups, skipReason, type BenchSetup } from './setups.ts';
 
 interface Flags {
@@ -54,7 +70,8 @@ const GUEST_BUILD_TIMEOUT_MS = 10 * 60_000;
 const ZOO_BUDGET_MS = 90 * 60_000;
 
 const positive = (value: string): number => {
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError(`'${value}' is not a whole number of at least 1`);
+  if (!/^\d+$/.test(value) || Number(value) < 1)
+    throw new InvalidArgumentError(`'${value}' is not a whole number of at least 1`);
   return Number(value);
 };
 
@@ -62,17 +79,37 @@ const program = new Command('bench')
   .description('benchmark Poolscope against a bare node:http server and jco serve, under the same load')
   .option('--quick', 'smoke mode: 1 s per row after at least 1 s of warm-up, one run (for CI)', false)
   .addOption(new Option('--runs <n>', 'runs per row; medians are reported (default 3, --quick 1)').argParser(positive))
-  .addOption(new Option('--duration <dur>', 'measured load per row and run (default 10s, --quick 1s)').argParser(duration))
-  .addOption(new Option('--warmup <dur>', 'load before measuring, at least (default 2s, --quick 1s; 0 for none); it goes on, up to 5x or 15s (--quick: 5s), until the rate is steady').argParser(duration))
+  .addOption(
+    new Option('--duration <dur>', 'measured load per row and run (default 10s, --quick 1s)').argParser(duration),
+  )
+  .addOption(
+    new Option(
+      '--warmup <dur>',
+      'load before measuring, at least (default 2s, --quick 1s; 0 for none); it goes on, up to 5x or 15s (--quick: 5s), until the rate is steady',
+    ).argParser(duration),
+  )
   .addOption(new Option('-c, --connections <n>', 'concurrent keep-alive connections').default(50).argParser(positive))
   .option('--json <file>', 'also write the results as JSON to FILE')
-  .addOption(new Option('--only <ids>', 'only these rows (comma-separated ids; see --list)').argParser((v: string) => v.split(',').map((s) => s.trim()).filter(Boolean)))
-  .option('--no-events', 'throughput rows record no Poolscope events, so no instance start times or live instances there (the I/O rows and cold bursts still do)')
+  .addOption(
+    new Option('--only <ids>', 'only these rows (comma-separated ids; see --list)').argParser((v: string) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  )
+  .option(
+    '--no-events',
+    'throughput rows record no Poolscope events, so no instance start times or live instances there (the I/O rows and cold bursts still do)',
+  )
   // The default since start times came in; still accepted so old command lines run.
   .addOption(new Option('--events-everywhere').hideHelp())
   .option('--list', 'list the rows and exit', false)
   .option('--no-build', 'do not run the demo guest build (node assets/guests/build.ts) first')
-  .option('--zoo [guests]', 'afterwards, also run the real-toolchain guests (engine/bench/zoo.ts; comma-separated ids to pick some, see zoo.ts --list) with this run\'s --quick, --duration, --warmup and -c')
+  .option(
+    '--zoo [guests]',
+    "afterwards, also run the real-toolchain guests (engine/bench/zoo.ts; comma-separated ids to pick some, see zoo.ts --list) with this run's --quick, --duration, --warmup and -c",
+  )
   .showHelpAfterError();
 
 program.parse();
@@ -81,7 +118,8 @@ const flags = program.opts<Flags>();
 const setups = allSetups({ events: flags.events });
 const bursts = burstScenarios();
 if (flags.list) {
-  for (const s of [...setups, ...bursts.map((b) => ({ ...b, label: `cold burst: ${b.label}` }))]) process.stdout.write(`${s.id.padEnd(28)} ${s.label}\n`);
+  for (const s of [...setups, ...bursts.map((b) => ({ ...b, label: `cold burst: ${b.label}` }))])
+    process.stdout.write(`${s.id.padEnd(28)} ${s.label}\n`);
   process.exit(0);
 }
 const unknown = (flags.only ?? []).filter((id) => !setups.some((s) => s.id === id) && !bursts.some((b) => b.id === id));
@@ -107,7 +145,9 @@ process.on('uncaughtException', (error) => {
 
 // A last-resort bound on the whole run: every step has its own timeout, this catches the rest.
 const budgetMs =
-  settings.runs * (selected.length * (START_TIMEOUT_MS + maxWarmupMs() + Math.max(settings.durationMs, 5000) + 30_000) + selectedBursts.length * (START_TIMEOUT_MS + 150_000)) +
+  settings.runs *
+    (selected.length * (START_TIMEOUT_MS + maxWarmupMs() + Math.max(settings.durationMs, 5000) + 30_000) +
+      selectedBursts.length * (START_TIMEOUT_MS + 150_000)) +
   GUEST_BUILD_TIMEOUT_MS +
   (flags.zoo ? ZOO_BUDGET_MS : 0);
 setTimeout(() => {
@@ -123,7 +163,9 @@ async function measureOnce(s: BenchSetup, run: number): Promise<Outcome> {
   if (unavailable) return unavailable;
   const port = s.args.includes('PORT') ? await freePort() : 0;
   const eventsFile = s.events ? join(scratch, `${s.id}-${run}.jsonl`) : null;
-  const args = s.args.map((a) => (a === 'PORT' ? String(port) : a === 'JCO_DIR' ? join(scratch, `jco-${s.id}-${run}`) : a));
+  const args = s.args.map((a) =>
+    a === 'PORT' ? String(port) : a === 'JCO_DIR' ? join(scratch, `jco-${s.id}-${run}`) : a,
+  );
   if (eventsFile) args.push('--events', eventsFile);
   const server = startProcess(args, { cwd: REPO_ROOT });
   const sampler = new MemorySampler(server.pid);
@@ -149,7 +191,10 @@ async function measureOnce(s: BenchSetup, run: number): Promise<Outcome> {
     // Over the server's whole life: with reuse most instances start during the warm-up.
     const starts = eventData ? startStats(instanceStarts(eventData).startMs) : null;
     const warnings: string[] = [];
-    const ok = Object.entries(summary.statusCounts).reduce((n, [status, count]) => (status.startsWith('2') ? n + count : n), 0);
+    const ok = Object.entries(summary.statusCounts).reduce(
+      (n, [status, count]) => (status.startsWith('2') ? n + count : n),
+      0,
+    );
     if (ok === 0) warnings.push(`run ${run + 1}: no 2xx response in the measured window`);
     if (eventsFile && !live) warnings.push(`run ${run + 1}: no events in the measured window`);
     const l = summary.latencyMs;
@@ -183,7 +228,9 @@ async function measureOnce(s: BenchSetup, run: number): Promise<Outcome> {
 
 /** The measured window: --quick stretches it for rows whose requests outlast 1 s (unless --duration was given). */
 function durationFor(s: BenchSetup): number {
-  return flags.quick && flags.duration === undefined && s.quickDurationMs ? Math.max(settings.durationMs, s.quickDurationMs) : settings.durationMs;
+  return flags.quick && flags.duration === undefined && s.quickDurationMs
+    ? Math.max(settings.durationMs, s.quickDurationMs)
+    : settings.durationMs;
 }
 
 /** The longest warm-up: long enough for a pool that spawns its first 50 instances at once (--quick: 5 s, a smoke test). */
@@ -201,17 +248,23 @@ async function warmUp(load: { url: string; connections: number }): Promise<numbe
   const controller = new AbortController();
   const rates: number[] = [];
   let nextSecond = 1000;
-  const summary = await runLoad({ ...load, durationMs: maxWarmupMs(), signal: controller.signal, progressIntervalMs: 100 }, (update) => {
-    if (update.elapsedMs < nextSecond) return;
-    nextSecond += 1000;
-    rates.push(update.rate);
-    const last = rates.slice(-3);
-    const steady = last.length === 3 && last.every((r) => r > 0) && last.every((r, i) => {
-      const previous = last[i - 1];
-      return previous === undefined || Math.abs(r - previous) <= 0.15 * previous;
-    });
-    if (update.elapsedMs >= settings.warmupMs && steady) controller.abort();
-  });
+  const summary = await runLoad(
+    { ...load, durationMs: maxWarmupMs(), signal: controller.signal, progressIntervalMs: 100 },
+    (update) => {
+      if (update.elapsedMs < nextSecond) return;
+      nextSecond += 1000;
+      rates.push(update.rate);
+      const last = rates.slice(-3);
+      const steady =
+        last.length === 3 &&
+        last.every((r) => r > 0) &&
+        last.every((r, i) => {
+          const previous = last[i - 1];
+          return previous === undefined || Math.abs(r - previous) <= 0.15 * previous;
+        });
+      if (update.elapsedMs >= settings.warmupMs && steady) controller.abort();
+    },
+  );
   return summary.elapsedMs;
 }
 
@@ -235,16 +288,32 @@ interface BurstRun {
 
 async function main(): Promise<number> {
   const machine = machineInfo();
-  log(`${machine.nproc} CPUs, ${machine.cpuModel}, Node ${machine.node}, load average ${machine.loadAverageAtStart.join(' ')}`);
+  log(
+    `${machine.nproc} CPUs, ${machine.cpuModel}, Node ${machine.node}, load average ${machine.loadAverageAtStart.join(' ')}`,
+  );
   if (flags.build) {
     log('building demo guests (cached) …');
-    const build = spawnSync(process.execPath, ['assets/guests/build.ts'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'], timeout: GUEST_BUILD_TIMEOUT_MS });
-    if (build.status !== 0) log(`warning: the demo guest build failed (${build.status ?? build.signal}); rows that need a demo guest may fail`);
+    const build = spawnSync(process.execPath, ['assets/guests/build.ts'], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      timeout: GUEST_BUILD_TIMEOUT_MS,
+    });
+    if (build.status !== 0)
+      log(
+        `warning: the demo guest build failed (${build.status ?? build.signal}); rows that need a demo guest may fail`,
+      );
   }
 
   // Each setup with its row, so the loops below need no index into a parallel array.
-  const measured = selected.map((s): SetupRun => ({ s, row: { id: s.id, label: s.label, group: s.group, status: 'ok', runs: [], median: null, warnings: [] } }));
-  const bursting = selectedBursts.map((b): BurstRun => ({ b, row: { id: b.id, label: b.label, status: 'ok', runs: [], median: null, warnings: [] } }));
+  const measured = selected.map(
+    (s): SetupRun => ({
+      s,
+      row: { id: s.id, label: s.label, group: s.group, status: 'ok', runs: [], median: null, warnings: [] },
+    }),
+  );
+  const bursting = selectedBursts.map(
+    (b): BurstRun => ({ b, row: { id: b.id, label: b.label, status: 'ok', runs: [], median: null, warnings: [] } }),
+  );
   const rows = measured.map(({ row }) => row);
   const burstRows = bursting.map(({ row }) => row);
   for (let run = 0; run < settings.runs; run++) {
@@ -257,10 +326,17 @@ async function main(): Promise<number> {
         row.runs.push(outcome.run);
         row.warnings.push(...outcome.warnings);
         const r = outcome.run;
-        const live = r.liveInstances ? `, live instances peak ${r.liveInstances.peak} avg ${r.liveInstances.average}` : '';
-        const starts = r.instanceStarts && r.instanceStarts.p50Ms !== null ? `, ${r.instanceStarts.count} instances started in p50 ${r.instanceStarts.p50Ms} ms / p99 ${r.instanceStarts.p99Ms} ms` : '';
+        const live = r.liveInstances
+          ? `, live instances peak ${r.liveInstances.peak} avg ${r.liveInstances.average}`
+          : '';
+        const starts =
+          r.instanceStarts && r.instanceStarts.p50Ms !== null
+            ? `, ${r.instanceStarts.count} instances started in p50 ${r.instanceStarts.p50Ms} ms / p99 ${r.instanceStarts.p99Ms} ms`
+            : '';
         const p99 = r.latencyMs ? `${r.latencyMs.p99.toPrecision(3)} ms` : '–';
-        log(`[run ${run + 1}/${settings.runs}] ${s.label}: ${Math.round(r.requestsPerSecond).toLocaleString('en-US')} req/s, p99 ${p99}, peak RSS ${Math.round(r.peakRssMiB)} MiB${live}${starts}; warm-up ${(r.warmupMs / 1000).toFixed(1)} s (${took})`);
+        log(
+          `[run ${run + 1}/${settings.runs}] ${s.label}: ${Math.round(r.requestsPerSecond).toLocaleString('en-US')} req/s, p99 ${p99}, peak RSS ${Math.round(r.peakRssMiB)} MiB${live}${starts}; warm-up ${(r.warmupMs / 1000).toFixed(1)} s (${took})`,
+        );
       } else {
         row.status = outcome.kind;
         row.reason = outcome.reason;
@@ -293,7 +369,10 @@ async function main(): Promise<number> {
   if (zooCode !== 0) return 1;
   // Only our own breakage fails the run: a peer that will not start (jco serve's worker mode
   // does not always survive a loaded machine) is reported in the table, not an exit code.
-  const ours = new Set([...selected.filter((s) => s.kind === 'poolscope').map((s) => s.id), ...selectedBursts.map((b) => b.id)]);
+  const ours = new Set([
+    ...selected.filter((s) => s.kind === 'poolscope').map((s) => s.id),
+    ...selectedBursts.map((b) => b.id),
+  ]);
   return failed.some((row) => ours.has(row.id)) ? 1 : 0;
 }
 
@@ -333,7 +412,9 @@ async function runBursts(bursting: BurstRun[], run: number): Promise<void> {
     row.runs.push(outcome.run);
     row.warnings.push(...outcome.warnings);
     const r = outcome.run;
-    log(`[run ${run + 1}/${settings.runs}] cold burst, ${b.label}: ${r.ok}/${BURST_REQUESTS} 2xx in ${Math.round(r.elapsedMs)} ms, ${r.instancesStarted} instances started (start p50 ${r.startP50Ms ?? '–'} ms, p99 ${r.startP99Ms ?? '–'} ms), peak RSS ${Math.round(r.peakRssMiB)} MiB`);
+    log(
+      `[run ${run + 1}/${settings.runs}] cold burst, ${b.label}: ${r.ok}/${BURST_REQUESTS} 2xx in ${Math.round(r.elapsedMs)} ms, ${r.instancesStarted} instances started (start p50 ${r.startP50Ms ?? '–'} ms, p99 ${r.startP99Ms ?? '–'} ms), peak RSS ${Math.round(r.peakRssMiB)} MiB`,
+    );
   }
 }
 

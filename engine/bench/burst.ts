@@ -22,7 +22,10 @@ const count = Number(flag('requests', '2000'));
 const component = flag('component', 'demo:hello');
 
 const port = await freePort();
-const server = startProcess([path.join(ROOT, 'engine/cli/poolscope.ts'), 'serve', component, '--addr', `127.0.0.1:${port}`], { cwd: ROOT });
+const server = startProcess(
+  [path.join(ROOT, 'engine/cli/poolscope.ts'), 'serve', component, '--addr', `127.0.0.1:${port}`],
+  { cwd: ROOT },
+);
 await waitForOutput(server, /Serving HTTP on/, 120_000);
 let peakThreads = 0;
 const sampler = setInterval(() => (peakThreads = Math.max(peakThreads, threadsOf(server.pid))), 100);
@@ -30,22 +33,24 @@ const sampler = setInterval(() => (peakThreads = Math.max(peakThreads, threadsOf
 const statuses = new Map<string, number>();
 const started = performance.now();
 await Promise.all(
-  Array.from({ length: count }, () =>
-    new Promise<void>((resolve) => {
-      const req = request(`http://127.0.0.1:${port}/`, { agent: false, timeout: 120_000 }, (res) => {
-        res.resume();
-        res.on('end', () => {
-          statuses.set(String(res.statusCode), (statuses.get(String(res.statusCode)) ?? 0) + 1);
+  Array.from(
+    { length: count },
+    () =>
+      new Promise<void>((resolve) => {
+        const req = request(`http://127.0.0.1:${port}/`, { agent: false, timeout: 120_000 }, (res) => {
+          res.resume();
+          res.on('end', () => {
+            statuses.set(String(res.statusCode), (statuses.get(String(res.statusCode)) ?? 0) + 1);
+            resolve();
+          });
+        });
+        req.on('timeout', () => req.destroy(new Error('timeout')));
+        req.on('error', (error: NodeJS.ErrnoException) => {
+          statuses.set(error.code ?? error.message, (statuses.get(error.code ?? error.message) ?? 0) + 1);
           resolve();
         });
-      });
-      req.on('timeout', () => req.destroy(new Error('timeout')));
-      req.on('error', (error: NodeJS.ErrnoException) => {
-        statuses.set(error.code ?? error.message, (statuses.get(error.code ?? error.message) ?? 0) + 1);
-        resolve();
-      });
-      req.end();
-    }),
+        req.end();
+      }),
   ),
 );
 const elapsed = performance.now() - started;
@@ -55,5 +60,9 @@ const stopAt = performance.now();
 server.child.kill('SIGTERM');
 await server.exited;
 const stopMs = performance.now() - stopAt;
-console.log(`${count} concurrent requests to ${component} (defaults): ${[...statuses].map(([k, v]) => `${v} × ${k}`).join(', ')}`);
-console.log(`  all settled in ${(elapsed / 1000).toFixed(1)} s; server peak RSS ${formatBytes(memory?.hwm ?? 0)}, peak threads ${peakThreads}; SIGTERM → exit in ${Math.round(stopMs)} ms`);
+console.log(
+  `${count} concurrent requests to ${component} (defaults): ${[...statuses].map(([k, v]) => `${v} × ${k}`).join(', ')}`,
+);
+console.log(
+  `  all settled in ${(elapsed / 1000).toFixed(1)} s; server peak RSS ${formatBytes(memory?.hwm ?? 0)}, peak threads ${peakThreads}; SIGTERM → exit in ${Math.round(stopMs)} ms`,
+);

@@ -61,14 +61,28 @@ export interface BurstRowResult {
   warnings: string[];
 }
 
-export type BurstOutcome = { kind: 'ok'; run: BurstRun; warnings: string[] } | { kind: 'skipped' | 'failed'; reason: string };
+export type BurstOutcome =
+  | { kind: 'ok'; run: BurstRun; warnings: string[] }
+  | { kind: 'skipped' | 'failed'; reason: string };
 
 /** The p2 hello with and without reuse, the componentize-js hello, and the WASIp3 hello of the throughput rows (defaults). */
 export function burstScenarios(): BurstScenario[] {
   return [
-    { id: 'burst-p2-reuse-128', label: 'Poolscope p2 hello, reuse 128', args: poolscope('demo:hello', ['--max-instance-reuse-count', '128']) },
-    { id: 'burst-p2-reuse-1', label: 'Poolscope p2 hello, reuse 1', args: poolscope('demo:hello', ['--max-instance-reuse-count', '1']) },
-    { id: 'burst-js-reuse-128', label: 'Poolscope js-hello, reuse 128', args: poolscope('demo:js-hello', ['--max-instance-reuse-count', '128']) },
+    {
+      id: 'burst-p2-reuse-128',
+      label: 'Poolscope p2 hello, reuse 128',
+      args: poolscope('demo:hello', ['--max-instance-reuse-count', '128']),
+    },
+    {
+      id: 'burst-p2-reuse-1',
+      label: 'Poolscope p2 hello, reuse 1',
+      args: poolscope('demo:hello', ['--max-instance-reuse-count', '1']),
+    },
+    {
+      id: 'burst-js-reuse-128',
+      label: 'Poolscope js-hello, reuse 128',
+      args: poolscope('demo:js-hello', ['--max-instance-reuse-count', '128']),
+    },
     {
       id: 'burst-p3-default',
       label: 'Poolscope p3 hello, defaults (reuse 128, concurrency 16)',
@@ -92,7 +106,11 @@ function sendFresh(url: string): Promise<string> {
   });
 }
 
-export async function measureBurst(s: BurstScenario, run: number, options: { scratch: string; startTimeoutMs: number }): Promise<BurstOutcome> {
+export async function measureBurst(
+  s: BurstScenario,
+  run: number,
+  options: { scratch: string; startTimeoutMs: number },
+): Promise<BurstOutcome> {
   const unavailable = s.unavailable?.() ?? null;
   if (unavailable) return unavailable;
   const eventsFile = join(options.scratch, `${s.id}-${run}.jsonl`);
@@ -115,7 +133,10 @@ export async function measureBurst(s: BurstScenario, run: number, options: { scr
     const outcomes: Record<string, number> = {};
     for (const answer of answers) outcomes[answer] = (outcomes[answer] ?? 0) + 1;
     const ok = answers.filter((a) => /^2\d\d$/.test(a)).length;
-    const warnings = ok < BURST_REQUESTS ? [`run ${run + 1}: ${BURST_REQUESTS - ok} of ${BURST_REQUESTS} not 2xx (${describe(outcomes)})`] : [];
+    const warnings =
+      ok < BURST_REQUESTS
+        ? [`run ${run + 1}: ${BURST_REQUESTS - ok} of ${BURST_REQUESTS} not 2xx (${describe(outcomes)})`]
+        : [];
     return {
       kind: 'ok',
       warnings,
@@ -146,7 +167,8 @@ const describe = (outcomes: Record<string, number>): string =>
 
 export function burstMedians(runs: BurstRun[]): BurstMedians | null {
   if (runs.length === 0) return null;
-  const of = (pick: (r: BurstRun) => number | null): number | null => median(runs.map(pick).filter((v): v is number => v !== null));
+  const of = (pick: (r: BurstRun) => number | null): number | null =>
+    median(runs.map(pick).filter((v): v is number => v !== null));
   return {
     elapsedMs: of((r) => r.elapsedMs) ?? 0,
     ok: of((r) => r.ok) ?? 0,
@@ -158,25 +180,47 @@ export function burstMedians(runs: BurstRun[]): BurstMedians | null {
 }
 
 const BURST_RATIOS: Array<{ label: string; a: string; b: string }> = [
-  { label: 'cold burst, first send → last answer: js-hello / hello (reuse 128)', a: 'burst-js-reuse-128', b: 'burst-p2-reuse-128' },
-  { label: 'cold burst, first send → last answer: hello reuse 1 / reuse 128', a: 'burst-p2-reuse-1', b: 'burst-p2-reuse-128' },
-  { label: 'cold burst, first send → last answer: p3 hello / p2 hello (reuse 128)', a: 'burst-p3-default', b: 'burst-p2-reuse-128' },
+  {
+    label: 'cold burst, first send → last answer: js-hello / hello (reuse 128)',
+    a: 'burst-js-reuse-128',
+    b: 'burst-p2-reuse-128',
+  },
+  {
+    label: 'cold burst, first send → last answer: hello reuse 1 / reuse 128',
+    a: 'burst-p2-reuse-1',
+    b: 'burst-p2-reuse-128',
+  },
+  {
+    label: 'cold burst, first send → last answer: p3 hello / p2 hello (reuse 128)',
+    a: 'burst-p3-default',
+    b: 'burst-p2-reuse-128',
+  },
 ];
 
 /** The cold-burst table and its ratios (empty when no burst row ran). */
 export function burstMarkdown(rows: BurstRowResult[]): string {
   if (rows.length === 0) return '';
-  const out: string[] = ['', `Cold bursts: a fresh server, then ${BURST_REQUESTS} requests sent at once, each on a new connection (no keep-alive); medians over runs.`, ''];
-  out.push('| cold burst | first send → last answer ms | 2xx | instances started | instance start p50 / p99 ms | peak RSS MiB |');
+  const out: string[] = [
+    '',
+    `Cold bursts: a fresh server, then ${BURST_REQUESTS} requests sent at once, each on a new connection (no keep-alive); medians over runs.`,
+    '',
+  ];
+  out.push(
+    '| cold burst | first send → last answer ms | 2xx | instances started | instance start p50 / p99 ms | peak RSS MiB |',
+  );
   out.push('|---|---:|---:|---:|---:|---:|');
   for (const row of rows) {
     const md = row.median;
     if (row.status !== 'ok' || !md) {
-      out.push(`| ${row.label} | ${row.status === 'failed' ? '**failed**' : 'skipped'}: ${(row.reason ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ')} | | | | |`);
+      out.push(
+        `| ${row.label} | ${row.status === 'failed' ? '**failed**' : 'skipped'}: ${(row.reason ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ')} | | | | |`,
+      );
       continue;
     }
     const starts = md.startP50Ms !== null ? `${ms(md.startP50Ms)} / ${ms(md.startP99Ms)}` : '–';
-    out.push(`| ${row.label} | ${ms(md.elapsedMs)} | ${int(md.ok)} / ${BURST_REQUESTS} | ${int(md.instancesStarted)} | ${starts} | ${int(md.peakRssMiB)} |`);
+    out.push(
+      `| ${row.label} | ${ms(md.elapsedMs)} | ${int(md.ok)} / ${BURST_REQUESTS} | ${int(md.instancesStarted)} | ${starts} | ${int(md.peakRssMiB)} |`,
+    );
   }
   const byId = new Map(rows.map((row) => [row.id, row]));
   const ratios = BURST_RATIOS.flatMap(({ label, a, b }) => {

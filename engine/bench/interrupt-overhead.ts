@@ -69,7 +69,10 @@ const median = (values: number[]): number => {
 const rows: string[] = [];
 for (const workload of WORKLOADS) {
   const samples = { original: [] as number[], instrumented: [] as number[] };
-  const entry = { original: exported(variants.original, workload.exportName), instrumented: exported(variants.instrumented, workload.exportName) };
+  const entry = {
+    original: exported(variants.original, workload.exportName),
+    instrumented: exported(variants.instrumented, workload.exportName),
+  };
   // Interleaved, so a noisy spell on the machine spreads over both variants.
   for (let i = 0; i < WARMUP + RUNS; i++) {
     for (const variant of ['original', 'instrumented'] as const) {
@@ -84,7 +87,9 @@ for (const workload of WORKLOADS) {
   rows.push(`| ${workload.name} | ${a.toFixed(1)} | ${b.toFixed(1)} | ${(b / a).toFixed(2)}x |`);
 }
 
-console.log(`Interrupt instrumentation overhead (Node ${process.versions.node}, median of ${RUNS} runs after ${WARMUP} warm-up; instrumenting took ${instrumentMs.toFixed(0)} ms)\n`);
+console.log(
+  `Interrupt instrumentation overhead (Node ${process.versions.node}, median of ${RUNS} runs after ${WARMUP} warm-up; instrumenting took ${instrumentMs.toFixed(0)} ms)\n`,
+);
 console.log('| workload | original ms | instrumented ms | ratio |');
 console.log('|---|---:|---:|---:|');
 for (const row of rows) console.log(row);

@@ -32,7 +32,11 @@ export function killAllGroups(): void {
  * `alsoOnCleanUp` (an upstream to close), remove the folder. SIGINT and SIGTERM clean up and exit
  * 130; the script calls `cleanUp` on its own ways out.
  */
-export function scratchFolder(prefix: string, log: (line: string) => void, alsoOnCleanUp: () => void = () => {}): { scratch: string; cleanUp: () => void } {
+export function scratchFolder(
+  prefix: string,
+  log: (line: string) => void,
+  alsoOnCleanUp: () => void = () => {},
+): { scratch: string; cleanUp: () => void } {
   const scratch = mkdtempSync(join(tmpdir(), prefix));
   const cleanUp = (): void => {
     killAllGroups();
@@ -246,7 +250,8 @@ export function processTree(root: number): number[] {
 export function memoryOf(pid: number): { rss: number; hwm: number } | null {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
+    const kb = (field: string): number =>
+      Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
     return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
   } catch {
     return null;

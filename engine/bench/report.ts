@@ -119,22 +119,97 @@ export function medians(runs: RunMeasurement[]): RowMedians | null {
 
 type Metric = keyof RowMedians;
 const RATIOS: Array<{ label: string; a: string; b: string; metric: Metric }> = [
-  { label: 'Poolscope p2 req/s: reuse 128 / reuse 1', a: 'poolscope-p2-reuse-128', b: 'poolscope-p2-reuse-1', metric: 'requestsPerSecond' },
-  { label: 'Poolscope p3 req/s: defaults / reuse 1', a: 'poolscope-p3-default', b: 'poolscope-p3-reuse-1', metric: 'requestsPerSecond' },
-  { label: 'Poolscope p3 req/s: defaults / concurrency 1', a: 'poolscope-p3-default', b: 'poolscope-p3-concurrency-1', metric: 'requestsPerSecond' },
-  { label: 'I/O 40 ms, live instances (time-averaged): concurrent / serial', a: 'io-concurrent', b: 'io-serial', metric: 'liveInstancesAverage' },
-  { label: 'I/O 40 ms, live instances (peak): concurrent / serial', a: 'io-concurrent', b: 'io-serial', metric: 'liveInstancesPeak' },
+  {
+    label: 'Poolscope p2 req/s: reuse 128 / reuse 1',
+    a: 'poolscope-p2-reuse-128',
+    b: 'poolscope-p2-reuse-1',
+    metric: 'requestsPerSecond',
+  },
+  {
+    label: 'Poolscope p3 req/s: defaults / reuse 1',
+    a: 'poolscope-p3-default',
+    b: 'poolscope-p3-reuse-1',
+    metric: 'requestsPerSecond',
+  },
+  {
+    label: 'Poolscope p3 req/s: defaults / concurrency 1',
+    a: 'poolscope-p3-default',
+    b: 'poolscope-p3-concurrency-1',
+    metric: 'requestsPerSecond',
+  },
+  {
+    label: 'I/O 40 ms, live instances (time-averaged): concurrent / serial',
+    a: 'io-concurrent',
+    b: 'io-serial',
+    metric: 'liveInstancesAverage',
+  },
+  {
+    label: 'I/O 40 ms, live instances (peak): concurrent / serial',
+    a: 'io-concurrent',
+    b: 'io-serial',
+    metric: 'liveInstancesPeak',
+  },
   { label: 'I/O 40 ms, req/s: concurrent / serial', a: 'io-concurrent', b: 'io-serial', metric: 'requestsPerSecond' },
-  { label: 'req/s: Poolscope p2 reuse 128 / jco serve (shared instance)', a: 'poolscope-p2-reuse-128', b: 'jco-default', metric: 'requestsPerSecond' },
-  { label: 'req/s: Poolscope p2 reuse 1 / jco serve --isolate-requests instance', a: 'poolscope-p2-reuse-1', b: 'jco-isolate-instance', metric: 'requestsPerSecond' },
-  { label: 'req/s: Poolscope p2 reuse 1 / jco serve --isolate-requests worker', a: 'poolscope-p2-reuse-1', b: 'jco-isolate-worker', metric: 'requestsPerSecond' },
-  { label: 'req/s: Poolscope p2 reuse 128 / bare node:http', a: 'poolscope-p2-reuse-128', b: 'node-http', metric: 'requestsPerSecond' },
-  { label: 'peak RSS: Poolscope p2 reuse 128 / jco serve (shared instance)', a: 'poolscope-p2-reuse-128', b: 'jco-default', metric: 'peakRssMiB' },
-  { label: 'Poolscope js-hello req/s: reuse 128 / reuse 1', a: 'poolscope-js-reuse-128', b: 'poolscope-js-reuse-1', metric: 'requestsPerSecond' },
-  { label: 'req/s: Poolscope js-hello reuse 128 / jco serve js-hello (shared instance)', a: 'poolscope-js-reuse-128', b: 'jco-js-default', metric: 'requestsPerSecond' },
-  { label: 'req/s: Poolscope js-hello reuse 1 / jco serve js-hello --isolate-requests instance', a: 'poolscope-js-reuse-1', b: 'jco-js-isolate-instance', metric: 'requestsPerSecond' },
-  { label: 'peak RSS: Poolscope js-hello reuse 128 / jco serve js-hello (shared instance)', a: 'poolscope-js-reuse-128', b: 'jco-js-default', metric: 'peakRssMiB' },
-  { label: 'instance start p50: js-hello / hello (Poolscope, reuse 1)', a: 'poolscope-js-reuse-1', b: 'poolscope-p2-reuse-1', metric: 'startP50Ms' },
+  {
+    label: 'req/s: Poolscope p2 reuse 128 / jco serve (shared instance)',
+    a: 'poolscope-p2-reuse-128',
+    b: 'jco-default',
+    metric: 'requestsPerSecond',
+  },
+  {
+    label: 'req/s: Poolscope p2 reuse 1 / jco serve --isolate-requests instance',
+    a: 'poolscope-p2-reuse-1',
+    b: 'jco-isolate-instance',
+    metric: 'requestsPerSecond',
+  },
+  {
+    label: 'req/s: Poolscope p2 reuse 1 / jco serve --isolate-requests worker',
+    a: 'poolscope-p2-reuse-1',
+    b: 'jco-isolate-worker',
+    metric: 'requestsPerSecond',
+  },
+  {
+    label: 'req/s: Poolscope p2 reuse 128 / bare node:http',
+    a: 'poolscope-p2-reuse-128',
+    b: 'node-http',
+    metric: 'requestsPerSecond',
+  },
+  {
+    label: 'peak RSS: Poolscope p2 reuse 128 / jco serve (shared instance)',
+    a: 'poolscope-p2-reuse-128',
+    b: 'jco-default',
+    metric: 'peakRssMiB',
+  },
+  {
+    label: 'Poolscope js-hello req/s: reuse 128 / reuse 1',
+    a: 'poolscope-js-reuse-128',
+    b: 'poolscope-js-reuse-1',
+    metric: 'requestsPerSecond',
+  },
+  {
+    label: 'req/s: Poolscope js-hello reuse 128 / jco serve js-hello (shared instance)',
+    a: 'poolscope-js-reuse-128',
+    b: 'jco-js-default',
+    metric: 'requestsPerSecond',
+  },
+  {
+    label: 'req/s: Poolscope js-hello reuse 1 / jco serve js-hello --isolate-requests instance',
+    a: 'poolscope-js-reuse-1',
+    b: 'jco-js-isolate-instance',
+    metric: 'requestsPerSecond',
+  },
+  {
+    label: 'peak RSS: Poolscope js-hello reuse 128 / jco serve js-hello (shared instance)',
+    a: 'poolscope-js-reuse-128',
+    b: 'jco-js-default',
+    metric: 'peakRssMiB',
+  },
+  {
+    label: 'instance start p50: js-hello / hello (Poolscope, reuse 1)',
+    a: 'poolscope-js-reuse-1',
+    b: 'poolscope-p2-reuse-1',
+    metric: 'startP50Ms',
+  },
 ];
 
 export function ratios(rows: RowResult[]): Ratio[] {
@@ -161,18 +236,23 @@ export function ratios(rows: RowResult[]): Ratio[] {
 }
 
 export const int = (n: number): string => Math.round(n).toLocaleString('en-US');
-export const ms = (n: number | null): string => (n === null ? '–' : n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : int(n));
+export const ms = (n: number | null): string =>
+  n === null ? '–' : n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : int(n);
 
 export function markdown(report: BenchReport): string {
   const m = report.machine;
   const s = report.settings;
   const out: string[] = [];
-  out.push(`Machine: ${m.nproc} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, Linux ${m.kernel}; load average at start ${m.loadAverageAtStart.join(' ')}, at end ${report.loadAverageAtEnd.join(' ')}.`);
+  out.push(
+    `Machine: ${m.nproc} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, Linux ${m.kernel}; load average at start ${m.loadAverageAtStart.join(' ')}, at end ${report.loadAverageAtEnd.join(' ')}.`,
+  );
   out.push(
     `Load: ${s.connections} concurrent keep-alive connections, ${s.durationMs / 1000} s measured after a warm-up of at least ${s.warmupMs / 1000} s (longer until the rate is steady), ${s.runs} run${s.runs === 1 ? '' : 's'} per row (medians)${report.quick ? ' — a --quick smoke run: orders of magnitude only (rows whose requests outlast 1 s measure 5 s)' : ''}.`,
   );
   out.push('');
-  out.push('| server | req/s | p50 ms | p99 ms | peak RSS MiB | live instances peak / avg | instances started | instance start p50 / p99 ms | non-2xx + errors |');
+  out.push(
+    '| server | req/s | p50 ms | p99 ms | peak RSS MiB | live instances peak / avg | instances started | instance start p50 / p99 ms | non-2xx + errors |',
+  );
   out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   const notes: string[] = [];
   for (const row of report.rows) {
@@ -184,22 +264,32 @@ export function markdown(report: BenchReport): string {
       continue;
     }
     const md = row.median;
-    const live = md.liveInstancesPeak !== null ? `${int(md.liveInstancesPeak)} / ${md.liveInstancesAverage?.toFixed(1) ?? '–'}` : '–';
+    const live =
+      md.liveInstancesPeak !== null
+        ? `${int(md.liveInstancesPeak)} / ${md.liveInstancesAverage?.toFixed(1) ?? '–'}`
+        : '–';
     const bad = median(row.runs.map((r) => r.non2xx + r.errors)) ?? 0;
     const started = md.instancesStarted !== null ? int(md.instancesStarted) : '–';
     const starts = md.startP50Ms !== null ? `${ms(md.startP50Ms)} / ${ms(md.startP99Ms)}` : '–';
-    out.push(`| ${row.label} | ${int(md.requestsPerSecond)} | ${ms(md.p50Ms)} | ${ms(md.p99Ms)} | ${int(md.peakRssMiB)} | ${live} | ${started} | ${starts} | ${int(bad)} |`);
+    out.push(
+      `| ${row.label} | ${int(md.requestsPerSecond)} | ${ms(md.p50Ms)} | ${ms(md.p99Ms)} | ${int(md.peakRssMiB)} | ${live} | ${started} | ${starts} | ${int(bad)} |`,
+    );
   }
   if (notes.length > 0) {
     out.push('');
     notes.forEach((note, i) => out.push(`[${i + 1}] ${note.replaceAll(`${REPO_PARENT}/`, '../')}`));
   }
   out.push('');
-  out.push("Instance start: each instance's `worker.spawned` → `worker.instantiated` in Poolscope's `--events`, over the server's whole life (warm-up included); the medians over runs of each run's count, p50 and p99. – where a row records no events (jco, node, `--no-events`).");
+  out.push(
+    "Instance start: each instance's `worker.spawned` → `worker.instantiated` in Poolscope's `--events`, over the server's whole life (warm-up included); the medians over runs of each run's count, p50 and p99. – where a row records no events (jco, node, `--no-events`).",
+  );
   out.push('');
   out.push('| ratio | value |');
   out.push('|---|---:|');
-  for (const ratio of report.ratios) out.push(`| ${ratio.label} | ${ratio.value !== null ? `${formatRatio(ratio.value)}×` : `n/a (${escapeCell(ratio.note ?? '')})`} |`);
+  for (const ratio of report.ratios)
+    out.push(
+      `| ${ratio.label} | ${ratio.value !== null ? `${formatRatio(ratio.value)}×` : `n/a (${escapeCell(ratio.note ?? '')})`} |`,
+    );
   const warnings = report.rows.flatMap((row) => row.warnings.map((w) => `- ${row.label}: ${w}`));
   if (warnings.length > 0) {
     out.push('');

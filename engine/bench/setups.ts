@@ -9,7 +9,9 @@ export const JCO_BIN = fileURLToPath(new URL('../../node_modules/@bytecodeallian
 export const HELLO_WASM = fileURLToPath(new URL('../../assets/guests/dist/hello.wasm', import.meta.url));
 /** demo:js-hello's component file (componentize-js, ~14 MB), served by jco serve directly. */
 export const JS_HELLO_WASM = fileURLToPath(new URL('../../assets/guests/dist/js-hello.wasm', import.meta.url));
-export const P3_HELLO = fileURLToPath(new URL('../../../shared/fixtures/wasmtime-test-programs/p3-cli-serve-hello-world.wasm', import.meta.url));
+export const P3_HELLO = fileURLToPath(
+  new URL('../../../shared/fixtures/wasmtime-test-programs/p3-cli-serve-hello-world.wasm', import.meta.url),
+);
 
 export interface Unavailable {
   kind: 'skipped' | 'failed';
@@ -41,8 +43,26 @@ export interface BenchSetup {
   unavailable?: () => Unavailable | null;
 }
 
-const jcoServe = (extra: string[], component = HELLO_WASM): string[] => [JCO_BIN, 'serve', component, '--host', '127.0.0.1', '--port', 'PORT', '--jco-dir', 'JCO_DIR', ...extra];
-export const poolscope = (component: string, extra: string[]): string[] => [POOLSCOPE, 'serve', component, '--addr', '127.0.0.1:0', ...extra];
+const jcoServe = (extra: string[], component = HELLO_WASM): string[] => [
+  JCO_BIN,
+  'serve',
+  component,
+  '--host',
+  '127.0.0.1',
+  '--port',
+  'PORT',
+  '--jco-dir',
+  'JCO_DIR',
+  ...extra,
+];
+export const poolscope = (component: string, extra: string[]): string[] => [
+  POOLSCOPE,
+  'serve',
+  component,
+  '--addr',
+  '127.0.0.1:0',
+  ...extra,
+];
 
 export const needs =
   (path: string, what: string, kind: Unavailable['kind'] = 'skipped') =>
@@ -56,11 +76,30 @@ export const needs =
 export function allSetups(options: { events: boolean }): BenchSetup[] {
   const events = options.events;
   // jco is an installed tool (skip without it); the guests are built by the bench itself (fail without them).
-  const jcoReady = (): Unavailable | null => needs(JCO_BIN, 'jco')() ?? needs(HELLO_WASM, 'hello.wasm (built by node assets/guests/build.ts)', 'failed')();
-  const jcoJsReady = (): Unavailable | null => needs(JCO_BIN, 'jco')() ?? needs(JS_HELLO_WASM, 'js-hello.wasm (built by node assets/guests/build.ts)', 'failed')();
+  const jcoReady = (): Unavailable | null =>
+    needs(JCO_BIN, 'jco')() ?? needs(HELLO_WASM, 'hello.wasm (built by node assets/guests/build.ts)', 'failed')();
+  const jcoJsReady = (): Unavailable | null =>
+    needs(JCO_BIN, 'jco')() ?? needs(JS_HELLO_WASM, 'js-hello.wasm (built by node assets/guests/build.ts)', 'failed')();
   return [
-    { id: 'node-http', label: 'bare node:http', group: 'throughput', kind: 'node', path: '/', args: [NODE_HELLO], events: false },
-    { id: 'jco-default', label: 'jco serve (one shared instance)', group: 'throughput', kind: 'jco', path: '/', args: jcoServe([]), events: false, unavailable: jcoReady },
+    {
+      id: 'node-http',
+      label: 'bare node:http',
+      group: 'throughput',
+      kind: 'node',
+      path: '/',
+      args: [NODE_HELLO],
+      events: false,
+    },
+    {
+      id: 'jco-default',
+      label: 'jco serve (one shared instance)',
+      group: 'throughput',
+      kind: 'jco',
+      path: '/',
+      args: jcoServe([]),
+      events: false,
+      unavailable: jcoReady,
+    },
     {
       id: 'jco-isolate-instance',
       label: 'jco serve --isolate-requests instance',
@@ -81,8 +120,24 @@ export function allSetups(options: { events: boolean }): BenchSetup[] {
       events: false,
       unavailable: jcoReady,
     },
-    { id: 'poolscope-p2-reuse-1', label: 'Poolscope p2, reuse 1', group: 'throughput', kind: 'poolscope', path: '/', args: poolscope('demo:hello', ['--max-instance-reuse-count', '1']), events },
-    { id: 'poolscope-p2-reuse-128', label: 'Poolscope p2, reuse 128', group: 'throughput', kind: 'poolscope', path: '/', args: poolscope('demo:hello', ['--max-instance-reuse-count', '128']), events },
+    {
+      id: 'poolscope-p2-reuse-1',
+      label: 'Poolscope p2, reuse 1',
+      group: 'throughput',
+      kind: 'poolscope',
+      path: '/',
+      args: poolscope('demo:hello', ['--max-instance-reuse-count', '1']),
+      events,
+    },
+    {
+      id: 'poolscope-p2-reuse-128',
+      label: 'Poolscope p2, reuse 128',
+      group: 'throughput',
+      kind: 'poolscope',
+      path: '/',
+      args: poolscope('demo:hello', ['--max-instance-reuse-count', '128']),
+      events,
+    },
     {
       id: 'poolscope-p3-default',
       label: 'Poolscope p3, defaults (reuse 128, concurrency 16)',
@@ -115,9 +170,35 @@ export function allSetups(options: { events: boolean }): BenchSetup[] {
     },
     // The same hello answer from a componentize-js (StarlingMonkey) component: ~14 MB, so an
     // instance costs far more to start than the 7 KB WAT one, with Poolscope and with jco serve.
-    { id: 'poolscope-js-reuse-1', label: 'Poolscope js-hello, reuse 1', group: 'throughput', kind: 'poolscope', path: '/', args: poolscope('demo:js-hello', ['--max-instance-reuse-count', '1']), events, quickDurationMs: 5000 },
-    { id: 'poolscope-js-reuse-128', label: 'Poolscope js-hello, reuse 128', group: 'throughput', kind: 'poolscope', path: '/', args: poolscope('demo:js-hello', ['--max-instance-reuse-count', '128']), events },
-    { id: 'jco-js-default', label: 'jco serve js-hello (one shared instance)', group: 'throughput', kind: 'jco', path: '/', args: jcoServe([], JS_HELLO_WASM), events: false, unavailable: jcoJsReady },
+    {
+      id: 'poolscope-js-reuse-1',
+      label: 'Poolscope js-hello, reuse 1',
+      group: 'throughput',
+      kind: 'poolscope',
+      path: '/',
+      args: poolscope('demo:js-hello', ['--max-instance-reuse-count', '1']),
+      events,
+      quickDurationMs: 5000,
+    },
+    {
+      id: 'poolscope-js-reuse-128',
+      label: 'Poolscope js-hello, reuse 128',
+      group: 'throughput',
+      kind: 'poolscope',
+      path: '/',
+      args: poolscope('demo:js-hello', ['--max-instance-reuse-count', '128']),
+      events,
+    },
+    {
+      id: 'jco-js-default',
+      label: 'jco serve js-hello (one shared instance)',
+      group: 'throughput',
+      kind: 'jco',
+      path: '/',
+      args: jcoServe([], JS_HELLO_WASM),
+      events: false,
+      unavailable: jcoJsReady,
+    },
     {
       id: 'jco-js-isolate-instance',
       label: 'jco serve js-hello --isolate-requests instance',
@@ -129,7 +210,15 @@ export function allSetups(options: { events: boolean }): BenchSetup[] {
       quickDurationMs: 5000,
       unavailable: jcoJsReady,
     },
-    { id: 'io-concurrent', label: 'I/O 40 ms, p3 concurrent reuse (default 16)', group: 'io', kind: 'poolscope', path: '/?ms=40', args: poolscope('demo:p3-delay', []), events: true },
+    {
+      id: 'io-concurrent',
+      label: 'I/O 40 ms, p3 concurrent reuse (default 16)',
+      group: 'io',
+      kind: 'poolscope',
+      path: '/?ms=40',
+      args: poolscope('demo:p3-delay', []),
+      events: true,
+    },
     {
       id: 'io-serial',
       label: 'I/O 40 ms, p3 concurrency 1',

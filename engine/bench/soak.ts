@@ -56,8 +56,12 @@ for (const soak of SOAKS.filter((s) => !only || s.name === only)) {
   await wait(idleMs);
   const idle = sampleLine('after idle', server.pid);
   const alive = !server.hasExited();
-  console.log(`  ${summary.responses} responses (${Math.round(summary.requestsPerSecond)}/s), ${summary.non2xx} non-2xx, ${summary.errors.total} errors, server ${alive ? 'alive' : 'DIED'}`);
-  rows.push(`| ${soak.label} | ${formatBytes(start.rss)} / ${start.threads} | ${formatBytes(end.rss)} / ${end.threads} | ${formatBytes(idle.rss)} / ${idle.threads} | ${summary.responses} |`);
+  console.log(
+    `  ${summary.responses} responses (${Math.round(summary.requestsPerSecond)}/s), ${summary.non2xx} non-2xx, ${summary.errors.total} errors, server ${alive ? 'alive' : 'DIED'}`,
+  );
+  rows.push(
+    `| ${soak.label} | ${formatBytes(start.rss)} / ${start.threads} | ${formatBytes(end.rss)} / ${end.threads} | ${formatBytes(idle.rss)} / ${idle.threads} | ${summary.responses} |`,
+  );
   await server.stop(5000);
   if (!alive) process.exitCode = 1;
 }

@@ -98,10 +98,16 @@ interface ZooGuest {
 const HELLO = 'Hello, WASI!';
 const ECHO_BODY = 'ping pong';
 const get = (path: string): Probe => ({ method: 'GET', path: () => path });
-const echoProbe: Probe = { method: 'POST', path: () => '/some/path?q=1', headers: { 'x-hello': 'world', 'content-type': 'text/plain' }, body: ECHO_BODY };
+const echoProbe: Probe = {
+  method: 'POST',
+  path: () => '/some/path?q=1',
+  headers: { 'x-hello': 'world', 'content-type': 'text/plain' },
+  body: ECHO_BODY,
+};
 
 function expectText(status: number, body: string) {
-  return (a: Answer): string | null => (a.status === status && a.body === body ? null : `expected ${status} ${JSON.stringify(body)}`);
+  return (a: Answer): string | null =>
+    a.status === status && a.body === body ? null : `expected ${status} ${JSON.stringify(body)}`;
 }
 
 /** count=1 on every request without reuse; count=1, 2, 3, … on one reused instance. */
@@ -134,9 +140,37 @@ const RUST = "wasmtime's test programs (Rust)";
 
 function zooGuests(): ZooGuest[] {
   return [
-    { id: 'hello', component: 'demo:hello', file: guestPath('hello'), toolchain: SIZE_OF_WAT, world: 'p2', probe: get('/'), check: expectText(200, HELLO), expectedLeak: 'clean', note: 'the baseline' },
-    { id: 'js-hello', component: 'demo:js-hello', file: guestPath('js-hello'), toolchain: CJS, world: 'p2', probe: get('/'), check: expectText(200, HELLO), expectedLeak: 'clean' },
-    { id: 'js-counter', component: 'demo:js-counter', file: guestPath('js-counter'), toolchain: CJS, world: 'p2', probe: get('/'), check: expectCount, expectedLeak: 'differs' },
+    {
+      id: 'hello',
+      component: 'demo:hello',
+      file: guestPath('hello'),
+      toolchain: SIZE_OF_WAT,
+      world: 'p2',
+      probe: get('/'),
+      check: expectText(200, HELLO),
+      expectedLeak: 'clean',
+      note: 'the baseline',
+    },
+    {
+      id: 'js-hello',
+      component: 'demo:js-hello',
+      file: guestPath('js-hello'),
+      toolchain: CJS,
+      world: 'p2',
+      probe: get('/'),
+      check: expectText(200, HELLO),
+      expectedLeak: 'clean',
+    },
+    {
+      id: 'js-counter',
+      component: 'demo:js-counter',
+      file: guestPath('js-counter'),
+      toolchain: CJS,
+      world: 'p2',
+      probe: get('/'),
+      check: expectCount,
+      expectedLeak: 'differs',
+    },
     {
       id: 'js-fetch-event',
       component: 'demo:js-fetch-event',
@@ -145,10 +179,22 @@ function zooGuests(): ZooGuest[] {
       world: 'p2',
       probe: get('/'),
       check: expectText(200, 'Hello from a fetch event!'),
-      knownFailure: { reuse: 128, why: "StarlingMonkey's \"FetchEvent#respondWith can't be called twice\" (a reused instance sets no response: 500)" },
+      knownFailure: {
+        reuse: 128,
+        why: 'StarlingMonkey\'s "FetchEvent#respondWith can\'t be called twice" (a reused instance sets no response: 500)',
+      },
       expectedLeak: 'failed-on-reuse',
     },
-    { id: 'zoo-js-echo', component: zooGuestPath('zoo-js-echo'), file: zooGuestPath('zoo-js-echo'), toolchain: `${CJS}, raw wasi:http`, world: 'p2', probe: echoProbe, check: expectEcho(true), expectedLeak: 'clean' },
+    {
+      id: 'zoo-js-echo',
+      component: zooGuestPath('zoo-js-echo'),
+      file: zooGuestPath('zoo-js-echo'),
+      toolchain: `${CJS}, raw wasi:http`,
+      world: 'p2',
+      probe: echoProbe,
+      check: expectEcho(true),
+      expectedLeak: 'clean',
+    },
     {
       id: 'zoo-js-fetch',
       component: zooGuestPath('zoo-js-fetch'),
@@ -158,15 +204,45 @@ function zooGuests(): ZooGuest[] {
       args: ['--allow-http'],
       probe: { method: 'GET', path: (upstream) => `/proxy?url=${encodeURIComponent(`${upstream}${UPSTREAM_PATH}`)}` },
       check: (a) =>
-        a.status === UPSTREAM_STATUS && a.body === UPSTREAM_BODY && a.headers['x-upstream'] === 'yes' && a.headers['x-zoo-upstream-status'] === String(UPSTREAM_STATUS)
+        a.status === UPSTREAM_STATUS &&
+        a.body === UPSTREAM_BODY &&
+        a.headers['x-upstream'] === 'yes' &&
+        a.headers['x-zoo-upstream-status'] === String(UPSTREAM_STATUS)
           ? null
           : `expected ${UPSTREAM_STATUS} ${JSON.stringify(UPSTREAM_BODY)} with x-upstream and x-zoo-upstream-status`,
       expectedLeak: 'clean',
       note: 'proxies every request to a node:http upstream in the bench process (--allow-http)',
     },
-    { id: 'p3-hello', component: 'demo:p3-hello', file: guestPath('p3-hello'), toolchain: CQJS, world: 'p3', probe: get('/'), check: expectText(200, HELLO), expectedLeak: 'clean' },
-    { id: 'p3-counter', component: 'demo:p3-counter', file: guestPath('p3-counter'), toolchain: CQJS, world: 'p3', probe: get('/'), check: expectCount, expectedLeak: 'differs' },
-    { id: 'zoo-qjs-p3-headers', component: zooGuestPath('zoo-qjs-p3-headers'), file: zooGuestPath('zoo-qjs-p3-headers'), toolchain: CQJS, world: 'p3', probe: echoProbe, check: expectEcho(true), expectedLeak: 'clean' },
+    {
+      id: 'p3-hello',
+      component: 'demo:p3-hello',
+      file: guestPath('p3-hello'),
+      toolchain: CQJS,
+      world: 'p3',
+      probe: get('/'),
+      check: expectText(200, HELLO),
+      expectedLeak: 'clean',
+    },
+    {
+      id: 'p3-counter',
+      component: 'demo:p3-counter',
+      file: guestPath('p3-counter'),
+      toolchain: CQJS,
+      world: 'p3',
+      probe: get('/'),
+      check: expectCount,
+      expectedLeak: 'differs',
+    },
+    {
+      id: 'zoo-qjs-p3-headers',
+      component: zooGuestPath('zoo-qjs-p3-headers'),
+      file: zooGuestPath('zoo-qjs-p3-headers'),
+      toolchain: CQJS,
+      world: 'p3',
+      probe: echoProbe,
+      check: expectEcho(true),
+      expectedLeak: 'clean',
+    },
     {
       id: 'p3-cli-serve-hello-world',
       component: join(FIXTURES, 'p3-cli-serve-hello-world.wasm'),
@@ -177,7 +253,16 @@ function zooGuests(): ZooGuest[] {
       check: expectText(200, HELLO),
       expectedLeak: 'clean',
     },
-    { id: 'p3-http-echo', component: join(FIXTURES, 'p3-http-echo.wasm'), file: join(FIXTURES, 'p3-http-echo.wasm'), toolchain: RUST, world: 'p3', probe: echoProbe, check: expectEcho(false), expectedLeak: 'clean' },
+    {
+      id: 'p3-http-echo',
+      component: join(FIXTURES, 'p3-http-echo.wasm'),
+      file: join(FIXTURES, 'p3-http-echo.wasm'),
+      toolchain: RUST,
+      world: 'p3',
+      probe: echoProbe,
+      check: expectEcho(false),
+      expectedLeak: 'clean',
+    },
     {
       id: 'p3-cli-serve-sleep',
       component: join(FIXTURES, 'p3-cli-serve-sleep.wasm'),
@@ -215,18 +300,38 @@ interface Flags {
 }
 
 const positive = (value: string): number => {
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError(`'${value}' is not a whole number of at least 1`);
+  if (!/^\d+$/.test(value) || Number(value) < 1)
+    throw new InvalidArgumentError(`'${value}' is not a whole number of at least 1`);
   return Number(value);
 };
 
 const program = new Command('zoo')
-  .description("real-toolchain guests (issue 14): served correctly at reuse 1 and 128, the leak detector's verdict, first-request latency (cold and warm cache), req/s and peak RSS under load")
+  .description(
+    "real-toolchain guests (issue 14): served correctly at reuse 1 and 128, the leak detector's verdict, first-request latency (cold and warm cache), req/s and peak RSS under load",
+  )
   .addOption(new Option('--duration <dur>', 'measured load per guest (default 5s, --quick 1s)').argParser(duration))
-  .addOption(new Option('--warmup <dur>', 'load before measuring, at least (default 2s, --quick 0 for none); it goes on until the rate is steady, up to --max-warmup').argParser(duration))
+  .addOption(
+    new Option(
+      '--warmup <dur>',
+      'load before measuring, at least (default 2s, --quick 0 for none); it goes on until the rate is steady, up to --max-warmup',
+    ).argParser(duration),
+  )
   .addOption(new Option('--max-warmup <dur>', 'the longest warm-up (default 30s)').argParser(duration))
   .addOption(new Option('-c, --connections <n>', 'concurrent keep-alive connections').default(50).argParser(positive))
-  .addOption(new Option('--requests <n>', 'sequential requests checked at each reuse setting (default 4, --quick 3; at least 2)').argParser(positive))
-  .addOption(new Option('--only <ids>', 'only these guests (comma-separated; see --list)').argParser((v: string) => v.split(',').map((s) => s.trim()).filter(Boolean)))
+  .addOption(
+    new Option(
+      '--requests <n>',
+      'sequential requests checked at each reuse setting (default 4, --quick 3; at least 2)',
+    ).argParser(positive),
+  )
+  .addOption(
+    new Option('--only <ids>', 'only these guests (comma-separated; see --list)').argParser((v: string) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  )
   .option('--list', 'list the guests and exit', false)
   .option('--json <file>', 'also write the results as JSON to FILE')
   .option('--no-build', 'do not run the guest build (node assets/guests/build.ts) first')
@@ -261,12 +366,18 @@ const { scratch, cleanUp } = scratchFolder('poolscope-zoo-bench-', log, () => up
 function exchange(url: string, probe: Probe, upstreamOrigin: string, agent: Agent): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const target = new URL(probe.path(upstreamOrigin), url).href;
-    const req = request(target, { method: probe.method, headers: probe.headers ?? {}, agent, timeout: REQUEST_TIMEOUT_MS }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = request(
+      target,
+      { method: probe.method, headers: probe.headers ?? {}, agent, timeout: REQUEST_TIMEOUT_MS },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`)));
     req.on('error', reject);
     req.end(probe.body);
@@ -353,11 +464,15 @@ interface GuestResult {
 }
 
 const round1 = (n: number): number => Math.round(n * 10) / 10;
-const short = (a: Answer): string => `${a.status} ${JSON.stringify(a.body.length > 80 ? `${a.body.slice(0, 80)}…` : a.body)}`;
+const short = (a: Answer): string =>
+  `${a.status} ${JSON.stringify(a.body.length > 80 ? `${a.body.slice(0, 80)}…` : a.body)}`;
 
 function serve(g: ZooGuest, cacheDir: string, extra: string[]): { server: ServerProcess; spawnedAt: number } {
   const spawnedAt = performance.now();
-  const server = startProcess(poolscope(g.component, [...(g.args ?? []), ...extra]), { cwd: REPO_ROOT, env: { ...process.env, POOLSCOPE_CACHE_DIR: cacheDir } });
+  const server = startProcess(poolscope(g.component, [...(g.args ?? []), ...extra]), {
+    cwd: REPO_ROOT,
+    env: { ...process.env, POOLSCOPE_CACHE_DIR: cacheDir },
+  });
   return { server, spawnedAt };
 }
 
@@ -375,7 +490,12 @@ async function firstAndSequence(
   try {
     const firstAnswer = await exchange(base, g.probe, upstreamOrigin, agent);
     const now = performance.now();
-    const first: FirstRequest = { startMs: round1(servingAt - spawnedAt), spawnToAnswerMs: round1(now - spawnedAt), servingToAnswerMs: round1(now - servingAt), status: firstAnswer.status };
+    const first: FirstRequest = {
+      startMs: round1(servingAt - spawnedAt),
+      spawnToAnswerMs: round1(now - spawnedAt),
+      servingToAnswerMs: round1(now - servingAt),
+      status: firstAnswer.status,
+    };
     const answers: Answer[] = [firstAnswer];
     await afterEach(0);
     for (let i = 1; i < settings.requests; i++) {
@@ -433,13 +553,17 @@ function readEvents(file: string): EventLine[] {
 function pendingLeakChecks(events: EventLine[]): number {
   const reused = events.filter((e) => e.type === 'request.accepted' && (e.reuseCount ?? 0) >= 2).length;
   const checked = events.filter((e) => e.type === 'leak.checked').length;
-  const skipped = events.filter((e) => e.type === 'leak.skipped').reduce((n, e) => n + Object.values(e.counts ?? {}).reduce((a, b) => a + b, 0), 0);
+  const skipped = events
+    .filter((e) => e.type === 'leak.skipped')
+    .reduce((n, e) => n + Object.values(e.counts ?? {}).reduce((a, b) => a + b, 0), 0);
   return reused - checked - skipped;
 }
 
 /** Whether the events hold the end of request `requestId` (its answer can reach the client before its events reach the file). */
 function requestEnded(events: EventLine[], requestId: number): boolean {
-  return events.some((e) => (e.type === 'request.completed' || e.type === 'request.failed') && e.requestId === requestId);
+  return events.some(
+    (e) => (e.type === 'request.completed' || e.type === 'request.failed') && e.requestId === requestId,
+  );
 }
 
 /**
@@ -455,7 +579,8 @@ async function waitForLeakChecks(file: string, server: ServerProcess, requestId:
   while (!requestEnded(readEvents(file), requestId) && Date.now() < endDeadline) await pause();
   while (pendingLeakChecks(readEvents(file)) > 0) {
     if (server.hasExited()) throw new Error('the server exited while the leak detector was replaying');
-    if (Date.now() > deadline) throw new Error(`the leak detector did not judge every reused answer within ${LEAK_CHECK_TIMEOUT_MS / 1000} s`);
+    if (Date.now() > deadline)
+      throw new Error(`the leak detector did not judge every reused answer within ${LEAK_CHECK_TIMEOUT_MS / 1000} s`);
     await pause();
   }
 }
@@ -465,7 +590,8 @@ function leakResult(g: ZooGuest, events: EventLine[]): LeakResult {
   const skipped: Record<string, number> = {};
   for (const e of events) {
     if (e.type === 'leak.checked' && e.verdict) checks[e.verdict] = (checks[e.verdict] ?? 0) + 1;
-    if (e.type === 'leak.skipped') for (const [why, n] of Object.entries(e.counts ?? {})) skipped[why] = (skipped[why] ?? 0) + n;
+    if (e.type === 'leak.skipped')
+      for (const [why, n] of Object.entries(e.counts ?? {})) skipped[why] = (skipped[why] ?? 0) + n;
   }
   const findings = events.filter((e) => e.type === 'leak.checked');
   const firstOf = (verdict: string): EventLine | undefined => findings.find((e) => e.verdict === verdict);
@@ -520,7 +646,9 @@ type Counts = Pick<LoadProgressUpdate, 'elapsedMs' | 'responses' | 'errors' | 't
  * componentize-js instances, ~1 s each to start on two executors, need tens of seconds on a busy
  * 2-core machine). Then `--duration` is measured from the run's cumulative counts.
  */
-async function loadWithWindow(load: Parameters<typeof runLoad>[0]): Promise<Omit<Throughput, 'peakRssMiB' | 'processes'>> {
+async function loadWithWindow(
+  load: Parameters<typeof runLoad>[0],
+): Promise<Omit<Throughput, 'peakRssMiB' | 'processes'>> {
   const controller = new AbortController();
   const zero: Counts = { elapsedMs: 0, responses: 0, errors: 0, timeouts: 0, statusCounts: {} };
   const rates: number[] = [];
@@ -528,28 +656,51 @@ async function loadWithWindow(load: Parameters<typeof runLoad>[0]): Promise<Omit
   let steady = settings.warmupMs === 0;
   let from: Counts | null = settings.warmupMs === 0 ? zero : null;
   let to: Counts | null = null;
-  const snapshot = (u: LoadProgressUpdate): Counts => ({ elapsedMs: u.elapsedMs, responses: u.responses, errors: u.errors, timeouts: u.timeouts, statusCounts: { ...u.statusCounts } });
-  const summary = await runLoad({ ...load, durationMs: settings.maxWarmupMs + settings.durationMs + 5000, signal: controller.signal, progressIntervalMs: 100 }, (u) => {
-    if (to) return;
-    if (from) {
-      if (u.elapsedMs - from.elapsedMs >= settings.durationMs) {
-        to = snapshot(u);
-        controller.abort();
-      }
-      return;
-    }
-    if (u.elapsedMs < nextSecond) return;
-    nextSecond += 1000;
-    rates.push(u.rate);
-    const last = rates.slice(-3);
-    steady = last.length === 3 && last.every((r) => r > 0) && last.every((r, i) => {
-      const previous = last[i - 1];
-      return previous === undefined || Math.abs(r - previous) <= 0.15 * previous;
-    });
-    if ((u.elapsedMs >= settings.warmupMs && steady) || u.elapsedMs >= settings.maxWarmupMs) from = snapshot(u);
+  const snapshot = (u: LoadProgressUpdate): Counts => ({
+    elapsedMs: u.elapsedMs,
+    responses: u.responses,
+    errors: u.errors,
+    timeouts: u.timeouts,
+    statusCounts: { ...u.statusCounts },
   });
+  const summary = await runLoad(
+    {
+      ...load,
+      durationMs: settings.maxWarmupMs + settings.durationMs + 5000,
+      signal: controller.signal,
+      progressIntervalMs: 100,
+    },
+    (u) => {
+      if (to) return;
+      if (from) {
+        if (u.elapsedMs - from.elapsedMs >= settings.durationMs) {
+          to = snapshot(u);
+          controller.abort();
+        }
+        return;
+      }
+      if (u.elapsedMs < nextSecond) return;
+      nextSecond += 1000;
+      rates.push(u.rate);
+      const last = rates.slice(-3);
+      steady =
+        last.length === 3 &&
+        last.every((r) => r > 0) &&
+        last.every((r, i) => {
+          const previous = last[i - 1];
+          return previous === undefined || Math.abs(r - previous) <= 0.15 * previous;
+        });
+      if ((u.elapsedMs >= settings.warmupMs && steady) || u.elapsedMs >= settings.maxWarmupMs) from = snapshot(u);
+    },
+  );
   const start: Counts = from ?? zero;
-  const end: Counts = to ?? { elapsedMs: summary.elapsedMs, responses: summary.responses, errors: summary.errors.total, timeouts: summary.errors.timeouts, statusCounts: summary.statusCounts };
+  const end: Counts = to ?? {
+    elapsedMs: summary.elapsedMs,
+    responses: summary.responses,
+    errors: summary.errors.total,
+    timeouts: summary.errors.timeouts,
+    statusCounts: summary.statusCounts,
+  };
   const statusCounts: Record<string, number> = {};
   for (const [status, n] of Object.entries(end.statusCounts)) {
     const d = n - (start.statusCounts[status] ?? 0);
@@ -584,8 +735,20 @@ const tail = (server: ServerProcess): string => {
 };
 
 async function measureGuest(g: ZooGuest, upstreamOrigin: string): Promise<GuestResult> {
-  const result: GuestResult = { id: g.id, toolchain: g.toolchain, world: g.world, sizeBytes: fileSize(g.file), status: 'ok', ...(g.note ? { note: g.note } : {}) };
-  if (result.sizeBytes === null) return { ...result, status: 'failed', reason: `${g.file} not found (node assets/guests/build.ts builds the guests; the wasmtime programs are in ../shared/fixtures)` };
+  const result: GuestResult = {
+    id: g.id,
+    toolchain: g.toolchain,
+    world: g.world,
+    sizeBytes: fileSize(g.file),
+    status: 'ok',
+    ...(g.note ? { note: g.note } : {}),
+  };
+  if (result.sizeBytes === null)
+    return {
+      ...result,
+      status: 'failed',
+      reason: `${g.file} not found (node assets/guests/build.ts builds the guests; the wasmtime programs are in ../shared/fixtures)`,
+    };
   const cacheDir = mkdtempSync(join(scratch, `cache-${g.id}-`));
   const step = async <T>(what: string, server: ServerProcess, run: () => Promise<T>): Promise<T> => {
     try {
@@ -601,25 +764,49 @@ async function measureGuest(g: ZooGuest, upstreamOrigin: string): Promise<GuestR
     {
       const eventsFile = join(scratch, `${g.id}-cold.jsonl`);
       const { server, spawnedAt } = serve(g, cacheDir, ['--max-instance-reuse-count', '1', '--events', eventsFile]);
-      const { first, answers } = await step('cold start, reuse 1', server, () => firstAndSequence(g, server, spawnedAt, upstreamOrigin, async () => {}));
+      const { first, answers } = await step('cold start, reuse 1', server, () =>
+        firstAndSequence(g, server, spawnedAt, upstreamOrigin, async () => {}),
+      );
       result.cold = first;
-      result.reuse1 = judge(g, 1, answers, server.output(), readEvents(eventsFile).filter((e) => e.type === 'worker.spawned').length);
-      log(`  ${g.id}: cold start ${int(first.startMs)} ms to "Serving", first answer ${int(first.spawnToAnswerMs)} ms after spawn (${ms(first.servingToAnswerMs)} ms after "Serving"); reuse 1: ${result.reuse1.ok ? 'correct' : `WRONG: ${result.reuse1.problems.join('; ')}`}`);
+      result.reuse1 = judge(
+        g,
+        1,
+        answers,
+        server.output(),
+        readEvents(eventsFile).filter((e) => e.type === 'worker.spawned').length,
+      );
+      log(
+        `  ${g.id}: cold start ${int(first.startMs)} ms to "Serving", first answer ${int(first.spawnToAnswerMs)} ms after spawn (${ms(first.servingToAnswerMs)} ms after "Serving"); reuse 1: ${result.reuse1.ok ? 'correct' : `WRONG: ${result.reuse1.problems.join('; ')}`}`,
+      );
     }
     // 2. Warm cache, reuse 128, leak detector on every reused answer.
     {
       const eventsFile = join(scratch, `${g.id}-warm.jsonl`);
-      const extra = ['--max-instance-reuse-count', '128', '--idle-instance-timeout', '60s', '--leak-check', 'all', '--leak-check-unsafe-methods', '--events', eventsFile];
+      const extra = [
+        '--max-instance-reuse-count',
+        '128',
+        '--idle-instance-timeout',
+        '60s',
+        '--leak-check',
+        'all',
+        '--leak-check-unsafe-methods',
+        '--events',
+        eventsFile,
+      ];
       if (g.oneInstance !== false) extra.push('--max-instances', '1');
       const { server, spawnedAt } = serve(g, cacheDir, extra);
-      const { first, answers } = await step('warm start, reuse 128', server, () => firstAndSequence(g, server, spawnedAt, upstreamOrigin, (i) => waitForLeakChecks(eventsFile, server, i)));
+      const { first, answers } = await step('warm start, reuse 128', server, () =>
+        firstAndSequence(g, server, spawnedAt, upstreamOrigin, (i) => waitForLeakChecks(eventsFile, server, i)),
+      );
       const output = server.output();
       const events = readEvents(eventsFile);
       result.warm = first;
       result.reuse128 = judge(g, 128, answers, output, events.filter((e) => e.type === 'worker.spawned').length);
       result.leak = leakResult(g, events);
       const leak = result.leak;
-      log(`  ${g.id}: warm start ${int(first.startMs)} ms to "Serving", first answer ${int(first.spawnToAnswerMs)} ms after spawn (${ms(first.servingToAnswerMs)} ms after "Serving"); reuse 128: ${result.reuse128.ok ? 'correct' : `${result.reuse128.known ? 'wrong, as known' : 'WRONG'}: ${result.reuse128.problems.join('; ')}`}; leaks: ${leak.verdict} ${JSON.stringify(leak.checks)}${Object.keys(leak.skipped).length ? ` skipped ${JSON.stringify(leak.skipped)}` : ''}${leak.detail.length ? ` — ${leak.detail.join(' / ')}` : ''}`);
+      log(
+        `  ${g.id}: warm start ${int(first.startMs)} ms to "Serving", first answer ${int(first.spawnToAnswerMs)} ms after spawn (${ms(first.servingToAnswerMs)} ms after "Serving"); reuse 128: ${result.reuse128.ok ? 'correct' : `${result.reuse128.known ? 'wrong, as known' : 'WRONG'}: ${result.reuse128.problems.join('; ')}`}; leaks: ${leak.verdict} ${JSON.stringify(leak.checks)}${Object.keys(leak.skipped).length ? ` skipped ${JSON.stringify(leak.skipped)}` : ''}${leak.detail.length ? ` — ${leak.detail.join(' / ')}` : ''}`,
+      );
     }
     // 3. Throughput at reuse 128 (warm cache).
     if (g.throughput === false) result.throughput = null;
@@ -630,7 +817,9 @@ async function measureGuest(g: ZooGuest, upstreamOrigin: string): Promise<GuestR
         throw new Error(`throughput: ${(error as Error).message}`);
       }
       const t = result.throughput;
-      log(`  ${g.id}: ${int(t.requestsPerSecond)} req/s at ${settings.connections} clients, ${t.non2xx} non-2xx, ${t.errors} errors, peak RSS ${int(t.peakRssMiB)} MiB; warm-up ${(t.warmupMs / 1000).toFixed(1)} s${t.steady ? '' : ' (not steady)'}`);
+      log(
+        `  ${g.id}: ${int(t.requestsPerSecond)} req/s at ${settings.connections} clients, ${t.non2xx} non-2xx, ${t.errors} errors, peak RSS ${int(t.peakRssMiB)} MiB; warm-up ${(t.warmupMs / 1000).toFixed(1)} s${t.steady ? '' : ' (not steady)'}`,
+      );
     }
     return result;
   } catch (error) {
@@ -669,7 +858,9 @@ function zooMarkdown(results: GuestResult[], machine: ReturnType<typeof machineI
     `Each guest: ${settings.requests} sequential requests checked at reuse 1 (cold cache) and at reuse 128 (warm cache, one instance, \`--leak-check all\`); load: ${settings.connections} concurrent keep-alive clients, ${settings.durationMs / 1000} s measured ${settings.warmupMs > 0 ? `in one continuous run after a warm-up of at least ${settings.warmupMs / 1000} s, longer until the rate is steady (at most ${settings.maxWarmupMs / 1000} s)` : 'from the start (no warm-up)'}, reuse 128 (p3: concurrent reuse 16, the default), one run.`,
   );
   out.push('');
-  out.push('| guest | toolchain | world | size | correct@1 | correct@128 | leak verdict | cold first request ms (spawn → answer / "Serving" → answer) | warm first request ms (spawn → answer / "Serving" → answer) | req/s@50 | peak RSS MiB |');
+  out.push(
+    '| guest | toolchain | world | size | correct@1 | correct@128 | leak verdict | cold first request ms (spawn → answer / "Serving" → answer) | warm first request ms (spawn → answer / "Serving" → answer) | req/s@50 | peak RSS MiB |',
+  );
   out.push('|---|---|---|---:|---|---|---|---:|---:|---:|---:|');
   for (const r of results) {
     const guest = selected.find((g) => g.id === r.id);
@@ -685,27 +876,39 @@ function zooMarkdown(results: GuestResult[], machine: ReturnType<typeof machineI
       return `**no**${c.known ? ' (known)' : ''} ${note(escapeCell(`${r.id} at reuse ${c.reuse}: ${why}${c.problems.join('; ')}`))}`;
     };
     const leak = r.leak
-      ? `${r.leak.verdict}${r.leak.verdict === 'not checked' ? '' : ` (${Object.entries(r.leak.checks).map(([v, n]) => `${n} ${v}`).join(', ')})`}${r.leak.expected ? (r.leak.verdict === 'clean' ? '' : ', as expected') : ' — **unexpected**'}${
+      ? `${r.leak.verdict}${
+          r.leak.verdict === 'not checked'
+            ? ''
+            : ` (${Object.entries(r.leak.checks)
+                .map(([v, n]) => `${n} ${v}`)
+                .join(', ')})`
+        }${r.leak.expected ? (r.leak.verdict === 'clean' ? '' : ', as expected') : ' — **unexpected**'}${
           r.leak.detail.length || Object.keys(r.leak.skipped).length
             ? ` ${note(escapeCell(`${r.id}, leak detector: ${r.leak.detail.join(' / ')}${Object.keys(r.leak.skipped).length ? ` skipped: ${JSON.stringify(r.leak.skipped)}` : ''}`))}`
             : ''
         }`
       : '–';
-    const first = (f: FirstRequest | undefined): string => (f ? `${int(f.spawnToAnswerMs)} / ${ms(f.servingToAnswerMs)}` : '–');
+    const first = (f: FirstRequest | undefined): string =>
+      f ? `${int(f.spawnToAnswerMs)} / ${ms(f.servingToAnswerMs)}` : '–';
     let rps = '–';
     let rss = '–';
     if (r.throughput) {
       const t = r.throughput;
       const bad = t.non2xx + t.errors;
-      const statuses = Object.entries(t.statusCounts).map(([s, n]) => `${n} × ${s}`).join(', ');
+      const statuses = Object.entries(t.statusCounts)
+        .map(([s, n]) => `${n} × ${s}`)
+        .join(', ');
       rps = `${int(t.requestsPerSecond)}${bad > 0 ? ` ${note(escapeCell(`${r.id} under load: ${t.non2xx} non-2xx and ${t.errors} errors (${t.timeouts} of them timeouts after 10 s) of ${t.responses + t.errors} (${statuses})`))}` : ''}`;
-      if (!t.steady) rps += ` ${note(escapeCell(`${r.id}: the rate was not steady after the longest warm-up (${(t.warmupMs / 1000).toFixed(1)} s): still starting instances?`))}`;
+      if (!t.steady)
+        rps += ` ${note(escapeCell(`${r.id}: the rate was not steady after the longest warm-up (${(t.warmupMs / 1000).toFixed(1)} s): still starting instances?`))}`;
       if (t.responses === 0) rps += ` ${note(escapeCell(`${r.id}: no answer at all in the measured window`))}`;
       rss = int(t.peakRssMiB);
     } else if (r.throughput === null) {
       rps = `– ${note(escapeCell(`${r.id}: ${guest?.note ?? 'no throughput row'}`))}`;
     }
-    out.push(`${head} ${correct(r.reuse1)} | ${correct(r.reuse128)} | ${leak} | ${first(r.cold)} | ${first(r.warm)} | ${rps} | ${rss} |`);
+    out.push(
+      `${head} ${correct(r.reuse1)} | ${correct(r.reuse128)} | ${leak} | ${first(r.cold)} | ${first(r.warm)} | ${rps} | ${rss} |`,
+    );
   }
   if (notes.length > 0) {
     out.push('');
@@ -720,11 +923,18 @@ function zooMarkdown(results: GuestResult[], machine: ReturnType<typeof machineI
 
 async function main(): Promise<number> {
   const machine = machineInfo();
-  log(`${machine.nproc} CPUs, ${machine.cpuModel}, Node ${machine.node}, load average ${machine.loadAverageAtStart.join(' ')}`);
+  log(
+    `${machine.nproc} CPUs, ${machine.cpuModel}, Node ${machine.node}, load average ${machine.loadAverageAtStart.join(' ')}`,
+  );
   if (flags.build) {
     log('building guests (cached) …');
-    const build = spawnSync(process.execPath, ['assets/guests/build.ts'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'], timeout: GUEST_BUILD_TIMEOUT_MS });
-    if (build.status !== 0) log(`warning: the guest build failed (${build.status ?? build.signal}); guests it builds may fail`);
+    const build = spawnSync(process.execPath, ['assets/guests/build.ts'], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      timeout: GUEST_BUILD_TIMEOUT_MS,
+    });
+    if (build.status !== 0)
+      log(`warning: the guest build failed (${build.status ?? build.signal}); guests it builds may fail`);
   }
   const upstreamOrigin = await startUpstream();
   const results: GuestResult[] = [];
@@ -739,7 +949,14 @@ async function main(): Promise<number> {
   const loadAtEnd = loadavg().map((l) => Math.round(l * 100) / 100);
   process.stdout.write(zooMarkdown(results, machine, loadAtEnd));
   if (flags.json) {
-    writeFileSync(flags.json, JSON.stringify({ generatedAt: new Date().toISOString(), settings, machine, loadAverageAtEnd: loadAtEnd, results }, null, 2) + '\n');
+    writeFileSync(
+      flags.json,
+      JSON.stringify(
+        { generatedAt: new Date().toISOString(), settings, machine, loadAverageAtEnd: loadAtEnd, results },
+        null,
+        2,
+      ) + '\n',
+    );
     log(`wrote ${flags.json}`);
   }
   const failed = results.filter((r) => r.status === 'failed');

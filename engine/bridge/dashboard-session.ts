@@ -38,10 +38,16 @@ export type SessionOptions = Omit<ServeOptions, 'component' | 'bus'> & {
   component: string | null;
 };
 
-export type RequestSender = (serving: Serving, command: CommandOf<'sendRequests'>, send: (message: ServerMessage) => void) => Promise<LoadRunSummary>;
+export type RequestSender = (
+  serving: Serving,
+  command: CommandOf<'sendRequests'>,
+  send: (message: ServerMessage) => void,
+) => Promise<LoadRunSummary>;
 
 /** One handler per command, each returning the reply the protocol's map gives that command. */
-type CommandHandlers = { [K in CommandType]: (command: CommandOf<K>) => Promise<CommandReplies[K]> | CommandReplies[K] };
+type CommandHandlers = {
+  [K in CommandType]: (command: CommandOf<K>) => Promise<CommandReplies[K]> | CommandReplies[K];
+};
 
 /** Commands a running scenario would be confused by: refused until it ends or is stopped. */
 const CHANGES_THE_RUN = new Set<CommandType>(['load', 'start', 'stop', 'setKnobs', 'setLeakDetection', 'sendRequests']);
@@ -110,7 +116,8 @@ export class DashboardSession {
    */
   reportProblem(message: string): void {
     // Within the protocol's bound, so the snapshot carrying it is still a valid reply.
-    const cut = message.length > ENGINE_PROBLEM_MAX_CHARS ? `${message.slice(0, ENGINE_PROBLEM_MAX_CHARS - 1)}…` : message;
+    const cut =
+      message.length > ENGINE_PROBLEM_MAX_CHARS ? `${message.slice(0, ENGINE_PROBLEM_MAX_CHARS - 1)}…` : message;
     this.#problem = { message: cut, t: this.bus.now() };
     this.#announce();
   }
@@ -163,7 +170,12 @@ export class DashboardSession {
     const parsed = clientMessageSchema.safeParse(raw);
     if (!parsed.success) {
       const id = typeof (raw as { id?: unknown })?.id === 'number' ? (raw as { id: number }).id : -1;
-      peer.send({ kind: 'reply', id, ok: false, error: `invalid command: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`).join('; ')}` });
+      peer.send({
+        kind: 'reply',
+        id,
+        ok: false,
+        error: `invalid command: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`).join('; ')}`,
+      });
       return;
     }
     const { id, command } = parsed.data;
@@ -199,7 +211,9 @@ export class DashboardSession {
     load: (command) =>
       this.#queue(() => this.#switchTo(command.component)).catch((error: unknown) => {
         // The dashboard that asked gets the reply; every dashboard (and a window opened later) sees the problem.
-        this.reportProblem(`could not load ${command.component}: ${error instanceof Error ? error.message : String(error)}`);
+        this.reportProblem(
+          `could not load ${command.component}: ${error instanceof Error ? error.message : String(error)}`,
+        );
         throw error;
       }),
     start: () =>

@@ -1,7 +1,13 @@
 import { EVENT_BATCH_INTERVAL_MS, MAX_EVENTS_PER_BATCH, type PoolEvent } from '../../protocol/index.ts';
 
 /** Request-level events may be shed under extreme load; instance lifecycle events never are. */
-const SHEDDABLE = new Set<PoolEvent['type']>(['request.received', 'request.dispatched', 'request.outgoing', 'guest.output', 'pool.gauges']);
+const SHEDDABLE = new Set<PoolEvent['type']>([
+  'request.received',
+  'request.dispatched',
+  'request.outgoing',
+  'guest.output',
+  'pool.gauges',
+]);
 
 /**
  * Collects events and hands them over in batches at a bounded rate, so thousands of requests per

@@ -16,7 +16,11 @@ after(async () => {
 
 async function serve(component: string, maxInstanceReuseCount: number) {
   // A long idle timeout: no instance may retire by itself while the test looks at it.
-  const session = new DashboardSession({ component, knobs: { maxInstanceReuseCount, idleInstanceTimeoutMs: 60_000 }, listen: { host: '127.0.0.1', port: 0 } });
+  const session = new DashboardSession({
+    component,
+    knobs: { maxInstanceReuseCount, idleInstanceTimeoutMs: 60_000 },
+    listen: { host: '127.0.0.1', port: 0 },
+  });
   open.add(session);
   await session.start();
   const url = session.serving?.frontDoor.url;
@@ -37,7 +41,8 @@ async function serve(component: string, maxInstanceReuseCount: number) {
   return { session, url, after, instances };
 }
 
-const isStatus = (instanceId: number, status: string) => (e: PoolEvent) => e.type === 'worker.status' && e.instanceId === instanceId && e.status === status;
+const isStatus = (instanceId: number, status: string) => (e: PoolEvent) =>
+  e.type === 'worker.status' && e.instanceId === instanceId && e.status === status;
 const isExit = (instanceId: number) => (e: PoolEvent) => e.type === 'worker.exit' && e.instanceId === instanceId;
 
 test('an instance between requests, and one serving a request', async () => {
@@ -68,7 +73,9 @@ test('an instance between requests, and one serving a request', async () => {
 
   const busy = after((e) => e.type === 'worker.unavailable' && e.instanceId === 0);
   const second = send(`${url}?ms=50`);
-  assert.deepEqual(await busy, [{ ...idle, status: 'Requests', available: false, unavailableWhy: 'concurrency-limit', reuseCount: 2, inFlight: 1 }]);
+  assert.deepEqual(await busy, [
+    { ...idle, status: 'Requests', available: false, unavailableWhy: 'concurrency-limit', reuseCount: 2, inFlight: 1 },
+  ]);
   assert.equal((await second).status, 200);
 
   const exited = after(isExit(0));
@@ -86,7 +93,17 @@ test('an instance that used up its reuse count leaves the snapshot; the next one
   const spawned = after((e) => e.type === 'worker.spawned' && e.instanceId === 1);
   const next = send(url);
   const [starting] = await spawned;
-  assert.deepEqual(starting, { instanceId: 1, status: 'Starting', available: false, unavailableWhy: null, draining: false, reuseCount: 0, inFlight: 0, createdAt: starting?.createdAt, memoryBytes: null });
+  assert.deepEqual(starting, {
+    instanceId: 1,
+    status: 'Starting',
+    available: false,
+    unavailableWhy: null,
+    draining: false,
+    reuseCount: 0,
+    inFlight: 0,
+    createdAt: starting?.createdAt,
+    memoryBytes: null,
+  });
   assert.equal((await next).status, 200);
   open.delete(session);
   await session.close();

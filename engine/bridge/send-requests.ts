@@ -8,10 +8,12 @@ let nextRunId = 0;
  * (or `/\host/x`, or `/<tab>/host/x`) as another server, and the load would go there.
  */
 export function servedTarget(servedUrl: string, path: string): string {
-  if (!path.startsWith('/') || /^\/[/\\]/.test(path)) throw new Error('path must start with a single / (//host or /\\host would name another server)');
+  if (!path.startsWith('/') || /^\/[/\\]/.test(path))
+    throw new Error('path must start with a single / (//host or /\\host would name another server)');
   const served = new URL(servedUrl);
   const target = new URL(served.origin + path);
-  if (target.origin !== served.origin) throw new Error(`path ${JSON.stringify(path)} does not stay on the served address`);
+  if (target.origin !== served.origin)
+    throw new Error(`path ${JSON.stringify(path)} does not stay on the served address`);
   return target.href;
 }
 

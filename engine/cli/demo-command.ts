@@ -32,7 +32,7 @@ export function demoCommand(): Command {
       try {
         findScenario(name);
       } catch (error) {
-        process.stderr.write(`error: ${(error instanceof Error ? error.message : String(error))}\n`);
+        process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
         process.exit(1);
       }
       await runDemo(name, flags);
@@ -44,7 +44,9 @@ async function runDemo(name: string, flags: DemoFlags): Promise<void> {
   session.useRequestSender(sendRequestsFromDashboard);
   const dashboard = await startDashboardServer(session, flags.uiAddr);
   // One write, so whoever waits for the address also sees what happens next.
-  process.stderr.write(`Dashboard: ${dashboard.url}\n${dashboard.warning ? `${dashboard.warning}\n` : ''}${flags.wait ? 'Open the dashboard to start the scenario.\n' : ''}`);
+  process.stderr.write(
+    `Dashboard: ${dashboard.url}\n${dashboard.warning ? `${dashboard.warning}\n` : ''}${flags.wait ? 'Open the dashboard to start the scenario.\n' : ''}`,
+  );
   const shutdown = async (code: number): Promise<never> => {
     await dashboard.close();
     await session.close();

@@ -47,7 +47,11 @@ export async function findLeaks(options: {
   const serving = await startServing({
     component: options.component,
     listen: { host: '127.0.0.1', port: 0 },
-    knobs: { maxInstanceReuseCount: options.count, maxInstanceConcurrentReuseCount: 1, idleInstanceTimeoutMs: 3_600_000 },
+    knobs: {
+      maxInstanceReuseCount: options.count,
+      maxInstanceConcurrentReuseCount: 1,
+      idleInstanceTimeoutMs: 3_600_000,
+    },
     leakDetection: {
       mode: 'all',
       replayUnsafeMethods: true, // the user named the method: replay it whatever it is
@@ -72,22 +76,26 @@ export async function findLeaks(options: {
   }
   const findings = checks
     .filter((check) => isLeakFinding(check.verdict))
-    .map((check): LeakFinding => ({
-      // A fresh pool numbers requests from 0 in the order they arrive, and they arrive one by one.
-      index: check.requestId + 1,
-      instanceId: check.instanceId,
-      reuseIndex: check.reuseIndex,
-      request: options.request,
-      kind: check.verdict === 'failed-on-reuse' ? 'failed-on-reuse' : 'leak',
-      failure: check.verdict === 'failed-on-reuse' ? check.message : null,
-      differences: check.differences,
-    }));
+    .map(
+      (check): LeakFinding => ({
+        // A fresh pool numbers requests from 0 in the order they arrive, and they arrive one by one.
+        index: check.requestId + 1,
+        instanceId: check.instanceId,
+        reuseIndex: check.reuseIndex,
+        request: options.request,
+        kind: check.verdict === 'failed-on-reuse' ? 'failed-on-reuse' : 'leak',
+        failure: check.verdict === 'failed-on-reuse' ? check.message : null,
+        differences: check.differences,
+      }),
+    );
   return {
     component: options.component,
     requests: options.count,
     compared: checks.filter((check) => check.verdict !== 'error').length,
     findings,
-    errors: checks.filter((check) => check.verdict === 'error').map((check) => `request ${check.requestId + 1}: ${check.message}`),
+    errors: checks
+      .filter((check) => check.verdict === 'error')
+      .map((check) => `request ${check.requestId + 1}: ${check.message}`),
   };
 }
 

@@ -30,17 +30,41 @@ interface LoadFlags {
 /** `poolscope load <url>`: closed-loop or open-loop HTTP load with live progress and a summary. */
 export function loadCommand(): Command {
   return new Command('load')
-    .description('send HTTP load to a URL (a closed loop of keep-alive clients, or a fixed rate) and summarise throughput, latency and errors')
+    .description(
+      'send HTTP load to a URL (a closed loop of keep-alive clients, or a fixed rate) and summarise throughput, latency and errors',
+    )
     .argument('<url>', 'target: http://HOST:PORT/path, or HOST:PORT', targetUrl)
-    .addOption(new Option('-c, --connections <n>', 'concurrent keep-alive connections (closed loop: clients; open loop: connections the rate is spread over)').default(DEFAULT_CONNECTIONS).argParser(positive('connections')))
-    .addOption(new Option('-d, --duration <dur>', 'how long to run (default 10s; with -n, a cap)').argParser(positiveDuration))
+    .addOption(
+      new Option(
+        '-c, --connections <n>',
+        'concurrent keep-alive connections (closed loop: clients; open loop: connections the rate is spread over)',
+      )
+        .default(DEFAULT_CONNECTIONS)
+        .argParser(positive('connections')),
+    )
+    .addOption(
+      new Option('-d, --duration <dur>', 'how long to run (default 10s; with -n, a cap)').argParser(positiveDuration),
+    )
     .addOption(new Option('-n, --count <n>', 'stop after this many requests').argParser(positive('count')))
-    .addOption(new Option('--rate <r>', 'open loop: requests per second over all connections').argParser(positive('rate')))
-    .addOption(new Option('-m, --method <method>', `HTTP method (${HTTP_METHODS.join(', ')})`).default('GET').argParser(method))
-    .addOption(new Option('--path <path>', "request path and query, replacing the URL's (e.g. /?ms=40)").argParser(requestPath))
-    .addOption(new Option('-H, --header <name:value>', 'request header (repeatable)').argParser(header).default({}, 'none'))
+    .addOption(
+      new Option('--rate <r>', 'open loop: requests per second over all connections').argParser(positive('rate')),
+    )
+    .addOption(
+      new Option('-m, --method <method>', `HTTP method (${HTTP_METHODS.join(', ')})`).default('GET').argParser(method),
+    )
+    .addOption(
+      new Option('--path <path>', "request path and query, replacing the URL's (e.g. /?ms=40)").argParser(requestPath),
+    )
+    .addOption(
+      new Option('-H, --header <name:value>', 'request header (repeatable)').argParser(header).default({}, 'none'),
+    )
     .option('--body <text>', 'request body')
-    .addOption(new Option('--timeout <dur>', 'a request without a response after this long is a timeout (default 10s, at least 1s)').argParser(timeout))
+    .addOption(
+      new Option(
+        '--timeout <dur>',
+        'a request without a response after this long is a timeout (default 10s, at least 1s)',
+      ).argParser(timeout),
+    )
     .option('--json', 'print the summary as JSON on stdout', false)
     .option('--no-progress', 'no progress bar, even on a terminal')
     .showHelpAfterError('(run poolscope load --help for usage)')
@@ -49,7 +73,7 @@ export function loadCommand(): Command {
       [
         '',
         "Durations use wasmtime's syntax: 100us, 40ms, 2s, or a bare integer of seconds.",
-        'The open loop sends each second\'s requests (--rate) at the start of that second, over at most',
+        "The open loop sends each second's requests (--rate) at the start of that second, over at most",
         '-c connections: a server slower than the rate gets fewer requests, not a growing backlog.',
         '',
         'Examples:',
@@ -88,7 +112,9 @@ async function runLoadCommand(command: Command, url: string, flags: LoadFlags): 
   const onProgress = tty
     ? (update: LoadProgressUpdate): void => {
         const width = process.stderr.columns || 80;
-        process.stderr.write(`\r${progressLine(update, width).slice(0, width - 1)}\x1b[K${update.finished ? '\n' : ''}`);
+        process.stderr.write(
+          `\r${progressLine(update, width).slice(0, width - 1)}\x1b[K${update.finished ? '\n' : ''}`,
+        );
       }
     : undefined;
 
@@ -110,7 +136,7 @@ async function runLoadCommand(command: Command, url: string, flags: LoadFlags): 
     process.stdout.write(flags.json ? JSON.stringify(summary, null, 2) + '\n' : formatSummary(summary));
   } catch (error) {
     if (error instanceof InvalidLoadOptionsError) command.error(`error: ${error.message}`);
-    process.stderr.write(`error: ${(error instanceof Error ? error.message : String(error))}\n`);
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = error instanceof LoadTargetError ? 1 : 70;
   } finally {
     process.off('SIGINT', onSignal);

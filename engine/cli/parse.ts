@@ -4,8 +4,16 @@ import { parseBytes } from '../../base/bytes.ts';
 import { parseDuration } from '../../base/duration.ts';
 import { parseSocketAddress, type SocketAddress } from '../../base/socket-address.ts';
 import {
-  ALWAYS_ON_S_OPTIONS, NETWORK_S_OPTIONS, NO_NETWORK_REASON, REFUSED_O_REASON, refusedWasiOption, refusedWasmOption, unsupported,
-  WASMTIME_O_OPTIONS, WASMTIME_S_OPTIONS, WASMTIME_W_OPTIONS,
+  ALWAYS_ON_S_OPTIONS,
+  NETWORK_S_OPTIONS,
+  NO_NETWORK_REASON,
+  REFUSED_O_REASON,
+  refusedWasiOption,
+  refusedWasmOption,
+  unsupported,
+  WASMTIME_O_OPTIONS,
+  WASMTIME_S_OPTIONS,
+  WASMTIME_W_OPTIONS,
 } from './wasmtime-flags.ts';
 
 /** Commander argument parsers that turn bad values into precise usage errors. */
@@ -19,7 +27,7 @@ export function duration(value: string): number {
   try {
     return parseDuration(value);
   } catch (error) {
-    throw new InvalidArgumentError((error instanceof Error ? error.message : String(error)));
+    throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
   }
 }
 
@@ -32,7 +40,7 @@ export function socketAddress(value: string): SocketAddress {
   try {
     return parseSocketAddress(value);
   } catch (error) {
-    throw new InvalidArgumentError((error instanceof Error ? error.message : String(error)));
+    throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
   }
 }
 
@@ -63,10 +71,12 @@ export interface DirSpec {
  */
 export function dirOption(value: string, previous: DirSpec[] = []): DirSpec[] {
   const parts = value.split('::');
-  if (parts.length > 2) throw new InvalidArgumentError(`'${value}' has more than one '::' (the form is HOST or HOST::GUEST)`);
+  if (parts.length > 2)
+    throw new InvalidArgumentError(`'${value}' has more than one '::' (the form is HOST or HOST::GUEST)`);
   // biome-ignore lint/style/noNonNullAssertion: split returns at least one element
   const host = parts[0]!;
-  if (host === '') throw new InvalidArgumentError(`'${value}' names no host directory (the form is HOST or HOST::GUEST)`);
+  if (host === '')
+    throw new InvalidArgumentError(`'${value}' names no host directory (the form is HOST or HOST::GUEST)`);
   return [...previous, { host, guest: parts[1] ?? host }];
 }
 
@@ -82,9 +92,14 @@ export function headerOption(value: string, previous: Array<[string, string]> = 
     try {
       text = readFileSync(file, 'utf8');
     } catch (error) {
-      throw new InvalidArgumentError(`failed to read header file \`${file}\`: ${(error instanceof Error ? error.message : String(error))}`);
+      throw new InvalidArgumentError(
+        `failed to read header file \`${file}\`: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
-    return text.split(/\r?\n/).filter((line) => line.trim() !== '').reduce((all, line) => [...all, parseHeader(line)], previous);
+    return text
+      .split(/\r?\n/)
+      .filter((line) => line.trim() !== '')
+      .reduce((all, line) => [...all, parseHeader(line)], previous);
   }
   return [...previous, parseHeader(value)];
 }
@@ -94,9 +109,11 @@ function parseHeader(header: string): [string, string] {
   if (colon < 0) throw new InvalidArgumentError(`header \`${header}\` is missing \`:\``);
   const name = header.slice(0, colon).trim().toLowerCase();
   const value = header.slice(colon + 1).replace(/^[ \t]+/, '');
-  if (!/^[!#$%&'*+\-.^_`|~0-9a-z]+$/.test(name)) throw new InvalidArgumentError(`invalid header name in header \`${header}\``);
+  if (!/^[!#$%&'*+\-.^_`|~0-9a-z]+$/.test(name))
+    throw new InvalidArgumentError(`invalid header name in header \`${header}\``);
   // HeaderValue::from_str: no control characters but tab (UTF-8 text beyond ASCII is fine).
-  if (/[\x00-\x08\x0a-\x1f\x7f]/.test(value)) throw new InvalidArgumentError(`invalid header value in header \`${header}\``);
+  if (/[\x00-\x08\x0a-\x1f\x7f]/.test(value))
+    throw new InvalidArgumentError(`invalid header value in header \`${header}\``);
   return [name, value];
 }
 
@@ -129,11 +146,15 @@ export function wasmOption(value: string, previous: Record<string, string> = {})
     else if (name === 'max-memory-size') wasmtimeBytes(optionValue ?? '', '-W max-memory-size');
     else if (name === 'component-model' || name === 'component-model-async') {
       if (!wasmtimeBool(optionValue, `-W ${name}`)) {
-        throw unsupported(`-W ${name}=${optionValue}`, name === 'component-model'
-          ? 'components are required for the serve command, and must not be disabled'
-          : 'jco always enables the component model\'s async support (WASIp3 guests need it)');
+        throw unsupported(
+          `-W ${name}=${optionValue}`,
+          name === 'component-model'
+            ? 'components are required for the serve command, and must not be disabled'
+            : "jco always enables the component model's async support (WASIp3 guests need it)",
+        );
       }
-    } else if (WASMTIME_W_OPTIONS.has(name)) throw unsupported(`-W ${name}`, `${refusedWasmOption(name)} (${SUPPORTED_W})`);
+    } else if (WASMTIME_W_OPTIONS.has(name))
+      throw unsupported(`-W ${name}`, `${refusedWasmOption(name)} (${SUPPORTED_W})`);
     else throw unsupported(`-W ${name}`, `wasmtime has no such -W option either (${SUPPORTED_W})`);
     result[name] = optionValue ?? 'y';
   }
@@ -152,7 +173,9 @@ export function wasmtimeBytes(value: string, flag: string): number {
     // biome-ignore lint/style/noNonNullAssertion: the group is required by the pattern
     bytes = hex ? parseInt(hex[1]!, 16) : parseBytes(digits);
   } catch {
-    throw new InvalidArgumentError(`${flag}=${value}: not a size: use bytes (268435456, 0x10000000) or a unit (256MiB, 1GiB)`);
+    throw new InvalidArgumentError(
+      `${flag}=${value}: not a size: use bytes (268435456, 0x10000000) or a unit (256MiB, 1GiB)`,
+    );
   }
   if (!Number.isSafeInteger(bytes)) throw new InvalidArgumentError(`${flag}=${value}: too large a size`);
   return bytes;
@@ -176,7 +199,8 @@ export function wasiOption(value: string, previous: Record<string, string> = {})
       if (wasmtimeBool(optionValue, `-S ${name}`)) throw unsupported(`-S ${name}`, NO_NETWORK_REASON);
     } else if (name === 'inherit-env') wasmtimeBool(optionValue, '-S inherit-env');
     else if (name === 'cwd') {
-      if (optionValue === undefined || optionValue === '') throw new InvalidArgumentError('-S cwd needs a value: -S cwd=PATH (the guest\'s initial working directory)');
+      if (optionValue === undefined || optionValue === '')
+        throw new InvalidArgumentError("-S cwd needs a value: -S cwd=PATH (the guest's initial working directory)");
     } else if (WASMTIME_S_OPTIONS.has(name)) throw unsupported(`-S ${name}`, refusedWasiOption(name));
     else throw unsupported(`-S ${name}`, 'wasmtime has no such -S option either');
     result[name] = optionValue ?? 'y';
@@ -191,7 +215,9 @@ export function leakCheckMode(value: string): { mode: 'off' | 'all' } | { mode: 
   const percent = v.endsWith('%');
   const fraction = Number(percent ? v.slice(0, -1) : v) / (percent ? 100 : 1);
   if (!/^\d*\.?\d+%?$/.test(v) || !(fraction > 0 && fraction <= 1)) {
-    throw new InvalidArgumentError(`'${value}' is not a leak-check mode: use off, all, or a fraction of reused answers to replay (0.1 or 10%)`);
+    throw new InvalidArgumentError(
+      `'${value}' is not a leak-check mode: use off, all, or a fraction of reused answers to replay (0.1 or 10%)`,
+    );
   }
   return fraction === 1 ? { mode: 'all' } : { mode: 'sample', sampleRate: fraction };
 }
@@ -201,7 +227,7 @@ export function byteSize(value: string): number {
   try {
     return parseBytes(value);
   } catch (error) {
-    throw new InvalidArgumentError((error instanceof Error ? error.message : String(error)));
+    throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
   }
 }
 
@@ -217,10 +243,17 @@ export function optOption(value: string, previous: Record<string, string> = {}):
     if (name === 'pooling-total-component-instances') wholeNumber(optionValue ?? '');
     else if (name === 'pooling-allocator') {
       if (!wasmtimeBool(optionValue, '-O pooling-allocator')) {
-        throw unsupported(`-O pooling-allocator=${optionValue}`, 'live instances are always capped (--max-instances, default 64), as by wasmtime\'s pooling allocator');
+        throw unsupported(
+          `-O pooling-allocator=${optionValue}`,
+          "live instances are always capped (--max-instances, default 64), as by wasmtime's pooling allocator",
+        );
       }
     } else if (WASMTIME_O_OPTIONS.has(name)) throw unsupported(`-O ${name}`, REFUSED_O_REASON);
-    else throw unsupported(`-O ${name}`, 'wasmtime has no such -O option either (supported: -O pooling-total-component-instances=N)');
+    else
+      throw unsupported(
+        `-O ${name}`,
+        'wasmtime has no such -O option either (supported: -O pooling-total-component-instances=N)',
+      );
     result[name] = optionValue ?? 'y';
   }
   return result;

@@ -34,7 +34,14 @@ export async function resolvePreopens(dirs: readonly DirSpec[]): Promise<Preopen
         preopens.push(openPreopen(await realpath(resolve(host)), guest));
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        const why = code === 'ENOENT' ? 'no such directory' : code === 'ENOTDIR' ? 'not a directory' : (error instanceof Error ? error.message : String(error));
+        const why =
+          code === 'ENOENT'
+            ? 'no such directory'
+            : code === 'ENOTDIR'
+              ? 'not a directory'
+              : error instanceof Error
+                ? error.message
+                : String(error);
         throw new PreopenError(`--dir ${host}: ${why}`);
       }
     }

@@ -5,8 +5,29 @@ import { InvalidKnobsError } from '../serve.ts';
 import { DashboardSession } from '../bridge/dashboard-session.ts';
 import { sendRequestsFromDashboard } from '../bridge/send-requests.ts';
 import { startDashboardServer, type DashboardServer } from '../web/dashboard-server.ts';
-import { DEFAULT_IGNORED_HEADERS, DEFAULT_MAX_INSTANCES, type LeakDetectionSettings, type PoolKnobs } from '../../protocol/index.ts';
-import { byteSize, collect, dirOption, duration, envVar, headerOption, optOption, leakCheckMode, socketAddress, wasiOption, wasmOption, wasmtimeBool, wasmtimeBytes, wholeNumber, type DirSpec } from './parse.ts';
+import {
+  DEFAULT_IGNORED_HEADERS,
+  DEFAULT_MAX_INSTANCES,
+  type LeakDetectionSettings,
+  type PoolKnobs,
+} from '../../protocol/index.ts';
+import {
+  byteSize,
+  collect,
+  dirOption,
+  duration,
+  envVar,
+  headerOption,
+  optOption,
+  leakCheckMode,
+  socketAddress,
+  wasiOption,
+  wasmOption,
+  wasmtimeBool,
+  wasmtimeBytes,
+  wholeNumber,
+  type DirSpec,
+} from './parse.ts';
 import { refusalForUnknownOption, UnsupportedFlagError } from './wasmtime-flags.ts';
 import { closePreopens, preopenLine, resolvePreopens, PreopenError } from './preopens.ts';
 import { createServer, type Server } from 'node:net';
@@ -64,7 +85,8 @@ class WasmtimeServeCommand extends Command {
       try {
         return parse(value, previous);
       } catch (error) {
-        if (error instanceof UnsupportedFlagError) this.error(`error: ${error.message}`, { exitCode: 1, code: 'poolscope.unsupportedFlag' });
+        if (error instanceof UnsupportedFlagError)
+          this.error(`error: ${error.message}`, { exitCode: 1, code: 'poolscope.unsupportedFlag' });
         throw error;
       }
     };
@@ -76,33 +98,156 @@ export function serveCommand(): Command {
   return command
     .description('serve a wasi:http component (a .wasm path, or demo:<name>) through the instance pool')
     .argument('<component>', 'path to a .wasm component, or demo:<name> for a built-in demo guest')
-    .addOption(new Option('--addr <host:port>', 'address to listen on (port 0 picks a free one)').default(socketAddress('127.0.0.1:8080'), '127.0.0.1:8080').argParser(socketAddress))
-    .addOption(new Option('--max-instance-reuse-count <n>', 'requests one instance serves in total before it is retired (p2 default 1, p3 default 128)').argParser(wholeNumber))
-    .addOption(new Option('--max-instance-concurrent-reuse-count <n>', 'requests in flight on one instance at once (p3 default 16; always 1 for p2)').argParser(wholeNumber))
-    .addOption(new Option('--idle-instance-timeout <dur>', 'how long an idle instance is kept for reuse (default 1s)').argParser(duration))
-    .addOption(new Option('--request-timeout <dur>', 'per-request timeout, same as -W timeout=DUR (default: none)').argParser(duration))
-    .addOption(new Option('-W, --wasm <name=value,...>', 'wasmtime-style option; supported: timeout=DUR, max-memory-size=BYTES (each guest linear memory\'s bound, default 256MiB); others are refused by name').argParser(command.refusing(wasmOption)).default({}))
-    .addOption(new Option('-S, --wasi <name[=value],...>', 'wasmtime-style WASI option: inherit-env, cwd=PATH; accepted as always on: cli, p3, http; others are refused by name').argParser(command.refusing(wasiOption)).default({}))
-    .addOption(new Option('--max-concurrent-requests <n>', 'requests let into the pool at once; the rest wait (default 1000)').argParser(wholeNumber))
-    .addOption(new Option('--max-instances <n>', `live instances at most; at the cap requests wait in the queue (default ${DEFAULT_MAX_INSTANCES})`).argParser(wholeNumber))
-    .addOption(new Option('-O, --optimize <name=value,...>', 'wasmtime-style option; supported: pooling-total-component-instances=N (same as --max-instances); others are refused by name').argParser(command.refusing(optOption)).default({}))
-    .addOption(new Option('--executors <n>', `executor threads hosting the instances (default: one per core, ${defaultExecutorCount()} here)`).argParser(wholeNumber))
-    .addOption(new Option('--max-request-body-size <bytes>', 'larger request bodies get 413 (default 64MiB)').argParser(byteSize))
-    .addOption(new Option('--shutdown-grace <dur>', 'on SIGINT/SIGTERM, how long in-flight requests may finish before they are cut short').default(5000, '5s').argParser(duration))
+    .addOption(
+      new Option('--addr <host:port>', 'address to listen on (port 0 picks a free one)')
+        .default(socketAddress('127.0.0.1:8080'), '127.0.0.1:8080')
+        .argParser(socketAddress),
+    )
+    .addOption(
+      new Option(
+        '--max-instance-reuse-count <n>',
+        'requests one instance serves in total before it is retired (p2 default 1, p3 default 128)',
+      ).argParser(wholeNumber),
+    )
+    .addOption(
+      new Option(
+        '--max-instance-concurrent-reuse-count <n>',
+        'requests in flight on one instance at once (p3 default 16; always 1 for p2)',
+      ).argParser(wholeNumber),
+    )
+    .addOption(
+      new Option('--idle-instance-timeout <dur>', 'how long an idle instance is kept for reuse (default 1s)').argParser(
+        duration,
+      ),
+    )
+    .addOption(
+      new Option('--request-timeout <dur>', 'per-request timeout, same as -W timeout=DUR (default: none)').argParser(
+        duration,
+      ),
+    )
+    .addOption(
+      new Option(
+        '-W, --wasm <name=value,...>',
+        "wasmtime-style option; supported: timeout=DUR, max-memory-size=BYTES (each guest linear memory's bound, default 256MiB); others are refused by name",
+      )
+        .argParser(command.refusing(wasmOption))
+        .default({}),
+    )
+    .addOption(
+      new Option(
+        '-S, --wasi <name[=value],...>',
+        'wasmtime-style WASI option: inherit-env, cwd=PATH; accepted as always on: cli, p3, http; others are refused by name',
+      )
+        .argParser(command.refusing(wasiOption))
+        .default({}),
+    )
+    .addOption(
+      new Option(
+        '--max-concurrent-requests <n>',
+        'requests let into the pool at once; the rest wait (default 1000)',
+      ).argParser(wholeNumber),
+    )
+    .addOption(
+      new Option(
+        '--max-instances <n>',
+        `live instances at most; at the cap requests wait in the queue (default ${DEFAULT_MAX_INSTANCES})`,
+      ).argParser(wholeNumber),
+    )
+    .addOption(
+      new Option(
+        '-O, --optimize <name=value,...>',
+        'wasmtime-style option; supported: pooling-total-component-instances=N (same as --max-instances); others are refused by name',
+      )
+        .argParser(command.refusing(optOption))
+        .default({}),
+    )
+    .addOption(
+      new Option(
+        '--executors <n>',
+        `executor threads hosting the instances (default: one per core, ${defaultExecutorCount()} here)`,
+      ).argParser(wholeNumber),
+    )
+    .addOption(
+      new Option('--max-request-body-size <bytes>', 'larger request bodies get 413 (default 64MiB)').argParser(
+        byteSize,
+      ),
+    )
+    .addOption(
+      new Option(
+        '--shutdown-grace <dur>',
+        'on SIGINT/SIGTERM, how long in-flight requests may finish before they are cut short',
+      )
+        .default(5000, '5s')
+        .argParser(duration),
+    )
     .option('--no-logging-prefix', 'print guest output without the "stdout [ID] :: " prefix')
     .option('--events <file>', 'write every lifecycle event as a JSON line to FILE (- for stdout)')
-    .addOption(new Option('--env <name[=value]>', 'environment variable for the guest (repeatable; NAME alone passes it through, or leaves it unset if Poolscope has none)').argParser(envVar).default([]))
-    .addOption(new Option('--dir <host[::guest]>', 'preopen host directory HOST for the guest, read-write, as GUEST (default: the same name); repeatable; nothing is preopened by default').argParser(dirOption).default([]))
-    .addOption(new Option('-H, --header <header>', 'replace or add a request header before the guest sees it: \'name: value\', or @FILE with one per line (repeatable)').argParser(headerOption).default([]))
-    .addOption(new Option('--shutdown-addr <host:port>', 'connecting to this address starts a graceful shutdown, as SIGINT does').argParser(socketAddress))
+    .addOption(
+      new Option(
+        '--env <name[=value]>',
+        'environment variable for the guest (repeatable; NAME alone passes it through, or leaves it unset if Poolscope has none)',
+      )
+        .argParser(envVar)
+        .default([]),
+    )
+    .addOption(
+      new Option(
+        '--dir <host[::guest]>',
+        'preopen host directory HOST for the guest, read-write, as GUEST (default: the same name); repeatable; nothing is preopened by default',
+      )
+        .argParser(dirOption)
+        .default([]),
+    )
+    .addOption(
+      new Option(
+        '-H, --header <header>',
+        "replace or add a request header before the guest sees it: 'name: value', or @FILE with one per line (repeatable)",
+      )
+        .argParser(headerOption)
+        .default([]),
+    )
+    .addOption(
+      new Option(
+        '--shutdown-addr <host:port>',
+        'connecting to this address starts a graceful shutdown, as SIGINT does',
+      ).argParser(socketAddress),
+    )
     .option('--allow-http', 'let the guest make outgoing HTTP requests (denied by default)', false)
-    .addOption(new Option('--leak-check <mode>', 'replay reused instances\' answers on fresh instances and report differences: off, all, or a fraction such as 0.1 (default off)').argParser(leakCheckMode))
-    .option('--leak-check-unsafe-methods', 'also replay requests whose method has side effects (POST, PUT, DELETE, ...)', false)
-    .addOption(new Option('--leak-replay-rate <n>', 'leak replays started per second at most (default 10): each starts a fresh instance').argParser(wholeNumber))
-    .addOption(new Option('--leak-ignore-header <name>', `header left out of leak comparisons, besides ${DEFAULT_IGNORED_HEADERS.join(', ')} (repeatable)`).argParser(collect).default([]))
+    .addOption(
+      new Option(
+        '--leak-check <mode>',
+        "replay reused instances' answers on fresh instances and report differences: off, all, or a fraction such as 0.1 (default off)",
+      ).argParser(leakCheckMode),
+    )
+    .option(
+      '--leak-check-unsafe-methods',
+      'also replay requests whose method has side effects (POST, PUT, DELETE, ...)',
+      false,
+    )
+    .addOption(
+      new Option(
+        '--leak-replay-rate <n>',
+        'leak replays started per second at most (default 10): each starts a fresh instance',
+      ).argParser(wholeNumber),
+    )
+    .addOption(
+      new Option(
+        '--leak-ignore-header <name>',
+        `header left out of leak comparisons, besides ${DEFAULT_IGNORED_HEADERS.join(', ')} (repeatable)`,
+      )
+        .argParser(collect)
+        .default([]),
+    )
     .option('--ui', 'also serve the live dashboard (web mode) and print its URL', false)
-    .addOption(new Option('--ui-addr <host:port>', 'address of the dashboard (port 0 picks a free one)').default(socketAddress('127.0.0.1:0'), '127.0.0.1:0').argParser(socketAddress))
-    .addHelpText('after', '\nDurations use wasmtime\'s syntax: 100us, 40ms, 2s, or a bare integer of seconds.\nGuests get no filesystem but the directories --dir preopens, and no sockets.\nwasmtime flags Poolscope does not take (--profile, -C, -D, --max-concurrent-connections, …) are refused by name.')
+    .addOption(
+      new Option('--ui-addr <host:port>', 'address of the dashboard (port 0 picks a free one)')
+        .default(socketAddress('127.0.0.1:0'), '127.0.0.1:0')
+        .argParser(socketAddress),
+    )
+    .addHelpText(
+      'after',
+      "\nDurations use wasmtime's syntax: 100us, 40ms, 2s, or a bare integer of seconds.\nGuests get no filesystem but the directories --dir preopens, and no sockets.\nwasmtime flags Poolscope does not take (--profile, -C, -D, --max-concurrent-connections, …) are refused by name.",
+    )
     .action(async (component: string, flags: ServeFlags) => {
       await runServe(component, flags);
     });
@@ -111,7 +256,8 @@ export function serveCommand(): Command {
 async function runServe(componentSpec: string, flags: ServeFlags): Promise<void> {
   const knobs: Partial<PoolKnobs> = {};
   if (flags.maxInstanceReuseCount !== undefined) knobs.maxInstanceReuseCount = flags.maxInstanceReuseCount;
-  if (flags.maxInstanceConcurrentReuseCount !== undefined) knobs.maxInstanceConcurrentReuseCount = flags.maxInstanceConcurrentReuseCount;
+  if (flags.maxInstanceConcurrentReuseCount !== undefined)
+    knobs.maxInstanceConcurrentReuseCount = flags.maxInstanceConcurrentReuseCount;
   if (flags.idleInstanceTimeout !== undefined) knobs.idleInstanceTimeoutMs = flags.idleInstanceTimeout;
   const timeout = flags.requestTimeout ?? (flags.wasm.timeout !== undefined ? duration(flags.wasm.timeout) : undefined);
   if (timeout !== undefined) knobs.requestTimeoutMs = timeout;
@@ -136,14 +282,18 @@ async function runServe(componentSpec: string, flags: ServeFlags): Promise<void>
     process.exit(1);
   }
   // -S inherit-env: every host variable first, then the --env ones (wasmtime pushes both).
-  const inheritEnv = flags.wasi['inherit-env'] !== undefined && wasmtimeBool(flags.wasi['inherit-env'], '-S inherit-env');
+  const inheritEnv =
+    flags.wasi['inherit-env'] !== undefined && wasmtimeBool(flags.wasi['inherit-env'], '-S inherit-env');
   const env: Array<[string, string]> = [
-    ...(inheritEnv ? Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined) : []),
+    ...(inheritEnv
+      ? Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined)
+      : []),
     ...flags.env,
   ];
-  const filesystem = preopens.length > 0 || flags.wasi.cwd !== undefined
-    ? { preopens, ...(flags.wasi.cwd !== undefined ? { initialCwd: flags.wasi.cwd } : {}) }
-    : undefined;
+  const filesystem =
+    preopens.length > 0 || flags.wasi.cwd !== undefined
+      ? { preopens, ...(flags.wasi.cwd !== undefined ? { initialCwd: flags.wasi.cwd } : {}) }
+      : undefined;
 
   const stderr = summariseRepeats((line) => process.stderr.write(`${line}\n`));
   process.once('exit', stderr.flush);
@@ -157,7 +307,9 @@ async function runServe(componentSpec: string, flags: ServeFlags): Promise<void>
     ...(flags.header.length > 0 ? { requestHeaders: flags.header } : {}),
     allowOutgoingHttp: flags.allowHttp,
     ...(flags.executors !== undefined ? { executors: flags.executors } : {}),
-    ...(flags.wasm['max-memory-size'] !== undefined ? { maxMemoryBytes: wasmtimeBytes(flags.wasm['max-memory-size'], '-W max-memory-size') } : {}),
+    ...(flags.wasm['max-memory-size'] !== undefined
+      ? { maxMemoryBytes: wasmtimeBytes(flags.wasm['max-memory-size'], '-W max-memory-size') }
+      : {}),
     onFrontDoorError: (message) => stderr.write(`error: ${message}`),
   });
   // Its own summaries of repeated failures go out at exit too.
@@ -171,7 +323,9 @@ async function runServe(componentSpec: string, flags: ServeFlags): Promise<void>
   } catch (error) {
     const inUse = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
     const known = error instanceof ComponentLoadError || error instanceof InvalidKnobsError || inUse;
-    process.stderr.write(`error: ${(error instanceof Error ? error.message : String(error))}${inUse ? addressInUseHint(error as NodeJS.ErrnoException, session.serving !== null) : ''}\n`);
+    process.stderr.write(
+      `error: ${error instanceof Error ? error.message : String(error)}${inUse ? addressInUseHint(error as NodeJS.ErrnoException, session.serving !== null) : ''}\n`,
+    );
     process.exit(known ? 1 : 70);
   }
 
@@ -186,15 +340,22 @@ async function runServe(componentSpec: string, flags: ServeFlags): Promise<void>
   const stop = (): void => {
     if (stopping) quitNow('Stopping now.');
     stopping = true;
-    process.stderr.write(`Waiting up to ${flags.shutdownGrace} ms for in-flight requests to finish, ctrl-c again to quit sooner...\n`);
-    setTimeout(() => quitNow(`In-flight requests did not finish within ${flags.shutdownGrace} ms; stopping now.`), flags.shutdownGrace).unref();
+    process.stderr.write(
+      `Waiting up to ${flags.shutdownGrace} ms for in-flight requests to finish, ctrl-c again to quit sooner...\n`,
+    );
+    setTimeout(
+      () => quitNow(`In-flight requests did not finish within ${flags.shutdownGrace} ms; stopping now.`),
+      flags.shutdownGrace,
+    ).unref();
     void (async () => {
       await dashboard?.close();
       await session.close();
       closePreopens(preopens); // no instance starts any more
       await eventsFile?.close(); // the last events (instance exits) must reach the file
       process.exit(0);
-    })().catch((error: unknown) => quitNow(`Graceful stop failed (${(error instanceof Error ? error.message : String(error))}); stopping now.`));
+    })().catch((error: unknown) =>
+      quitNow(`Graceful stop failed (${error instanceof Error ? error.message : String(error)}); stopping now.`),
+    );
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
@@ -211,7 +372,8 @@ async function runServe(componentSpec: string, flags: ServeFlags): Promise<void>
   const frontDoor = session.serving?.frontDoor;
   if (!frontDoor) throw new Error('the session started without serving its component'); // start() serves the component it was given
   process.stderr.write(`Serving HTTP on ${frontDoor.url}\n`);
-  if (dashboard) process.stderr.write(`Dashboard: ${dashboard.url}\n${dashboard.warning ? `${dashboard.warning}\n` : ''}`);
+  if (dashboard)
+    process.stderr.write(`Dashboard: ${dashboard.url}\n${dashboard.warning ? `${dashboard.warning}\n` : ''}`);
 }
 
 /** wasmtime's `--shutdown-addr`: the first connection to it starts a graceful shutdown. Once it

@@ -19,6 +19,8 @@ export function instrumentInThread(bytes: Uint8Array): Promise<Uint8Array> {
       else reject(new Error(message.message));
     });
     worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`the instrumenting thread exited (code ${code}) before it answered`)));
+    worker.once('exit', (code) =>
+      reject(new Error(`the instrumenting thread exited (code ${code}) before it answered`)),
+    );
   });
 }

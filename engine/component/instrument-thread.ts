@@ -5,7 +5,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { instrumentForInterrupt } from './interrupt-instrument.ts';
 
-if (!parentPort) throw new Error('instrument-thread.ts is the entry point of the instrumenting thread: start it as a worker_threads Worker');
+if (!parentPort)
+  throw new Error(
+    'instrument-thread.ts is the entry point of the instrumenting thread: start it as a worker_threads Worker',
+  );
 const port = parentPort;
 instrumentForInterrupt(workerData as Uint8Array).then(
   (bytes) => port.postMessage({ ok: true, bytes }),

@@ -24,7 +24,12 @@ function wat(text: string, names = false): Uint8Array<ArrayBuffer> {
   const debugInfo = binaryen.getDebugInfo();
   binaryen.setDebugInfo(names);
   try {
-    module.setFeatures(binaryen.Features.MVP | binaryen.Features.TailCall | binaryen.Features.ReferenceTypes | binaryen.Features.BulkMemory);
+    module.setFeatures(
+      binaryen.Features.MVP |
+        binaryen.Features.TailCall |
+        binaryen.Features.ReferenceTypes |
+        binaryen.Features.BulkMemory,
+    );
     return new Uint8Array(module.emitBinary());
   } finally {
     binaryen.setDebugInfo(debugInfo);
@@ -63,12 +68,18 @@ const noop = { test: { entered: () => {} } };
 describe('instrumentForInterrupt', () => {
   test('an instrumented module computes what the original does, and imports one more function', async () => {
     const instrumented = await instrumentForInterrupt(GUEST);
-    const [original, changed] = [await instantiate(GUEST, noop), await instantiate(instrumented, { ...noop, ...interruptImports(newFlags()) })];
+    const [original, changed] = [
+      await instantiate(GUEST, noop),
+      await instantiate(instrumented, { ...noop, ...interruptImports(newFlags()) }),
+    ];
     for (const n of [0, 1, 100, 50_000]) assert.equal(changed.sum!(n), original.sum!(n));
     for (const n of [0, 1, 2, 20]) assert.equal(changed.fib!(n), original.fib!(n));
     assert.equal(changed.fib!(20), 6765);
 
-    const [before, after] = [new WebAssembly.Module(GUEST), new WebAssembly.Module(instrumented as Uint8Array<ArrayBuffer>)];
+    const [before, after] = [
+      new WebAssembly.Module(GUEST),
+      new WebAssembly.Module(instrumented as Uint8Array<ArrayBuffer>),
+    ];
     assert.deepEqual(WebAssembly.Module.exports(after), WebAssembly.Module.exports(before));
     assert.deepEqual(WebAssembly.Module.imports(after), [
       ...WebAssembly.Module.imports(before),
@@ -82,7 +93,10 @@ describe('instrumentForInterrupt', () => {
     const flags = newFlags();
     const guest = await instantiate(await instrumentForInterrupt(GUEST), { ...noop, ...interruptImports(flags) });
     Atomics.store(flags, 0, 1);
-    assert.throws(() => guest.spin!(), (error) => error instanceof Interrupted && error.name === 'Interrupted' && error.message === 'guest interrupted');
+    assert.throws(
+      () => guest.spin!(),
+      (error) => error instanceof Interrupted && error.name === 'Interrupted' && error.message === 'guest interrupted',
+    );
     assert.throws(() => guest.spin_by_tail_calls!(), Interrupted);
   });
 
@@ -100,7 +114,11 @@ describe('instrumentForInterrupt', () => {
       };
       assert.deepEqual(await next(), { kind: 'spinning' });
       Atomics.store(flags, 0, 1);
-      assert.deepEqual(await next(), { kind: 'spin-ended', interrupted: true, message: 'Interrupted: guest interrupted' });
+      assert.deepEqual(await next(), {
+        kind: 'spin-ended',
+        interrupted: true,
+        message: 'Interrupted: guest interrupted',
+      });
       assert.deepEqual(await next(), { kind: 'answer', value: 5050 });
     } finally {
       await worker.terminate();
@@ -113,11 +131,14 @@ describe('instrumentForInterrupt', () => {
     await instantiate(tableOnly);
 
     // jco's shims are like this: trampolines that call_indirect into a table another module fills.
-    const shim = await instrumentForInterrupt(wat(`(module
+    const shim = await instrumentForInterrupt(
+      wat(`(module
       (type $unary (func (param i32) (result i32)))
       (table (export "$imports") 1 funcref)
-      (func (export "0") (param i32) (result i32) (call_indirect (type $unary) (local.get 0) (i32.const 0))))`));
-    const shimExports = (await WebAssembly.instantiate(shim as Uint8Array<ArrayBuffer>, interruptImports(newFlags()))).instance.exports;
+      (func (export "0") (param i32) (result i32) (call_indirect (type $unary) (local.get 0) (i32.const 0))))`),
+    );
+    const shimExports = (await WebAssembly.instantiate(shim as Uint8Array<ArrayBuffer>, interruptImports(newFlags())))
+      .instance.exports;
     const guest = await instantiate(await instrumentForInterrupt(GUEST), { ...noop, ...interruptImports(newFlags()) });
     (shimExports.$imports as WebAssembly.Table).set(0, guest.fib);
     assert.equal((shimExports['0'] as (n: number) => number)(10), 55);
@@ -127,21 +148,34 @@ describe('instrumentForInterrupt', () => {
     // The pass's own import is named log_execution inside binaryen: a guest function of that
     // name (from the name section) makes us drop the names.
     const logged: number[] = [];
-    const logging = await instrumentForInterrupt(wat(`(module
+    const logging = await instrumentForInterrupt(
+      wat(
+        `(module
       (import "env" "log_execution" (func $log_execution (param i32)))
       (func (export "run") (param $x i32) (result i32)
         (call $log_execution (local.get $x))
-        (i32.add (local.get $x) (i32.const 1))))`, true));
-    const guest = await instantiate(logging, { env: { log_execution: (x: number) => logged.push(x) }, ...interruptImports(newFlags()) });
+        (i32.add (local.get $x) (i32.const 1))))`,
+        true,
+      ),
+    );
+    const guest = await instantiate(logging, {
+      env: { log_execution: (x: number) => logged.push(x) },
+      ...interruptImports(newFlags()),
+    });
     assert.equal(guest.run!(41), 42);
     assert.deepEqual(logged, [41]);
 
     // Names we would have given our global and import are taken: ours get other names.
-    const named = await instrumentForInterrupt(wat(`(module
+    const named = await instrumentForInterrupt(
+      wat(
+        `(module
       (global $poolscope$fuel (mut i32) (i32.const 7))
       (func $poolscope$check (export "run") (param $x i32) (result i32)
         (loop $forever (br_if $forever (i32.eqz (local.get $x))))
-        (i32.add (global.get $poolscope$fuel) (local.get $x))))`, true));
+        (i32.add (global.get $poolscope$fuel) (local.get $x))))`,
+        true,
+      ),
+    );
     const flags = newFlags();
     const other = await instantiate(named, interruptImports(flags));
     assert.equal(other.run!(35), 42);
@@ -150,7 +184,9 @@ describe('instrumentForInterrupt', () => {
   });
 
   test('what is not wasm is refused with an Error', async () => {
-    const truncated = Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x0a, 0x04, 0x01, 0x02, 0x00, 0xff]);
+    const truncated = Uint8Array.from([
+      0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x0a, 0x04, 0x01, 0x02, 0x00, 0xff,
+    ]);
     await assert.rejects(instrumentForInterrupt(truncated), Error);
   });
 });
@@ -164,7 +200,12 @@ describe('compileCoreModules', () => {
     dirs.push(dir);
     await writeFile(join(dir, 'guest.core.wasm'), GUEST);
     const component: TranspiledComponent = {
-      sha256: 'test', dir, moduleUrl: 'file:///unused.js', coreModuleFiles: ['guest.core.wasm'], imports: [], exports: [],
+      sha256: 'test',
+      dir,
+      moduleUrl: 'file:///unused.js',
+      coreModuleFiles: ['guest.core.wasm'],
+      imports: [],
+      exports: [],
     };
     const importsOf = (modules: Record<string, WebAssembly.Module>) =>
       WebAssembly.Module.imports(modules['guest.core.wasm']!).map((entry) => entry.module);

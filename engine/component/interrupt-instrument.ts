@@ -48,7 +48,11 @@ export class Interrupted extends Error {
  * `countAt`, every check also adds one to `flag[countAt]`, so the main thread can tell a guest
  * that goes on running after the flag was set (one that catches the exception).
  */
-export function interruptImports(flag: Int32Array, index = 0, countAt?: number): Record<string, Record<string, () => void>> {
+export function interruptImports(
+  flag: Int32Array,
+  index = 0,
+  countAt?: number,
+): Record<string, Record<string, () => void>> {
   const check =
     countAt === undefined
       ? (): void => {
@@ -103,7 +107,8 @@ export async function instrumentForInterrupt(bytes: Uint8Array): Promise<Uint8Ar
 /** binaryen throws plain objects with a `message` (e.g. for a binary it cannot parse). */
 function asError(error: unknown): Error {
   if (error instanceof Error) return error;
-  const message = typeof error === 'object' && error !== null && 'message' in error ? String(error.message) : String(error);
+  const message =
+    typeof error === 'object' && error !== null && 'message' in error ? String(error.message) : String(error);
   return new Error(`binaryen: ${message}`);
 }
 
@@ -124,9 +129,25 @@ function readModule(binaryen: Binaryen, bytes: Uint8Array): BinaryenModule {
  */
 function v8Features(binaryen: Binaryen): number {
   const f = binaryen.Features;
-  return f.Atomics | f.MutableGlobals | f.NontrappingFPToInt | f.SIMD128 | f.BulkMemory | f.BulkMemoryOpt | f.SignExt |
-    f.ExceptionHandling | f.TailCall | f.ReferenceTypes | f.CallIndirectOverlong | f.Multivalue | f.GC | f.Memory64 |
-    f.RelaxedSIMD | f.ExtendedConst | f.MultiMemory;
+  return (
+    f.Atomics |
+    f.MutableGlobals |
+    f.NontrappingFPToInt |
+    f.SIMD128 |
+    f.BulkMemory |
+    f.BulkMemoryOpt |
+    f.SignExt |
+    f.ExceptionHandling |
+    f.TailCall |
+    f.ReferenceTypes |
+    f.CallIndirectOverlong |
+    f.Multivalue |
+    f.GC |
+    f.Memory64 |
+    f.RelaxedSIMD |
+    f.ExtendedConst |
+    f.MultiMemory
+  );
 }
 
 function importsFrom(binaryen: Binaryen, module: BinaryenModule, name: string): boolean {
@@ -160,7 +181,10 @@ function instrument(binaryen: Binaryen, module: BinaryenModule): Uint8Array {
       module.global.set(fuel, module.i32.sub(fuelLeft(), module.i32.const(1))),
       module.if(
         module.i32.eqz(fuelLeft()),
-        module.block(null, [module.global.set(fuel, module.i32.const(CHECK_INTERVAL)), module.call(check, [], binaryen.none)]),
+        module.block(null, [
+          module.global.set(fuel, module.i32.const(CHECK_INTERVAL)),
+          module.call(check, [], binaryen.none),
+        ]),
       ),
     ]);
     module.addFunction(LOGGER, binaryen.i32, binaryen.none, [], tick);

@@ -8,7 +8,8 @@
  * `result` already rethrow errors that carry no `payload`.)
  */
 
-const HANGING_REJECTION = /(\[Instruction::CallInterface\] error during async call'[\s\S]*?)return task\.completionPromise\(\);/g;
+const HANGING_REJECTION =
+  /(\[Instruction::CallInterface\] error during async call'[\s\S]*?)return task\.completionPromise\(\);/g;
 
 export function rethrowHostImportRejections(glue: string): string {
   return glue.replace(HANGING_REJECTION, '$1throw err;');

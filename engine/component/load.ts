@@ -29,7 +29,10 @@ export interface LoadedComponent {
 const P2_HANDLER = /^wasi:http\/incoming-handler@0\.2\.\d+$/;
 const P3_HANDLER = /^wasi:http\/handler@0\.3\.\d+(-[\w.]+)?$/;
 
-export async function loadComponent(spec: string, options: { cacheDir?: string; maxMemoryBytes?: number } = {}): Promise<LoadedComponent> {
+export async function loadComponent(
+  spec: string,
+  options: { cacheDir?: string; maxMemoryBytes?: number } = {},
+): Promise<LoadedComponent> {
   const path = spec.startsWith('demo:') ? await resolveDemoGuest(spec.slice('demo:'.length)) : resolve(spec);
   const bytes = await readComponentFile(path, spec);
 

@@ -35,7 +35,7 @@ test('a memory without a maximum gets the limit as its maximum, and a grow past 
   assert.deepEqual(pages(definedMemories(limited)), [[0, '1', '64']]);
   const guest = await instantiateGrower(limited);
   assert.equal(guest.grow(63), 1);
-  assert.equal(guest.grow(1), -1, 'a grow past the limit fails the way wasmtime\'s limiter fails it');
+  assert.equal(guest.grow(1), -1, "a grow past the limit fails the way wasmtime's limiter fails it");
   assert.equal(guest.size(), 64);
   assert.equal(guest.grow(0), 64, 'the instance lives on');
 });
@@ -82,9 +82,14 @@ test('imported memories are left alone; defined ones are named by their index af
 });
 
 test('memory64 limits are 64-bit and still bound the grow', async () => {
-  const module = await wat('(module (memory i64 1) (func (export "grow") (param i64) (result i64) (memory.grow (local.get 0))))');
+  const module = await wat(
+    '(module (memory i64 1) (func (export "grow") (param i64) (result i64) (memory.grow (local.get 0))))',
+  );
   const limited = limitDefinedMemories(module, MiB);
-  assert.deepEqual(definedMemories(limited).map((m) => [m.memory64, String(m.maxPages)]), [[true, '16']]);
+  assert.deepEqual(
+    definedMemories(limited).map((m) => [m.memory64, String(m.maxPages)]),
+    [[true, '16']],
+  );
   const { exports } = await WebAssembly.instantiate(await WebAssembly.compile(limited));
   const grow = exports.grow as (n: bigint) => bigint;
   assert.equal(grow(15n), 1n);
@@ -94,7 +99,10 @@ test('memory64 limits are 64-bit and still bound the grow', async () => {
 test('a shared memory keeps its flag and gets the lower maximum', async () => {
   const module = await wat(`(module (memory 1 4096 shared) ${GROWER})`);
   const limited = limitDefinedMemories(module, MiB);
-  assert.deepEqual(definedMemories(limited).map((m) => [m.shared, String(m.maxPages)]), [[true, '16']]);
+  assert.deepEqual(
+    definedMemories(limited).map((m) => [m.shared, String(m.maxPages)]),
+    [[true, '16']],
+  );
   const guest = await instantiateGrower(limited);
   assert.equal(guest.grow(16), -1);
   assert.equal(guest.grow(15), 1);
@@ -104,13 +112,22 @@ test('custom page sizes count the limit in their own pages', () => {
   // (memory 1 (pagesize 1)): flags 0x08, min 1, log2(page size) 0. V8 cannot compile it yet.
   const module = Uint8Array.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 5, 4, 1, 0x08, 1, 0]);
   const limited = limitDefinedMemories(module, 1000);
-  assert.deepEqual(definedMemories(limited).map((m) => [m.pageBytes, String(m.maxPages)]), [[1, '1000']]);
+  assert.deepEqual(
+    definedMemories(limited).map((m) => [m.pageBytes, String(m.maxPages)]),
+    [[1, '1000']],
+  );
   assert.deepEqual([...limited.subarray(8)], [5, 6, 1, 0x09, 1, 0xe8, 0x07, 0]);
 });
 
 test('unknown limits flags and truncated modules are refused, not misread', () => {
-  assert.throws(() => limitDefinedMemories(Uint8Array.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 5, 3, 1, 0x10, 1]), MiB), /flags 0x10 that Poolscope does not know/);
-  assert.throws(() => limitDefinedMemories(Uint8Array.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 5, 9, 1]), MiB), /runs past the end/);
+  assert.throws(
+    () => limitDefinedMemories(Uint8Array.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 5, 3, 1, 0x10, 1]), MiB),
+    /flags 0x10 that Poolscope does not know/,
+  );
+  assert.throws(
+    () => limitDefinedMemories(Uint8Array.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 5, 9, 1]), MiB),
+    /runs past the end/,
+  );
   assert.throws(() => limitDefinedMemories(Uint8Array.from([1, 2, 3]), MiB), /not a WebAssembly core module/);
 });
 
@@ -134,7 +151,10 @@ for (const guest of ['memory-bomb', 'p3-hello'] as const) {
       while (first < module.length && module[first] === limited[first]) first++;
       let last = module.length;
       while (last > first && module[last - 1] === limited[last - 1 + shift]) last--;
-      assert.ok(last - first <= 8, `${name}: bytes ${first}..${last} of ${module.length} differ, more than a memory section's limits`);
+      assert.ok(
+        last - first <= 8,
+        `${name}: bytes ${first}..${last} of ${module.length} differ, more than a memory section's limits`,
+      );
       await WebAssembly.compile(limited);
     }
     assert.ok(bounded >= 1, 'the guest defines at least one memory');

@@ -62,7 +62,8 @@ export function definedMemories(module: Uint8Array): DefinedMemory[] {
  * to change. Throws `MemoryLimitError` when a memory's minimum is already over the limit.
  */
 export function limitDefinedMemories(module: Uint8Array<ArrayBuffer>, limitBytes: number): Uint8Array<ArrayBuffer> {
-  if (!Number.isSafeInteger(limitBytes) || limitBytes < 0) throw new RangeError(`memory limit must be a whole number of bytes, got ${limitBytes}`);
+  if (!Number.isSafeInteger(limitBytes) || limitBytes < 0)
+    throw new RangeError(`memory limit must be a whole number of bytes, got ${limitBytes}`);
   const sections = findSections(module);
   const section = sections.find((s) => s.id === MEMORY_SECTION);
   if (!section) return module;
@@ -96,10 +97,17 @@ export function limitDefinedMemories(module: Uint8Array<ArrayBuffer>, limitBytes
       ...(pageSizeLog2 === null ? [] : [encodeULeb(BigInt(pageSizeLog2))]),
     );
   }
-  if (reader.offset !== section.end) throw new MemoryLimitError(`the memory section has ${section.end - reader.offset} trailing bytes`);
+  if (reader.offset !== section.end)
+    throw new MemoryLimitError(`the memory section has ${section.end - reader.offset} trailing bytes`);
   if (!changed) return module;
   const payload = concat(parts);
-  return concat([module.subarray(0, section.headerStart), Uint8Array.of(MEMORY_SECTION), encodeULeb(BigInt(payload.length)), payload, module.subarray(section.end)]);
+  return concat([
+    module.subarray(0, section.headerStart),
+    Uint8Array.of(MEMORY_SECTION),
+    encodeULeb(BigInt(payload.length)),
+    payload,
+    module.subarray(section.end),
+  ]);
 }
 
 interface Section {
@@ -113,7 +121,8 @@ interface Section {
 
 function findSections(module: Uint8Array): Section[] {
   const MAGIC = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
-  if (module.length < 8 || MAGIC.some((byte, i) => module[i] !== byte)) throw new MemoryLimitError('not a WebAssembly core module (version 1)');
+  if (module.length < 8 || MAGIC.some((byte, i) => module[i] !== byte))
+    throw new MemoryLimitError('not a WebAssembly core module (version 1)');
   const sections: Section[] = [];
   const reader = new Reader(module, 8, module.length);
   while (reader.offset < module.length) {
@@ -121,7 +130,8 @@ function findSections(module: Uint8Array): Section[] {
     const id = reader.byte();
     const size = reader.u32();
     const start = reader.offset;
-    if (start + size > module.length) throw new MemoryLimitError(`section ${id} at offset ${headerStart} runs past the end of the module`);
+    if (start + size > module.length)
+      throw new MemoryLimitError(`section ${id} at offset ${headerStart} runs past the end of the module`);
     sections.push({ id, headerStart, start, end: start + size });
     reader.offset = start + size;
   }
@@ -138,7 +148,8 @@ function countImportedMemories(module: Uint8Array): number {
     reader.skip(reader.u32()); // module name
     reader.skip(reader.u32()); // field name
     const kind = reader.byte();
-    if (kind === 0x00) reader.u32(); // function: type index
+    if (kind === 0x00)
+      reader.u32(); // function: type index
     else if (kind === 0x01) {
       skipValueType(reader); // table: reference type, then limits
       const flags = reader.byte();
@@ -164,13 +175,18 @@ function skipValueType(reader: Reader): void {
   if (type === 0x63 || type === 0x64) reader.u64(); // an s33 has the same byte length as a u64 LEB
 }
 
-function readLimits(reader: Reader, index: number): { memory: DefinedMemory; flags: number; pageSizeLog2: number | null } {
+function readLimits(
+  reader: Reader,
+  index: number,
+): { memory: DefinedMemory; flags: number; pageSizeLog2: number | null } {
   const flags = reader.byte();
-  if (flags & ~KNOWN_FLAGS) throw new MemoryLimitError(`memory ${index} has limits flags 0x${flags.toString(16)} that Poolscope does not know`);
+  if (flags & ~KNOWN_FLAGS)
+    throw new MemoryLimitError(`memory ${index} has limits flags 0x${flags.toString(16)} that Poolscope does not know`);
   const minPages = reader.u64();
   const maxPages = flags & FLAG_HAS_MAX ? reader.u64() : null;
   const pageSizeLog2 = flags & FLAG_PAGE_SIZE ? reader.u32() : null;
-  if (pageSizeLog2 !== null && pageSizeLog2 > 16) throw new MemoryLimitError(`memory ${index} declares a page size of 2^${pageSizeLog2} bytes`);
+  if (pageSizeLog2 !== null && pageSizeLog2 > 16)
+    throw new MemoryLimitError(`memory ${index} declares a page size of 2^${pageSizeLog2} bytes`);
   return {
     memory: {
       index,

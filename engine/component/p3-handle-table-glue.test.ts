@@ -91,7 +91,7 @@ function futureNew(liftTable: number, lowerTable: number): string {
 `;
 }
 
-test('a future\'s own<fields> lift and lower name the table of their tableIdx, not the outer component\'s', () => {
+test("a future's own<fields> lift and lower name the table of their tableIdx, not the outer component's", () => {
   const { glue, rewritten, unrecognized } = fixOwnHandleTables(futureNew(7, 7));
   assert.equal(glue, futureNew(18, 18));
   assert.equal(rewritten, 2);
@@ -105,7 +105,7 @@ test('consistent glue is left as it is, and the fix is idempotent', () => {
   assert.equal(fixOwnHandleTables(once).glue, once);
 });
 
-test('a block of another shape, or whose table is not its component\'s, is left alone and reported', () => {
+test("a block of another shape, or whose table is not its component's, is left alone and reported", () => {
   // jco's closure for a resource the component defines (finalization registry, no capture table).
   const exported = `${TABLES}
       liftFn: _liftFlatOwn({
@@ -171,10 +171,10 @@ function liftGuestHandle(liftBlock: string): { lifted: unknown; made: object; gu
   return run();
 }
 
-test('the rewritten lift hands the host the guest-made object and frees the guest\'s handle; jco\'s gives a stand-in', () => {
+test("the rewritten lift hands the host the guest-made object and frees the guest's handle; jco's gives a stand-in", () => {
   const broken = liftGuestHandle(lift(7));
   assert.notEqual(broken.lifted, broken.made, 'jco 0.15: an empty stand-in');
-  assert.equal(broken.guestTableAfter[3], 1 | (1 << 30), 'and the guest\'s handle is never released');
+  assert.equal(broken.guestTableAfter[3], 1 | (1 << 30), "and the guest's handle is never released");
 
   const fixedBlock = fixOwnHandleTables(`${TABLES}${lift(7)}`).glue.slice(TABLES.length);
   const fixed = liftGuestHandle(fixedBlock);
@@ -186,13 +186,14 @@ before(async () => {
   await ensureGuestsBuilt();
 });
 
-test('jco 0.15\'s glue for a componentize-qjs WASIp3 guest has the bug, and none of it is left after the fix', async () => {
+test("jco 0.15's glue for a componentize-qjs WASIp3 guest has the bug, and none of it is left after the fix", async () => {
   const bytes = await readFile(zooGuestPath('zoo-qjs-p3-headers'));
   const result = await transpileBytes(bytes, TRANSPILE_OPTIONS);
   const glue = new TextDecoder().decode(result.files['guest.js']);
   // The trailers future's element (result<option<fields>, error-code>): lifted from the outer
   // component's table, though its metadata names the guest's.
-  const trailersFuture = /futureNew\.bind\(null, \{\s*componentIdx: 3,\s*futureTableIdx: 2,[\s\S]*?_liftFlatOwn\(\{\s*componentIdx: 3,\s*tableIdx: (\d+),[\s\S]*?const rep = handleTable(\d+)\[/;
+  const trailersFuture =
+    /futureNew\.bind\(null, \{\s*componentIdx: 3,\s*futureTableIdx: 2,[\s\S]*?_liftFlatOwn\(\{\s*componentIdx: 3,\s*tableIdx: (\d+),[\s\S]*?const rep = handleTable(\d+)\[/;
   const [, tableIdx, liftedFrom] = trailersFuture.exec(glue) ?? [];
   assert.ok(tableIdx !== undefined && liftedFrom !== undefined);
   assert.notEqual(liftedFrom, tableIdx, 'jco lifts from the right table now: the fix-up may no longer be needed');
@@ -201,5 +202,9 @@ test('jco 0.15\'s glue for a componentize-qjs WASIp3 guest has the bug, and none
   assert.ok(rewritten > 0);
   assert.deepEqual(unrecognized, []);
   assert.equal(trailersFuture.exec(fixed)?.[2], tableIdx);
-  assert.deepEqual(fixOwnHandleTables(fixed), { glue: fixed, rewritten: 0, unrecognized: [] }, 'every block consistent after the fix');
+  assert.deepEqual(
+    fixOwnHandleTables(fixed),
+    { glue: fixed, rewritten: 0, unrecognized: [] },
+    'every block consistent after the fix',
+  );
 });

@@ -37,7 +37,8 @@ export interface OwnHandleTableReport {
  * One `_liftFlatOwn({…})` / `_lowerFlatOwn({…})` metadata block: its component, its table, and
  * the rest of the object up to the `})` closing it (a line that starts with it, not `});`).
  */
-const FLAT_OWN_BLOCK = /(_(?:lift|lower)FlatOwn\(\{\s*componentIdx: (\d+),\s*tableIdx: (\d+),)(\n[\s\S]*?)(\n[ \t]*\}\)(?!;))/g;
+const FLAT_OWN_BLOCK =
+  /(_(?:lift|lower)FlatOwn\(\{\s*componentIdx: (\d+),\s*tableIdx: (\d+),)(\n[\s\S]*?)(\n[ \t]*\}\)(?!;))/g;
 
 /**
  * jco's imported-resource closures, as it writes them (`Instruction::HandleLift`-style
@@ -83,24 +84,30 @@ const LOWER_IMPORTED = template(`
 export function fixOwnHandleTables(glue: string): OwnHandleTableReport {
   let rewritten = 0;
   const unrecognized: OwnHandleTableReport['unrecognized'] = [];
-  const fixed = glue.replace(FLAT_OWN_BLOCK, (block, head: string, component: string, table: string, body: string, tail: string) => {
-    const named = [...new Set([...body.matchAll(/\bhandleTable(\d+)\b/g)].map((m) => Number(m[1])))];
-    if (named.every((t) => t === Number(table))) return block;
-    const shape = LIFT_IMPORTED.exec(body) ?? LOWER_IMPORTED.exec(body);
-    if (shape === null || named.length !== 1 || !declaresTable(glue, table, component)) {
-      unrecognized.push({ componentIdx: Number(component), tableIdx: Number(table), handleTables: named });
-      return block;
-    }
-    rewritten++;
-    // biome-ignore lint/style/noNonNullAssertion: both templates have a {table} placeholder, so a match has that group
-    return head + body.replace(new RegExp(`\\bhandleTable${shape.groups!.table}\\b`, 'g'), `handleTable${table}`) + tail;
-  });
+  const fixed = glue.replace(
+    FLAT_OWN_BLOCK,
+    (block, head: string, component: string, table: string, body: string, tail: string) => {
+      const named = [...new Set([...body.matchAll(/\bhandleTable(\d+)\b/g)].map((m) => Number(m[1])))];
+      if (named.every((t) => t === Number(table))) return block;
+      const shape = LIFT_IMPORTED.exec(body) ?? LOWER_IMPORTED.exec(body);
+      if (shape === null || named.length !== 1 || !declaresTable(glue, table, component)) {
+        unrecognized.push({ componentIdx: Number(component), tableIdx: Number(table), handleTables: named });
+        return block;
+      }
+      rewritten++;
+      // biome-ignore lint/style/noNonNullAssertion: both templates have a {table} placeholder, so a match has that group
+      const lifted = shape.groups!.table;
+      return head + body.replace(new RegExp(`\\bhandleTable${lifted}\\b`, 'g'), `handleTable${table}`) + tail;
+    },
+  );
   return { glue: fixed, rewritten, unrecognized };
 }
 
 /** The glue declares `handleTable{table}` as a table of component `component`. */
 function declaresTable(glue: string, table: string, component: string): boolean {
-  return glue.includes(`const handleTable${table} = [`) && glue.includes(`handleTable${table}._componentIdx = ${component};`);
+  return (
+    glue.includes(`const handleTable${table} = [`) && glue.includes(`handleTable${table}._componentIdx = ${component};`)
+  );
 }
 
 /** A whole-string regex for `text`, see LIFT_IMPORTED. */

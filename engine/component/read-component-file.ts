@@ -19,13 +19,19 @@ const PSEUDO_FILESYSTEMS = ['/proc', '/sys'];
  * which wedges load, stop and shutdown), sockets, directories and /proc or /sys. The 8-byte
  * preamble is read and checked first, so a large non-component is refused after 8 bytes.
  */
-export async function readComponentFile(path: string, spec: string, maxBytes = MAX_COMPONENT_FILE_BYTES): Promise<Uint8Array> {
+export async function readComponentFile(
+  path: string,
+  spec: string,
+  maxBytes = MAX_COMPONENT_FILE_BYTES,
+): Promise<Uint8Array> {
   const label = spec === path ? path : `${spec} (${path})`;
   const real = await realpath(path).catch((error: unknown) => fail(error, spec, path, label));
   const pseudo = PSEUDO_FILESYSTEMS.find((root) => real === root || real.startsWith(`${root}/`));
   if (pseudo) {
     const where = real === path ? '' : ` (it resolves to ${real})`;
-    throw new ComponentLoadError(`${label} is in ${pseudo}${where}, a kernel pseudo-filesystem: a component must be a regular .wasm file`);
+    throw new ComponentLoadError(
+      `${label} is in ${pseudo}${where}, a kernel pseudo-filesystem: a component must be a regular .wasm file`,
+    );
   }
   // stat, not open: opening a FIFO for reading blocks until a writer appears.
   checkRegularFile(await stat(real).catch((error: unknown) => fail(error, spec, path, label)), label, maxBytes);
@@ -56,9 +62,14 @@ export async function readComponentFile(path: string, spec: string, maxBytes = M
 
 function checkRegularFile(info: Stats, label: string, maxBytes: number): void {
   const kind = notRegular(info);
-  if (kind) throw new ComponentLoadError(`${label} is ${kind}, not a regular file: Poolscope loads components only from regular .wasm files`);
+  if (kind)
+    throw new ComponentLoadError(
+      `${label} is ${kind}, not a regular file: Poolscope loads components only from regular .wasm files`,
+    );
   if (info.size > maxBytes) {
-    throw new ComponentLoadError(`${label} is ${mib(info.size)}, more than the ${mib(maxBytes)} a component file may be: is it the right file?`);
+    throw new ComponentLoadError(
+      `${label} is ${mib(info.size)}, more than the ${mib(maxBytes)} a component file may be: is it the right file?`,
+    );
   }
 }
 

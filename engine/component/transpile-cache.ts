@@ -102,12 +102,17 @@ export async function compileCoreModules(
   options: { maxMemoryBytes?: number; interruptible?: boolean } = {},
 ): Promise<Record<string, WebAssembly.Module>> {
   const limit = options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
-  const read = (options.interruptible ?? true) ? readInterruptible : (dir: string, name: string) => readFile(join(dir, name));
+  const read =
+    (options.interruptible ?? true) ? readInterruptible : (dir: string, name: string) => readFile(join(dir, name));
   const limited = await Promise.all(
-    component.coreModuleFiles.map(async (name) => [name, limitDefinedMemories(await read(component.dir, name), limit)] as const),
+    component.coreModuleFiles.map(
+      async (name) => [name, limitDefinedMemories(await read(component.dir, name), limit)] as const,
+    ),
   );
   // Every module is checked before any is compiled, so a refused limit costs no compilation.
-  const entries = await Promise.all(limited.map(async ([name, bytes]) => [name, await WebAssembly.compile(bytes)] as const));
+  const entries = await Promise.all(
+    limited.map(async ([name, bytes]) => [name, await WebAssembly.compile(bytes)] as const),
+  );
   return Object.fromEntries(entries);
 }
 

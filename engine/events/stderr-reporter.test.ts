@@ -17,13 +17,19 @@ const ok: OutgoingCall = {
   requestBytes: 0,
   responseBytes: 10,
 };
-const failed = (tag: string, detail: string | null): OutgoingCall => ({ ...ok, status: null, outcome: 'failed', error: { tag, detail } });
+const failed = (tag: string, detail: string | null): OutgoingCall => ({
+  ...ok,
+  status: null,
+  outcome: 'failed',
+  error: { tag, detail },
+});
 
 test('outgoing requests on stderr: successes and let-go ones print nothing, failures print once per instance and error-code, repeats summarised', () => {
   const bus = new EventBus();
   const lines: string[] = [];
   const stop = reportToStderr(bus, { loggingPrefix: true, write: (line) => lines.push(line) });
-  const outgoing = (instanceId: number, requestId: number | null, call: OutgoingCall): void => bus.emit({ type: 'request.outgoing', instanceId, requestId, ...call });
+  const outgoing = (instanceId: number, requestId: number | null, call: OutgoingCall): void =>
+    bus.emit({ type: 'request.outgoing', instanceId, requestId, ...call });
 
   outgoing(1, 4, ok);
   outgoing(1, 4, { ...ok, status: 503 });
@@ -36,7 +42,14 @@ test('outgoing requests on stderr: successes and let-go ones print nothing, fail
   outgoing(2, null, failed('connection-refused', 'ECONNREFUSED 127.0.0.1:9'));
   outgoing(1, 8, failed('DNS-error', null));
   // The instance already printed its own line about the flag.
-  outgoing(1, 9, failed('HTTP-request-denied', 'outgoing HTTP is denied (start with --allow-http to allow it): GET http://upstream.test/a?b=1'));
+  outgoing(
+    1,
+    9,
+    failed(
+      'HTTP-request-denied',
+      'outgoing HTTP is denied (start with --allow-http to allow it): GET http://upstream.test/a?b=1',
+    ),
+  );
   assert.deepEqual(lines, [
     'outgoing request failed: GET http://upstream.test/a?b=1: connection-refused (ECONNREFUSED 127.0.0.1:9) (instance 1, request 5)',
     'outgoing request failed: GET http://upstream.test/a?b=1: connection-refused (ECONNREFUSED 127.0.0.1:9) (instance 2)',

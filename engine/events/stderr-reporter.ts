@@ -1,5 +1,11 @@
 import type { EventBus } from './event-bus.ts';
-import { boundText, describeCallTarget, type PoolEvent, type RequestOutgoing, type WorkerMemoryGrowth } from '../../protocol/index.ts';
+import {
+  boundText,
+  describeCallTarget,
+  type PoolEvent,
+  type RequestOutgoing,
+  type WorkerMemoryGrowth,
+} from '../../protocol/index.ts';
 import { memoryGrowthRate, memoryGrowthSpan } from '../../base/memory-growth.ts';
 import { summariseRepeats } from './repeat-summary.ts';
 
@@ -30,10 +36,17 @@ export function reportToStderr(bus: EventBus, options: ReporterOptions): () => v
         write(options.loggingPrefix ? `${event.stream} [${event.instanceId}] :: ${event.line}` : event.line);
         break;
       case 'request.failed':
-        write(`error: ${event.message} (request ${event.requestId}${event.instanceId === null ? '' : `, instance ${event.instanceId}`})`);
+        write(
+          `error: ${event.message} (request ${event.requestId}${event.instanceId === null ? '' : `, instance ${event.instanceId}`})`,
+        );
         break;
       case 'worker.exit':
-        if (event.cause === 'trap' || event.cause === 'watchdog' || event.cause === 'worker-crashed' || event.cause === 'executor-lost') {
+        if (
+          event.cause === 'trap' ||
+          event.cause === 'watchdog' ||
+          event.cause === 'worker-crashed' ||
+          event.cause === 'executor-lost'
+        ) {
           write(`worker failed: ${event.message ?? event.cause} (instance ${event.instanceId}, ${event.cause})`);
         }
         break;

@@ -9,14 +9,21 @@ const dec = new TextDecoder();
 const list = (...pairs: Array<[string, string]>): FieldList => pairs.map(([n, v]) => [n, enc.encode(v)]);
 const show = (l: FieldList): string[] => l.map(([n, v]) => `${n}=${dec.decode(v)}`);
 
-test('the forbidden list is wasmtime\'s DEFAULT_FORBIDDEN_HEADERS, no more, no less', () => {
-  assert.deepEqual(
-    [...FORBIDDEN_HEADERS].sort(),
-    ['connection', 'host', 'http2-settings', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'transfer-encoding', 'upgrade'],
-  );
+test("the forbidden list is wasmtime's DEFAULT_FORBIDDEN_HEADERS, no more, no less", () => {
+  assert.deepEqual([...FORBIDDEN_HEADERS].sort(), [
+    'connection',
+    'host',
+    'http2-settings',
+    'keep-alive',
+    'proxy-authenticate',
+    'proxy-authorization',
+    'proxy-connection',
+    'transfer-encoding',
+    'upgrade',
+  ]);
 });
 
-test('withoutForbidden: lowercased, forbidden removed, a HeaderMap\'s order (values of a name together)', () => {
+test("withoutForbidden: lowercased, forbidden removed, a HeaderMap's order (values of a name together)", () => {
   const raw = list(
     ['Host', 'example.com'],
     ['Connection', 'keep-alive, x-foo'],
@@ -34,7 +41,13 @@ test('withoutForbidden: lowercased, forbidden removed, a HeaderMap\'s order (val
     ['Trailer', 'x-checksum'],
   );
   // Headers named in Connection are not removed: wasmtime removes only its list.
-  assert.deepEqual(show(withoutForbidden(raw)), ['x-foo=bar', 'x-foo=baz', 'accept=a', 'te=trailers', 'trailer=x-checksum']);
+  assert.deepEqual(show(withoutForbidden(raw)), [
+    'x-foo=bar',
+    'x-foo=baz',
+    'accept=a',
+    'te=trailers',
+    'trailer=x-checksum',
+  ]);
 });
 
 test('withoutForbidden returns a list that already qualifies as is (no copy per request)', () => {
@@ -55,6 +68,9 @@ test('parseValue: content-length is a u64 in canonical form; other values are ch
   assert.equal(parseValue('x-a', Uint8Array.of(0x0a)), undefined);
 });
 
-test('fieldsSize counts a name once and every value, with wasmtime\'s overheads', () => {
-  assert.equal(fieldsSize(list(['ab', 'xyz'], ['ab', ''], ['c', 'd'])), (2 + 32) + (3 + 40) + (0 + 40) + (1 + 32) + (1 + 40));
+test("fieldsSize counts a name once and every value, with wasmtime's overheads", () => {
+  assert.equal(
+    fieldsSize(list(['ab', 'xyz'], ['ab', ''], ['c', 'd'])),
+    2 + 32 + (3 + 40) + (0 + 40) + (1 + 32) + (1 + 40),
+  );
 });

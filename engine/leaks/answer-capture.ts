@@ -14,7 +14,11 @@ export type CapturedOutcome =
  * `maxBodyBytes`), calling `settled` once the response is over. With no `inner` it only collects
  * (the replay side). The copy never delays the real response.
  */
-export function captureResponder(inner: Responder | null, maxBodyBytes: number, settled: (outcome: CapturedOutcome) => void): Responder {
+export function captureResponder(
+  inner: Responder | null,
+  maxBodyBytes: number,
+  settled: (outcome: CapturedOutcome) => void,
+): Responder {
   let status = 0;
   let headers: Record<string, string> = {};
   const chunks: Uint8Array[] = [];
@@ -48,7 +52,11 @@ export function captureResponder(inner: Responder | null, maxBodyBytes: number, 
     end(trailers) {
       if (trailers === undefined) inner?.end();
       else inner?.end(trailers);
-      finish(tooLarge ? { kind: 'too-large' } : { kind: 'answered', answer: { status, headers, body: Buffer.concat(chunks) } });
+      finish(
+        tooLarge
+          ? { kind: 'too-large' }
+          : { kind: 'answered', answer: { status, headers, body: Buffer.concat(chunks) } },
+      );
     },
     abort(message) {
       inner?.abort(message);

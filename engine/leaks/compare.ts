@@ -28,11 +28,14 @@ export function headerRecord(pairs: ReadonlyArray<readonly [string, Uint8Array |
 export function compareAnswers(reused: Answer, fresh: Answer, ignoredHeaders: Iterable<string>): string[] {
   const ignored = new Set([...ignoredHeaders, ...HOP_BY_HOP].map((name) => name.toLowerCase()));
   const differences: string[] = [];
-  if (reused.status !== fresh.status) differences.push(`status: ${reused.status} on the reused instance, ${fresh.status} on a fresh one`);
+  if (reused.status !== fresh.status)
+    differences.push(`status: ${reused.status} on the reused instance, ${fresh.status} on a fresh one`);
   const names = new Set([...Object.keys(reused.headers), ...Object.keys(fresh.headers)]);
   for (const name of [...names].sort()) {
     if (ignored.has(name) || reused.headers[name] === fresh.headers[name]) continue;
-    differences.push(`header ${name}: ${show(reused.headers[name])} on the reused instance, ${show(fresh.headers[name])} on a fresh one`);
+    differences.push(
+      `header ${name}: ${show(reused.headers[name])} on the reused instance, ${show(fresh.headers[name])} on a fresh one`,
+    );
   }
   if (!Buffer.from(reused.body).equals(Buffer.from(fresh.body))) {
     differences.push(`body: ${quote(reused.body)} on the reused instance, ${quote(fresh.body)} on a fresh one`);

@@ -24,7 +24,12 @@ export class FreshInstances {
   /** Who wants to hear of a replay's outgoing requests, by its request id (in the private pool). */
   readonly #outgoingListeners = new Map<number, (call: OutgoingCall) => void>();
 
-  constructor(options: { component: LoadedComponent; env: Array<[string, string]>; allowOutgoingHttp: boolean; executors?: ExecutorPool }) {
+  constructor(options: {
+    component: LoadedComponent;
+    env: Array<[string, string]>;
+    allowOutgoingHttp: boolean;
+    executors?: ExecutorPool;
+  }) {
     this.#executors = options.executors;
     this.#component = options.component;
     this.#env = options.env;
@@ -36,7 +41,12 @@ export class FreshInstances {
    * `maxBodyBytes`). `onOutgoing` hears of each outgoing request the instance made for it, until
    * the answer is over.
    */
-  answer(init: IncomingRequestInit, timeoutMs: number | null, maxBodyBytes: number, onOutgoing?: (call: OutgoingCall) => void): Promise<CapturedOutcome> {
+  answer(
+    init: IncomingRequestInit,
+    timeoutMs: number | null,
+    maxBodyBytes: number,
+    onOutgoing?: (call: OutgoingCall) => void,
+  ): Promise<CapturedOutcome> {
     const pool = this.#ensurePool();
     pool.setKnobs({ requestTimeoutMs: timeoutMs ?? DEFAULT_REPLAY_TIMEOUT_MS });
     const id = pool.newRequestId();

@@ -104,7 +104,9 @@ export class LeakSampler {
     // The pool hands the body to an instance thread: keep a copy of our own for the replay.
     const init = { ...request.init, body: request.init.body.slice() };
     this.#watched.set(request.id, { init, instanceId: null, reuseIndex: 0, outgoing: { calls: [], total: 0 } });
-    const responder = captureResponder(request.responder, MAX_COMPARED_BODY_BYTES, (outcome) => this.#settled(request.id, outcome));
+    const responder = captureResponder(request.responder, MAX_COMPARED_BODY_BYTES, (outcome) =>
+      this.#settled(request.id, outcome),
+    );
     return { ...request, responder };
   }
 
@@ -157,10 +159,12 @@ export class LeakSampler {
     try {
       // A replay that cannot even start is a failed check, never an unhandled rejection.
       const freshOutgoing: OutgoingCalls = { calls: [], total: 0 };
-      const fresh = await this.#fresh.answer(watched.init, this.#requestTimeoutMs(), MAX_COMPARED_BODY_BYTES, (call) => addCall(freshOutgoing, call)).then(
-        (outcome) => ({ outcome, error: null }),
-        (error: unknown) => ({ outcome: null, error: error instanceof Error ? error.message : String(error) }),
-      );
+      const fresh = await this.#fresh
+        .answer(watched.init, this.#requestTimeoutMs(), MAX_COMPARED_BODY_BYTES, (call) => addCall(freshOutgoing, call))
+        .then(
+          (outcome) => ({ outcome, error: null }),
+          (error: unknown) => ({ outcome: null, error: error instanceof Error ? error.message : String(error) }),
+        );
       const base = {
         type: 'leak.checked' as const,
         requestId,
@@ -168,7 +172,10 @@ export class LeakSampler {
         reuseIndex: watched.reuseIndex,
         method: watched.init.method,
         uri: watched.init.pathWithQuery,
-        requestHeaders: watched.init.headers.map(([name, value]): [string, string] => [name, Buffer.from(value).toString('latin1')]),
+        requestHeaders: watched.init.headers.map(([name, value]): [string, string] => [
+          name,
+          Buffer.from(value).toString('latin1'),
+        ]),
         requestBodyBytes: watched.init.body.byteLength,
         replayMs: this.#bus.now() - started,
         ...outgoingOf(watched.outgoing, freshOutgoing),
@@ -186,7 +193,10 @@ export class LeakSampler {
   #takeReplayToken(): boolean {
     const perSecond = this.#settings.maxReplaysPerSecond;
     const now = performance.now();
-    this.#replayTokens = Math.min(bucketSize(perSecond), this.#replayTokens + ((now - this.#tokensAt) / 1000) * perSecond);
+    this.#replayTokens = Math.min(
+      bucketSize(perSecond),
+      this.#replayTokens + ((now - this.#tokensAt) / 1000) * perSecond,
+    );
     this.#tokensAt = now;
     if (this.#replayTokens < 1) return false;
     this.#replayTokens--;

@@ -18,20 +18,30 @@ export type JudgedOutcome = Exclude<CapturedOutcome, { kind: 'too-large' }>;
  * of its own kind; both failing is no leak (the guest fails whatever came before); a fresh
  * instance failing where the reused one answered leaves nothing to compare with.
  */
-export function judgeReplay(reused: JudgedOutcome, fresh: CapturedOutcome, ignoredHeaders: Iterable<string>, maxBodyBytes: number): Judgement {
+export function judgeReplay(
+  reused: JudgedOutcome,
+  fresh: CapturedOutcome,
+  ignoredHeaders: Iterable<string>,
+  maxBodyBytes: number,
+): Judgement {
   const reusedFailure = describeFailure(reused);
   if (fresh.kind === 'answered' && reused.kind === 'answered') {
     const differences = compareAnswers(reused.answer, fresh.answer, ignoredHeaders);
     if (differences.length === 0) return { verdict: 'same', differences, message: null };
     const failedOnReuse = reusedFailure !== null && fresh.answer.status < 500;
-    return { verdict: failedOnReuse ? 'failed-on-reuse' : 'leak', differences, message: failedOnReuse ? reusedFailure : null };
+    return {
+      verdict: failedOnReuse ? 'failed-on-reuse' : 'leak',
+      differences,
+      message: failedOnReuse ? reusedFailure : null,
+    };
   }
   if (fresh.kind === 'answered' && reusedFailure !== null) {
     if (fresh.answer.status >= 500) return { verdict: 'same', differences: [], message: null };
     const outcome = `outcome: ${JSON.stringify(reusedFailure)} on the reused instance, ${fresh.answer.status} on a fresh one`;
     return { verdict: 'failed-on-reuse', differences: [outcome], message: reusedFailure };
   }
-  if (fresh.kind !== 'answered' && fresh.kind !== 'too-large' && reusedFailure !== null) return { verdict: 'same', differences: [], message: null };
+  if (fresh.kind !== 'answered' && fresh.kind !== 'too-large' && reusedFailure !== null)
+    return { verdict: 'same', differences: [], message: null };
   return { verdict: 'error', differences: [], message: describeFailedReplay(fresh, maxBodyBytes) };
 }
 

@@ -25,7 +25,10 @@ interface RawResult {
   timeouts?: number;
 }
 
-export function startAutocannon(o: ResolvedLoadOptions, onProgress: (progress: LoadProgressUpdate) => void): AutocannonRun {
+export function startAutocannon(
+  o: ResolvedLoadOptions,
+  onProgress: (progress: LoadProgressUpdate) => void,
+): AutocannonRun {
   const histogram = new LatencyHistogram();
   const statusCounts: Record<string, number> = {};
   const byCode: Record<string, number> = {};
@@ -73,7 +76,8 @@ export function startAutocannon(o: ResolvedLoadOptions, onProgress: (progress: L
   const progressTimer = setInterval(() => onProgress(progress(false)), o.progressIntervalMs);
   // With both a planned total and a duration, the duration is a cap we enforce ourselves
   // (autocannon ignores its duration when given an amount).
-  const capTimer = o.planned !== null && o.durationMs !== null ? setTimeout(() => stop('duration'), o.durationMs) : null;
+  const capTimer =
+    o.planned !== null && o.durationMs !== null ? setTimeout(() => stop('duration'), o.durationMs) : null;
 
   let instance: autocannon.Instance | undefined;
   let stopRequested = false;
@@ -121,7 +125,12 @@ export function startAutocannon(o: ResolvedLoadOptions, onProgress: (progress: L
     // Our counters come from the same events autocannon counts; prefer its totals when they differ.
     const allTimeouts = Math.max(timeouts, result?.timeouts ?? 0);
     const totalErrors = Math.max(connectionErrors + timeouts, result?.errors ?? 0);
-    const errors: LoadErrors = { total: totalErrors, connection: totalErrors - allTimeouts, timeouts: allTimeouts, byCode: { ...byCode } };
+    const errors: LoadErrors = {
+      total: totalErrors,
+      connection: totalErrors - allTimeouts,
+      timeouts: allTimeouts,
+      byCode: { ...byCode },
+    };
     onProgress(progress(true));
     resolve({
       url: o.url,
@@ -169,7 +178,9 @@ export function startAutocannon(o: ResolvedLoadOptions, onProgress: (progress: L
       ...(o.rate !== null ? { overallRate: o.rate, ignoreCoordinatedOmission: true } : {}),
     };
     try {
-      instance = autocannon(options, (error: Error | null, result: unknown) => finish(error, result as RawResult | undefined));
+      instance = autocannon(options, (error: Error | null, result: unknown) =>
+        finish(error, result as RawResult | undefined),
+      );
     } catch (error) {
       finish(error instanceof Error ? error : new Error(String(error)), undefined);
       return;

@@ -66,7 +66,14 @@ test('method, headers and body reach the server', async () => {
       });
     },
     async (url) => {
-      await runLoad({ url: new URL('/p?q=1', url).href, method: 'POST', headers: { 'x-test': 'yes' }, body: 'hi', count: 5, connections: 1 });
+      await runLoad({
+        url: new URL('/p?q=1', url).href,
+        method: 'POST',
+        headers: { 'x-test': 'yes' },
+        body: 'hi',
+        count: 5,
+        connections: 1,
+      });
     },
   );
   assert.deepEqual(seen, Array(5).fill('POST /p?q=1 yes hi'));
@@ -86,7 +93,9 @@ test('an open loop sends about rate × duration requests, never more', async () 
 test('progress comes while running and ends with one finished update that matches the summary', async () => {
   await withServer(hello, async (url) => {
     const updates: LoadProgressUpdate[] = [];
-    const summary = await runLoad({ url, durationMs: 400, connections: 5, progressIntervalMs: 50 }, (update) => updates.push(update));
+    const summary = await runLoad({ url, durationMs: 400, connections: 5, progressIntervalMs: 50 }, (update) =>
+      updates.push(update),
+    );
     assert.ok(updates.length >= 2, `${updates.length} updates`);
     const last = updates.at(-1)!;
     assert.equal(last.finished, true);
@@ -95,7 +104,15 @@ test('progress comes while running and ends with one finished update that matche
     assert.deepEqual(last.statusCounts, summary.statusCounts);
     for (let i = 1; i < updates.length; i++) assert.ok(updates[i]!.done >= updates[i - 1]!.done);
     const bridge = toLoadProgress(7, last);
-    assert.deepEqual(Object.keys(bridge).sort(), ['done', 'errors', 'finished', 'latencyMs', 'rate', 'runId', 'statusCounts']);
+    assert.deepEqual(Object.keys(bridge).sort(), [
+      'done',
+      'errors',
+      'finished',
+      'latencyMs',
+      'rate',
+      'runId',
+      'statusCounts',
+    ]);
     assert.equal(bridge.runId, 7);
     assert.equal(bridge.done, summary.responses + summary.errors.total);
   });
@@ -134,7 +151,10 @@ test('nothing listening is one clear error; bad options name what is wrong', asy
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   await new Promise((resolve) => server.close(resolve));
-  await assert.rejects(runLoad({ url: `http://127.0.0.1:${port}/`, count: 1 }), (error: Error) => error instanceof LoadTargetError && /ECONNREFUSED/.test(error.message));
+  await assert.rejects(
+    runLoad({ url: `http://127.0.0.1:${port}/`, count: 1 }),
+    (error: Error) => error instanceof LoadTargetError && /ECONNREFUSED/.test(error.message),
+  );
   await assert.rejects(runLoad({ url: 'ftp://x/', connections: 0 }), (error: Error) => {
     assert.ok(error instanceof InvalidLoadOptionsError);
     assert.match(error.message, /not an http:\/\/ or https:\/\/ URL/);

@@ -82,7 +82,9 @@ export const loadOptionsSchema = z.strictObject({
     .max(3600_000, { error: 'timeout must be at most 1 hour' })
     .optional(),
   progressIntervalMs: z.number().positive().optional(),
-  signal: z.custom<AbortSignal>((value) => value instanceof AbortSignal, { error: 'signal must be an AbortSignal' }).optional(),
+  signal: z
+    .custom<AbortSignal>((value) => value instanceof AbortSignal, { error: 'signal must be an AbortSignal' })
+    .optional(),
   thread: z.enum(['worker', 'current']).optional(),
 });
 
@@ -120,7 +122,8 @@ export function resolveLoadOptions(options: LoadOptions): ResolvedLoadOptions {
   const count = o.count ?? null;
   const rate = o.rate ?? null;
   const durationMs = o.durationMs ?? (count === null ? DEFAULT_DURATION_MS : null);
-  const planned = count ?? (rate !== null && durationMs !== null ? Math.max(1, Math.ceil((rate * durationMs) / 1000)) : null);
+  const planned =
+    count ?? (rate !== null && durationMs !== null ? Math.max(1, Math.ceil((rate * durationMs) / 1000)) : null);
   let connections = o.connections ?? DEFAULT_CONNECTIONS;
   if (planned !== null) connections = Math.min(connections, planned);
   if (rate !== null) connections = Math.min(connections, rate);

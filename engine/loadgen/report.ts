@@ -26,7 +26,9 @@ export function fractionDone(update: LoadProgressUpdate): number {
 /** `[#######.....]  42%  12,345 done  0 errors  6,123 req/s  p99 3.1 ms` sized to `width` columns. */
 export function progressLine(update: LoadProgressUpdate, width = 80): string {
   const p99 = update.latencyMs ? `  p99 ${formatMs(update.latencyMs.p99)}` : '';
-  const text = `${Math.round(fractionDone(update) * 100).toString().padStart(3)}%  ${int(update.done)} done  ${int(update.errors)} errors  ${int(update.rate)} req/s${p99}`;
+  const text = `${Math.round(fractionDone(update) * 100)
+    .toString()
+    .padStart(3)}%  ${int(update.done)} done  ${int(update.errors)} errors  ${int(update.rate)} req/s${p99}`;
   const barWidth = Math.max(10, Math.min(40, width - text.length - 4));
   const filled = Math.round(fractionDone(update) * barWidth);
   return `[${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}] ${text}`;
@@ -35,13 +37,22 @@ export function progressLine(update: LoadProgressUpdate, width = 80): string {
 /** The summary as plain text, one fact per line. */
 export function formatSummary(s: LoadSummary): string {
   const lines: string[] = [];
-  const how = s.mode === 'open-loop' ? `open loop at ${int(s.targetRate ?? 0)} req/s over ${s.connections} connections` : `${s.connections} concurrent connections`;
-  lines.push(`${s.method} ${s.url}: ${how}, ${(s.elapsedMs / 1000).toFixed(2)} s${s.aborted ? ' (stopped early)' : ''}`);
+  const how =
+    s.mode === 'open-loop'
+      ? `open loop at ${int(s.targetRate ?? 0)} req/s over ${s.connections} connections`
+      : `${s.connections} concurrent connections`;
+  lines.push(
+    `${s.method} ${s.url}: ${how}, ${(s.elapsedMs / 1000).toFixed(2)} s${s.aborted ? ' (stopped early)' : ''}`,
+  );
   const unanswered = s.unanswered > 0 ? ` (${int(s.unanswered)} unanswered)` : '';
-  lines.push(`requests:   ${int(s.responses)} responses, ${int(s.sent)} sent${unanswered}, ${fixed(s.requestsPerSecond)} req/s`);
+  lines.push(
+    `requests:   ${int(s.responses)} responses, ${int(s.sent)} sent${unanswered}, ${fixed(s.requestsPerSecond)} req/s`,
+  );
   if (s.latencyMs) {
     const l = s.latencyMs;
-    lines.push(`latency:    p50 ${formatMs(l.p50)}  p90 ${formatMs(l.p90)}  p99 ${formatMs(l.p99)}  max ${formatMs(l.max)}  (mean ${formatMs(l.mean)})`);
+    lines.push(
+      `latency:    p50 ${formatMs(l.p50)}  p90 ${formatMs(l.p90)}  p99 ${formatMs(l.p99)}  max ${formatMs(l.max)}  (mean ${formatMs(l.mean)})`,
+    );
   } else {
     lines.push('latency:    no responses');
   }
@@ -51,7 +62,9 @@ export function formatSummary(s: LoadSummary): string {
   lines.push(`status:     ${statuses.length > 0 ? statuses.join(', ') : 'none'}`);
   const e = s.errors;
   const codes = Object.entries(e.byCode).map(([code, count]) => `${code} ${int(count)}`);
-  lines.push(`errors:     ${int(e.total)} (connection ${int(e.connection)}${codes.length > 0 ? `: ${codes.join(', ')}` : ''}; timeouts ${int(e.timeouts)})`);
+  lines.push(
+    `errors:     ${int(e.total)} (connection ${int(e.connection)}${codes.length > 0 ? `: ${codes.join(', ')}` : ''}; timeouts ${int(e.timeouts)})`,
+  );
   return lines.join('\n') + '\n';
 }
 

@@ -12,7 +12,13 @@ import { connect } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { threadEntry } from '../thread-entry.ts';
 import { startAutocannon, type StopReason } from './autocannon-run.ts';
-import { resolveLoadOptions, type LoadOptions, type LoadProgressUpdate, type LoadSummary, type ResolvedLoadOptions } from './options.ts';
+import {
+  resolveLoadOptions,
+  type LoadOptions,
+  type LoadProgressUpdate,
+  type LoadSummary,
+  type ResolvedLoadOptions,
+} from './options.ts';
 
 export type ToLoadThread = { type: 'stop'; reason: StopReason };
 export type FromLoadThread =
@@ -35,23 +41,36 @@ export class LoadTargetError extends Error {
  * bad options and `LoadTargetError` when nothing listens there; an aborted run resolves with what
  * was measured (`aborted: true`).
  */
-export async function runLoad(options: LoadOptions, onProgress: (progress: LoadProgressUpdate) => void = () => {}): Promise<LoadSummary> {
+export async function runLoad(
+  options: LoadOptions,
+  onProgress: (progress: LoadProgressUpdate) => void = () => {},
+): Promise<LoadSummary> {
   const resolved = resolveLoadOptions(options);
   const signal = options.signal;
   if (signal?.aborted) return emptySummary(resolved);
   await checkReachable(resolved.url, Math.min(resolved.timeoutMs, CONNECT_CHECK_TIMEOUT_MS));
   if (signal?.aborted) return emptySummary(resolved);
-  return options.thread === 'current' ? runHere(resolved, onProgress, signal) : runOnThread(resolved, onProgress, signal);
+  return options.thread === 'current'
+    ? runHere(resolved, onProgress, signal)
+    : runOnThread(resolved, onProgress, signal);
 }
 
-function runHere(o: ResolvedLoadOptions, onProgress: (progress: LoadProgressUpdate) => void, signal: AbortSignal | undefined): Promise<LoadSummary> {
+function runHere(
+  o: ResolvedLoadOptions,
+  onProgress: (progress: LoadProgressUpdate) => void,
+  signal: AbortSignal | undefined,
+): Promise<LoadSummary> {
   const run = startAutocannon(o, onProgress);
   const onAbort = (): void => run.stop('abort');
   signal?.addEventListener('abort', onAbort, { once: true });
   return run.done.finally(() => signal?.removeEventListener('abort', onAbort));
 }
 
-function runOnThread(o: ResolvedLoadOptions, onProgress: (progress: LoadProgressUpdate) => void, signal: AbortSignal | undefined): Promise<LoadSummary> {
+function runOnThread(
+  o: ResolvedLoadOptions,
+  onProgress: (progress: LoadProgressUpdate) => void,
+  signal: AbortSignal | undefined,
+): Promise<LoadSummary> {
   return new Promise<LoadSummary>((resolve, reject) => {
     const worker = new Worker(THREAD_ENTRY, { workerData: { options: o }, stdin: false });
     let settled = false;
@@ -66,7 +85,10 @@ function runOnThread(o: ResolvedLoadOptions, onProgress: (progress: LoadProgress
     };
     const onAbort = (): void => {
       worker.postMessage({ type: 'stop', reason: 'abort' } satisfies ToLoadThread);
-      graceTimer = setTimeout(() => settle(() => reject(new Error(`the load thread did not stop within ${STOP_GRACE_MS} ms`))), STOP_GRACE_MS);
+      graceTimer = setTimeout(
+        () => settle(() => reject(new Error(`the load thread did not stop within ${STOP_GRACE_MS} ms`))),
+        STOP_GRACE_MS,
+      );
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     worker.on('message', (message: FromLoadThread) => {

@@ -17,7 +17,10 @@ import { fakePool, microtasks } from './fake-pool.ts';
 import { DRAIN_GRACE_MS } from './policy.ts';
 
 function exitOf(events: PoolEvent[], instanceId: number): Extract<PoolEvent, { type: 'worker.exit' }> | undefined {
-  return events.find((event): event is Extract<PoolEvent, { type: 'worker.exit' }> => event.type === 'worker.exit' && event.instanceId === instanceId);
+  return events.find(
+    (event): event is Extract<PoolEvent, { type: 'worker.exit' }> =>
+      event.type === 'worker.exit' && event.instanceId === instanceId,
+  );
 }
 
 test('a drained instance whose handler never returns after its client left is killed at its drain deadline', () => {
@@ -34,7 +37,10 @@ test('a drained instance whose handler never returns after its client left is ki
   assert.deepEqual(take(), ['r0 failed client-gone']);
   assert.equal(clock.advanceToNextTimer(), 60_000 + DRAIN_GRACE_MS);
   assert.deepEqual(take(), ['i0 unavailable (draining)', 'i0 exit (watchdog)']);
-  assert.match(exitOf(events, 0)?.message ?? '', /drained instance still busy 10000 ms after its last client was answered \(1 handler\(s\) never returned\)/);
+  assert.match(
+    exitOf(events, 0)?.message ?? '',
+    /drained instance still busy 10000 ms after its last client was answered \(1 handler\(s\) never returned\)/,
+  );
   assert.equal(i0.killedWithGrace, KILL_GRACE_MS, 'the instance is interrupted on its executor');
   assert.equal(pool.gauges().liveInstances, 0);
   // The handler's late return changes nothing.
@@ -86,7 +92,10 @@ test('a drained instance whose executor never confirms the disposal is killed at
 });
 
 test('WASIp3: an expired handler still running when the request timeout is removed is killed at its drain deadline', () => {
-  const { pool, clock, host, send, take, events } = fakePool('wasip3', { maxInstanceReuseCount: 10, requestTimeoutMs: 500 });
+  const { pool, clock, host, send, take, events } = fakePool('wasip3', {
+    maxInstanceReuseCount: 10,
+    requestTimeoutMs: 500,
+  });
   send();
   const i0 = host.instance(0);
   i0.instantiated();
@@ -129,11 +138,23 @@ test('requests waiting for instances that are starting count in the queue depth 
   // A burst of 5: three start an instance each (spawn-direct), two queue at the instance cap.
   for (let i = 0; i < 5; i++) send();
   await microtasks();
-  assert.deepEqual(pool.gauges(), { liveInstances: 3, availableWorkers: 0, queueDepth: 5, inFlight: 0, waitingForStart: 3 });
+  assert.deepEqual(pool.gauges(), {
+    liveInstances: 3,
+    availableWorkers: 0,
+    queueDepth: 5,
+    inFlight: 0,
+    waitingForStart: 3,
+  });
   assert.deepEqual(shown(), pool.gauges());
   host.instance(0).instantiated();
   await microtasks();
-  assert.deepEqual(pool.gauges(), { liveInstances: 3, availableWorkers: 0, queueDepth: 4, inFlight: 1, waitingForStart: 2 });
+  assert.deepEqual(pool.gauges(), {
+    liveInstances: 3,
+    availableWorkers: 0,
+    queueDepth: 4,
+    inFlight: 1,
+    waitingForStart: 2,
+  });
   host.instance(1).instantiated();
   host.instance(2).instantiated();
   for (const index of [0, 1, 2]) {
@@ -142,7 +163,13 @@ test('requests waiting for instances that are starting count in the queue depth 
   }
   // The exits started instances for the two queued requests: they wait for those to start.
   await microtasks();
-  assert.deepEqual(pool.gauges(), { liveInstances: 2, availableWorkers: 0, queueDepth: 2, inFlight: 0, waitingForStart: 0 });
+  assert.deepEqual(pool.gauges(), {
+    liveInstances: 2,
+    availableWorkers: 0,
+    queueDepth: 2,
+    inFlight: 0,
+    waitingForStart: 0,
+  });
   for (const index of [3, 4]) {
     host.instance(index).instantiated();
     host.instance(index).answer(index);

@@ -118,7 +118,8 @@ export class ExecutorPool implements InstanceHost {
   #cursor = 0;
 
   constructor(data: ComponentData, count = defaultExecutorCount()) {
-    if (!Number.isSafeInteger(count) || count < 1) throw new Error(`executors must be a whole number of at least 1, got ${count}`);
+    if (!Number.isSafeInteger(count) || count < 1)
+      throw new Error(`executors must be a whole number of at least 1, got ${count}`);
     this.#data = data;
     this.#count = count;
     for (let i = 0; i < count; i++) this.#start();

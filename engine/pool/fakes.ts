@@ -67,7 +67,8 @@ export class FakeClock implements PoolClock {
   #next(): PendingTimer | undefined {
     this.#timers = this.#timers.filter((timer) => !timer.cancelled);
     let best: PendingTimer | undefined;
-    for (const timer of this.#timers) if (!best || timer.at < best.at || (timer.at === best.at && timer.order < best.order)) best = timer;
+    for (const timer of this.#timers)
+      if (!best || timer.at < best.at || (timer.at === best.at && timer.order < best.order)) best = timer;
     return best;
   }
 }
@@ -138,7 +139,12 @@ export class FakeInstance implements HostedInstance {
   /** A whole answer with a content-length body, then `handle` returns. */
   answer(requestId: number, body = 'ok', status = 200): void {
     const bytes = new TextEncoder().encode(body);
-    this.say({ type: 'head', requestId, status, headers: [['content-length', new TextEncoder().encode(String(bytes.byteLength))]] });
+    this.say({
+      type: 'head',
+      requestId,
+      status,
+      headers: [['content-length', new TextEncoder().encode(String(bytes.byteLength))]],
+    });
     this.say({ type: 'chunk', requestId, bytes });
     this.say({ type: 'end', requestId });
     this.say({ type: 'returned', requestId, memoryBytes: 65536 });
@@ -207,7 +213,14 @@ export function clientRequest(id: number, receivedAt: number, options: { manualW
       else listener();
     },
   };
-  const init: IncomingRequestInit = { method: 'GET', scheme: 'http', authority: 'localhost', pathWithQuery: '/', headers: [], body: new Uint8Array() };
+  const init: IncomingRequestInit = {
+    method: 'GET',
+    scheme: 'http',
+    authority: 'localhost',
+    pathWithQuery: '/',
+    headers: [],
+    body: new Uint8Array(),
+  };
   const request: PoolRequest = { id, init, receivedAt, responder };
   return {
     request,

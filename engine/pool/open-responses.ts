@@ -195,7 +195,8 @@ export class OpenResponses {
    * after the head is not a guest that never set a response). */
   failAll(kind: FailureKind, message: string, afterHeadMessage = message): void {
     for (const requestId of [...this.#completedEarly.keys()]) this.#closeCompletedEarly(requestId);
-    for (const [requestId, entry] of [...this.#open]) this.fail(requestId, kind, entry.settled ? afterHeadMessage : message);
+    for (const [requestId, entry] of [...this.#open])
+      this.fail(requestId, kind, entry.settled ? afterHeadMessage : message);
   }
 }
 
@@ -211,5 +212,12 @@ export function reportFailure(
 ): void {
   if (afterHead) request.responder.abort(message);
   else request.responder.fail(kind, message);
-  bus.emit({ type: 'request.failed', requestId: request.id, instanceId, kind, message, latencyMs: clock.now() - request.receivedAt });
+  bus.emit({
+    type: 'request.failed',
+    requestId: request.id,
+    instanceId,
+    kind,
+    message,
+    latencyMs: clock.now() - request.receivedAt,
+  });
 }

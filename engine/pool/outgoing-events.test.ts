@@ -17,14 +17,22 @@ const ok: OutgoingCall = {
   requestBytes: 0,
   responseBytes: 2,
 };
-const refused: OutgoingCall = { ...ok, status: null, outcome: 'failed', error: { tag: 'connection-refused', detail: 'ECONNREFUSED 127.0.0.1:9' } };
+const refused: OutgoingCall = {
+  ...ok,
+  status: null,
+  outcome: 'failed',
+  error: { tag: 'connection-refused', detail: 'ECONNREFUSED 127.0.0.1:9' },
+};
 
 function setup(perSecond?: number) {
   const bus = new EventBus();
   const events: PoolEvent[] = [];
   bus.subscribe((e) => events.push(e));
   const clock = { now: 0 };
-  const outgoing = new OutgoingEvents(bus, 7, { ...(perSecond !== undefined ? { perSecond } : {}), now: () => clock.now });
+  const outgoing = new OutgoingEvents(bus, 7, {
+    ...(perSecond !== undefined ? { perSecond } : {}),
+    now: () => clock.now,
+  });
   const types = () => events.map((e) => e.type);
   return { events, clock, outgoing, types };
 }
@@ -35,7 +43,13 @@ test('the bound is 100 events a second per instance by default', () => {
   for (let i = 0; i < 250; i++) outgoing.report(i, ok);
   assert.equal(events.filter((e) => e.type === 'request.outgoing').length, 100);
   outgoing.flush();
-  assert.deepEqual(events.at(-1), { ...events.at(-1), type: 'request.outgoing_dropped', instanceId: 7, count: 150, failed: 0 });
+  assert.deepEqual(events.at(-1), {
+    ...events.at(-1),
+    type: 'request.outgoing_dropped',
+    instanceId: 7,
+    count: 150,
+    failed: 0,
+  });
 });
 
 test('a guest calling out in a loop: the first N of a second are events, the rest one count (failures counted apart) when the second ends', (t) => {
@@ -57,7 +71,13 @@ test('a guest calling out in a loop: the first N of a second are events, the res
   assert.deepEqual(types().slice(4), ['request.outgoing', 'request.outgoing', 'request.outgoing']);
   // The instance exits before the window ends: the count goes out then (before its worker.exit).
   outgoing.flush();
-  assert.deepEqual(events.at(-1), { ...events.at(-1), type: 'request.outgoing_dropped', instanceId: 7, count: 1, failed: 0 });
+  assert.deepEqual(events.at(-1), {
+    ...events.at(-1),
+    type: 'request.outgoing_dropped',
+    instanceId: 7,
+    count: 1,
+    failed: 0,
+  });
   // Nothing counted, nothing said; the timer that was pending is gone.
   outgoing.flush();
   t.mock.timers.tick(5000);

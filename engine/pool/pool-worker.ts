@@ -103,7 +103,10 @@ export class PoolWorker {
     if (this.#phase === 'running' && this.#unavailableWhy === 'cpu-busy') {
       return Math.max(
         0,
-        Math.min(knobs.maxInstanceConcurrentReuseCount - this.#inFlight.size, knobs.maxInstanceReuseCount - this.#reuseCount),
+        Math.min(
+          knobs.maxInstanceConcurrentReuseCount - this.#inFlight.size,
+          knobs.maxInstanceReuseCount - this.#reuseCount,
+        ),
       );
     }
     return 0;
@@ -233,7 +236,12 @@ export class PoolWorker {
     // every queued request (spec §3.4).
     const failed = this.#initial ? [this.#initial] : this.#ctx.takeAllQueued();
     this.#initial = null;
-    this.#ctx.bus.emit({ type: 'worker.instantiation_failed', instanceId: this.id, message, failedRequests: failed.length });
+    this.#ctx.bus.emit({
+      type: 'worker.instantiation_failed',
+      instanceId: this.id,
+      message,
+      failedRequests: failed.length,
+    });
     for (const request of failed) {
       reportFailure(this.#ctx.bus, this.#ctx.clock, request, null, 'instantiation', `instantiation error: ${message}`);
     }
@@ -317,12 +325,18 @@ export class PoolWorker {
     if (!this.#responses.isSettled(requestId)) this.#responses.fail(requestId, 'never-set', NEVER_SET_MESSAGE);
     // A WASIp2 body must be finished by the time `handle` returns; a WASIp3 body streams on as
     // post-return work.
-    else if (this.#ctx.world === 'wasip2') this.#responses.abort(requestId, 'guest returned without finishing the response body');
+    else if (this.#ctx.world === 'wasip2')
+      this.#responses.abort(requestId, 'guest returned without finishing the response body');
     this.#returnedCount++;
     // Sizes are reported when they change: with `requestsDone`, that is the size after every request.
     if (memoryBytes !== this.#lastMemoryBytes) {
       this.#lastMemoryBytes = memoryBytes;
-      this.#ctx.bus.emit({ type: 'worker.memory', instanceId: this.id, bytes: memoryBytes, requestsDone: this.#returnedCount });
+      this.#ctx.bus.emit({
+        type: 'worker.memory',
+        instanceId: this.id,
+        bytes: memoryBytes,
+        requestsDone: this.#returnedCount,
+      });
     }
     this.#pump();
   }
@@ -397,7 +411,8 @@ export class PoolWorker {
    */
   #noteDrained(): void {
     if (this.#drainedSince !== null) return;
-    const drained = this.#phase === 'exiting' || (this.#phase === 'running' && !this.#mayAccept && this.#responses.size === 0);
+    const drained =
+      this.#phase === 'exiting' || (this.#phase === 'running' && !this.#mayAccept && this.#responses.size === 0);
     if (!drained) return;
     this.#drainedSince = this.#ctx.clock.now();
     this.#armDrainTimer();
@@ -530,7 +545,11 @@ export class PoolWorker {
     if (initial) reportFailure(this.#ctx.bus, this.#ctx.clock, initial, this.id, failKind, failMessage);
     for (const entry of this.#inFlight.values()) entry.expiry?.cancel();
     this.#inFlight.clear();
-    this.#responses.failAll(failKind, failMessage, cause === 'trap' && message !== null ? `guest trapped after sending the response head: ${message}` : failMessage);
+    this.#responses.failAll(
+      failKind,
+      failMessage,
+      cause === 'trap' && message !== null ? `guest trapped after sending the response head: ${message}` : failMessage,
+    );
     // At shutdown nobody's work on the executor matters any more; otherwise another instance's
     // legitimate work (bounded by its own request timeout) may be what delays the confirmation.
     const grace = cause === 'shutdown' ? KILL_GRACE_MS : (this.#ctx.knobs.requestTimeoutMs ?? 0) + KILL_GRACE_MS;

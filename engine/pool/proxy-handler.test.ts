@@ -55,7 +55,13 @@ test('a request queues when a worker is available, and exactly one available wor
   assert.deepEqual(take(), ['r2 queued', 'r2 accepted by i0', 'i0 Requests', 'i0 unavailable (concurrency-limit)']);
   assert.deepEqual(host.instance(1).requests, [1], 'the other available worker was left alone');
   assert.equal(host.placed.length, 2, 'no instance was started');
-  assert.deepEqual(pool.gauges(), { liveInstances: 2, availableWorkers: 1, queueDepth: 0, inFlight: 1, waitingForStart: 0 });
+  assert.deepEqual(pool.gauges(), {
+    liveInstances: 2,
+    availableWorkers: 1,
+    queueDepth: 0,
+    inFlight: 1,
+    waitingForStart: 0,
+  });
 });
 
 // --- §3.5: availability from maxInstanceReuseCount and maxInstanceConcurrentReuseCount
@@ -87,9 +93,19 @@ test('a worker serves maxInstanceReuseCount requests, then drains and exits; the
 });
 
 test('WASIp3: a worker takes more concurrent requests only after its guest yields, up to maxInstanceConcurrentReuseCount', () => {
-  const { host, send, take } = poolOf('wasip3', { maxInstanceReuseCount: 10, maxInstanceConcurrentReuseCount: 3, maxInstances: 1 });
+  const { host, send, take } = poolOf('wasip3', {
+    maxInstanceReuseCount: 10,
+    maxInstanceConcurrentReuseCount: 3,
+    maxInstances: 1,
+  });
   for (let i = 0; i < 4; i++) send();
-  assert.deepEqual(take(), ['r0 spawn-direct', 'i0 spawned (no-available-worker)', 'r1 queued', 'r2 queued', 'r3 queued']);
+  assert.deepEqual(take(), [
+    'r0 spawn-direct',
+    'i0 spawned (no-available-worker)',
+    'r1 queued',
+    'r2 queued',
+    'r3 queued',
+  ]);
   const i0 = host.instance(0);
   i0.instantiated();
   assert.deepEqual(take().slice(-2), ['i0 Requests', 'i0 unavailable (cpu-busy)']);
@@ -103,7 +119,13 @@ test('WASIp3: a worker takes more concurrent requests only after its guest yield
   assert.deepEqual(i0.requests, [0, 1, 2]);
   // One finishing makes room for the request still queued.
   i0.answer(0);
-  assert.deepEqual(take(), ['r0 responded 200', 'r0 completed', 'i0 available', 'r3 accepted by i0', 'i0 unavailable (concurrency-limit)']);
+  assert.deepEqual(take(), [
+    'r0 responded 200',
+    'r0 completed',
+    'i0 available',
+    'r3 accepted by i0',
+    'i0 unavailable (concurrency-limit)',
+  ]);
 });
 
 test('WASIp3: a guest holding backpressure takes nothing, and with no work left the worker exits', () => {
@@ -136,7 +158,14 @@ test('when the last available worker goes busy with work queued, another instanc
   send();
   assert.deepEqual(take(), ['r1 queued', 'i0 unavailable (executor-stalled)', 'i1 spawned (last-available-went-busy)']);
   host.instance(1).instantiated();
-  assert.deepEqual(take(), ['i1 instantiated', 'i1 Idle', 'i1 available', 'r1 accepted by i1', 'i1 Requests', 'i1 unavailable (concurrency-limit)']);
+  assert.deepEqual(take(), [
+    'i1 instantiated',
+    'i1 Idle',
+    'i1 available',
+    'r1 accepted by i1',
+    'i1 Requests',
+    'i1 unavailable (concurrency-limit)',
+  ]);
   assert.deepEqual(i0.requests, [0]);
 });
 
@@ -152,7 +181,15 @@ test('at maxInstances requests queue; the next exit starts an instance for them'
   host.instance(0).disposed();
   assert.deepEqual(take(), ['i0 exit (drained)', 'i1 spawned (queue-without-taker)']);
   host.instance(1).instantiated();
-  assert.deepEqual(take(), ['i1 instantiated', 'i1 Idle', 'i1 available', 'r1 accepted by i1', 'i1 Requests', 'i1 draining (reuse-exhausted)', 'i1 unavailable (reuse-limit)']);
+  assert.deepEqual(take(), [
+    'i1 instantiated',
+    'i1 Idle',
+    'i1 available',
+    'r1 accepted by i1',
+    'i1 Requests',
+    'i1 draining (reuse-exhausted)',
+    'i1 unavailable (reuse-limit)',
+  ]);
 });
 
 test('raising maxInstances starts an instance for requests waiting at the cap', () => {
@@ -245,7 +282,12 @@ test('a trap kills only its own instance and fails only its own request; queued 
   host.instance(1).instantiated();
   take();
   host.instance(0).say({ type: 'trapped', requestId: 0, message: 'unreachable' });
-  assert.deepEqual(take(), ['r0 failed trap', 'i0 unavailable (draining)', 'i0 exit (trap)', 'i2 spawned (queue-without-taker)']);
+  assert.deepEqual(take(), [
+    'r0 failed trap',
+    'i0 unavailable (draining)',
+    'i0 exit (trap)',
+    'i2 spawned (queue-without-taker)',
+  ]);
   assert.equal(r0.view.failed?.message, 'guest never invoked `response-outparam::set` method: unreachable');
   assert.equal(host.instance(0).killedWithGrace, 5000 + KILL_GRACE_MS, 'the instance is interrupted on its executor');
   host.instance(2).instantiated();
@@ -299,7 +341,13 @@ test('WASIp3: when a request expiry and the watchdog are due at once, the reques
   take();
   // Both layers are due at 500; the watchdog was armed first, so it fires first and hands over.
   assert.equal(clock.advanceToNextTimer(), 500);
-  assert.deepEqual(take(), ['r0 expired', 'r0 failed timeout', 'i0 draining (request-expired)', 'i0 unavailable (draining)', 'i0 PostReturn']);
+  assert.deepEqual(take(), [
+    'r0 expired',
+    'r0 failed timeout',
+    'i0 draining (request-expired)',
+    'i0 unavailable (draining)',
+    'i0 PostReturn',
+  ]);
   assert.equal(r0.view.failed?.kind, 'timeout');
   assert.equal(i0.killedWithGrace, null, 'the instance lives on');
   // The guest's handler never returns: a request timeout after the worker entered PostReturn, the watchdog ends it.
@@ -414,10 +462,15 @@ test('a client that leaves before every declared byte was written to it is gone,
   const short = send();
   const unwritten = send({ manualWrites: true });
   const chunked = send();
-  for (const [index, length] of [[0, '10'], [1, '5'], [2, null]] as const) {
+  for (const [index, length] of [
+    [0, '10'],
+    [1, '5'],
+    [2, null],
+  ] as const) {
     const instance = host.instance(index);
     instance.instantiated();
-    const headers: Array<[string, Uint8Array]> = length === null ? [] : [['content-length', new TextEncoder().encode(length)]];
+    const headers: Array<[string, Uint8Array]> =
+      length === null ? [] : [['content-length', new TextEncoder().encode(length)]];
     instance.say({ type: 'head', requestId: index, status: 200, headers });
     instance.say({ type: 'chunk', requestId: index, bytes: new TextEncoder().encode('hello') });
   }
@@ -429,7 +482,7 @@ test('a client that leaves before every declared byte was written to it is gone,
   assert.deepEqual(take(), ['r0 failed client-gone', 'r1 failed client-gone', 'r2 failed client-gone']);
 });
 
-test('a declared length counts once the client\'s socket took those bytes', () => {
+test("a declared length counts once the client's socket took those bytes", () => {
   const { host, send, take } = poolOf('wasip2', { maxInstanceReuseCount: 10 });
   const client = send({ manualWrites: true });
   const i0 = host.instance(0);

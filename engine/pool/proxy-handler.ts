@@ -81,7 +81,8 @@ export class ProxyHandler implements WorkerContext {
     this.#knobs = patch.knobs;
     if ('component' in options) {
       this.#ownsExecutors = options.executors === undefined;
-      this.#executors = options.executors ?? executorsFor(options.component, options.allowOutgoingHttp ?? false, options.executorCount);
+      this.#executors =
+        options.executors ?? executorsFor(options.component, options.allowOutgoingHttp ?? false, options.executorCount);
       this.instances = this.#executors;
     } else {
       this.#ownsExecutors = false;
@@ -113,7 +114,8 @@ export class ProxyHandler implements WorkerContext {
     this.#knobs = result.knobs;
     for (const worker of this.#workers) worker.knobsChanged();
     // A raised instance cap may let waiting requests start an instance now.
-    if (this.#availableCount === 0 && this.#queue.length > this.#comingCapacity()) this.#spawnForQueue('queue-without-taker');
+    if (this.#availableCount === 0 && this.#queue.length > this.#comingCapacity())
+      this.#spawnForQueue('queue-without-taker');
     return { ok: true, knobs: this.knobs };
   }
 
@@ -198,7 +200,8 @@ export class ProxyHandler implements WorkerContext {
     } else {
       // Decrement first, then look at the queue: a queued request always has a taker (spec §3.3).
       const previous = this.#availableCount--;
-      if (previous === 1 && this.#queue.length > this.#comingCapacity()) this.#spawnForQueue('last-available-went-busy');
+      if (previous === 1 && this.#queue.length > this.#comingCapacity())
+        this.#spawnForQueue('last-available-went-busy');
     }
     this.gaugesChanged();
   }
@@ -206,7 +209,8 @@ export class ProxyHandler implements WorkerContext {
   workerExited(worker: PoolWorker, _cause: ExitCause): void {
     this.#workers.delete(worker);
     // A dying worker may have been counted on to take queued requests: make sure someone will.
-    if (this.#availableCount === 0 && this.#queue.length > this.#comingCapacity()) this.#spawnForQueue('queue-without-taker');
+    if (this.#availableCount === 0 && this.#queue.length > this.#comingCapacity())
+      this.#spawnForQueue('queue-without-taker');
     this.gaugesChanged();
   }
 
@@ -247,7 +251,14 @@ export class ProxyHandler implements WorkerContext {
     const at = this.#queue.indexOf(request);
     if (at < 0) return; // already on an instance: its OpenResponses records the departure
     this.#queue.splice(at, 1);
-    reportFailure(this.bus, this.clock, request, null, 'client-gone', `${CLIENT_GONE_MESSAGE} (it was still waiting in the queue)`);
+    reportFailure(
+      this.bus,
+      this.clock,
+      request,
+      null,
+      'client-gone',
+      `${CLIENT_GONE_MESSAGE} (it was still waiting in the queue)`,
+    );
     this.gaugesChanged();
   }
 
@@ -286,7 +297,12 @@ export class ProxyHandler implements WorkerContext {
 }
 
 /** Executors for one component's instances (`filesystem`: what `--dir` preopens for each). */
-export function executorsFor(component: LoadedComponent, allowOutgoingHttp: boolean, count?: number, filesystem?: ComponentData['filesystem']): ExecutorPool {
+export function executorsFor(
+  component: LoadedComponent,
+  allowOutgoingHttp: boolean,
+  count?: number,
+  filesystem?: ComponentData['filesystem'],
+): ExecutorPool {
   return new ExecutorPool(
     {
       moduleUrl: component.moduleUrl,

@@ -10,19 +10,25 @@ export const SCENARIOS: Scenario[] = [
     summary: 'The same load with max reuse 1 and 128: throughput and instance churn side by side.',
     steps: [
       {
-        caption: 'demo:hello with max-instance-reuse-count 1: every request gets a brand-new instance. Watch instances start and retire as fast as requests arrive.',
+        caption:
+          'demo:hello with max-instance-reuse-count 1: every request gets a brand-new instance. Watch instances start and retire as fast as requests arrive.',
         run: async (ctx) => {
           await ctx.serve('demo:hello', { maxInstanceReuseCount: 1 });
           // Unmeasured warm-up: the first threads' start-up is not what this compares.
           await closedLoop(ctx.url(), { connections: 10, durationMs: ctx.duration(1), signal: ctx.signal });
-          await ctx.measure('reuse 1', () => closedLoop(ctx.url(), { connections: 10, durationMs: ctx.duration(4), signal: ctx.signal }));
+          await ctx.measure('reuse 1', () =>
+            closedLoop(ctx.url(), { connections: 10, durationMs: ctx.duration(4), signal: ctx.signal }),
+          );
         },
       },
       {
-        caption: 'Now each instance may serve 128 requests before it retires. Same load: a handful of instances do all the work.',
+        caption:
+          'Now each instance may serve 128 requests before it retires. Same load: a handful of instances do all the work.',
         run: async (ctx) => {
           await ctx.setKnobs({ maxInstanceReuseCount: 128 });
-          await ctx.measure('reuse 128', () => closedLoop(ctx.url(), { connections: 10, durationMs: ctx.duration(4), signal: ctx.signal }));
+          await ctx.measure('reuse 128', () =>
+            closedLoop(ctx.url(), { connections: 10, durationMs: ctx.duration(4), signal: ctx.signal }),
+          );
         },
       },
       {
@@ -37,15 +43,22 @@ export const SCENARIOS: Scenario[] = [
     summary: 'The counter guest under reuse, and the leak detector catching the state it leaves behind.',
     steps: [
       {
-        caption: 'demo:counter keeps a counter in a global, so a fresh instance always answers count=1. Leak detection is on: each reused answer is replayed on a fresh instance outside the pool.',
+        caption:
+          'demo:counter keeps a counter in a global, so a fresh instance always answers count=1. Leak detection is on: each reused answer is replayed on a fresh instance outside the pool.',
         run: async (ctx) => {
-          await ctx.serve('demo:counter', { maxInstanceReuseCount: 128, idleInstanceTimeoutMs: 60_000 }, { mode: 'all' });
+          await ctx.serve(
+            'demo:counter',
+            { maxInstanceReuseCount: 128, idleInstanceTimeoutMs: 60_000 },
+            { mode: 'all' },
+          );
         },
       },
       {
         caption: 'Six requests, one after another, through one reused instance.',
         run: async (ctx) => {
-          await ctx.measure('reuse 128', () => oneByOne(ctx.url(), 6, { signal: ctx.signal, between: () => ctx.leaksSettled() }));
+          await ctx.measure('reuse 128', () =>
+            oneByOne(ctx.url(), 6, { signal: ctx.signal, between: () => ctx.leaksSettled() }),
+          );
         },
       },
       {
@@ -56,7 +69,9 @@ export const SCENARIOS: Scenario[] = [
         caption: 'With max reuse 1 every request gets a fresh instance: nothing is left behind, so nothing can leak.',
         run: async (ctx) => {
           await ctx.setKnobs({ maxInstanceReuseCount: 1 });
-          await ctx.measure('reuse 1', () => oneByOne(ctx.url(), 4, { signal: ctx.signal, between: () => ctx.leaksSettled() }));
+          await ctx.measure('reuse 1', () =>
+            oneByOne(ctx.url(), 4, { signal: ctx.signal, between: () => ctx.leaksSettled() }),
+          );
         },
       },
       {
@@ -73,7 +88,8 @@ export const SCENARIOS: Scenario[] = [
       {
         // Far apart on purpose (20 ms against a 1 s timeout against 2 s), so the demo tells the same
         // story on a busy machine as on an idle one.
-        caption: 'demo:p3-delay with a 1 s request timeout. One request waits 2 s, three others 20 ms, all on one instance.',
+        caption:
+          'demo:p3-delay with a 1 s request timeout. One request waits 2 s, three others 20 ms, all on one instance.',
         run: async (ctx) => {
           await ctx.serve('demo:p3-delay', { requestTimeoutMs: 1000, idleInstanceTimeoutMs: 60_000 });
           await oneByOne(ctx.url('/?ms=1'), 1, { signal: ctx.signal }); // one warm instance takes them all
@@ -89,7 +105,8 @@ export const SCENARIOS: Scenario[] = [
           }.`,
       },
       {
-        caption: 'demo:spin loops forever, with a 200 ms timeout. A WASIp2 handle() cannot be interrupted politely, so the watchdog kills its instance.',
+        caption:
+          'demo:spin loops forever, with a 200 ms timeout. A WASIp2 handle() cannot be interrupted politely, so the watchdog kills its instance.',
         run: async (ctx) => {
           await ctx.serve('demo:spin', { requestTimeoutMs: 200 });
           await ctx.measure('WASIp2 watchdog', () => oneByOne(ctx.url(), 2, { signal: ctx.signal }));
@@ -104,10 +121,12 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'trap-blast-radius',
     title: 'The blast radius of a trap',
-    summary: 'One trapping request under concurrent reuse (WASIp3) takes every request on its instance with it; under serial reuse, only itself.',
+    summary:
+      'One trapping request under concurrent reuse (WASIp3) takes every request on its instance with it; under serial reuse, only itself.',
     steps: [
       {
-        caption: 'demo:p3-trap under concurrent reuse: one instance serves up to 16 requests at once. Eight slow requests are in flight when one request to /trap arrives.',
+        caption:
+          'demo:p3-trap under concurrent reuse: one instance serves up to 16 requests at once. Eight slow requests are in flight when one request to /trap arrives.',
         run: async (ctx) => {
           await ctx.serve('demo:p3-trap', { maxInstanceConcurrentReuseCount: 16, idleInstanceTimeoutMs: 60_000 });
           await oneByOne(ctx.url('/?ms=1'), 1, { signal: ctx.signal });
@@ -115,10 +134,12 @@ export const SCENARIOS: Scenario[] = [
         },
       },
       {
-        caption: ([concurrent]) => `The trap killed the instance and every request in flight on it: ${concurrent?.failed ?? 0} requests failed for one bad one.`,
+        caption: ([concurrent]) =>
+          `The trap killed the instance and every request in flight on it: ${concurrent?.failed ?? 0} requests failed for one bad one.`,
       },
       {
-        caption: 'Now max concurrent reuse 1 (serial reuse): each instance holds one request at a time. The same nine requests.',
+        caption:
+          'Now max concurrent reuse 1 (serial reuse): each instance holds one request at a time. The same nine requests.',
         run: async (ctx) => {
           await ctx.setKnobs({ maxInstanceConcurrentReuseCount: 1 });
           await ctx.measure('concurrent reuse 1', () => trapAmongSlowRequests(ctx.url.bind(ctx), ctx.signal));
@@ -136,14 +157,16 @@ export const SCENARIOS: Scenario[] = [
     summary: 'A handler that waits 40 ms, with and without concurrent reuse: live instances compared.',
     steps: [
       {
-        caption: 'demo:p3-delay waits 40 ms per request, like a call to a database. With concurrent reuse, an instance takes other requests while each one waits. 30 clients.',
+        caption:
+          'demo:p3-delay waits 40 ms per request, like a call to a database. With concurrent reuse, an instance takes other requests while each one waits. 30 clients.',
         run: async (ctx) => {
           await ctx.serve('demo:p3-delay', { maxInstanceConcurrentReuseCount: 16 });
           await ioLoad(ctx, 'concurrent reuse 16');
         },
       },
       {
-        caption: 'Same load with max concurrent reuse 1: an instance holds one request at a time, so the pool needs an instance per waiting request.',
+        caption:
+          'Same load with max concurrent reuse 1: an instance holds one request at a time, so the pool needs an instance per waiting request.',
         run: async (ctx) => {
           await ctx.setKnobs({ maxInstanceConcurrentReuseCount: 1 });
           await ioLoad(ctx, 'concurrent reuse 1');
@@ -172,14 +195,18 @@ export function findScenario(name: string): Scenario {
  * their instances are up (starting 30 instances takes seconds here), then the measured phase.
  */
 async function ioLoad(ctx: ScenarioContext, label: string): Promise<void> {
-  const load = (seconds: number) => closedLoop(ctx.url('/?ms=40'), { connections: 30, durationMs: ctx.duration(seconds), signal: ctx.signal });
+  const load = (seconds: number) =>
+    closedLoop(ctx.url('/?ms=40'), { connections: 30, durationMs: ctx.duration(seconds), signal: ctx.signal });
   await load(1.5);
   await ctx.measure(label, () => load(4));
 }
 
 /** Eight requests that wait 600 ms, then, once they are on an instance, one that traps. */
 async function trapAmongSlowRequests(url: (path?: string) => string, signal: AbortSignal): Promise<void> {
-  const slow = allAtOnce(Array.from({ length: 8 }, () => url('/?ms=600')), signal);
+  const slow = allAtOnce(
+    Array.from({ length: 8 }, () => url('/?ms=600')),
+    signal,
+  );
   await pause(200, signal);
   await Promise.all([slow, allAtOnce([url('/trap')], signal)]);
 }

@@ -29,7 +29,11 @@ export class ScenarioRunner {
   readonly #onProgress: (progress: ScenarioProgress) => void;
   #progress: ScenarioProgress;
 
-  constructor(host: ScenarioHost, scenario: Scenario, options: { runId: number; quick: boolean; onProgress: (progress: ScenarioProgress) => void }) {
+  constructor(
+    host: ScenarioHost,
+    scenario: Scenario,
+    options: { runId: number; quick: boolean; onProgress: (progress: ScenarioProgress) => void },
+  ) {
     this.#host = host;
     this.#scenario = scenario;
     this.#onProgress = options.onProgress;
@@ -70,7 +74,10 @@ export class ScenarioRunner {
       }
       return this.#report({ state: 'finished' });
     } catch (error) {
-      return this.#report({ state: this.#abort.signal.aborted ? 'stopped' : 'failed', error: (error instanceof Error ? error.message : String(error)) });
+      return this.#report({
+        state: this.#abort.signal.aborted ? 'stopped' : 'failed',
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
   }
 
@@ -93,13 +100,14 @@ export class ScenarioRunner {
     const quick = this.#progress.quick;
     const serving = (): Serving => {
       const current = host.serving();
-      if (!current) throw new Error('the scenario\'s guest stopped serving');
+      if (!current) throw new Error("the scenario's guest stopped serving");
       return current;
     };
     return {
       quick,
       signal,
-      serve: (component, knobs = {}, leakDetection = {}) => host.serve(component, knobs, { mode: 'off', ...leakDetection }),
+      serve: (component, knobs = {}, leakDetection = {}) =>
+        host.serve(component, knobs, { mode: 'off', ...leakDetection }),
       setKnobs: (patch) => host.setKnobs(patch),
       url: (path = '/') => new URL(path, serving().frontDoor.url).href,
       duration: (seconds) => seconds * 1000 * (quick ? QUICK_LOAD_FRACTION : 1),
@@ -123,6 +131,7 @@ export class ScenarioRunner {
 /** Waits until every request of the phase is answered or failed, draining instances have retired, and the leak detector is idle. */
 async function settle(meter: PhaseMeter, serving: Serving, signal: AbortSignal): Promise<void> {
   const deadline = performance.now() + SETTLE_TIMEOUT_MS;
-  while (!signal.aborted && (meter.outstanding > 0 || meter.draining > 0) && performance.now() < deadline) await pause(20, signal);
+  while (!signal.aborted && (meter.outstanding > 0 || meter.draining > 0) && performance.now() < deadline)
+    await pause(20, signal);
   await serving.leaks.idle();
 }

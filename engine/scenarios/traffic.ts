@@ -4,7 +4,10 @@ import { runLoad } from '../loadgen/index.ts';
 /** The ways a scenario drives its guest. Every function stops early when `signal` aborts. */
 
 /** Closed loop: `connections` keep-alive clients for `durationMs` (the load generator on its own thread). */
-export async function closedLoop(url: string, options: { connections: number; durationMs: number; signal: AbortSignal }): Promise<void> {
+export async function closedLoop(
+  url: string,
+  options: { connections: number; durationMs: number; signal: AbortSignal },
+): Promise<void> {
   await runLoad({ url, connections: options.connections, durationMs: options.durationMs, signal: options.signal });
 }
 

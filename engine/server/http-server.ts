@@ -46,7 +46,10 @@ export async function startHttpServer(
   at: { host: string; port: number },
   events: FrontDoorOptions = {},
 ): Promise<HttpFrontDoor> {
-  const limits: FrontDoorLimits = { slots: new Slots(() => pool.knobs.maxConcurrentRequests), bodies: new BodyBudget(events.bodyBudgetBytes) };
+  const limits: FrontDoorLimits = {
+    slots: new Slots(() => pool.knobs.maxConcurrentRequests),
+    bodies: new BodyBudget(events.bodyBudgetBytes),
+  };
   let pending = 0;
   let drained: (() => void) | null = null;
   const reportError = events.onError ?? (() => {});
@@ -74,7 +77,7 @@ export async function startHttpServer(
     req.on('error', () => {});
     res.on('error', () => {});
     serve(pool, limits, req, res, reportError, observe).catch((error: unknown) => {
-      reportError(`request handling failed: ${(error instanceof Error && error.stack ? error.stack : String(error))}`);
+      reportError(`request handling failed: ${error instanceof Error && error.stack ? error.stack : String(error)}`);
       if (!res.destroyed) sendError(res, 500, 'internal error in the front door');
     });
   });
@@ -91,7 +94,9 @@ export async function startHttpServer(
     const request = receiving.get(socket);
     const inBody = request !== undefined && !request.complete;
     const what = inBody ? 'request trailers' : 'request headers';
-    const message = tooLarge ? `${what} larger than ${maxHeaderSize} bytes` : `malformed HTTP request: ${error.code}: ${error.message}`;
+    const message = tooLarge
+      ? `${what} larger than ${maxHeaderSize} bytes`
+      : `malformed HTTP request: ${error.code}: ${error.message}`;
     // That request fails with this message rather than as a client that went away.
     if (inBody) refused.set(request, message);
     reportError(message);
@@ -105,7 +110,9 @@ export async function startHttpServer(
   server.maxConnections = MAX_CONNECTIONS;
   // Node hands CONNECT over as 'connect' with a bare socket (no response object): the guest answers
   // it like any other request, as under wasmtime serve, and the connection closes after it.
-  server.on('connect', (req: IncomingMessage, socket: Socket) => server.emit('request', req, connectResponse(req, socket)));
+  server.on('connect', (req: IncomingMessage, socket: Socket) =>
+    server.emit('request', req, connectResponse(req, socket)),
+  );
 
   const { address, hostPort } = await listen(server, at);
   // Accept errors (EMFILE under a connection flood) must not take the process down.
@@ -139,7 +146,14 @@ async function serve(
   pool.bus.emit({ type: 'request.received', requestId: id, method: req.method ?? 'GET', uri });
   /** Fails a request that never reached the pool: one event, and an answer if anyone listens. */
   const failEarly = (status: number | null, kind: FailureKind, message: string): void => {
-    pool.bus.emit({ type: 'request.failed', requestId: id, instanceId: null, kind, message, latencyMs: pool.bus.now() - receivedAt });
+    pool.bus.emit({
+      type: 'request.failed',
+      requestId: id,
+      instanceId: null,
+      kind,
+      message,
+      latencyMs: pool.bus.now() - receivedAt,
+    });
     if (status !== null && !res.destroyed) sendError(res, status, message);
   };
 
@@ -186,20 +200,22 @@ async function serve(
   // A chunked body may end with trailers (Node parses them, bounded like headers).
   const trailers = req.rawTrailers.length > 0 ? rawHeaderPairs(req.rawTrailers) : null;
 
-  pool.handle(observe({
-    id,
-    receivedAt,
-    init: {
-      method: req.method ?? 'GET',
-      scheme: 'http',
-      authority: req.headers.host ?? '',
-      pathWithQuery: uri,
-      headers: rawHeaderPairs(req.rawHeaders),
-      body: read.body,
-      ...(trailers !== null ? { trailers } : {}),
-    },
-    responder: responderFor(req, res, release),
-  }));
+  pool.handle(
+    observe({
+      id,
+      receivedAt,
+      init: {
+        method: req.method ?? 'GET',
+        scheme: 'http',
+        authority: req.headers.host ?? '',
+        pathWithQuery: uri,
+        headers: rawHeaderPairs(req.rawHeaders),
+        body: read.body,
+        ...(trailers !== null ? { trailers } : {}),
+      },
+      responder: responderFor(req, res, release),
+    }),
+  );
 }
 
 /** A response written straight to a CONNECT request's socket, which is closed once it is sent. */
@@ -258,7 +274,10 @@ function responderFor(req: IncomingMessage, res: ServerResponse, release: () => 
       try {
         const declared = declaredTrailers(headers);
         // A response that cannot be chunked cannot carry trailers, nor (for Node) declare them.
-        const chunked = declared !== null && canChunk({ method: req.method ?? 'GET', httpVersion: req.httpVersion }, status) && !hasContentLength(headers);
+        const chunked =
+          declared !== null &&
+          canChunk({ method: req.method ?? 'GET', httpVersion: req.httpVersion }, status) &&
+          !hasContentLength(headers);
         if (chunked && acceptsTrailers(req.rawHeaders)) trailerNames = declared;
         const flat: string[] = [];
         for (const [name, value] of headers) {
@@ -267,7 +286,11 @@ function responderFor(req: IncomingMessage, res: ServerResponse, release: () => 
         }
         res.writeHead(status, flat);
       } catch (error) {
-        sendError(res, 500, `guest response head rejected by the HTTP server: ${(error instanceof Error ? error.message : String(error))}`);
+        sendError(
+          res,
+          500,
+          `guest response head rejected by the HTTP server: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     },
     fail(kind: FailureKind, message: string) {

@@ -3,7 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { formatHostPort } from '../../base/socket-address.ts';
 
 /** Listens and reports where, as `host:port` with IPv6 in brackets (port 0 resolved to the real one). */
-export async function listen(server: Server, at: { host: string; port: number }): Promise<{ address: AddressInfo; hostPort: string }> {
+export async function listen(
+  server: Server,
+  at: { host: string; port: number },
+): Promise<{ address: AddressInfo; hostPort: string }> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(at.port, at.host, () => {

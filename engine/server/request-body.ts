@@ -52,7 +52,8 @@ export async function readRequestBody(req: IncomingMessage, maxBytes: number, bu
   };
   try {
     for await (const chunk of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
-      if (size + chunk.length > maxBytes) return refuse('too-large', `request body larger than ${maxBytes} bytes (max-request-body-size)`);
+      if (size + chunk.length > maxBytes)
+        return refuse('too-large', `request body larger than ${maxBytes} bytes (max-request-body-size)`);
       if (!budget.tryReserve(chunk.length)) {
         return refuse('over-budget', `request bodies in memory would exceed ${budget.limit} bytes; retry later`);
       }
@@ -61,7 +62,11 @@ export async function readRequestBody(req: IncomingMessage, maxBytes: number, bu
     }
   } catch (error) {
     budget.give(size);
-    return { ok: false, why: 'client-gone', message: `the client went away while sending its body (${(error instanceof Error ? error.message : String(error))})` };
+    return {
+      ok: false,
+      why: 'client-gone',
+      message: `the client went away while sending its body (${error instanceof Error ? error.message : String(error)})`,
+    };
   }
   if (!req.complete) {
     budget.give(size);

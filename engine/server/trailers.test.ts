@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import { acceptsTrailers, canChunk, declaredTrailers, trailersToSend } from './trailers.ts';
 
 const enc = new TextEncoder();
-const pairs = (...list: Array<[string, string]>): Array<[string, Uint8Array]> => list.map(([n, v]) => [n, enc.encode(v)]);
+const pairs = (...list: Array<[string, string]>): Array<[string, Uint8Array]> =>
+  list.map(([n, v]) => [n, enc.encode(v)]);
 
 test('the request takes trailers only if its first TE header is exactly "trailers"', () => {
   assert.equal(acceptsTrailers(['Host', 'x', 'TE', 'trailers']), true);
@@ -22,8 +23,21 @@ test('declared names come from every Trailer header, comma-separated, lowercased
 
 test('only declared names that may be trailers are sent, the last value of each', () => {
   const declared = new Set(['x-sum', 'content-type', 'set-cookie', 'x-twice']);
-  const sent = trailersToSend(declared, pairs(['x-sum', 'abc'], ['x-undeclared', '1'], ['content-type', 'text/plain'], ['set-cookie', 'a=b'], ['x-twice', '1'], ['x-twice', '2']));
-  assert.deepEqual(sent, [['x-sum', 'abc'], ['x-twice', '2']]);
+  const sent = trailersToSend(
+    declared,
+    pairs(
+      ['x-sum', 'abc'],
+      ['x-undeclared', '1'],
+      ['content-type', 'text/plain'],
+      ['set-cookie', 'a=b'],
+      ['x-twice', '1'],
+      ['x-twice', '2'],
+    ),
+  );
+  assert.deepEqual(sent, [
+    ['x-sum', 'abc'],
+    ['x-twice', '2'],
+  ]);
 });
 
 test('a chunked body (and so trailers) needs HTTP/1.1, a method and a status that allow one', () => {

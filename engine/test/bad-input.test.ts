@@ -10,7 +10,6 @@ import { serveForTest } from './support/serve.ts';
 
 const bad = await writeBadInputs();
 
-
 test('a file that is not wasm', async () => {
   assert.match(await loadError(bad.notWasm), /is not a WebAssembly file/);
 });
@@ -26,7 +25,10 @@ test('a component of the wrong world names what it exports and what is needed', 
 });
 
 test('a component importing what the host cannot provide names the interface', async () => {
-  assert.match(await loadError(bad.unknownImport), /imports interfaces Poolscope cannot provide: poolscope:test\/unknown/);
+  assert.match(
+    await loadError(bad.unknownImport),
+    /imports interfaces Poolscope cannot provide: poolscope:test\/unknown/,
+  );
 });
 
 test('a missing file, a directory, an unknown demo', async () => {

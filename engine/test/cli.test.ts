@@ -12,7 +12,16 @@ import { send, sendSequential } from './support/http-client.ts';
 import type { PoolEvent } from '../../protocol/index.ts';
 
 test('serve demo:counter --max-instance-reuse-count 3 answers count=1,2,3,1,2,3', async () => {
-  const run = runCli(['serve', 'demo:counter', '--max-instance-reuse-count', '3', '--idle-instance-timeout', '60s', '--addr', '127.0.0.1:0']);
+  const run = runCli([
+    'serve',
+    'demo:counter',
+    '--max-instance-reuse-count',
+    '3',
+    '--idle-instance-timeout',
+    '60s',
+    '--addr',
+    '127.0.0.1:0',
+  ]);
   const url = await run.serving;
   assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
   const bodies = (await sendSequential(url, 6)).map((r) => r.body);
@@ -67,7 +76,15 @@ test('--events writes every lifecycle event as JSON lines', async () => {
     .split('\n')
     .map((line) => JSON.parse(line) as PoolEvent);
   const types = events.map((e) => e.type);
-  for (const type of ['request.received', 'request.dispatched', 'worker.spawned', 'worker.instantiated', 'request.accepted', 'request.responded', 'worker.exit']) {
+  for (const type of [
+    'request.received',
+    'request.dispatched',
+    'worker.spawned',
+    'worker.instantiated',
+    'request.accepted',
+    'request.responded',
+    'worker.exit',
+  ]) {
     assert.ok(types.includes(type as PoolEvent['type']), `missing ${type}`);
   }
   assert.ok(events.every((e) => typeof e.t === 'number' && typeof e.seq === 'number'));
@@ -78,7 +95,10 @@ test('a second serve on the same address fails with the OS error and how to take
   const url = new URL(await first.serving);
   const second = await runCli(['serve', 'demo:hello', '--addr', `127.0.0.1:${url.port}`]).exited;
   assert.equal(second.code, 1);
-  assert.match(second.stderr, /error: .*EADDRINUSE.*: pass --addr 127\.0\.0\.1:0 to take a free port \(through npm start: `npm start -- --addr 127\.0\.0\.1:0`\)$/m);
+  assert.match(
+    second.stderr,
+    /error: .*EADDRINUSE.*: pass --addr 127\.0\.0\.1:0 to take a free port \(through npm start: `npm start -- --addr 127\.0\.0\.1:0`\)$/m,
+  );
   first.child.kill('SIGINT');
   await first.exited;
 });

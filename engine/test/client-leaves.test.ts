@@ -30,7 +30,9 @@ function nextEvent(bus: EventBus, matches: (event: PoolEvent) => boolean): Promi
 function getAndLeaveAfter(url: string, bodyBytes: number): Promise<string> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
-    const socket: Socket = connect(Number(port), hostname, () => socket.write('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+    const socket: Socket = connect(Number(port), hostname, () =>
+      socket.write('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'),
+    );
     let received = '';
     socket.on('data', (chunk: Buffer) => {
       received += chunk.toString('latin1');

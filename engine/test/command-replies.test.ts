@@ -8,7 +8,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DashboardSession } from '../bridge/dashboard-session.ts';
 import { sendRequestsFromDashboard } from '../bridge/send-requests.ts';
-import { commandReplySchemas, parseReply, serverMessageSchema, type CommandOf, type CommandType, type ServerMessage } from '../../protocol/index.ts';
+import {
+  commandReplySchemas,
+  parseReply,
+  serverMessageSchema,
+  type CommandOf,
+  type CommandType,
+  type ServerMessage,
+} from '../../protocol/index.ts';
 
 /** One example of each command; the type makes a command added to the protocol fail to compile here until it has one. */
 const EXAMPLES: { [K in CommandType]: CommandOf<K> } = {
@@ -25,9 +32,22 @@ const EXAMPLES: { [K in CommandType]: CommandOf<K> } = {
 };
 
 /** An order in which each command can succeed (`stopScenario` needs a running scenario). */
-const ORDER: CommandType[] = ['load', 'snapshot', 'setKnobs', 'setLeakDetection', 'sendRequests', 'clearHistory', 'stop', 'start', 'runScenario', 'stopScenario'];
+const ORDER: CommandType[] = [
+  'load',
+  'snapshot',
+  'setKnobs',
+  'setLeakDetection',
+  'sendRequests',
+  'clearHistory',
+  'stop',
+  'start',
+  'runScenario',
+  'stopScenario',
+];
 
-test('every command replies with what its reply schema accepts, over either transport', { timeout: 120_000 }, async () => {
+test('every command replies with what its reply schema accepts, over either transport', {
+  timeout: 120_000,
+}, async () => {
   assert.deepEqual([...ORDER].sort(), Object.keys(commandReplySchemas).sort(), 'every command of the map, once');
   const session = new DashboardSession({ component: null, listen: { host: '127.0.0.1', port: 0 } });
   session.useRequestSender(sendRequestsFromDashboard);
@@ -59,14 +79,20 @@ test('every command replies with what its reply schema accepts, over either tran
   assert.ok(stopped.ok);
   assert.equal(stopped.result.state, 'stopped');
 
-  assert.ok(pushed.some((m) => m.kind === 'events') && pushed.some((m) => m.kind === 'load-progress') && pushed.some((m) => m.kind === 'scenario'));
+  assert.ok(
+    pushed.some((m) => m.kind === 'events') &&
+      pushed.some((m) => m.kind === 'load-progress') &&
+      pushed.some((m) => m.kind === 'scenario'),
+  );
   for (const [i, message] of pushed.entries()) {
     const parsed = serverMessageSchema.safeParse(JSON.parse(JSON.stringify(message)));
     assert.ok(parsed.success, `pushed message ${i} (${message.kind}): ${parsed.error?.message ?? ''}`);
   }
 });
 
-test('a load that fails with a very long message still leaves a snapshot every transport accepts', { timeout: 60_000 }, async () => {
+test('a load that fails with a very long message still leaves a snapshot every transport accepts', {
+  timeout: 60_000,
+}, async () => {
   const session = new DashboardSession({ component: null, listen: { host: '127.0.0.1', port: 0 } });
   try {
     // A path of 12,000 characters: the error names it, and the problem is shown to every dashboard.

@@ -22,7 +22,10 @@ test('demo:echo names every method in x-method', async () => {
       // HEAD has no body: the header is the answer for every method.
       assert.equal(answer.headers['x-method'], method);
     }
-    const connectAnswer = await rawRequest(new URL(server.url()), 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n');
+    const connectAnswer = await rawRequest(
+      new URL(server.url()),
+      'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n',
+    );
     assert.match(connectAnswer, /^HTTP\/1\.1 200 /);
     assert.match(connectAnswer, /\r\nx-method: CONNECT\r\n/i);
   } finally {
@@ -57,7 +60,10 @@ test('demo:js-counter (componentize-js) counts 1, 2, 3 on one reused instance', 
   const server = await serveForTest('demo:js-counter', { maxInstanceReuseCount: 128, idleInstanceTimeoutMs: 60_000 });
   try {
     const answers = await sendSequential(server.url(), 3);
-    assert.deepEqual(answers.map((a) => `${a.status} ${a.body}`), ['200 count=1', '200 count=2', '200 count=3']);
+    assert.deepEqual(
+      answers.map((a) => `${a.status} ${a.body}`),
+      ['200 count=1', '200 count=2', '200 count=3'],
+    );
     assert.equal(eventsOf(server.events, 'worker.spawned').length, 1);
   } finally {
     await server.close();

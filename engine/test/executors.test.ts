@@ -30,10 +30,17 @@ test('new instances go to the least-loaded executor', async () => {
 });
 
 test('an instance that exits while another computes on its executor does not take the executor down', async () => {
-  const server = await serveForTest('demo:spin', { maxInstanceReuseCount: 128, idleInstanceTimeoutMs: 300 }, { executors: 1 });
+  const server = await serveForTest(
+    'demo:spin',
+    { maxInstanceReuseCount: 128, idleInstanceTimeoutMs: 300 },
+    { executors: 1 },
+  );
   // Two instances on the one executor.
   const warmUp = await Promise.all([send(server.url('/?ms=50')), send(server.url('/?ms=50'))]);
-  assert.deepEqual(warmUp.map((r) => r.status), [200, 200]);
+  assert.deepEqual(
+    warmUp.map((r) => r.status),
+    [200, 200],
+  );
   assert.equal(eventsOf(server.events, 'worker.spawned').length, 2);
   // One computes for 4 s; meanwhile the other idles out and is disposed on the busy executor,
   // which cannot confirm until the computation ends. That is no reason to terminate it.
@@ -48,7 +55,11 @@ test('an instance that exits while another computes on its executor does not tak
 });
 
 test('a spinning guest is interrupted at its request timeout; its executor lives on and serves the next instance', async () => {
-  const server = await serveForTest('demo:spin', { maxInstanceReuseCount: 1, requestTimeoutMs: 1000, ...PATIENT }, { executors: 1 });
+  const server = await serveForTest(
+    'demo:spin',
+    { maxInstanceReuseCount: 1, requestTimeoutMs: 1000, ...PATIENT },
+    { executors: 1 },
+  );
   const stuck = send(server.url('/')); // spins forever
   await server.waitFor((e) => e.type === 'request.accepted');
   // Queued behind the spinner's executor: runs once the spinner has been stopped.
@@ -74,12 +85,19 @@ test('a sleeping WASIp2 guest does not hold up another instance on the same exec
   const short = send(server.url('/?ms=1')).then((r) => order.push(`short ${r.status}`));
   await Promise.all([long, short]);
   assert.deepEqual(order, ['short 200', 'long 200']);
-  assert.deepEqual(eventsOf(server.events, 'worker.spawned').map((e) => e.executor), [0, 0]);
+  assert.deepEqual(
+    eventsOf(server.events, 'worker.spawned').map((e) => e.executor),
+    [0, 0],
+  );
   await server.close();
 });
 
 test('a guest suspended in a blocking call is stopped at its request timeout; another instance on its executor finishes', async () => {
-  const server = await serveForTest('demo:sleep', { maxInstanceReuseCount: 1, requestTimeoutMs: 1500, ...PATIENT }, { executors: 1 });
+  const server = await serveForTest(
+    'demo:sleep',
+    { maxInstanceReuseCount: 1, requestTimeoutMs: 1500, ...PATIENT },
+    { executors: 1 },
+  );
   const order: string[] = [];
   const forever = send(server.url('/')).then((r) => order.push(`forever ${r.status}`)); // sleeps forever
   await server.waitFor((e) => e.type === 'request.accepted');

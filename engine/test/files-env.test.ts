@@ -3,7 +3,17 @@
  * guests: demo:files (reads and writes files in its preopen) and demo:env (wasmtime's echo_env).
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  existsSync,
+} from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,7 +23,9 @@ import { listenForShutdown } from '../cli/serve-command.ts';
 import { cliRunsStoppedAfterTests, type CliRun } from './support/cli.ts';
 import { sendRawPath } from './support/http-client.ts';
 
-const P3_HELLO = fileURLToPath(new URL('../../../shared/fixtures/wasmtime-test-programs/p3-cli-serve-hello-world.wasm', import.meta.url));
+const P3_HELLO = fileURLToPath(
+  new URL('../../../shared/fixtures/wasmtime-test-programs/p3-cli-serve-hello-world.wasm', import.meta.url),
+);
 
 const scratch = realpathSync(mkdtempSync(path.join(tmpdir(), 'poolscope-dir-')));
 
@@ -44,14 +56,26 @@ function layout(): { root: string; outside: string } {
 
 test('--dir: demo:files lists, reads and writes its preopen; the preopen is announced', async () => {
   const { root } = layout();
-  const run = cli(['serve', 'demo:files', '--addr', '127.0.0.1:0', '--dir', `${root}::/data`, '--max-instance-reuse-count', '4']);
+  const run = cli([
+    'serve',
+    'demo:files',
+    '--addr',
+    '127.0.0.1:0',
+    '--dir',
+    `${root}::/data`,
+    '--max-instance-reuse-count',
+    '4',
+  ]);
   const url = await run.serving;
   assert.match(run.stderr(), new RegExp(`^preopened ${root} as /data \\(read-write\\)$`, 'm'));
 
   const listing = await sendRawPath(url, '/');
   assert.equal(listing.status, 200);
   assert.deepEqual(listing.body.trim().split('\n').sort(), ['abs-link', 'hello.txt', 'link-in', 'link-out', 'sub']);
-  assert.deepEqual(await sendRawPath(url, '/hello.txt').then((a) => [a.status, a.body]), [200, 'hello from the host\n']);
+  assert.deepEqual(await sendRawPath(url, '/hello.txt').then((a) => [a.status, a.body]), [
+    200,
+    'hello from the host\n',
+  ]);
 
   const put = await sendRawPath(url, '/sub/new.txt', { method: 'PUT', body: 'written by the guest' });
   assert.deepEqual([put.status, put.body], [201, 'stored\n']);
@@ -68,9 +92,26 @@ test('--dir: demo:files lists, reads and writes its preopen; the preopen is anno
 
 test('--dir: no path leaves the preopen (.., absolute paths, links leading out): not-permitted, nothing outside touched', async () => {
   const { root, outside } = layout();
-  const run = cli(['serve', 'demo:files', '--addr', '127.0.0.1:0', '--dir', `${root}::/data`, '--max-instance-reuse-count', '16']);
+  const run = cli([
+    'serve',
+    'demo:files',
+    '--addr',
+    '127.0.0.1:0',
+    '--dir',
+    `${root}::/data`,
+    '--max-instance-reuse-count',
+    '16',
+  ]);
   const url = await run.serving;
-  for (const hostile of ['/../outside/secret', '/sub/../../outside/secret', '//etc/passwd', `/${outside}/secret`, '/link-out/secret', '/abs-link', '/..']) {
+  for (const hostile of [
+    '/../outside/secret',
+    '/sub/../../outside/secret',
+    '//etc/passwd',
+    `/${outside}/secret`,
+    '/link-out/secret',
+    '/abs-link',
+    '/..',
+  ]) {
     const answer = await sendRawPath(url, hostile);
     assert.deepEqual([answer.status, answer.body], [403, 'not-permitted\n'], `GET ${hostile}`);
   }
@@ -87,12 +128,24 @@ test('--dir: no path leaves the preopen (.., absolute paths, links leading out):
 test('--dir is opened once at start: replacing HOST by a link afterwards does not move what new instances see', async () => {
   const { root, outside } = layout();
   // One request per instance (the default for p2), so each request is a new instance.
-  const run = cli(['serve', 'demo:files', '--addr', '127.0.0.1:0', '--dir', `${root}::/data`, '--max-instance-reuse-count', '1']);
+  const run = cli([
+    'serve',
+    'demo:files',
+    '--addr',
+    '127.0.0.1:0',
+    '--dir',
+    `${root}::/data`,
+    '--max-instance-reuse-count',
+    '1',
+  ]);
   const url = await run.serving;
   assert.equal((await sendRawPath(url, '/hello.txt')).body, 'hello from the host\n');
   renameSync(root, `${root}-moved`);
   symlinkSync(outside, root);
-  assert.deepEqual(await sendRawPath(url, '/hello.txt').then((a) => [a.status, a.body]), [200, 'hello from the host\n']);
+  assert.deepEqual(await sendRawPath(url, '/hello.txt').then((a) => [a.status, a.body]), [
+    200,
+    'hello from the host\n',
+  ]);
   assert.deepEqual(await sendRawPath(url, '/secret').then((a) => [a.status, a.body]), [404, 'no-entry\n']);
   await stop(run);
 });
@@ -100,13 +153,17 @@ test('--dir is opened once at start: replacing HOST by a link afterwards does no
 test('without --dir nothing is preopened: the guest finds no directory, and nothing is announced', async () => {
   const run = cli(['serve', 'demo:files', '--addr', '127.0.0.1:0']);
   const url = await run.serving;
-  assert.deepEqual(await sendRawPath(url, '/hello.txt').then((a) => [a.status, a.body]), [500, 'no preopened directory\n']);
+  assert.deepEqual(await sendRawPath(url, '/hello.txt').then((a) => [a.status, a.body]), [
+    500,
+    'no preopened directory\n',
+  ]);
   assert.doesNotMatch(run.stderr(), /preopened/);
   await stop(run);
 });
 
 test('--dir that is not a directory fails at once, in one line', async () => {
-  const missing = await cli(['serve', 'demo:files', '--addr', '127.0.0.1:0', '--dir', path.join(scratch, 'nope')]).exited;
+  const missing = await cli(['serve', 'demo:files', '--addr', '127.0.0.1:0', '--dir', path.join(scratch, 'nope')])
+    .exited;
   assert.equal(missing.code, 1);
   assert.equal(missing.stderr, `error: --dir ${path.join(scratch, 'nope')}: no such directory\n`);
   const file = path.join(scratch, 'a-file');
@@ -148,7 +205,10 @@ test('--dir for a WASIp3 guest importing wasi:filesystem@0.3 is refused, saying 
   writeFileSync(marked, withCustomSection(readFileSync(P3_HELLO), 'poolscope-test', 'wasi:filesystem/types@0.3.0'));
   const refused = await cli(['serve', marked, '--addr', '127.0.0.1:0', '--dir', root]).exited;
   assert.equal(refused.code, 1);
-  assert.match(refused.stderr, /^error: .*p3-fs03\.wasm imports wasi:filesystem@0\.3, which Poolscope does not implement, so it cannot be given preopened directories \(--dir works for guests importing wasi:filesystem@0\.2, .+\)\n$/);
+  assert.match(
+    refused.stderr,
+    /^error: .*p3-fs03\.wasm imports wasi:filesystem@0\.3, which Poolscope does not implement, so it cannot be given preopened directories \(--dir works for guests importing wasi:filesystem@0\.2, .+\)\n$/,
+  );
   assert.doesNotMatch(refused.stderr, /^preopened .* \(read-write\)$/m);
   // Without --dir it serves: nothing of the host's filesystem is exposed to it anyway.
   const run = cli(['serve', marked, '--addr', '127.0.0.1:0']);
@@ -160,11 +220,25 @@ test('--env NAME inherits the host value, or leaves NAME unset (wasmtime p2_cli_
   delete process.env.BAR;
   process.env.POOLSCOPE_TEST_INHERITED = 'from the host';
   try {
-    const run = cli(['serve', 'demo:env', '--addr', '127.0.0.1:0', '--env=FOO=bar', '--env=BAR', '--env', 'POOLSCOPE_TEST_INHERITED', '--max-instance-reuse-count', '8']);
+    const run = cli([
+      'serve',
+      'demo:env',
+      '--addr',
+      '127.0.0.1:0',
+      '--env=FOO=bar',
+      '--env=BAR',
+      '--env',
+      'POOLSCOPE_TEST_INHERITED',
+      '--max-instance-reuse-count',
+      '8',
+    ]);
     const url = await run.serving;
     assert.equal((await sendRawPath(url, '/', { headers: { env: 'FOO' } })).headers.env, 'bar');
     assert.equal((await sendRawPath(url, '/', { headers: { env: 'BAR' } })).headers.env, undefined);
-    assert.equal((await sendRawPath(url, '/', { headers: { env: 'POOLSCOPE_TEST_INHERITED' } })).headers.env, 'from the host');
+    assert.equal(
+      (await sendRawPath(url, '/', { headers: { env: 'POOLSCOPE_TEST_INHERITED' } })).headers.env,
+      'from the host',
+    );
     // Only what was passed: the rest of Poolscope's environment stays out.
     assert.equal((await sendRawPath(url, '/', { headers: { env: 'PATH' } })).headers.env, undefined);
     assert.equal((await sendRawPath(url, '/', { headers: { env: 'INSTANCE_ID' } })).headers.env, '0');
@@ -180,10 +254,20 @@ test('--env NAME inherits the host value, or leaves NAME unset (wasmtime p2_cli_
   }
 });
 
-test('-H replaces the client\'s headers of that name before the guest sees them (wasmtime p2_cli_serve_header_replaces_request_header)', async () => {
+test("-H replaces the client's headers of that name before the guest sees them (wasmtime p2_cli_serve_header_replaces_request_header)", async () => {
   const headerFile = path.join(scratch, 'headers');
   writeFileSync(headerFile, 'env: BAR\n\n');
-  const run = cli(['serve', 'demo:env', '--addr', '127.0.0.1:0', '--env=FOO=bar', '--env=BAR=baz', '--header=env: FOO', `-H`, `@${headerFile}`]);
+  const run = cli([
+    'serve',
+    'demo:env',
+    '--addr',
+    '127.0.0.1:0',
+    '--env=FOO=bar',
+    '--env=BAR=baz',
+    '--header=env: FOO',
+    `-H`,
+    `@${headerFile}`,
+  ]);
   const url = await run.serving;
   const answer = await sendRawPath(url, '/', { headers: { env: 'NOTHING' } });
   assert.equal(answer.headers.env, 'bar, baz');
@@ -193,7 +277,11 @@ test('-H replaces the client\'s headers of that name before the guest sees them 
 test('--shutdown-addr: an error of its listener once listening is logged, not thrown', async () => {
   const lines: string[] = [];
   let stopped = false;
-  const server = await listenForShutdown({ host: '127.0.0.1', port: 0 }, () => (stopped = true), (line) => lines.push(line));
+  const server = await listenForShutdown(
+    { host: '127.0.0.1', port: 0 },
+    () => (stopped = true),
+    (line) => lines.push(line),
+  );
   try {
     server.emit('error', new Error('accept failed: EMFILE'));
     assert.deepEqual(lines, ['error: --shutdown-addr: accept failed: EMFILE']);

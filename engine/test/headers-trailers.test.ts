@@ -17,7 +17,9 @@ import { fileURLToPath } from 'node:url';
 import { exchange, rawExchange, valuesOf, type RawResult } from './support/raw-http.ts';
 import { eventsOf, serveForTest, type TestServer } from './support/serve.ts';
 
-const P3_ECHO = fileURLToPath(new URL('../../../shared/fixtures/wasmtime-test-programs/p3-http-echo.wasm', import.meta.url));
+const P3_ECHO = fileURLToPath(
+  new URL('../../../shared/fixtures/wasmtime-test-programs/p3-http-echo.wasm', import.meta.url),
+);
 
 /** A zoo guest's path if it has been built (the zoo is built by `npm run build:guests`). */
 function zooGuest(name: string): string | undefined {
@@ -26,8 +28,14 @@ function zooGuest(name: string): string | undefined {
 }
 
 /** Every echo guest there is: wasmtime's p3 echo always; the zoo's when built. */
-const ECHOES: Array<{ name: string; world: 'p2' | 'p3'; path: string }> = [{ name: 'p3-http-echo', world: 'p3', path: P3_ECHO }];
-for (const [name, world] of [['zoo-qjs-p2-echo', 'p2'], ['zoo-js-echo', 'p2'], ['zoo-qjs-p3-headers', 'p3']] as const) {
+const ECHOES: Array<{ name: string; world: 'p2' | 'p3'; path: string }> = [
+  { name: 'p3-http-echo', world: 'p3', path: P3_ECHO },
+];
+for (const [name, world] of [
+  ['zoo-qjs-p2-echo', 'p2'],
+  ['zoo-js-echo', 'p2'],
+  ['zoo-qjs-p3-headers', 'p3'],
+] as const) {
   const path = zooGuest(name);
   if (path) ECHOES.push({ name, world, path });
 }
@@ -80,7 +88,10 @@ for (const echo of ECHOES) {
 
   test(`${echo.name}: without TE: trailers the client gets no trailers, as from hyper`, async () => {
     await withServer(echo.path, async (server) => {
-      const result = await exchange(server.url('/echo'), { ...WITH_TRAILERS, headers: WITH_TRAILERS.headers.filter(([n]) => n !== 'te') });
+      const result = await exchange(server.url('/echo'), {
+        ...WITH_TRAILERS,
+        headers: WITH_TRAILERS.headers.filter(([n]) => n !== 'te'),
+      });
       assertNoGuestFailure(server, result);
       assert.equal(result.body, 'And the mome raths outgrabe');
       assert.deepEqual(result.trailers, []);
@@ -109,13 +120,26 @@ for (const echo of ECHOES) {
       // A copying guest answers 500 (or traps) when `fields` refuses a header it was handed.
       assertNoGuestFailure(server, result);
       assert.equal(result.body, 'ping');
-      for (const name of ['proxy-connection', 'upgrade', 'http2-settings', 'proxy-authorization', 'proxy-authenticate', 'host']) {
+      for (const name of [
+        'proxy-connection',
+        'upgrade',
+        'http2-settings',
+        'proxy-authorization',
+        'proxy-authenticate',
+        'host',
+      ]) {
         assert.deepEqual(valuesOf(result.headers, name), [], name);
       }
       // Node's own `Connection: keep-alive` / `Keep-Alive: timeout=5`, never the request's.
-      assert.ok(!valuesOf(result.headers, 'connection').some((v) => v.includes('x-foo')), JSON.stringify(result.headers));
-      assert.ok(!valuesOf(result.headers, 'keep-alive').some((v) => v.includes('timeout=99')), JSON.stringify(result.headers));
-      assert.deepEqual(valuesOf(result.headers, 'transfer-encoding'), ['chunked'], 'only the server\'s own framing');
+      assert.ok(
+        !valuesOf(result.headers, 'connection').some((v) => v.includes('x-foo')),
+        JSON.stringify(result.headers),
+      );
+      assert.ok(
+        !valuesOf(result.headers, 'keep-alive').some((v) => v.includes('timeout=99')),
+        JSON.stringify(result.headers),
+      );
+      assert.deepEqual(valuesOf(result.headers, 'transfer-encoding'), ['chunked'], "only the server's own framing");
       // wasmtime removes only its forbidden list, not the names `Connection` lists.
       assert.deepEqual(valuesOf(result.headers, 'x-foo'), ['bar']);
       // Names lowercased and a name's values together (an http::HeaderMap's order).
@@ -133,10 +157,16 @@ test('p3-http-echo: a response that cannot be chunked carries no Trailer header 
     // on a response without a chunked body; the front door leaves it out, as hyper does for HEAD.
     // (Raw requests: Node's client refuses such a `trailer` header as well.)
     const port = server.frontDoor.address.port;
-    const head = await rawExchange(port, 'HEAD /echo HTTP/1.1\r\nhost: x\r\nte: trailers\r\ntrailer: x-fizz\r\nconnection: close\r\n\r\n');
+    const head = await rawExchange(
+      port,
+      'HEAD /echo HTTP/1.1\r\nhost: x\r\nte: trailers\r\ntrailer: x-fizz\r\nconnection: close\r\n\r\n',
+    );
     assert.match(head, /^HTTP\/1\.1 200 OK\r\n/);
     assert.doesNotMatch(head, /\r\ntrailer:/i);
-    const sized = await rawExchange(port, 'POST /echo HTTP/1.1\r\nhost: x\r\nte: trailers\r\ntrailer: x-fizz\r\ncontent-length: 4\r\nconnection: close\r\n\r\npong');
+    const sized = await rawExchange(
+      port,
+      'POST /echo HTTP/1.1\r\nhost: x\r\nte: trailers\r\ntrailer: x-fizz\r\ncontent-length: 4\r\nconnection: close\r\n\r\npong',
+    );
     assert.match(sized, /^HTTP\/1\.1 200 OK\r\n/);
     assert.match(sized, /\r\ncontent-length: 4\r\n/);
     assert.doesNotMatch(sized, /\r\ntrailer:/i);
@@ -149,7 +179,12 @@ test('demo:echo (WASIp2, WAT): a chunked request with trailers and hop-by-hop he
   await withServer('demo:echo', async (server) => {
     const result = await exchange(server.url('/p?q=1'), {
       ...WITH_TRAILERS,
-      headers: [...WITH_TRAILERS.headers, ['connection', 'keep-alive, x-foo'], ['upgrade', 'h2c'], ['http2-settings', 'AAMAAABkAAQAoAAAAAIAAAAA']],
+      headers: [
+        ...WITH_TRAILERS.headers,
+        ['connection', 'keep-alive, x-foo'],
+        ['upgrade', 'h2c'],
+        ['http2-settings', 'AAMAAABkAAQAoAAAAAIAAAAA'],
+      ],
     });
     assertNoGuestFailure(server, result);
     assert.equal(result.body, 'And the mome raths outgrabe');
@@ -173,27 +208,42 @@ test('request trailers larger than the header bound: 431 with a precise message,
   await withServer(P3_ECHO, async (server) => {
     const answer = await rawExchange(
       server.frontDoor.address.port,
-      'POST /echo HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n' + `5\r\nhello\r\n0\r\nx-big: ${'a'.repeat(maxHeaderSize)}\r\n\r\n`,
+      'POST /echo HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n' +
+        `5\r\nhello\r\n0\r\nx-big: ${'a'.repeat(maxHeaderSize)}\r\n\r\n`,
     );
     const message = `request trailers larger than ${maxHeaderSize} bytes`;
     assert.match(answer, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
     assert.ok(answer.endsWith(`\r\n\r\n${message}\n`), answer);
     const failed = await server.waitFor((e) => e.type === 'request.failed');
-    assert.deepEqual([failed.type === 'request.failed' && failed.kind, failed.type === 'request.failed' && failed.message], ['refused', message]);
+    assert.deepEqual(
+      [failed.type === 'request.failed' && failed.kind, failed.type === 'request.failed' && failed.message],
+      ['refused', message],
+    );
     assert.ok(server.stderr.includes(`error: ${message}`), server.stderr.join('\n'));
     assert.equal(eventsOf(server.events, 'request.accepted').length, 0, 'never reached a guest');
     // Headers over the bound still say headers.
-    const headers = await rawExchange(server.frontDoor.address.port, `GET / HTTP/1.1\r\nhost: x\r\nx-big: ${'a'.repeat(maxHeaderSize)}\r\n\r\n`);
+    const headers = await rawExchange(
+      server.frontDoor.address.port,
+      `GET / HTTP/1.1\r\nhost: x\r\nx-big: ${'a'.repeat(maxHeaderSize)}\r\n\r\n`,
+    );
     assert.ok(headers.endsWith(`request headers larger than ${maxHeaderSize} bytes\n`), headers);
   });
 });
 
-test('a malformed trailer section: 400, the request refused with the parser\'s reason (not a client that left)', async () => {
+test("a malformed trailer section: 400, the request refused with the parser's reason (not a client that left)", async () => {
   await withServer(P3_ECHO, async (server) => {
-    const answer = await rawExchange(server.frontDoor.address.port, 'POST /echo HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nx bad: 1\r\n\r\n');
+    const answer = await rawExchange(
+      server.frontDoor.address.port,
+      'POST /echo HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nx bad: 1\r\n\r\n',
+    );
     assert.match(answer, /^HTTP\/1\.1 400 Bad Request\r\n/);
     const failed = await server.waitFor((e) => e.type === 'request.failed');
-    assert.ok(failed.type === 'request.failed' && failed.kind === 'refused' && /^malformed HTTP request: HPE_/.test(failed.message), JSON.stringify(failed));
+    assert.ok(
+      failed.type === 'request.failed' &&
+        failed.kind === 'refused' &&
+        /^malformed HTTP request: HPE_/.test(failed.message),
+      JSON.stringify(failed),
+    );
     assert.equal(eventsOf(server.events, 'request.accepted').length, 0, 'never reached a guest');
   });
 });

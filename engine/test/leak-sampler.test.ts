@@ -13,12 +13,18 @@ import { eventsOf, serveForTest, type TestServer } from './support/serve.ts';
 const ONE_REUSED_INSTANCE = { maxInstanceReuseCount: 128, idleInstanceTimeoutMs: 60_000 };
 
 /** Sequential keep-alive requests, waiting for each one's replay so none is skipped for want of a slot. */
-async function sendAndSettle(server: TestServer, count: number, options: { method?: string; path?: string } = {}): Promise<string[]> {
+async function sendAndSettle(
+  server: TestServer,
+  count: number,
+  options: { method?: string; path?: string } = {},
+): Promise<string[]> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const bodies: string[] = [];
   try {
     for (let i = 0; i < count; i++) {
-      bodies.push((await send(server.url(options.path), { agent, ...(options.method ? { method: options.method } : {}) })).body);
+      bodies.push(
+        (await send(server.url(options.path), { agent, ...(options.method ? { method: options.method } : {}) })).body,
+      );
       await server.leaks.idle();
     }
   } finally {
@@ -31,7 +37,8 @@ async function sendAndSettle(server: TestServer, count: number, options: { metho
 function skipCounts(server: TestServer): Partial<Record<LeakSkipReason, number>> {
   const total: Partial<Record<LeakSkipReason, number>> = {};
   for (const event of eventsOf(server.events, 'leak.skipped')) {
-    for (const [reason, n] of Object.entries(event.counts) as Array<[LeakSkipReason, number]>) total[reason] = (total[reason] ?? 0) + n;
+    for (const [reason, n] of Object.entries(event.counts) as Array<[LeakSkipReason, number]>)
+      total[reason] = (total[reason] ?? 0) + n;
   }
   return total;
 }
@@ -44,27 +51,50 @@ test('mode all: every reused answer of demo:counter is a finding, and the pool n
   const checks = eventsOf(server.events, 'leak.checked');
   assert.deepEqual(
     checks.map((c) => [c.reuseIndex, c.verdict]),
-    [[2, 'leak'], [3, 'leak'], [4, 'leak'], [5, 'leak']],
+    [
+      [2, 'leak'],
+      [3, 'leak'],
+      [4, 'leak'],
+      [5, 'leak'],
+    ],
   );
   assert.deepEqual(checks[0]!.differences, ['body: "count=2" on the reused instance, "count=1" on a fresh one']);
   assert.equal(checks[0]!.method, 'GET');
   assert.equal(checks[0]!.uri, '/');
   // The finding carries the request as it was replayed.
-  assert.ok(checks[0]!.requestHeaders.some(([name, value]) => name === 'host' && value === new URL(server.url()).host), JSON.stringify(checks[0]!.requestHeaders));
+  assert.ok(
+    checks[0]!.requestHeaders.some(([name, value]) => name === 'host' && value === new URL(server.url()).host),
+    JSON.stringify(checks[0]!.requestHeaders),
+  );
   assert.equal(checks[0]!.requestBodyBytes, 0);
   // Replay isolation: one instance spawned, 5 requests received and accepted, counters untouched.
   assert.equal(eventsOf(server.events, 'worker.spawned').length, 1);
   assert.equal(eventsOf(server.events, 'request.received').length, 5);
-  assert.deepEqual(eventsOf(server.events, 'request.accepted').map((e) => e.reuseCount), [1, 2, 3, 4, 5]);
-  assert.deepEqual(server.pool.gauges(), { liveInstances: 1, availableWorkers: 1, queueDepth: 0, inFlight: 0, waitingForStart: 0 });
-  assert.ok(server.stderr.some((line) => line === 'leak: request 1 (GET /), instance 0, reuse #2'), server.stderr.join('\n'));
+  assert.deepEqual(
+    eventsOf(server.events, 'request.accepted').map((e) => e.reuseCount),
+    [1, 2, 3, 4, 5],
+  );
+  assert.deepEqual(server.pool.gauges(), {
+    liveInstances: 1,
+    availableWorkers: 1,
+    queueDepth: 0,
+    inFlight: 0,
+    waitingForStart: 0,
+  });
+  assert.ok(
+    server.stderr.some((line) => line === 'leak: request 1 (GET /), instance 0, reuse #2'),
+    server.stderr.join('\n'),
+  );
   await server.close();
 });
 
 test('a guest without leaks comes out clean under every reused answer', async () => {
   const server = await serveForTest('demo:hello', ONE_REUSED_INSTANCE, { leakDetection: { mode: 'all' } });
   await sendAndSettle(server, 4);
-  assert.deepEqual(eventsOf(server.events, 'leak.checked').map((c) => c.verdict), ['same', 'same', 'same']);
+  assert.deepEqual(
+    eventsOf(server.events, 'leak.checked').map((c) => c.verdict),
+    ['same', 'same', 'same'],
+  );
   await server.close();
 });
 
@@ -78,12 +108,17 @@ test('mode off replays nothing; switching to all live starts replaying', async (
   assert.equal(server.leaks.settings.mode, 'off', 'a bad patch changes nothing');
   assert.equal(server.leaks.setSettings({ mode: 'all' }).ok, true);
   await sendAndSettle(server, 2);
-  assert.deepEqual(eventsOf(server.events, 'leak.checked').map((c) => c.reuseIndex), [4, 5]);
+  assert.deepEqual(
+    eventsOf(server.events, 'leak.checked').map((c) => c.reuseIndex),
+    [4, 5],
+  );
   await server.close();
 });
 
 test('mode sample replays about the asked fraction of reused answers', async () => {
-  const server = await serveForTest('demo:counter', ONE_REUSED_INSTANCE, { leakDetection: { mode: 'sample', sampleRate: 0.5, maxReplaysPerSecond: 10_000 } });
+  const server = await serveForTest('demo:counter', ONE_REUSED_INSTANCE, {
+    leakDetection: { mode: 'sample', sampleRate: 0.5, maxReplaysPerSecond: 10_000 },
+  });
   await sendAndSettle(server, 41);
   const checked = eventsOf(server.events, 'leak.checked').length;
   // 40 reused answers at 1/2: outside 8..32 has a probability below 1e-4.
@@ -97,13 +132,21 @@ test('requests with side effects are not replayed unless asked, and skips are co
   assert.equal(eventsOf(server.events, 'leak.checked').length, 0);
   server.leaks.setSettings({ replayUnsafeMethods: true });
   await sendAndSettle(server, 2, { method: 'POST' });
-  assert.deepEqual(eventsOf(server.events, 'leak.checked').map((c: LeakChecked) => [c.method, c.verdict, c.requestBodyBytes]), [['POST', 'same', 0], ['POST', 'same', 0]]);
+  assert.deepEqual(
+    eventsOf(server.events, 'leak.checked').map((c: LeakChecked) => [c.method, c.verdict, c.requestBodyBytes]),
+    [
+      ['POST', 'same', 0],
+      ['POST', 'same', 0],
+    ],
+  );
   await server.close(); // reports the skips not yet reported
   assert.deepEqual(skipCounts(server), { 'unsafe-method': 3 });
 });
 
 test('replays are bounded: a burst beyond the replay slots is skipped, not queued', async () => {
-  const server = await serveForTest('demo:hello', ONE_REUSED_INSTANCE, { leakDetection: { mode: 'all', maxConcurrentReplays: 1, maxReplaysPerSecond: 10_000 } });
+  const server = await serveForTest('demo:hello', ONE_REUSED_INSTANCE, {
+    leakDetection: { mode: 'all', maxConcurrentReplays: 1, maxReplaysPerSecond: 10_000 },
+  });
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   // Back to back without waiting for replays: a fresh instance takes far longer than a reused answer.
   for (let i = 0; i < 20; i++) await send(server.url(), { agent });
@@ -117,19 +160,23 @@ test('replays are bounded: a burst beyond the replay slots is skipped, not queue
 });
 
 test('replays are rate-limited: beyond maxReplaysPerSecond answers are skipped as rate-limited', async () => {
-  const server = await serveForTest('demo:hello', ONE_REUSED_INSTANCE, { leakDetection: { mode: 'all', maxReplaysPerSecond: 2 } });
+  const server = await serveForTest('demo:hello', ONE_REUSED_INSTANCE, {
+    leakDetection: { mode: 'all', maxReplaysPerSecond: 2 },
+  });
   // Each replay awaited, so no answer finds the slot busy: only the rate can skip them.
   await sendAndSettle(server, 8);
   await server.close();
   const checked = eventsOf(server.events, 'leak.checked').length;
   const limited = skipCounts(server)['rate-limited'] ?? 0;
   assert.equal(checked + limited, 7, `${checked} replayed + ${limited} rate-limited = every reused answer`);
-  assert.ok(checked >= 2, 'a second\'s worth of replays goes through at once');
+  assert.ok(checked >= 2, "a second's worth of replays goes through at once");
   assert.ok(limited > 0, 'the rest are over the budget');
 });
 
 test('a replay rate below one a second still replays, one at a time as the budget refills', async () => {
-  const server = await serveForTest('demo:counter', ONE_REUSED_INSTANCE, { leakDetection: { mode: 'all', maxReplaysPerSecond: 0.1 } });
+  const server = await serveForTest('demo:counter', ONE_REUSED_INSTANCE, {
+    leakDetection: { mode: 'all', maxReplaysPerSecond: 0.1 },
+  });
   await sendAndSettle(server, 4);
   await server.close();
   assert.equal(eventsOf(server.events, 'leak.checked').length, 1, 'the first reused answer is replayed');
@@ -151,7 +198,9 @@ test('a reused instance that traps where a fresh one answers is a finding of its
   assert.equal(check!.verdict, 'failed-on-reuse');
   assert.equal(check!.reuseIndex, 2);
   assert.match(check!.message ?? '', /^failed \(trap\): .*wasm trap: wasm `unreachable` instruction executed$/);
-  assert.deepEqual(check!.differences, [`outcome: ${JSON.stringify(check!.message)} on the reused instance, 200 on a fresh one`]);
+  assert.deepEqual(check!.differences, [
+    `outcome: ${JSON.stringify(check!.message)} on the reused instance, 200 on a fresh one`,
+  ]);
   assert.deepEqual(skipCounts(server), {});
   await server.close();
 });
@@ -159,6 +208,12 @@ test('a reused instance that traps where a fresh one answers is a finding of its
 test('a guest that fails on fresh instances too is no leak: both failed is the same', async () => {
   const server = await serveForTest('demo:never-set', ONE_REUSED_INSTANCE, { leakDetection: { mode: 'all' } });
   await sendAndSettle(server, 3);
-  assert.deepEqual(eventsOf(server.events, 'leak.checked').map((c) => [c.verdict, c.differences]), [['same', []], ['same', []]]);
+  assert.deepEqual(
+    eventsOf(server.events, 'leak.checked').map((c) => [c.verdict, c.differences]),
+    [
+      ['same', []],
+      ['same', []],
+    ],
+  );
   await server.close();
 });

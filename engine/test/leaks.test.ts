@@ -6,12 +6,17 @@ import { Agent } from 'node:http';
 import { runCli } from './support/cli.ts';
 import { send } from './support/http-client.ts';
 
-const P3_HELLO = fileURLToPath(new URL('../../../shared/fixtures/wasmtime-test-programs/p3-cli-serve-hello-world.wasm', import.meta.url));
+const P3_HELLO = fileURLToPath(
+  new URL('../../../shared/fixtures/wasmtime-test-programs/p3-cli-serve-hello-world.wasm', import.meta.url),
+);
 
 test('demo:counter leaks from its second request on: exit 1, one finding per reused answer', async () => {
   const { code, stdout } = await runCli(['leaks', 'demo:counter', '--requests', '4']).exited;
   assert.equal(code, 1, stdout);
-  assert.match(stdout, /leak: request 2 \(GET \/\), instance 0, reuse #2\n {2}body: "count=2" on the reused instance, "count=1" on a fresh one/);
+  assert.match(
+    stdout,
+    /leak: request 2 \(GET \/\), instance 0, reuse #2\n {2}body: "count=2" on the reused instance, "count=1" on a fresh one/,
+  );
   assert.match(stdout, /leak: request 4 .*reuse #4/);
   assert.doesNotMatch(stdout, /leak: request 1 /);
   assert.match(stdout, /3 leaks: 3 reused answers compared/);
@@ -59,7 +64,18 @@ test('bad input exits 2 with a precise message', async () => {
 });
 
 test('poolscope serve --leak-check all prints each finding while it serves', async () => {
-  const run = runCli(['serve', 'demo:counter', '--leak-check', 'all', '--max-instance-reuse-count', '10', '--idle-instance-timeout', '60s', '--addr', '127.0.0.1:0']);
+  const run = runCli([
+    'serve',
+    'demo:counter',
+    '--leak-check',
+    'all',
+    '--max-instance-reuse-count',
+    '10',
+    '--idle-instance-timeout',
+    '60s',
+    '--addr',
+    '127.0.0.1:0',
+  ]);
   const url = await run.serving;
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   for (let i = 0; i < 3; i++) {
@@ -71,12 +87,28 @@ test('poolscope serve --leak-check all prints each finding while it serves', asy
   run.child.kill('SIGTERM');
   const { code, stderr } = await run.exited;
   assert.equal(code, 0, stderr);
-  assert.match(stderr, /^leak: request 1 \(GET \/\), instance 0, reuse #2\n {2}body: "count=2" on the reused instance, "count=1" on a fresh one$/m);
+  assert.match(
+    stderr,
+    /^leak: request 1 \(GET \/\), instance 0, reuse #2\n {2}body: "count=2" on the reused instance, "count=1" on a fresh one$/m,
+  );
   assert.match(stderr, /^leak: request 2 .*reuse #3$/m);
 });
 
 test('poolscope serve --leak-check all reports a reused instance that fails where a fresh one answers', async () => {
-  const run = runCli(['serve', 'demo:works-once', '--leak-check', 'all', '--max-instance-reuse-count', '10', '--idle-instance-timeout', '60s', '--addr', '127.0.0.1:0', '--events', '-']);
+  const run = runCli([
+    'serve',
+    'demo:works-once',
+    '--leak-check',
+    'all',
+    '--max-instance-reuse-count',
+    '10',
+    '--idle-instance-timeout',
+    '60s',
+    '--addr',
+    '127.0.0.1:0',
+    '--events',
+    '-',
+  ]);
   try {
     const url = await run.serving;
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
@@ -86,14 +118,24 @@ test('poolscope serve --leak-check all reports a reused instance that fails wher
     assert.deepEqual([first.status, second.status], [200, 500]);
     // The detector's word on request 1, either way: a verdict, or a skip (reported within a second).
     await run.match(/"type":"leak\.(checked|skipped)".*\n/, { stream: 'stdout' });
-    const verdicts = run.stdout().split('\n').filter((line) => line.includes('"type":"leak.')).map((line) => JSON.parse(line) as { type: string; verdict?: string });
-    assert.deepEqual(verdicts.map((event) => [event.type, event.verdict]), [['leak.checked', 'failed-on-reuse']]);
+    const verdicts = run
+      .stdout()
+      .split('\n')
+      .filter((line) => line.includes('"type":"leak.'))
+      .map((line) => JSON.parse(line) as { type: string; verdict?: string });
+    assert.deepEqual(
+      verdicts.map((event) => [event.type, event.verdict]),
+      [['leak.checked', 'failed-on-reuse']],
+    );
   } finally {
     run.child.kill('SIGTERM'); // a failed assertion must not leave the server running
   }
   const { code, stderr } = await run.exited;
   assert.equal(code, 0, stderr);
-  assert.match(stderr, /^failed on reuse: request 1 \(GET \/\), instance 0, reuse #2\n {2}outcome: "failed \(trap\): .*" on the reused instance, 200 on a fresh one$/m);
+  assert.match(
+    stderr,
+    /^failed on reuse: request 1 \(GET \/\), instance 0, reuse #2\n {2}outcome: "failed \(trap\): .*" on the reused instance, 200 on a fresh one$/m,
+  );
 });
 
 test('a bad --leak-check value is refused by name', async () => {

@@ -25,7 +25,10 @@ test('demo:grow (one page per request) is flagged once, with 64 KiB per request'
   await sendSequentially(server.url(), 12);
   const sizes = eventsOf(server.events, 'worker.memory');
   // The size at instantiation, then after every request, each tagged with the requests finished so far.
-  assert.deepEqual(sizes.map((e) => e.requestsDone), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+  assert.deepEqual(
+    sizes.map((e) => e.requestsDone),
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+  );
   const warnings = eventsOf(server.events, 'worker.memory_growth');
   assert.equal(warnings.length, 1, 'flagged once, not on every request');
   const [warning] = warnings;
@@ -37,7 +40,9 @@ test('demo:grow (one page per request) is flagged once, with 64 KiB per request'
   const trigger = sizes.find((e) => e.seq === warning!.seq - 1);
   assert.equal(trigger?.requestsDone, WARM_UP_REQUESTS + GROWTHS_TO_FLAG);
   assert.ok(
-    server.stderr.includes(`warning: instance 0: memory grows ~64 KiB/request (${(warning!.fromBytes / 1024).toFixed(0)} KiB → ${(warning!.toBytes / 1024).toFixed(0)} KiB over 5 requests)`),
+    server.stderr.includes(
+      `warning: instance 0: memory grows ~64 KiB/request (${(warning!.fromBytes / 1024).toFixed(0)} KiB → ${(warning!.toBytes / 1024).toFixed(0)} KiB over 5 requests)`,
+    ),
     server.stderr.join('\n'),
   );
   await server.close();

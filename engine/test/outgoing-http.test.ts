@@ -80,7 +80,12 @@ function serve(allowOutgoingHttp: boolean): Promise<TestServer> {
 
 const proxied = (target: string): string => `/proxy?url=${encodeURIComponent(target)}`;
 
-function exchange(url: string, method = 'GET', body?: string, agent: Agent | false = false): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+function exchange(
+  url: string,
+  method = 'GET',
+  body?: string,
+  agent: Agent | false = false,
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method, agent }, async (res) => {
       resolve({ status: res.statusCode ?? 0, headers: res.headers, body: (await readAll(res)).toString() });
@@ -100,7 +105,10 @@ test('without --allow-http: the guest gets an error (502 here) and stderr says o
     assert.equal(second.status, 502);
     const lines = server.stderr.filter((line) => line.includes('--allow-http'));
     assert.equal(lines.length, 1, server.stderr.join('\n'));
-    assert.match(lines[0] as string, /^stderr \[\d+\] :: poolscope: instance \d+ tried GET http:\/\/127\.0\.0\.1:\d+\/x\?y=1: outgoing HTTP is denied; start with --allow-http to allow it/);
+    assert.match(
+      lines[0] as string,
+      /^stderr \[\d+\] :: poolscope: instance \d+ tried GET http:\/\/127\.0\.0\.1:\d+\/x\?y=1: outgoing HTTP is denied; start with --allow-http to allow it/,
+    );
   } finally {
     await server.close();
   }
@@ -120,12 +128,18 @@ test('with --allow-http: status, body and headers come from the upstream (hop-by
     assert.equal(post.status, 200, post.body);
     assert.equal(post.body, 'upstream saw POST /echo a request body');
 
-    for (const [path, status] of [['/missing', 404], ['/boom', 500]] as const) {
+    for (const [path, status] of [
+      ['/missing', 404],
+      ['/boom', 500],
+    ] as const) {
       const answer = await exchange(server.url(proxied(`${upstreamUrl}${path}`)));
       assert.equal(answer.status, status, answer.body);
       assert.equal(answer.body, `status ${status}`);
     }
-    assert.deepEqual(server.stderr.filter((line) => line.includes('--allow-http')), []);
+    assert.deepEqual(
+      server.stderr.filter((line) => line.includes('--allow-http')),
+      [],
+    );
   } finally {
     await server.close();
   }
@@ -145,7 +159,7 @@ test('with --allow-http, one instance makes more outgoing requests than the 32 i
   }
 });
 
-test('with --allow-http, an upstream that cannot be reached is the guest\'s error, not the server\'s', async () => {
+test("with --allow-http, an upstream that cannot be reached is the guest's error, not the server's", async () => {
   const server = await serve(true);
   try {
     const answer = await exchange(server.url(proxied('http://nonexistent.invalid/')));
@@ -162,8 +176,15 @@ test('with --allow-http, an upstream that cannot be reached is the guest\'s erro
 // ---- request.outgoing events --------------------------------------------------------------
 
 /** zoo-js-fetch served with --allow-http, one instance kept for many requests. */
-function serveFetch(options: Parameters<typeof serveForTest>[2] = {}, knobs: Partial<PoolKnobs> = {}): Promise<TestServer> {
-  return serveForTest(zooGuestPath('zoo-js-fetch'), { maxInstanceReuseCount: 128, idleInstanceTimeoutMs: 60_000, ...knobs }, { allowOutgoingHttp: true, ...options });
+function serveFetch(
+  options: Parameters<typeof serveForTest>[2] = {},
+  knobs: Partial<PoolKnobs> = {},
+): Promise<TestServer> {
+  return serveForTest(
+    zooGuestPath('zoo-js-fetch'),
+    { maxInstanceReuseCount: 128, idleInstanceTimeoutMs: 60_000, ...knobs },
+    { allowOutgoingHttp: true, ...options },
+  );
 }
 
 /** The id the front door gave the request for `path` (each test sends each path once). */
@@ -175,10 +196,12 @@ function requestIdOf(events: readonly PoolEvent[], path: string): number {
 
 /** The request's own events, in order, as `type` strings. */
 function sequenceOf(events: readonly PoolEvent[], requestId: number): string[] {
-  return events.filter((e) => 'requestId' in e && e.requestId === requestId && e.type.startsWith('request.')).map((e) => e.type);
+  return events
+    .filter((e) => 'requestId' in e && e.requestId === requestId && e.type.startsWith('request.'))
+    .map((e) => e.type);
 }
 
-test('request.outgoing: each outgoing request is an event between the guest request\'s accept and its response, with its instance and request, method, URL, status, outcome and sizes; --events writes it', async () => {
+test("request.outgoing: each outgoing request is an event between the guest request's accept and its response, with its instance and request, method, URL, status, outcome and sizes; --events writes it", async () => {
   // One instance at most: on a busy machine the second request can arrive before the first
   // instance's handle has returned, and would otherwise start a second instance.
   const server = await serveFetch({}, { maxInstances: 1 });
@@ -206,7 +229,9 @@ test('request.outgoing: each outgoing request is an event between the guest requ
         'request.completed',
       ]);
     }
-    const accepted = eventsOf(server.events, 'request.accepted').filter((e) => e.requestId === getId || e.requestId === postId);
+    const accepted = eventsOf(server.events, 'request.accepted').filter(
+      (e) => e.requestId === getId || e.requestId === postId,
+    );
     const outgoing = eventsOf(server.events, 'request.outgoing');
     assert.equal(outgoing.length, 2);
     const [first, second] = outgoing as [RequestOutgoing, RequestOutgoing];
@@ -242,13 +267,22 @@ test('request.outgoing: each outgoing request is an event between the guest requ
     assert.equal(second.requestBytes, Buffer.byteLength('a request body'));
     assert.equal(second.responseBytes, Buffer.byteLength('upstream saw POST /echo a request body'));
     // Successes print nothing.
-    assert.deepEqual(server.stderr.filter((line) => line.startsWith('outgoing')), []);
+    assert.deepEqual(
+      server.stderr.filter((line) => line.startsWith('outgoing')),
+      [],
+    );
 
     // As `serve --events` does at exit: the pool first, then the file.
     await server.close();
     await jsonLines.close();
-    const written = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as PoolEvent);
-    assert.deepEqual(written.filter((e) => e.type === 'request.outgoing'), outgoing);
+    const written = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as PoolEvent);
+    assert.deepEqual(
+      written.filter((e) => e.type === 'request.outgoing'),
+      outgoing,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -305,7 +339,10 @@ test('request.outgoing: without --allow-http the refusal is an event too (failed
     assert.equal(denied?.outcome, 'failed');
     assert.equal(denied?.error?.tag, 'HTTP-request-denied');
     assert.equal(denied?.durationMs, 0);
-    assert.deepEqual(server.stderr.filter((line) => line.startsWith('outgoing')), []);
+    assert.deepEqual(
+      server.stderr.filter((line) => line.startsWith('outgoing')),
+      [],
+    );
     assert.equal(server.stderr.filter((line) => line.includes('--allow-http')).length, 1);
   } finally {
     await server.close();

@@ -8,7 +8,7 @@ import { eventsOf, serveForTest } from './support/serve.ts';
 const PATIENT = { idleInstanceTimeoutMs: 60_000 };
 
 test('counter with reuse 128: one instance counts 1, 2, 3, ...', async () => {
-  const server = await serveForTest('demo:counter', { maxInstanceReuseCount: 128 , ...PATIENT });
+  const server = await serveForTest('demo:counter', { maxInstanceReuseCount: 128, ...PATIENT });
   const bodies = (await sendSequential(server.url(), 5)).map((r) => r.body);
   assert.deepEqual(bodies, ['count=1', 'count=2', 'count=3', 'count=4', 'count=5']);
   assert.equal(eventsOf(server.events, 'worker.spawned').length, 1);
@@ -24,7 +24,7 @@ test('counter with reuse 1: every request sees a fresh instance', async () => {
 });
 
 test('exhausting the reuse count retires the instance after exactly N requests', async () => {
-  const server = await serveForTest('demo:counter', { maxInstanceReuseCount: 3 , ...PATIENT });
+  const server = await serveForTest('demo:counter', { maxInstanceReuseCount: 3, ...PATIENT });
   const bodies = (await sendSequential(server.url(), 6)).map((r) => r.body);
   assert.deepEqual(bodies, ['count=1', 'count=2', 'count=3', 'count=1', 'count=2', 'count=3']);
   await server.close();
@@ -73,7 +73,7 @@ test('spin with a request timeout: 5xx, the watchdog kills the instance, the nex
 });
 
 test('a trap kills only its own instance; the other instance keeps its state and serves on', async () => {
-  const server = await serveForTest('demo:counter', { maxInstanceReuseCount: 128 , ...PATIENT });
+  const server = await serveForTest('demo:counter', { maxInstanceReuseCount: 128, ...PATIENT });
   // Two at once: WASIp2 concurrency is 1, so two instances start, each counting 1.
   const first = await Promise.all([send(server.url()), send(server.url())]);
   assert.deepEqual(first.map((r) => r.body).sort(), ['count=1', 'count=1']);
@@ -97,7 +97,7 @@ test('a trap kills only its own instance; the other instance keeps its state and
 });
 
 test('knobs change live: lowering the reuse count retires the instance at once', async () => {
-  const server = await serveForTest('demo:counter', { maxInstanceReuseCount: 128 , ...PATIENT });
+  const server = await serveForTest('demo:counter', { maxInstanceReuseCount: 128, ...PATIENT });
   assert.deepEqual(
     (await sendSequential(server.url(), 3)).map((r) => r.body),
     ['count=1', 'count=2', 'count=3'],
@@ -114,7 +114,7 @@ test('knobs change live: lowering the reuse count retires the instance at once',
 });
 
 test('an invalid knob value is refused with a precise message and changes nothing', async () => {
-  const server = await serveForTest('demo:counter', { maxInstanceReuseCount: 5 , ...PATIENT });
+  const server = await serveForTest('demo:counter', { maxInstanceReuseCount: 5, ...PATIENT });
   const zero = server.pool.setKnobs({ maxInstanceReuseCount: 0 });
   assert.equal(zero.ok, false);
   assert.match(!zero.ok ? zero.error : '', /max-instance-reuse-count must be at least 1/);
@@ -129,11 +129,19 @@ test('an invalid knob value is refused with a precise message and changes nothin
 
 test('--max-concurrent-requests holds extra requests at the front door', async () => {
   const server = await serveForTest('demo:sleep', { maxConcurrentRequests: 1, maxInstanceReuseCount: 128, ...PATIENT });
-  const responses = await Promise.all([send(server.url('/?ms=30')), send(server.url('/?ms=30')), send(server.url('/?ms=30'))]);
+  const responses = await Promise.all([
+    send(server.url('/?ms=30')),
+    send(server.url('/?ms=30')),
+    send(server.url('/?ms=30')),
+  ]);
   assert.ok(responses.every((r) => r.status === 200));
   const maxInFlight = Math.max(...eventsOf(server.events, 'pool.gauges').map((g) => g.inFlight));
   assert.equal(maxInFlight, 1);
-  assert.equal(eventsOf(server.events, 'worker.spawned').length, 1, 'one request at a time never needs a second instance');
+  assert.equal(
+    eventsOf(server.events, 'worker.spawned').length,
+    1,
+    'one request at a time never needs a second instance',
+  );
   await server.close();
 });
 
@@ -145,7 +153,14 @@ test('every request is settled exactly once, with events tying requests to insta
   const responded = eventsOf(server.events, 'request.responded').map((e) => e.requestId);
   const failed = eventsOf(server.events, 'request.failed').map((e) => e.requestId);
   assert.equal(received.length, 12);
-  assert.deepEqual([...responded, ...failed].sort((a, b) => a - b), [...received].sort((a, b) => a - b));
+  assert.deepEqual(
+    [...responded, ...failed].sort((a, b) => a - b),
+    [...received].sort((a, b) => a - b),
+  );
   const seqs = server.events.map((e) => e.seq);
-  assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), 'events arrive in sequence order');
+  assert.deepEqual(
+    seqs,
+    [...seqs].sort((a, b) => a - b),
+    'events arrive in sequence order',
+  );
 });

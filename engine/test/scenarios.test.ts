@@ -45,7 +45,10 @@ test('state-leaks runs to its end: findings with reuse, none without, captions i
 test('while a scenario runs, commands that would change its run are refused; stop ends it', async () => {
   const { session, ended } = sessionWithProgress();
   await session.execute({ type: 'runScenario', name: 'io-concurrency', quick: false });
-  await assert.rejects(session.execute({ type: 'setKnobs', patch: { maxInstanceReuseCount: 2 } }), /the scenario 'io-concurrency' is running: stop it first/);
+  await assert.rejects(
+    session.execute({ type: 'setKnobs', patch: { maxInstanceReuseCount: 2 } }),
+    /the scenario 'io-concurrency' is running: stop it first/,
+  );
   await assert.rejects(session.execute({ type: 'runScenario', name: 'timeouts', quick: true }), /already running/);
   await session.execute({ type: 'stopScenario' });
   const final = await ended();

@@ -45,7 +45,10 @@ test('p2 sleep with -W timeout=100us: 5xx, guest timed out, instance killed by t
   const server = await serveForTest('demo:sleep', { requestTimeoutMs: 0.1 });
   const response = await send(server.url());
   assert.ok(response.status >= 500, `status ${response.status}`);
-  assert.ok(server.stderr.some((line) => line.includes('guest timed out')), server.stderr.join('\n'));
+  assert.ok(
+    server.stderr.some((line) => line.includes('guest timed out')),
+    server.stderr.join('\n'),
+  );
   const exit = await server.waitFor((e) => e.type === 'worker.exit');
   assert.equal(exit.type === 'worker.exit' && exit.cause, 'watchdog');
   await server.close();

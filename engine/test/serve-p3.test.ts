@@ -55,7 +55,11 @@ test('p3 concurrent reuse: 50 concurrent clients need far fewer instances than c
 
 test('p3 echo: request headers and body come back', async () => {
   const server = await serveForTest(ECHO);
-  const response = await send(server.url('/echo'), { method: 'POST', body: 'ping pong', headers: { 'x-hello': 'world' } });
+  const response = await send(server.url('/echo'), {
+    method: 'POST',
+    body: 'ping pong',
+    headers: { 'x-hello': 'world' },
+  });
   assert.equal(response.status, 200);
   assert.equal(response.body, 'ping pong');
   assert.equal(response.headers['x-hello'], 'world');
@@ -66,7 +70,10 @@ test('p3 sleep with -W timeout=100us: 5xx, guest timed out', async () => {
   const server = await serveForTest(SLEEP, { requestTimeoutMs: 0.1 });
   const response = await send(server.url());
   assert.ok(response.status >= 500);
-  assert.ok(server.stderr.some((line) => line.includes('guest timed out')), server.stderr.join('\n'));
+  assert.ok(
+    server.stderr.some((line) => line.includes('guest timed out')),
+    server.stderr.join('\n'),
+  );
   await server.close();
 });
 
@@ -106,11 +113,18 @@ test('p3 trap blast radius: a trap fails every request in flight on its instance
     responses.map((r) => r.status),
     [500, 500, 500, 500],
   );
-  assert.ok(responses.every((r) => /worker trapped or panicked/.test(r.body)), responses.map((r) => r.body).join('\n'));
+  assert.ok(
+    responses.every((r) => /worker trapped or panicked/.test(r.body)),
+    responses.map((r) => r.body).join('\n'),
+  );
   const exit = await server.waitFor((e) => e.type === 'worker.exit');
   assert.ok(exit.type === 'worker.exit' && exit.cause === 'trap' && exit.instanceId === 0);
   const failed = eventsOf(server.events, 'request.failed');
-  assert.equal(failed.filter((e) => e.kind === 'trap' && e.instanceId === 0).length, 4, 'each request on the instance is reported');
+  assert.equal(
+    failed.filter((e) => e.kind === 'trap' && e.instanceId === 0).length,
+    4,
+    'each request on the instance is reported',
+  );
   const after = await send(server.url('/'));
   assert.equal(after.status, 200);
   assert.equal(eventsOf(server.events, 'request.accepted').at(-1)!.instanceId, 1);

@@ -37,7 +37,10 @@ async function webMode(component: string | null = 'demo:counter') {
   return { session, server, close };
 }
 
-function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+function get(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     request(url, { headers }, (res) => {
       let body = '';
@@ -49,7 +52,11 @@ function get(url: string, headers: Record<string, string> = {}): Promise<{ statu
   });
 }
 
-function connect(server: DashboardServer, query = `token=${server.token}`, headers: Record<string, string> = {}): Promise<BridgeClient> {
+function connect(
+  server: DashboardServer,
+  query = `token=${server.token}`,
+  headers: Record<string, string> = {},
+): Promise<BridgeClient> {
   return connectBridge(server.address.port, query, headers);
 }
 
@@ -65,7 +72,9 @@ test('the page needs the token and the right Host; the socket also needs the rig
 
   await assert.rejects(connect(web.server, 'token=wrong'), /403/);
   await assert.rejects(connect(web.server, `token=${web.server.token}`, { origin: 'http://evil.example' }), /403/);
-  const ok = await connect(web.server, `token=${web.server.token}`, { origin: `http://127.0.0.1:${web.server.address.port}` });
+  const ok = await connect(web.server, `token=${web.server.token}`, {
+    origin: `http://127.0.0.1:${web.server.address.port}`,
+  });
   ok.ws.close();
   await web.close();
 });
@@ -138,7 +147,9 @@ test('load switches the component; stop and start serve again; knobs set by the 
 
   assert.equal((await client.command({ type: 'stop' })).ok, true);
   assert.equal(web.session.serving, null);
-  const snapshot = await client.until(() => client.messages.findLast((m) => m.kind === 'snapshot' && !m.snapshot.serving));
+  const snapshot = await client.until(() =>
+    client.messages.findLast((m) => m.kind === 'snapshot' && !m.snapshot.serving),
+  );
   assert.equal(snapshot.kind === 'snapshot' && snapshot.snapshot.listenUrl, null);
   assert.equal((await client.command({ type: 'start' })).ok, true);
   assert.equal((await sendSequential(web.session.serving!.frontDoor.url, 1))[0]!.body, 'Hello, WASI!');
@@ -150,14 +161,22 @@ test('a load that --dir cannot be given (a WASIp3 guest importing wasi:filesyste
   const root = await mkdtemp(join(tmpdir(), 'poolscope-dir-'));
   await writeFile(join(root, 'hello.txt'), 'hi');
   // The p3 hello guest, marked as importing wasi:filesystem@0.3 (the check reads the component's bytes).
-  const hello = readFileSync(fileURLToPath(new URL('../../../shared/fixtures/wasmtime-test-programs/p3-cli-serve-hello-world.wasm', import.meta.url)));
+  const hello = readFileSync(
+    fileURLToPath(
+      new URL('../../../shared/fixtures/wasmtime-test-programs/p3-cli-serve-hello-world.wasm', import.meta.url),
+    ),
+  );
   const name = Buffer.from('poolscope-test');
   const payload = Buffer.concat([Buffer.from([name.length]), name, Buffer.from('wasi:filesystem/types@0.3.0')]);
   const marked = join(root, 'p3-fs03.wasm');
   await writeFile(marked, Buffer.concat([hello, Buffer.from([0, payload.length]), payload]));
 
   const preopen = openPreopen(root, '/data'); // as the CLI opens --dir at start
-  const session = new DashboardSession({ component: 'demo:hello', listen: { host: '127.0.0.1', port: 0 }, filesystem: { preopens: [preopen] } });
+  const session = new DashboardSession({
+    component: 'demo:hello',
+    listen: { host: '127.0.0.1', port: 0 },
+    filesystem: { preopens: [preopen] },
+  });
   await session.start();
   const server = await startDashboardServer(session, { host: '127.0.0.1', port: 0 }, root);
   const close = async (): Promise<void> => {
@@ -171,7 +190,10 @@ test('a load that --dir cannot be given (a WASIp3 guest importing wasi:filesyste
   const before = session.serving!;
   const refused = await client.command({ type: 'load', component: marked });
   assert.equal(refused.ok, false);
-  assert.match(refused.ok ? '' : refused.error, /p3-fs03\.wasm imports wasi:filesystem@0\.3, which Poolscope does not implement, so it cannot be given preopened directories/);
+  assert.match(
+    refused.ok ? '' : refused.error,
+    /p3-fs03\.wasm imports wasi:filesystem@0\.3, which Poolscope does not implement, so it cannot be given preopened directories/,
+  );
   assert.equal(session.serving, before, 'the old component is still the one serving');
   assert.equal((await sendSequential(before.frontDoor.url, 1))[0]!.body, 'Hello, WASI!');
   client.ws.close();

@@ -49,15 +49,33 @@ interface Answer {
 /** One request on `agent` (keep-alive): the body in `chunks` (chunked when there are trailers), then `trailers`. */
 function exchange(
   url: string,
-  options: { method?: string; headers?: Record<string, string>; chunks?: string[]; trailers?: Record<string, string>; agent?: Agent } = {},
+  options: {
+    method?: string;
+    headers?: Record<string, string>;
+    chunks?: string[];
+    trailers?: Record<string, string>;
+    agent?: Agent;
+  } = {},
 ): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { ...options.headers };
-    if (options.trailers) Object.assign(headers, { 'transfer-encoding': 'chunked', te: 'trailers', trailer: Object.keys(options.trailers).join(', ') });
+    if (options.trailers)
+      Object.assign(headers, {
+        'transfer-encoding': 'chunked',
+        te: 'trailers',
+        trailer: Object.keys(options.trailers).join(', '),
+      });
     const req = request(url, { method: options.method ?? 'GET', headers, agent: options.agent ?? false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), trailers: res.trailers }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+          trailers: res.trailers,
+        }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -89,7 +107,11 @@ for (const [name, toolchain] of ECHO_GUESTS) {
     test(`${name} (${toolchain}) at reuse ${reuse}: echoes method, path, every header (copied into a new fields) and the body`, async () => {
       const server = await serveForTest(zooGuestPath(name), knobsFor(reuse));
       try {
-        const answers = await sequential(server.url('/some/path?q=1'), 3, { method: 'POST', headers: { 'x-hello': 'world', 'x-two': 'a, b' }, chunks: ['ping ', 'pong'] });
+        const answers = await sequential(server.url('/some/path?q=1'), 3, {
+          method: 'POST',
+          headers: { 'x-hello': 'world', 'x-two': 'a, b' },
+          chunks: ['ping ', 'pong'],
+        });
         for (const answer of answers) {
           assert.equal(answer.status, 200, answer.body);
           assert.equal(answer.body, 'ping pong');
@@ -108,7 +130,11 @@ for (const [name, toolchain] of ECHO_GUESTS) {
     test(`${name} (${toolchain}) at reuse ${reuse}: echoes a request trailer as a response trailer`, async () => {
       const server = await serveForTest(zooGuestPath(name), knobsFor(reuse));
       try {
-        const answers = await sequential(server.url('/trailers'), 2, { method: 'POST', chunks: ['hello ', 'world'], trailers: { 'x-trail': 'yes' } });
+        const answers = await sequential(server.url('/trailers'), 2, {
+          method: 'POST',
+          chunks: ['hello ', 'world'],
+          trailers: { 'x-trail': 'yes' },
+        });
         for (const answer of answers) {
           assert.equal(answer.status, 200, answer.body);
           assert.equal(answer.body, 'hello world');
@@ -139,7 +165,12 @@ after(() => new Promise<void>((resolve) => upstream.close(() => resolve())));
 
 /** The engine as `poolscope serve --allow-http` runs it. */
 async function serveWithHttp(component: string, knobs: Partial<PoolKnobs>) {
-  const serving = await startServing({ component, knobs, allowOutgoingHttp: true, listen: { host: '127.0.0.1', port: 0 } });
+  const serving = await startServing({
+    component,
+    knobs,
+    allowOutgoingHttp: true,
+    listen: { host: '127.0.0.1', port: 0 },
+  });
   return { ...serving, url: (path: string) => new URL(path, serving.frontDoor.url).href };
 }
 
@@ -186,7 +217,10 @@ test('js-fetch-event at reuse 1: every request on a fresh instance answers 200',
   const server = await serveForTest(zooGuestPath('js-fetch-event'), knobsFor(1));
   try {
     const answers = await sequential(server.url(), 3);
-    assert.deepEqual(answers.map((a) => `${a.status} ${a.body}`), Array(3).fill(`200 ${FETCH_EVENT_BODY}`));
+    assert.deepEqual(
+      answers.map((a) => `${a.status} ${a.body}`),
+      Array(3).fill(`200 ${FETCH_EVENT_BODY}`),
+    );
   } finally {
     await server.close();
   }
@@ -202,7 +236,10 @@ test('js-fetch-event at reuse 128: 200 on its first request, and the second on t
     assert.match(answers[1]!.body, /never invoked `response-outparam::set`/);
     assert.equal(eventsOf(server.events, 'worker.spawned').length, 1);
     // StarlingMonkey says why on the guest's stderr.
-    assert.ok(server.stderr.some((line) => line.includes("FetchEvent#respondWith can't be called twice on the same event")), server.stderr.join('\n'));
+    assert.ok(
+      server.stderr.some((line) => line.includes("FetchEvent#respondWith can't be called twice on the same event")),
+      server.stderr.join('\n'),
+    );
   } finally {
     await server.close();
   }
@@ -227,7 +264,9 @@ test('js-fetch-event under --leak-check all: the reused instance failed where a 
     assert.equal(check!.verdict, 'failed-on-reuse');
     assert.equal(check!.reuseIndex, 2);
     assert.match(check!.message ?? '', /^failed \(never-set\): guest never invoked `response-outparam::set` method$/);
-    assert.deepEqual(check!.differences, [`outcome: ${JSON.stringify(check!.message)} on the reused instance, 200 on a fresh one`]);
+    assert.deepEqual(check!.differences, [
+      `outcome: ${JSON.stringify(check!.message)} on the reused instance, 200 on a fresh one`,
+    ]);
   } finally {
     await server.close();
   }
@@ -236,7 +275,10 @@ test('js-fetch-event under --leak-check all: the reused instance failed where a 
 test('poolscope leaks demo:js-fetch-event: exit 1, every reused request failed on reuse', async () => {
   const { code, stdout, stderr } = await runCli(['leaks', 'demo:js-fetch-event', '--requests', '3']).exited;
   assert.equal(code, 1, `${stdout}${stderr}`);
-  assert.match(stdout, /^failed on reuse: request 2 \(GET \/\), instance 0, reuse #2\n {2}outcome: "failed \(never-set\): guest never invoked `response-outparam::set` method" on the reused instance, 200 on a fresh one$/m);
+  assert.match(
+    stdout,
+    /^failed on reuse: request 2 \(GET \/\), instance 0, reuse #2\n {2}outcome: "failed \(never-set\): guest never invoked `response-outparam::set` method" on the reused instance, 200 on a fresh one$/m,
+  );
   assert.match(stdout, /^failed on reuse: request 3 .*reuse #3$/m);
   assert.match(stdout, /^2 leaks \(2 failed on reuse\): 2 reused answers compared/m);
 });

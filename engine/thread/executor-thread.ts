@@ -16,7 +16,8 @@ import type { ExecutorData, FromExecutor, FromInstance, ToExecutor } from './mes
 const HEARTBEAT_MS = 100;
 
 const data = workerData as ExecutorData;
-if (!parentPort) throw new Error('executor-thread.ts is the entry point of an executor thread: start it as a worker_threads Worker');
+if (!parentPort)
+  throw new Error('executor-thread.ts is the entry point of an executor thread: start it as a worker_threads Worker');
 const port = parentPort;
 const instances = new Map<number, HostedInstance>();
 const heartbeat = new Int32Array(data.heartbeat);
@@ -54,5 +55,6 @@ port.on('message', (message: ToExecutor) => {
 // cold pool's first request does not pay for it, and a glue that cannot load fails the start.
 importGlue(data.moduleUrl).then(
   () => send({ type: 'executor-ready' }),
-  (error: unknown) => send({ type: 'executor-failed', message: error instanceof Error ? error.message : String(error) }),
+  (error: unknown) =>
+    send({ type: 'executor-failed', message: error instanceof Error ? error.message : String(error) }),
 );

@@ -65,7 +65,11 @@ export function importGlue<T>(url: string): Promise<T> {
  * (one that catches the exception) from an executor merely busy with other instances.
  * Without a cell the check never fires.
  */
-export function withInterrupt(module: WebAssembly.Module, imports: WebAssembly.Imports | undefined, interrupt: Int32Array | undefined): WebAssembly.Imports {
+export function withInterrupt(
+  module: WebAssembly.Module,
+  imports: WebAssembly.Imports | undefined,
+  interrupt: Int32Array | undefined,
+): WebAssembly.Imports {
   const all: WebAssembly.Imports = { ...imports };
   if (WebAssembly.Module.imports(module).some((entry) => entry.module === INTERRUPT_MODULE)) {
     Object.assign(all, interruptImports(interrupt ?? NEVER_INTERRUPTED, 0, 1));

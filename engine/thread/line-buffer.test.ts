@@ -15,7 +15,8 @@ function collect(options?: ConstructorParameters<typeof LineBuffer>[1]): { lines
 describe('LineBuffer', () => {
   it('joins partial writes into lines and flushes the rest', () => {
     const { lines, buffer } = collect();
-    for (const piece of ['this is half a print ', 'to stdout\n', '\n', 'after empty\nstart ', '1', '2']) buffer.write(encode(piece));
+    for (const piece of ['this is half a print ', 'to stdout\n', '\n', 'after empty\nstart ', '1', '2'])
+      buffer.write(encode(piece));
     assert.deepEqual(lines, ['this is half a print to stdout', '', 'after empty']);
     buffer.flush();
     assert.deepEqual(lines, ['this is half a print to stdout', '', 'after empty', 'start 12']);
@@ -76,7 +77,11 @@ describe('LineBuffer', () => {
     buffer.write(encode('aaaa€b\n')); // € is 3 bytes: 4 + 3 + 1
     buffer.write(encode('aa😀x\n')); // 😀 is 4 bytes, ends at byte 6: 5 cuts it
     buffer.write(encode('€€\n')); // 6 bytes; 5 keeps one whole €
-    assert.deepEqual(lines, ['aaaa … [line truncated: 4 more bytes]', 'aa … [line truncated: 5 more bytes]', '€ … [line truncated: 3 more bytes]']);
+    assert.deepEqual(lines, [
+      'aaaa … [line truncated: 4 more bytes]',
+      'aa … [line truncated: 5 more bytes]',
+      '€ … [line truncated: 3 more bytes]',
+    ]);
   });
 
   it('drops lines over the rate, says how many, and lets lines through again once the budget refills', () => {
@@ -88,10 +93,17 @@ describe('LineBuffer', () => {
     assert.equal(lines.length, 10, 'the burst: 10 lines');
     now += 500; // refills 500: the note, then 5 lines
     for (let i = 0; i < 25; i++) buffer.write(encode(`${line}\n`));
-    assert.equal(lines[10], `… [output dropped: 15 lines, ${15 * line.length} bytes, over the 1000 bytes/s output limit]`);
+    assert.equal(
+      lines[10],
+      `… [output dropped: 15 lines, ${15 * line.length} bytes, over the 1000 bytes/s output limit]`,
+    );
     assert.equal(lines.length, 16);
     buffer.flush();
-    assert.equal(lines[16], `… [output dropped: 20 lines, ${20 * line.length} bytes, over the 1000 bytes/s output limit]`, 'flush reports what is left');
+    assert.equal(
+      lines[16],
+      `… [output dropped: 20 lines, ${20 * line.length} bytes, over the 1000 bytes/s output limit]`,
+      'flush reports what is left',
+    );
     assert.equal(lines.length, 17);
   });
 });

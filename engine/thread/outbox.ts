@@ -50,7 +50,8 @@ export class Outbox {
     }
     if (message.type === 'chunk') this.#heldBytes += message.bytes.byteLength;
     if (this.#held.length === 1) this.#heldSince = performance.now();
-    else if (this.#heldBytes > MAX_HOLD_BYTES || performance.now() - this.#heldSince > MAX_HOLD_MS) this.#flushAllButEnds();
+    else if (this.#heldBytes > MAX_HOLD_BYTES || performance.now() - this.#heldSince > MAX_HOLD_MS)
+      this.#flushAllButEnds();
   }
 
   /** Holds messages until `release`, e.g. for the length of a WASIp2 guest call. */

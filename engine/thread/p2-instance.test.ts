@@ -29,7 +29,13 @@ after(async () => {
 });
 
 function instantiate(options: { signal?: AbortSignal; beforeBlock?: () => void } = {}): Promise<GuestInstance> {
-  return instantiateP2({ data, env: [], output: { write() {} }, beforeBlock: options.beforeBlock ?? (() => {}), signal: options.signal });
+  return instantiateP2({
+    data,
+    env: [],
+    output: { write() {} },
+    beforeBlock: options.beforeBlock ?? (() => {}),
+    signal: options.signal,
+  });
 }
 
 function request(pathWithQuery: string): IncomingRequestInit {
@@ -74,7 +80,9 @@ test('two sleeping instances share the thread: the short sleep finishes first', 
 });
 
 // A hang guard, not a duration: before the glue fix (component/jspi-glue.ts) the abort left A suspended for ever.
-test('aborting a sleeping instance rejects its handle with the reason; another instance still works', { timeout: 60_000 }, async () => {
+test('aborting a sleeping instance rejects its handle with the reason; another instance still works', {
+  timeout: 60_000,
+}, async () => {
   const controller = new AbortController();
   let suspended!: () => void;
   const asleep = new Promise<void>((resolve) => (suspended = resolve));

@@ -13,8 +13,24 @@ interface IncomingHandler {
  * instance (the pool's rule for WASIp2). Aborting `signal` fails the instance's pending waits,
  * so a suspended `handle` rejects with the abort reason.
  */
-export async function instantiateP2({ data, env, output, beforeBlock, signal, interrupt, onOutgoingRequest }: InstantiateOptions): Promise<GuestInstance> {
-  const host = createP2Host({ env, output, allowOutgoingHttp: data.allowOutgoingHttp, onOutgoingRequest, beforeBlock, signal, filesystem: data.filesystem });
+export async function instantiateP2({
+  data,
+  env,
+  output,
+  beforeBlock,
+  signal,
+  interrupt,
+  onOutgoingRequest,
+}: InstantiateOptions): Promise<GuestInstance> {
+  const host = createP2Host({
+    env,
+    output,
+    allowOutgoingHttp: data.allowOutgoingHttp,
+    onOutgoingRequest,
+    beforeBlock,
+    signal,
+    filesystem: data.filesystem,
+  });
   const { exports, memoryBytes } = await instantiateTranspiled(data, host.imports, interrupt);
   const handler = (exports[data.handlerInterface] ?? exports['incomingHandler']) as IncomingHandler | undefined;
   if (!handler || typeof handler.handle !== 'function') {

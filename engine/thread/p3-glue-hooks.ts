@@ -79,7 +79,11 @@ export function observeHandleExports(exports: WebAssembly.Exports, hooks: Export
   };
 }
 
-function observeExport(original: AnyFunction, onCode: (code: number) => void, onTrap: (error: unknown) => void): AnyFunction {
+function observeExport(
+  original: AnyFunction,
+  onCode: (code: number) => void,
+  onTrap: (error: unknown) => void,
+): AnyFunction {
   const promising = (realPromising ?? jspi.promising)(original);
   const viaJspi = (...args: unknown[]): Promise<unknown> => {
     const result = promising(...args);

@@ -29,7 +29,8 @@ export function newRequest(init: IncomingRequestInit): unknown {
   // trailer section (even if all of it was forbidden, as wasmtime hands over the emptied map),
   // else `ok(none)`.
   const received = init.trailers;
-  const trailers = received !== undefined && received.length > 0 ? { tag: 'ok', val: hostFields(received) } : NO_TRAILERS;
+  const trailers =
+    received !== undefined && received.length > 0 ? { tag: 'ok', val: hostFields(received) } : NO_TRAILERS;
   const [request] = Request.new(headers, body, Promise.resolve(trailers), null);
   request.setMethod(init.method);
   request.setScheme(init.scheme);
@@ -132,20 +133,23 @@ export function isErrorCode(value: unknown): value is ErrorCodeValue {
 /** `internal-error("boom")`, `HTTP-request-denied`, `DNS-error({"rcode":"x","infoCode":1})`. */
 export function formatErrorCode(code: ErrorCodeValue): string {
   if (code.val === undefined || code.val === null) return code.tag;
-  const payload = JSON.stringify(code.val, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
+  const payload = JSON.stringify(code.val, (_key, value: unknown) =>
+    typeof value === 'bigint' ? value.toString() : value,
+  );
   return `${code.tag}(${payload})`;
 }
 
 /** V8's own trap messages ("unreachable") as wasmtime words them ("wasm trap: …"). */
 export function describeTrap(error: Error): string {
-  if (error instanceof WebAssembly.RuntimeError && !error.message.startsWith('wasm trap')) return `wasm trap: ${error.message}`;
+  if (error instanceof WebAssembly.RuntimeError && !error.message.startsWith('wasm trap'))
+    return `wasm trap: ${error.message}`;
   return error.message;
 }
 
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;
   if (isErrorCode(error)) return formatErrorCode(error);
-  if (typeof error === 'object' && error !== null && 'payload' in error) return describeError((error as { payload: unknown }).payload);
+  if (typeof error === 'object' && error !== null && 'payload' in error)
+    return describeError((error as { payload: unknown }).payload);
   return String(error);
 }
-

@@ -49,7 +49,15 @@ async function instantiate(name: string, output: Array<[string, string]> = []): 
 }
 
 function request(init: Partial<IncomingRequestInit> = {}): IncomingRequestInit {
-  return { method: 'GET', scheme: 'http', authority: 'localhost:8080', pathWithQuery: '/', headers: [], body: new Uint8Array(0), ...init };
+  return {
+    method: 'GET',
+    scheme: 'http',
+    authority: 'localhost:8080',
+    pathWithQuery: '/',
+    headers: [],
+    body: new Uint8Array(0),
+    ...init,
+  };
 }
 
 /** A sink that records everything, in order; `done` settles at end, abort or error. */
@@ -169,7 +177,10 @@ describe('wasmtime p3 test programs', () => {
     out.events.push('returned');
     // The guest writes its body from a task it spawned: still alive after handle returned, and
     // reported before the call returns.
-    assert.ok(seen.tasks.at(-1)! >= 2, `the body and the spawned guest task are pending when handle returns: ${seen.tasks}`);
+    assert.ok(
+      seen.tasks.at(-1)! >= 2,
+      `the body and the spawned guest task are pending when handle returns: ${seen.tasks}`,
+    );
     await out.done;
     assert.equal(out.status, 200);
     assert.equal(out.body, 'Hello, WASI!');
@@ -214,7 +225,10 @@ describe('wasmtime p3 test programs', () => {
     );
     assert.equal(result.status, 200);
     assert.equal(result.body, dec.decode(body));
-    assert.ok(result.headers.some(([name, value]) => name === 'x-foo' && value === 'bar'), JSON.stringify(result.headers));
+    assert.ok(
+      result.headers.some(([name, value]) => name === 'x-foo' && value === 'bar'),
+      JSON.stringify(result.headers),
+    );
     assert.ok(result.headers.some(([name, value]) => name === 'content-type' && value === 'text/plain'));
     await seen.until('the echo to settle', idle(seen));
   });
@@ -226,7 +240,10 @@ describe('wasmtime p3 test programs', () => {
     const first = sleeper.handle(request(), collector().sink);
     const second = sleeper.handle(request(), collector().sink);
     let answered = false;
-    void Promise.race([first, second]).then(() => (answered = true), () => (answered = true));
+    void Promise.race([first, second]).then(
+      () => (answered = true),
+      () => (answered = true),
+    );
     // Both calls entered the guest (two guest tasks, no body yet): the first one's wait does not
     // block the instance.
     await seen.until('both sleep calls to enter the guest', () => seen.tasks.at(-1) === 2);
@@ -351,6 +368,11 @@ async function buildProbe(dir: string): Promise<Uint8Array> {
   );
   await cp(path.join(jcoRoot, 'lib', 'wit', 'builtin', '0.3.0'), path.join(witDir, 'deps'), { recursive: true });
   const core = await jco.parse(PROBE_WAT);
-  const embedded = await jco.componentEmbed({ binary: core, witPath: witDir, world: 'poolscope:p3-probe/guest', stringEncoding: 'utf8' });
+  const embedded = await jco.componentEmbed({
+    binary: core,
+    witPath: witDir,
+    world: 'poolscope:p3-probe/guest',
+    stringEncoding: 'utf8',
+  });
   return jco.componentNew(embedded);
 }

@@ -79,7 +79,10 @@ interface TranspiledModule {
   instantiate(
     getCoreModule: (name: string) => WebAssembly.Module,
     imports: Record<string, unknown>,
-    instantiateCore: (module: WebAssembly.Module, imports: WebAssembly.Imports | undefined) => Promise<{ exports: WebAssembly.Exports }>,
+    instantiateCore: (
+      module: WebAssembly.Module,
+      imports: WebAssembly.Imports | undefined,
+    ) => Promise<{ exports: WebAssembly.Exports }>,
   ): Promise<Record<string, unknown>>;
 }
 
@@ -90,9 +93,23 @@ interface Handler {
 /** Callback codes (canonical ABI): the low 4 bits of what a callback-style lift returns. */
 const CALLBACK_CODE_EXIT = 0;
 
-export async function instantiateP3({ data, env, output, beforeBlock, interrupt, onOutgoingRequest }: InstantiateOptions): Promise<P3GuestInstance> {
+export async function instantiateP3({
+  data,
+  env,
+  output,
+  beforeBlock,
+  interrupt,
+  onOutgoingRequest,
+}: InstantiateOptions): Promise<P3GuestInstance> {
   const module = importGlue<TranspiledModule>(data.moduleUrl);
-  const host = createP3Imports({ env, output, allowOutgoingHttp: data.allowOutgoingHttp, onOutgoingRequest, beforeBlock, filesystem: data.filesystem });
+  const host = createP3Imports({
+    env,
+    output,
+    allowOutgoingHttp: data.allowOutgoingHttp,
+    onOutgoingRequest,
+    beforeBlock,
+    filesystem: data.filesystem,
+  });
 
   const memories = new Set<WebAssembly.Memory>();
   const activity: P3Activity = { guestTasks: 0, bodies: 0, backpressure: 0 };
@@ -181,7 +198,8 @@ export async function instantiateP3({ data, env, output, beforeBlock, interrupt,
             compiled,
             withInterrupt(compiled, observeBackpressure(coreImports, activity, backpressureChanged), interrupt),
           );
-          for (const value of Object.values(instance.exports)) if (value instanceof WebAssembly.Memory) memories.add(value);
+          for (const value of Object.values(instance.exports))
+            if (value instanceof WebAssembly.Memory) memories.add(value);
           return { exports: observeHandleExports(instance.exports, hooks) };
         },
       ),
@@ -208,9 +226,15 @@ export async function instantiateP3({ data, env, output, beforeBlock, interrupt,
     streaming.add(abort);
     const guarded: ResponseSink = {
       ...sink,
-      chunk: (bytes) => { if (!aborted) sink.chunk(bytes); },
-      end: (trailers) => { if (!aborted) sink.end(trailers); },
-      abort: (message) => { if (!aborted) abort(message); },
+      chunk: (bytes) => {
+        if (!aborted) sink.chunk(bytes);
+      },
+      end: (trailers) => {
+        if (!aborted) sink.end(trailers);
+      },
+      abort: (message) => {
+        if (!aborted) abort(message);
+      },
     };
     void streamBody(response, guarded).finally(() => {
       streaming.delete(abort);
@@ -227,11 +251,19 @@ export async function instantiateP3({ data, env, output, beforeBlock, interrupt,
         return;
       }
       const fail = (error: Error): void =>
-        reject(new Error(`the instance trapped while this request was in flight: ${describeTrap(error)}`, { cause: error }));
+        reject(
+          new Error(`the instance trapped while this request was in flight: ${describeTrap(error)}`, { cause: error }),
+        );
       inFlight.add(fail);
       work.then(
-        (value) => { inFlight.delete(fail); resolve(value); },
-        (error: unknown) => { inFlight.delete(fail); reject(error); },
+        (value) => {
+          inFlight.delete(fail);
+          resolve(value);
+        },
+        (error: unknown) => {
+          inFlight.delete(fail);
+          reject(error);
+        },
       );
     });
 

@@ -47,7 +47,9 @@ export function connectBridgeSocket(session: DashboardSession, ws: WebSocket, op
         return;
       }
       if (ws.bufferedAmount > options.maxBufferedBytes) {
-        options.log(`dashboard connection closed: it stopped reading (over ${formatBytes(options.maxBufferedBytes)} of messages waiting)`);
+        options.log(
+          `dashboard connection closed: it stopped reading (over ${formatBytes(options.maxBufferedBytes)} of messages waiting)`,
+        );
         detach();
         // A close frame would wait behind what it does not read: cut the connection.
         ws.terminate();
@@ -60,12 +62,21 @@ export function connectBridgeSocket(session: DashboardSession, ws: WebSocket, op
   ws.on('message', (data, isBinary) => {
     let raw: unknown;
     try {
-      raw = JSON.parse((Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)).toString());
+      raw = JSON.parse(
+        (Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)).toString(),
+      );
     } catch {
-      peer.send({ kind: 'reply', id: -1, ok: false, error: `invalid command: not JSON${isBinary ? ' (a binary message)' : ''}` });
+      peer.send({
+        kind: 'reply',
+        id: -1,
+        ok: false,
+        error: `invalid command: not JSON${isBinary ? ' (a binary message)' : ''}`,
+      });
       return;
     }
-    session.receive(peer, raw).catch((error: unknown) => options.log(`error: a dashboard command failed unexpectedly: ${String(error)}`));
+    session
+      .receive(peer, raw)
+      .catch((error: unknown) => options.log(`error: a dashboard command failed unexpectedly: ${String(error)}`));
   });
   detach = session.attach(peer);
 }

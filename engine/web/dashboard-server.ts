@@ -7,7 +7,12 @@ import { WebSocketServer } from 'ws';
 import { listen } from '../server/listen.ts';
 import type { DashboardSession } from '../bridge/dashboard-session.ts';
 import { allowedHostsFor, networkExposureWarning } from './allowed-hosts.ts';
-import { BridgeSocket, connectBridgeSocket, DEFAULT_MAX_BUFFERED_BYTES, MAX_BRIDGE_MESSAGE_BYTES } from './bridge-socket.ts';
+import {
+  BridgeSocket,
+  connectBridgeSocket,
+  DEFAULT_MAX_BUFFERED_BYTES,
+  MAX_BRIDGE_MESSAGE_BYTES,
+} from './bridge-socket.ts';
 import { parseTarget, refuse, serveStatic } from './static-files.ts';
 import { tokenMatches } from './token.ts';
 
@@ -56,13 +61,19 @@ export async function startDashboardServer(
 
   const server = createServer((req, res) => {
     serveStatic(req, res, site).catch((error: unknown) => {
-      log(`dashboard server: ${req.method} ${String(req.url).slice(0, 200)} failed: ${error instanceof Error ? error.message : String(error)}`);
+      log(
+        `dashboard server: ${req.method} ${String(req.url).slice(0, 200)} failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
       if (!res.headersSent) refuse(res, 500, 'internal error (logged by the engine)');
       else res.destroy();
     });
   });
   server.on('error', onSocketError('listener'));
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_BRIDGE_MESSAGE_BYTES, WebSocket: BridgeSocket });
+  const sockets = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_BRIDGE_MESSAGE_BYTES,
+    WebSocket: BridgeSocket,
+  });
   sockets.on('error', onSocketError('WebSocket server'));
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     // Before anything else: a client may reset the connection at any point from here on.

@@ -46,13 +46,18 @@ export async function serveStatic(req: IncomingMessage, res: ServerResponse, sit
   if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'method not allowed');
   const isPage = url.pathname === '/' || url.pathname === '/index.html';
   // The page needs the token; its scripts and styles hold no secrets and load without it.
-  if (isPage && !tokenMatches(url.searchParams.get('token'), site.token)) return refuse(res, 403, 'missing or wrong token');
+  if (isPage && !tokenMatches(url.searchParams.get('token'), site.token))
+    return refuse(res, 403, 'missing or wrong token');
 
   let decoded: string;
   try {
     decoded = decodeURIComponent(url.pathname);
   } catch {
-    return refuse(res, 400, `bad request: the path ${JSON.stringify(url.pathname.slice(0, 200))} is not valid percent-encoding`);
+    return refuse(
+      res,
+      400,
+      `bad request: the path ${JSON.stringify(url.pathname.slice(0, 200))} is not valid percent-encoding`,
+    );
   }
   const relative = isPage ? 'index.html' : normalize(decoded).replace(/^[/\\]+/, '');
   const root = site.dir.endsWith(sep) ? site.dir : site.dir + sep;

@@ -17,7 +17,10 @@ const send = (report: SpinReport) => port.postMessage(report);
 
 const module = await WebAssembly.compile(bytes);
 const instance = (cell: number, entered: () => void) =>
-  new WebAssembly.Instance(module, { test: { entered }, ...interruptImports(flags, cell) }).exports as Record<string, (n?: number) => number>;
+  new WebAssembly.Instance(module, { test: { entered }, ...interruptImports(flags, cell) }).exports as Record<
+    string,
+    (n?: number) => number
+  >;
 const spinner = instance(0, () => send({ kind: 'spinning' }));
 const bystander = instance(1, () => {});
 

@@ -68,7 +68,12 @@ export class OutgoingClient {
    * guest gets is returned.
    */
   resolve(input: TargetInput): Target | { error: ErrorCode } {
-    if (!this.allowed) return this.#refuse(input, HTTP_REQUEST_DENIED, (url) => `outgoing HTTP is denied (start with --allow-http to allow it): ${url}`);
+    if (!this.allowed)
+      return this.#refuse(
+        input,
+        HTTP_REQUEST_DENIED,
+        (url) => `outgoing HTTP is denied (start with --allow-http to allow it): ${url}`,
+      );
     const target = resolveTarget(input);
     if ('error' in target) return this.#refuse(input, target.error, (url) => url);
     return target;
@@ -76,11 +81,20 @@ export class OutgoingClient {
 
   /** Sends the request, or refuses it with `connection-limit-reached` when the instance already has
    * `maxConcurrentRequests` open. */
-  start(target: Target, headers: ExchangeInit['headers'], hasBody: boolean, timeouts: OutgoingTimeouts): OutgoingExchange | { error: ErrorCode } {
+  start(
+    target: Target,
+    headers: ExchangeInit['headers'],
+    hasBody: boolean,
+    timeouts: OutgoingTimeouts,
+  ): OutgoingExchange | { error: ErrorCode } {
     if (this.#disposed) return this.#refuseTarget(target, CONNECTION_LIMIT_REACHED, 'the instance is going away');
     if (this.#active.size >= this.#limits.maxConcurrentRequests) {
       const max = this.#limits.maxConcurrentRequests;
-      return this.#refuseTarget(target, CONNECTION_LIMIT_REACHED, `the instance already has ${max} outgoing requests open (in flight, or with a response its guest has not let go of)`);
+      return this.#refuseTarget(
+        target,
+        CONNECTION_LIMIT_REACHED,
+        `the instance already has ${max} outgoing requests open (in flight, or with a response its guest has not let go of)`,
+      );
     }
     let exchange: OutgoingExchange | null = null;
     let releasedAtOnce = false;
@@ -115,8 +129,12 @@ export class OutgoingClient {
     const bounded: TargetInput = {
       method: input.method,
       scheme: input.scheme,
-      authority: input.authority === undefined || input.authority === null ? input.authority : boundRecordText(input.authority),
-      pathWithQuery: input.pathWithQuery === undefined || input.pathWithQuery === null ? input.pathWithQuery : boundRecordText(input.pathWithQuery),
+      authority:
+        input.authority === undefined || input.authority === null ? input.authority : boundRecordText(input.authority),
+      pathWithQuery:
+        input.pathWithQuery === undefined || input.pathWithQuery === null
+          ? input.pathWithQuery
+          : boundRecordText(input.pathWithQuery),
     };
     this.#report({
       method: methodName(input.method),

@@ -36,13 +36,26 @@ export const TLS_PROTOCOL_ERROR: ErrorCode = Object.freeze({ tag: 'TLS-protocol-
 export const HTTP_PROTOCOL_ERROR: ErrorCode = Object.freeze({ tag: 'HTTP-protocol-error' });
 export const HTTP_REQUEST_DENIED: ErrorCode = Object.freeze({ tag: 'HTTP-request-denied' });
 /** What a call still waiting on a request its instance let go of gets (it is going away). */
-export const REQUEST_CANCELLED: ErrorCode = Object.freeze({ tag: 'internal-error', val: 'the outgoing request was cancelled' });
+export const REQUEST_CANCELLED: ErrorCode = Object.freeze({
+  tag: 'internal-error',
+  val: 'the outgoing request was cancelled',
+});
 
 /** Where the exchange was when Node's client failed. */
 export type Stage = 'connect' | 'tls' | 'http';
 
 /** Error codes Node gives name-lookup failures (`getaddrinfo`, c-ares). */
-const LOOKUP_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'EAI_NODATA', 'EAI_ADDRFAMILY', 'ENODATA', 'ESERVFAIL', 'EADDRNOTAVAIL']);
+const LOOKUP_CODES = new Set([
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EAI_FAIL',
+  'EAI_NONAME',
+  'EAI_NODATA',
+  'EAI_ADDRFAMILY',
+  'ENODATA',
+  'ESERVFAIL',
+  'EADDRNOTAVAIL',
+]);
 
 interface NodeError {
   code?: unknown;
@@ -68,7 +81,8 @@ export function describeCause(error: unknown): string {
   if (typeof error !== 'object' || error === null) return String(error);
   const e = error as NodeError;
   // OpenSSL's own text is long and multi-line; its `reason` is the readable part.
-  if (typeof e.reason === 'string' && e.reason.length > 0) return typeof e.code === 'string' ? `${e.code}: ${e.reason}` : e.reason;
+  if (typeof e.reason === 'string' && e.reason.length > 0)
+    return typeof e.code === 'string' ? `${e.code}: ${e.reason}` : e.reason;
   const message = typeof e.message === 'string' ? (e.message.split('\n')[0] ?? '') : String(error);
   if (typeof e.code === 'string' && !message.includes(e.code)) return `${e.code}: ${message}`;
   return message;

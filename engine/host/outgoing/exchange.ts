@@ -38,7 +38,13 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { declaredTrailers, isForbidden, trailersToSend, withoutForbidden, type ReadonlyFieldList } from '../http-rules.ts';
+import {
+  declaredTrailers,
+  isForbidden,
+  trailersToSend,
+  withoutForbidden,
+  type ReadonlyFieldList,
+} from '../http-rules.ts';
 import {
   CONNECTION_READ_TIMEOUT,
   CONNECTION_TIMEOUT,
@@ -65,7 +71,10 @@ export interface ExchangeInit {
   tls?: { ca?: string | Buffer | Array<string | Buffer> } | undefined;
 }
 
-export type ExchangeLimits = Pick<OutgoingLimits, 'maxResponseHeaderBytes' | 'requestBodyWindowBytes' | 'responseBodyBufferBytes'>;
+export type ExchangeLimits = Pick<
+  OutgoingLimits,
+  'maxResponseHeaderBytes' | 'requestBodyWindowBytes' | 'responseBodyBufferBytes'
+>;
 
 /** What `readBody` returns once the body has ended and everything was read. */
 export const BODY_END: unique symbol = Symbol('body end');
@@ -204,7 +213,9 @@ export class OutgoingExchange {
     };
     request.on('upgrade', protocolSwitch);
     request.on('connect', protocolSwitch);
-    this.#arm(init.timeouts.connectMs, () => this.#failHead(CONNECTION_TIMEOUT, `no connection within ${init.timeouts.connectMs} ms`));
+    this.#arm(init.timeouts.connectMs, () =>
+      this.#failHead(CONNECTION_TIMEOUT, `no connection within ${init.timeouts.connectMs} ms`),
+    );
 
     if (init.hasBody) request.flushHeaders();
     else request.end();
@@ -236,7 +247,15 @@ export class OutgoingExchange {
    * take no more (it failed, was let go, or the connection closed). */
   requestRoom(): number {
     const request = this.#request;
-    if (this.#requestDone || this.#cancelled || this.#headError !== null || request === null || request.destroyed || request.writableEnded) return -1;
+    if (
+      this.#requestDone ||
+      this.#cancelled ||
+      this.#headError !== null ||
+      request === null ||
+      request.destroyed ||
+      request.writableEnded
+    )
+      return -1;
     return Math.max(0, this.#limits.requestBodyWindowBytes - request.writableLength);
   }
 
@@ -256,7 +275,9 @@ export class OutgoingExchange {
     this.#requestDone = true;
     const declared = this.#requestTrailerNames;
     if (trailers && trailers.length > 0 && declared !== null) {
-      const allowed = trailers.filter(([name]) => !isForbidden(name.toLowerCase())).map(([name, value]): [string, Uint8Array] => [name.toLowerCase(), value]);
+      const allowed = trailers
+        .filter(([name]) => !isForbidden(name.toLowerCase()))
+        .map(([name, value]): [string, Uint8Array] => [name.toLowerCase(), value]);
       const list = trailersToSend(declared, allowed);
       if (list.length > 0) request.addTrailers(list);
     }
@@ -389,7 +410,9 @@ export class OutgoingExchange {
     }
     this.#clearTimer();
     const limit = this.#limits.maxResponseHeaderBytes;
-    const headBytes = `HTTP/1.1 ${response.statusCode ?? 0} ${response.statusMessage ?? ''}\r\n`.length + sectionBytes(response.rawHeaders);
+    const headBytes =
+      `HTTP/1.1 ${response.statusCode ?? 0} ${response.statusMessage ?? ''}\r\n`.length +
+      sectionBytes(response.rawHeaders);
     if (headBytes > limit) {
       response.destroy();
       this.#failHead(HTTP_PROTOCOL_ERROR, `the response head is larger than ${limit} bytes (${headBytes})`);
@@ -402,7 +425,8 @@ export class OutgoingExchange {
     response.on('end', () => this.#onEnd(response));
     response.on('error', (error) => this.#failBody(HTTP_PROTOCOL_ERROR, describeCause(error)));
     response.on('close', () => {
-      if (!this.#ended) this.#failBody(HTTP_PROTOCOL_ERROR, 'the connection closed before the response body was complete');
+      if (!this.#ended)
+        this.#failBody(HTTP_PROTOCOL_ERROR, 'the connection closed before the response body was complete');
     });
     this.#armBetweenBytes();
     this.#changed();
@@ -447,7 +471,8 @@ export class OutgoingExchange {
   }
 
   #onRequestClose(): void {
-    if (!this.#settled && this.#status === null) this.#failHead(errorCodeFor(this.#stage, null), 'the connection closed before a response arrived');
+    if (!this.#settled && this.#status === null)
+      this.#failHead(errorCodeFor(this.#stage, null), 'the connection closed before a response arrived');
     // A window waiting on the request may now say -1.
     this.#changed();
   }

@@ -37,9 +37,19 @@ test('boundRecord: every text of a record bounded, the numbers kept', () => {
     responseBytes: 3,
   };
   const bounded = boundRecord(record);
-  for (const text of [bounded.method, bounded.scheme, bounded.authority, bounded.path, bounded.error?.tag, bounded.error?.detail]) {
+  for (const text of [
+    bounded.method,
+    bounded.scheme,
+    bounded.authority,
+    bounded.path,
+    bounded.error?.tag,
+    bounded.error?.detail,
+  ]) {
     assert.ok(typeof text === 'string' && text.length <= RECORD_TEXT_MAX);
   }
-  assert.deepEqual([bounded.status, bounded.durationMs, bounded.outcome, bounded.requestBytes, bounded.responseBytes], [null, 1, 'failed', 2, 3]);
+  assert.deepEqual(
+    [bounded.status, bounded.durationMs, bounded.outcome, bounded.requestBytes, bounded.responseBytes],
+    [null, 1, 'failed', 2, 3],
+  );
   assert.equal(boundRecord({ ...record, error: null }).error, null);
 });

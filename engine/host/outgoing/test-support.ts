@@ -72,7 +72,9 @@ export async function startUpstream(handler: http.RequestListener): Promise<Upst
  * `add`, is closed when the file's tests end, so a failed test never leaves one listening. Call it
  * at the file's top level.
  */
-export function upstreamsClosedAfterTests(): ((handler: http.RequestListener) => Promise<Upstream>) & { add<T extends Upstream>(server: T): T } {
+export function upstreamsClosedAfterTests(): ((handler: http.RequestListener) => Promise<Upstream>) & {
+  add<T extends Upstream>(server: T): T;
+} {
   const servers: Upstream[] = [];
   after(async () => {
     for (const server of servers) await server.close();

@@ -55,7 +55,13 @@ export function boundRecord(record: OutgoingRecord): OutgoingRecord {
     scheme: boundRecordText(record.scheme),
     authority: boundRecordText(record.authority),
     path: boundRecordText(record.path),
-    error: record.error === null ? null : { tag: boundRecordText(record.error.tag), detail: record.error.detail === null ? null : boundRecordText(record.error.detail) },
+    error:
+      record.error === null
+        ? null
+        : {
+            tag: boundRecordText(record.error.tag),
+            detail: record.error.detail === null ? null : boundRecordText(record.error.detail),
+          },
   };
 }
 

@@ -3,7 +3,19 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import {
-  constants, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,7 +23,16 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { createP2Host } from './index.ts';
 import type { Preopen } from './api.ts';
-import { closePreopens, Descriptor, DirectoryEntryStream, MAX_OPEN_DESCRIPTORS, MAX_READ_BYTES, MAX_WALK_DESCRIPTORS, MAX_WRITE_BYTES, openPreopen } from './filesystem.ts';
+import {
+  closePreopens,
+  Descriptor,
+  DirectoryEntryStream,
+  MAX_OPEN_DESCRIPTORS,
+  MAX_READ_BYTES,
+  MAX_WALK_DESCRIPTORS,
+  MAX_WRITE_BYTES,
+  openPreopen,
+} from './filesystem.ts';
 import { resolve, Walk } from './fs-walk.ts';
 import { HostTrap } from './result.ts';
 import { bytes, errOf, str } from './test-support.ts';
@@ -36,7 +57,9 @@ function opened(root: string, guest = '/data'): Preopen {
 /** A host (an instance) given `preopens`; its descriptors, in order. */
 function instance(preopens: Preopen[], signal?: AbortSignal): Descriptor[] {
   const host = createP2Host({ env: [], output: noOutput, allowOutgoingHttp: false, signal, filesystem: { preopens } });
-  return (host.imports['wasi:filesystem/preopens']!['getDirectories'] as () => Array<[Descriptor, string]>)().map(([d]) => d);
+  return (host.imports['wasi:filesystem/preopens']!['getDirectories'] as () => Array<[Descriptor, string]>)().map(
+    ([d]) => d,
+  );
 }
 
 let dirs = 0;
@@ -61,7 +84,9 @@ function hostWith(root: string | null, signal?: AbortSignal) {
     signal,
     ...(root === null ? {} : { filesystem: { preopens: [opened(root)] } }),
   });
-  const getDirectories = host.imports['wasi:filesystem/preopens']!['getDirectories'] as () => Array<[Descriptor, string]>;
+  const getDirectories = host.imports['wasi:filesystem/preopens']!['getDirectories'] as () => Array<
+    [Descriptor, string]
+  >;
   return { host, getDirectories };
 }
 
@@ -111,7 +136,12 @@ test('a preopen is a read-write directory named as given', () => {
   const dir = preopen(root);
   assert.equal(dir.getType(), 'directory');
   assert.deepEqual(dir.getFlags(), {
-    read: true, write: false, fileIntegritySync: false, dataIntegritySync: false, requestedWriteSync: false, mutateDirectory: true,
+    read: true,
+    write: false,
+    fileIntegritySync: false,
+    dataIntegritySync: false,
+    requestedWriteSync: false,
+    mutateDirectory: true,
   });
   assert.equal(dir.stat().type, 'directory');
 });
@@ -137,8 +167,14 @@ test('files: read, create and write through streams, append, stat, read/write at
   assert.equal(readFileSync(path.join(root, 'new.txt'), 'utf8'), 'Written by the guest!');
 
   const file = dir.openAt(NOFOLLOW, 'new.txt', {}, READ);
-  assert.deepEqual(file.read(7n, 8n).map((x) => (x instanceof Uint8Array ? str(x) : x)), ['by the ', false]);
-  assert.deepEqual(file.read(10n, 100n).map((x) => (x instanceof Uint8Array ? str(x) : x)), ['', true]);
+  assert.deepEqual(
+    file.read(7n, 8n).map((x) => (x instanceof Uint8Array ? str(x) : x)),
+    ['by the ', false],
+  );
+  assert.deepEqual(
+    file.read(10n, 100n).map((x) => (x instanceof Uint8Array ? str(x) : x)),
+    ['', true],
+  );
   assert.equal(dir.statAt(NOFOLLOW, 'new.txt').type, 'regular-file');
   file[Symbol.dispose]();
 
@@ -169,7 +205,8 @@ test('directories: list, create, rename, link, unlink, remove', () => {
     const entries: string[] = [];
     const stream = d.readDirectory();
     assert.ok(stream instanceof DirectoryEntryStream);
-    for (let e = stream.readDirectoryEntry(); e !== undefined; e = stream.readDirectoryEntry()) entries.push(`${e.name}:${e.type}`);
+    for (let e = stream.readDirectoryEntry(); e !== undefined; e = stream.readDirectoryEntry())
+      entries.push(`${e.name}:${e.type}`);
     return entries.sort();
   };
   assert.deepEqual(list(dir), ['hello.txt:regular-file', 'sub:directory']);
@@ -177,11 +214,17 @@ test('directories: list, create, rename, link, unlink, remove', () => {
   dir.renameAt('hello.txt', dir, 'made/moved.txt');
   dir.linkAt(NOFOLLOW, 'made/moved.txt', dir, 'hard');
   assert.deepEqual(list(dir), ['hard:regular-file', 'made:directory', 'sub:directory']);
-  assert.equal(errOf(() => dir.removeDirectoryAt('made')), 'not-empty');
+  assert.equal(
+    errOf(() => dir.removeDirectoryAt('made')),
+    'not-empty',
+  );
   dir.unlinkFileAt('made/moved.txt');
   dir.removeDirectoryAt('made');
   assert.equal(openRead(dir, 'hard'), 'hello from the host');
-  assert.equal(errOf(() => dir.linkAt(FOLLOW, 'hard', dir, 'x')), 'invalid');
+  assert.equal(
+    errOf(() => dir.linkAt(FOLLOW, 'hard', dir, 'x')),
+    'invalid',
+  );
   const sub = dir.openAt(NOFOLLOW, 'sub', { directory: true }, READ);
   assert.equal(sub.getType(), 'directory');
   assert.deepEqual(list(sub), ['inner.txt:regular-file']);
@@ -193,26 +236,80 @@ test('directories: list, create, rename, link, unlink, remove', () => {
 test('errors carry the code wasmtime returns', () => {
   const { root } = layout();
   const dir = preopen(root);
-  assert.equal(errOf(() => dir.openAt(NOFOLLOW, 'missing', {}, READ)), 'no-entry');
-  assert.equal(errOf(() => dir.openAt(NOFOLLOW, '', {}, READ)), 'no-entry');
-  assert.equal(errOf(() => dir.openAt(NOFOLLOW, 'hello.txt', { create: true, exclusive: true }, WRITE)), 'exist');
-  assert.equal(errOf(() => dir.openAt(NOFOLLOW, 'hello.txt', { directory: true }, READ)), 'not-directory');
-  assert.equal(errOf(() => dir.openAt(NOFOLLOW, 'hello.txt/', {}, READ)), 'not-directory');
-  assert.equal(errOf(() => dir.openAt(NOFOLLOW, 'sub', { directory: true, create: true }, READ)), 'invalid');
-  assert.equal(errOf(() => dir.openAt(NOFOLLOW, 'sub', {}, WRITE)), 'is-directory');
-  assert.equal(errOf(() => dir.openAt(NOFOLLOW, 'x\0y', {}, READ)), 'invalid');
-  assert.equal(errOf(() => dir.openAt(NOFOLLOW, 'a'.repeat(5000), {}, READ)), 'name-too-long');
-  assert.equal(errOf(() => dir.openAt(NOFOLLOW, 'hello.txt', {}, { read: true, fileIntegritySync: true })), 'unsupported');
-  assert.equal(errOf(() => dir.readViaStream(0n)), 'is-directory');
-  assert.equal(errOf(() => dir.writeViaStream(0n)), 'bad-descriptor');
-  assert.equal(errOf(() => dir.read(1n, 0n)), 'bad-descriptor');
+  assert.equal(
+    errOf(() => dir.openAt(NOFOLLOW, 'missing', {}, READ)),
+    'no-entry',
+  );
+  assert.equal(
+    errOf(() => dir.openAt(NOFOLLOW, '', {}, READ)),
+    'no-entry',
+  );
+  assert.equal(
+    errOf(() => dir.openAt(NOFOLLOW, 'hello.txt', { create: true, exclusive: true }, WRITE)),
+    'exist',
+  );
+  assert.equal(
+    errOf(() => dir.openAt(NOFOLLOW, 'hello.txt', { directory: true }, READ)),
+    'not-directory',
+  );
+  assert.equal(
+    errOf(() => dir.openAt(NOFOLLOW, 'hello.txt/', {}, READ)),
+    'not-directory',
+  );
+  assert.equal(
+    errOf(() => dir.openAt(NOFOLLOW, 'sub', { directory: true, create: true }, READ)),
+    'invalid',
+  );
+  assert.equal(
+    errOf(() => dir.openAt(NOFOLLOW, 'sub', {}, WRITE)),
+    'is-directory',
+  );
+  assert.equal(
+    errOf(() => dir.openAt(NOFOLLOW, 'x\0y', {}, READ)),
+    'invalid',
+  );
+  assert.equal(
+    errOf(() => dir.openAt(NOFOLLOW, 'a'.repeat(5000), {}, READ)),
+    'name-too-long',
+  );
+  assert.equal(
+    errOf(() => dir.openAt(NOFOLLOW, 'hello.txt', {}, { read: true, fileIntegritySync: true })),
+    'unsupported',
+  );
+  assert.equal(
+    errOf(() => dir.readViaStream(0n)),
+    'is-directory',
+  );
+  assert.equal(
+    errOf(() => dir.writeViaStream(0n)),
+    'bad-descriptor',
+  );
+  assert.equal(
+    errOf(() => dir.read(1n, 0n)),
+    'bad-descriptor',
+  );
   const file = dir.openAt(NOFOLLOW, 'hello.txt', {}, READ);
-  assert.equal(errOf(() => file.openAt(NOFOLLOW, 'x', {}, READ)), 'not-directory');
-  assert.equal(errOf(() => file.readDirectory()), 'not-directory');
+  assert.equal(
+    errOf(() => file.openAt(NOFOLLOW, 'x', {}, READ)),
+    'not-directory',
+  );
+  assert.equal(
+    errOf(() => file.readDirectory()),
+    'not-directory',
+  );
   // Written through a descriptor opened for reading only: not-permitted, as wasmtime checks.
-  assert.equal(errOf(() => file.write(bytes('x'), 0n)), 'not-permitted');
-  assert.equal(errOf(() => file.writeViaStream(0n)), 'not-permitted');
-  assert.equal(errOf(() => file.appendViaStream()), 'not-permitted');
+  assert.equal(
+    errOf(() => file.write(bytes('x'), 0n)),
+    'not-permitted',
+  );
+  assert.equal(
+    errOf(() => file.writeViaStream(0n)),
+    'not-permitted',
+  );
+  assert.equal(
+    errOf(() => file.appendViaStream()),
+    'not-permitted',
+  );
 });
 
 test('no path leaves the preopen: .., absolute paths and symbolic links leading out are not-permitted', () => {
@@ -225,44 +322,93 @@ test('no path leaves the preopen: .., absolute paths and symbolic links leading 
   symlinkSync('sub', path.join(root, 'in')); // stays inside: fine
   const dir = preopen(root);
   const escapes = [
-    '../outside/secret', '..', 'sub/../../outside/secret', '/etc/passwd', `${outside}/secret`,
-    'abs-out/secret', 'rel-out/secret', 'secret-link', 'a/secret', 'sub/../a/secret',
+    '../outside/secret',
+    '..',
+    'sub/../../outside/secret',
+    '/etc/passwd',
+    `${outside}/secret`,
+    'abs-out/secret',
+    'rel-out/secret',
+    'secret-link',
+    'a/secret',
+    'sub/../a/secret',
   ];
   for (const p of escapes) {
-    assert.equal(errOf(() => dir.openAt(FOLLOW, p, {}, READ)), 'not-permitted', `open-at ${p}`);
-    assert.equal(errOf(() => dir.statAt(FOLLOW, p)), 'not-permitted', `stat-at ${p}`);
+    assert.equal(
+      errOf(() => dir.openAt(FOLLOW, p, {}, READ)),
+      'not-permitted',
+      `open-at ${p}`,
+    );
+    assert.equal(
+      errOf(() => dir.statAt(FOLLOW, p)),
+      'not-permitted',
+      `stat-at ${p}`,
+    );
   }
   // Writing through an escaping link, or creating through one, is refused the same way.
-  assert.equal(errOf(() => dir.openAt(FOLLOW, 'secret-link', { create: true, truncate: true }, WRITE)), 'not-permitted');
-  assert.equal(errOf(() => dir.openAt(FOLLOW, 'rel-out/new', { create: true }, WRITE)), 'not-permitted');
-  assert.equal(errOf(() => dir.createDirectoryAt('rel-out/x')), 'not-permitted');
-  assert.equal(errOf(() => dir.unlinkFileAt('../outside/secret')), 'not-permitted');
-  assert.equal(errOf(() => dir.renameAt('hello.txt', dir, '../stolen')), 'not-permitted');
-  assert.equal(errOf(() => dir.openAt(FOLLOW, 'abs-out', { directory: true }, READ)), 'not-permitted');
+  assert.equal(
+    errOf(() => dir.openAt(FOLLOW, 'secret-link', { create: true, truncate: true }, WRITE)),
+    'not-permitted',
+  );
+  assert.equal(
+    errOf(() => dir.openAt(FOLLOW, 'rel-out/new', { create: true }, WRITE)),
+    'not-permitted',
+  );
+  assert.equal(
+    errOf(() => dir.createDirectoryAt('rel-out/x')),
+    'not-permitted',
+  );
+  assert.equal(
+    errOf(() => dir.unlinkFileAt('../outside/secret')),
+    'not-permitted',
+  );
+  assert.equal(
+    errOf(() => dir.renameAt('hello.txt', dir, '../stolen')),
+    'not-permitted',
+  );
+  assert.equal(
+    errOf(() => dir.openAt(FOLLOW, 'abs-out', { directory: true }, READ)),
+    'not-permitted',
+  );
   assert.equal(readFileSync(path.join(outside, 'secret'), 'utf8'), 'SECRET');
   assert.deepEqual(existsSync(path.join(outside, 'new')) || existsSync(path.join(outside, 'x')), false);
   // Not following: the link itself is there to see (as under wasmtime), never what it points at.
   assert.equal(dir.statAt(NOFOLLOW, 'secret-link').type, 'symbolic-link');
   assert.equal(dir.readlinkAt('secret-link'), '../outside/secret');
-  assert.equal(errOf(() => dir.openAt(NOFOLLOW, 'secret-link', {}, READ)), 'loop');
+  assert.equal(
+    errOf(() => dir.openAt(NOFOLLOW, 'secret-link', {}, READ)),
+    'loop',
+  );
   // A link that stays inside is followed.
   assert.equal(openRead(dir, 'in/inner.txt'), 'inner');
   // A descriptor is confined to its own directory, as cap-std confines a Dir.
   const sub = dir.openAt(NOFOLLOW, 'sub', {}, READ);
-  assert.equal(errOf(() => sub.openAt(FOLLOW, '../hello.txt', {}, READ)), 'not-permitted');
+  assert.equal(
+    errOf(() => sub.openAt(FOLLOW, '../hello.txt', {}, READ)),
+    'not-permitted',
+  );
 });
 
 test('a guest-made link pointing out can exist but never be followed; link loops end in loop', () => {
   const { root } = layout();
   const dir = preopen(root);
   dir.symlinkAt('../outside', 'mine');
-  assert.equal(errOf(() => dir.openAt(FOLLOW, 'mine/secret', {}, READ)), 'not-permitted');
+  assert.equal(
+    errOf(() => dir.openAt(FOLLOW, 'mine/secret', {}, READ)),
+    'not-permitted',
+  );
   // Moving a link deeper does not make it escape more: every use resolves it again.
   dir.renameAt('mine', dir, 'sub/mine');
-  assert.equal(errOf(() => dir.openAt(FOLLOW, 'sub/mine/secret', {}, READ)), 'no-entry'); // sub/../outside: no such entry inside
+  assert.equal(
+    errOf(() => dir.openAt(FOLLOW, 'sub/mine/secret', {}, READ)),
+    'no-entry',
+  ); // sub/../outside: no such entry inside
   dir.symlinkAt('loop2', 'loop1');
   dir.symlinkAt('loop1', 'loop2');
-  assert.equal(errOf(() => dir.openAt(FOLLOW, 'loop1', {}, READ)), 'loop');
+  assert.equal(
+    errOf(() => dir.openAt(FOLLOW, 'loop1', {}, READ)),
+    'loop',
+  );
 });
 
 test('a descriptor follows its directory, not a path: renaming it on the host does not redirect it', () => {
@@ -272,7 +418,10 @@ test('a descriptor follows its directory, not a path: renaming it on the host do
   renameSync(path.join(root, 'sub'), path.join(root, 'elsewhere'));
   mkdirSync(path.join(root, 'sub'));
   assert.equal(openRead(sub, 'inner.txt'), 'inner');
-  assert.equal(errOf(() => dir.openAt(FOLLOW, 'sub/inner.txt', {}, READ)), 'no-entry');
+  assert.equal(
+    errOf(() => dir.openAt(FOLLOW, 'sub/inner.txt', {}, READ)),
+    'no-entry',
+  );
 });
 
 test(`at most ${MAX_OPEN_DESCRIPTORS} descriptors open per instance; dropping one makes room`, () => {
@@ -280,8 +429,14 @@ test(`at most ${MAX_OPEN_DESCRIPTORS} descriptors open per instance; dropping on
   const dir = preopen(root);
   const open: Descriptor[] = [];
   for (let i = 0; i < MAX_OPEN_DESCRIPTORS; i++) open.push(dir.openAt(NOFOLLOW, 'hello.txt', {}, READ));
-  assert.equal(errOf(() => dir.openAt(NOFOLLOW, 'hello.txt', {}, READ)), 'insufficient-memory');
-  assert.equal(errOf(() => dir.readDirectory()), 'insufficient-memory');
+  assert.equal(
+    errOf(() => dir.openAt(NOFOLLOW, 'hello.txt', {}, READ)),
+    'insufficient-memory',
+  );
+  assert.equal(
+    errOf(() => dir.readDirectory()),
+    'insufficient-memory',
+  );
   open.pop()![Symbol.dispose]();
   open.push(dir.openAt(NOFOLLOW, 'hello.txt', {}, READ));
   // Streams share their descriptor's host file: they do not count.
@@ -297,9 +452,18 @@ test('when the instance goes away every descriptor is closed: later calls get ba
   const file = dir.openAt(NOFOLLOW, 'hello.txt', {}, READ);
   const stream = file.readViaStream(0n);
   abort.abort(new Error('disposed'));
-  assert.equal(errOf(() => file.read(1n, 0n)), 'bad-descriptor');
-  assert.equal(errOf(() => dir.openAt(NOFOLLOW, 'hello.txt', {}, READ)), 'bad-descriptor');
-  assert.throws(() => stream.read(1n), (e) => e === STREAM_CLOSED);
+  assert.equal(
+    errOf(() => file.read(1n, 0n)),
+    'bad-descriptor',
+  );
+  assert.equal(
+    errOf(() => dir.openAt(NOFOLLOW, 'hello.txt', {}, READ)),
+    'bad-descriptor',
+  );
+  assert.throws(
+    () => stream.read(1n),
+    (e) => e === STREAM_CLOSED,
+  );
 });
 
 test('a preopen is opened once, as a directory and not through a link; what cannot be opened is the OS error', () => {
@@ -319,25 +483,34 @@ test('an instance refuses to start, saying why, when the descriptor held since s
   closePreopens([closed]);
   assert.throws(
     () => instance([closed]),
-    new RegExp(`^Error: cannot open preopened directory ${root} \\(/data\\): descriptor ${closed.fd}, which has held it since serving started, is closed$`),
+    new RegExp(
+      `^Error: cannot open preopened directory ${root} \\(/data\\): descriptor ${closed.fd}, which has held it since serving started, is closed$`,
+    ),
   );
   // The number reused for another directory (what a stale descriptor number would find).
   const other = opened(outside, '/other');
   const stale: Preopen = { ...opened(root, '/data'), fd: other.fd };
   assert.throws(
     () => instance([stale]),
-    new RegExp(`^Error: cannot open preopened directory ${root} \\(/data\\): descriptor ${other.fd} no longer holds the directory opened when serving started \\(device ${stale.dev}, inode ${stale.ino}; now device \\d+, inode \\d+\\); refusing to start the instance$`),
+    new RegExp(
+      `^Error: cannot open preopened directory ${root} \\(/data\\): descriptor ${other.fd} no longer holds the directory opened when serving started \\(device ${stale.dev}, inode ${stale.ino}; now device \\d+, inode \\d+\\); refusing to start the instance$`,
+    ),
   );
 });
 
 test('-S cwd is what wasi:cli/environment reports as the initial working directory', () => {
-  const host = createP2Host({ env: [], output: noOutput, allowOutgoingHttp: false, filesystem: { preopens: [], initialCwd: '/data' } });
+  const host = createP2Host({
+    env: [],
+    output: noOutput,
+    allowOutgoingHttp: false,
+    filesystem: { preopens: [], initialCwd: '/data' },
+  });
   assert.equal((host.imports['wasi:cli/environment']!['initialCwd'] as () => unknown)(), '/data');
   const none = createP2Host({ env: [], output: noOutput, allowOutgoingHttp: false });
   assert.equal((none.imports['wasi:cli/environment']!['initialCwd'] as () => unknown)(), undefined);
 });
 
-test('nested preopens: a guest that renames an inner preopen and plants a link there does not move later instances\' preopen', () => {
+test("nested preopens: a guest that renames an inner preopen and plants a link there does not move later instances' preopen", () => {
   const { root, outside } = layout();
   mkdirSync(path.join(root, 'static'));
   writeFileSync(path.join(root, 'static', 'page.html'), 'the static page');
@@ -349,7 +522,10 @@ test('nested preopens: a guest that renames an inner preopen and plants a link t
   // A later instance still gets the directory opened at start (now root/static-old), not outside/.
   const [, laterStatic] = instance(preopens) as [Descriptor, Descriptor];
   assert.equal(openRead(laterStatic, 'page.html'), 'the static page');
-  assert.equal(errOf(() => laterStatic.openAt(NOFOLLOW, 'secret', {}, READ)), 'no-entry');
+  assert.equal(
+    errOf(() => laterStatic.openAt(NOFOLLOW, 'secret', {}, READ)),
+    'no-entry',
+  );
   assert.equal(readFileSync(path.join(outside, 'secret'), 'utf8'), 'SECRET');
   // The same if the host path is replaced by a link on the host.
   rmSync(path.join(root, 'static'));
@@ -366,13 +542,32 @@ test('FIFOs and sockets are not opened (unsupported), so no open waits; they can
   try {
     const dir = preopen(root);
     for (const name of ['pipe', 'sock']) {
-      assert.equal(errOf(() => dir.openAt(NOFOLLOW, name, {}, READ)), 'unsupported', `read ${name}`);
-      assert.equal(errOf(() => dir.openAt(NOFOLLOW, name, {}, WRITE)), 'unsupported', `write ${name}`);
-      assert.equal(errOf(() => dir.openAt(FOLLOW, name, { create: true, truncate: true }, WRITE)), 'unsupported', `create ${name}`);
-      assert.equal(errOf(() => dir.openAt(NOFOLLOW, name, { directory: true }, READ)), 'not-directory', `directory ${name}`);
+      assert.equal(
+        errOf(() => dir.openAt(NOFOLLOW, name, {}, READ)),
+        'unsupported',
+        `read ${name}`,
+      );
+      assert.equal(
+        errOf(() => dir.openAt(NOFOLLOW, name, {}, WRITE)),
+        'unsupported',
+        `write ${name}`,
+      );
+      assert.equal(
+        errOf(() => dir.openAt(FOLLOW, name, { create: true, truncate: true }, WRITE)),
+        'unsupported',
+        `create ${name}`,
+      );
+      assert.equal(
+        errOf(() => dir.openAt(NOFOLLOW, name, { directory: true }, READ)),
+        'not-directory',
+        `directory ${name}`,
+      );
     }
     dir.symlinkAt('pipe', 'to-pipe');
-    assert.equal(errOf(() => dir.openAt(FOLLOW, 'to-pipe', {}, READ)), 'unsupported');
+    assert.equal(
+      errOf(() => dir.openAt(FOLLOW, 'to-pipe', {}, READ)),
+      'unsupported',
+    );
     assert.equal(dir.statAt(NOFOLLOW, 'pipe').type, 'fifo');
     assert.equal(dir.statAt(NOFOLLOW, 'sock').type, 'socket');
   } finally {
@@ -386,8 +581,14 @@ test('file writes are bounded: check-write is 1 MiB and a bigger stream write tr
   const file = dir.openAt(NOFOLLOW, 'big', { create: true }, WRITE);
   const out = file.writeViaStream(0n);
   assert.equal(out.checkWrite(), BigInt(MAX_WRITE_BYTES));
-  assert.throws(() => out.write(new Uint8Array(MAX_WRITE_BYTES + 1)), (e) => e instanceof HostTrap && /more than check-write allows \(1048576\)/.test(e.message));
-  assert.throws(() => out.writeZeroes(0x7fff_ffffn), (e) => e instanceof HostTrap && /write-zeroes: 2147483647 bytes is more than check-write allows/.test(e.message));
+  assert.throws(
+    () => out.write(new Uint8Array(MAX_WRITE_BYTES + 1)),
+    (e) => e instanceof HostTrap && /more than check-write allows \(1048576\)/.test(e.message),
+  );
+  assert.throws(
+    () => out.writeZeroes(0x7fff_ffffn),
+    (e) => e instanceof HostTrap && /write-zeroes: 2147483647 bytes is more than check-write allows/.test(e.message),
+  );
   assert.throws(() => out.writeZeroes(1n << 62n), HostTrap);
   await assert.rejects(out.blockingWriteZeroesAndFlush(BigInt(MAX_WRITE_BYTES) + 1n), HostTrap);
   assert.equal(statSync(path.join(root, 'big')).size, 0);
@@ -409,11 +610,21 @@ test('absolute symbolic links: not created, and not read back (not-permitted, as
   symlinkSync(Buffer.from([0x61, 0xff, 0x62]), path.join(root, 'not-utf8'));
   const dir = preopen(root);
   for (const target of ['/', '/etc/passwd', outside]) {
-    assert.equal(errOf(() => dir.symlinkAt(target, 'abs')), 'not-permitted', target);
+    assert.equal(
+      errOf(() => dir.symlinkAt(target, 'abs')),
+      'not-permitted',
+      target,
+    );
   }
   assert.equal(existsSync(path.join(root, 'abs')), false);
-  assert.equal(errOf(() => dir.readlinkAt('host-abs')), 'not-permitted');
-  assert.equal(errOf(() => dir.readlinkAt('not-utf8')), 'illegal-byte-sequence');
+  assert.equal(
+    errOf(() => dir.readlinkAt('host-abs')),
+    'not-permitted',
+  );
+  assert.equal(
+    errOf(() => dir.readlinkAt('not-utf8')),
+    'illegal-byte-sequence',
+  );
   dir.symlinkAt('sub/inner.txt', 'rel');
   assert.equal(dir.readlinkAt('rel'), 'sub/inner.txt');
 });
@@ -477,7 +688,17 @@ test(`a resolution holds at most ${MAX_WALK_DESCRIPTORS} directories open howeve
   const dir = instance([opened(root)])[0]!;
   assert.equal(openRead(dir, `${down}/${Array<string>(depth).fill('..').join('/')}/hello.txt`), 'hello from the host');
   assert.equal(openRead(dir, `${down}/bottom.txt`), 'at the bottom');
-  assert.equal(errOf(() => dir.statAt(NOFOLLOW, `${down}/${Array<string>(depth + 1).fill('..').join('/')}/hello.txt`)), 'not-permitted');
+  assert.equal(
+    errOf(() =>
+      dir.statAt(
+        NOFOLLOW,
+        `${down}/${Array<string>(depth + 1)
+          .fill('..')
+          .join('/')}/hello.txt`,
+      ),
+    ),
+    'not-permitted',
+  );
   // Links expanded one after another, each deep: still bounded.
   const segment = Array<string>(2 * MAX_WALK_DESCRIPTORS).fill('e');
   let here = root;
@@ -488,7 +709,10 @@ test(`a resolution holds at most ${MAX_WALK_DESCRIPTORS} directories open howeve
   }
   const beforeLinks = countOpen();
   const throughLinks = resolve(start.fd, 'L/L/L/L/L', true, () => countOpen());
-  assert.ok(throughLinks - beforeLinks <= MAX_WALK_DESCRIPTORS + 1, `held ${throughLinks - beforeLinks} descriptors through links`);
+  assert.ok(
+    throughLinks - beforeLinks <= MAX_WALK_DESCRIPTORS + 1,
+    `held ${throughLinks - beforeLinks} descriptors through links`,
+  );
 });
 
 test('.. back to a directory the walk closed is refused if it is not the same directory any more (moved meanwhile)', () => {
@@ -506,13 +730,16 @@ test('.. back to a directory the walk closed is refused if it is not the same di
     // `..` back to `b` is still the same directory (moved with what is below it); one more would
     // be `..` of b, outside/ now, not the `a` the walk came through.
     walk.descend(Array<string>(depth).fill('..'));
-    assert.equal(errOf(() => walk.descend(['..'])), 'not-permitted');
+    assert.equal(
+      errOf(() => walk.descend(['..'])),
+      'not-permitted',
+    );
   } finally {
     walk.close();
   }
 });
 
-test('a directory listing keeps its directory\'s descriptor until it is done, even once the descriptor is dropped', () => {
+test("a directory listing keeps its directory's descriptor until it is done, even once the descriptor is dropped", () => {
   const { root } = layout();
   const dir = preopen(root);
   const sub = dir.openAt(NOFOLLOW, 'sub', { directory: true }, READ);
@@ -538,11 +765,22 @@ test('set-times: no-change for both writes nothing (the nanoseconds stay); one n
   const after = statSync(target, { bigint: true });
   assert.equal(after.atimeNs, exact.atimeNs);
   assert.equal(after.mtimeNs, exact.mtimeNs);
-  assert.equal(errOf(() => dir.setTimesAt(NOFOLLOW, 'missing', { tag: 'no-change' }, { tag: 'no-change' })), 'no-entry');
-  assert.equal(errOf(() => file.setTimes({ tag: 'no-change' }, { tag: 'timestamp', val: { seconds: 0n, nanoseconds: 1_000_000_000 } })), 'invalid');
+  assert.equal(
+    errOf(() => dir.setTimesAt(NOFOLLOW, 'missing', { tag: 'no-change' }, { tag: 'no-change' })),
+    'no-entry',
+  );
+  assert.equal(
+    errOf(() =>
+      file.setTimes({ tag: 'no-change' }, { tag: 'timestamp', val: { seconds: 0n, nanoseconds: 1_000_000_000 } }),
+    ),
+    'invalid',
+  );
   file.setTimes({ tag: 'no-change' }, { tag: 'timestamp', val: { seconds: 1_700_000_000n, nanoseconds: 0 } });
   const one = statSync(target, { bigint: true });
   assert.equal(one.mtimeNs, 1_700_000_000n * 1_000_000_000n);
-  assert.ok(one.atimeNs - exact.atimeNs < 1000n && exact.atimeNs - one.atimeNs < 1000n, 'atime kept to within a microsecond');
+  assert.ok(
+    one.atimeNs - exact.atimeNs < 1000n && exact.atimeNs - one.atimeNs < 1000n,
+    'atime kept to within a microsecond',
+  );
   file[Symbol.dispose]();
 });

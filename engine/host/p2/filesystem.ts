@@ -32,12 +32,40 @@
 
 import { createHash } from 'node:crypto';
 import {
-  closeSync, constants, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, futimesSync, linkSync, lstatSync, lutimesSync, mkdirSync,
-  openSync, opendirSync, readlinkSync, readSync, renameSync, rmdirSync, symlinkSync, unlinkSync, writeSync,
-  type BigIntStats, type Dir, type Dirent, type Stats,
+  closeSync,
+  constants,
+  fdatasyncSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  futimesSync,
+  linkSync,
+  lstatSync,
+  lutimesSync,
+  mkdirSync,
+  openSync,
+  opendirSync,
+  readlinkSync,
+  readSync,
+  renameSync,
+  rmdirSync,
+  symlinkSync,
+  unlinkSync,
+  writeSync,
+  type BigIntStats,
+  type Dir,
+  type Dirent,
+  type Stats,
 } from 'node:fs';
 import type { Preopen } from './api.ts';
-import { FileHandle, FileInputStream, FileOutputStream, FileTable, MAX_READ_BYTES, MAX_WRITE_BYTES } from './fs-streams.ts';
+import {
+  FileHandle,
+  FileInputStream,
+  FileOutputStream,
+  FileTable,
+  MAX_READ_BYTES,
+  MAX_WRITE_BYTES,
+} from './fs-streams.ts';
 import { fdPath, fsFail, guard, procFdAvailable, resolve, type FsErrorCode } from './fs-walk.ts';
 import { IoError } from './io-error.ts';
 import { HostTrap } from './result.ts';
@@ -47,7 +75,14 @@ export { MAX_OPEN_DESCRIPTORS, MAX_READ_BYTES, MAX_WRITE_BYTES } from './fs-stre
 export { MAX_PATH_BYTES, MAX_SYMLINK_EXPANSIONS, MAX_WALK_DESCRIPTORS } from './fs-walk.ts';
 
 type DescriptorType =
-  | 'unknown' | 'block-device' | 'character-device' | 'directory' | 'fifo' | 'symbolic-link' | 'regular-file' | 'socket';
+  | 'unknown'
+  | 'block-device'
+  | 'character-device'
+  | 'directory'
+  | 'fifo'
+  | 'symbolic-link'
+  | 'regular-file'
+  | 'socket';
 
 interface DescriptorFlags {
   read: boolean;
@@ -73,7 +108,12 @@ interface Datetime {
 type NewTimestamp = { tag: 'no-change' } | { tag: 'now' } | { tag: 'timestamp'; val: Datetime };
 
 const NO_FLAGS: DescriptorFlags = Object.freeze({
-  read: false, write: false, fileIntegritySync: false, dataIntegritySync: false, requestedWriteSync: false, mutateDirectory: false,
+  read: false,
+  write: false,
+  fileIntegritySync: false,
+  dataIntegritySync: false,
+  requestedWriteSync: false,
+  mutateDirectory: false,
 });
 
 /** A u64 from the guest as a JS number, or `code` when past what Node's fs takes. */
@@ -135,7 +175,12 @@ function timestampSeconds(t: NewTimestamp, current: bigint): number {
  * double): so with both `no-change` nothing is written, and with one of them it is set again to
  * its current value as closely as a double holds it (within a microsecond, not to the nanosecond).
  */
-function setTimes(atime: NewTimestamp, mtime: NewTimestamp, stat: () => BigIntStats, touch: (atime: number, mtime: number) => void): void {
+function setTimes(
+  atime: NewTimestamp,
+  mtime: NewTimestamp,
+  stat: () => BigIntStats,
+  touch: (atime: number, mtime: number) => void,
+): void {
   for (const t of [atime, mtime]) if (t.tag === 'timestamp' && t.val.nanoseconds >= 1_000_000_000) fsFail('invalid');
   if (atime.tag === 'no-change' && mtime.tag === 'no-change') {
     stat(); // still fails as the call would (a missing path, a closed descriptor)
@@ -155,7 +200,8 @@ function openRegular(target: string, oflags: number, checkFirst: boolean): { fd:
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
-    if (kind !== null && kind !== 'regular-file' && kind !== 'directory' && kind !== 'symbolic-link') fsFail('unsupported');
+    if (kind !== null && kind !== 'regular-file' && kind !== 'directory' && kind !== 'symbolic-link')
+      fsFail('unsupported');
   }
   let fd: number;
   try {
@@ -283,7 +329,12 @@ export class Descriptor {
   setTimes(atime: NewTimestamp, mtime: NewTimestamp): void {
     guard(() => {
       const fd = this.#fd;
-      setTimes(atime, mtime, () => fstatSync(fd, { bigint: true }), (a, m) => futimesSync(fd, a, m));
+      setTimes(
+        atime,
+        mtime,
+        () => fstatSync(fd, { bigint: true }),
+        (a, m) => futimesSync(fd, a, m),
+      );
     });
   }
 
@@ -312,7 +363,11 @@ export class Descriptor {
     return guard(() => {
       const fd = this.#dir();
       this.#context.table.checkRoom();
-      return new DirectoryEntryStream(opendirSync(fdPath(fd), { encoding: 'buffer' } as never), this.#opened.handle, this.#context.table);
+      return new DirectoryEntryStream(
+        opendirSync(fdPath(fd), { encoding: 'buffer' } as never),
+        this.#opened.handle,
+        this.#context.table,
+      );
     });
   }
 
@@ -330,7 +385,9 @@ export class Descriptor {
 
   statAt(pathFlags: PathFlags, path: string) {
     return guard(() =>
-      resolve(this.#dir(), path, pathFlags.symlinkFollow === true, (walk, name) => descriptorStat(lstatSync(walk.at(name), { bigint: true }))),
+      resolve(this.#dir(), path, pathFlags.symlinkFollow === true, (walk, name) =>
+        descriptorStat(lstatSync(walk.at(name), { bigint: true })),
+      ),
     );
   }
 
@@ -338,7 +395,12 @@ export class Descriptor {
     guard(() =>
       resolve(this.#dir(), path, pathFlags.symlinkFollow === true, (walk, name) => {
         const target = walk.at(name);
-        setTimes(atime, mtime, () => lstatSync(target, { bigint: true }), (a, m) => lutimesSync(target, a, m));
+        setTimes(
+          atime,
+          mtime,
+          () => lstatSync(target, { bigint: true }),
+          (a, m) => lutimesSync(target, a, m),
+        );
       }),
     );
   }
@@ -377,7 +439,9 @@ export class Descriptor {
       // Not opened for writing: opened for reading (wasmtime does the same).
       const read = flags.read === true || flags.write !== true;
       oflags |= read && write ? constants.O_RDWR : write ? constants.O_WRONLY : constants.O_RDONLY;
-      const { fd, directory } = resolve(dir, path, pathFlags.symlinkFollow === true, (walk, name) => openRegular(walk.at(name), oflags, !openFlags.directory));
+      const { fd, directory } = resolve(dir, path, pathFlags.symlinkFollow === true, (walk, name) =>
+        openRegular(walk.at(name), oflags, !openFlags.directory),
+      );
       const handle = new FileHandle(fd, this.#context.table, true);
       const opened: Opened = directory
         ? { kind: 'dir', handle, flags: { ...NO_FLAGS, read: true } }
@@ -451,7 +515,9 @@ export class Descriptor {
 
   metadataHashAt(pathFlags: PathFlags, path: string) {
     return guard(() =>
-      resolve(this.#dir(), path, pathFlags.symlinkFollow === true, (walk, name) => metadataHash(lstatSync(walk.at(name), { bigint: true }))),
+      resolve(this.#dir(), path, pathFlags.symlinkFollow === true, (walk, name) =>
+        metadataHash(lstatSync(walk.at(name), { bigint: true })),
+      ),
     );
   }
 
@@ -504,7 +570,8 @@ export class DirectoryEntryStream {
       }
       let type = typeOf(entry);
       // The listing did not say (DT_UNKNOWN): ask, without following a link.
-      if (type === 'unknown') type = typeOf(lstatSync(Buffer.concat([Buffer.from(`${fdPath(this.#directory.fd)}/`), entry.name])));
+      if (type === 'unknown')
+        type = typeOf(lstatSync(Buffer.concat([Buffer.from(`${fdPath(this.#directory.fd)}/`), entry.name])));
       return { type, name };
     });
   }
@@ -537,7 +604,8 @@ export interface FilesystemImports {
  * planted since. Throws the OS error (`ENOENT`, `ENOTDIR`, ...). Close with `closePreopens`.
  */
 export function openPreopen(host: string, guest: string): Preopen {
-  if (!procFdAvailable()) throw new Error('preopened directories need /proc/self/fd (Linux) to keep guest paths inside them');
+  if (!procFdAvailable())
+    throw new Error('preopened directories need /proc/self/fd (Linux) to keep guest paths inside them');
   const fd = openSync(host, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   try {
     const s = fstatSync(fd, { bigint: true });
@@ -565,7 +633,7 @@ function openInstancePreopen({ host, guest, fd: held, dev, ino }: Preopen): numb
     throw new Error(
       code === 'ENOENT'
         ? `cannot open ${where}: descriptor ${held}, which has held it since serving started, is closed`
-        : `cannot open ${where} from descriptor ${held}: ${(error instanceof Error ? error.message : String(error))}`,
+        : `cannot open ${where} from descriptor ${held}: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
   let s: BigIntStats;
@@ -573,7 +641,7 @@ function openInstancePreopen({ host, guest, fd: held, dev, ino }: Preopen): numb
     s = fstatSync(fd, { bigint: true });
   } catch (error) {
     closeQuietly(fd);
-    throw new Error(`cannot open ${where}: ${(error instanceof Error ? error.message : String(error))}`);
+    throw new Error(`cannot open ${where}: ${error instanceof Error ? error.message : String(error)}`);
   }
   if (String(s.dev) !== dev || String(s.ino) !== ino) {
     closeQuietly(fd);
@@ -602,7 +670,8 @@ export function createFilesystemImports(
     throw new Error('preopened directories need /proc/self/fd (Linux) to keep guest paths inside them');
   }
   try {
-    for (const preopen of preopens) roots.push({ handle: new FileHandle(openInstancePreopen(preopen), table, false), guest: preopen.guest });
+    for (const preopen of preopens)
+      roots.push({ handle: new FileHandle(openInstancePreopen(preopen), table, false), guest: preopen.guest });
   } catch (error) {
     table.closeAll();
     throw error;
@@ -625,7 +694,10 @@ export function createFilesystemImports(
        * instance's open directory. */
       getDirectories(): Array<[Descriptor, string]> {
         if (table.closed) throw new HostTrap('wasi:filesystem/preopens.get-directories: the instance is gone');
-        return roots.map(({ handle, guest }) => [new Descriptor(ctx, { kind: 'dir', handle: handle.retain(), flags: preopenFlags }), guest]);
+        return roots.map(({ handle, guest }) => [
+          new Descriptor(ctx, { kind: 'dir', handle: handle.retain(), flags: preopenFlags }),
+          guest,
+        ]);
       },
     },
   };

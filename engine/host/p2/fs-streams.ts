@@ -105,7 +105,10 @@ export class FileHandle {
    */
   get appendFd(): number {
     const fd = this.fd;
-    this.#appendFd ??= openSync(fdPath(fd), constants.O_WRONLY | constants.O_APPEND | constants.O_NONBLOCK | constants.O_NOCTTY);
+    this.#appendFd ??= openSync(
+      fdPath(fd),
+      constants.O_WRONLY | constants.O_APPEND | constants.O_NONBLOCK | constants.O_NOCTTY,
+    );
     return this.#appendFd;
   }
 
@@ -137,7 +140,7 @@ export class FileHandle {
 function streamFailure(what: string, error: unknown): never {
   const code: FsErrorCode | undefined = fsErrorCode(error);
   if (code === undefined) throw error;
-  failStream(new IoError(`${what}: ${(error instanceof Error ? error.message : String(error))}`, undefined, code));
+  failStream(new IoError(`${what}: ${error instanceof Error ? error.message : String(error)}`, undefined, code));
 }
 
 /** `read-via-stream`: reads the file from `offset` on, in pieces of at most `MAX_READ_BYTES`;
@@ -221,7 +224,9 @@ class FileWriteTarget implements WriteTarget {
   write(bytes: Uint8Array): void {
     this.check();
     if (bytes.length > MAX_WRITE_BYTES) {
-      throw new HostTrap(`output-stream.write: ${bytes.length} bytes is more than check-write allows (${MAX_WRITE_BYTES})`);
+      throw new HostTrap(
+        `output-stream.write: ${bytes.length} bytes is more than check-write allows (${MAX_WRITE_BYTES})`,
+      );
     }
     try {
       const fd = this.#position === 'append' ? this.file.appendFd : this.file.fd;

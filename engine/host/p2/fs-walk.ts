@@ -35,11 +35,31 @@ import { fail } from './result.ts';
 
 /** The wasi:filesystem `error-code` cases this host produces (the WIT enum, kebab-case). */
 export type FsErrorCode =
-  | 'access' | 'already' | 'bad-descriptor' | 'busy' | 'exist' | 'file-too-large'
-  | 'illegal-byte-sequence' | 'in-progress' | 'interrupted' | 'invalid' | 'io' | 'is-directory'
-  | 'loop' | 'too-many-links' | 'name-too-long' | 'no-entry' | 'insufficient-memory'
-  | 'insufficient-space' | 'not-directory' | 'not-empty' | 'unsupported' | 'overflow'
-  | 'not-permitted' | 'pipe' | 'invalid-seek';
+  | 'access'
+  | 'already'
+  | 'bad-descriptor'
+  | 'busy'
+  | 'exist'
+  | 'file-too-large'
+  | 'illegal-byte-sequence'
+  | 'in-progress'
+  | 'interrupted'
+  | 'invalid'
+  | 'io'
+  | 'is-directory'
+  | 'loop'
+  | 'too-many-links'
+  | 'name-too-long'
+  | 'no-entry'
+  | 'insufficient-memory'
+  | 'insufficient-space'
+  | 'not-directory'
+  | 'not-empty'
+  | 'unsupported'
+  | 'overflow'
+  | 'not-permitted'
+  | 'pipe'
+  | 'invalid-seek';
 
 /** Throws `err(code)` for the current result-returning filesystem call. */
 export function fsFail(code: FsErrorCode): never {
@@ -49,13 +69,32 @@ export function fsFail(code: FsErrorCode): never {
 /** errno → error-code, as wasmtime maps them (crates/wasi/src/filesystem.rs, `from_raw_os_error`);
  * anything else is `io`, as there. */
 const ERRNO: Readonly<Record<string, FsErrorCode>> = {
-  EPIPE: 'pipe', EPERM: 'not-permitted', ENOENT: 'no-entry', ENOMEM: 'insufficient-memory',
-  EIO: 'io', EBADF: 'bad-descriptor', EBUSY: 'busy', EACCES: 'access', ENOTDIR: 'not-directory',
-  EISDIR: 'is-directory', EINVAL: 'invalid', EEXIST: 'exist', EFBIG: 'file-too-large',
-  ENOSPC: 'insufficient-space', ESPIPE: 'invalid-seek', EMLINK: 'too-many-links',
-  ENAMETOOLONG: 'name-too-long', ENOTEMPTY: 'not-empty', ELOOP: 'loop', EOVERFLOW: 'overflow',
-  EILSEQ: 'illegal-byte-sequence', ENOTSUP: 'unsupported', EOPNOTSUPP: 'unsupported',
-  EALREADY: 'already', EINPROGRESS: 'in-progress', EINTR: 'interrupted',
+  EPIPE: 'pipe',
+  EPERM: 'not-permitted',
+  ENOENT: 'no-entry',
+  ENOMEM: 'insufficient-memory',
+  EIO: 'io',
+  EBADF: 'bad-descriptor',
+  EBUSY: 'busy',
+  EACCES: 'access',
+  ENOTDIR: 'not-directory',
+  EISDIR: 'is-directory',
+  EINVAL: 'invalid',
+  EEXIST: 'exist',
+  EFBIG: 'file-too-large',
+  ENOSPC: 'insufficient-space',
+  ESPIPE: 'invalid-seek',
+  EMLINK: 'too-many-links',
+  ENAMETOOLONG: 'name-too-long',
+  ENOTEMPTY: 'not-empty',
+  ELOOP: 'loop',
+  EOVERFLOW: 'overflow',
+  EILSEQ: 'illegal-byte-sequence',
+  ENOTSUP: 'unsupported',
+  EOPNOTSUPP: 'unsupported',
+  EALREADY: 'already',
+  EINPROGRESS: 'in-progress',
+  EINTR: 'interrupted',
 };
 
 /** The error-code for a Node fs error, or undefined when `error` is not one (a host bug: rethrow). */

@@ -55,7 +55,10 @@ function transpile(name: string): Promise<Transpiled> {
       const modules = new Map<string, WebAssembly.Module>();
       for (const [file, data] of Object.entries(files)) {
         await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
-        await writeFile(path.join(dir, file), file.endsWith('.js') ? rethrowHostImportRejections(new TextDecoder().decode(data)) : data);
+        await writeFile(
+          path.join(dir, file),
+          file.endsWith('.js') ? rethrowHostImportRejections(new TextDecoder().decode(data)) : data,
+        );
         if (file.endsWith('.wasm')) modules.set(file, await WebAssembly.compile(data as Uint8Array<ArrayBuffer>));
       }
       const glue = (await import(pathToFileURL(path.join(dir, 'guest.js')).href)) as Pick<Transpiled, 'instantiate'>;
@@ -91,7 +94,15 @@ async function instantiate(name: string): Promise<Guest> {
 async function call(guest: Guest, init: Partial<IncomingRequestInit> = {}) {
   const rec = recordingSink();
   const { request, responseOutparam } = guest.host.newRequest(
-    { method: 'GET', scheme: 'http', authority: 'localhost:8080', pathWithQuery: '/', headers: [], body: new Uint8Array(0), ...init },
+    {
+      method: 'GET',
+      scheme: 'http',
+      authority: 'localhost:8080',
+      pathWithQuery: '/',
+      headers: [],
+      body: new Uint8Array(0),
+      ...init,
+    },
     rec.sink,
   );
   await guest.instance.incomingHandler.handle(request, responseOutparam);
@@ -100,7 +111,11 @@ async function call(guest: Guest, init: Partial<IncomingRequestInit> = {}) {
 
 function guestTest(name: string, title: string, body: () => Promise<void>): void {
   const missing = !existsSync(guestFile(name));
-  test(`guest ${name}: ${title}`, { skip: missing && `${guestFile(name)} is missing (run node assets/guests/build.ts)` }, body);
+  test(
+    `guest ${name}: ${title}`,
+    { skip: missing && `${guestFile(name)} is missing (run node assets/guests/build.ts)` },
+    body,
+  );
 }
 
 guestTest('hello', 'answers 200 "Hello, WASI!"', async () => {
@@ -119,10 +134,16 @@ guestTest('echo', 'streams the request body back with x-method and x-path', asyn
   assert.equal(rec.calls.at(-1), 'end');
   assert.ok(rec.calls.length > 3, 'the body arrives in several chunks');
   assert.equal(rec.body(), payload);
-  assert.deepEqual(rec.headers, [['x-method', 'POST'], ['x-path', '/e?x=1']]);
+  assert.deepEqual(rec.headers, [
+    ['x-method', 'POST'],
+    ['x-path', '/e?x=1'],
+  ]);
 
   const other = await call(guest, { method: 'PURGE' });
-  assert.deepEqual(other.headers, [['x-method', 'PURGE'], ['x-path', '/']]);
+  assert.deepEqual(other.headers, [
+    ['x-method', 'PURGE'],
+    ['x-path', '/'],
+  ]);
   assert.deepEqual(other.calls, ['head 200', 'end']);
 });
 
@@ -131,7 +152,10 @@ guestTest('print', 'writes stdout/stderr through the output sink, then answers 2
   const rec = await call(guest);
   assert.deepEqual(rec.calls, ['head 200', 'end']);
   const joined = (stream: string): string =>
-    guest.output.filter((o) => o.startsWith(`${stream}:`)).map((o) => o.slice(stream.length + 1)).join('');
+    guest.output
+      .filter((o) => o.startsWith(`${stream}:`))
+      .map((o) => o.slice(stream.length + 1))
+      .join('');
   assert.equal(joined('stdout'), 'this is half a print to stdout\n\nafter empty\n');
   assert.equal(joined('stderr'), 'this is half a print to stderr\n\nafter empty\nstart a print 1234\n');
 });

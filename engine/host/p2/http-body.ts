@@ -103,7 +103,9 @@ export class BodyChannel implements WriteTarget {
       failStream(new IoError(`more than ${UNBOUND_BODY_LIMIT} body bytes written before the response was set`));
     }
     if (this.window !== null && this.window.available() === 0) {
-      throw new HostTrap('output-stream.write: write exceeded budget (check-write reported no room; wait with subscribe, or use a blocking write)');
+      throw new HostTrap(
+        'output-stream.write: write exceeded budget (check-write reported no room; wait with subscribe, or use a blocking write)',
+      );
     }
     const total = this.written + bytes.length;
     this.written = total;
@@ -134,7 +136,11 @@ export class BodyChannel implements WriteTarget {
   subscribe(): Pollable {
     const window = this.window;
     if (window !== null) {
-      return new Pollable(0n, { signal: window.signal, condition: () => this.state !== OPEN || window.available() !== 0 }, this.waiter);
+      return new Pollable(
+        0n,
+        { signal: window.signal, condition: () => this.state !== OPEN || window.available() !== 0 },
+        this.waiter,
+      );
     }
     // Full before binding: nothing drains the body, so a guest waiting for room hangs, as in
     // wasmtime, until the pool's timeouts end it (an abort of the host).

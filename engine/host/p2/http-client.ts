@@ -84,7 +84,12 @@ export class OutgoingRequest {
 
   /** Where the guest wants it sent, for `outgoing-handler.handle`. */
   targetInput(): TargetInput {
-    return { method: this.methodValue, scheme: this.schemeValue, authority: this.authorityValue, pathWithQuery: this.path };
+    return {
+      method: this.methodValue,
+      scheme: this.schemeValue,
+      authority: this.authorityValue,
+      pathWithQuery: this.path,
+    };
   }
 
   /** The body the guest took with `body()`, or null if it took none (the request has no body). */

@@ -22,7 +22,8 @@ function describePayload(val: unknown): string | undefined {
   if (typeof val !== 'object') return String(val);
   const parts: string[] = [];
   for (const [k, v] of Object.entries(val as Record<string, unknown>)) {
-    if (v !== undefined && v !== null) parts.push(`${witName(k)}=${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
+    if (v !== undefined && v !== null)
+      parts.push(`${witName(k)}=${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
   }
   return parts.length > 0 ? parts.join(', ') : undefined;
 }

@@ -27,9 +27,10 @@ export type Method = { tag: string; val?: string };
 export type Scheme = { tag: 'HTTP' | 'HTTPS' } | { tag: 'other'; val: string };
 
 export const METHODS: ReadonlyMap<string, Method> = new Map(
-  ['get', 'head', 'post', 'put', 'delete', 'connect', 'options', 'trace', 'patch'].map(
-    (m): [string, Method] => [m.toUpperCase(), Object.freeze({ tag: m })],
-  ),
+  ['get', 'head', 'post', 'put', 'delete', 'connect', 'options', 'trace', 'patch'].map((m): [string, Method] => [
+    m.toUpperCase(),
+    Object.freeze({ tag: m }),
+  ]),
 );
 export const SCHEME_HTTP: Scheme = Object.freeze({ tag: 'HTTP' });
 export const SCHEME_HTTPS: Scheme = Object.freeze({ tag: 'HTTPS' });
@@ -78,7 +79,11 @@ export class IncomingRequest {
     if (this.consumed) failUnit();
     this.consumed = true;
     const trailers = this.init.trailers;
-    return new IncomingBody(this.init.body, this.waiter, trailers !== undefined && trailers.length > 0 ? trailers : null);
+    return new IncomingBody(
+      this.init.body,
+      this.waiter,
+      trailers !== undefined && trailers.length > 0 ? trailers : null,
+    );
   }
 }
 

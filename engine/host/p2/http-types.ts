@@ -33,11 +33,18 @@ export function createHttpTypesImports(waiter: Waiter): Record<string, unknown> 
 }
 
 /** `new Bound(headers)` is `new Class(headers, waiter)`; `Bound.prototype` is `Class.prototype`. */
-function withWaiter<T extends object>(Class: new (headers: Fields, waiter: Waiter) => T, waiter: Waiter): new (headers: Fields) => T {
+function withWaiter<T extends object>(
+  Class: new (headers: Fields, waiter: Waiter) => T,
+  waiter: Waiter,
+): new (
+  headers: Fields,
+) => T {
   // A plain function, not a subclass: `new` returns the object it returns.
   function Bound(headers: Fields): T {
     return new Class(headers, waiter);
   }
   Bound.prototype = Class.prototype;
-  return Bound as unknown as new (headers: Fields) => T;
+  return Bound as unknown as new (
+    headers: Fields,
+  ) => T;
 }

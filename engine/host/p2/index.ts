@@ -61,7 +61,11 @@ export const SUPPORTED_INTERFACES: ReadonlySet<string> = new Set([
 
 export function createP2Host(options: P2HostOptions): P2Host {
   const waiter = new Waiter({ signal: options.signal, beforeBlock: options.beforeBlock });
-  const outgoing = new OutgoingClient({ allow: options.allowOutgoingHttp === true, onRecord: options.onOutgoingRequest, signal: options.signal });
+  const outgoing = new OutgoingClient({
+    allow: options.allowOutgoingHttp === true,
+    onRecord: options.onOutgoingRequest,
+    signal: options.signal,
+  });
   const imports: Record<string, Record<string, unknown>> = {
     'wasi:io/error': ioErrorImports,
     'wasi:io/poll': createPollImports(waiter),

@@ -23,7 +23,10 @@ export function createOutgoingHandlerImports(client: OutgoingClient, waiter: Wai
     handle(request: OutgoingRequest, options: RequestOptions | undefined): FutureIncomingResponse {
       const channel = request.bodyChannel();
       const target = client.resolve(request.targetInput());
-      const exchange = 'error' in target ? target : client.start(target, request.headerList, channel !== null, timeoutsFrom(options?.timeouts()));
+      const exchange =
+        'error' in target
+          ? target
+          : client.start(target, request.headerList, channel !== null, timeoutsFrom(options?.timeouts()));
       if ('error' in exchange) {
         // The request is gone: writes to its body report `closed`, as in wasmtime.
         channel?.bind(CLOSED_BODY_SINK);

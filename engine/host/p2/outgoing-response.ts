@@ -55,7 +55,11 @@ export class FutureIncomingResponse {
 
   subscribe(): Pollable {
     const exchange = this.#exchange;
-    return new Pollable(0n, { signal: exchange.signal, condition: () => exchange.head().state !== 'pending' }, this.#waiter);
+    return new Pollable(
+      0n,
+      { signal: exchange.signal, condition: () => exchange.head().state !== 'pending' },
+      this.#waiter,
+    );
   }
 
   get(): { tag: 'ok'; val: ResponseResult } | typeof ALREADY_TAKEN | undefined {
@@ -64,7 +68,10 @@ export class FutureIncomingResponse {
     if (head.state === 'pending') return undefined;
     this.#taken = true;
     if (head.state === 'failed') return { tag: 'ok', val: { tag: 'err', val: head.error } };
-    return { tag: 'ok', val: { tag: 'ok', val: new UpstreamResponse(this.#exchange, head.status, head.headers, this.#waiter) } };
+    return {
+      tag: 'ok',
+      val: { tag: 'ok', val: new UpstreamResponse(this.#exchange, head.status, head.headers, this.#waiter) },
+    };
   }
 
   /** Dropped before its response was taken: the request is let go (wasmtime aborts its task). */
@@ -152,7 +159,11 @@ class UpstreamTrailers implements TrailersSource {
   subscribe(): Pollable {
     this.#want();
     const exchange = this.#exchange;
-    return new Pollable(0n, { signal: exchange.signal, condition: () => exchange.trailers() !== undefined }, this.#waiter);
+    return new Pollable(
+      0n,
+      { signal: exchange.signal, condition: () => exchange.trailers() !== undefined },
+      this.#waiter,
+    );
   }
 
   outcome(): TrailersOutcome | undefined {
@@ -207,7 +218,9 @@ export class UpstreamInputStream {
   blockingRead(len: bigint): Uint8Array | Promise<Uint8Array> {
     this.#waiter.check();
     if (this.#exchange.bodyReady()) return this.read(len);
-    return this.subscribe().block().then(() => this.read(len));
+    return this.subscribe()
+      .block()
+      .then(() => this.read(len));
   }
 
   skip(len: bigint): bigint {
@@ -217,7 +230,9 @@ export class UpstreamInputStream {
   blockingSkip(len: bigint): bigint | Promise<bigint> {
     this.#waiter.check();
     if (this.#exchange.bodyReady()) return this.skip(len);
-    return this.subscribe().block().then(() => this.skip(len));
+    return this.subscribe()
+      .block()
+      .then(() => this.skip(len));
   }
 
   subscribe(): Pollable {

@@ -17,66 +17,162 @@ function denied(): never {
 export class Network {}
 
 export class TcpSocket {
-  startBind(_network: Network, _address: unknown): never { denied(); }
-  finishBind(): never { denied(); }
-  startConnect(_network: Network, _address: unknown): never { denied(); }
-  finishConnect(): never { denied(); }
-  startListen(): never { denied(); }
-  finishListen(): never { denied(); }
-  accept(): never { denied(); }
-  localAddress(): never { denied(); }
-  remoteAddress(): never { denied(); }
-  isListening(): boolean { return false; }
-  addressFamily(): string { return 'ipv4'; }
-  setListenBacklogSize(_value: bigint): never { denied(); }
-  keepAliveEnabled(): never { denied(); }
-  setKeepAliveEnabled(_value: boolean): never { denied(); }
-  keepAliveIdleTime(): never { denied(); }
-  setKeepAliveIdleTime(_value: bigint): never { denied(); }
-  keepAliveInterval(): never { denied(); }
-  setKeepAliveInterval(_value: bigint): never { denied(); }
-  keepAliveCount(): never { denied(); }
-  setKeepAliveCount(_value: number): never { denied(); }
-  hopLimit(): never { denied(); }
-  setHopLimit(_value: number): never { denied(); }
-  receiveBufferSize(): never { denied(); }
-  setReceiveBufferSize(_value: bigint): never { denied(); }
-  sendBufferSize(): never { denied(); }
-  setSendBufferSize(_value: bigint): never { denied(); }
-  subscribe(): Pollable { return READY; }
-  shutdown(_type: string): never { denied(); }
+  startBind(_network: Network, _address: unknown): never {
+    denied();
+  }
+  finishBind(): never {
+    denied();
+  }
+  startConnect(_network: Network, _address: unknown): never {
+    denied();
+  }
+  finishConnect(): never {
+    denied();
+  }
+  startListen(): never {
+    denied();
+  }
+  finishListen(): never {
+    denied();
+  }
+  accept(): never {
+    denied();
+  }
+  localAddress(): never {
+    denied();
+  }
+  remoteAddress(): never {
+    denied();
+  }
+  isListening(): boolean {
+    return false;
+  }
+  addressFamily(): string {
+    return 'ipv4';
+  }
+  setListenBacklogSize(_value: bigint): never {
+    denied();
+  }
+  keepAliveEnabled(): never {
+    denied();
+  }
+  setKeepAliveEnabled(_value: boolean): never {
+    denied();
+  }
+  keepAliveIdleTime(): never {
+    denied();
+  }
+  setKeepAliveIdleTime(_value: bigint): never {
+    denied();
+  }
+  keepAliveInterval(): never {
+    denied();
+  }
+  setKeepAliveInterval(_value: bigint): never {
+    denied();
+  }
+  keepAliveCount(): never {
+    denied();
+  }
+  setKeepAliveCount(_value: number): never {
+    denied();
+  }
+  hopLimit(): never {
+    denied();
+  }
+  setHopLimit(_value: number): never {
+    denied();
+  }
+  receiveBufferSize(): never {
+    denied();
+  }
+  setReceiveBufferSize(_value: bigint): never {
+    denied();
+  }
+  sendBufferSize(): never {
+    denied();
+  }
+  setSendBufferSize(_value: bigint): never {
+    denied();
+  }
+  subscribe(): Pollable {
+    return READY;
+  }
+  shutdown(_type: string): never {
+    denied();
+  }
 }
 
 export class UdpSocket {
-  startBind(_network: Network, _address: unknown): never { denied(); }
-  finishBind(): never { denied(); }
-  stream(_remote: unknown): never { denied(); }
-  localAddress(): never { denied(); }
-  remoteAddress(): never { denied(); }
-  addressFamily(): string { return 'ipv4'; }
-  unicastHopLimit(): never { denied(); }
-  setUnicastHopLimit(_value: number): never { denied(); }
-  receiveBufferSize(): never { denied(); }
-  setReceiveBufferSize(_value: bigint): never { denied(); }
-  sendBufferSize(): never { denied(); }
-  setSendBufferSize(_value: bigint): never { denied(); }
-  subscribe(): Pollable { return READY; }
+  startBind(_network: Network, _address: unknown): never {
+    denied();
+  }
+  finishBind(): never {
+    denied();
+  }
+  stream(_remote: unknown): never {
+    denied();
+  }
+  localAddress(): never {
+    denied();
+  }
+  remoteAddress(): never {
+    denied();
+  }
+  addressFamily(): string {
+    return 'ipv4';
+  }
+  unicastHopLimit(): never {
+    denied();
+  }
+  setUnicastHopLimit(_value: number): never {
+    denied();
+  }
+  receiveBufferSize(): never {
+    denied();
+  }
+  setReceiveBufferSize(_value: bigint): never {
+    denied();
+  }
+  sendBufferSize(): never {
+    denied();
+  }
+  setSendBufferSize(_value: bigint): never {
+    denied();
+  }
+  subscribe(): Pollable {
+    return READY;
+  }
 }
 
 export class IncomingDatagramStream {
-  receive(_maxResults: bigint): never { denied(); }
-  subscribe(): Pollable { return READY; }
+  receive(_maxResults: bigint): never {
+    denied();
+  }
+  subscribe(): Pollable {
+    return READY;
+  }
 }
 
 export class OutgoingDatagramStream {
-  checkSend(): never { denied(); }
-  send(_datagrams: unknown[]): never { denied(); }
-  subscribe(): Pollable { return READY; }
+  checkSend(): never {
+    denied();
+  }
+  send(_datagrams: unknown[]): never {
+    denied();
+  }
+  subscribe(): Pollable {
+    return READY;
+  }
 }
 
 export class ResolveAddressStream {
-  resolveNextAddress(): never { denied(); }
-  subscribe(): Pollable { return READY; }
+  resolveNextAddress(): never {
+    denied();
+  }
+  subscribe(): Pollable {
+    return READY;
+  }
 }
 
 export interface SocketsImports {

@@ -140,14 +140,18 @@ export class OutputStream {
   /** As wasmtime: more zeroes than `check-write` allows is a trap, found before any is made. */
   writeZeroes(len: bigint): void {
     const budget = this.checkWrite();
-    if (len > budget) throw new HostTrap(`output-stream.write-zeroes: ${len} bytes is more than check-write allows (${budget})`);
+    if (len > budget)
+      throw new HostTrap(`output-stream.write-zeroes: ${len} bytes is more than check-write allows (${budget})`);
     this.write(len === 0n ? EMPTY : new Uint8Array(Number(len)));
   }
 
   /** Waits for room like `blocking-write-and-flush`; at most `WRITE_BUDGET` zeroes (a trap past
    * it, before waiting or allocating). */
   async blockingWriteZeroesAndFlush(len: bigint): Promise<void> {
-    if (len > WRITE_BUDGET) throw new HostTrap(`output-stream.blocking-write-zeroes-and-flush: ${len} bytes is more than ${WRITE_BUDGET} at once`);
+    if (len > WRITE_BUDGET)
+      throw new HostTrap(
+        `output-stream.blocking-write-zeroes-and-flush: ${len} bytes is more than ${WRITE_BUDGET} at once`,
+      );
     const room = this.room(this.target.whenWritable?.() ?? null);
     if (room !== null) await room;
     this.write(len === 0n ? EMPTY : new Uint8Array(Number(len)));

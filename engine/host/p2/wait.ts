@@ -35,9 +35,13 @@ export class Waiter {
     const signal = options.signal;
     this.#signal = signal;
     this.#beforeBlock = options.beforeBlock;
-    signal?.addEventListener('abort', () => {
-      for (const fail of [...this.#sleeps]) fail(signal.reason);
-    }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        for (const fail of [...this.#sleeps]) fail(signal.reason);
+      },
+      { once: true },
+    );
   }
 
   /** Throws the abort reason once the host's signal has aborted. */
@@ -62,7 +66,8 @@ export class Waiter {
       let cells: Map<Int32Array, number> | null = null;
       for (let i = 0; i < count; i++) {
         const wait = (pollables[i] as Pollable).wait;
-        if (wait !== null && !cells?.has(wait.signal)) (cells ??= new Map()).set(wait.signal, Atomics.load(wait.signal, 0));
+        if (wait !== null && !cells?.has(wait.signal))
+          (cells ??= new Map()).set(wait.signal, Atomics.load(wait.signal, 0));
       }
       const now = monotonicNow();
       const ready: number[] = [];

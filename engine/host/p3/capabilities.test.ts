@@ -20,7 +20,10 @@ test('real WASIp3 guests import wasi:filesystem@0.2, not 0.3; a 0.3 import is fo
     assert.equal(importsFilesystemP3(bytes), false, name);
     assert.ok(bytes.includes('wasi:filesystem/types@0.2'), name);
   }
-  assert.equal(importsFilesystemP3(new TextEncoder().encode('\0asm...wasi:filesystem/types@0.3.0-rc-2025-09-16...')), true);
+  assert.equal(
+    importsFilesystemP3(new TextEncoder().encode('\0asm...wasi:filesystem/types@0.3.0-rc-2025-09-16...')),
+    true,
+  );
   assert.equal(importsFilesystemP3(new TextEncoder().encode('wasi:filesystem/preopens@0.3.0')), true);
 });
 
@@ -37,12 +40,17 @@ test('createP3Imports hands the preopens and -S cwd to the p2 filesystem, and cl
   const env = host.imports['wasi:cli/environment']!;
   assert.equal((env['getInitialCwd'] as () => unknown)(), '/data');
   assert.equal((env['initialCwd'] as () => unknown)(), '/data');
-  const [[dir, name]] = (host.imports['wasi:filesystem/preopens']!['getDirectories'] as () => Array<[Descriptor, string]>)() as [[Descriptor, string]];
+  const [[dir, name]] = (
+    host.imports['wasi:filesystem/preopens']!['getDirectories'] as () => Array<[Descriptor, string]>
+  )() as [[Descriptor, string]];
   assert.equal(name, '/data');
   const file = dir.openAt({}, 'f.txt', {}, { read: true });
   assert.equal(new TextDecoder().decode(file.read(100n, 0n)[0]), 'p3 reads this');
   host.dispose();
-  assert.throws(() => file.read(1n, 0n), (e) => (e as { payload?: unknown }).payload === 'bad-descriptor');
+  assert.throws(
+    () => file.read(1n, 0n),
+    (e) => (e as { payload?: unknown }).payload === 'bad-descriptor',
+  );
 
   const none = createP3Imports({ env: [], output: { write() {} }, allowOutgoingHttp: false });
   assert.deepEqual((none.imports['wasi:filesystem/preopens']!['getDirectories'] as () => unknown[])(), []);

@@ -76,11 +76,15 @@ export interface P3ByteReader {
 }
 export interface P3HttpTypes {
   Fields: { fromList(entries: Array<[string, Uint8Array]>): P3Fields };
-  Request: (abstract new (...args: never[]) => P3Request) & {
+  Request: (abstract new (
+    ...args: never[]
+  ) => P3Request) & {
     new: (headers: P3Fields, contents: unknown, trailers: unknown, options: unknown) => [P3Request, unknown];
   };
   RequestOptions: unknown;
-  Response: (abstract new (...args: never[]) => P3Response) & {
+  Response: (abstract new (
+    ...args: never[]
+  ) => P3Response) & {
     new: (headers: P3Fields, contents: unknown, trailers: unknown) => [P3Response, unknown];
     consumeBody(response: P3Response, res: unknown): [P3ByteReader | null, { read(): Promise<unknown> }];
   };
@@ -221,7 +225,10 @@ export function createP3Imports(options: P3ImportsOptions): P3Imports {
 
   const imports: Record<string, Record<string, unknown>> = {
     ...p2,
-    'wasi:cli/environment': { ...from('wasi:cli/environment'), getInitialCwd: (): string | undefined => options.filesystem?.initialCwd },
+    'wasi:cli/environment': {
+      ...from('wasi:cli/environment'),
+      getInitialCwd: (): string | undefined => options.filesystem?.initialCwd,
+    },
     'wasi:cli/stdin': {
       ...from('wasi:cli/stdin'),
       // An empty stdin, already at its end.
@@ -235,10 +242,11 @@ export function createP3Imports(options: P3ImportsOptions): P3Imports {
       ...from('wasi:clocks/monotonic-clock'),
       getResolution: (): bigint => 1n,
       waitUntil,
-      waitFor: (howLong: bigint): Promise<void> => (howLong <= 0n ? Promise.resolve() : waitUntil(monotonicNow() + howLong)),
+      waitFor: (howLong: bigint): Promise<void> =>
+        howLong <= 0n ? Promise.resolve() : waitUntil(monotonicNow() + howLong),
     },
     'wasi:clocks/system-clock': {
-      now: (from('wasi:clocks/wall-clock')['now'] as () => unknown),
+      now: from('wasi:clocks/wall-clock')['now'] as () => unknown,
       getResolution: (): bigint => 1_000_000n,
     },
     'wasi:random/insecure-seed': {

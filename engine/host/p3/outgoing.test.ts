@@ -14,11 +14,22 @@ import { closedPort, readAll, startSilentServer, upstreamsClosedAfterTests } fro
 import { recordingSink } from '../p2/test-support.ts';
 import { streamBody } from '../../thread/p3-http.ts';
 import { OutgoingClient } from '../outgoing/client.ts';
-import { createP3Imports, dropGuestBody, httpTypes, type P3ByteReader, type P3Fields, type P3HttpTypes, type P3Request, type P3Response } from './imports.ts';
+import {
+  createP3Imports,
+  dropGuestBody,
+  httpTypes,
+  type P3ByteReader,
+  type P3Fields,
+  type P3HttpTypes,
+  type P3Request,
+  type P3Response,
+} from './imports.ts';
 import { createP3Send, type ShimHttpTypes } from './outgoing.ts';
 
 /** The shim's classes as imports.ts types them, with the request-options constructor it leaves untyped. */
-const types = httpTypes as Omit<P3HttpTypes, 'RequestOptions'> & { RequestOptions: new () => { setFirstByteTimeout(duration: bigint): void } };
+const types = httpTypes as Omit<P3HttpTypes, 'RequestOptions'> & {
+  RequestOptions: new () => { setFirstByteTimeout(duration: bigint): void };
+};
 /** A readable `future<T>` end as the shim hands it out (`request.new`'s transmitted, `consume-body`'s trailers). */
 interface FutureReader {
   read(): Promise<unknown>;
@@ -26,9 +37,11 @@ interface FutureReader {
 /** `consume-body`'s trailers once read: `result<option<trailers>, error-code>`. */
 type TrailersResult = { tag: 'ok'; val: P3Fields | null | undefined } | { tag: 'err'; val: unknown };
 
-const tagOf = (value: unknown): unknown => (typeof value === 'object' && value !== null && 'tag' in value ? value.tag : undefined);
+const tagOf = (value: unknown): unknown =>
+  typeof value === 'object' && value !== null && 'tag' in value ? value.tag : undefined;
 /** The `err` payload a host or shim call threw (`{ payload }`, see ../p2/result.ts). */
-const payloadOf = (value: unknown): unknown => (typeof value === 'object' && value !== null && 'payload' in value ? value.payload : undefined);
+const payloadOf = (value: unknown): unknown =>
+  typeof value === 'object' && value !== null && 'payload' in value ? value.payload : undefined;
 const text = new TextEncoder();
 const str = (b: Uint8Array): string => new TextDecoder().decode(b);
 
@@ -36,7 +49,12 @@ const upstream = upstreamsClosedAfterTests();
 
 function newHost(allow = true) {
   const records: OutgoingRecord[] = [];
-  const host = createP3Imports({ env: [], output: { write() {} }, allowOutgoingHttp: allow, onOutgoingRequest: (r) => records.push(r) });
+  const host = createP3Imports({
+    env: [],
+    output: { write() {} },
+    allowOutgoingHttp: allow,
+    onOutgoingRequest: (r) => records.push(r),
+  });
   const send = (host.imports['wasi:http/client'] as { send: (request: unknown) => Promise<P3Response> }).send;
   return { send, records, dispose: () => host.dispose() };
 }
@@ -71,7 +89,10 @@ function newRequest(spec: Spec): { request: P3Request; writer: StreamWriter | nu
     contents = rx;
     void tx.write(text.encode(spec.body)).then(() => tx.close());
   }
-  const trailers = Promise.resolve({ tag: 'ok', val: spec.trailers ? types.Fields.fromList(spec.trailers.map(([n, v]) => [n, text.encode(v)])) : undefined });
+  const trailers = Promise.resolve({
+    tag: 'ok',
+    val: spec.trailers ? types.Fields.fromList(spec.trailers.map(([n, v]) => [n, text.encode(v)])) : undefined,
+  });
   let options: InstanceType<typeof types.RequestOptions> | null = null;
   if (spec.firstByteTimeoutNs !== undefined) {
     options = new types.RequestOptions();
@@ -127,7 +148,12 @@ test('a GET with a body: what the upstream sees, what the guest gets, and the re
     res.end(`echo:${body}`);
   });
   const { send, records } = newHost();
-  const { request, transmitted } = newRequest({ authority: u.authority, path: '/p?q=1', headers: [['x-a', '1']], body: 'hello' });
+  const { request, transmitted } = newRequest({
+    authority: u.authority,
+    path: '/p?q=1',
+    headers: [['x-a', '1']],
+    body: 'hello',
+  });
   const response = await send(request);
   assert.equal(response.getStatusCode(), 200);
   assert.deepEqual(headerMap(response.getHeaders().copyAll())['x-up'], ['yes']);
@@ -135,13 +161,31 @@ test('a GET with a body: what the upstream sees, what the guest gets, and the re
   assert.equal(body, 'echo:hello');
   assert.deepEqual(trailers, { tag: 'ok', val: null });
   assert.deepEqual(await transmitted, { tag: 'ok', val: undefined });
-  assert.deepEqual({ method: seen.method, url: seen.url, host: seen.headers.host, a: seen.headers['x-a'], body: seen.body }, {
-    method: 'GET', url: '/p?q=1', host: u.authority, a: '1', body: 'hello',
-  });
-  assert.deepEqual({ ...records[0], durationMs: 0 }, {
-    method: 'GET', scheme: 'http', authority: u.authority, path: '/p?q=1', status: 200, durationMs: 0,
-    outcome: 'complete', error: null, requestBytes: 5, responseBytes: 10,
-  });
+  assert.deepEqual(
+    { method: seen.method, url: seen.url, host: seen.headers.host, a: seen.headers['x-a'], body: seen.body },
+    {
+      method: 'GET',
+      url: '/p?q=1',
+      host: u.authority,
+      a: '1',
+      body: 'hello',
+    },
+  );
+  assert.deepEqual(
+    { ...records[0], durationMs: 0 },
+    {
+      method: 'GET',
+      scheme: 'http',
+      authority: u.authority,
+      path: '/p?q=1',
+      status: 200,
+      durationMs: 0,
+      outcome: 'complete',
+      error: null,
+      requestBytes: 5,
+      responseBytes: 10,
+    },
+  );
 });
 
 test('a POST body streams both ways', async () => {
@@ -183,16 +227,22 @@ test('hop-by-hop headers from the upstream never reach the guest: a header-copyi
   const { send } = newHost();
   const response = await send(newRequest({ authority: u.authority }).request);
   const entries = response.getHeaders().copyAll();
-  assert.deepEqual(entries.map(([n]) => n), ['x-kept']);
+  assert.deepEqual(
+    entries.map(([n]) => n),
+    ['x-kept'],
+  );
   // What zoo-qjs-p3-proxy does: the upstream's headers into new fields for its own response.
   const copy = types.Fields.fromList(entries);
   assert.deepEqual(headerMap(copy.copyAll()), { 'x-kept': ['1'] });
   const headers = response.getHeaders() as P3Fields & { append(name: string, value: Uint8Array): void };
-  assert.throws(() => headers.append('x-b', text.encode('2')), (e: unknown) => tagOf(payloadOf(e)) === 'immutable' || tagOf(e) === 'immutable');
+  assert.throws(
+    () => headers.append('x-b', text.encode('2')),
+    (e: unknown) => tagOf(payloadOf(e)) === 'immutable' || tagOf(e) === 'immutable',
+  );
   assert.equal((await readResponse(response)).body, 'ok');
 });
 
-test('trailers both ways; forbidden upstream trailers removed; the guest\'s sent as hyper\'s client sends them (declared in `Trailer`, never content-length or set-cookie)', async () => {
+test("trailers both ways; forbidden upstream trailers removed; the guest's sent as hyper's client sends them (declared in `Trailer`, never content-length or set-cookie)", async () => {
   const seenTrailers: NodeJS.Dict<string>[] = [];
   const u = await upstream(async (req, res) => {
     await readAll(req);
@@ -203,8 +253,19 @@ test('trailers both ways; forbidden upstream trailers removed; the guest\'s sent
     res.end();
   });
   const { send } = newHost();
-  const trailers: Array<[string, string]> = [['x-sent', 'yes'], ['x-undeclared', '1'], ['content-length', '4'], ['set-cookie', 'a=b']];
-  const { request } = newRequest({ method: 'PUT', authority: u.authority, headers: [['trailer', 'x-sent, content-length, set-cookie']], body: 'data', trailers });
+  const trailers: Array<[string, string]> = [
+    ['x-sent', 'yes'],
+    ['x-undeclared', '1'],
+    ['content-length', '4'],
+    ['set-cookie', 'a=b'],
+  ];
+  const { request } = newRequest({
+    method: 'PUT',
+    authority: u.authority,
+    headers: [['trailer', 'x-sent, content-length, set-cookie']],
+    body: 'data',
+    trailers,
+  });
   const response = await send(request);
   const { body, trailers: got } = await readResponse(response);
   assert.equal(body, 'body');
@@ -222,7 +283,10 @@ test('404 and 500 pass through', async () => {
     res.end(`status ${res.statusCode}`);
   });
   const { send } = newHost();
-  for (const [path, status] of [['/missing', 404], ['/boom', 500]] as const) {
+  for (const [path, status] of [
+    ['/missing', 404],
+    ['/boom', 500],
+  ] as const) {
     const response = await send(newRequest({ authority: u.authority, path }).request);
     assert.equal(response.getStatusCode(), status);
     assert.equal((await readResponse(response)).body, `status ${status}`);
@@ -234,14 +298,24 @@ test('error codes as wasmtime: refused, DNS, https to a plain port (no OpenSSL t
   const silent = await startSilentServer();
   upstream.add(silent);
   const { send, records } = newHost();
-  assert.deepEqual(await errorOf(send(newRequest({ authority: `127.0.0.1:${await closedPort()}` }).request)), { tag: 'connection-refused' });
+  assert.deepEqual(await errorOf(send(newRequest({ authority: `127.0.0.1:${await closedPort()}` }).request)), {
+    tag: 'connection-refused',
+  });
   assert.deepEqual(await errorOf(send(newRequest({ authority: 'nonexistent.invalid' }).request)), {
     tag: 'DNS-error',
     val: { rcode: 'address not available', infoCode: undefined },
   });
-  assert.deepEqual(await errorOf(send(newRequest({ scheme: 'https', authority: plain.authority }).request)), { tag: 'TLS-protocol-error' });
-  assert.deepEqual(await errorOf(send(newRequest({ authority: silent.authority, firstByteTimeoutNs: 50_000_000n }).request)), { tag: 'connection-read-timeout' });
-  assert.deepEqual(records.map((r) => r.error?.tag), ['connection-refused', 'DNS-error', 'TLS-protocol-error', 'connection-read-timeout']);
+  assert.deepEqual(await errorOf(send(newRequest({ scheme: 'https', authority: plain.authority }).request)), {
+    tag: 'TLS-protocol-error',
+  });
+  assert.deepEqual(
+    await errorOf(send(newRequest({ authority: silent.authority, firstByteTimeoutNs: 50_000_000n }).request)),
+    { tag: 'connection-read-timeout' },
+  );
+  assert.deepEqual(
+    records.map((r) => r.error?.tag),
+    ['connection-refused', 'DNS-error', 'TLS-protocol-error', 'connection-read-timeout'],
+  );
 
   const denied = newHost(false);
   const { request, transmitted } = newRequest({ authority: plain.authority, path: '/x' });
@@ -251,7 +325,7 @@ test('error codes as wasmtime: refused, DNS, https to a plain port (no OpenSSL t
   assert.equal(denied.records[0]?.authority, plain.authority);
 });
 
-test('a proxy guest handing the upstream\'s response on: body and trailers reach the pool\'s sink', async () => {
+test("a proxy guest handing the upstream's response on: body and trailers reach the pool's sink", async () => {
   const u = await upstream((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain', connection: 'keep-alive' });
     res.write('proxied ');
@@ -279,7 +353,7 @@ test('disposing the instance lets go of its requests: a send waiting for a head 
   assert.equal(records[0]?.outcome, 'dropped');
 });
 
-test('a request without a body (no contents), and one whose body breaks its content-length (HTTP-request-body-size, as wasmtime\'s p3)', async () => {
+test("a request without a body (no contents), and one whose body breaks its content-length (HTTP-request-body-size, as wasmtime's p3)", async () => {
   let seen!: { headers: IncomingHttpHeaders; body: string };
   const u = await upstream(async (req, res) => {
     seen = { headers: req.headers, body: (await readAll(req).catch(() => Buffer.from('(cut)'))).toString() };
@@ -298,13 +372,18 @@ test('a request without a body (no contents), and one whose body breaks its cont
   assert.equal(seen.headers['transfer-encoding'], undefined, 'no body: no chunked framing');
   assert.equal(seen.body, '');
 
-  const short = newRequest({ method: 'POST', authority: u.authority, headers: [['content-length', '10']], body: 'short' });
+  const short = newRequest({
+    method: 'POST',
+    authority: u.authority,
+    headers: [['content-length', '10']],
+    body: 'short',
+  });
   assert.deepEqual(await errorOf(send(short.request)), { tag: 'HTTP-request-body-size', val: 5n });
   assert.deepEqual(await short.transmitted, { tag: 'err', val: { tag: 'HTTP-request-body-size', val: 5n } });
   assert.equal(records.at(-1)?.error?.tag, 'HTTP-request-body-size');
 });
 
-test('what a guest keeps unread counts against the instance\'s bound until it lets go: reading the body to the end, or dropping the response, frees the slot', async () => {
+test("what a guest keeps unread counts against the instance's bound until it lets go: reading the body to the end, or dropping the response, frees the slot", async () => {
   const u = await upstream((_req, res) => res.end('x'.repeat(10_000)));
   const records: OutgoingRecord[] = [];
   let wake: Array<() => void> = [];
@@ -319,13 +398,21 @@ test('what a guest keeps unread counts against the instance\'s bound until it le
   const recorded = async (n: number): Promise<void> => {
     while (records.length < n) await new Promise<void>((resolve) => wake.push(resolve));
   };
-  const send = createP3Send(client, httpTypes as unknown as ShimHttpTypes, dropGuestBody) as (request: unknown) => Promise<P3Response>;
+  const send = createP3Send(client, httpTypes as unknown as ShimHttpTypes, dropGuestBody) as (
+    request: unknown,
+  ) => Promise<P3Response>;
   const a = await send(newRequest({ authority: u.authority }).request);
   const b = await send(newRequest({ authority: u.authority }).request);
   await recorded(2);
-  assert.deepEqual(records.map((r) => r.outcome), ['complete', 'complete'], 'both responses arrived whole');
+  assert.deepEqual(
+    records.map((r) => r.outcome),
+    ['complete', 'complete'],
+    'both responses arrived whole',
+  );
   assert.equal(client.activeCount, 2, 'over, but the guest has not let go of them');
-  assert.deepEqual(await errorOf(send(newRequest({ authority: u.authority }).request)), { tag: 'connection-limit-reached' });
+  assert.deepEqual(await errorOf(send(newRequest({ authority: u.authority }).request)), {
+    tag: 'connection-limit-reached',
+  });
   assert.equal((await readResponse(a)).body.length, 10_000);
   assert.equal(client.activeCount, 1);
   (b as P3Response & Disposable)[Symbol.dispose]();

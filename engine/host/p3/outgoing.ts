@@ -66,7 +66,11 @@ const READ_CHUNK = 64 * 1024;
  * stream (so its writes report the reader gone) when the request is refused or its connection
  * fails while the guest is still writing.
  */
-export function createP3Send(client: OutgoingClient, types: ShimHttpTypes, dropGuestBody: (request: object) => void): (request: unknown) => Promise<unknown> {
+export function createP3Send(
+  client: OutgoingClient,
+  types: ShimHttpTypes,
+  dropGuestBody: (request: object) => void,
+): (request: unknown) => Promise<unknown> {
   return async (value: unknown): Promise<unknown> => {
     const request = value as ShimRequest;
     const target = client.resolve({
@@ -82,7 +86,13 @@ export function createP3Send(client: OutgoingClient, types: ShimHttpTypes, dropG
     const [body, trailers] = types.Request.consumeBody(request, rx);
     const options = request.getOptions();
     const timeouts = timeoutsFrom(
-      options ? { connect: options.getConnectTimeout(), firstByte: options.getFirstByteTimeout(), betweenBytes: options.getBetweenBytesTimeout() } : null,
+      options
+        ? {
+            connect: options.getConnectTimeout(),
+            firstByte: options.getFirstByteTimeout(),
+            betweenBytes: options.getBetweenBytesTimeout(),
+          }
+        : null,
     );
     const exchange = client.start(target, headers, body !== null, timeouts);
     if ('error' in exchange) {
@@ -99,7 +109,11 @@ export function createP3Send(client: OutgoingClient, types: ShimHttpTypes, dropG
     if (head.state === 'failed') throw { payload: head.error };
 
     const contents = new StreamReader(responseBody(exchange));
-    const [response] = types.Response.new(hostFields(head.headers), contents, new FutureReader(responseTrailers(exchange)));
+    const [response] = types.Response.new(
+      hostFields(head.headers),
+      contents,
+      new FutureReader(responseTrailers(exchange)),
+    );
     try {
       response.setStatusCode(head.status);
     } catch {
@@ -159,7 +173,11 @@ async function sendBody(
     }
     request._resolve({ tag: 'ok', val: undefined });
   } catch (error) {
-    const code = isErrorCode(error) ? error : isErrorCode((error as { payload?: unknown })?.payload) ? (error as { payload: ErrorCode }).payload : null;
+    const code = isErrorCode(error)
+      ? error
+      : isErrorCode((error as { payload?: unknown })?.payload)
+        ? (error as { payload: ErrorCode }).payload
+        : null;
     const failure = code ?? { tag: 'internal-error', val: 'the request body could not be read' };
     exchange.failBody(failure, 'the request body failed');
     dropGuestBody(request);
@@ -226,7 +244,9 @@ function responseBody(exchange: OutgoingExchange): AsyncIterable<Uint8Array> {
 }
 
 /** `result<option<trailers>, error-code>` once the body has ended. */
-async function responseTrailers(exchange: OutgoingExchange): Promise<{ tag: 'ok'; val: object | null } | { tag: 'err'; val: ErrorCode }> {
+async function responseTrailers(
+  exchange: OutgoingExchange,
+): Promise<{ tag: 'ok'; val: object | null } | { tag: 'err'; val: ErrorCode }> {
   let outcome = exchange.trailers();
   while (outcome === undefined) {
     await exchange.changed();
@@ -254,5 +274,10 @@ function isResult(value: unknown): value is { tag: string; val?: unknown } {
 }
 
 function isErrorCode(value: unknown): value is ErrorCode {
-  return typeof value === 'object' && value !== null && !(value instanceof Error) && typeof (value as { tag?: unknown }).tag === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !(value instanceof Error) &&
+    typeof (value as { tag?: unknown }).tag === 'string'
+  );
 }

@@ -41,7 +41,10 @@ test('an upload cut short (Content-Length 10, 3 bytes, close) fails only that re
   const socket = await rawSocket(server.url());
   socket.end('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc');
   const failed = await server.waitFor((e) => e.type === 'request.failed');
-  assert.ok(failed.type === 'request.failed' && failed.kind === 'client-gone', `recorded as client-gone: ${JSON.stringify(failed)}`);
+  assert.ok(
+    failed.type === 'request.failed' && failed.kind === 'client-gone',
+    `recorded as client-gone: ${JSON.stringify(failed)}`,
+  );
   await assertStillServes(server);
   await server.close();
 });
@@ -66,10 +69,17 @@ test('a body over max-request-body-size gets 413, declared or chunked, without r
   declared.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1048576\r\n\r\n');
   assert.match(await answer, /^HTTP\/1\.1 413 [^]*larger than 1024 bytes/);
   declared.destroy();
-  const chunked = await send(server.url('/'), { method: 'POST', body: 'x'.repeat(4096), headers: { 'transfer-encoding': 'chunked' } });
+  const chunked = await send(server.url('/'), {
+    method: 'POST',
+    body: 'x'.repeat(4096),
+    headers: { 'transfer-encoding': 'chunked' },
+  });
   assert.equal(chunked.status, 413);
   assert.equal(eventsOf(server.events, 'request.accepted').length, 0, 'no instance saw them');
-  assert.deepEqual(eventsOf(server.events, 'request.failed').map((e) => e.kind), ['refused', 'refused']);
+  assert.deepEqual(
+    eventsOf(server.events, 'request.failed').map((e) => e.kind),
+    ['refused', 'refused'],
+  );
   const small = await send(server.url('/'), { method: 'POST', body: 'hello' });
   assert.equal(small.body, 'hello');
   await server.close();
@@ -134,7 +144,9 @@ test('300 slow-loris connections do not stop a plain request from being served',
   await server.close();
 });
 
-test('200 clients hanging up mid-upload print one line and a summary, not 200 lines', { timeout: 120_000 }, async () => {
+test('200 clients hanging up mid-upload print one line and a summary, not 200 lines', {
+  timeout: 120_000,
+}, async () => {
   const run = runCli(['serve', 'demo:echo', '--addr', '127.0.0.1:0']);
   try {
     const url = await run.serving;
@@ -142,11 +154,16 @@ test('200 clients hanging up mid-upload print one line and a summary, not 200 li
     for (const socket of sockets) socket.end('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc');
     // Every hang-up is accounted for: printed, or counted in a summary line.
     const accounted = (stderr: string): number =>
-      stderr.split('\n').filter((line) => line.includes('went away while sending its body'))
+      stderr
+        .split('\n')
+        .filter((line) => line.includes('went away while sending its body'))
         .map((line) => 1 + Number(/and (\d+) more like it/.exec(line)?.[1] ?? 0) - (/more like it/.test(line) ? 1 : 0))
         .reduce((a, b) => a + b, 0);
     await run.until('all 200 hang-ups to be accounted for', (stderr) => accounted(stderr) >= 200, { stream: 'stderr' });
-    const lines = run.stderr().split('\n').filter((line) => line.includes('went away while sending its body'));
+    const lines = run
+      .stderr()
+      .split('\n')
+      .filter((line) => line.includes('went away while sending its body'));
     assert.equal(accounted(run.stderr()), 200, run.stderr());
     assert.ok(lines.length < 20, `collapsed to a few lines, got ${lines.length}`);
     assert.doesNotMatch(run.stderr(), /malformed HTTP request/, 'a hang-up is not a parse error');
@@ -166,7 +183,8 @@ test('a streamed upload over the cap still reads its 413, not a reset', async ()
   const chunk = Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')]);
   socket.on('error', () => {}); // the answer is what counts; a reset shows as an empty one
   // 16 MiB, more than loopback's socket buffers hold: the server must read past the cap to answer.
-  for (let i = 0; i < 256 && !socket.destroyed; i++) await new Promise<void>((resolve) => socket.write(chunk, () => resolve()));
+  for (let i = 0; i < 256 && !socket.destroyed; i++)
+    await new Promise<void>((resolve) => socket.write(chunk, () => resolve()));
   if (!socket.destroyed) socket.end('0\r\n\r\n');
   assert.match(await answer, /^HTTP\/1\.1 413 [^]*larger than 1024 bytes/);
   await assertStillServes(server);

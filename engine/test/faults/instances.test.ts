@@ -20,7 +20,11 @@ test('a burst never runs more instances than max-instances; every request is ans
     else if (event.type === 'worker.exit') live--;
   }
   assert.ok(peak <= 3, `at most 3 live instances, saw ${peak}`);
-  assert.equal(eventsOf(server.events, 'worker.spawned').length, 30, 'reuse 1: one instance per request, three at a time');
+  assert.equal(
+    eventsOf(server.events, 'worker.spawned').length,
+    30,
+    'reuse 1: one instance per request, three at a time',
+  );
   await server.close();
 });
 
@@ -30,7 +34,11 @@ test('raising max-instances lets waiting requests start an instance at once', as
   await server.waitFor((e) => e.type === 'request.accepted' && e.requestId === 0);
   const second = send(server.url('/?ms=0'));
   await server.waitFor((e) => e.type === 'request.dispatched' && e.requestId === 1);
-  assert.equal(eventsOf(server.events, 'request.dispatched').find((e) => e.requestId === 1)?.mode, 'queued', 'at the cap it waits');
+  assert.equal(
+    eventsOf(server.events, 'request.dispatched').find((e) => e.requestId === 1)?.mode,
+    'queued',
+    'at the cap it waits',
+  );
   assert.ok(server.pool.setKnobs({ maxInstances: 2 }).ok);
   assert.equal((await second).body, 'slept 0 ms');
   const accepted = eventsOf(server.events, 'request.accepted').find((e) => e.requestId === 1);
@@ -40,12 +48,31 @@ test('raising max-instances lets waiting requests start an instance at once', as
   await server.frontDoor.close();
 });
 
-test('SIGTERM under load: in-flight requests get the grace period, then the process exits', { timeout: 120_000 }, async () => {
-  const run = runCli(['serve', 'demo:sleep', '--addr', '127.0.0.1:0', '--max-instances', '4', '--shutdown-grace', '300ms', '--events', '-']);
+test('SIGTERM under load: in-flight requests get the grace period, then the process exits', {
+  timeout: 120_000,
+}, async () => {
+  const run = runCli([
+    'serve',
+    'demo:sleep',
+    '--addr',
+    '127.0.0.1:0',
+    '--max-instances',
+    '4',
+    '--shutdown-grace',
+    '300ms',
+    '--events',
+    '-',
+  ]);
   const url = await run.serving;
   // Requests that sleep forever: 4 on instances, the rest queued.
   const requests = Array.from({ length: 100 }, () => send(url).catch((error: Error) => error));
-  await run.until('4 accepted and 100 received', (out) => (out.match(/"type":"request\.accepted"/g) ?? []).length === 4 && (out.match(/"type":"request\.received"/g) ?? []).length === 100, { stream: 'stdout' });
+  await run.until(
+    '4 accepted and 100 received',
+    (out) =>
+      (out.match(/"type":"request\.accepted"/g) ?? []).length === 4 &&
+      (out.match(/"type":"request\.received"/g) ?? []).length === 100,
+    { stream: 'stdout' },
+  );
   run.child.kill('SIGTERM');
   const exit = await run.exited;
   assert.equal(exit.code, 1, exit.stderr);
@@ -63,11 +90,18 @@ test('a queued request whose client leaves is dropped from the queue, never run'
   leaving.abort();
   assert.equal(await gone, 'left');
   const failed = await server.waitFor((e) => e.type === 'request.failed' && e.requestId === 1);
-  assert.ok(failed.type === 'request.failed' && failed.kind === 'client-gone' && failed.instanceId === null, JSON.stringify(failed));
+  assert.ok(
+    failed.type === 'request.failed' && failed.kind === 'client-gone' && failed.instanceId === null,
+    JSON.stringify(failed),
+  );
   assert.equal(server.pool.gauges().queueDepth, 0);
   assert.ok(server.pool.setKnobs({ maxInstances: 2 }).ok);
   assert.equal((await send(server.url('/?ms=0'))).body, 'slept 0 ms');
-  assert.equal(eventsOf(server.events, 'request.accepted').filter((e) => e.requestId === 1).length, 0, 'the departed request never ran');
+  assert.equal(
+    eventsOf(server.events, 'request.accepted').filter((e) => e.requestId === 1).length,
+    0,
+    'the departed request never ran',
+  );
   server.pool.terminate();
   await first;
   await server.frontDoor.close();

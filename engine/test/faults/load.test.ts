@@ -69,7 +69,6 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-
 /** Path → what the message must say (it always names the path). */
 const HOSTILE: Array<[keyof typeof paths, RegExp]> = [
   ['fifo', /is a FIFO \(named pipe\), not a regular file/],
@@ -111,7 +110,12 @@ describe('from the CLI', HANG_GUARD, () => {
     it(`poolscope serve ${name} exits 1 with the reason, before listening`, async () => {
       const { code, stderr } = await runCli(['serve', paths[name], '--addr', '127.0.0.1:0']).exited;
       assert.equal(code, 1);
-      assert.match(stderr, name === 'fifo' ? /^error: .*pipe\.wasm is a FIFO \(named pipe\)/m : /^error: \/dev\/zero is a character device/m);
+      assert.match(
+        stderr,
+        name === 'fifo'
+          ? /^error: .*pipe\.wasm is a FIFO \(named pipe\)/m
+          : /^error: \/dev\/zero is a character device/m,
+      );
       assert.doesNotMatch(stderr, /Serving HTTP/);
     });
   }

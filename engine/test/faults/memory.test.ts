@@ -35,20 +35,36 @@ test('the memory bomb stops at the default limit; its instance and the server li
   const server = await serveForTest('demo:memory-bomb', { maxInstanceReuseCount: 2, idleInstanceTimeoutMs: 60_000 });
   // Two instances at once (p2: one request per instance), each bombed to the limit.
   const concurrent = await Promise.all([send(server.url('/a')), send(server.url('/b'))]);
-  assert.deepEqual(concurrent.map((r) => [r.status, r.body]), [[200, `pages=${DEFAULT_PAGES}`], [200, `pages=${DEFAULT_PAGES}`]]);
+  assert.deepEqual(
+    concurrent.map((r) => [r.status, r.body]),
+    [
+      [200, `pages=${DEFAULT_PAGES}`],
+      [200, `pages=${DEFAULT_PAGES}`],
+    ],
+  );
 
   // A second request on an instance already at the limit: every grow is refused, it still answers.
   const accepted = eventsOf(server.events, 'request.accepted');
   const again = await send(server.url('/c'));
   assert.deepEqual([again.status, again.body], [200, `pages=${DEFAULT_PAGES}`]);
-  const third = await server.waitFor((e): e is Extract<PoolEvent, { type: 'request.accepted' }> => e.type === 'request.accepted' && e.requestId === 2);
-  assert.ok(accepted.some((e) => e.instanceId === third.instanceId), 'served by an instance that had already hit the limit');
+  const third = await server.waitFor(
+    (e): e is Extract<PoolEvent, { type: 'request.accepted' }> => e.type === 'request.accepted' && e.requestId === 2,
+  );
+  assert.ok(
+    accepted.some((e) => e.instanceId === third.instanceId),
+    'served by an instance that had already hit the limit',
+  );
   assert.equal(third.reuseCount, 2);
 
   // What the dashboard's cards show: each instance's memory, at the limit and not past it.
   // (Sizes after requests; the size at instantiation, one page, is reported too.)
-  const sizes = eventsOf(server.events, 'worker.memory').filter((e) => e.requestsDone > 0).map((e) => e.bytes);
-  assert.ok(sizes.length >= 2 && sizes.every((bytes) => bytes === DEFAULT_MAX_MEMORY_BYTES), `worker.memory: ${sizes.join(', ')}`);
+  const sizes = eventsOf(server.events, 'worker.memory')
+    .filter((e) => e.requestsDone > 0)
+    .map((e) => e.bytes);
+  assert.ok(
+    sizes.length >= 2 && sizes.every((bytes) => bytes === DEFAULT_MAX_MEMORY_BYTES),
+    `worker.memory: ${sizes.join(', ')}`,
+  );
   assert.equal(server.component.maxMemoryBytes, DEFAULT_MAX_MEMORY_BYTES);
 
   // Still serving: a fresh instance answers a plain request.
@@ -56,12 +72,19 @@ test('the memory bomb stops at the default limit; its instance and the server li
   assert.equal(plain.status, 200);
   assert.ok(eventsOf(server.events, 'request.failed').length === 0, 'no request failed');
   await server.close();
-  assert.ok(peakRssBytes() < PEAK_RSS_BOUND, `peak RSS ${(peakRssBytes() / MiB).toFixed(0)} MiB, bound ${PEAK_RSS_BOUND / MiB} MiB`);
+  assert.ok(
+    peakRssBytes() < PEAK_RSS_BOUND,
+    `peak RSS ${(peakRssBytes() / MiB).toFixed(0)} MiB, bound ${PEAK_RSS_BOUND / MiB} MiB`,
+  );
 });
 
 test('each load compiles under its own limit: the same guest in one process under 8 MiB, then 16 MiB', async () => {
   for (const limit of [8 * MiB, 16 * MiB]) {
-    const serving = await startServing({ component: 'demo:memory-bomb', maxMemoryBytes: limit, listen: { host: '127.0.0.1', port: 0 } });
+    const serving = await startServing({
+      component: 'demo:memory-bomb',
+      maxMemoryBytes: limit,
+      listen: { host: '127.0.0.1', port: 0 },
+    });
     try {
       const answer = await send(serving.frontDoor.url);
       assert.equal(answer.body, `pages=${limit / WASM_PAGE_BYTES}`);
@@ -71,10 +94,14 @@ test('each load compiles under its own limit: the same guest in one process unde
   }
 });
 
-test('a limit under a guest\'s minimum is refused at load, with the limit and the flag named', async () => {
+test("a limit under a guest's minimum is refused at load, with the limit and the flag named", async () => {
   // demo:memory-bomb declares one page; a limit of 65535 bytes rounds down to none.
   await assert.rejects(
-    startServing({ component: 'demo:memory-bomb', maxMemoryBytes: WASM_PAGE_BYTES - 1, listen: { host: '127.0.0.1', port: 0 } }),
+    startServing({
+      component: 'demo:memory-bomb',
+      maxMemoryBytes: WASM_PAGE_BYTES - 1,
+      listen: { host: '127.0.0.1', port: 0 },
+    }),
     (error: unknown) =>
       error instanceof ComponentLoadError &&
       error.message ===
@@ -82,12 +109,17 @@ test('a limit under a guest\'s minimum is refused at load, with the limit and th
   );
   await assert.rejects(
     startServing({ component: 'demo:memory-bomb', maxMemoryBytes: -1, listen: { host: '127.0.0.1', port: 0 } }),
-    (error: unknown) => error instanceof InvalidKnobsError && error.message === 'max-memory-size must be a whole number of bytes, got -1',
+    (error: unknown) =>
+      error instanceof InvalidKnobsError && error.message === 'max-memory-size must be a whole number of bytes, got -1',
   );
 });
 
-test('the dashboard\'s load keeps the session\'s limit, and its snapshot reports it', async () => {
-  const session = new DashboardSession({ component: 'demo:hello', maxMemoryBytes: 1 * MiB, listen: { host: '127.0.0.1', port: 0 } });
+test("the dashboard's load keeps the session's limit, and its snapshot reports it", async () => {
+  const session = new DashboardSession({
+    component: 'demo:hello',
+    maxMemoryBytes: 1 * MiB,
+    listen: { host: '127.0.0.1', port: 0 },
+  });
   await session.start();
   try {
     assert.equal(session.snapshot().component?.maxMemoryBytes, 1 * MiB);
@@ -95,7 +127,10 @@ test('the dashboard\'s load keeps the session\'s limit, and its snapshot reports
     const answer = await send(session.serving!.frontDoor.url);
     assert.equal(answer.body, 'pages=16');
     // A guest the limit refuses (a StarlingMonkey/QuickJS guest starts above 1 MiB) leaves the current one serving.
-    await assert.rejects(session.execute({ type: 'load', component: 'demo:p3-hello' }), /demo:p3-hello cannot be served: its linear memory 0 starts at \d+ pages .*, over the guest memory limit of 16 pages \(1\.0 MiB\)/);
+    await assert.rejects(
+      session.execute({ type: 'load', component: 'demo:p3-hello' }),
+      /demo:p3-hello cannot be served: its linear memory 0 starts at \d+ pages .*, over the guest memory limit of 16 pages \(1\.0 MiB\)/,
+    );
     assert.equal(session.snapshot().component?.spec, 'demo:memory-bomb');
     assert.equal((await send(session.serving!.frontDoor.url)).status, 200);
   } finally {
@@ -104,7 +139,20 @@ test('the dashboard\'s load keeps the session\'s limit, and its snapshot reports
 });
 
 test('CLI: -W max-memory-size=BYTES bounds the bomb; same instance again, then a plain request', async () => {
-  const run = runCli(['serve', 'demo:memory-bomb', '--addr', '127.0.0.1:0', '--max-instance-reuse-count', '2', '--idle-instance-timeout', '60s', '-W', 'max-memory-size=16777216', '--events', '-']);
+  const run = runCli([
+    'serve',
+    'demo:memory-bomb',
+    '--addr',
+    '127.0.0.1:0',
+    '--max-instance-reuse-count',
+    '2',
+    '--idle-instance-timeout',
+    '60s',
+    '-W',
+    'max-memory-size=16777216',
+    '--events',
+    '-',
+  ]);
   const url = await run.serving;
   const first = await send(url);
   const second = await send(url);
@@ -115,17 +163,25 @@ test('CLI: -W max-memory-size=BYTES bounds the bomb; same instance again, then a
   run.child.kill('SIGTERM');
   const exit = await run.exited;
   assert.equal(exit.code, 0, exit.stderr);
-  assert.ok(peak < CLI_PEAK_RSS_BOUND, `CLI peak RSS ${(peak / MiB).toFixed(0)} MiB, bound ${CLI_PEAK_RSS_BOUND / MiB} MiB`);
+  assert.ok(
+    peak < CLI_PEAK_RSS_BOUND,
+    `CLI peak RSS ${(peak / MiB).toFixed(0)} MiB, bound ${CLI_PEAK_RSS_BOUND / MiB} MiB`,
+  );
   const accepted = exit.stdout
     .split('\n')
     .filter((line) => line.includes('"type":"request.accepted"'))
     .map((line) => JSON.parse(line) as { requestId: number; instanceId: number });
-  assert.equal(accepted.find((e) => e.requestId === 1)?.instanceId, accepted.find((e) => e.requestId === 0)?.instanceId, 'the second request reused the bombed instance');
+  assert.equal(
+    accepted.find((e) => e.requestId === 1)?.instanceId,
+    accepted.find((e) => e.requestId === 0)?.instanceId,
+    'the second request reused the bombed instance',
+  );
 });
 
-test('CLI: a limit under the guest\'s minimum is refused with the precise message', async () => {
+test("CLI: a limit under the guest's minimum is refused with the precise message", async () => {
   // wasmtime's hex syntax; demo:memory-bomb declares one 64 KiB page.
-  const refused = await runCli(['serve', 'demo:memory-bomb', '--addr', '127.0.0.1:0', '-W', 'max-memory-size=0x8000']).exited;
+  const refused = await runCli(['serve', 'demo:memory-bomb', '--addr', '127.0.0.1:0', '-W', 'max-memory-size=0x8000'])
+    .exited;
   assert.equal(refused.code, 1);
   assert.equal(
     refused.stderr.trim(),
@@ -139,6 +195,9 @@ test('-W max-memory-size reads sizes as wasmtime does (bytes, 0x hex, _ separato
   assert.equal(wasmtimeBytes('268_435_456', '-W max-memory-size'), 256 * MiB);
   assert.equal(wasmtimeBytes('16MiB', '-W max-memory-size'), 16 * MiB);
   assert.deepEqual(wasmOption('max-memory-size=1GiB'), { 'max-memory-size': '1GiB' });
-  assert.throws(() => wasmOption('max-memory-size=lots'), /^InvalidArgumentError: -W max-memory-size=lots: not a size: use bytes \(268435456, 0x10000000\) or a unit \(256MiB, 1GiB\)$/);
+  assert.throws(
+    () => wasmOption('max-memory-size=lots'),
+    /^InvalidArgumentError: -W max-memory-size=lots: not a size: use bytes \(268435456, 0x10000000\) or a unit \(256MiB, 1GiB\)$/,
+  );
   assert.throws(() => wasmOption('max-memory-size=-1'), /not a size/);
 });

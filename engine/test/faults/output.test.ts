@@ -43,7 +43,9 @@ async function flood(query: string): Promise<{ status: number; body: string; lin
   const body = await response.text();
   const { instanceId } = await server.waitFor((e): e is Completed => e.type === 'request.completed' && e.seq > mark);
   await server.waitFor((e): e is Exit => e.type === 'worker.exit' && e.instanceId === instanceId);
-  const lines = server.events.filter((e): e is Output => e.type === 'guest.output' && e.instanceId === instanceId).map((e) => e.line);
+  const lines = server.events
+    .filter((e): e is Output => e.type === 'guest.output' && e.instanceId === instanceId)
+    .map((e) => e.line);
   return { status: response.status, body, lines };
 }
 
@@ -62,7 +64,9 @@ describe('a guest flooding stdout', HANG_GUARD, () => {
     const peakAfter = process.resourceUsage().maxRSS * 1024;
     assert.equal(status, 200);
     assert.equal(body, `flooded ${64 * MiB} bytes`);
-    assert.deepEqual(lines, [`${'x'.repeat(MAX_LINE_BYTES)} … [line truncated: ${64 * MiB - MAX_LINE_BYTES} more bytes]`]);
+    assert.deepEqual(lines, [
+      `${'x'.repeat(MAX_LINE_BYTES)} … [line truncated: ${64 * MiB - MAX_LINE_BYTES} more bytes]`,
+    ]);
     assert.ok(
       peakAfter <= Math.max(peakBefore, rssBefore + PEAK_RSS_GROWTH_BOUND),
       `peak RSS ${(peakAfter / MiB).toFixed(0)} MiB, RSS before the flood ${(rssBefore / MiB).toFixed(0)} MiB`,

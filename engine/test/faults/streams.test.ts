@@ -130,7 +130,10 @@ async function assertPlainRequestServed(server: TestServer): Promise<void> {
  * guest would like to write, and the request must end as `client-gone`; `guestStopped` then waits
  * for the guest's side of the story (its instance exits, or it prints that it stopped).
  */
-async function stallThenLeave(guest: string, guestStopped: (server: TestServer, instanceId: number) => Promise<void>): Promise<void> {
+async function stallThenLeave(
+  guest: string,
+  guestStopped: (server: TestServer, instanceId: number) => Promise<void>,
+): Promise<void> {
   const server = await serveForTest(guest);
   try {
     const client = new ControlledClient(server.url('/stalled'));
@@ -164,8 +167,13 @@ async function stallThenLeave(guest: string, guestStopped: (server: TestServer, 
     await assertPlainRequestServed(server);
     sample();
     assert.ok(!server.events.some((event) => event.type === 'request.completed' && event.requestId === requestId));
-    assert.ok(peak - baseline < RSS_GROWTH_BOUND, `RSS grew by ${((peak - baseline) / MiB).toFixed(1)} MiB (bound ${RSS_GROWTH_BOUND / MiB} MiB)`);
-    console.log(`${guest}, stalled client: RSS growth ${((peak - baseline) / MiB).toFixed(1)} MiB; guest ahead ${reportedBytes(server, instanceId) / MiB} MiB (bound ${(AHEAD_BOUND / MiB).toFixed(1)} MiB)`);
+    assert.ok(
+      peak - baseline < RSS_GROWTH_BOUND,
+      `RSS grew by ${((peak - baseline) / MiB).toFixed(1)} MiB (bound ${RSS_GROWTH_BOUND / MiB} MiB)`,
+    );
+    console.log(
+      `${guest}, stalled client: RSS growth ${((peak - baseline) / MiB).toFixed(1)} MiB; guest ahead ${reportedBytes(server, instanceId) / MiB} MiB (bound ${(AHEAD_BOUND / MiB).toFixed(1)} MiB)`,
+    );
   } finally {
     await server.close();
   }
@@ -184,13 +192,18 @@ async function readSlowly(guest: string): Promise<void> {
       await server.waitFor(reported(instanceId, Math.floor(client.read / MiB)));
       const ahead = reportedBytes(server, instanceId) - client.read;
       maxAhead = Math.max(maxAhead, ahead);
-      assert.ok(ahead <= AHEAD_BOUND, `step ${step}: guest ${ahead} bytes ahead of a client that read ${client.read} (bound ${AHEAD_BOUND})`);
+      assert.ok(
+        ahead <= AHEAD_BOUND,
+        `step ${step}: guest ${ahead} bytes ahead of a client that read ${client.read} (bound ${AHEAD_BOUND})`,
+      );
     }
     client.leave();
     const outcome = await outcomeOf(server, requestId);
     assert.equal(outcome.type === 'request.failed' && outcome.kind, 'client-gone');
     await assertPlainRequestServed(server);
-    console.log(`${guest}, slow client: guest at most ${(maxAhead / MiB).toFixed(1)} MiB ahead (bound ${(AHEAD_BOUND / MiB).toFixed(1)} MiB)`);
+    console.log(
+      `${guest}, slow client: guest at most ${(maxAhead / MiB).toFixed(1)} MiB ahead (bound ${(AHEAD_BOUND / MiB).toFixed(1)} MiB)`,
+    );
   } finally {
     await server.close();
   }
@@ -211,7 +224,9 @@ test('endless body read slowly: the guest never gets further ahead of the client
 /** The p3 endless guest's last line: it saw its body stream's reader dropped and stopped writing. */
 function stoppedForGoneClient(instanceId: number): (event: PoolEvent) => boolean {
   return (event) =>
-    event.type === 'guest.output' && event.instanceId === instanceId && /^endless: stopped, the client went away after \d+ bytes$/.test(event.line);
+    event.type === 'guest.output' &&
+    event.instanceId === instanceId &&
+    /^endless: stopped, the client went away after \d+ bytes$/.test(event.line);
 }
 
 // WASIp3: the guest writes its body to a `stream<u8>`; the host reads a chunk of it only when the
@@ -219,7 +234,10 @@ function stoppedForGoneClient(instanceId: number): (event: PoolEvent) => boolean
 
 test('p3 endless body, client stalls then leaves: the guest waits, memory stays bounded, the request is client-gone', async () => {
   // The guest's pending write reports the reader gone: it stops writing and its task ends.
-  await stallThenLeave('demo:p3-endless', async (server, instanceId) => void (await server.waitFor(stoppedForGoneClient(instanceId))));
+  await stallThenLeave(
+    'demo:p3-endless',
+    async (server, instanceId) => void (await server.waitFor(stoppedForGoneClient(instanceId))),
+  );
 });
 
 test('p3 endless body read slowly: the guest never gets further ahead of the client than the window and the socket buffers', async () => {
@@ -288,10 +306,15 @@ test('20 clients leave at once: none is recorded as completed, every instance is
     assert.equal(completed.length, 0, `${completed.length} of 20 recorded as completed`);
     for (const outcome of outcomes) assert.equal(outcome.type === 'request.failed' && outcome.kind, 'client-gone');
     await Promise.all(
-      accepted.map(({ instanceId }) => server.waitFor((event) => event.type === 'worker.exit' && event.instanceId === instanceId)),
+      accepted.map(({ instanceId }) =>
+        server.waitFor((event) => event.type === 'worker.exit' && event.instanceId === instanceId),
+      ),
     );
     await assertPlainRequestServed(server);
-    assert.ok(peak - baseline < RSS_GROWTH_BOUND, `RSS grew by ${((peak - baseline) / MiB).toFixed(1)} MiB (bound ${RSS_GROWTH_BOUND / MiB} MiB)`);
+    assert.ok(
+      peak - baseline < RSS_GROWTH_BOUND,
+      `RSS grew by ${((peak - baseline) / MiB).toFixed(1)} MiB (bound ${RSS_GROWTH_BOUND / MiB} MiB)`,
+    );
     console.log(`20 stalled clients: RSS growth ${((peak - baseline) / MiB).toFixed(1)} MiB while they stalled`);
   } finally {
     await server.close();

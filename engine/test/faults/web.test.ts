@@ -27,7 +27,11 @@ async function webMode(options: { maxBufferedBytes?: number } = {}) {
   const staticDir = await mkdtemp(join(tmpdir(), 'poolscope-faults-ui-'));
   await writeFile(join(staticDir, 'index.html'), '<!doctype html><title>Poolscope</title>');
   await writeFile(join(staticDir, 'app.js'), 'export {};');
-  const session = new DashboardSession({ component: 'demo:hello', knobs: { maxInstanceReuseCount: 128 }, listen: { host: '127.0.0.1', port: 0 } });
+  const session = new DashboardSession({
+    component: 'demo:hello',
+    knobs: { maxInstanceReuseCount: 128 },
+    listen: { host: '127.0.0.1', port: 0 },
+  });
   session.useRequestSender(sendRequestsFromDashboard);
   await session.start();
   const logged: string[] = [];
@@ -106,7 +110,10 @@ function openBridge(web: Web): Promise<BridgeClient> {
 test('an undecodable or unparsable path gets 400 with a reason, no token needed', async () => {
   const web = await webMode();
   for (const target of ['/%', '/%E0%A4%A', '/assets/%zz.js', '//']) {
-    const answer = await raw(web.port, `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${web.port}\r\nConnection: close\r\n\r\n`);
+    const answer = await raw(
+      web.port,
+      `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${web.port}\r\nConnection: close\r\n\r\n`,
+    );
     assert.match(answer, /^HTTP\/1\.1 400 /, `GET ${target}`);
     assert.match(answer, /bad request: the path .* is not (a valid URL path|valid percent-encoding)/, `GET ${target}`);
   }
@@ -122,7 +129,13 @@ test('a refused or unparsable upgrade followed by a TCP reset does not take the 
     ['wrong token', upgradeRequest(web.port, '/bridge?token=wrong')],
     ['unknown path', upgradeRequest(web.port, '/elsewhere')],
     ['unparsable path', upgradeRequest(web.port, '//')],
-    ['foreign Host', upgradeRequest(web.port, `/bridge?token=${web.server.token}`).replace(`Host: 127.0.0.1:${web.port}`, 'Host: evil.example')],
+    [
+      'foreign Host',
+      upgradeRequest(web.port, `/bridge?token=${web.server.token}`).replace(
+        `Host: 127.0.0.1:${web.port}`,
+        'Host: evil.example',
+      ),
+    ],
   ];
   for (const [what, request] of attacks) {
     const answer = await upgradeThenReset(web.port, request);
@@ -162,7 +175,9 @@ test('malformed and unknown messages get precise error replies; the connection s
   const replyTo = async (text: string | Buffer): Promise<Extract<ServerMessage, { kind: 'reply' }>> => {
     const before = client.messages.length;
     client.ws.send(text);
-    return client.until(() => client.messages.slice(before).find((m): m is Extract<ServerMessage, { kind: 'reply' }> => m.kind === 'reply'));
+    return client.until(() =>
+      client.messages.slice(before).find((m): m is Extract<ServerMessage, { kind: 'reply' }> => m.kind === 'reply'),
+    );
   };
   const cases: Array<[string | Buffer, RegExp]> = [
     ['{oops', /invalid command: not JSON/],
@@ -200,7 +215,8 @@ test('a dashboard that reads nothing is disconnected once its unread messages pa
   let stop = false;
   void cut.then(() => (stop = true));
   while (!stop) {
-    if (!socket.write(snapshotCommand)) await Promise.race([new Promise((resolve) => socket.once('drain', resolve)), cut]);
+    if (!socket.write(snapshotCommand))
+      await Promise.race([new Promise((resolve) => socket.once('drain', resolve)), cut]);
   }
   await cut;
   const line = await web.logLine(/stopped reading/);
@@ -219,18 +235,38 @@ test('sendRequests always targets the served address: //host, /\\host and contro
   await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
   const otherPort = (other.address() as AddressInfo).port;
   const client = await openBridge(web);
-  for (const path of [`//127.0.0.1:${otherPort}/x`, `/\\127.0.0.1:${otherPort}/x`, `/\t/127.0.0.1:${otherPort}/x`, 'http://127.0.0.1/', '']) {
+  for (const path of [
+    `//127.0.0.1:${otherPort}/x`,
+    `/\\127.0.0.1:${otherPort}/x`,
+    `/\t/127.0.0.1:${otherPort}/x`,
+    'http://127.0.0.1/',
+    '',
+  ]) {
     const reply = await client.command({ type: 'sendRequests', count: 2, concurrency: 1, path, method: 'GET' });
     assert.equal(reply.ok, false, JSON.stringify(path));
-    assert.match(reply.ok ? '' : reply.error, /path must start with (a single )?\/|path must not contain/, JSON.stringify(path));
+    assert.match(
+      reply.ok ? '' : reply.error,
+      /path must start with (a single )?\/|path must not contain/,
+      JSON.stringify(path),
+    );
   }
   // Even a command that skipped the schema cannot leave the served address.
   const serving = web.session.serving!;
   await assert.rejects(
-    sendRequestsFromDashboard(serving, { type: 'sendRequests', count: 1, concurrency: 1, path: `//127.0.0.1:${otherPort}/x`, method: 'GET' }, () => {}),
+    sendRequestsFromDashboard(
+      serving,
+      { type: 'sendRequests', count: 1, concurrency: 1, path: `//127.0.0.1:${otherPort}/x`, method: 'GET' },
+      () => {},
+    ),
     /path must start with a single \//,
   );
-  const ok = await client.command({ type: 'sendRequests', count: 2, concurrency: 1, path: '/a//b?c=//d', method: 'GET' });
+  const ok = await client.command({
+    type: 'sendRequests',
+    count: 2,
+    concurrency: 1,
+    path: '/a//b?c=//d',
+    method: 'GET',
+  });
   assert.equal(ok.ok, true);
   assert.deepEqual((ok as { result: { statusCounts: Record<string, number> } }).result.statusCounts, { '200': 2 });
   assert.equal(strayHits, 0, 'no request reached the other listener');

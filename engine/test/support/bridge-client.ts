@@ -20,7 +20,11 @@ export interface BridgeClient {
  * A dashboard over a real WebSocket to `/bridge` on `port`, recording every server message.
  * Rejects when the upgrade is refused (`Unexpected server response: 403`).
  */
-export async function connectBridge(port: number, query: string, headers: Record<string, string> = {}): Promise<BridgeClient> {
+export async function connectBridge(
+  port: number,
+  query: string,
+  headers: Record<string, string> = {},
+): Promise<BridgeClient> {
   const ws = new WebSocket(`ws://127.0.0.1:${port}/bridge?${query}`, { headers });
   const messages: ServerMessage[] = [];
   const waiters: Array<() => void> = [];
@@ -28,7 +32,9 @@ export async function connectBridge(port: number, query: string, headers: Record
     messages.push(JSON.parse(data.toString()) as ServerMessage);
     for (const wake of waiters.splice(0)) wake();
   });
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('error', reject);

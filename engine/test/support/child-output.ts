@@ -53,7 +53,11 @@ export function watchOutput(child: ChildProcess): ChildOutput {
   );
 
   /** Resolves with `probe()`'s first defined value, checked now and on every chunk. */
-  const when = <T>(what: string, probe: (output: string) => T | undefined, { stream, timeoutMs = DEFAULT_TIMEOUT_MS }: WaitOptions = {}): Promise<T> =>
+  const when = <T>(
+    what: string,
+    probe: (output: string) => T | undefined,
+    { stream, timeoutMs = DEFAULT_TIMEOUT_MS }: WaitOptions = {},
+  ): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       const output = (): string => text[stream ?? 'both'];
       const finish = (settle: () => void): void => {
@@ -61,7 +65,10 @@ export function watchOutput(child: ChildProcess): ChildOutput {
         checks.delete(check);
         settle();
       };
-      const timer = setTimeout(() => finish(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}:\n${text.both}`))), timeoutMs);
+      const timer = setTimeout(
+        () => finish(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}:\n${text.both}`))),
+        timeoutMs,
+      );
       const check = (): void => {
         const value = probe(output());
         if (value !== undefined) finish(() => resolve(value));

@@ -19,7 +19,12 @@ export function runCli(args: string[]): CliRun {
   const output = watchOutput(child);
   const serving = output.capture(/Serving HTTP on (http:\/\/\S+)/, { stream: 'stderr' });
   serving.catch(() => {});
-  const exited = output.closed.then(({ code, signal }) => ({ code, signal, stdout: output.stdout(), stderr: output.stderr() }));
+  const exited = output.closed.then(({ code, signal }) => ({
+    code,
+    signal,
+    stdout: output.stdout(),
+    stderr: output.stderr(),
+  }));
   return { ...output, child, serving, exited };
 }
 

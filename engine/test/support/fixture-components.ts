@@ -21,7 +21,9 @@ async function build(world: string, wat: string): Promise<Uint8Array> {
   return componentNew(await componentEmbed({ binary: await parse(wat), witSource: WIT, world }));
 }
 
-export async function writeBadInputs(): Promise<Record<'notWasm' | 'coreModule' | 'wrongWorld' | 'unknownImport' | 'directory', string>> {
+export async function writeBadInputs(): Promise<
+  Record<'notWasm' | 'coreModule' | 'wrongWorld' | 'unknownImport' | 'directory', string>
+> {
   const dir = await mkdtemp(join(tmpdir(), 'poolscope-bad-'));
   const paths = {
     notWasm: join(dir, 'notes.wasm'),
@@ -32,7 +34,10 @@ export async function writeBadInputs(): Promise<Record<'notWasm' | 'coreModule' 
   };
   await writeFile(paths.notWasm, 'this is a text file, not wasm\n');
   await writeFile(paths.coreModule, await parse('(module (func (export "run")))'));
-  await writeFile(paths.wrongWorld, await build('wrong-world', '(module (func (export "poolscope:test/greeter#greet") (result i32) i32.const 7))'));
+  await writeFile(
+    paths.wrongWorld,
+    await build('wrong-world', '(module (func (export "poolscope:test/greeter#greet") (result i32) i32.const 7))'),
+  );
   await writeFile(
     paths.unknownImport,
     await build(

@@ -7,12 +7,17 @@ export interface HttpResult {
 }
 
 /** Sends the request `start` makes (with `body`) and collects its whole answer. */
-function exchange(start: (onResponse: (res: IncomingMessage) => void) => ClientRequest, body: string | undefined): Promise<HttpResult> {
+function exchange(
+  start: (onResponse: (res: IncomingMessage) => void) => ClientRequest,
+  body: string | undefined,
+): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     const req = start((res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -23,9 +28,20 @@ function exchange(start: (onResponse: (res: IncomingMessage) => void) => ClientR
 /** One HTTP request over loopback. Pass an `agent` to reuse a keep-alive connection. */
 export function send(
   url: string,
-  options: { method?: string; body?: string; agent?: Agent; headers?: Record<string, string>; signal?: AbortSignal } = {},
+  options: {
+    method?: string;
+    body?: string;
+    agent?: Agent;
+    headers?: Record<string, string>;
+    signal?: AbortSignal;
+  } = {},
 ): Promise<HttpResult> {
-  const init = { method: options.method ?? 'GET', agent: options.agent ?? false, headers: options.headers, ...(options.signal ? { signal: options.signal } : {}) };
+  const init = {
+    method: options.method ?? 'GET',
+    agent: options.agent ?? false,
+    headers: options.headers,
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
   return exchange((onResponse) => request(url, init, onResponse), options.body);
 }
 
@@ -36,7 +52,14 @@ export function sendRawPath(
   options: { method?: string; body?: string; headers?: Record<string, string | string[]> } = {},
 ): Promise<HttpResult> {
   const { hostname, port } = new URL(base);
-  return exchange((onResponse) => request({ hostname, port, path: rawPath, method: options.method ?? 'GET', headers: options.headers, agent: false }, onResponse), options.body);
+  return exchange(
+    (onResponse) =>
+      request(
+        { hostname, port, path: rawPath, method: options.method ?? 'GET', headers: options.headers, agent: false },
+        onResponse,
+      ),
+    options.body,
+  );
 }
 
 /**

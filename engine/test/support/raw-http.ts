@@ -30,20 +30,26 @@ export function exchange(url: string, options: RawRequest = {}): Promise<RawResu
   return new Promise((resolve, reject) => {
     const headers = options.headers ?? [];
     // Given as a list, Node's client adds no Host header of its own.
-    const host: Array<[string, string]> = headers.some(([n]) => n.toLowerCase() === 'host') ? [] : [['host', new URL(url).host]];
-    const req = request(url, { method: options.method ?? 'POST', agent: false, headers: [...host, ...headers].flat() }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: pairs(res.rawHeaders),
-          body: Buffer.concat(chunks).toString('utf8'),
-          trailers: pairs(res.rawTrailers),
-        }),
-      );
-      res.on('error', reject);
-    });
+    const host: Array<[string, string]> = headers.some(([n]) => n.toLowerCase() === 'host')
+      ? []
+      : [['host', new URL(url).host]];
+    const req = request(
+      url,
+      { method: options.method ?? 'POST', agent: false, headers: [...host, ...headers].flat() },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: pairs(res.rawHeaders),
+            body: Buffer.concat(chunks).toString('utf8'),
+            trailers: pairs(res.rawTrailers),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     for (const chunk of options.body ?? []) req.write(chunk);
     if (options.trailers) req.addTrailers(options.trailers);

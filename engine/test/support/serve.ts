@@ -27,7 +27,12 @@ after(async () => {
 export async function serveForTest(
   component: string,
   knobs: Partial<PoolKnobs> = {},
-  options: { loggingPrefix?: boolean; leakDetection?: Partial<LeakDetectionSettings>; executors?: number; allowOutgoingHttp?: boolean } = {},
+  options: {
+    loggingPrefix?: boolean;
+    leakDetection?: Partial<LeakDetectionSettings>;
+    executors?: number;
+    allowOutgoingHttp?: boolean;
+  } = {},
 ): Promise<TestServer> {
   const loggingPrefix = options.loggingPrefix ?? true;
   const events: PoolEvent[] = [];
@@ -73,6 +78,9 @@ export async function serveForTest(
   };
 }
 
-export function eventsOf<K extends PoolEvent['type']>(events: PoolEvent[], type: K): Array<Extract<PoolEvent, { type: K }>> {
+export function eventsOf<K extends PoolEvent['type']>(
+  events: PoolEvent[],
+  type: K,
+): Array<Extract<PoolEvent, { type: K }>> {
   return events.filter((event): event is Extract<PoolEvent, { type: K }> => event.type === type);
 }

@@ -7,7 +7,11 @@ const POLL_MS = 20;
  * the event where there is one. The deadline is a hang guard that says what never happened, not
  * a duration assertion.
  */
-export async function waitUntil<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 20_000): Promise<T> {
+export async function waitUntil<T>(
+  what: string,
+  probe: () => T | undefined | null | false,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const value = probe();

@@ -14,8 +14,9 @@ declare global {
   }
 }
 
-const hasConnectionEvents = (client: BridgeClient & Partial<Pick<ObservableBridge, 'onConnection'>>): client is ObservableBridge =>
-  client.onConnection !== undefined;
+const hasConnectionEvents = (
+  client: BridgeClient & Partial<Pick<ObservableBridge, 'onConnection'>>,
+): client is ObservableBridge => client.onConnection !== undefined;
 
 /** Wraps a bridge without connection events (IPC) as always open. */
 function alwaysOpen(client: BridgeClient): ObservableBridge {

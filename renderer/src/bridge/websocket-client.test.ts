@@ -18,7 +18,12 @@ async function fakeServer(port = 0) {
   wss.on('connection', (ws) => {
     sockets.add(ws);
     ws.on('close', () => sockets.delete(ws));
-    ws.send(JSON.stringify({ kind: 'load-progress', progress: { runId: 0, done: 0, errors: 0, rate: 0, finished: true, statusCounts: {}, latencyMs: null } }));
+    ws.send(
+      JSON.stringify({
+        kind: 'load-progress',
+        progress: { runId: 0, done: 0, errors: 0, rate: 0, finished: true, statusCounts: {}, latencyMs: null },
+      }),
+    );
     ws.on('message', (data) => {
       const message = JSON.parse(data.toString()) as { id: number; command: { type: string } };
       received.push(message);
@@ -74,7 +79,10 @@ describe('WebSocketBridgeClient', () => {
     clients.push(client);
     const pushes: ServerMessage[] = [];
     client.subscribe((m) => pushes.push(m));
-    const [a, b] = await Promise.all([client.send({ type: 'runScenario', name: 'state-leaks' }), client.send({ type: 'setLeakDetection', patch: {} })]);
+    const [a, b] = await Promise.all([
+      client.send({ type: 'runScenario', name: 'state-leaks' }),
+      client.send({ type: 'setLeakDetection', patch: {} }),
+    ]);
     assert.deepEqual(a, { runId: 1 });
     assert.deepEqual(b, DEFAULT_LEAK_DETECTION);
     await assert.rejects(client.send({ type: 'stop' }), /^Error: nope$/);
@@ -91,13 +99,18 @@ describe('WebSocketBridgeClient', () => {
     const client = new WebSocketBridgeClient({ url: `ws://127.0.0.1:${server.port}/bridge` });
     clients.push(client);
     await assert.rejects(client.send({ type: 'setKnobs', patch: { maxInstanceReuseCount: 2 } }), {
-      message: "the engine's reply to setKnobs does not match the protocol: knobs: Invalid input: expected object, received undefined; requestedKnobs: Invalid input: expected object, received undefined",
+      message:
+        "the engine's reply to setKnobs does not match the protocol: knobs: Invalid input: expected object, received undefined; requestedKnobs: Invalid input: expected object, received undefined",
     });
   });
 
   it('reconnects after the connection drops, and sends what was queued meanwhile', async () => {
     const server = await fakeServer();
-    const client = new WebSocketBridgeClient({ url: `ws://127.0.0.1:${server.port}/bridge`, minDelayMs: 20, maxDelayMs: 50 });
+    const client = new WebSocketBridgeClient({
+      url: `ws://127.0.0.1:${server.port}/bridge`,
+      minDelayMs: 20,
+      maxDelayMs: 50,
+    });
     clients.push(client);
     await waitFor(client, 'open');
     const port = server.port;
@@ -111,7 +124,10 @@ describe('WebSocketBridgeClient', () => {
   });
 
   it('builds the bridge URL from the page location and its token', () => {
-    assert.equal(bridgeUrl({ protocol: 'http:', host: '127.0.0.1:5000', search: '?token=a+b/c' }), 'ws://127.0.0.1:5000/bridge?token=a%20b%2Fc');
+    assert.equal(
+      bridgeUrl({ protocol: 'http:', host: '127.0.0.1:5000', search: '?token=a+b/c' }),
+      'ws://127.0.0.1:5000/bridge?token=a%20b%2Fc',
+    );
     assert.equal(bridgeUrl({ protocol: 'https:', host: 'h', search: '' }), 'wss://h/bridge?token=');
   });
 });

@@ -5,7 +5,14 @@
  * Each reply is checked against the protocol's schema for its command: JSON does not carry every
  * value as it was (a NaN arrives as null), so what the engine sent is not taken on trust.
  */
-import { parseReply, type BridgeClient, type CommandInput, type ReplyMessage, type ReplyTo, type ServerMessage } from '../../../protocol/index.ts';
+import {
+  parseReply,
+  type BridgeClient,
+  type CommandInput,
+  type ReplyMessage,
+  type ReplyTo,
+  type ServerMessage,
+} from '../../../protocol/index.ts';
 
 const OPEN = 1; // WebSocket.OPEN
 
@@ -130,7 +137,8 @@ export class WebSocketBridgeClient implements ObservableBridge {
       this.#failPending(new Error('connection to the engine lost'), false);
       if (this.#closed) return;
       const attempts = opened ? 1 : this.#info.attempts + 1;
-      const reason = event.reason || (opened ? 'connection lost' : 'cannot connect to the engine (refused or unreachable)');
+      const reason =
+        event.reason || (opened ? 'connection lost' : 'cannot connect to the engine (refused or unreachable)');
       this.#setInfo({ status: 'connecting', attempts, error: reason });
       const delay = Math.min(this.#options.maxDelayMs, this.#options.minDelayMs * 2 ** Math.min(10, attempts - 1));
       this.#timer = setTimeout(() => this.#connect(), delay);

@@ -36,14 +36,24 @@ export function ChartsPanel() {
   const setUi = useStore((s) => s.setUi);
   const palette = usePalette();
   const lines = useMemo(() => lineSpecs(palette), [palette]);
-  const series: SeriesPoint[] = useMemo(() => chartSeries(useStore.getState().charts, now, windowSec), [now, windowSec]);
+  const series: SeriesPoint[] = useMemo(
+    () => chartSeries(useStore.getState().charts, now, windowSec),
+    [now, windowSec],
+  );
   // The current second is still filling: the last complete one is "current".
   const last = series.at(-2) ?? series.at(-1);
-  const latest = [...series].reverse().find((p): p is SeriesPoint & { p50: number; p99: number } => p.p50 !== null && p.p99 !== null);
+  const latest = [...series]
+    .reverse()
+    .find((p): p is SeriesPoint & { p50: number; p99: number } => p.p50 !== null && p.p99 !== null);
   const g = useStore.getState().pool.gauges;
 
   const actions = (
-    <Segmented label="Chart window" options={WINDOWS} value={windowSec} onChange={(w) => setUi({ chartWindowSec: w })} />
+    <Segmented
+      label="Chart window"
+      options={WINDOWS}
+      value={windowSec}
+      onChange={(w) => setUi({ chartWindowSec: w })}
+    />
   );
   return (
     <Panel title="Pool" meta="1 s buckets" actions={actions} className="charts-panel" testId="charts-panel">
@@ -65,9 +75,30 @@ export function ChartsPanel() {
           unit=" ms"
           lines={lines.latency}
         />
-        <MiniChart testId="chart-live" title="Live instances" value={String(g.liveInstances)} data={series} palette={palette} lines={lines.live} />
-        <MiniChart testId="chart-queue" title="Queue depth" value={String(g.queueDepth)} data={series} palette={palette} lines={lines.queue} />
-        <MiniChart testId="chart-inflight" title="In flight" value={String(g.inFlight)} data={series} palette={palette} lines={lines.inFlight} />
+        <MiniChart
+          testId="chart-live"
+          title="Live instances"
+          value={String(g.liveInstances)}
+          data={series}
+          palette={palette}
+          lines={lines.live}
+        />
+        <MiniChart
+          testId="chart-queue"
+          title="Queue depth"
+          value={String(g.queueDepth)}
+          data={series}
+          palette={palette}
+          lines={lines.queue}
+        />
+        <MiniChart
+          testId="chart-inflight"
+          title="In flight"
+          value={String(g.inFlight)}
+          data={series}
+          palette={palette}
+          lines={lines.inFlight}
+        />
       </div>
     </Panel>
   );

@@ -25,7 +25,14 @@ export function CopyButton({ text, label = 'Copy' }: { text: string; label?: str
     setTimeout(() => setState('idle'), 1200);
   };
   return (
-    <button type="button" className="btn btn-icon" onClick={onClick} title={`${label}: ${text}`} aria-label={label} data-testid="copy-address">
+    <button
+      type="button"
+      className="btn btn-icon"
+      onClick={onClick}
+      title={`${label}: ${text}`}
+      aria-label={label}
+      data-testid="copy-address"
+    >
       {state === 'done' ? '✓' : state === 'failed' ? '!' : <CopyIcon />}
     </button>
   );
@@ -33,7 +40,15 @@ export function CopyButton({ text, label = 'Copy' }: { text: string; label?: str
 
 function CopyIcon() {
   return (
-    <svg width="13" height="13" viewBox="0 0 16 16" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="1.4">
+    <svg
+      width="13"
+      height="13"
+      viewBox="0 0 16 16"
+      aria-hidden="true"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="1.4"
+    >
       <rect x="5.5" y="5.5" width="8" height="8" rx="1.5" />
       <path d="M10.5 3.5v-1a1 1 0 0 0-1-1h-6a1 1 0 0 0-1 1v6a1 1 0 0 0 1 1h1" />
     </svg>

@@ -69,7 +69,13 @@ export function EventLog() {
   const actions = (
     <>
       {behind > 0 && <span className="dim">+{behind} new</span>}
-      <button type="button" className={`btn btn-small ${paused ? '' : 'btn-live'}`} onClick={togglePause} data-testid="log-pause" aria-pressed={paused}>
+      <button
+        type="button"
+        className={`btn btn-small ${paused ? '' : 'btn-live'}`}
+        onClick={togglePause}
+        data-testid="log-pause"
+        aria-pressed={paused}
+      >
         {paused ? '▶ Resume' : '❚❚ Pause'}
       </button>
     </>
@@ -126,7 +132,12 @@ export function EventLog() {
         {rows.length === 0 && <p className="empty">No events{total ? ' match the filter' : ' yet'}.</p>}
       </div>
       {!follow && (
-        <button type="button" className="btn btn-small jump-live" onClick={() => setFollow(true)} data-testid="log-follow">
+        <button
+          type="button"
+          className="btn btn-small jump-live"
+          onClick={() => setFollow(true)}
+          data-testid="log-follow"
+        >
           ↓ Follow
         </button>
       )}

@@ -22,7 +22,16 @@ export function FailedPanel() {
   const byKind = useStore((s) => s.requests.failedByKind);
   const setLogFilter = useStore((s) => s.setLogFilter);
   return (
-    <Panel title="Failed requests" meta={<span data-testid="failed-count" className={total ? 'err' : ''}>{total}</span>} testId="failed-panel" className="failed-panel">
+    <Panel
+      title="Failed requests"
+      meta={
+        <span data-testid="failed-count" className={total ? 'err' : ''}>
+          {total}
+        </span>
+      }
+      testId="failed-panel"
+      className="failed-panel"
+    >
       {total === 0 ? (
         <p className="empty">No failed requests.</p>
       ) : (
@@ -45,10 +54,17 @@ export function FailedPanel() {
                 data-instance-id={r.instanceId ?? ''}
                 title={r.failure?.message}
               >
-                <button type="button" className="link mono" onClick={() => setLogFilter({ requestId: r.requestId, instanceId: null })} title="Show in the event log">
+                <button
+                  type="button"
+                  className="link mono"
+                  onClick={() => setLogFilter({ requestId: r.requestId, instanceId: null })}
+                  title="Show in the event log"
+                >
                   #{r.requestId}
                 </button>
-                <span className={`chip chip-fail-${r.failure?.kind}`}>{r.failure ? KIND_LABEL[r.failure.kind] : '?'}</span>
+                <span className={`chip chip-fail-${r.failure?.kind}`}>
+                  {r.failure ? KIND_LABEL[r.failure.kind] : '?'}
+                </span>
                 <span className="mono ellipsis">
                   {r.method} {r.uri}
                 </span>

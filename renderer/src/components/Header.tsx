@@ -29,7 +29,10 @@ export function Header() {
   return (
     <header className="app-header">
       <h1 className="brand">
-        <span className="brand-mark" aria-hidden="true">◎</span> Poolscope
+        <span className="brand-mark" aria-hidden="true">
+          ◎
+        </span>{' '}
+        Poolscope
       </h1>
       <div className="header-component" data-testid="component-info">
         <span className="component-name" title={component?.spec}>
@@ -52,13 +55,25 @@ export function Header() {
       <span className={`pill ${serving ? 'pill-ok' : 'pill-off'}`} data-testid="serving-state" data-serving={serving}>
         {serving ? 'Serving' : 'Stopped'}
       </span>
-      <button type="button" className="btn" onClick={() => void toggle()} disabled={busy || !component || replaying} data-testid="serve-toggle">
+      <button
+        type="button"
+        className="btn"
+        onClick={() => void toggle()}
+        disabled={busy || !component || replaying}
+        data-testid="serve-toggle"
+      >
         {serving ? '■ Stop' : '▶ Start'}
       </button>
       <ComponentPicker />
       <div className="header-end">
         <RecordingControls />
-        <button type="button" className="btn btn-quiet" onClick={() => void clearHistory()} disabled={replaying} title="Forget retired instances, finished requests, charts and the log">
+        <button
+          type="button"
+          className="btn btn-quiet"
+          onClick={() => void clearHistory()}
+          disabled={replaying}
+          title="Forget retired instances, finished requests, charts and the log"
+        >
           Clear
         </button>
         <span
@@ -68,7 +83,13 @@ export function Header() {
           title={connection.error ?? connection.status}
         >
           <span className="conn-dot" aria-hidden="true" />
-          {connection.status === 'open' ? 'live' : connection.status === 'connecting' ? (connection.attempts ? 'reconnecting' : 'connecting') : 'closed'}
+          {connection.status === 'open'
+            ? 'live'
+            : connection.status === 'connecting'
+              ? connection.attempts
+                ? 'reconnecting'
+                : 'connecting'
+              : 'closed'}
         </span>
         <ThemeToggle />
       </div>

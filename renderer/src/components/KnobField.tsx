@@ -18,7 +18,9 @@ export function KnobField({ field, requested, effective, world }: Props) {
     shown,
     check: (text) => {
       const parsed = parseKnobInput(field, text, requested);
-      return parsed.ok ? { ok: true, change: parsed, unchanged: formatKnob(field, parsed.knobs[field.key]) === shown } : parsed;
+      return parsed.ok
+        ? { ok: true, change: parsed, unchanged: formatKnob(field, parsed.knobs[field.key]) === shown }
+        : parsed;
     },
     apply: (parsed) => setKnobs(parsed.patch),
   });
@@ -44,7 +46,12 @@ export function KnobField({ field, requested, effective, world }: Props) {
           {mark}
         </span>
       </div>
-      <div id={`${id}-msg`} className={error ? 'knob-error' : 'knob-note'} data-testid={error ? 'knob-error' : undefined} role={error ? 'alert' : undefined}>
+      <div
+        id={`${id}-msg`}
+        className={error ? 'knob-error' : 'knob-note'}
+        data-testid={error ? 'knob-error' : undefined}
+        role={error ? 'alert' : undefined}
+      >
         {error ?? note ?? field.flag}
       </div>
     </div>

@@ -14,13 +14,7 @@ export function KnobsPanel() {
         {requested && effective ? (
           <div className="knobs">
             {KNOB_FIELDS.map((field) => (
-              <KnobField
-                key={field.key}
-                field={field}
-                requested={requested}
-                effective={effective}
-                world={world}
-              />
+              <KnobField key={field.key} field={field} requested={requested} effective={effective} world={world} />
             ))}
           </div>
         ) : (

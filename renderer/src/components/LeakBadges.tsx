@@ -2,7 +2,15 @@ import { memoryGrowthRate, memoryGrowthSpan } from '../../../base/memory-growth.
 import type { MemoryGrowthWarning } from '../model/types.ts';
 
 /** "⚠ N leaks" on an instance: opens the Leaks tab with that instance's findings. */
-export function LeakBadge({ instanceId, count, onShow }: { instanceId: number; count: number; onShow(instanceId: number): void }) {
+export function LeakBadge({
+  instanceId,
+  count,
+  onShow,
+}: {
+  instanceId: number;
+  count: number;
+  onShow(instanceId: number): void;
+}) {
   if (count === 0) return null;
   return (
     <button

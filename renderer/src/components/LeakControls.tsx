@@ -8,8 +8,8 @@ import { Segmented } from './Segmented.tsx';
 
 const MODES: Array<{ mode: LeakDetectionMode; label: string; help: string }> = [
   { mode: 'off', label: 'off', help: 'Replay nothing.' },
-  { mode: 'sample', label: 'sample', help: 'Replay a fraction (the sample rate) of reused instances\' answers.' },
-  { mode: 'all', label: 'all', help: 'Replay every reused instance\'s answer on a fresh instance.' },
+  { mode: 'sample', label: 'sample', help: "Replay a fraction (the sample rate) of reused instances' answers." },
+  { mode: 'all', label: 'all', help: "Replay every reused instance's answer on a fresh instance." },
 ];
 
 type Errors = Partial<Record<LeakTextField['key'] | 'mode' | 'replayUnsafeMethods', string>>;
@@ -38,17 +38,32 @@ export function LeakControls({ settings }: { settings: LeakDetectionSettings }) 
   const error = Object.values(errors)[0] ?? null;
   return (
     <EngineControls>
-      <div className="leak-controls" data-testid="leak-controls" data-mode={settings.mode} data-sample-rate={settings.sampleRate}>
+      <div
+        className="leak-controls"
+        data-testid="leak-controls"
+        data-mode={settings.mode}
+        data-sample-rate={settings.sampleRate}
+      >
         <div className="leak-row">
           <span className="leak-label">Mode</span>
           <Segmented
             label="Leak detection mode"
-            options={MODES.map((m) => ({ value: m.mode, label: m.label, title: m.help, testId: `leak-mode-${m.mode}` }))}
+            options={MODES.map((m) => ({
+              value: m.mode,
+              label: m.label,
+              title: m.help,
+              testId: `leak-mode-${m.mode}`,
+            }))}
             value={settings.mode}
             disabled={pending}
             onChange={(mode) => void send('mode', { mode })}
           />
-          <LeakField field={SAMPLE_RATE} settings={settings} className={`leak-field-short ${settings.mode === 'sample' ? '' : 'leak-field-idle'}`} onError={onError} />
+          <LeakField
+            field={SAMPLE_RATE}
+            settings={settings}
+            className={`leak-field-short ${settings.mode === 'sample' ? '' : 'leak-field-idle'}`}
+            onError={onError}
+          />
         </div>
         <div className="leak-row">
           <LeakField field={MAX_REPLAYS} settings={settings} className="leak-field-tiny" onError={onError} />
@@ -57,7 +72,10 @@ export function LeakControls({ settings }: { settings: LeakDetectionSettings }) 
         <div className="leak-row">
           <LeakField field={IGNORED_HEADERS} settings={settings} className="leak-field-wide" onError={onError} />
         </div>
-        <label className="leak-row leak-check" title="Methods other than GET, HEAD and OPTIONS may have side effects: replaying them repeats those.">
+        <label
+          className="leak-row leak-check"
+          title="Methods other than GET, HEAD and OPTIONS may have side effects: replaying them repeats those."
+        >
           <input
             type="checkbox"
             checked={settings.replayUnsafeMethods}
@@ -67,7 +85,12 @@ export function LeakControls({ settings }: { settings: LeakDetectionSettings }) 
           />
           replay unsafe methods too (POST, PUT, DELETE…)
         </label>
-        <div id="leak-controls-msg" className={error ? 'knob-error' : 'knob-note'} data-testid={error ? 'leak-error' : undefined} role={error ? 'alert' : undefined}>
+        <div
+          id="leak-controls-msg"
+          className={error ? 'knob-error' : 'knob-note'}
+          data-testid={error ? 'leak-error' : undefined}
+          role={error ? 'alert' : undefined}
+        >
           {error ?? 'Answers from reused instances are replayed on a fresh instance and compared.'}
         </div>
       </div>

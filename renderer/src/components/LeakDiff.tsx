@@ -12,7 +12,19 @@ function ordinal(n: number): string {
 }
 
 /** A value with the part that differs from the other side marked. */
-function Value({ value, mid, prefix, suffix, side }: { value: DiffValue; mid: string; prefix: string; suffix: string; side: 'reused' | 'fresh' }) {
+function Value({
+  value,
+  mid,
+  prefix,
+  suffix,
+  side,
+}: {
+  value: DiffValue;
+  mid: string;
+  prefix: string;
+  suffix: string;
+  side: 'reused' | 'fresh';
+}) {
   // Strings are quoted by the engine; a bare value (a status, `(absent)`) is shown as it came.
   const empty = value.quoted && value.text === '';
   return (
@@ -39,7 +51,13 @@ export function LeakDiff({ finding: f, onClose }: { finding: LeakFinding; onClos
     showLeakView({ tab: 'events' });
   };
   return (
-    <div className="leak-diff" data-testid="leak-diff" data-request-id={f.requestId} data-instance-id={f.instanceId} data-kind={f.kind}>
+    <div
+      className="leak-diff"
+      data-testid="leak-diff"
+      data-request-id={f.requestId}
+      data-instance-id={f.instanceId}
+      data-kind={f.kind}
+    >
       <div className="leak-diff-head">
         <button type="button" className="btn btn-small" onClick={onClose} data-testid="leak-diff-close">
           ← Findings
@@ -47,13 +65,19 @@ export function LeakDiff({ finding: f, onClose }: { finding: LeakFinding; onClos
         <span className="mono leak-diff-title ellipsis">
           <b>request #{f.requestId}</b> {f.method} {f.uri}
         </span>
-        <button type="button" className="link leak-diff-log" onClick={showInLog} title="Filter the event log by this request">
+        <button
+          type="button"
+          className="link leak-diff-log"
+          onClick={showInLog}
+          title="Filter the event log by this request"
+        >
           events ↗
         </button>
       </div>
       <p className="leak-diff-where" data-testid="leak-diff-where">
-        {f.kind === 'failed-on-reuse' ? 'Failed' : 'Answered'} by instance <b className="mono">#{f.instanceId}</b> as its <b>{ordinal(f.reuseIndex)}</b> request
-        (reuse #{f.reuseIndex}); replayed on a fresh instance in {fmtMs(f.replayMs)}
+        {f.kind === 'failed-on-reuse' ? 'Failed' : 'Answered'} by instance <b className="mono">#{f.instanceId}</b> as
+        its <b>{ordinal(f.reuseIndex)}</b> request (reuse #{f.reuseIndex}); replayed on a fresh instance in{' '}
+        {fmtMs(f.replayMs)}
         {f.kind === 'failed-on-reuse' ? ', which answered it.' : '.'}
       </p>
       {f.kind === 'failed-on-reuse' && (
@@ -64,7 +88,8 @@ export function LeakDiff({ finding: f, onClose }: { finding: LeakFinding; onClos
       {f.requestHeaders.length > 0 && (
         <details className="leak-diff-request" data-testid="leak-diff-request">
           <summary>
-            The request, as replayed: {f.requestHeaders.length} headers, {f.requestBodyBytes === 0 ? 'no body' : fmtBytes(f.requestBodyBytes) + ' of body'}
+            The request, as replayed: {f.requestHeaders.length} headers,{' '}
+            {f.requestBodyBytes === 0 ? 'no body' : fmtBytes(f.requestBodyBytes) + ' of body'}
           </summary>
           <dl className="mono">
             {f.requestHeaders.map(([name, value], i) => (
@@ -122,7 +147,13 @@ export function LeakDiff({ finding: f, onClose }: { finding: LeakFinding; onClos
 }
 
 /** What each side asked upstream while answering: side by side, as the differences are. */
-function OutgoingCompared({ outgoing, instanceId }: { outgoing: NonNullable<LeakFinding['outgoing']>; instanceId: number }) {
+function OutgoingCompared({
+  outgoing,
+  instanceId,
+}: {
+  outgoing: NonNullable<LeakFinding['outgoing']>;
+  instanceId: number;
+}) {
   const onlyFresh = outgoing.reusedTotal === 0 && outgoing.freshTotal > 0;
   return (
     <div className="leak-outgoing" data-testid="leak-outgoing">
@@ -143,15 +174,23 @@ function OutgoingCompared({ outgoing, instanceId }: { outgoing: NonNullable<Leak
       </table>
       {onlyFresh && (
         <p className="leak-outgoing-hint" data-testid="leak-outgoing-hint">
-          The reused instance answered without asking upstream; the fresh one asked. Its answer likely came from upstream data the instance kept from an
-          earlier request.
+          The reused instance answered without asking upstream; the fresh one asked. Its answer likely came from
+          upstream data the instance kept from an earlier request.
         </p>
       )}
     </div>
   );
 }
 
-function OutgoingList({ calls, total, side }: { calls: readonly OutgoingCall[]; total: number; side: 'reused' | 'fresh' }) {
+function OutgoingList({
+  calls,
+  total,
+  side,
+}: {
+  calls: readonly OutgoingCall[];
+  total: number;
+  side: 'reused' | 'fresh';
+}) {
   return (
     <td className={`diff-value diff-${side} mono`} data-testid={`leak-outgoing-${side}`} data-count={total}>
       {calls.length === 0 ? (
@@ -159,7 +198,12 @@ function OutgoingList({ calls, total, side }: { calls: readonly OutgoingCall[]; 
       ) : (
         <ul className="leak-outgoing-calls">
           {calls.map((c, i) => (
-            <li key={i} data-testid="leak-outgoing-call" data-outcome={c.outcome} className={c.outcome === 'failed' ? 'err' : ''}>
+            <li
+              key={i}
+              data-testid="leak-outgoing-call"
+              data-outcome={c.outcome}
+              className={c.outcome === 'failed' ? 'err' : ''}
+            >
               {describeCall(c)}
             </li>
           ))}

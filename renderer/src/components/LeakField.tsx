@@ -19,7 +19,9 @@ export function LeakField({ field, settings, className, onError }: Props) {
     shown,
     check: (text) => {
       const parsed = field.parse(text, settings);
-      return parsed.ok ? { ok: true, change: parsed.patch, unchanged: field.format(parsed.settings) === shown } : parsed;
+      return parsed.ok
+        ? { ok: true, change: parsed.patch, unchanged: field.format(parsed.settings) === shown }
+        : parsed;
     },
     apply: (patch) => setLeakDetection(patch),
     onError: (message) => onError(field.key, message),
@@ -27,7 +29,10 @@ export function LeakField({ field, settings, className, onError }: Props) {
 
   const id = `leak-${field.key}`;
   return (
-    <span className={`leak-field ${error ? 'leak-field-invalid' : ''} ${className ?? ''}`} data-testid={`leak-field-${field.key}`}>
+    <span
+      className={`leak-field ${error ? 'leak-field-invalid' : ''} ${className ?? ''}`}
+      data-testid={`leak-field-${field.key}`}
+    >
       <label htmlFor={id} title={field.help}>
         {field.label}
       </label>

@@ -4,7 +4,13 @@ import type { LeakFinding } from '../model/types.ts';
 const SHOWN = 200;
 
 /** The findings, newest first; a click opens one's diff. */
-export function LeakFindings({ findings, onOpen }: { findings: readonly LeakFinding[]; onOpen(requestId: number): void }) {
+export function LeakFindings({
+  findings,
+  onOpen,
+}: {
+  findings: readonly LeakFinding[];
+  onOpen(requestId: number): void;
+}) {
   return (
     <ul className="leak-findings" data-testid="leak-findings">
       {findings.slice(0, SHOWN).map((f) => (
@@ -27,7 +33,11 @@ export function LeakFindings({ findings, onOpen }: { findings: readonly LeakFind
               inst {f.instanceId} · reuse #{f.reuseIndex}
             </span>
             {f.kind === 'failed-on-reuse' && (
-              <span className="chip chip-leak" data-testid="leak-finding-kind" title={`The reused instance failed (${f.failure}); a fresh instance answered`}>
+              <span
+                className="chip chip-leak"
+                data-testid="leak-finding-kind"
+                title={`The reused instance failed (${f.failure}); a fresh instance answered`}
+              >
                 failed on reuse
               </span>
             )}

@@ -19,9 +19,16 @@ const SKIP_LABELS: Record<LeakSkipReason, string> = {
 
 /** What the replays said, as chips. */
 function Counters({ leaks }: { leaks: LeaksState }) {
-  const skipped = (Object.entries(leaks.skipped) as Array<[LeakSkipReason, number]>).map(([reason, n]) => `${n} ${SKIP_LABELS[reason]}`).join(', ');
+  const skipped = (Object.entries(leaks.skipped) as Array<[LeakSkipReason, number]>)
+    .map(([reason, n]) => `${n} ${SKIP_LABELS[reason]}`)
+    .join(', ');
   const chip = (name: string, label: string, value: number, className = '', title?: string) => (
-    <span className={`chip ${value > 0 ? className : ''}`} data-testid={`leak-count-${name}`} data-value={value} title={title}>
+    <span
+      className={`chip ${value > 0 ? className : ''}`}
+      data-testid={`leak-count-${name}`}
+      data-value={value}
+      title={title}
+    >
       {label} <b>{value}</b>
     </span>
   );
@@ -30,9 +37,28 @@ function Counters({ leaks }: { leaks: LeaksState }) {
       {chip('checked', 'checked', leaks.checked, '', 'Reused answers replayed on a fresh instance and compared')}
       {chip('same', 'same', leaks.same, 'chip-same')}
       {chip('leaks', 'leaks', leaks.leaks, 'chip-leak')}
-      {leaks.failedOnReuse > 0 && chip('failed-on-reuse', 'failed on reuse', leaks.failedOnReuse, 'chip-leak', 'Of the leaks: reused instances that failed (5xx, trap, cut-off body) where a fresh instance answered')}
-      {chip('errors', 'errors', leaks.errors, 'chip-fail-timeout', leaks.lastError ? `last: request #${leaks.lastError.requestId}: ${leaks.lastError.message}` : undefined)}
-      {chip('skipped', 'skipped', leaks.skippedTotal, '', skipped ? `Not replayed: ${skipped}` : 'Sampled answers not replayed')}
+      {leaks.failedOnReuse > 0 &&
+        chip(
+          'failed-on-reuse',
+          'failed on reuse',
+          leaks.failedOnReuse,
+          'chip-leak',
+          'Of the leaks: reused instances that failed (5xx, trap, cut-off body) where a fresh instance answered',
+        )}
+      {chip(
+        'errors',
+        'errors',
+        leaks.errors,
+        'chip-fail-timeout',
+        leaks.lastError ? `last: request #${leaks.lastError.requestId}: ${leaks.lastError.message}` : undefined,
+      )}
+      {chip(
+        'skipped',
+        'skipped',
+        leaks.skippedTotal,
+        '',
+        skipped ? `Not replayed: ${skipped}` : 'Sampled answers not replayed',
+      )}
     </div>
   );
 }
@@ -51,7 +77,12 @@ export function LeaksPanel() {
     view.instanceId !== null ? (
       <span className="chip chip-toggle on" data-testid="leak-filter" data-instance-id={view.instanceId}>
         instance #{view.instanceId}
-        <button type="button" className="link" aria-label="Show every instance's findings" onClick={() => showLeakView({ instanceId: null, requestId: null })}>
+        <button
+          type="button"
+          className="link"
+          aria-label="Show every instance's findings"
+          onClick={() => showLeakView({ instanceId: null, requestId: null })}
+        >
           ✕
         </button>
       </span>
@@ -74,9 +105,19 @@ export function LeaksPanel() {
       {growth.length > 0 && (
         <ul className="growth-list" aria-label="Memory growth warnings">
           {growth.map((w) => (
-            <li key={w.instanceId} className="growth-row" data-testid="memory-growth-warning" data-instance-id={w.instanceId}>
+            <li
+              key={w.instanceId}
+              className="growth-row"
+              data-testid="memory-growth-warning"
+              data-instance-id={w.instanceId}
+            >
               <span className="chip chip-growth">⚠ memory</span>
-              <button type="button" className="link mono" onClick={() => setLogFilter({ instanceId: w.instanceId, requestId: null })} title="Filter the event log by this instance">
+              <button
+                type="button"
+                className="link mono"
+                onClick={() => setLogFilter({ instanceId: w.instanceId, requestId: null })}
+                title="Filter the event log by this instance"
+              >
                 #{w.instanceId}
               </button>
               <span>

@@ -13,18 +13,35 @@ export function LoadPanel() {
   const load = useStore((s) => s.load);
   const serving = useStore((s) => s.pool.serving);
   const sendRequests = useStore((s) => s.sendRequests);
-  const [form, setForm] = useState({ count: '100', concurrency: '4', path: '/', method: 'GET' as SendRequestsParams['method'] });
+  const [form, setForm] = useState({
+    count: '100',
+    concurrency: '4',
+    path: '/',
+    method: 'GET' as SendRequestsParams['method'],
+  });
   const [error, setError] = useState<string | null>(null);
 
   const onSubmit = (e: FormEvent): void => {
     e.preventDefault();
-    const command = { type: 'sendRequests', count: Number(form.count), concurrency: Number(form.concurrency), path: form.path, method: form.method };
+    const command = {
+      type: 'sendRequests',
+      count: Number(form.count),
+      concurrency: Number(form.concurrency),
+      path: form.path,
+      method: form.method,
+    };
     const parsed = commandSchema.safeParse(command);
     if (!parsed.success) return setError(parsed.error.issues.map((i) => i.message).join('; '));
     setError(null);
-    void sendRequests({ count: command.count, concurrency: command.concurrency, path: command.path, method: command.method });
+    void sendRequests({
+      count: command.count,
+      concurrency: command.concurrency,
+      path: command.path,
+      method: command.method,
+    });
   };
-  const set = (key: keyof typeof form) => (e: { target: { value: string } }) => setForm((f) => ({ ...f, [key]: e.target.value }));
+  const set = (key: keyof typeof form) => (e: { target: { value: string } }) =>
+    setForm((f) => ({ ...f, [key]: e.target.value }));
 
   const p = load.progress;
   const total = load.requested?.count ?? 0;
@@ -35,11 +52,23 @@ export function LoadPanel() {
         <form className="load-form" onSubmit={onSubmit}>
           <label>
             Count
-            <input className="input mono" inputMode="numeric" value={form.count} onChange={set('count')} aria-label="Request count" />
+            <input
+              className="input mono"
+              inputMode="numeric"
+              value={form.count}
+              onChange={set('count')}
+              aria-label="Request count"
+            />
           </label>
           <label>
             Concurrency
-            <input className="input mono" inputMode="numeric" value={form.concurrency} onChange={set('concurrency')} aria-label="Concurrency" />
+            <input
+              className="input mono"
+              inputMode="numeric"
+              value={form.concurrency}
+              onChange={set('concurrency')}
+              aria-label="Concurrency"
+            />
           </label>
           <label className="load-path">
             Path
@@ -49,10 +78,21 @@ export function LoadPanel() {
                   <option key={m}>{m}</option>
                 ))}
               </select>
-              <input className="input mono" value={form.path} onChange={set('path')} aria-label="Path" spellCheck={false} />
+              <input
+                className="input mono"
+                value={form.path}
+                onChange={set('path')}
+                aria-label="Path"
+                spellCheck={false}
+              />
             </span>
           </label>
-          <button type="submit" className="btn btn-primary" disabled={load.running || !serving} title={serving ? '' : 'Start serving first'}>
+          <button
+            type="submit"
+            className="btn btn-primary"
+            disabled={load.running || !serving}
+            title={serving ? '' : 'Start serving first'}
+          >
             {load.running ? 'Sending…' : 'Send'}
           </button>
         </form>
@@ -61,7 +101,12 @@ export function LoadPanel() {
             {error ?? load.error}
           </p>
         )}
-        <div className="load-progress" data-testid="load-progress" data-done={p?.done ?? 0} data-finished={p?.finished ?? false}>
+        <div
+          className="load-progress"
+          data-testid="load-progress"
+          data-done={p?.done ?? 0}
+          data-finished={p?.finished ?? false}
+        >
           <div className="progress-bar" aria-hidden="true">
             <div className={`progress-fill ${p?.errors ? 'has-errors' : ''}`} style={{ width: `${percent}%` }} />
           </div>

@@ -25,7 +25,7 @@ export function LogFilterBar() {
     const types = EVENT_TYPES.filter((t) => t.startsWith(prefix));
     const allHidden = types.every((t) => hidden.has(t));
     const next = new Set(hidden);
-    for (const t of types) (allHidden ? next.delete(t) : next.add(t));
+    for (const t of types) allHidden ? next.delete(t) : next.add(t);
     setLogFilter({ hidden: [...next] });
   };
   const toggleType = (type: PoolEventType): void => {
@@ -57,7 +57,8 @@ export function LogFilterBar() {
         <div className="type-menu-list">
           {EVENT_TYPES.map((t) => (
             <label key={t}>
-              <input type="checkbox" checked={!hidden.has(t)} onChange={() => toggleType(t)} /> <span className={`ev ev-${t.split('.')[0]}`}>{t}</span>
+              <input type="checkbox" checked={!hidden.has(t)} onChange={() => toggleType(t)} />{' '}
+              <span className={`ev ev-${t.split('.')[0]}`}>{t}</span>
             </label>
           ))}
         </div>
@@ -77,7 +78,11 @@ export function LogFilterBar() {
         onChange={(e) => setLogFilter({ requestId: idValue(e.target.value) })}
       />
       {(filter.instanceId !== null || filter.requestId !== null) && (
-        <button type="button" className="btn btn-small btn-quiet" onClick={() => setLogFilter({ instanceId: null, requestId: null })}>
+        <button
+          type="button"
+          className="btn btn-small btn-quiet"
+          onClick={() => setLogFilter({ instanceId: null, requestId: null })}
+        >
           ✕ ids
         </button>
       )}

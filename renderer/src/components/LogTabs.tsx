@@ -47,10 +47,22 @@ export function LogTabs() {
           </>,
         )}
       </div>
-      <div className="tab-body" role="tabpanel" id="tabpanel-events" aria-labelledby="tab-events" hidden={tab !== 'events'}>
+      <div
+        className="tab-body"
+        role="tabpanel"
+        id="tabpanel-events"
+        aria-labelledby="tab-events"
+        hidden={tab !== 'events'}
+      >
         <EventLog />
       </div>
-      <div className="tab-body" role="tabpanel" id="tabpanel-leaks" aria-labelledby="tab-leaks" hidden={tab !== 'leaks'}>
+      <div
+        className="tab-body"
+        role="tabpanel"
+        id="tabpanel-leaks"
+        aria-labelledby="tab-leaks"
+        hidden={tab !== 'leaks'}
+      >
         {tab === 'leaks' && <LeaksPanel />}
       </div>
     </div>

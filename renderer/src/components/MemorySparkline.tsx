@@ -10,7 +10,13 @@ const H = 20;
  * from zero bytes, so a steady instance is a flat line and a leaking one climbs. Plain SVG:
  * there is one per card, and recharts would be too heavy for that.
  */
-export const MemorySparkline = memo(function MemorySparkline({ points, growing }: { points: readonly MemoryPoint[]; growing: boolean }) {
+export const MemorySparkline = memo(function MemorySparkline({
+  points,
+  growing,
+}: {
+  points: readonly MemoryPoint[];
+  growing: boolean;
+}) {
   const first = points[0];
   const last = points[points.length - 1];
   if (!first || !last) return null;
@@ -24,9 +30,21 @@ export const MemorySparkline = memo(function MemorySparkline({ points, growing }
   if (points.length === 1) d += `H${W}`;
   const title = `memory ${fmtBytes(first.bytes)} after request ${first.requestsDone}, ${fmtBytes(last.bytes)} after request ${last.requestsDone}`;
   return (
-    <div className="card-memory" data-testid="memory-sparkline" data-points={points.length} data-last-bytes={last.bytes} title={title}>
+    <div
+      className="card-memory"
+      data-testid="memory-sparkline"
+      data-points={points.length}
+      data-last-bytes={last.bytes}
+      title={title}
+    >
       <span className="meter-label">mem</span>
-      <svg className={`sparkline ${growing ? 'sparkline-growing' : ''}`} viewBox={`0 0 ${W} ${H}`} preserveAspectRatio="none" aria-label={title} role="img">
+      <svg
+        className={`sparkline ${growing ? 'sparkline-growing' : ''}`}
+        viewBox={`0 0 ${W} ${H}`}
+        preserveAspectRatio="none"
+        aria-label={title}
+        role="img"
+      >
         <path d={`${d}V${H}H${xOf(first.requestsDone).toFixed(2)}Z`} className="sparkline-area" />
         <path d={d} className="sparkline-line" vectorEffect="non-scaling-stroke" />
       </svg>

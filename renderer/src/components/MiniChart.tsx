@@ -36,7 +36,12 @@ export const MiniChart = memo(function MiniChart({ title, value, data, lines, pa
         {/* As tall as the panel leaves it (views.css): a caption on two lines takes from the plot, not the axis. */}
         <ResponsiveContainer width="100%" height="100%" minWidth={100} minHeight={60}>
           {/* Recharts makes the plot a tab stop (arrow keys step through the seconds): it needs a name. */}
-          <LineChart data={data} margin={{ top: 4, right: 6, bottom: 0, left: 0 }} title={`${title} chart`} desc={KEYS_HINT}>
+          <LineChart
+            data={data}
+            margin={{ top: 4, right: 6, bottom: 0, left: 0 }}
+            title={`${title} chart`}
+            desc={KEYS_HINT}
+          >
             <CartesianGrid stroke={palette.grid} strokeDasharray="2 3" vertical={false} />
             <XAxis
               dataKey="x"
@@ -60,7 +65,12 @@ export const MiniChart = memo(function MiniChart({ title, value, data, lines, pa
             />
             <Tooltip
               isAnimationActive={false}
-              contentStyle={{ background: 'var(--bg-elev)', border: '1px solid var(--border)', fontSize: 11, padding: '4px 8px' }}
+              contentStyle={{
+                background: 'var(--bg-elev)',
+                border: '1px solid var(--border)',
+                fontSize: 11,
+                padding: '4px 8px',
+              }}
               labelFormatter={(x) => (x === 0 ? 'this second' : `${String(x)}s`)}
               formatter={(v) => (typeof v === 'number' ? `${round(v)}${unit}` : '—')}
             />
@@ -97,5 +107,9 @@ function round(v: number): string {
 }
 
 function compact(v: number): string {
-  return v >= 10_000 ? `${Math.round(v / 1000)}k` : v >= 1000 ? `${(v / 1000).toFixed(1)}k` : String(Math.round(v * 10) / 10);
+  return v >= 10_000
+    ? `${Math.round(v / 1000)}k`
+    : v >= 1000
+      ? `${(v / 1000).toFixed(1)}k`
+      : String(Math.round(v * 10) / 10);
 }

@@ -36,7 +36,7 @@ export function RecordingControls() {
     try {
       importRecording(await file.text(), file.name, new Date(file.lastModified));
     } catch (error) {
-      setUi({ notice: `Could not read ${file.name}: ${(error instanceof Error ? error.message : String(error))}` });
+      setUi({ notice: `Could not read ${file.name}: ${error instanceof Error ? error.message : String(error)}` });
     }
   };
 
@@ -60,7 +60,13 @@ export function RecordingControls() {
         ⤓ Export recording
         {status.truncated && <span className="badge badge-warn">full</span>}
       </button>
-      <button type="button" className="btn btn-quiet" onClick={() => input.current?.click()} title="Replay a saved recording, or a poolscope serve --events file" data-testid="recording-open">
+      <button
+        type="button"
+        className="btn btn-quiet"
+        onClick={() => input.current?.click()}
+        title="Replay a saved recording, or a poolscope serve --events file"
+        data-testid="recording-open"
+      >
         Open recording…
       </button>
       <input

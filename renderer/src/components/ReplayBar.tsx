@@ -6,7 +6,11 @@ import { Segmented } from './Segmented.tsx';
 
 /** Playback steps: as often as the live dashboard gets batches. */
 const FRAME_MS = 50;
-const SPEEDS = REPLAY_SPEEDS.map((speed) => ({ value: speed as number, label: `${speed}×`, testId: `replay-speed-${speed}` }));
+const SPEEDS = REPLAY_SPEEDS.map((speed) => ({
+  value: speed as number,
+  label: `${speed}×`,
+  testId: `replay-speed-${speed}`,
+}));
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(3)} s`;
 
@@ -33,7 +37,14 @@ export function ReplayBar() {
     ),
   );
   const { seek, play, pause, advance, setSpeed, exitReplay } = useStore(
-    useShallow((s) => ({ seek: s.seek, play: s.play, pause: s.pause, advance: s.advance, setSpeed: s.setSpeed, exitReplay: s.exitReplay })),
+    useShallow((s) => ({
+      seek: s.seek,
+      play: s.play,
+      pause: s.pause,
+      advance: s.advance,
+      setSpeed: s.setSpeed,
+      exitReplay: s.exitReplay,
+    })),
   );
   const playing = r?.playing ?? false;
   // Dragging fires many input events; a big recording takes a while to render, so the newest
@@ -86,10 +97,22 @@ export function ReplayBar() {
       data-speed={r.speed}
     >
       <span className="replay-banner ellipsis" title={r.fileName}>
-        <span className="replay-mark" aria-hidden="true" /> Replaying <b>{r.fileName}</b> — {r.source === 'json-lines' ? 'event stream, saved' : 'recorded'} {when}
-        {r.truncated && <span className="badge badge-warn" title="The recorder was full: the session went on after this">cut off</span>}
+        <span className="replay-mark" aria-hidden="true" /> Replaying <b>{r.fileName}</b> —{' '}
+        {r.source === 'json-lines' ? 'event stream, saved' : 'recorded'} {when}
+        {r.truncated && (
+          <span className="badge badge-warn" title="The recorder was full: the session went on after this">
+            cut off
+          </span>
+        )}
       </span>
-      <button type="button" className="btn btn-small" onClick={r.playing ? pause : play} data-testid="replay-play" aria-pressed={r.playing} disabled={duration <= 0}>
+      <button
+        type="button"
+        className="btn btn-small"
+        onClick={r.playing ? pause : play}
+        data-testid="replay-play"
+        aria-pressed={r.playing}
+        disabled={duration <= 0}
+      >
         {r.playing ? '❚❚ Pause' : '▶ Play'}
       </button>
       <Segmented label="Replay speed" options={SPEEDS} value={r.speed} onChange={setSpeed} />

@@ -13,7 +13,13 @@ interface Props {
 }
 
 /** A retired instance: why it left, what it served, its last words. */
-export const RetiredCard = memo(function RetiredCard({ instance: r, onSelect, leakCount = 0, growth = null, onShowLeaks }: Props) {
+export const RetiredCard = memo(function RetiredCard({
+  instance: r,
+  onSelect,
+  leakCount = 0,
+  growth = null,
+  onShowLeaks,
+}: Props) {
   // biome-ignore lint/style/noNonNullAssertion: model/instances.ts retires an instance only with its exit
   const exit = r.exit!;
   const last = r.output.at(-1);
@@ -27,7 +33,12 @@ export const RetiredCard = memo(function RetiredCard({ instance: r, onSelect, le
       data-leaks={leakCount}
       title={exit.message ?? undefined}
     >
-      <button type="button" className="link mono" onClick={() => onSelect(r.instanceId)} title="Filter the event log by this instance">
+      <button
+        type="button"
+        className="link mono"
+        onClick={() => onSelect(r.instanceId)}
+        title="Filter the event log by this instance"
+      >
         #{r.instanceId}
       </button>
       <span className={`chip chip-cause-${exit.cause}`}>{EXIT_CAUSE_LABELS[exit.cause]}</span>

@@ -19,12 +19,21 @@ export function ScenarioBanner() {
   const running = current.state === 'running';
   const rows = comparisonRows(current.results);
   return (
-    <section className="scenario-banner" data-testid="scenario-banner" data-state={current.state} data-step={current.step} aria-live="polite">
+    <section
+      className="scenario-banner"
+      data-testid="scenario-banner"
+      data-state={current.state}
+      data-step={current.step}
+      aria-live="polite"
+    >
       <header className="scenario-head">
         <span className="scenario-name">{current.title}</span>
         <span className="scenario-steps" aria-label={`Step ${current.step + 1} of ${current.steps}`}>
           {Array.from({ length: current.steps }, (_, i) => (
-            <span key={i} className={`scenario-dot ${i < current.step || !running ? 'done' : i === current.step ? 'now' : ''}`} />
+            <span
+              key={i}
+              className={`scenario-dot ${i < current.step || !running ? 'done' : i === current.step ? 'now' : ''}`}
+            />
           ))}
         </span>
         <span className="muted">
@@ -34,11 +43,21 @@ export function ScenarioBanner() {
         </span>
         <span className="scenario-actions">
           {running ? (
-            <button type="button" className="btn btn-small" onClick={() => void stopScenario()} data-testid="stop-scenario">
+            <button
+              type="button"
+              className="btn btn-small"
+              onClick={() => void stopScenario()}
+              data-testid="stop-scenario"
+            >
               Stop
             </button>
           ) : (
-            <button type="button" className="btn btn-icon" aria-label="Close" onClick={() => setDismissedRun(current.runId)}>
+            <button
+              type="button"
+              className="btn btn-icon"
+              aria-label="Close"
+              onClick={() => setDismissedRun(current.runId)}
+            >
               ✕
             </button>
           )}

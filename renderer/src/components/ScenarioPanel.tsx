@@ -36,7 +36,12 @@ export function ScenarioPanel() {
           ))}
         </ul>
         <label className="scenario-quick">
-          <input type="checkbox" checked={quick} onChange={(e) => setQuick(e.target.checked)} data-testid="scenario-quick" />
+          <input
+            type="checkbox"
+            checked={quick}
+            onChange={(e) => setQuick(e.target.checked)}
+            data-testid="scenario-quick"
+          />
           Quick run (short phases, for a preview)
         </label>
       </EngineControls>

@@ -77,7 +77,8 @@ export function Timeline() {
   const onClick = (e: MouseEvent<HTMLCanvasElement>): void => {
     const box = e.currentTarget.getBoundingClientRect();
     const hit = hitAt(hitsRef.current, e.clientX - box.left, e.clientY - box.top);
-    if (hit?.kind === 'request' && hit.finding) showLeakView({ tab: 'leaks', instanceId: null, requestId: hit.request.requestId });
+    if (hit?.kind === 'request' && hit.finding)
+      showLeakView({ tab: 'leaks', instanceId: null, requestId: hit.request.requestId });
   };
 
   const onMove = (e: MouseEvent<HTMLCanvasElement>): void => {
@@ -85,15 +86,29 @@ export function Timeline() {
     const x = e.clientX - box.left;
     const y = e.clientY - box.top;
     const hit = hitAt(hitsRef.current, x, y);
-    setTip(hit ? { x, y, hit, calls: hit.kind === 'outgoing' ? outgoingAt(hitsRef.current, x, y).map((h) => h.call) : [] } : null);
+    setTip(
+      hit
+        ? { x, y, hit, calls: hit.kind === 'outgoing' ? outgoingAt(hitsRef.current, x, y).map((h) => h.call) : [] }
+        : null,
+    );
   };
 
   const actions = (
     <>
-      <button type="button" className={`btn btn-small ${frozenAt === null ? 'btn-live' : ''}`} onClick={() => setFrozenAt(frozenAt === null ? readEngineNow() : null)} data-testid="timeline-follow">
+      <button
+        type="button"
+        className={`btn btn-small ${frozenAt === null ? 'btn-live' : ''}`}
+        onClick={() => setFrozenAt(frozenAt === null ? readEngineNow() : null)}
+        data-testid="timeline-follow"
+      >
         {frozenAt === null ? '● Live' : '❚❚ Paused'}
       </button>
-      <Segmented label="Timeline window" options={WINDOWS} value={windowSec} onChange={(w) => setUi({ timelineWindowSec: w })} />
+      <Segmented
+        label="Timeline window"
+        options={WINDOWS}
+        value={windowSec}
+        onChange={(w) => setUi({ timelineWindowSec: w })}
+      />
     </>
   );
   return (
@@ -122,7 +137,9 @@ export function Timeline() {
 function exposeLeakMarkers(canvas: HTMLCanvasElement, hits: readonly Hit[]): void {
   const marked = hits.filter((h): h is Extract<Hit, { kind: 'request' }> => h.kind === 'request' && h.finding !== null);
   const ids = marked.map((h) => h.request.requestId).join(' ');
-  const points = marked.map((h) => `${h.request.requestId}:${Math.round(h.x + h.w / 2)}:${Math.round(h.y + h.h / 2)}`).join(' ');
+  const points = marked
+    .map((h) => `${h.request.requestId}:${Math.round(h.x + h.w / 2)}:${Math.round(h.y + h.h / 2)}`)
+    .join(' ');
   if (canvas.dataset.leakRequests !== ids) canvas.dataset.leakRequests = ids;
   if (canvas.dataset.leakPoints !== points) canvas.dataset.leakPoints = points;
 }
@@ -134,7 +151,10 @@ function exposeLeakMarkers(canvas: HTMLCanvasElement, hits: readonly Hit[]): voi
 function exposeOutgoingBars(canvas: HTMLCanvasElement, hits: readonly Hit[]): void {
   const points = hits
     .filter((h): h is Extract<Hit, { kind: 'outgoing' }> => h.kind === 'outgoing')
-    .map((h) => `${h.call.seq}:${h.call.instanceId}:${h.call.requestId ?? '-'}:${Math.round(h.x + h.w / 2)}:${Math.round(h.y + h.h / 2)}`)
+    .map(
+      (h) =>
+        `${h.call.seq}:${h.call.instanceId}:${h.call.requestId ?? '-'}:${Math.round(h.x + h.w / 2)}:${Math.round(h.y + h.h / 2)}`,
+    )
     .join(' ');
   if (canvas.dataset.outgoingPoints !== points) canvas.dataset.outgoingPoints = points;
 }
@@ -151,7 +171,8 @@ interface TipAt {
 }
 
 function TimelineTip({ x, y, hit, calls, width }: TipAt & { width: number }) {
-  const style: TipStyle = x > width - TIP_ROOM && x > TIP_ROOM ? { right: width - x + 12, top: y + 12 } : { left: x + 12, top: y + 12 };
+  const style: TipStyle =
+    x > width - TIP_ROOM && x > TIP_ROOM ? { right: width - x + 12, top: y + 12 } : { left: x + 12, top: y + 12 };
   if (hit.kind === 'outgoing') return <OutgoingTip style={style} calls={calls} />;
   if (hit.kind === 'exit') {
     const e = hit.exit;
@@ -206,9 +227,19 @@ function OutgoingTip({ style, calls }: { style: TipStyle; calls: readonly Outgoi
 /** An outgoing request: what was asked, how it ended, for which request, and what the lane no longer shows. */
 function OutgoingCall({ call: c }: { call: OutgoingRecord }) {
   const notKept = useStore((s) => s.outgoing.notKept.get(c.instanceId) ?? 0);
-  const ended = c.outcome === 'failed' ? 'failed' : c.outcome === 'dropped' ? `let go by the guest${c.status === null ? '' : ` after ${c.status}`}` : `→ ${c.status ?? '?'}`;
+  const ended =
+    c.outcome === 'failed'
+      ? 'failed'
+      : c.outcome === 'dropped'
+        ? `let go by the guest${c.status === null ? '' : ` after ${c.status}`}`
+        : `→ ${c.status ?? '?'}`;
   return (
-    <div className="tip-call" data-testid="timeline-outgoing-call" data-outcome={c.outcome} data-request-id={c.requestId ?? undefined}>
+    <div
+      className="tip-call"
+      data-testid="timeline-outgoing-call"
+      data-outcome={c.outcome}
+      data-request-id={c.requestId ?? undefined}
+    >
       <b>outgoing</b> <span className="mono">{describeCallTarget(c)}</span>
       <div className="dim">
         {ended} · {fmtMs(c.durationMs)} · {fmtBytes(c.requestBytes)} ↑ {fmtBytes(c.responseBytes)} ↓

@@ -23,8 +23,13 @@ interface Props {
 const OUTPUT_LINES = 3;
 
 function memoryTitle(bytes: number | null, limit: number | null): string {
-  const now = bytes === null ? 'linear memory: not reported yet' : `linear memory now (at instantiation, then after each request): ${bytes} bytes`;
-  return limit === null ? now : `${now}; each memory may grow to ${limit} bytes (-W max-memory-size), then memory.grow returns -1`;
+  const now =
+    bytes === null
+      ? 'linear memory: not reported yet'
+      : `linear memory now (at instantiation, then after each request): ${bytes} bytes`;
+  return limit === null
+    ? now
+    : `${now}; each memory may grow to ${limit} bytes (-W max-memory-size), then memory.grow returns -1`;
 }
 
 export function statusOf(r: InstanceRecord): string {
@@ -32,7 +37,18 @@ export function statusOf(r: InstanceRecord): string {
 }
 
 /** One live instance: status, reuse against the max, in flight, age, memory, recent output. */
-export const WorkerCard = memo(function WorkerCard({ instance: r, maxReuse, maxConcurrent, now, onSelect, leakCount = 0, memory, growth = null, onShowLeaks, memoryLimitBytes = null }: Props) {
+export const WorkerCard = memo(function WorkerCard({
+  instance: r,
+  maxReuse,
+  maxConcurrent,
+  now,
+  onSelect,
+  leakCount = 0,
+  memory,
+  growth = null,
+  onShowLeaks,
+  memoryLimitBytes = null,
+}: Props) {
   const status = statusOf(r);
   // Sizes are reported when they change: the last one holds up to the requests finished by now.
   const curve = memory ? memoryCurve(memory, r.reuseCount - r.inFlight) : [];
@@ -50,7 +66,12 @@ export const WorkerCard = memo(function WorkerCard({ instance: r, maxReuse, maxC
       data-executor={r.executor ?? undefined}
     >
       <header className="card-head">
-        <button type="button" className="link card-id mono" onClick={() => onSelect(r.instanceId)} title="Filter the event log by this instance">
+        <button
+          type="button"
+          className="link card-id mono"
+          onClick={() => onSelect(r.instanceId)}
+          title="Filter the event log by this instance"
+        >
           #{r.instanceId}
         </button>
         {r.executor !== null && (
@@ -68,7 +89,10 @@ export const WorkerCard = memo(function WorkerCard({ instance: r, maxReuse, maxC
           <span className="status-dot" aria-hidden="true" />
           {status}
         </span>
-        <span className="card-avail dim" title={r.unavailableWhy ? `unavailable: ${r.unavailableWhy}` : 'available for new requests'}>
+        <span
+          className="card-avail dim"
+          title={r.unavailableWhy ? `unavailable: ${r.unavailableWhy}` : 'available for new requests'}
+        >
           {r.available ? 'available' : (r.unavailableWhy ?? (r.status === 'Starting' ? 'starting' : 'busy'))}
         </span>
       </header>
@@ -102,7 +126,10 @@ export const WorkerCard = memo(function WorkerCard({ instance: r, maxReuse, maxC
           {memoryLimitBytes !== null &&
             // At the limit every memory.grow fails (returns -1): worth a warning colour, not an error's.
             (r.memoryBytes !== null && r.memoryBytes >= memoryLimitBytes ? (
-              <span className="at-limit" style={{ color: 'var(--warn)' }}> / {fmtBytes(memoryLimitBytes)}</span>
+              <span className="at-limit" style={{ color: 'var(--warn)' }}>
+                {' '}
+                / {fmtBytes(memoryLimitBytes)}
+              </span>
             ) : (
               <span className="dim"> / {fmtBytes(memoryLimitBytes)}</span>
             ))}

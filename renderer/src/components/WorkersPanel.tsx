@@ -18,7 +18,10 @@ export function WorkersPanel() {
   const now = useEngineNow(1000);
   const live = useMemo(() => liveInstances(instances), [instances]);
   const onSelect = useCallback((instanceId: number) => setLogFilter({ instanceId, requestId: null }), [setLogFilter]);
-  const onShowLeaks = useCallback((instanceId: number) => showLeakView({ tab: 'leaks', instanceId, requestId: null }), [showLeakView]);
+  const onShowLeaks = useCallback(
+    (instanceId: number) => showLeakView({ tab: 'leaks', instanceId, requestId: null }),
+    [showLeakView],
+  );
 
   return (
     <Panel

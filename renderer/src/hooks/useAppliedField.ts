@@ -68,5 +68,16 @@ export function useAppliedField<P>(spec: AppliedFieldSpec<P>) {
   };
   /** The mark beside the field: applying, applied, or "press Enter". */
   const mark = state === 'applying' ? '…' : state === 'applied' ? '✓' : dirty && !error ? '↵' : '';
-  return { text, error, state, mark, inputProps: { value: text, onChange: (e: { target: { value: string } }) => onChange(e.target.value), onKeyDown, onBlur: () => void apply() } };
+  return {
+    text,
+    error,
+    state,
+    mark,
+    inputProps: {
+      value: text,
+      onChange: (e: { target: { value: string } }) => onChange(e.target.value),
+      onKeyDown,
+      onBlur: () => void apply(),
+    },
+  };
 }

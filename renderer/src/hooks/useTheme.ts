@@ -76,7 +76,8 @@ const VARS: Record<keyof Palette, string> = {
 export function readPalette(): Palette {
   const style = getComputedStyle(document.documentElement);
   const palette = {} as Palette;
-  for (const [key, name] of Object.entries(VARS) as [keyof Palette, string][]) palette[key] = style.getPropertyValue(name).trim() || '#888';
+  for (const [key, name] of Object.entries(VARS) as [keyof Palette, string][])
+    palette[key] = style.getPropertyValue(name).trim() || '#888';
   return palette;
 }
 

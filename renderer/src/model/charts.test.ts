@@ -11,7 +11,11 @@ describe('charts reducer', () => {
     assert.equal(completed, 2);
     assert.equal(failed, 1);
     const secs = state.charts.buckets.map((b) => b.sec);
-    assert.deepEqual(secs, [...secs].sort((a, b) => a - b), 'ascending');
+    assert.deepEqual(
+      secs,
+      [...secs].sort((a, b) => a - b),
+      'ascending',
+    );
     assert.equal(new Set(secs).size, secs.length, 'one bucket per second');
   });
 
@@ -50,6 +54,12 @@ describe('charts reducer', () => {
     assert.equal(percentile([5], 99), 5);
     assert.equal(percentile([4, 1, 3, 2], 50), 2);
     assert.equal(percentile([4, 1, 3, 2], 99), 4);
-    assert.equal(percentile(Array.from({ length: 100 }, (_, i) => i + 1), 99), 99);
+    assert.equal(
+      percentile(
+        Array.from({ length: 100 }, (_, i) => i + 1),
+        99,
+      ),
+      99,
+    );
   });
 });

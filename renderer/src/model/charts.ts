@@ -11,7 +11,13 @@ function emptyBucket(sec: number): Bucket {
 }
 
 function maxGauges(a: Gauges | null, b: Gauges): Gauges {
-  if (!a) return { liveInstances: b.liveInstances, availableWorkers: b.availableWorkers, queueDepth: b.queueDepth, inFlight: b.inFlight };
+  if (!a)
+    return {
+      liveInstances: b.liveInstances,
+      availableWorkers: b.availableWorkers,
+      queueDepth: b.queueDepth,
+      inFlight: b.inFlight,
+    };
   return {
     liveInstances: Math.max(a.liveInstances, b.liveInstances),
     availableWorkers: Math.max(a.availableWorkers, b.availableWorkers),
@@ -21,7 +27,11 @@ function maxGauges(a: Gauges | null, b: Gauges): Gauges {
 }
 
 /** Applies one batch: events in order, then the gauges the batch ended with. */
-export function applyChartEvents(state: ChartsState, events: readonly PoolEvent[], batchGauges: Gauges | null): ChartsState {
+export function applyChartEvents(
+  state: ChartsState,
+  events: readonly PoolEvent[],
+  batchGauges: Gauges | null,
+): ChartsState {
   const buckets = state.buckets.slice();
   const copied = new Set<number>();
   let changed = false;
@@ -55,7 +65,12 @@ export function applyChartEvents(state: ChartsState, events: readonly PoolEvent[
       bucketAt(e.t).failed++;
     } else if (e.type === 'pool.gauges') {
       const b = bucketAt(e.t);
-      const g: Gauges = { liveInstances: e.liveInstances, availableWorkers: e.availableWorkers, queueDepth: e.queueDepth, inFlight: e.inFlight };
+      const g: Gauges = {
+        liveInstances: e.liveInstances,
+        availableWorkers: e.availableWorkers,
+        queueDepth: e.queueDepth,
+        inFlight: e.inFlight,
+      };
       b.gaugesMax = maxGauges(b.gaugesMax, g);
       b.gaugesLast = g;
       lastGauges = g;

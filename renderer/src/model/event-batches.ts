@@ -21,5 +21,12 @@ export function batchesOf(events: readonly PoolEvent[], intervalMs: number): Poo
 /** The gauges after these events: the last `pool.gauges` event's, else `previous`. */
 export function gaugesAfter<G extends Gauges | null>(events: readonly PoolEvent[], previous: G): Gauges | G {
   const e = events.findLast((event): event is GaugesChanged => event.type === 'pool.gauges');
-  return e ? { liveInstances: e.liveInstances, availableWorkers: e.availableWorkers, queueDepth: e.queueDepth, inFlight: e.inFlight } : previous;
+  return e
+    ? {
+        liveInstances: e.liveInstances,
+        availableWorkers: e.availableWorkers,
+        queueDepth: e.queueDepth,
+        inFlight: e.inFlight,
+      }
+    : previous;
 }

@@ -95,12 +95,28 @@ describe('instances reducer, on recorded engine streams', () => {
     const snapshot = emptySnapshot({
       t: idleAgain.t,
       instances: [
-        { instanceId: 0, status: 'Idle', available: true, unavailableWhy: null, draining: false, reuseCount: 1, inFlight: 0, createdAt: 38, memoryBytes: 65536 },
+        {
+          instanceId: 0,
+          status: 'Idle',
+          available: true,
+          unavailableWhy: null,
+          draining: false,
+          reuseCount: 1,
+          inFlight: 0,
+          createdAt: 38,
+          memoryBytes: 65536,
+        },
       ],
     });
     let state = applySnapshot(initialData, snapshot, 0);
     // The first batch still carries events from before the snapshot, then the second request's.
-    state = applyEventBatch(state, events.filter((e) => e.seq >= 8 && e.seq <= 25), null, 0, 150);
+    state = applyEventBatch(
+      state,
+      events.filter((e) => e.seq >= 8 && e.seq <= 25),
+      null,
+      0,
+      150,
+    );
     const card = state.instances.live.get(0)!;
     assert.equal(card.reuseCount, 2);
     assert.equal(card.createdAt, 38);
@@ -120,9 +136,19 @@ describe('instance age', () => {
   it('an instance that served 114 requests since the last clock reading is as old as its events say, never 0ms', () => {
     // Snapshot at engine t=1000, received at local 100: offset 900.
     let state = applySnapshot(initialData, emptySnapshot({ t: 1000 }), 100);
-    const events: PoolEvent[] = [{ type: 'worker.spawned', instanceId: 0, reason: 'no-available-worker', t: 1200, seq: 0 }];
+    const events: PoolEvent[] = [
+      { type: 'worker.spawned', instanceId: 0, reason: 'no-available-worker', t: 1200, seq: 0 },
+    ];
     for (let i = 1; i <= 114; i++) {
-      events.push({ type: 'request.accepted', requestId: i - 1, instanceId: 0, inFlight: 1, reuseCount: i, t: 1200 + i * 6, seq: i });
+      events.push({
+        type: 'request.accepted',
+        requestId: i - 1,
+        instanceId: 0,
+        inFlight: 1,
+        reuseCount: i,
+        t: 1200 + i * 6,
+        seq: i,
+      });
     }
     state = applyEventBatch(state, events, null, 0, 1000);
     const [card] = liveInstances(state.instances);

@@ -26,7 +26,12 @@ export function newInstance(instanceId: number, t: number): InstanceRecord {
 }
 
 /** Replaces the live instances with a snapshot's, keeping what only the dashboard knew (output, counts). */
-export function instancesFromSnapshot(state: InstancesState, snapshot: InstanceSnapshot[], t: number, reset: boolean): InstancesState {
+export function instancesFromSnapshot(
+  state: InstancesState,
+  snapshot: InstanceSnapshot[],
+  t: number,
+  reset: boolean,
+): InstancesState {
   const live = new Map<number, InstanceRecord>();
   for (const s of snapshot) {
     const previous = reset ? undefined : state.live.get(s.instanceId);
@@ -54,7 +59,10 @@ export function instancesFromSnapshot(state: InstancesState, snapshot: InstanceS
 export function applyInstanceEvents(state: InstancesState, events: readonly PoolEvent[]): InstancesState {
   const since = state.snapshotT;
   // Copy-on-write: the containers are copied once per batch, on the first change.
-  const draft: { live: Map<number, InstanceRecord> | null; retired: InstanceRecord[] | null } = { live: null, retired: null };
+  const draft: { live: Map<number, InstanceRecord> | null; retired: InstanceRecord[] | null } = {
+    live: null,
+    retired: null,
+  };
   let retiredTotal = state.retiredTotal;
   const liveDraft = (): Map<number, InstanceRecord> => (draft.live ??= new Map(state.live));
   const retiredDraft = (): InstanceRecord[] => (draft.retired ??= state.retired.slice());

@@ -17,7 +17,10 @@ describe('knobs form', () => {
     const ok = parseKnobInput(reuse, ' 128 ', p2);
     assert.deepEqual(ok.ok && ok.patch, { maxInstanceReuseCount: 128 });
     const zero = parseKnobInput(reuse, '0', p2);
-    assert.equal(!zero.ok && zero.error, 'max-instance-reuse-count must be at least 1 (0 would let no instance serve anything)');
+    assert.equal(
+      !zero.ok && zero.error,
+      'max-instance-reuse-count must be at least 1 (0 would let no instance serve anything)',
+    );
     const half = parseKnobInput(reuse, '1.5', p2);
     assert.equal(!half.ok && half.error, 'max-instance-reuse-count must be a whole number');
     const word = parseKnobInput(reuse, 'lots', p2);
@@ -55,7 +58,12 @@ describe('knobs form', () => {
 
   it('explains a knob the world clamps', () => {
     const requested = { ...p2, maxInstanceConcurrentReuseCount: 16 };
-    const note = knobNote(field('maxInstanceConcurrentReuseCount'), requested, effectiveKnobs('wasip2', requested), 'wasip2');
+    const note = knobNote(
+      field('maxInstanceConcurrentReuseCount'),
+      requested,
+      effectiveKnobs('wasip2', requested),
+      'wasip2',
+    );
     assert.equal(note, 'forced to 1 for WASIp2 (requested 16)');
     assert.equal(knobNote(field('maxInstanceReuseCount'), p2, p2, 'wasip2'), null);
     assert.equal(knobNote(field('maxInstanceConcurrentReuseCount'), p2, p2, 'wasip3'), null);

@@ -9,7 +9,11 @@ import { formatDuration, parseDuration } from './format.ts';
 
 /** Exact and readable: `64MiB` rather than `64.0 MiB`, so the text parses back to the same value. */
 function formatByteKnob(bytes: number): string {
-  for (const [unit, size] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) {
+  for (const [unit, size] of [
+    ['GiB', 1024 ** 3],
+    ['MiB', 1024 ** 2],
+    ['KiB', 1024],
+  ] as const) {
     if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;
   }
   return String(bytes);
@@ -115,7 +119,12 @@ export function parseKnobInput(field: KnobField, text: string, current: PoolKnob
 }
 
 /** Why the effective value differs from the requested one, if it does. */
-export function knobNote(field: KnobField, requested: PoolKnobs, effective: PoolKnobs, world: 'wasip2' | 'wasip3' | null): string | null {
+export function knobNote(
+  field: KnobField,
+  requested: PoolKnobs,
+  effective: PoolKnobs,
+  world: 'wasip2' | 'wasip3' | null,
+): string | null {
   const key = field.key;
   if (requested[key] === effective[key]) {
     return key === 'maxInstanceConcurrentReuseCount' && world === 'wasip2' ? 'always 1 for WASIp2' : null;

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { changedSpan, parseDifference, summarizeDifference } from './leak-diff.ts';
 
 describe('leak difference lines', () => {
-  it('reads status, header and body lines in the engine\'s shape', () => {
+  it("reads status, header and body lines in the engine's shape", () => {
     assert.deepEqual(parseDifference('status: 500 on the reused instance, 200 on a fresh one'), {
       what: 'status',
       reused: { text: '500', quoted: false },
@@ -24,7 +24,11 @@ describe('leak difference lines', () => {
   it('a body that contains the phrases themselves is still split at the right place', () => {
     const tricky = 'x on the reused instance, y on a fresh one';
     const line = `body: ${JSON.stringify(tricky)} on the reused instance, ${JSON.stringify('z')} on a fresh one`;
-    assert.deepEqual(parseDifference(line), { what: 'body', reused: { text: tricky, quoted: true }, fresh: { text: 'z', quoted: true } });
+    assert.deepEqual(parseDifference(line), {
+      what: 'body',
+      reused: { text: tricky, quoted: true },
+      fresh: { text: 'z', quoted: true },
+    });
   });
 
   it('anything else is not parsed (the view shows the line as is)', () => {
@@ -41,7 +45,10 @@ describe('leak difference lines', () => {
   });
 
   it('summarizes a difference in one line', () => {
-    assert.equal(summarizeDifference('body: "count=2" on the reused instance, "count=1" on a fresh one'), 'body: "count=2" ≠ "count=1"');
+    assert.equal(
+      summarizeDifference('body: "count=2" on the reused instance, "count=1" on a fresh one'),
+      'body: "count=2" ≠ "count=1"',
+    );
     assert.equal(summarizeDifference('status: 500 on the reused instance, 200 on a fresh one'), 'status: 500 ≠ 200');
     assert.equal(summarizeDifference('odd line'), 'odd line');
     assert.equal(summarizeDifference(undefined), '');

@@ -69,7 +69,12 @@ export function changedSpan(a: string, b: string): ChangedSpan {
   let s = 0;
   while (s < max - p && a[a.length - 1 - s] === b[b.length - 1 - s]) s++;
   if (s > 0 && isHighSurrogate(a.charCodeAt(a.length - 1 - s))) s--;
-  return { prefix: a.slice(0, p), a: a.slice(p, a.length - s), b: b.slice(p, b.length - s), suffix: a.slice(a.length - s) };
+  return {
+    prefix: a.slice(0, p),
+    a: a.slice(p, a.length - s),
+    b: b.slice(p, b.length - s),
+    suffix: a.slice(a.length - s),
+  };
 }
 
 function isHighSurrogate(code: number): boolean {

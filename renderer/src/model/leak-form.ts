@@ -2,9 +2,15 @@
  * The leak-detection form: how each text field is shown and parsed, validated with the protocol's
  * own schema (so the messages are the engine's), like the knobs form.
  */
-import { applyLeakDetectionPatch, type LeakDetectionPatch, type LeakDetectionSettings } from '../../../protocol/index.ts';
+import {
+  applyLeakDetectionPatch,
+  type LeakDetectionPatch,
+  type LeakDetectionSettings,
+} from '../../../protocol/index.ts';
 
-export type LeakParse = { ok: true; patch: LeakDetectionPatch; settings: LeakDetectionSettings } | { ok: false; error: string };
+export type LeakParse =
+  | { ok: true; patch: LeakDetectionPatch; settings: LeakDetectionSettings }
+  | { ok: false; error: string };
 
 export interface LeakTextField {
   key: 'sampleRate' | 'ignoredHeaders' | 'maxConcurrentReplays' | 'maxReplaysPerSecond';

@@ -16,10 +16,7 @@ describe('leaks reducer, on recorded engine streams', () => {
     const events = loadFixture('counter-leaks-reuse3.jsonl');
     const state = replay(events);
     const { leaks } = state;
-    assert.deepEqual(
-      [leaks.checked, leaks.same, leaks.leaks, leaks.errors, leaks.skippedTotal],
-      [2, 0, 2, 0, 1],
-    );
+    assert.deepEqual([leaks.checked, leaks.same, leaks.leaks, leaks.errors, leaks.skippedTotal], [2, 0, 2, 0, 1]);
     assert.deepEqual(leaks.skipped, { 'replays-busy': 1 });
     // Request 2's verdict came first: newest first puts request 1 on top.
     assert.deepEqual(
@@ -29,10 +26,15 @@ describe('leaks reducer, on recorded engine streams', () => {
         [2, 0, 3, 'GET', '/'],
       ],
     );
-    assert.deepEqual(leaks.findings[0]!.differences, ['body: "count=2" on the reused instance, "count=1" on a fresh one']);
+    assert.deepEqual(leaks.findings[0]!.differences, [
+      'body: "count=2" on the reused instance, "count=1" on a fresh one',
+    ]);
     assert.equal(leaks.byInstance.get(0), 2);
     assert.equal(leaks.byInstance.has(1), false, 'instance 1 had no finding (its replay was skipped)');
-    assert.ok(state.instances.retired.some((r) => r.instanceId === 0 && r.exit !== null), 'instance 0 had retired');
+    assert.ok(
+      state.instances.retired.some((r) => r.instanceId === 0 && r.exit !== null),
+      'instance 0 had retired',
+    );
     assert.deepEqual([...leaks.byRequest.keys()].sort(), [1, 2]);
     assert.equal(leaks.byRequest.get(2), leaks.findings[1]);
     assert.deepEqual(findingsFor(leaks, 0), leaks.findings);
@@ -44,7 +46,13 @@ describe('leaks reducer, on recorded engine streams', () => {
     const events = loadFixture('counter-leaks-reuse3.jsonl');
     const view = (batchMs: number) => {
       const { leaks } = replay(events, batchMs);
-      return JSON.stringify({ ...leaks, byInstance: [...leaks.byInstance], byRequest: [...leaks.byRequest.keys()], memory: [...leaks.memory], growth: [...leaks.growth] });
+      return JSON.stringify({
+        ...leaks,
+        byInstance: [...leaks.byInstance],
+        byRequest: [...leaks.byRequest.keys()],
+        memory: [...leaks.memory],
+        growth: [...leaks.growth],
+      });
     };
     assert.equal(view(1), view(50));
     assert.equal(view(1), view(10_000));
@@ -110,7 +118,10 @@ describe('leaks reducer, on recorded engine streams', () => {
     const other = emptySnapshot({ t: 5000, leakDetection: all });
     other.component = { ...other.component!, spec: 'demo:hello', name: 'hello' };
     const fresh = applySnapshot(state, other, 0);
-    assert.deepEqual([fresh.leaks.checked, fresh.leaks.findings.length, fresh.leaks.byInstance.size, fresh.leaks.byRequest.size], [0, 0, 0, 0]);
+    assert.deepEqual(
+      [fresh.leaks.checked, fresh.leaks.findings.length, fresh.leaks.byInstance.size, fresh.leaks.byRequest.size],
+      [0, 0, 0, 0],
+    );
     assert.equal(fresh.leaks.settings?.mode, 'all');
   });
 
@@ -118,8 +129,28 @@ describe('leaks reducer, on recorded engine streams', () => {
     const snapshot = emptySnapshot({
       t: 100,
       instances: [
-        { instanceId: 4, status: 'Requests', available: false, unavailableWhy: 'concurrency-limit', draining: false, reuseCount: 7, inFlight: 1, createdAt: 10, memoryBytes: 192 * KiB },
-        { instanceId: 5, status: 'Starting', available: false, unavailableWhy: null, draining: false, reuseCount: 0, inFlight: 0, createdAt: 90, memoryBytes: null },
+        {
+          instanceId: 4,
+          status: 'Requests',
+          available: false,
+          unavailableWhy: 'concurrency-limit',
+          draining: false,
+          reuseCount: 7,
+          inFlight: 1,
+          createdAt: 10,
+          memoryBytes: 192 * KiB,
+        },
+        {
+          instanceId: 5,
+          status: 'Starting',
+          available: false,
+          unavailableWhy: null,
+          draining: false,
+          reuseCount: 0,
+          inFlight: 0,
+          createdAt: 90,
+          memoryBytes: null,
+        },
       ],
     });
     const state = applySnapshot(replay([]), snapshot, 0);
@@ -127,17 +158,23 @@ describe('leaks reducer, on recorded engine streams', () => {
     assert.equal(state.leaks.memory.has(5), false);
   });
 
-  it('clear history: findings and counts go, the settings and live instances\' warnings stay', () => {
+  it("clear history: findings and counts go, the settings and live instances' warnings stay", () => {
     const events = loadFixture('grow-reuse50.jsonl');
     const live = replay(upToSeq(events, seqOf(events, (e) => e.type === 'worker.exit') - 1));
-    const withSettings = { ...live, leaks: { ...live.leaks, settings: { ...DEFAULT_LEAK_DETECTION, mode: 'sample' as const } } };
+    const withSettings = {
+      ...live,
+      leaks: { ...live.leaks, settings: { ...DEFAULT_LEAK_DETECTION, mode: 'sample' as const } },
+    };
     const cleared = clearHistory(withSettings);
     assert.equal(cleared.leaks.settings?.mode, 'sample');
     assert.equal(cleared.leaks.growth.get(0)?.bytesPerRequest, 64 * KiB, 'instance 0 is still live');
     assert.equal(cleared.leaks.memory.get(0)?.length, 10);
 
     const counter = clearHistory(replay(loadFixture('counter-leaks-reuse3.jsonl')));
-    assert.deepEqual([counter.leaks.checked, counter.leaks.skippedTotal, counter.leaks.findings.length, counter.leaks.byInstance.size], [0, 0, 0, 0]);
+    assert.deepEqual(
+      [counter.leaks.checked, counter.leaks.skippedTotal, counter.leaks.findings.length, counter.leaks.byInstance.size],
+      [0, 0, 0, 0],
+    );
   });
 
   it('a batch without leak or memory events keeps the same slice object', () => {
@@ -149,7 +186,12 @@ describe('leaks reducer, on recorded engine streams', () => {
 
   it('findings and their request lookup stay capped together', () => {
     const recorded = loadFixture('counter-leaks-reuse3.jsonl').find((e) => e.type === 'leak.checked')!;
-    const many = Array.from({ length: LIMITS.leakFindings + 30 }, (_, i) => ({ ...recorded, requestId: 1000 + i, t: 1000 + i, seq: 1000 + i }));
+    const many = Array.from({ length: LIMITS.leakFindings + 30 }, (_, i) => ({
+      ...recorded,
+      requestId: 1000 + i,
+      t: 1000 + i,
+      seq: 1000 + i,
+    }));
     const leaks = applyLeakEvents(initialLeaks, many);
     assert.equal(leaks.findings.length, LIMITS.leakFindings);
     assert.equal(leaks.byRequest.size, LIMITS.leakFindings);
@@ -161,9 +203,17 @@ describe('leaks reducer, on recorded engine streams', () => {
 
   it('a long curve is thinned, keeping its first and last point', () => {
     const recorded = loadFixture('grow-reuse50.jsonl').find((e) => e.type === 'worker.memory')!;
-    const many = Array.from({ length: 1000 }, (_, i) => ({ ...recorded, requestsDone: i + 1, bytes: (i + 2) * 64 * KiB, seq: i }));
+    const many = Array.from({ length: 1000 }, (_, i) => ({
+      ...recorded,
+      requestsDone: i + 1,
+      bytes: (i + 2) * 64 * KiB,
+      seq: i,
+    }));
     const curve = applyLeakEvents(initialLeaks, many).memory.get(0)!;
-    assert.ok(curve.length <= LIMITS.memoryPointsPerInstance && curve.length > LIMITS.memoryPointsPerInstance / 4, `${curve.length} points`);
+    assert.ok(
+      curve.length <= LIMITS.memoryPointsPerInstance && curve.length > LIMITS.memoryPointsPerInstance / 4,
+      `${curve.length} points`,
+    );
     assert.equal(curve[0]!.requestsDone, 1);
     assert.equal(curve.at(-1)!.requestsDone, 1000);
     for (let i = 1; i < curve.length; i++) assert.ok(curve[i]!.requestsDone > curve[i - 1]!.requestsDone);
@@ -183,7 +233,8 @@ describe('leaks reducer, on recorded engine streams', () => {
 
 describe('failed on reuse', () => {
   it('a reused instance that failed where a fresh one answered is a finding of its own kind, with how it failed', () => {
-    const failure = 'failed (trap): guest never invoked `response-outparam::set` method: wasm trap: wasm `unreachable` instruction executed';
+    const failure =
+      'failed (trap): guest never invoked `response-outparam::set` method: wasm trap: wasm `unreachable` instruction executed';
     const event: PoolEvent = {
       type: 'leak.checked',
       requestId: 1,

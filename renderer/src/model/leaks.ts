@@ -41,7 +41,12 @@ export function applyLeakEvents(state: LeaksState, events: readonly PoolEvent[])
         if (e.verdict === 'same') d.same++;
         else if (e.verdict === 'error') {
           d.errors++;
-          d.lastError = { requestId: e.requestId, instanceId: e.instanceId, message: e.message ?? 'the replay failed', t: e.t };
+          d.lastError = {
+            requestId: e.requestId,
+            instanceId: e.instanceId,
+            message: e.message ?? 'the replay failed',
+            t: e.t,
+          };
         } else {
           const failedOnReuse = e.verdict === 'failed-on-reuse';
           d.leaks++;
@@ -85,7 +90,10 @@ export function applyLeakEvents(state: LeaksState, events: readonly PoolEvent[])
         if (!Number.isFinite(e.requestsDone)) break;
         changed = true;
         memory ??= new Map(state.memory);
-        memory.set(e.instanceId, withPoint(memory.get(e.instanceId) ?? [], { requestsDone: e.requestsDone, bytes: e.bytes }));
+        memory.set(
+          e.instanceId,
+          withPoint(memory.get(e.instanceId) ?? [], { requestsDone: e.requestsDone, bytes: e.bytes }),
+        );
         break;
       }
       case 'worker.memory_growth': {

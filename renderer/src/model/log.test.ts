@@ -33,12 +33,20 @@ describe('log reducer and filter', () => {
     assert.ok(byInstance.some((e) => e.type === 'worker.exit'));
     const noGauges = filterEvents(events, DEFAULT_LOG_FILTER);
     assert.ok(noGauges.every((e) => e.type !== 'pool.gauges'));
-    const failures = filterEvents(events, { hidden: [], instanceId: null, requestId: null }).filter((e) => e.type === 'request.failed');
+    const failures = filterEvents(events, { hidden: [], instanceId: null, requestId: null }).filter(
+      (e) => e.type === 'request.failed',
+    );
     assert.equal(describeEvent(failures[0]!), 'timeout: guest timed out');
   });
 
   it('describes every recorded event in one line', () => {
-    for (const name of ['counter-reuse3.jsonl', 'spin-timeout.jsonl', 'trap.jsonl', 'print-idle.jsonl', 'sleep-parallel.jsonl']) {
+    for (const name of [
+      'counter-reuse3.jsonl',
+      'spin-timeout.jsonl',
+      'trap.jsonl',
+      'print-idle.jsonl',
+      'sleep-parallel.jsonl',
+    ]) {
       for (const e of loadFixture(name)) {
         const text = describeEvent(e);
         assert.equal(typeof text, 'string');
@@ -54,7 +62,14 @@ describe('snapshots, clock and history', () => {
     const same = applySnapshot(state, emptySnapshot({ t: 5000 }), 10);
     assert.equal(same.log.events.length, state.log.events.length);
     assert.equal(same.instances.retired.length, 2);
-    const other = applySnapshot(state, emptySnapshot({ t: 6000, component: { ...emptySnapshot().component!, spec: 'demo:spin', sha256: 'cd'.repeat(32) } }), 10);
+    const other = applySnapshot(
+      state,
+      emptySnapshot({
+        t: 6000,
+        component: { ...emptySnapshot().component!, spec: 'demo:spin', sha256: 'cd'.repeat(32) },
+      }),
+      10,
+    );
     assert.equal(other.log.events.length, 0);
     assert.equal(other.instances.retired.length, 0);
     assert.equal(other.requests.byId.size, 0);
@@ -63,7 +78,15 @@ describe('snapshots, clock and history', () => {
   it('estimates the engine clock from the snapshot and the events', () => {
     let state = applySnapshot(initialData, emptySnapshot({ t: 1000 }), 50);
     assert.equal(engineNow(state.clock, 150), 1100);
-    state = applyEventBatch(state, loadFixture('counter-reuse3.jsonl').filter((e) => e.seq === 0).map((e) => ({ ...e, t: 1500 })), null, 0, 160);
+    state = applyEventBatch(
+      state,
+      loadFixture('counter-reuse3.jsonl')
+        .filter((e) => e.seq === 0)
+        .map((e) => ({ ...e, t: 1500 })),
+      null,
+      0,
+      160,
+    );
     assert.equal(engineNow(state.clock, 160), 1500, 'an event later than the estimate moves the clock forward');
   });
 
@@ -80,7 +103,11 @@ describe('snapshots, clock and history', () => {
 describe('runs', () => {
   it('serving again after a stop starts a new run (ids restart); stopping keeps history and the component', () => {
     const state = replay(loadFixture('counter-reuse3.jsonl'));
-    const stopped = applySnapshot(state, emptySnapshot({ t: 2000, serving: false, component: null, listenUrl: null }), 10);
+    const stopped = applySnapshot(
+      state,
+      emptySnapshot({ t: 2000, serving: false, component: null, listenUrl: null }),
+      10,
+    );
     assert.equal(stopped.instances.retired.length, 2, 'history stays visible after stop');
     assert.equal(stopped.pool.component?.name, 'counter', 'the stopped component is still named');
     assert.equal(stopped.pool.serving, false);

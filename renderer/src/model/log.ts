@@ -1,5 +1,12 @@
 /** Log slice: the most recent events, and a filter over them. */
-import { describeCallTarget, MAX_OUTGOING_EVENTS_PER_SECOND, type LeakChecked, type OutgoingCall, type PoolEvent, type PoolEventType } from '../../../protocol/index.ts';
+import {
+  describeCallTarget,
+  MAX_OUTGOING_EVENTS_PER_SECOND,
+  type LeakChecked,
+  type OutgoingCall,
+  type PoolEvent,
+  type PoolEventType,
+} from '../../../protocol/index.ts';
 import { memoryGrowthRate, memoryGrowthSpan } from '../../../base/memory-growth.ts';
 import { fmtBytes, fmtMs } from './format.ts';
 import { LIMITS, type LogState } from './types.ts';
@@ -104,13 +111,17 @@ export function describeEvent(e: PoolEvent): string {
       return `${e.cause}, served ${e.served}, lived ${fmtMs(e.lifetimeMs)}${e.message ? ` — ${e.message}` : ''}`;
     case 'worker.memory':
       if (e.requestsDone === 0) return `${fmtBytes(e.bytes)} at start`;
-      return Number.isFinite(e.requestsDone) ? `${fmtBytes(e.bytes)} after request ${e.requestsDone}` : fmtBytes(e.bytes);
+      return Number.isFinite(e.requestsDone)
+        ? `${fmtBytes(e.bytes)} after request ${e.requestsDone}`
+        : fmtBytes(e.bytes);
     case 'worker.memory_growth':
       return `grows ${memoryGrowthRate(e)} (${memoryGrowthSpan(e)})`;
     case 'leak.checked':
       return describeLeakCheck(e);
     case 'leak.skipped':
-      return `not replayed: ${Object.entries(e.counts).map(([reason, n]) => `${n} ${reason}`).join(', ')}`;
+      return `not replayed: ${Object.entries(e.counts)
+        .map(([reason, n]) => `${n} ${reason}`)
+        .join(', ')}`;
     case 'guest.output':
       return `${e.stream}: ${e.line}`;
     case 'pool.gauges':
@@ -127,7 +138,8 @@ export function describeCall(c: OutgoingCall): string {
     return `${target} failed${at}: ${c.error?.tag ?? 'error'}${c.error?.detail ? ` (${c.error.detail})` : ''} in ${took}`;
   }
   const bytes = ` (${fmtBytes(c.requestBytes)} ↑ ${fmtBytes(c.responseBytes)} ↓)`;
-  if (c.outcome === 'dropped') return `${target} let go by the guest${c.status === null ? '' : ` after ${c.status}`} in ${took}${bytes}`;
+  if (c.outcome === 'dropped')
+    return `${target} let go by the guest${c.status === null ? '' : ` after ${c.status}`} in ${took}${bytes}`;
   return `${target} → ${c.status ?? '?'} in ${took}${bytes}`;
 }
 
@@ -135,6 +147,7 @@ function describeLeakCheck(e: LeakChecked): string {
   const what = `reuse #${e.reuseIndex}, ${e.method} ${e.uri}`;
   if (e.verdict === 'same') return `same as a fresh instance (${what})`;
   if (e.verdict === 'error') return `replay failed (${what}): ${e.message ?? ''}`;
-  if (e.verdict === 'failed-on-reuse') return `FAILED ON REUSE (${what}): ${e.message ?? ''}; a fresh instance answered`;
+  if (e.verdict === 'failed-on-reuse')
+    return `FAILED ON REUSE (${what}): ${e.message ?? ''}; a fresh instance answered`;
   return `LEAK (${what}): ${e.differences.join('; ')}`;
 }

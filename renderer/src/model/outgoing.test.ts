@@ -12,7 +12,7 @@ import { LIMITS } from './types.ts';
 const FIXTURE = 'fetch-outgoing.jsonl';
 
 describe('outgoing reducer, on a recorded engine stream (zoo-js-fetch proxying to an upstream)', () => {
-  it('each outgoing request is kept under the instance and request that made it, within that request\'s time', () => {
+  it("each outgoing request is kept under the instance and request that made it, within that request's time", () => {
     const state = replay(loadFixture(FIXTURE));
     const calls = state.outgoing.byInstance.get(0)!;
     assert.deepEqual(
@@ -38,8 +38,14 @@ describe('outgoing reducer, on a recorded engine stream (zoo-js-fetch proxying t
 
   it('the event log says what was asked and how it ended', () => {
     const events = loadFixture(FIXTURE).filter((e): e is RequestOutgoing => e.type === 'request.outgoing');
-    assert.match(describeEvent(events[0]!), /^GET http:\/\/127\.0\.0\.1:47123\/count → 200 in [\d.]+m?s \(0 B ↑ 3 B ↓\)$/);
-    assert.match(describeEvent(events[3]!), /^GET http:\/\/127\.0\.0\.1:9\/nobody failed: connection-refused \(connect ECONNREFUSED 127\.0\.0\.1:9\) in [\d.]+m?s$/);
+    assert.match(
+      describeEvent(events[0]!),
+      /^GET http:\/\/127\.0\.0\.1:47123\/count → 200 in [\d.]+m?s \(0 B ↑ 3 B ↓\)$/,
+    );
+    assert.match(
+      describeEvent(events[3]!),
+      /^GET http:\/\/127\.0\.0\.1:9\/nobody failed: connection-refused \(connect ECONNREFUSED 127\.0\.0\.1:9\) in [\d.]+m?s$/,
+    );
   });
 
   it('a leak finding carries the outgoing requests of both sides', () => {
@@ -62,10 +68,31 @@ describe('outgoing reducer, on a recorded engine stream (zoo-js-fetch proxying t
   });
 
   it('keeps the newest per instance and counts the rest, those the engine only counted included', () => {
-    const call: OutgoingCall = { method: 'GET', scheme: 'http', authority: 'a', path: '/', status: 200, durationMs: 1, outcome: 'complete', error: null, requestBytes: 0, responseBytes: 0 };
-    const flood: PoolEvent[] = Array.from({ length: 250 }, (_, i) => ({ type: 'request.outgoing', t: i, seq: i, instanceId: 5, requestId: 1, ...call }));
+    const call: OutgoingCall = {
+      method: 'GET',
+      scheme: 'http',
+      authority: 'a',
+      path: '/',
+      status: 200,
+      durationMs: 1,
+      outcome: 'complete',
+      error: null,
+      requestBytes: 0,
+      responseBytes: 0,
+    };
+    const flood: PoolEvent[] = Array.from({ length: 250 }, (_, i) => ({
+      type: 'request.outgoing',
+      t: i,
+      seq: i,
+      instanceId: 5,
+      requestId: 1,
+      ...call,
+    }));
     const first = applyOutgoingEvents(initialOutgoing, flood.slice(0, 120));
-    const state = applyOutgoingEvents(first, [...flood.slice(120), { type: 'request.outgoing_dropped', t: 300, seq: 300, instanceId: 5, count: 40, failed: 2 }]);
+    const state = applyOutgoingEvents(first, [
+      ...flood.slice(120),
+      { type: 'request.outgoing_dropped', t: 300, seq: 300, instanceId: 5, count: 40, failed: 2 },
+    ]);
     const kept = state.byInstance.get(5)!;
     assert.equal(kept.length, LIMITS.outgoingPerInstance);
     assert.deepEqual([kept[0]!.seq, kept.at(-1)!.seq], [250 - LIMITS.outgoingPerInstance, 249]);
@@ -77,7 +104,7 @@ describe('outgoing reducer, on a recorded engine stream (zoo-js-fetch proxying t
     assert.equal(first.byInstance.get(5)![0]!.seq, 20);
   });
 
-  it('a new run starts empty; clearing history keeps only live instances\' requests', () => {
+  it("a new run starts empty; clearing history keeps only live instances' requests", () => {
     const events = loadFixture(FIXTURE);
     const state = replay(events);
     // The fixture ends with instance 0 retired: clearing forgets it.
@@ -85,7 +112,11 @@ describe('outgoing reducer, on a recorded engine stream (zoo-js-fetch proxying t
     assert.equal(clearHistory(state).outgoing.byInstance.size, 0);
     const live = replay(events.filter((e) => !(e.type === 'worker.exit')));
     assert.deepEqual([...clearHistory(live).outgoing.byInstance.keys()], [0]);
-    const other = applySnapshot(state, emptySnapshot({ component: { ...emptySnapshot().component!, spec: 'demo:hello', name: 'hello' }, t: 1 }), 0);
+    const other = applySnapshot(
+      state,
+      emptySnapshot({ component: { ...emptySnapshot().component!, spec: 'demo:hello', name: 'hello' }, t: 1 }),
+      0,
+    );
     assert.equal(other.outgoing.byInstance.size, 0);
     assert.equal(applyEventBatch(other, [], null, 0, 0).outgoing, other.outgoing);
   });
@@ -97,9 +128,14 @@ describe('the timeline draws outgoing requests', () => {
     get: (target, key) => (key in target ? target[key] : () => {}),
     set: (target, key, value) => ((target[key] = value), true),
   }) as unknown as CanvasRenderingContext2D;
-  const palette = Object.fromEntries(['text', 'dim', 'grid', 'accent', 'ok', 'warn', 'err', 'purple', 'teal', 'lane', 'laneAlt', 'starting'].map((k) => [k, k])) as unknown as Palette;
+  const palette = Object.fromEntries(
+    ['text', 'dim', 'grid', 'accent', 'ok', 'warn', 'err', 'purple', 'teal', 'lane', 'laneAlt', 'starting'].map((k) => [
+      k,
+      k,
+    ]),
+  ) as unknown as Palette;
 
-  it('each one on the bar of the request that made it, in its instance\'s lane, hit before that request', () => {
+  it("each one on the bar of the request that made it, in its instance's lane, hit before that request", () => {
     const state = replay(loadFixture(FIXTURE).filter((e) => e.type !== 'worker.exit'));
     const calls = state.outgoing.byInstance.get(0)!;
     const now = calls.at(-1)!.t + 10;
@@ -122,7 +158,10 @@ describe('the timeline draws outgoing requests', () => {
       const bar = hits.find((b) => b.kind === 'request' && b.request.requestId === h.call.requestId)!;
       assert.ok(bar, `request ${h.call.requestId} is drawn`);
       // On the bar's bottom edge, and found first where both are.
-      assert.ok(h.y + h.h >= bar.y + bar.h - 1 && h.y <= bar.y + bar.h, `call ${h.call.seq} sits at the bottom of its request`);
+      assert.ok(
+        h.y + h.h >= bar.y + bar.h - 1 && h.y <= bar.y + bar.h,
+        `call ${h.call.seq} sits at the bottom of its request`,
+      );
       assert.equal(hitAt(hits, h.x + h.w / 2, h.y + h.h / 2)?.kind, 'outgoing');
       // Every call under the pointer is named, this one first: bars that share pixels do not hide each other.
       assert.equal(outgoingAt(hits, h.x + h.w / 2, h.y + h.h / 2)[0], h);
@@ -134,13 +173,25 @@ describe('the timeline draws outgoing requests', () => {
     const calls = state.outgoing.byInstance.get(0)!;
     const now = calls.at(-1)!.t + 10;
     // A window so wide that every call of the fixture falls within a few pixels.
-    const hits = drawTimeline(ctx, { now, windowMs: 3_600_000, instances: [...state.instances.live.values()], requests: state.requests.byId.values(), width: 600, height: 300, palette, outgoing: state.outgoing.byInstance });
+    const hits = drawTimeline(ctx, {
+      now,
+      windowMs: 3_600_000,
+      instances: [...state.instances.live.values()],
+      requests: state.requests.byId.values(),
+      width: 600,
+      height: 300,
+      palette,
+      outgoing: state.outgoing.byInstance,
+    });
     const outgoing = hits.filter((h) => h.kind === 'outgoing');
     const first = outgoing[0]!;
     const under = outgoingAt(hits, first.x + first.w / 2, first.y + first.h / 2);
-    assert.ok(under.length > 1, 'the fixture\'s calls overlap in an hour-wide window');
+    assert.ok(under.length > 1, "the fixture's calls overlap in an hour-wide window");
     assert.equal(under[0], first);
     const distances = under.map((h) => Math.abs(h.x + h.w / 2 - (first.x + first.w / 2)));
-    assert.deepEqual(distances, [...distances].sort((a, b) => a - b));
+    assert.deepEqual(
+      distances,
+      [...distances].sort((a, b) => a - b),
+    );
   });
 });

@@ -34,7 +34,12 @@ export function poolFromSnapshot(s: Snapshot, previous: PoolState): PoolState {
 
 export function withGauges(state: PoolState, gauges: Gauges): PoolState {
   const g = state.gauges;
-  if (g.liveInstances === gauges.liveInstances && g.availableWorkers === gauges.availableWorkers && g.queueDepth === gauges.queueDepth && g.inFlight === gauges.inFlight) {
+  if (
+    g.liveInstances === gauges.liveInstances &&
+    g.availableWorkers === gauges.availableWorkers &&
+    g.queueDepth === gauges.queueDepth &&
+    g.inFlight === gauges.inFlight
+  ) {
     return state;
   }
   return { ...state, gauges };

@@ -52,7 +52,10 @@ describe('requests reducer, on recorded engine streams', () => {
     const events = loadFixture('sleep-parallel.jsonl');
     let peak = 0;
     for (const cut of events) {
-      const mid = replay(events.filter((e) => e.seq <= cut.seq), 1);
+      const mid = replay(
+        events.filter((e) => e.seq <= cut.seq),
+        1,
+      );
       const running = [...mid.requests.byId.values()].filter((r) => r.outcome === 'running');
       assert.equal(mid.requests.lanes.size, running.length, `after seq ${cut.seq}`);
       for (const r of running) assert.deepEqual(mid.requests.lanes.get(r.instanceId!), [r.requestId]);

@@ -84,7 +84,14 @@ export function applyRequestEvents(state: RequestsState, events: readonly PoolEv
         let slot = rows.indexOf(null);
         if (slot < 0) slot = rows.length;
         rows[slot] = e.requestId;
-        put({ ...get(e.requestId, e.t), acceptedAt: e.t, instanceId: e.instanceId, reuseIndex: e.reuseCount, slot, outcome: 'running' });
+        put({
+          ...get(e.requestId, e.t),
+          acceptedAt: e.t,
+          instanceId: e.instanceId,
+          reuseIndex: e.reuseCount,
+          slot,
+          outcome: 'running',
+        });
         break;
       }
       case 'request.responded':

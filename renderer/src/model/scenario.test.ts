@@ -50,7 +50,10 @@ test('the comparison shows every phase side by side, and leaves out rows with no
     durationMs: 100,
     ...changes,
   });
-  const rows = comparisonRows([phase('concurrent reuse 16', { failed: 9, traps: 1 }), phase('concurrent reuse 1', { failed: 1, instancesStarted: 9, traps: 1 })]);
+  const rows = comparisonRows([
+    phase('concurrent reuse 16', { failed: 9, traps: 1 }),
+    phase('concurrent reuse 1', { failed: 1, instancesStarted: 9, traps: 1 }),
+  ]);
   const byLabel = Object.fromEntries(rows.map((r) => [r.label, r.values]));
   assert.deepEqual(byLabel['failed'], ['9', '1']);
   assert.deepEqual(byLabel['instances started'], ['1', '9']);

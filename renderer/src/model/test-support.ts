@@ -26,7 +26,13 @@ export function emptySnapshot(overrides: Partial<Snapshot> = {}): Snapshot {
     maxRequestBodyBytes: 64 * 1024 * 1024,
   };
   return {
-    component: { spec: 'demo:counter', name: 'counter', world: 'wasip2', handlerInterface: 'wasi:http/incoming-handler@0.2.6', sha256: 'ab'.repeat(32) },
+    component: {
+      spec: 'demo:counter',
+      name: 'counter',
+      world: 'wasip2',
+      handlerInterface: 'wasi:http/incoming-handler@0.2.6',
+      sha256: 'ab'.repeat(32),
+    },
     listenUrl: 'http://127.0.0.1:8080/',
     serving: true,
     poolId: 1,

@@ -192,7 +192,16 @@ export interface LoadState {
  */
 export type LeakFinding = Pick<
   LeakChecked,
-  'requestId' | 'instanceId' | 'reuseIndex' | 'method' | 'uri' | 'requestHeaders' | 'requestBodyBytes' | 'differences' | 'replayMs' | 't'
+  | 'requestId'
+  | 'instanceId'
+  | 'reuseIndex'
+  | 'method'
+  | 'uri'
+  | 'requestHeaders'
+  | 'requestBodyBytes'
+  | 'differences'
+  | 'replayMs'
+  | 't'
 > & {
   kind: 'leak' | 'failed-on-reuse';
   /** How the reused instance failed (`failed-on-reuse`), else null. */

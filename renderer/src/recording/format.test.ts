@@ -35,7 +35,10 @@ describe('recording format', () => {
       assert.equal(result.recording.eventCount, loadFixture(fixture).length);
       assert.equal(result.recording.messages[0]!.t, 0);
       assert.equal('message' in result.recording.messages[0]! && result.recording.messages[0].message.kind, 'snapshot');
-      assert.ok(result.recording.messages.every((e) => !('message' in e) || (e.message.kind as string) !== 'reply'), 'replies are not recorded');
+      assert.ok(
+        result.recording.messages.every((e) => !('message' in e) || (e.message.kind as string) !== 'reply'),
+        'replies are not recorded',
+      );
     });
   }
 
@@ -43,7 +46,15 @@ describe('recording format', () => {
     const d = doc();
     const messages = d.messages as Array<{ t: number; message: Record<string, unknown> }>;
     const t = (d.endT as number) + 1;
-    messages.push({ t, message: { kind: 'events', events: [{ type: 'pool.future_event', t, seq: 1e9, anything: ['goes'] }], gauges: { liveInstances: 0, availableWorkers: 0, queueDepth: 0, inFlight: 0 }, dropped: 0 } });
+    messages.push({
+      t,
+      message: {
+        kind: 'events',
+        events: [{ type: 'pool.future_event', t, seq: 1e9, anything: ['goes'] }],
+        gauges: { liveInstances: 0, availableWorkers: 0, queueDepth: 0, inFlight: 0 },
+        dropped: 0,
+      },
+    });
     d.eventCount = (d.eventCount as number) + 1;
     d.endT = t;
     const result = parseRecordingText(JSON.stringify(d), EXPORTED);
@@ -54,7 +65,9 @@ describe('recording format', () => {
 
   it('loads a recording made before the instance and body caps existed, with their defaults', () => {
     const d = doc();
-    const messages = d.messages as Array<{ message: { kind: string; snapshot?: { knobs: Record<string, unknown> | null } } }>;
+    const messages = d.messages as Array<{
+      message: { kind: string; snapshot?: { knobs: Record<string, unknown> | null } };
+    }>;
     const snapshot = messages.find((m) => m.message.kind === 'snapshot')!.message.snapshot!;
     assert.ok(snapshot.knobs, 'the fixture has knobs');
     delete snapshot.knobs.maxInstances;
@@ -67,14 +80,19 @@ describe('recording format', () => {
     assert.equal(loaded.message.snapshot.knobs?.maxRequestBodyBytes, 64 * 1024 * 1024);
   });
 
-  it('loads a recording an older engine made, in today\'s words (client-aborted, no abandoned count, no replay rate)', () => {
+  it("loads a recording an older engine made, in today's words (client-aborted, no abandoned count, no replay rate)", () => {
     // Made by the previous release's recorder from the trap fixture, with the fields of that time.
     const text = readFileSync(new URL('../model/fixtures/older-recording.json', import.meta.url), 'utf8');
     const result = parseRecordingText(text, EXPORTED);
     assert.ok(result.ok, result.ok ? '' : result.error);
     const messages = result.recording.messages.flatMap((m) => ('message' in m ? [m.message] : []));
-    const failed = messages.flatMap((m) => (m.kind === 'events' ? m.events : [])).filter((e) => e.type === 'request.failed');
-    assert.deepEqual(failed.map((e) => e.kind), ['client-gone', 'trap']);
+    const failed = messages
+      .flatMap((m) => (m.kind === 'events' ? m.events : []))
+      .filter((e) => e.type === 'request.failed');
+    assert.deepEqual(
+      failed.map((e) => e.kind),
+      ['client-gone', 'trap'],
+    );
     const phase = messages.find((m) => m.kind === 'scenario')?.progress.results[0];
     assert.equal(phase?.abandoned, 0);
     assert.deepEqual(phase?.failedByKind, { 'client-gone': 1 });
@@ -89,13 +107,19 @@ describe('recording format', () => {
     assert.equal(parse('<html>'), 'not a Poolscope recording: the file is neither JSON nor a JSON-lines event stream');
     assert.equal(parse({ hello: 'world' }), 'not a Poolscope recording (no "format": "poolscope-recording")');
     assert.equal(parse([1, 2]), 'not a Poolscope recording (no "format": "poolscope-recording")');
-    assert.equal(parse({ ...doc(), version: 2 }), 'recording version 2 is newer than this dashboard understands (it reads version 1)');
+    assert.equal(
+      parse({ ...doc(), version: 2 }),
+      'recording version 2 is newer than this dashboard understands (it reads version 1)',
+    );
     assert.match(parse({ ...doc(), version: 0 }), /^invalid recording: version: /);
     const { endT: _endT, ...noEnd } = doc();
     assert.match(parse(noEnd), /^invalid recording: endT: /);
     assert.match(parse({ ...doc(), extra: 1 }), /^invalid recording: .*extra/);
     assert.match(parse({ ...doc(), exportedAt: 'yesterday' }), /^invalid recording: exportedAt: /);
-    assert.equal(parse({ ...doc(), eventCount: 3 }), 'invalid recording: eventCount is 3 but the messages hold 70 events (a cut-off file?)');
+    assert.equal(
+      parse({ ...doc(), eventCount: 3 }),
+      'invalid recording: eventCount is 3 but the messages hold 70 events (a cut-off file?)',
+    );
   });
 
   it('names the message and the field that is wrong', () => {
@@ -116,9 +140,18 @@ describe('recording format', () => {
       withMessage(2, (e) => ((e.message as { events: Array<Record<string, unknown>> }).events[0]!.type = 7)),
       /^message 2: events: events\[0\]\.type: /,
     );
-    assert.match(withMessage(0, (e) => delete (e.message as { snapshot: Record<string, unknown> }).snapshot.instances), /^message 0: snapshot: snapshot\.instances: /);
-    assert.equal(withMessage(3, (e) => delete e.t), 'message 3: t: must be a number');
-    assert.equal(withMessage(3, (e) => (e.extra = true)), 'message 3: must be { t, message }');
+    assert.match(
+      withMessage(0, (e) => delete (e.message as { snapshot: Record<string, unknown> }).snapshot.instances),
+      /^message 0: snapshot: snapshot\.instances: /,
+    );
+    assert.equal(
+      withMessage(3, (e) => delete e.t),
+      'message 3: t: must be a number',
+    );
+    assert.equal(
+      withMessage(3, (e) => (e.extra = true)),
+      'message 3: must be { t, message }',
+    );
     assert.equal(
       withMessage(3, (e) => {
         delete e.message;
@@ -130,7 +163,10 @@ describe('recording format', () => {
 
   it("refuses an event the protocol's schema refuses, naming the message, the event and the field", () => {
     /** The recording with the first event of `type` changed, and where that event is. */
-    const withEvent = (type: string, change: (event: Record<string, unknown>) => void): { error: string; at: string } => {
+    const withEvent = (
+      type: string,
+      change: (event: Record<string, unknown>) => void,
+    ): { error: string; at: string } => {
       const d = doc();
       const messages = d.messages as Array<{ message: { kind: string; events?: Array<Record<string, unknown>> } }>;
       const m = messages.findIndex((entry) => entry.message.events?.some((e) => e.type === type));
@@ -146,14 +182,22 @@ describe('recording format', () => {
       `${nonsense.at}.cause: worker.exit: Invalid option: expected one of "drained"|"idle-timeout"|"watchdog"|"trap"|"instantiation-failed"|"executor-lost"|"worker-crashed"|"shutdown"`,
     );
     // The same rules for an event file (`--events`), by line.
-    const lines = readFileSync(new URL('../model/fixtures/counter-reuse3.jsonl', import.meta.url), 'utf8').trim().split('\n');
+    const lines = readFileSync(new URL('../model/fixtures/counter-reuse3.jsonl', import.meta.url), 'utf8')
+      .trim()
+      .split('\n');
     const at = lines.findIndex((line) => line.includes('"worker.exit"'));
     const broken = JSON.stringify({ ...(JSON.parse(lines[at]!) as Record<string, unknown>), cause: 'nonsense' });
-    assert.match(parse([...lines.slice(0, at), broken].join('\n')), new RegExp(`^line ${at + 1}: cause: worker\\.exit: Invalid option: `));
+    assert.match(
+      parse([...lines.slice(0, at), broken].join('\n')),
+      new RegExp(`^line ${at + 1}: cause: worker\\.exit: Invalid option: `),
+    );
   });
 
   it('checks outgoing-request events fully: a recording with them loads, a malformed one is refused by message, event and field', () => {
-    const withEvent = (change: (event: Record<string, unknown>) => void, type = 'request.outgoing'): ReturnType<typeof parseRecordingText> => {
+    const withEvent = (
+      change: (event: Record<string, unknown>) => void,
+      type = 'request.outgoing',
+    ): ReturnType<typeof parseRecordingText> => {
       const d = JSON.parse(toJson(recorded('fetch-outgoing.jsonl'))) as Record<string, unknown>;
       const messages = d.messages as Array<{ message: { kind: string; events?: Array<Record<string, unknown>> } }>;
       const at = messages.findIndex((m) => m.message.events?.some((e) => e.type === type));
@@ -161,17 +205,33 @@ describe('recording format', () => {
       change(event);
       return parseRecordingText(JSON.stringify(d), EXPORTED);
     };
-    const error = (result: ReturnType<typeof parseRecordingText>): string => (assert.equal(result.ok, false), (result as { error: string }).error);
+    const error = (result: ReturnType<typeof parseRecordingText>): string => (
+      assert.equal(result.ok, false), (result as { error: string }).error
+    );
     const loaded = withEvent(() => {});
     assert.ok(loaded.ok, loaded.ok ? '' : loaded.error);
-    const outgoing = loaded.recording.messages.flatMap((m) => ('message' in m && m.message.kind === 'events' ? m.message.events : [])).filter((e) => e.type === 'request.outgoing');
+    const outgoing = loaded.recording.messages
+      .flatMap((m) => ('message' in m && m.message.kind === 'events' ? m.message.events : []))
+      .filter((e) => e.type === 'request.outgoing');
     assert.equal(outgoing.length, 4);
 
-    assert.match(error(withEvent((e) => delete e.outcome)), /^message \d+: events: events\[\d+\]\.outcome: request\.outgoing: /);
-    assert.match(error(withEvent((e) => (e.outcome = 'maybe'))), /^message \d+: events: events\[\d+\]\.outcome: request\.outgoing: /);
-    assert.match(error(withEvent((e) => (e.path = `/${'x'.repeat(2000)}`))), /^message \d+: events: events\[\d+\]\.path: request\.outgoing: .*1024/);
+    assert.match(
+      error(withEvent((e) => delete e.outcome)),
+      /^message \d+: events: events\[\d+\]\.outcome: request\.outgoing: /,
+    );
+    assert.match(
+      error(withEvent((e) => (e.outcome = 'maybe'))),
+      /^message \d+: events: events\[\d+\]\.outcome: request\.outgoing: /,
+    );
+    assert.match(
+      error(withEvent((e) => (e.path = `/${'x'.repeat(2000)}`))),
+      /^message \d+: events: events\[\d+\]\.path: request\.outgoing: .*1024/,
+    );
     assert.match(error(withEvent((e) => (e.requestId = '3'))), /\.requestId: request\.outgoing: /);
-    assert.match(error(withEvent((e) => (e.error = { tag: 'connection-refused' }))), /\.error\.detail: request\.outgoing: /);
+    assert.match(
+      error(withEvent((e) => (e.error = { tag: 'connection-refused' }))),
+      /\.error\.detail: request\.outgoing: /,
+    );
     assert.match(error(withEvent((e) => (e.sneaky = true))), /request\.outgoing: .*sneaky/);
     const asDropped = (count: unknown) => (e: Record<string, unknown>) => {
       const { t, seq } = e;
@@ -183,9 +243,11 @@ describe('recording format', () => {
     assert.match(error(withEvent(asDropped(0))), /\.count: request\.outgoing_dropped: /);
   });
 
-  it('checks a leak finding\'s outgoing requests when present, and loads findings recorded before them', () => {
+  it("checks a leak finding's outgoing requests when present, and loads findings recorded before them", () => {
     const d = JSON.parse(toJson(recorded('fetch-outgoing.jsonl'))) as Record<string, unknown>;
-    const checks = (d.messages as Array<{ message: { events?: Array<Record<string, unknown>> } }>).flatMap((m) => m.message.events ?? []).filter((e) => e.type === 'leak.checked');
+    const checks = (d.messages as Array<{ message: { events?: Array<Record<string, unknown>> } }>)
+      .flatMap((m) => m.message.events ?? [])
+      .filter((e) => e.type === 'leak.checked');
     assert.ok(checks.length > 0 && checks.every((e) => 'outgoing' in e));
     const outgoing = checks[0]!.outgoing as { fresh: Array<Record<string, unknown>> };
     outgoing.fresh[0]!.status = 'two hundred';
@@ -227,13 +289,24 @@ describe('recording format', () => {
 
   it('rejects a broken JSON-lines file by line', () => {
     const lines = readFileSync(new URL('../model/fixtures/trap.jsonl', import.meta.url), 'utf8').split('\n');
-    assert.equal(parse([lines[0], lines[1], '{"type":'].join('\n')), 'line 3: not JSON (a JSON-lines event file has one event per line)');
-    assert.equal(parse([lines[0], '{"type":"x","t":"1","seq":1}'].join('\n')), 'line 2: not a Poolscope event (needs a string "type" and numeric "t" and "seq")');
+    assert.equal(
+      parse([lines[0], lines[1], '{"type":'].join('\n')),
+      'line 3: not JSON (a JSON-lines event file has one event per line)',
+    );
+    assert.equal(
+      parse([lines[0], '{"type":"x","t":"1","seq":1}'].join('\n')),
+      'line 2: not a Poolscope event (needs a string "type" and numeric "t" and "seq")',
+    );
     assert.match(parse([lines[1], lines[0]].join('\n')), /^line 2: t goes backwards/);
-    const fetch = readFileSync(new URL('../model/fixtures/fetch-outgoing.jsonl', import.meta.url), 'utf8').trim().split('\n');
+    const fetch = readFileSync(new URL('../model/fixtures/fetch-outgoing.jsonl', import.meta.url), 'utf8')
+      .trim()
+      .split('\n');
     const at = fetch.findIndex((line) => line.includes('"request.outgoing"'));
     const broken = { ...(JSON.parse(fetch[at]!) as Record<string, unknown>), status: 'ok' };
-    assert.match(parse([...fetch.slice(0, at), JSON.stringify(broken)].join('\n')), new RegExp(`^line ${at + 1}: status: request\\.outgoing: `));
+    assert.match(
+      parse([...fetch.slice(0, at), JSON.stringify(broken)].join('\n')),
+      new RegExp(`^line ${at + 1}: status: request\\.outgoing: `),
+    );
     assert.ok(parseRecordingText(fetch.join('\n'), EXPORTED).ok, 'the recorded stream itself loads');
   });
 });

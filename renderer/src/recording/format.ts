@@ -119,7 +119,8 @@ function upgradeOlderFields(messages: readonly unknown[]): void {
     } else if (message.kind === 'snapshot' && isObject(message.snapshot)) {
       phases(message.snapshot.scenario);
       const leaks = message.snapshot.leakDetection;
-      if (isObject(leaks) && !('maxReplaysPerSecond' in leaks)) leaks.maxReplaysPerSecond = DEFAULT_LEAK_DETECTION.maxReplaysPerSecond;
+      if (isObject(leaks) && !('maxReplaysPerSecond' in leaks))
+        leaks.maxReplaysPerSecond = DEFAULT_LEAK_DETECTION.maxReplaysPerSecond;
     }
   }
 }
@@ -140,7 +141,9 @@ const recordedSnapshotSchema = snapshotSchema.extend({
 });
 
 /** Every event type this dashboard knows, with the protocol's schema for it. */
-const EVENT_SCHEMAS = new Map<string, z.ZodType>(poolEventSchema.options.map((schema) => [schema.shape.type.value, schema]));
+const EVENT_SCHEMAS = new Map<string, z.ZodType>(
+  poolEventSchema.options.map((schema) => [schema.shape.type.value, schema]),
+);
 // Fields events recorded before they existed lack (the reducers fall back).
 EVENT_SCHEMAS.set('worker.memory', workerMemorySchema.partial({ requestsDone: true }));
 EVENT_SCHEMAS.set('leak.checked', leakCheckedSchema.partial({ requestHeaders: true, requestBodyBytes: true }));
@@ -149,15 +152,17 @@ EVENT_SCHEMAS.set('leak.checked', leakCheckedSchema.partial({ requestHeaders: tr
  * Events of the types this dashboard knows are checked fully (the reducers and views trust what
  * they carry); of other types, for what every event has (a later version's events must load too).
  */
-const eventSchema = z.looseObject({ type: z.string().min(1), t: z.number(), seq: z.number() }).superRefine((event, ctx) => {
-  const schema = EVENT_SCHEMAS.get(event.type);
-  if (!schema) return;
-  const parsed = schema.safeParse(event);
-  if (parsed.success) return;
-  // biome-ignore lint/style/noNonNullAssertion: a failed parse has at least one issue
-  const issue = parsed.error.issues[0]!;
-  ctx.addIssue({ code: 'custom', message: `${event.type}: ${issue.message}`, path: issue.path });
-});
+const eventSchema = z
+  .looseObject({ type: z.string().min(1), t: z.number(), seq: z.number() })
+  .superRefine((event, ctx) => {
+    const schema = EVENT_SCHEMAS.get(event.type);
+    if (!schema) return;
+    const parsed = schema.safeParse(event);
+    if (parsed.success) return;
+    // biome-ignore lint/style/noNonNullAssertion: a failed parse has at least one issue
+    const issue = parsed.error.issues[0]!;
+    ctx.addIssue({ code: 'custom', message: `${event.type}: ${issue.message}`, path: issue.path });
+  });
 
 /** What is wrong with one event of a JSON-lines file, by the same rules, or null. */
 function eventError(event: unknown): string | null {
@@ -168,11 +173,17 @@ function eventError(event: unknown): string | null {
 /** Typed by kind, so a new kind of server message does not compile until it is recorded and checked. */
 const MESSAGE_SCHEMAS: Record<RecordedMessage['kind'], z.ZodType> = {
   snapshot: z.strictObject({ kind: z.literal('snapshot'), snapshot: recordedSnapshotSchema }),
-  events: z.strictObject({ kind: z.literal('events'), events: z.array(eventSchema), gauges: gaugesSchema, dropped: z.number() }),
+  events: z.strictObject({
+    kind: z.literal('events'),
+    events: z.array(eventSchema),
+    gauges: gaugesSchema,
+    dropped: z.number(),
+  }),
   'load-progress': z.strictObject({ kind: z.literal('load-progress'), progress: loadProgressSchema }),
   scenario: z.strictObject({ kind: z.literal('scenario'), progress: scenarioProgressSchema }),
 };
-const isRecordedKind = (kind: unknown): kind is RecordedMessage['kind'] => typeof kind === 'string' && Object.hasOwn(MESSAGE_SCHEMAS, kind);
+const isRecordedKind = (kind: unknown): kind is RecordedMessage['kind'] =>
+  typeof kind === 'string' && Object.hasOwn(MESSAGE_SCHEMAS, kind);
 
 const envelopeSchema = z.strictObject({
   format: z.literal(RECORDING_FORMAT),
@@ -205,7 +216,8 @@ function entryError(raw: unknown): string | null {
   if (!isObject(raw)) return 'not an object';
   if (typeof raw.t !== 'number') return 't: must be a number';
   if ('action' in raw) {
-    if (raw.action !== 'clearHistory' || Object.keys(raw).length !== 2) return `unknown action ${JSON.stringify(raw.action)}`;
+    if (raw.action !== 'clearHistory' || Object.keys(raw).length !== 2)
+      return `unknown action ${JSON.stringify(raw.action)}`;
     return null;
   }
   if (Object.keys(raw).length !== 2 || !isObject(raw.message)) return 'must be { t, message }';
@@ -223,7 +235,10 @@ export function validateRecording(doc: unknown): { ok: true; recording: Recordin
     return { ok: false, error: `not a Poolscope recording (no "format": "${RECORDING_FORMAT}")` };
   }
   if (typeof doc.version === 'number' && doc.version > RECORDING_VERSION) {
-    return { ok: false, error: `recording version ${doc.version} is newer than this dashboard understands (it reads version ${RECORDING_VERSION})` };
+    return {
+      ok: false,
+      error: `recording version ${doc.version} is newer than this dashboard understands (it reads version ${RECORDING_VERSION})`,
+    };
   }
   const envelope = envelopeSchema.safeParse(doc);
   if (!envelope.success) return { ok: false, error: `invalid recording: ${firstIssue(envelope.error)}` };
@@ -236,7 +251,13 @@ export function validateRecording(doc: unknown): { ok: true; recording: Recordin
   }
   fillAddedKnobs(doc.knobs);
   for (const entry of messages) {
-    if (!isObject(entry) || !isObject(entry.message) || entry.message.kind !== 'snapshot' || !isObject(entry.message.snapshot)) continue;
+    if (
+      !isObject(entry) ||
+      !isObject(entry.message) ||
+      entry.message.kind !== 'snapshot' ||
+      !isObject(entry.message.snapshot)
+    )
+      continue;
     fillAddedKnobs(entry.message.snapshot.knobs);
     fillAddedKnobs(entry.message.snapshot.requestedKnobs);
   }
@@ -244,7 +265,10 @@ export function validateRecording(doc: unknown): { ok: true; recording: Recordin
   const recording = doc as unknown as Recording;
   const counted = eventCountOf(recording.messages);
   if (counted !== recording.eventCount) {
-    return { ok: false, error: `invalid recording: eventCount is ${recording.eventCount} but the messages hold ${counted} events (a cut-off file?)` };
+    return {
+      ok: false,
+      error: `invalid recording: eventCount is ${recording.eventCount} but the messages hold ${counted} events (a cut-off file?)`,
+    };
   }
   if (recording.endT < recording.startT) return { ok: false, error: 'invalid recording: endT is before startT' };
   return { ok: true, recording };
@@ -292,12 +316,20 @@ function parseJsonLines(text: string, exportedAt: string): ParseResult {
     } catch {
       return { ok: false, error: `line ${i + 1}: not JSON (a JSON-lines event file has one event per line)` };
     }
-    if (!isEventLike(value)) return { ok: false, error: `line ${i + 1}: not a Poolscope event (needs a string "type" and numeric "t" and "seq")` };
+    if (!isEventLike(value))
+      return {
+        ok: false,
+        error: `line ${i + 1}: not a Poolscope event (needs a string "type" and numeric "t" and "seq")`,
+      };
     upgradeEvent(value);
     const wrong = eventError(value);
     if (wrong) return { ok: false, error: `line ${i + 1}: ${wrong}` };
     const last = events[events.length - 1];
-    if (last && value.t < last.t) return { ok: false, error: `line ${i + 1}: t goes backwards (${value.t} after ${last.t}); is this one engine's event stream?` };
+    if (last && value.t < last.t)
+      return {
+        ok: false,
+        error: `line ${i + 1}: t goes backwards (${value.t} after ${last.t}); is this one engine's event stream?`,
+      };
     events.push(value);
   }
   if (events.length === 0) return { ok: false, error: 'the file holds no events' };

@@ -13,7 +13,12 @@ const kinds = (r: Recorder): string[] =>
 describe('recorder', () => {
   it('starts with the first snapshot; what came before it is not recorded (the store resets on it)', () => {
     const recorder = new Recorder();
-    const early: ServerMessage = { kind: 'events', events: loadFixture('trap.jsonl').slice(0, 3), gauges: emptySnapshot().gauges, dropped: 0 };
+    const early: ServerMessage = {
+      kind: 'events',
+      events: loadFixture('trap.jsonl').slice(0, 3),
+      gauges: emptySnapshot().gauges,
+      dropped: 0,
+    };
     recorder.record(early, initialData);
     assert.equal(recorder.toRecording({ component: null, knobs: null }), null, 'nothing to export before a snapshot');
     assert.deepEqual(recorder.status, { eventCount: 0, truncated: false, started: false });
@@ -41,7 +46,16 @@ describe('recorder', () => {
     const { recorder, state } = liveSession(messages);
     const t = state.clock.maxT + 10;
     const resets: Array<[string, ServerMessage]> = [
-      ['another component', { kind: 'snapshot', snapshot: emptySnapshot({ t, component: { ...emptySnapshot().component!, spec: 'demo:hello', name: 'hello' } }) }],
+      [
+        'another component',
+        {
+          kind: 'snapshot',
+          snapshot: emptySnapshot({
+            t,
+            component: { ...emptySnapshot().component!, spec: 'demo:hello', name: 'hello' },
+          }),
+        },
+      ],
       ['engine clock restarted', { kind: 'snapshot', snapshot: emptySnapshot({ t: 5 }) }],
     ];
     for (const [why, snapshot] of resets) {
@@ -52,7 +66,10 @@ describe('recorder', () => {
     }
     // Serving again after a stop: the stop snapshot is kept, the start one restarts.
     let live: DataState = state;
-    const stop: ServerMessage = { kind: 'snapshot', snapshot: emptySnapshot({ t, serving: false, component: null, listenUrl: null }) };
+    const stop: ServerMessage = {
+      kind: 'snapshot',
+      snapshot: emptySnapshot({ t, serving: false, component: null, listenUrl: null }),
+    };
     recorder.record(stop, live);
     live = applyServerMessage(live, stop, 0);
     assert.equal(kinds(recorder).at(-1), 'snapshot');

@@ -47,7 +47,11 @@ export class Recorder {
       case 'events': {
         const last = message.events[message.events.length - 1];
         if (!last && message.dropped === 0) return;
-        if (this.#entries.length > 0 && !this.#truncated && this.#eventCount + message.events.length > this.#maxEvents) {
+        if (
+          this.#entries.length > 0 &&
+          !this.#truncated &&
+          this.#eventCount + message.events.length > this.#maxEvents
+        ) {
           this.#truncated = true; // stop here: a recording with a gap would replay wrong
           return;
         }

@@ -9,7 +9,10 @@ import { Recorder } from './recorder.ts';
 import { CHECKPOINT_EVENTS, Replayer } from './replay.ts';
 import { FIXTURES, liveSession, sessionMessages, withoutClock } from './test-streams.ts';
 
-function recordingOf(messages: readonly ServerMessage[], recorder = new Recorder()): { recording: Recording; live: DataState } {
+function recordingOf(
+  messages: readonly ServerMessage[],
+  recorder = new Recorder(),
+): { recording: Recording; live: DataState } {
   const { state, recorder: r } = liveSession(messages, recorder);
   return { recording: r.toRecording({ component: null, knobs: null })!, live: state };
 }
@@ -79,7 +82,10 @@ describe('replay', () => {
       const times = interestingTimes(recording);
       const wandering = new Replayer(recording, 5); // a checkpoint every 5 events: they are all used
       wandering.seek(recording.endT);
-      const order = [...times].reverse().concat(times.filter((_, i) => i % 3 === 0), [...times].sort(() => 0.5 - Math.random()));
+      const order = [...times].reverse().concat(
+        times.filter((_, i) => i % 3 === 0),
+        [...times].sort(() => 0.5 - Math.random()),
+      );
       for (const t of order) {
         const fresh = new Replayer(recording).seek(t);
         assert.deepEqual(wandering.seek(t), fresh, `${fixture} at t=${t}`);
@@ -104,7 +110,16 @@ describe('replay', () => {
     const gauges = emptySnapshot().gauges;
     for (let round = 0, seq = 0; seq < 200_000; round++) {
       // Ids shifted so every round is its own instances and requests.
-      const events = base.map((e) => ({ ...e, t: e.t + round * span, seq: seq++, ...('instanceId' in e && e.instanceId !== null ? { instanceId: e.instanceId + round * 2 } : {}), ...('requestId' in e && e.requestId !== null ? { requestId: e.requestId + round * 5 } : {}) }) as PoolEvent);
+      const events = base.map(
+        (e) =>
+          ({
+            ...e,
+            t: e.t + round * span,
+            seq: seq++,
+            ...('instanceId' in e && e.instanceId !== null ? { instanceId: e.instanceId + round * 2 } : {}),
+            ...('requestId' in e && e.requestId !== null ? { requestId: e.requestId + round * 5 } : {}),
+          }) as PoolEvent,
+      );
       messages.push({ kind: 'events', events, gauges, dropped: 0 });
     }
     const { recording } = recordingOf(messages);
@@ -118,11 +133,13 @@ describe('replay', () => {
     let worst = 0;
     started = performance.now();
     for (let i = 0; i < 50; i++) {
-      replayer.seek(recording.startT + ((i * 37) % 50) / 50 * duration);
+      replayer.seek(recording.startT + (((i * 37) % 50) / 50) * duration);
       worst = Math.max(worst, replayer.lastSeekWork);
     }
     const perSeek = (performance.now() - started) / 50;
     assert.ok(worst <= CHECKPOINT_EVENTS + base.length, `a seek applied ${worst} events`);
-    process.stdout.write(`# ${recording.eventCount} events: first pass ${firstPass.toFixed(0)} ms, then ${perSeek.toFixed(1)} ms per seek\n`);
+    process.stdout.write(
+      `# ${recording.eventCount} events: first pass ${firstPass.toFixed(0)} ms, then ${perSeek.toFixed(1)} ms per seek\n`,
+    );
   });
 });

@@ -25,7 +25,8 @@ interface Checkpoint {
   state: DataState;
 }
 
-const isBatch = (e: RecordingEntry): e is BatchEntry => 'message' in e && e.message.kind === 'events' && e.message.events.length > 0;
+const isBatch = (e: RecordingEntry): e is BatchEntry =>
+  'message' in e && e.message.kind === 'events' && e.message.events.length > 0;
 
 /** Time of a batch's last event (`isBatch`: it has one). */
 function lastEventT(batch: BatchEntry): number {
@@ -114,7 +115,8 @@ export class Replayer {
       } else {
         const time = entryTime(entry);
         if (time > t) return;
-        this.#state = 'action' in entry ? clearHistory(this.#state) : applyServerMessage(this.#state, entry.message, time);
+        this.#state =
+          'action' in entry ? clearHistory(this.#state) : applyServerMessage(this.#state, entry.message, time);
         this.#maxT = Math.max(this.#maxT, time);
       }
       this.#nextEntry();
@@ -133,9 +135,17 @@ export class Replayer {
     const bucket = Math.floor(this.#applied / this.#checkpointEvents);
     const batches: BatchEntry[] = [];
     let count = 0;
-    for (let e = entries[this.#entry]; e && isBatch(e) && lastEventT(e) <= t; e = entries[this.#entry + batches.length]) {
+    for (
+      let e = entries[this.#entry];
+      e && isBatch(e) && lastEventT(e) <= t;
+      e = entries[this.#entry + batches.length]
+    ) {
       const next = count + e.message.events.length;
-      if (count > 0 && (next > MAX_EVENTS_PER_BATCH || Math.floor((this.#applied + next) / this.#checkpointEvents) !== bucket)) break;
+      if (
+        count > 0 &&
+        (next > MAX_EVENTS_PER_BATCH || Math.floor((this.#applied + next) / this.#checkpointEvents) !== bucket)
+      )
+        break;
       count = next;
       batches.push(e);
     }

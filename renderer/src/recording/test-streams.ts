@@ -6,7 +6,14 @@ import { emptySnapshot, loadFixture } from '../model/test-support.ts';
 import type { DataState } from '../model/types.ts';
 import { Recorder } from './recorder.ts';
 
-export const FIXTURES = ['counter-reuse3.jsonl', 'spin-timeout.jsonl', 'trap.jsonl', 'print-idle.jsonl', 'sleep-parallel.jsonl', 'fetch-outgoing.jsonl'];
+export const FIXTURES = [
+  'counter-reuse3.jsonl',
+  'spin-timeout.jsonl',
+  'trap.jsonl',
+  'print-idle.jsonl',
+  'sleep-parallel.jsonl',
+  'fetch-outgoing.jsonl',
+];
 
 /**
  * A dashboard session on a fixture: the first snapshot, the events in 50 ms batches, and midway a
@@ -39,8 +46,27 @@ export function sessionMessages(fixture: string): ServerMessage[] {
         createdAt: r.createdAt,
         memoryBytes: r.memoryBytes,
       }));
-      messages.push({ kind: 'snapshot', snapshot: emptySnapshot({ t, gauges, instances, knobs: { ...emptySnapshot().knobs, maxInstanceReuseCount: 7 } }) });
-      messages.push({ kind: 'load-progress', progress: { runId: 1, done: 3, errors: 0, rate: 10, finished: false, statusCounts: { '200': 3 }, latencyMs: null } });
+      messages.push({
+        kind: 'snapshot',
+        snapshot: emptySnapshot({
+          t,
+          gauges,
+          instances,
+          knobs: { ...emptySnapshot().knobs, maxInstanceReuseCount: 7 },
+        }),
+      });
+      messages.push({
+        kind: 'load-progress',
+        progress: {
+          runId: 1,
+          done: 3,
+          errors: 0,
+          rate: 10,
+          finished: false,
+          statusCounts: { '200': 3 },
+          latencyMs: null,
+        },
+      });
       messages.push({ kind: 'reply', id: 1, ok: true, result: null });
     }
   });
@@ -48,7 +74,10 @@ export function sessionMessages(fixture: string): ServerMessage[] {
 }
 
 /** What the live store does with these messages: apply each (with its receive clock) and record it. */
-export function liveSession(messages: readonly ServerMessage[], recorder = new Recorder()): { state: DataState; recorder: Recorder } {
+export function liveSession(
+  messages: readonly ServerMessage[],
+  recorder = new Recorder(),
+): { state: DataState; recorder: Recorder } {
   let state = initialData;
   let local = 1_000_000;
   for (const m of messages) {

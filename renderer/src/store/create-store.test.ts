@@ -14,7 +14,10 @@ import { testBridge } from './test-bridge.ts';
 
 function makeStore(bridge: StoreDeps['bridge']): { store: PoolscopeStore; recorder: Recorder } {
   const recorder = new Recorder();
-  return { store: createPoolscopeStore({ bridge, recorder, openReplayer: (recording) => new Replayer(recording) }), recorder };
+  return {
+    store: createPoolscopeStore({ bridge, recorder, openReplayer: (recording) => new Replayer(recording) }),
+    recorder,
+  };
 }
 
 describe('createPoolscopeStore', () => {
@@ -52,7 +55,10 @@ describe('createPoolscopeStore', () => {
 
   it('without a bridge, commands fail and nothing else breaks', async () => {
     const { store } = makeStore(null);
-    assert.deepEqual(await store.getState().command({ type: 'snapshot' }), { ok: false, error: 'not connected to an engine' });
+    assert.deepEqual(await store.getState().command({ type: 'snapshot' }), {
+      ok: false,
+      error: 'not connected to an engine',
+    });
     assert.equal(store.getState().connection.status, 'connecting');
   });
 

@@ -9,7 +9,8 @@ import type { DataState } from '../model/types.ts';
 import type { Recorder } from '../recording/recorder.ts';
 import type { Store } from './shape.ts';
 
-export const REPLAY_REFUSAL = 'A recording is being replayed: nothing is sent to the engine. Go back to live to change it.';
+export const REPLAY_REFUSAL =
+  'A recording is being replayed: nothing is sent to the engine. Go back to live to change it.';
 
 /** The data keys of a store (or of any state holding them). */
 export function pickData(s: DataState): DataState {
@@ -31,7 +32,10 @@ export function liveData(s: Store): DataState {
 export function liveWriter(recorder: Recorder): (s: Store, change: Partial<DataState>) => Partial<Store> {
   return (s, change) => {
     const status = recorder.status;
-    const same = s.recorder.eventCount === status.eventCount && s.recorder.truncated === status.truncated && s.recorder.started === status.started;
+    const same =
+      s.recorder.eventCount === status.eventCount &&
+      s.recorder.truncated === status.truncated &&
+      s.recorder.started === status.started;
     const patch: Partial<Store> = same ? {} : { recorder: status };
     if (!s.replay) return { ...change, ...patch };
     return { ...patch, replay: { ...s.replay, live: { ...s.replay.live, ...change } } };

@@ -15,7 +15,11 @@ import { pickData, REPLAY_REFUSAL } from './replay-mode.ts';
 import { testBridge } from './test-bridge.ts';
 
 const bridge = testBridge();
-const useStore = createPoolscopeStore({ bridge, recorder: new Recorder(), openReplayer: (recording) => new Replayer(recording) });
+const useStore = createPoolscopeStore({
+  bridge,
+  recorder: new Recorder(),
+  openReplayer: (recording) => new Replayer(recording),
+});
 const sent = bridge.sent;
 
 /** The data keys of the store (every slice built from server messages). */
@@ -68,7 +72,11 @@ describe('replay slice (the store)', () => {
     for (const r of results) assert.deepEqual(r, { ok: false, error: REPLAY_REFUSAL });
     assert.deepEqual(sent, []);
     assert.equal(useStore.getState().ui.notice, REPLAY_REFUSAL);
-    assert.equal(useStore.getState().replay!.live.load.requested, null, 'the refused run did not touch the live load either');
+    assert.equal(
+      useStore.getState().replay!.live.load.requested,
+      null,
+      'the refused run did not touch the live load either',
+    );
   });
 
   it('seeks, plays at a speed and stops at the end', () => {
@@ -106,10 +114,13 @@ describe('replay slice (the store)', () => {
 
   it('a file that is not a recording leaves the dashboard live, with the reason as a notice', () => {
     const before = data();
-    const result = useStore.getState().importRecording('{"format":"poolscope-recording","version":9}', 'future.poolscope.json');
+    const result = useStore
+      .getState()
+      .importRecording('{"format":"poolscope-recording","version":9}', 'future.poolscope.json');
     assert.deepEqual(result, {
       ok: false,
-      error: 'Could not open future.poolscope.json: recording version 9 is newer than this dashboard understands (it reads version 1)',
+      error:
+        'Could not open future.poolscope.json: recording version 9 is newer than this dashboard understands (it reads version 1)',
     });
     assert.equal(useStore.getState().ui.notice, result.ok ? null : result.error);
     assert.equal(useStore.getState().replay, null);

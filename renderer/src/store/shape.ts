@@ -3,7 +3,16 @@
  * slices (one per file) and the views import them from here, so no slice imports another.
  */
 import type { StateCreator } from 'zustand';
-import type { CommandInput, CommandReplies, CommandResult, LeakDetectionPatch, PoolKnobsPatch, ReplyTo, ServerMessage, Snapshot } from '../../../protocol/index.ts';
+import type {
+  CommandInput,
+  CommandReplies,
+  CommandResult,
+  LeakDetectionPatch,
+  PoolKnobsPatch,
+  ReplyTo,
+  ServerMessage,
+  Snapshot,
+} from '../../../protocol/index.ts';
 import type { ConnectionInfo, ObservableBridge } from '../bridge/websocket-client.ts';
 import type { LogFilter } from '../model/log.ts';
 import type { DataState } from '../model/types.ts';
@@ -82,7 +91,9 @@ export interface ReplayState {
   live: DataState;
 }
 
-export type ExportResult = { ok: true; fileName: string; text: string; eventCount: number; truncated: boolean } | { ok: false; error: string };
+export type ExportResult =
+  | { ok: true; fileName: string; text: string; eventCount: number; truncated: boolean }
+  | { ok: false; error: string };
 export type ImportResult = { ok: true } | { ok: false; error: string };
 
 export interface ReplaySlice {

@@ -19,7 +19,11 @@ function appBridge(): { bridge: ObservableBridge | null; error: string | null } 
 
 const { bridge, error } = appBridge();
 
-export const useStore = createPoolscopeStore({ bridge, recorder: new Recorder(), openReplayer: (recording) => new Replayer(recording) });
+export const useStore = createPoolscopeStore({
+  bridge,
+  recorder: new Recorder(),
+  openReplayer: (recording) => new Replayer(recording),
+});
 
 if (error !== null) {
   useStore.setState({ connection: { status: 'closed', attempts: 0, error } });

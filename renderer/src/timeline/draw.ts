@@ -66,12 +66,23 @@ export function drawTimeline(ctx: CanvasRenderingContext2D, input: TimelineInput
     if (!list) byLane.set(r.instanceId, (list = []));
     list.push(r);
   }
-  const rowsOf = (id: number): number => Math.min(MAX_ROWS, (byLane.get(id) ?? []).reduce((m, r) => Math.max(m, r.slot + 1), 1));
+  const rowsOf = (id: number): number =>
+    Math.min(
+      MAX_ROWS,
+      (byLane.get(id) ?? []).reduce((m, r) => Math.max(m, r.slot + 1), 1),
+    );
   const desired = lanes.map((r) => {
     const rows = rowsOf(r.instanceId);
     return rows === 1 ? MAX_LANE : Math.min(MAX_STACKED_LANE, Math.max(MAX_LANE, rows * 5 + 6));
   });
-  const scale = Math.min(1, avail / Math.max(1, desired.reduce((a, b) => a + b, 0)));
+  const scale = Math.min(
+    1,
+    avail /
+      Math.max(
+        1,
+        desired.reduce((a, b) => a + b, 0),
+      ),
+  );
   const heights = desired.map((h) => Math.max(MIN_LANE, h * scale));
   const minH = Math.min(MAX_LANE, ...heights);
   const labelEvery = Math.max(1, Math.ceil(12 / minH));
@@ -137,7 +148,15 @@ export function drawTimeline(ctx: CanvasRenderingContext2D, input: TimelineInput
       if (finding) markLeak(ctx, bx, bw, ry, bh, p);
       // A marked bar is easier to hit: its marker is wider than a short request's bar.
       const hx = finding ? Math.min(bx, bx + bw / 2 - LEAK_MARK) : bx;
-      hits.push({ kind: 'request', x: hx, y: ry, w: Math.max(bw, finding ? 2 * LEAK_MARK : 4), h: bh, request: r, finding });
+      hits.push({
+        kind: 'request',
+        x: hx,
+        y: ry,
+        w: Math.max(bw, finding ? 2 * LEAK_MARK : 4),
+        h: bh,
+        request: r,
+        finding,
+      });
     }
 
     const calls = input.outgoing?.get(inst.instanceId);
@@ -173,7 +192,15 @@ export function drawTimeline(ctx: CanvasRenderingContext2D, input: TimelineInput
 function drawOutgoing(
   ctx: CanvasRenderingContext2D,
   calls: readonly OutgoingRecord[],
-  at: { start: number; now: number; xOf: (t: number) => number; laneBottom: number; bars: ReadonlyMap<number, { y: number; h: number }>; hits: Hit[]; p: Palette },
+  at: {
+    start: number;
+    now: number;
+    xOf: (t: number) => number;
+    laneBottom: number;
+    bars: ReadonlyMap<number, { y: number; h: number }>;
+    hits: Hit[];
+    p: Palette;
+  },
 ): void {
   const { start, now, xOf, laneBottom, bars, hits, p } = at;
   // Ordered by their end: the ones in view are at the end of the list.
@@ -239,7 +266,14 @@ function markLeak(ctx: CanvasRenderingContext2D, x: number, w: number, y: number
 }
 
 /** A cross at the end of a failed bar (timeout, trap…). */
-function markFailure(ctx: CanvasRenderingContext2D, r: RequestRecord, x: number, y: number, h: number, p: Palette): void {
+function markFailure(
+  ctx: CanvasRenderingContext2D,
+  r: RequestRecord,
+  x: number,
+  y: number,
+  h: number,
+  p: Palette,
+): void {
   const s = Math.min(5, Math.max(3, h / 2 - 1));
   const cy = y + h / 2;
   ctx.strokeStyle = r.failure?.kind === 'trap' ? p.warn : p.err;
@@ -252,7 +286,14 @@ function markFailure(ctx: CanvasRenderingContext2D, r: RequestRecord, x: number,
   ctx.stroke();
 }
 
-function drawAxis(ctx: CanvasRenderingContext2D, start: number, windowMs: number, xOf: (t: number) => number, height: number, p: Palette): void {
+function drawAxis(
+  ctx: CanvasRenderingContext2D,
+  start: number,
+  windowMs: number,
+  xOf: (t: number) => number,
+  height: number,
+  p: Palette,
+): void {
   const steps = [100, 250, 500, 1000, 2000, 5000, 10_000, 15_000, 30_000, 60_000];
   const step = steps.find((s) => windowMs / s <= 8) ?? 60_000;
   const end = start + windowMs;
@@ -291,7 +332,9 @@ type OutgoingHit = Extract<Hit, { kind: 'outgoing' }>;
  * of them rather than whichever was drawn last.
  */
 export function outgoingAt(hits: readonly Hit[], x: number, y: number): OutgoingHit[] {
-  const under = hits.filter((h): h is OutgoingHit => h.kind === 'outgoing' && x >= h.x && x <= h.x + h.w && y >= h.y && y <= h.y + h.h);
+  const under = hits.filter(
+    (h): h is OutgoingHit => h.kind === 'outgoing' && x >= h.x && x <= h.x + h.w && y >= h.y && y <= h.y + h.h,
+  );
   const distance = (h: OutgoingHit): number => Math.abs(h.x + h.w / 2 - x);
   return under.sort((a, b) => distance(a) - distance(b));
 }
