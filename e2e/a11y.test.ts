@@ -14,16 +14,16 @@ import {
   chartsInCurrentTheme,
   chartsShowRequests,
   getSequential,
+  type OpenedPage,
   openDashboard,
   type PageView,
   screenshot,
   useBrowser,
   type WebMode,
   withWebMode,
+  TIMEOUT,
 } from './support/dashboard.ts';
 
-/** Hang guards only (a busy CI machine can be slow); no test asserts a duration. */
-const TIMEOUT = 60_000;
 /** Instances serve four requests (so some drain while the test runs) and idle instances stay; every reused answer is replayed. */
 const SERVE = ['--max-instance-reuse-count', '4', '--idle-instance-timeout', '60s', '--leak-check', 'all'];
 
@@ -62,6 +62,18 @@ async function showsTraffic(page: Page): Promise<void> {
   await chartsShowRequests(page);
 }
 
+/** The light dashboard at 1280×800, once it shows `driveTraffic`'s traffic. */
+async function openWithTraffic(web: WebMode): Promise<OpenedPage> {
+  const opened = await openDashboard(browser(), web.dashboardUrl, 'light', {
+    width: 1280,
+    height: 800,
+    deviceScaleFactor: 1,
+  });
+  await driveTraffic(web);
+  await showsTraffic(opened.page);
+  return opened;
+}
+
 async function switchTheme(page: Page, theme: 'light' | 'dark'): Promise<void> {
   await page.emulateMedia({ colorScheme: theme });
   await page.waitForFunction((scheme) => getComputedStyle(document.documentElement).colorScheme === scheme, theme);
@@ -78,13 +90,7 @@ async function assertNoSevereViolations(page: Page, where: string): Promise<Reco
 describe('accessibility and layout (web mode)', { timeout: 600_000 }, () => {
   it('axe finds no serious or critical violation in either theme, on the events, the leak findings and a leak diff', async (t) => {
     await withWebMode('demo:counter', SERVE, async (web) => {
-      const { page, errors } = await openDashboard(browser(), web.dashboardUrl, 'light', {
-        width: 1280,
-        height: 800,
-        deviceScaleFactor: 1,
-      });
-      await driveTraffic(web);
-      await showsTraffic(page);
+      const { page, errors } = await openWithTraffic(web);
       // The load generator too, so its results are on screen.
       const load = page.locator('[data-testid="load-panel"]');
       await load.getByLabel('Request count').fill('12');
@@ -122,13 +128,7 @@ describe('accessibility and layout (web mode)', { timeout: 600_000 }, () => {
 
   it('one h1, a distinct name for each Run button, named tab stops in the charts, skip links that move focus', async () => {
     await withWebMode('demo:counter', SERVE, async (web) => {
-      const { page, errors } = await openDashboard(browser(), web.dashboardUrl, 'light', {
-        width: 1280,
-        height: 800,
-        deviceScaleFactor: 1,
-      });
-      await driveTraffic(web);
-      await showsTraffic(page);
+      const { page, errors } = await openWithTraffic(web);
 
       const headings = page.locator('h1');
       assert.equal(await headings.count(), 1);

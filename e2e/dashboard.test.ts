@@ -13,10 +13,8 @@ import {
   screenshot,
   useBrowser,
   withWebMode,
+  TIMEOUT,
 } from './support/dashboard.ts';
-
-/** Hang guards only (a busy CI machine can be slow); no test asserts a duration. */
-const TIMEOUT = 60_000;
 
 const browser = useBrowser();
 

@@ -13,10 +13,9 @@ import {
   screenshot,
   useBrowser,
   withWebMode,
+  TIMEOUT,
 } from './support/dashboard.ts';
 
-/** Hang guards only (a busy CI machine can be slow); no test asserts a duration. */
-const TIMEOUT = 60_000;
 const KEEP_ONE_INSTANCE = ['--max-instance-reuse-count', '50', '--idle-instance-timeout', '60s'];
 
 const browser = useBrowser();

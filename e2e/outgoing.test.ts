@@ -20,10 +20,9 @@ import {
   screenshot,
   useBrowser,
   withWebMode,
+  TIMEOUT,
 } from './support/dashboard.ts';
 
-/** Hang guards only (a busy CI machine can be slow); no test asserts a duration. */
-const TIMEOUT = 60_000;
 const GUEST = zooGuestPath('zoo-js-fetch');
 
 const browser = useBrowser();

@@ -7,10 +7,15 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { ARTIFACTS, getSequential, openDashboard, screenshot, startWebMode, useBrowser } from './support/dashboard.ts';
-
-/** Hang guards only (a busy CI machine can be slow); no test asserts a duration. */
-const TIMEOUT = 60_000;
+import {
+  ARTIFACTS,
+  getSequential,
+  openDashboard,
+  screenshot,
+  startWebMode,
+  useBrowser,
+  TIMEOUT,
+} from './support/dashboard.ts';
 
 const browser = useBrowser();
 

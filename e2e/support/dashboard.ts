@@ -17,6 +17,9 @@ export const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.m
 const CHROMIUM = process.env.POOLSCOPE_CHROMIUM ?? '/usr/bin/chromium';
 const STARTUP_MS = 60_000;
 
+/** The e2e tests' waits: hang guards only (a busy CI machine can be slow); no test asserts a duration. */
+export const TIMEOUT = 60_000;
+
 export interface WebMode {
   child: ChildProcess;
   /** The guest's HTTP address, e.g. `http://127.0.0.1:41234/`. */
@@ -158,8 +161,8 @@ export async function openDashboard(
   });
   page.on('pageerror', (error) => errors.push(error.message));
   await page.goto(url);
-  await page.locator('.app[data-ready="true"]').waitFor({ timeout: 60_000 });
-  await page.locator('[data-testid="connection-status"][data-state="open"]').waitFor({ timeout: 60_000 });
+  await page.locator('.app[data-ready="true"]').waitFor({ timeout: TIMEOUT });
+  await page.locator('[data-testid="connection-status"][data-state="open"]').waitFor({ timeout: TIMEOUT });
   return { page, errors };
 }
 
@@ -206,7 +209,7 @@ export async function chartsShowRequests(page: Page): Promise<void> {
   await page
     .locator('[data-testid="chart-latency"] .mini-value')
     .filter({ hasNotText: '—' })
-    .waitFor({ timeout: 60_000 });
+    .waitFor({ timeout: TIMEOUT });
 }
 
 /** Lets the timeline's frame loop (≤ 30 frames a second) draw at least one more frame. */

@@ -4,23 +4,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { watchOutput } from '../test/support/child-output.ts';
+import { runScriptEchoed } from '../test/support/child-output.ts';
 
 const BENCH = fileURLToPath(new URL('./bench.ts', import.meta.url));
 
 test('the quick benchmark runs every scenario and prints the tables and ratios', { timeout: 600_000 }, async () => {
-  const child = spawn(process.execPath, [BENCH, '--quick'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const output = watchOutput(child);
-  const { code } = await output.closed;
-  const stdout = output.stdout();
-  process.stdout.write(
-    stdout
-      .split('\n')
-      .map((line) => `# ${line}`)
-      .join('\n') + '\n',
-  );
+  const { code, output } = await runScriptEchoed(BENCH, ['--quick']);
   assert.equal(code, 0, output.stderr().slice(-2000));
   const all = output.text();
   assert.match(all, /\| Poolscope p2, reuse 128 \| [\d,]+ \|/);

@@ -5,27 +5,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { watchOutput } from '../test/support/child-output.ts';
+import { runScriptEchoed } from '../test/support/child-output.ts';
 
 const ZOO = fileURLToPath(new URL('./zoo.ts', import.meta.url));
 
 test('the real-toolchain guests bench runs end to end for p3-counter and prints its row', {
   timeout: 600_000,
 }, async () => {
-  const child = spawn(process.execPath, [ZOO, '--quick', '--only', 'p3-counter'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output = watchOutput(child);
-  const { code } = await output.closed;
+  const { code, output } = await runScriptEchoed(ZOO, ['--quick', '--only', 'p3-counter']);
   const stdout = output.stdout();
-  process.stdout.write(
-    stdout
-      .split('\n')
-      .map((line) => `# ${line}`)
-      .join('\n') + '\n',
-  );
   assert.equal(code, 0, output.stderr().slice(-2000));
   assert.match(stdout, /^Machine: \d+ CPUs .*load average at start [\d. ]+, at end [\d. ]+\.$/m);
   // guest | toolchain | world | size | correct@1 | correct@128 | leak verdict | cold | warm | req/s | peak RSS

@@ -3,20 +3,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { EventBus } from '../events/event-bus.ts';
 import { MAX_OUTGOING_EVENTS_PER_SECOND, type OutgoingCall, type PoolEvent } from '../../protocol/index.ts';
+import { completedCall } from '../../protocol/test-support.ts';
 import { OutgoingEvents } from './outgoing-events.ts';
 
-const ok: OutgoingCall = {
-  method: 'GET',
-  scheme: 'http',
-  authority: '127.0.0.1:9',
-  path: '/',
-  status: 200,
-  durationMs: 1,
-  outcome: 'complete',
-  error: null,
-  requestBytes: 0,
-  responseBytes: 2,
-};
+const ok = completedCall({ durationMs: 1, responseBytes: 2 });
 const refused: OutgoingCall = {
   ...ok,
   status: null,

@@ -58,17 +58,26 @@ async function servedByFake(t: TestContext) {
   return { bus, host, pool, frontDoor };
 }
 
-test('a client that closes right after a whole content-length body got a complete response, and the instance is reused', async (t) => {
+/**
+ * A GET through the front door whose client leaves after `leaveAfter` body bytes, answered by a
+ * guest declaring content-length 5 and sending `sent`; the guest's end is left to the test.
+ */
+async function answerDeclaringFive(t: TestContext, leaveAfter: number, sent: string) {
   const { bus, host, pool, frontDoor } = await servedByFake(t);
   const accepted = nextEvent(bus, (e) => e.type === 'request.accepted');
-  const body = getAndLeaveAfter(frontDoor.url, 5);
+  const body = getAndLeaveAfter(frontDoor.url, leaveAfter);
   await nextEvent(bus, (e) => e.type === 'worker.spawned');
   const instance = host.instance(0);
   instance.instantiated();
   await accepted;
   const outcome = nextEvent(bus, (e) => e.type === 'request.completed' || e.type === 'request.failed');
   instance.say({ type: 'head', requestId: 0, status: 200, headers: [['content-length', bytes('5')]] });
-  instance.say({ type: 'chunk', requestId: 0, bytes: bytes('hello') });
+  instance.say({ type: 'chunk', requestId: 0, bytes: bytes(sent) });
+  return { bus, pool, instance, body, outcome };
+}
+
+test('a client that closes right after a whole content-length body got a complete response, and the instance is reused', async (t) => {
+  const { bus, pool, instance, body, outcome } = await answerDeclaringFive(t, 5, 'hello');
   assert.equal(await body, 'hello');
   assert.equal((await outcome).type, 'request.completed');
   // Only now does the guest's end arrive.
@@ -80,16 +89,7 @@ test('a client that closes right after a whole content-length body got a complet
 });
 
 test('a client that closes before the last declared byte is recorded as gone', async (t) => {
-  const { bus, host, frontDoor } = await servedByFake(t);
-  const accepted = nextEvent(bus, (e) => e.type === 'request.accepted');
-  const body = getAndLeaveAfter(frontDoor.url, 3);
-  await nextEvent(bus, (e) => e.type === 'worker.spawned');
-  const instance = host.instance(0);
-  instance.instantiated();
-  await accepted;
-  const outcome = nextEvent(bus, (e) => e.type === 'request.completed' || e.type === 'request.failed');
-  instance.say({ type: 'head', requestId: 0, status: 200, headers: [['content-length', bytes('5')]] });
-  instance.say({ type: 'chunk', requestId: 0, bytes: bytes('hel') });
+  const { body, outcome } = await answerDeclaringFive(t, 3, 'hel');
   assert.equal(await body, 'hel');
   const event = await outcome;
   assert.ok(event.type === 'request.failed' && event.kind === 'client-gone');

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { send, sendSequential } from './support/http-client.ts';
+import { send, sendSequential, type HttpResult } from './support/http-client.ts';
 import { eventsOf, serveForTest } from './support/serve.ts';
 
 /** Every method wasi:http names, and one it does not (carried as `other`; Node's parser knows PROPFIND). */
@@ -33,26 +33,26 @@ test('demo:echo names every method in x-method', async () => {
   }
 });
 
-test('demo:trap: the 500 body says `wasm trap` once', async () => {
-  const server = await serveForTest('demo:trap');
+/** `guest`'s answer to one GET of `/`, from a server started for it and closed after. */
+async function firstAnswerOf(guest: string): Promise<HttpResult> {
+  const server = await serveForTest(guest);
   try {
-    const answer = await send(server.url());
-    assert.equal(answer.status, 500);
-    assert.equal(answer.body.split('wasm trap').length - 1, 1, answer.body);
+    return await send(server.url());
   } finally {
     await server.close();
   }
+}
+
+test('demo:trap: the 500 body says `wasm trap` once', async () => {
+  const answer = await firstAnswerOf('demo:trap');
+  assert.equal(answer.status, 500);
+  assert.equal(answer.body.split('wasm trap').length - 1, 1, answer.body);
 });
 
 test('demo:js-hello (componentize-js) answers 200 Hello, WASI!', async () => {
-  const server = await serveForTest('demo:js-hello');
-  try {
-    const answer = await send(server.url());
-    assert.equal(answer.status, 200, answer.body);
-    assert.equal(answer.body, 'Hello, WASI!');
-  } finally {
-    await server.close();
-  }
+  const answer = await firstAnswerOf('demo:js-hello');
+  assert.equal(answer.status, 200, answer.body);
+  assert.equal(answer.body, 'Hello, WASI!');
 });
 
 test('demo:js-counter (componentize-js) counts 1, 2, 3 on one reused instance', async () => {

@@ -38,6 +38,26 @@ async function stop(run: CliRun): Promise<void> {
   assert.equal((await run.exited).code, 0);
 }
 
+/** demo:files with `root` preopened as /data, each instance serving up to `reuse` requests. */
+function serveFiles(root: string, reuse: number): CliRun {
+  return cli([
+    'serve',
+    'demo:files',
+    '--addr',
+    '127.0.0.1:0',
+    '--dir',
+    `${root}::/data`,
+    '--max-instance-reuse-count',
+    `${reuse}`,
+  ]);
+}
+
+/** The status and body of a GET of `rawPath`, to compare as one. */
+async function statusAndBody(url: string, rawPath: string): Promise<[number, string]> {
+  const answer = await sendRawPath(url, rawPath);
+  return [answer.status, answer.body];
+}
+
 /** root/ (to preopen) with a file, a subdirectory and links out; outside/ beside it with a secret. */
 let layouts = 0;
 function layout(): { root: string; outside: string } {
@@ -56,26 +76,14 @@ function layout(): { root: string; outside: string } {
 
 test('--dir: demo:files lists, reads and writes its preopen; the preopen is announced', async () => {
   const { root } = layout();
-  const run = cli([
-    'serve',
-    'demo:files',
-    '--addr',
-    '127.0.0.1:0',
-    '--dir',
-    `${root}::/data`,
-    '--max-instance-reuse-count',
-    '4',
-  ]);
+  const run = serveFiles(root, 4);
   const url = await run.serving;
   assert.match(run.stderr(), new RegExp(`^preopened ${root} as /data \\(read-write\\)$`, 'm'));
 
   const listing = await sendRawPath(url, '/');
   assert.equal(listing.status, 200);
   assert.deepEqual(listing.body.trim().split('\n').sort(), ['abs-link', 'hello.txt', 'link-in', 'link-out', 'sub']);
-  assert.deepEqual(await sendRawPath(url, '/hello.txt').then((a) => [a.status, a.body]), [
-    200,
-    'hello from the host\n',
-  ]);
+  assert.deepEqual(await statusAndBody(url, '/hello.txt'), [200, 'hello from the host\n']);
 
   const put = await sendRawPath(url, '/sub/new.txt', { method: 'PUT', body: 'written by the guest' });
   assert.deepEqual([put.status, put.body], [201, 'stored\n']);
@@ -85,23 +93,14 @@ test('--dir: demo:files lists, reads and writes its preopen; the preopen is anno
   await sendRawPath(url, '/sub/new.txt', { method: 'PUT', body: 'short' });
   assert.equal(readFileSync(path.join(root, 'sub', 'new.txt'), 'utf8'), 'short');
 
-  assert.deepEqual(await sendRawPath(url, '/missing').then((a) => [a.status, a.body]), [404, 'no-entry\n']);
-  assert.deepEqual(await sendRawPath(url, '/sub').then((a) => [a.status, a.body]), [400, 'is-directory\n']);
+  assert.deepEqual(await statusAndBody(url, '/missing'), [404, 'no-entry\n']);
+  assert.deepEqual(await statusAndBody(url, '/sub'), [400, 'is-directory\n']);
   await stop(run);
 });
 
 test('--dir: no path leaves the preopen (.., absolute paths, links leading out): not-permitted, nothing outside touched', async () => {
   const { root, outside } = layout();
-  const run = cli([
-    'serve',
-    'demo:files',
-    '--addr',
-    '127.0.0.1:0',
-    '--dir',
-    `${root}::/data`,
-    '--max-instance-reuse-count',
-    '16',
-  ]);
+  const run = serveFiles(root, 16);
   const url = await run.serving;
   for (const hostile of [
     '/../outside/secret',
@@ -128,35 +127,20 @@ test('--dir: no path leaves the preopen (.., absolute paths, links leading out):
 test('--dir is opened once at start: replacing HOST by a link afterwards does not move what new instances see', async () => {
   const { root, outside } = layout();
   // One request per instance (the default for p2), so each request is a new instance.
-  const run = cli([
-    'serve',
-    'demo:files',
-    '--addr',
-    '127.0.0.1:0',
-    '--dir',
-    `${root}::/data`,
-    '--max-instance-reuse-count',
-    '1',
-  ]);
+  const run = serveFiles(root, 1);
   const url = await run.serving;
   assert.equal((await sendRawPath(url, '/hello.txt')).body, 'hello from the host\n');
   renameSync(root, `${root}-moved`);
   symlinkSync(outside, root);
-  assert.deepEqual(await sendRawPath(url, '/hello.txt').then((a) => [a.status, a.body]), [
-    200,
-    'hello from the host\n',
-  ]);
-  assert.deepEqual(await sendRawPath(url, '/secret').then((a) => [a.status, a.body]), [404, 'no-entry\n']);
+  assert.deepEqual(await statusAndBody(url, '/hello.txt'), [200, 'hello from the host\n']);
+  assert.deepEqual(await statusAndBody(url, '/secret'), [404, 'no-entry\n']);
   await stop(run);
 });
 
 test('without --dir nothing is preopened: the guest finds no directory, and nothing is announced', async () => {
   const run = cli(['serve', 'demo:files', '--addr', '127.0.0.1:0']);
   const url = await run.serving;
-  assert.deepEqual(await sendRawPath(url, '/hello.txt').then((a) => [a.status, a.body]), [
-    500,
-    'no preopened directory\n',
-  ]);
+  assert.deepEqual(await statusAndBody(url, '/hello.txt'), [500, 'no preopened directory\n']);
   assert.doesNotMatch(run.stderr(), /preopened/);
   await stop(run);
 });
@@ -216,15 +200,16 @@ test('--dir for a WASIp3 guest importing wasi:filesystem@0.3 is refused, saying 
   await stop(run);
 });
 
+/** demo:env (wasmtime's echo_env: its `env` answer header holds the values of the variables the request's `env` header names), with `flags`. */
+function serveEnv(flags: string[]): CliRun {
+  return cli(['serve', 'demo:env', '--addr', '127.0.0.1:0', ...flags]);
+}
+
 test('--env NAME inherits the host value, or leaves NAME unset (wasmtime p2_cli_serve_echo_env)', async () => {
   delete process.env.BAR;
   process.env.POOLSCOPE_TEST_INHERITED = 'from the host';
   try {
-    const run = cli([
-      'serve',
-      'demo:env',
-      '--addr',
-      '127.0.0.1:0',
+    const run = serveEnv([
       '--env=FOO=bar',
       '--env=BAR',
       '--env',
@@ -244,7 +229,7 @@ test('--env NAME inherits the host value, or leaves NAME unset (wasmtime p2_cli_
     assert.equal((await sendRawPath(url, '/', { headers: { env: 'INSTANCE_ID' } })).headers.env, '0');
     await stop(run);
 
-    const inherit = cli(['serve', 'demo:env', '--addr', '127.0.0.1:0', '-S', 'inherit-env', '--env=FOO=bar']);
+    const inherit = serveEnv(['-S', 'inherit-env', '--env=FOO=bar']);
     const inheritUrl = await inherit.serving;
     const all = await sendRawPath(inheritUrl, '/', { headers: { env: ['POOLSCOPE_TEST_INHERITED', 'FOO'] } });
     assert.equal(all.headers.env, 'from the host, bar');
@@ -257,17 +242,7 @@ test('--env NAME inherits the host value, or leaves NAME unset (wasmtime p2_cli_
 test("-H replaces the client's headers of that name before the guest sees them (wasmtime p2_cli_serve_header_replaces_request_header)", async () => {
   const headerFile = path.join(scratch, 'headers');
   writeFileSync(headerFile, 'env: BAR\n\n');
-  const run = cli([
-    'serve',
-    'demo:env',
-    '--addr',
-    '127.0.0.1:0',
-    '--env=FOO=bar',
-    '--env=BAR=baz',
-    '--header=env: FOO',
-    `-H`,
-    `@${headerFile}`,
-  ]);
+  const run = serveEnv(['--env=FOO=bar', '--env=BAR=baz', '--header=env: FOO', `-H`, `@${headerFile}`]);
   const url = await run.serving;
   const answer = await sendRawPath(url, '/', { headers: { env: 'NOTHING' } });
   assert.equal(answer.headers.env, 'bar, baz');

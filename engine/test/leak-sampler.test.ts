@@ -7,31 +7,10 @@ import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
 import type { LeakChecked, LeakSkipReason } from '../../protocol/index.ts';
 import { send } from './support/http-client.ts';
-import { eventsOf, serveForTest, type TestServer } from './support/serve.ts';
+import { assertFailsOnlyOnReuse, eventsOf, sendAndSettle, serveForTest, type TestServer } from './support/serve.ts';
 
 /** Serial reuse of one instance, kept however slow the machine is. */
 const ONE_REUSED_INSTANCE = { maxInstanceReuseCount: 128, idleInstanceTimeoutMs: 60_000 };
-
-/** Sequential keep-alive requests, waiting for each one's replay so none is skipped for want of a slot. */
-async function sendAndSettle(
-  server: TestServer,
-  count: number,
-  options: { method?: string; path?: string } = {},
-): Promise<string[]> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const bodies: string[] = [];
-  try {
-    for (let i = 0; i < count; i++) {
-      bodies.push(
-        (await send(server.url(options.path), { agent, ...(options.method ? { method: options.method } : {}) })).body,
-      );
-      await server.leaks.idle();
-    }
-  } finally {
-    agent.destroy();
-  }
-  return bodies;
-}
 
 /** Skips summed over every `leak.skipped` report. */
 function skipCounts(server: TestServer): Partial<Record<LeakSkipReason, number>> {
@@ -45,7 +24,7 @@ function skipCounts(server: TestServer): Partial<Record<LeakSkipReason, number>>
 
 test('mode all: every reused answer of demo:counter is a finding, and the pool never sees a replay', async () => {
   const server = await serveForTest('demo:counter', ONE_REUSED_INSTANCE, { leakDetection: { mode: 'all' } });
-  const bodies = await sendAndSettle(server, 5);
+  const bodies = (await sendAndSettle(server, 5)).map((answer) => answer.body);
   // The pool's one instance counted on undisturbed: replays ran elsewhere.
   assert.deepEqual(bodies, ['count=1', 'count=2', 'count=3', 'count=4', 'count=5']);
   const checks = eventsOf(server.events, 'leak.checked');
@@ -185,22 +164,7 @@ test('a replay rate below one a second still replays, one at a time as the budge
 
 test('a reused instance that traps where a fresh one answers is a finding of its own kind: failed-on-reuse', async () => {
   const server = await serveForTest('demo:works-once', ONE_REUSED_INSTANCE, { leakDetection: { mode: 'all' } });
-  const statuses: number[] = [];
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  for (let i = 0; i < 2; i++) {
-    statuses.push((await send(server.url(), { agent })).status);
-    await server.leaks.idle();
-  }
-  agent.destroy();
-  assert.deepEqual(statuses, [200, 500]);
-  const [check, ...more] = eventsOf(server.events, 'leak.checked');
-  assert.deepEqual(more, []);
-  assert.equal(check!.verdict, 'failed-on-reuse');
-  assert.equal(check!.reuseIndex, 2);
-  assert.match(check!.message ?? '', /^failed \(trap\): .*wasm trap: wasm `unreachable` instruction executed$/);
-  assert.deepEqual(check!.differences, [
-    `outcome: ${JSON.stringify(check!.message)} on the reused instance, 200 on a fresh one`,
-  ]);
+  await assertFailsOnlyOnReuse(server, /^failed \(trap\): .*wasm trap: wasm `unreachable` instruction executed$/);
   assert.deepEqual(skipCounts(server), {});
   await server.close();
 });

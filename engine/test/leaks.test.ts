@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { Agent } from 'node:http';
-import { runCli } from './support/cli.ts';
+import { runCli, type CliRun } from './support/cli.ts';
 import { send } from './support/http-client.ts';
 
 const P3_HELLO = fileURLToPath(
@@ -63,10 +63,11 @@ test('bad input exits 2 with a precise message', async () => {
   assert.match(one.stderr, /--requests must be at least 2/);
 });
 
-test('poolscope serve --leak-check all prints each finding while it serves', async () => {
-  const run = runCli([
+/** `poolscope serve GUEST --leak-check all`, each instance kept for up to 10 requests. */
+function serveCheckingAll(guest: string, ...more: string[]): CliRun {
+  return runCli([
     'serve',
-    'demo:counter',
+    guest,
     '--leak-check',
     'all',
     '--max-instance-reuse-count',
@@ -75,7 +76,12 @@ test('poolscope serve --leak-check all prints each finding while it serves', asy
     '60s',
     '--addr',
     '127.0.0.1:0',
+    ...more,
   ]);
+}
+
+test('poolscope serve --leak-check all prints each finding while it serves', async () => {
+  const run = serveCheckingAll('demo:counter');
   const url = await run.serving;
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   for (let i = 0; i < 3; i++) {
@@ -95,20 +101,7 @@ test('poolscope serve --leak-check all prints each finding while it serves', asy
 });
 
 test('poolscope serve --leak-check all reports a reused instance that fails where a fresh one answers', async () => {
-  const run = runCli([
-    'serve',
-    'demo:works-once',
-    '--leak-check',
-    'all',
-    '--max-instance-reuse-count',
-    '10',
-    '--idle-instance-timeout',
-    '60s',
-    '--addr',
-    '127.0.0.1:0',
-    '--events',
-    '-',
-  ]);
+  const run = serveCheckingAll('demo:works-once', '--events', '-');
   try {
     const url = await run.serving;
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });

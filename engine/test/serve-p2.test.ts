@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { send, sendMany, sendSequential } from './support/http-client.ts';
-import { eventsOf, serveForTest } from './support/serve.ts';
+import type { PoolKnobs } from '../../protocol/index.ts';
+import { eventsOf, serveForTest, type TestServer } from './support/serve.ts';
 
 test('p2 hello world: one request, one connection, then a clean shutdown', async () => {
   const server = await serveForTest('demo:hello');
@@ -63,8 +64,12 @@ test('p2 sleep many with -W timeout=100us: all 100 requests 5xx', async () => {
   await server.close();
 });
 
-test('p2 return before set: both requests 500 with the never-invoked message; the instance lives on', async () => {
-  const server = await serveForTest('demo:never-set', { maxInstanceReuseCount: 2, idleInstanceTimeoutMs: 60_000 });
+/**
+ * Serves `guest`, whose handler ends without setting a response, for two requests: both are 500 with
+ * wasmtime's never-invoked message, and nothing panics. Returns the server, closed.
+ */
+async function twoAnswersNeverSet(guest: string, knobs: Partial<PoolKnobs>): Promise<TestServer> {
+  const server = await serveForTest(guest, knobs);
   const responses = await sendSequential(server.url(), 2);
   assert.deepEqual(
     responses.map((r) => r.status),
@@ -73,19 +78,19 @@ test('p2 return before set: both requests 500 with the never-invoked message; th
   assert.ok(server.stderr.some((line) => line.includes('guest never invoked `response-outparam::set` method')));
   assert.ok(!server.stderr.some((line) => line.includes('panicked')));
   await server.close();
+  return server;
+}
+
+test('p2 return before set: both requests 500 with the never-invoked message; the instance lives on', async () => {
+  const server = await twoAnswersNeverSet('demo:never-set', {
+    maxInstanceReuseCount: 2,
+    idleInstanceTimeoutMs: 60_000,
+  });
   assert.equal(eventsOf(server.events, 'worker.spawned').length, 1, 'returning without set is not a trap');
 });
 
 test('p2 trap before set: both requests 500 with the never-invoked message; each trap kills its instance', async () => {
-  const server = await serveForTest('demo:trap', { maxInstanceReuseCount: 128 });
-  const responses = await sendSequential(server.url(), 2);
-  assert.deepEqual(
-    responses.map((r) => r.status),
-    [500, 500],
-  );
-  assert.ok(server.stderr.some((line) => line.includes('guest never invoked `response-outparam::set` method')));
-  assert.ok(!server.stderr.some((line) => line.includes('panicked')));
-  await server.close();
+  const server = await twoAnswersNeverSet('demo:trap', { maxInstanceReuseCount: 128 });
   const exits = eventsOf(server.events, 'worker.exit');
   assert.deepEqual(
     exits.map((e) => e.cause),

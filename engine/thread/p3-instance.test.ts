@@ -15,6 +15,7 @@ import { compileCoreModules, transpileCached } from '../component/transpile-cach
 import type { IncomingRequestInit, ResponseSink } from '../../base/http-exchange.ts';
 import type { InstanceThreadData } from './messages.ts';
 import { instantiateP3, type P3GuestInstance } from './p3-instance.ts';
+import { getRequest } from '../host/p2/test-support.ts';
 
 const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/wasmtime-test-programs/', import.meta.url));
 const enc = new TextEncoder();
@@ -46,18 +47,6 @@ async function instantiate(name: string, output: Array<[string, string]> = []): 
   });
   live.push(instance);
   return instance;
-}
-
-function request(init: Partial<IncomingRequestInit> = {}): IncomingRequestInit {
-  return {
-    method: 'GET',
-    scheme: 'http',
-    authority: 'localhost:8080',
-    pathWithQuery: '/',
-    headers: [],
-    body: new Uint8Array(0),
-    ...init,
-  };
 }
 
 /** A sink that records everything, in order; `done` settles at end, abort or error. */
@@ -102,7 +91,7 @@ function collector() {
   return { sink, out };
 }
 
-async function serve(instance: P3GuestInstance, init: IncomingRequestInit = request()) {
+async function serve(instance: P3GuestInstance, init: IncomingRequestInit = getRequest()) {
   const { sink, out } = collector();
   await instance.handle(init, sink);
   out.events.push('returned');
@@ -173,7 +162,7 @@ describe('wasmtime p3 test programs', () => {
     const hello = await instantiate('p3-cli-serve-hello-world');
     const seen = observe(hello);
     const { sink, out } = collector();
-    await hello.handle(request(), sink);
+    await hello.handle(getRequest(), sink);
     out.events.push('returned');
     // The guest writes its body from a task it spawned: still alive after handle returned, and
     // reported before the call returns.
@@ -212,7 +201,7 @@ describe('wasmtime p3 test programs', () => {
     const body = enc.encode('some bytes to echo\n'.repeat(100));
     const result = await serve(
       echo,
-      request({
+      getRequest({
         method: 'POST',
         pathWithQuery: '/echo?x=1',
         headers: [
@@ -237,8 +226,8 @@ describe('wasmtime p3 test programs', () => {
     const sleeper = await instantiate('p3-cli-serve-sleep');
     const seen = observe(sleeper);
     const hello = await instantiate('p3-cli-serve-hello-world');
-    const first = sleeper.handle(request(), collector().sink);
-    const second = sleeper.handle(request(), collector().sink);
+    const first = sleeper.handle(getRequest(), collector().sink);
+    const second = sleeper.handle(getRequest(), collector().sink);
     let answered = false;
     void Promise.race([first, second]).then(
       () => (answered = true),
@@ -261,42 +250,42 @@ describe('probe guest: errors, traps, backpressure', () => {
   test('Err(error-code) goes to sink.error as a readable message; the instance lives on', async () => {
     const probe = await instantiate('probe');
     const seen = observe(probe);
-    const result = await serve(probe, request({ method: 'GET' }));
+    const result = await serve(probe, getRequest({ method: 'GET' }));
     assert.equal(result.error, 'internal-error("boom")');
     assert.deepEqual(result.events, ['error', 'returned']);
     assert.deepEqual(seen.traps, [], 'an Err is not a trap');
-    assert.equal((await serve(probe, request({ method: 'GET' }))).error, 'internal-error("boom")');
+    assert.equal((await serve(probe, getRequest({ method: 'GET' }))).error, 'internal-error("boom")');
   });
 
   test('a trap in handle fails every call in flight on the instance, and every later call', async () => {
     const probe = await instantiate('probe');
     const seen = observe(probe);
-    const parked = [1, 2, 3].map(() => probe.handle(request({ method: 'OPTIONS' }), collector().sink));
+    const parked = [1, 2, 3].map(() => probe.handle(getRequest({ method: 'OPTIONS' }), collector().sink));
     for (const call of parked) call.catch(() => {});
     await seen.until('the parked calls to enter the guest', () => seen.tasks.at(-1) === 3);
-    await assert.rejects(probe.handle(request({ method: 'POST' }), collector().sink), /unreachable/);
+    await assert.rejects(probe.handle(getRequest({ method: 'POST' }), collector().sink), /unreachable/);
     for (const call of parked) await assert.rejects(call, /trapped while this request was in flight/);
     assert.equal(seen.traps.length, 1, 'reported once');
-    await assert.rejects(probe.handle(request({ method: 'GET' }), collector().sink), /has trapped/);
+    await assert.rejects(probe.handle(getRequest({ method: 'GET' }), collector().sink), /has trapped/);
   });
 
   test('a trap after handle returned (post-return work) is reported and poisons the instance', async () => {
     const probe = await instantiate('probe');
     const trapped = new Promise<Error>((resolve) => probe.onTrap(resolve));
-    const result = await serve(probe, request({ method: 'PUT' }));
+    const result = await serve(probe, getRequest({ method: 'PUT' }));
     assert.equal(result.error, 'internal-error("boom")');
     assert.match((await trapped).message, /unreachable/);
-    await assert.rejects(probe.handle(request({ method: 'GET' }), collector().sink), /has trapped/);
+    await assert.rejects(probe.handle(getRequest({ method: 'GET' }), collector().sink), /has trapped/);
   });
 
   test('backpressure: not ready while the guest holds it; a call made meanwhile waits, then runs', async () => {
     const probe = await instantiate('probe');
     const seen = observe(probe);
     const holder = collector();
-    const holding = probe.handle(request({ method: 'DELETE' }), holder.sink);
+    const holding = probe.handle(getRequest({ method: 'DELETE' }), holder.sink);
     await seen.until('the guest to enable backpressure', () => seen.ready.at(-1) === false);
     const waiter = collector();
-    const waiting = probe.handle(request({ method: 'GET' }), waiter.sink);
+    const waiting = probe.handle(getRequest({ method: 'GET' }), waiter.sink);
     await holding;
     await waiting;
     assert.equal(holder.out.error, 'internal-error("boom")');

@@ -7,7 +7,9 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import assert from 'node:assert/strict';
 import { after } from 'node:test';
+import type { OutgoingRecord } from './types.ts';
 
 /**
  * A self-signed certificate for `localhost` and `127.0.0.1`, valid from 2000 to 2100 (so the
@@ -117,4 +119,30 @@ export async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
+}
+
+/** Records as they come, and a wait for the nth. */
+export function recorder() {
+  const records: OutgoingRecord[] = [];
+  let wake: Array<() => void> = [];
+  const onRecord = (record: OutgoingRecord): void => {
+    records.push(record);
+    const woken = wake;
+    wake = [];
+    for (const resolve of woken) resolve();
+  };
+  const recorded = async (n: number): Promise<void> => {
+    while (records.length < n) await new Promise<void>((resolve) => wake.push(resolve));
+  };
+  return { records, onRecord, recorded };
+}
+
+/** Two responses read whole by the client, that the guest still holds: both slots of a bound of two taken. */
+export function assertTwoWholeAndHeld(records: readonly OutgoingRecord[], client: { activeCount: number }): void {
+  assert.deepEqual(
+    records.map((r) => r.outcome),
+    ['complete', 'complete'],
+    'both responses arrived whole',
+  );
+  assert.equal(client.activeCount, 2, 'over, but the guest has not let go of them');
 }

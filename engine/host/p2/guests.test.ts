@@ -17,7 +17,7 @@ import type { P2Host } from './api.ts';
 import type { IncomingRequestInit } from '../../../base/http-exchange.ts';
 import { createP2Host } from './index.ts';
 import { ASYNC_EXPORTS, ASYNC_IMPORTS } from './jspi.ts';
-import { bytes, recordingSink, str } from './test-support.ts';
+import { bytes, getRequest, recordingSink, str } from './test-support.ts';
 
 const DIST = fileURLToPath(new URL('../../../assets/guests/dist/', import.meta.url));
 const guestFile = (name: string): string => path.join(DIST, `${name}.wasm`);
@@ -93,18 +93,7 @@ async function instantiate(name: string): Promise<Guest> {
 
 async function call(guest: Guest, init: Partial<IncomingRequestInit> = {}) {
   const rec = recordingSink();
-  const { request, responseOutparam } = guest.host.newRequest(
-    {
-      method: 'GET',
-      scheme: 'http',
-      authority: 'localhost:8080',
-      pathWithQuery: '/',
-      headers: [],
-      body: new Uint8Array(0),
-      ...init,
-    },
-    rec.sink,
-  );
+  const { request, responseOutparam } = guest.host.newRequest(getRequest(init), rec.sink);
   await guest.instance.incomingHandler.handle(request, responseOutparam);
   return rec;
 }

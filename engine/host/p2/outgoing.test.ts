@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import type { IncomingHttpHeaders } from 'node:http';
 import { test } from 'node:test';
 import { RECORD_TEXT_MAX, type OutgoingRecord } from '../outgoing/types.ts';
+import { completedCall } from '../../../protocol/test-support.ts';
 import { OutgoingClient } from '../outgoing/client.ts';
 import {
   closedPort,
@@ -16,6 +17,8 @@ import {
   startTlsUpstream,
   TEST_CERT,
   upstreamsClosedAfterTests,
+  recorder,
+  assertTwoWholeAndHeld,
 } from '../outgoing/test-support.ts';
 import type { Fields } from './fields.ts';
 import type { OutgoingBody } from './http-body.ts';
@@ -67,22 +70,6 @@ function dropIfDisposable(resource: object): void {
 }
 
 const upstream = upstreamsClosedAfterTests();
-
-/** Records as they come, and a wait for the nth. */
-function recorder() {
-  const records: OutgoingRecord[] = [];
-  let wake: Array<() => void> = [];
-  const onRecord = (record: OutgoingRecord): void => {
-    records.push(record);
-    const woken = wake;
-    wake = [];
-    for (const resolve of woken) resolve();
-  };
-  const recorded = async (n: number): Promise<void> => {
-    while (records.length < n) await new Promise<void>((resolve) => wake.push(resolve));
-  };
-  return { records, onRecord, recorded };
-}
 
 function newHost(allow = true) {
   const { records, onRecord, recorded } = recorder();
@@ -280,18 +267,7 @@ test('a GET with a body: the upstream sees method, path, host, headers and body;
   const record = records[0] as OutgoingRecord;
   assert.deepEqual(
     { ...record, durationMs: 0 },
-    {
-      method: 'GET',
-      scheme: 'http',
-      authority: u.authority,
-      path: '/p?q=1',
-      status: 200,
-      durationMs: 0,
-      outcome: 'complete',
-      error: null,
-      requestBytes: 10,
-      responseBytes: 15,
-    },
+    completedCall({ authority: u.authority, path: '/p?q=1', requestBytes: 10, responseBytes: 15 }),
   );
   assert.ok(record.durationMs >= 0);
 });
@@ -676,15 +652,19 @@ test('a body that breaks its content-length fails the request with HTTP-protocol
   assert.deepEqual(error, { tag: 'HTTP-protocol-error' });
 });
 
-test('dropping the future lets go of the request: the upstream sees its connection close', async () => {
-  let arrived!: () => void;
-  const requestArrived = new Promise<void>((resolve) => (arrived = resolve));
-  let closed!: () => void;
-  const connectionClosed = new Promise<void>((resolve) => (closed = resolve));
+/** An upstream that never answers: settles `requestArrived` at the request, `connectionClosed` when its connection closes. */
+async function upstreamNeverAnswering() {
+  const requestArrived = Promise.withResolvers<void>();
+  const connectionClosed = Promise.withResolvers<void>();
   const u = await upstream((req) => {
-    req.socket.on('close', () => closed());
-    arrived();
+    req.socket.on('close', () => connectionClosed.resolve());
+    requestArrived.resolve();
   });
+  return { u, requestArrived: requestArrived.promise, connectionClosed: connectionClosed.promise };
+}
+
+test('dropping the future lets go of the request: the upstream sees its connection close', async () => {
+  const { u, requestArrived, connectionClosed } = await upstreamNeverAnswering();
   const { imports, records, client } = newHost();
   const { future } = send(imports, { authority: u.authority });
   await requestArrived;
@@ -712,14 +692,7 @@ test('at most maxConcurrentRequests in flight per instance: one more is connecti
 });
 
 test('an instance that goes away closes its connections (the host signal aborts)', async () => {
-  let arrived!: () => void;
-  const requestArrived = new Promise<void>((resolve) => (arrived = resolve));
-  let closed!: () => void;
-  const connectionClosed = new Promise<void>((resolve) => (closed = resolve));
-  const u = await upstream((req) => {
-    req.socket.on('close', () => closed());
-    arrived();
-  });
+  const { u, requestArrived, connectionClosed } = await upstreamNeverAnswering();
   const controller = new AbortController();
   const records: OutgoingRecord[] = [];
   const host = createP2Host({
@@ -819,12 +792,7 @@ test("what a guest keeps unread counts against the instance's bound until it let
   // B: the future never asked.
   const b = send(imports, { authority: u.authority }).future;
   await recorded(2);
-  assert.deepEqual(
-    records.map((r) => r.outcome),
-    ['complete', 'complete'],
-    'both responses arrived whole',
-  );
-  assert.equal(client.activeCount, 2, 'over, but the guest has not let go of them');
+  assertTwoWholeAndHeld(records, client);
   assert.throws(() => send(imports, { authority: u.authority }), isLimitReached);
 
   // Reading A's body to the end lets go of A; dropping B's future lets go of B.

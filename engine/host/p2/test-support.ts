@@ -1,11 +1,24 @@
 /** Helpers shared by this directory's tests (not used by the host itself). */
 
 import assert from 'node:assert/strict';
-import type { ResponseSink, WriteWindow } from '../../../base/http-exchange.ts';
+import type { IncomingRequestInit, ResponseSink, WriteWindow } from '../../../base/http-exchange.ts';
 
 const text = new TextDecoder();
 export const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 export const str = (b: Uint8Array): string => text.decode(b);
+
+/** A GET of `/` from localhost:8080 with no headers and no body, but for the fields `init` gives. */
+export function getRequest(init: Partial<IncomingRequestInit> = {}): IncomingRequestInit {
+  return {
+    method: 'GET',
+    scheme: 'http',
+    authority: 'localhost:8080',
+    pathWithQuery: '/',
+    headers: [],
+    body: new Uint8Array(0),
+    ...init,
+  };
+}
 
 /** Runs a result-returning host call that must fail, and returns its `err` payload. */
 export function errOf(fn: () => unknown): unknown {

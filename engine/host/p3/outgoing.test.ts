@@ -10,7 +10,15 @@ import { test } from 'node:test';
 import { stream, type StreamWriter } from '@bytecodealliance/preview3-shim/stream';
 import { future } from '@bytecodealliance/preview3-shim/future';
 import type { OutgoingRecord } from '../outgoing/types.ts';
-import { closedPort, readAll, startSilentServer, upstreamsClosedAfterTests } from '../outgoing/test-support.ts';
+import { completedCall } from '../../../protocol/test-support.ts';
+import {
+  assertTwoWholeAndHeld,
+  closedPort,
+  readAll,
+  recorder,
+  startSilentServer,
+  upstreamsClosedAfterTests,
+} from '../outgoing/test-support.ts';
 import { recordingSink } from '../p2/test-support.ts';
 import { streamBody } from '../../thread/p3-http.ts';
 import { OutgoingClient } from '../outgoing/client.ts';
@@ -173,18 +181,7 @@ test('a GET with a body: what the upstream sees, what the guest gets, and the re
   );
   assert.deepEqual(
     { ...records[0], durationMs: 0 },
-    {
-      method: 'GET',
-      scheme: 'http',
-      authority: u.authority,
-      path: '/p?q=1',
-      status: 200,
-      durationMs: 0,
-      outcome: 'complete',
-      error: null,
-      requestBytes: 5,
-      responseBytes: 10,
-    },
+    completedCall({ authority: u.authority, path: '/p?q=1', requestBytes: 5, responseBytes: 10 }),
   );
 });
 
@@ -385,31 +382,15 @@ test("a request without a body (no contents), and one whose body breaks its cont
 
 test("what a guest keeps unread counts against the instance's bound until it lets go: reading the body to the end, or dropping the response, frees the slot", async () => {
   const u = await upstream((_req, res) => res.end('x'.repeat(10_000)));
-  const records: OutgoingRecord[] = [];
-  let wake: Array<() => void> = [];
-  const client = new OutgoingClient({
-    allow: true,
-    limits: { maxConcurrentRequests: 2 },
-    onRecord: (record) => {
-      records.push(record);
-      for (const resolve of wake.splice(0)) resolve();
-    },
-  });
-  const recorded = async (n: number): Promise<void> => {
-    while (records.length < n) await new Promise<void>((resolve) => wake.push(resolve));
-  };
+  const { records, onRecord, recorded } = recorder();
+  const client = new OutgoingClient({ allow: true, limits: { maxConcurrentRequests: 2 }, onRecord });
   const send = createP3Send(client, httpTypes as unknown as ShimHttpTypes, dropGuestBody) as (
     request: unknown,
   ) => Promise<P3Response>;
   const a = await send(newRequest({ authority: u.authority }).request);
   const b = await send(newRequest({ authority: u.authority }).request);
   await recorded(2);
-  assert.deepEqual(
-    records.map((r) => r.outcome),
-    ['complete', 'complete'],
-    'both responses arrived whole',
-  );
-  assert.equal(client.activeCount, 2, 'over, but the guest has not let go of them');
+  assertTwoWholeAndHeld(records, client);
   assert.deepEqual(await errorOf(send(newRequest({ authority: u.authority }).request)), {
     tag: 'connection-limit-reached',
   });

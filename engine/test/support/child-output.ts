@@ -1,4 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 
 export type OutputStream = 'stdout' | 'stderr';
 
@@ -100,4 +100,24 @@ export function watchOutput(child: ChildProcess): ChildOutput {
     until: (what, holds, options) => when(what, (output) => (holds(output) ? true : undefined), options).then(() => {}),
     closed,
   };
+}
+
+/**
+ * Runs the Node script `script` with `args` to its end and echoes its stdout as TAP comments, so a
+ * smoke test's printed numbers show in the test log; returns its exit code and its output.
+ */
+export async function runScriptEchoed(
+  script: string,
+  args: string[],
+): Promise<{ code: number | null; output: ChildOutput }> {
+  const output = watchOutput(spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  const { code } = await output.closed;
+  process.stdout.write(
+    output
+      .stdout()
+      .split('\n')
+      .map((line) => `# ${line}`)
+      .join('\n') + '\n',
+  );
+  return { code, output };
 }

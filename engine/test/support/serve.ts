@@ -1,7 +1,10 @@
+import assert from 'node:assert/strict';
+import { Agent } from 'node:http';
 import { after } from 'node:test';
 import type { LeakDetectionSettings, PoolEvent, PoolKnobs } from '../../../protocol/index.ts';
 import { reportToStderr } from '../../events/stderr-reporter.ts';
 import { startServing, type Serving } from '../../serve.ts';
+import { send, type HttpResult } from './http-client.ts';
 
 export interface TestServer extends Serving {
   /** Every event so far, in order. */
@@ -83,4 +86,46 @@ export function eventsOf<K extends PoolEvent['type']>(
   type: K,
 ): Array<Extract<PoolEvent, { type: K }>> {
   return events.filter((event): event is Extract<PoolEvent, { type: K }> => event.type === type);
+}
+
+/**
+ * Sequential requests on one keep-alive connection (so one instance serves them all), waiting for
+ * each one's leak replay so none is skipped for want of a slot.
+ */
+export async function sendAndSettle(
+  server: TestServer,
+  count: number,
+  options: { method?: string; path?: string } = {},
+): Promise<HttpResult[]> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const answers: HttpResult[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      answers.push(
+        await send(server.url(options.path), { agent, ...(options.method ? { method: options.method } : {}) }),
+      );
+      await server.leaks.idle();
+    }
+  } finally {
+    agent.destroy();
+  }
+  return answers;
+}
+
+/**
+ * Two requests to `server` (leak detection on, one instance reused): the fresh instance answers,
+ * the reused one fails, and the one leak check says so, as a failure whose message matches `message`.
+ */
+export async function assertFailsOnlyOnReuse(server: TestServer, message: RegExp): Promise<void> {
+  const statuses = (await sendAndSettle(server, 2)).map((answer) => answer.status);
+  assert.deepEqual(statuses, [200, 500]);
+  const [check, ...more] = eventsOf(server.events, 'leak.checked');
+  assert.deepEqual(more, []);
+  assert.ok(check);
+  assert.equal(check.verdict, 'failed-on-reuse');
+  assert.equal(check.reuseIndex, 2);
+  assert.match(check.message ?? '', message);
+  assert.deepEqual(check.differences, [
+    `outcome: ${JSON.stringify(check.message)} on the reused instance, 200 on a fresh one`,
+  ]);
 }

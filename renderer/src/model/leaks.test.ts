@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_LEAK_DETECTION, type PoolEvent } from '../../../protocol/index.ts';
+import { startingInstance } from '../../../protocol/instance-fold.ts';
 import { applyEventBatch, applySnapshot, clearHistory } from './apply.ts';
 import { parseDifference } from './leak-diff.ts';
 import { applyLeakEvents, findingsFor, initialLeaks, memoryCurve } from './leaks.ts';
@@ -140,17 +141,7 @@ describe('leaks reducer, on recorded engine streams', () => {
           createdAt: 10,
           memoryBytes: 192 * KiB,
         },
-        {
-          instanceId: 5,
-          status: 'Starting',
-          available: false,
-          unavailableWhy: null,
-          draining: false,
-          reuseCount: 0,
-          inFlight: 0,
-          createdAt: 90,
-          memoryBytes: null,
-        },
+        startingInstance(5, 90),
       ],
     });
     const state = applySnapshot(replay([]), snapshot, 0);

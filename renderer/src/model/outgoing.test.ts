@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { OutgoingCall, PoolEvent, RequestOutgoing } from '../../../protocol/index.ts';
+import type { PoolEvent, RequestOutgoing } from '../../../protocol/index.ts';
+import { completedCall } from '../../../protocol/test-support.ts';
 import type { Palette } from '../hooks/useTheme.ts';
 import { drawTimeline, hitAt, outgoingAt } from '../timeline/draw.ts';
 import { applyEventBatch, applySnapshot, clearHistory } from './apply.ts';
@@ -68,18 +69,7 @@ describe('outgoing reducer, on a recorded engine stream (zoo-js-fetch proxying t
   });
 
   it('keeps the newest per instance and counts the rest, those the engine only counted included', () => {
-    const call: OutgoingCall = {
-      method: 'GET',
-      scheme: 'http',
-      authority: 'a',
-      path: '/',
-      status: 200,
-      durationMs: 1,
-      outcome: 'complete',
-      error: null,
-      requestBytes: 0,
-      responseBytes: 0,
-    };
+    const call = completedCall({ authority: 'a', durationMs: 1 });
     const flood: PoolEvent[] = Array.from({ length: 250 }, (_, i) => ({
       type: 'request.outgoing',
       t: i,
