@@ -13,7 +13,8 @@ export const MAX_RECENT = 10;
 
 export async function readJson(path: string): Promise<unknown> {
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as unknown;
+    const value: unknown = JSON.parse(await readFile(path, 'utf8'));
+    return value;
   } catch {
     return undefined;
   }
@@ -34,7 +35,7 @@ function isSpec(value: unknown): value is string {
 }
 
 export function parseRecent(raw: unknown): string[] {
-  const list = (raw as { recent?: unknown } | undefined)?.recent;
+  const list = typeof raw === 'object' && raw !== null && 'recent' in raw ? raw.recent : undefined;
   if (!Array.isArray(list)) return [];
   return [...new Set(list.filter(isSpec))].slice(0, MAX_RECENT);
 }
@@ -96,8 +97,9 @@ const MIN = { width: 900, height: 600 };
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 export function parseWindowState(raw: unknown): WindowState | null {
-  const r = raw as Partial<Record<keyof WindowState, unknown>> | undefined;
-  if (!r || !finite(r.width) || !finite(r.height)) return null;
+  if (typeof raw !== 'object' || raw === null) return null;
+  const r: Partial<Record<keyof WindowState, unknown>> = raw;
+  if (!finite(r.width) || !finite(r.height)) return null;
   const state: WindowState = {
     width: Math.round(r.width),
     height: Math.round(r.height),

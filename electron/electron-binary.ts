@@ -38,6 +38,7 @@ export function locateElectronBinary(
   try {
     const packageJson = createRequire(from).resolve('electron/package.json');
     const dir = dirname(packageJson);
+    // The installed electron package's own package.json: it has a version (and may name a bin).
     const manifest = JSON.parse(readFileSync(packageJson, 'utf8')) as {
       version: string;
       bin?: string | Record<string, string>;

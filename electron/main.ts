@@ -39,6 +39,7 @@ const DASHBOARD_PAGE = join(ROOT, 'renderer', 'dist', 'index.html');
 const MISSING_PAGE = join(ROOT, 'electron', 'dashboard-missing.html');
 const PRELOAD = join(ROOT, 'electron', 'build', 'preload.cjs');
 const ICON = join(ROOT, 'assets', 'icon.png');
+// Our own package.json, which has a version.
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 /** Opened when the app starts with no component: something to watch at once. */
@@ -252,7 +253,10 @@ function rememberBounds(win: BrowserWindow, userData: string): void {
     clearTimeout(timer);
     timer = setTimeout(save, 500);
   };
-  for (const event of ['resize', 'move', 'maximize', 'unmaximize'] as const) win.on(event as 'resize', later);
+  win.on('resize', later);
+  win.on('move', later);
+  win.on('maximize', later);
+  win.on('unmaximize', later);
   win.on('close', () => {
     clearTimeout(timer);
     try {

@@ -183,15 +183,14 @@ export interface ContentsGuards {
 
 /** Blocks navigation, redirects, new windows and `<webview>` (checklist items 11–14). */
 export function hardenContents(contents: ContentsLike, guards: ContentsGuards = {}): void {
-  const on = contents.on.bind(contents) as (event: string, listener: (...args: never[]) => void) => unknown;
-  on('will-navigate', ((event: PreventableEvent & { url?: string }, legacyUrl?: string) => {
+  contents.on('will-navigate', (event: PreventableEvent & { url?: string }, legacyUrl?: string) => {
     event.preventDefault();
     const path = wasmPathOfNavigation(event.url ?? legacyUrl ?? '');
     if (path) guards.onOpenWasm?.(path);
-  }) as (...args: never[]) => void);
-  on('will-frame-navigate', ((event: PreventableEvent) => event.preventDefault()) as (...args: never[]) => void);
-  on('will-redirect', ((event: PreventableEvent) => event.preventDefault()) as (...args: never[]) => void);
-  on('will-attach-webview', ((event: PreventableEvent) => event.preventDefault()) as (...args: never[]) => void);
+  });
+  contents.on('will-frame-navigate', (event: PreventableEvent) => event.preventDefault());
+  contents.on('will-redirect', (event: PreventableEvent) => event.preventDefault());
+  contents.on('will-attach-webview', (event: PreventableEvent) => event.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
     if (guards.isExternalAllowed?.(url)) guards.openExternal?.(url);
     return { action: 'deny' };

@@ -21,6 +21,8 @@ import { cp, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { keysOf } from './keys-of.ts';
+import { readNameAndVersion } from './package-json.ts';
 import { preopenHostRoot } from './shim-preopens.ts';
 
 /** The componentize-js guests, with the one-line description the CLI shows for `demo:<name>`. */
@@ -31,7 +33,7 @@ export const JS_DEMO_GUESTS = {
 } as const;
 
 export type JsGuestName = keyof typeof JS_DEMO_GUESTS;
-export const JS_GUEST_NAMES = Object.keys(JS_DEMO_GUESTS) as JsGuestName[];
+export const JS_GUEST_NAMES: JsGuestName[] = keysOf(JS_DEMO_GUESTS);
 
 /** Bump when buildJsGuest's options or the WIT staging change in a way that changes the output. */
 const JS_BUILD_FORMAT = 1;
@@ -61,10 +63,7 @@ async function toolRoot(): Promise<{ root: string; version: string } | undefined
   }
   while (dir !== path.dirname(dir)) {
     try {
-      const pkg = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')) as {
-        name?: string;
-        version?: string;
-      };
+      const pkg = await readNameAndVersion(path.join(dir, 'package.json'));
       if (pkg.name === TOOL && pkg.version) return { root: dir, version: pkg.version };
     } catch {
       // no package.json here: keep walking up
@@ -141,6 +140,7 @@ function loadComponentize(): Promise<Componentize> {
     if (!tool) throw new Error(`the js guests need the '${TOOL}' package (a devDependency)`);
     await checkEngineVersion(tool.root);
     await preopenHostRoot();
+    // Imported by a variable's name, so untyped: componentize-js's entry exports `componentize`.
     const mod = (await import(TOOL)) as { componentize: Componentize };
     return mod.componentize;
   })().catch((e: unknown) => {

@@ -18,6 +18,8 @@ import { cp, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { keysOf } from './keys-of.ts';
+import { readNameAndVersion } from './package-json.ts';
 
 /** The p3 guests, with the one-line description the CLI shows for `demo:<name>`. */
 export const P3_DEMO_GUESTS = {
@@ -32,7 +34,7 @@ export const P3_DEMO_GUESTS = {
 } as const;
 
 export type P3GuestName = keyof typeof P3_DEMO_GUESTS;
-export const P3_GUEST_NAMES = Object.keys(P3_DEMO_GUESTS) as P3GuestName[];
+export const P3_GUEST_NAMES: P3GuestName[] = keysOf(P3_DEMO_GUESTS);
 
 /** Bump when buildP3Guest's options change in a way that changes the output. */
 const P3_BUILD_FORMAT = 2;
@@ -55,10 +57,7 @@ const sha256 = (data: string | Uint8Array): string => createHash('sha256').updat
 async function toolVersion(): Promise<string> {
   try {
     const entry = fileURLToPath(import.meta.resolve(TOOL));
-    const pkg = JSON.parse(await readFile(path.join(path.dirname(entry), 'package.json'), 'utf8')) as {
-      name?: string;
-      version?: string;
-    };
+    const pkg = await readNameAndVersion(path.join(path.dirname(entry), 'package.json'));
     return pkg.name === TOOL && pkg.version ? pkg.version : 'unknown';
   } catch {
     return 'missing';

@@ -26,6 +26,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { JS_WORLD, stageJsWit } from './build-js.ts';
+import { keysOf } from './keys-of.ts';
 import { preopenHostRoot } from './shim-preopens.ts';
 
 type Toolchain = 'componentize-js' | 'componentize-qjs';
@@ -66,7 +67,7 @@ export const ZOO_GUESTS = {
 } as const satisfies Record<string, ZooGuest>;
 
 export type ZooGuestName = keyof typeof ZOO_GUESTS;
-export const ZOO_GUEST_NAMES = Object.keys(ZOO_GUESTS) as ZooGuestName[];
+export const ZOO_GUEST_NAMES: ZooGuestName[] = keysOf(ZOO_GUESTS);
 
 /** The zoo guests that are also demos (`demo:<name>`), with the one-line description the CLI shows. */
 export const ZOO_DEMO_GUESTS = {
@@ -123,11 +124,11 @@ type ComponentizeQjs = typeof import('componentize-qjs').componentize;
 /** componentize-js after the shim can see the WIT (its version is checked by build-js.ts, which runs first). */
 async function loadComponentizeJs(): Promise<ComponentizeJs> {
   await preopenHostRoot();
-  return ((await import('@bytecodealliance/componentize-js')) as { componentize: ComponentizeJs }).componentize;
+  return (await import('@bytecodealliance/componentize-js')).componentize;
 }
 
 async function loadComponentizeQjs(): Promise<ComponentizeQjs> {
-  return ((await import('componentize-qjs')) as { componentize: ComponentizeQjs }).componentize;
+  return (await import('componentize-qjs')).componentize;
 }
 
 /**

@@ -40,6 +40,8 @@ import {
   type JsInputs,
 } from './build-js.ts';
 import { addZooInputs, buildZooGuests, ZOO_DEMO_GUESTS, ZOO_GUEST_NAMES, type ZooGuestName } from './build-zoo.ts';
+import { keysOf } from './keys-of.ts';
+import { readNameAndVersion } from './package-json.ts';
 import { preopenHostRoot } from './shim-preopens.ts';
 
 export { ZOO_GUESTS, ZOO_GUEST_NAMES, zooGuestPath, type ZooGuestName } from './build-zoo.ts';
@@ -69,13 +71,13 @@ const WAT_GUESTS = {
   env: "wasmtime's echo_env: for each request header `env: NAME`, a response header `env: VALUE` when the guest's environment has NAME",
 } as const;
 type WatGuestName = keyof typeof WAT_GUESTS;
-const WAT_GUEST_NAMES = Object.keys(WAT_GUESTS) as WatGuestName[];
+const WAT_GUEST_NAMES: WatGuestName[] = keysOf(WAT_GUESTS);
 
 /** Every demo guest (WASIp2 WAT, WASIp3 JS, WASIp2 componentize-js, then the zoo guests that make good demos), with the one-line description the CLI shows for `demo:<name>`. */
 export const DEMO_GUESTS = { ...WAT_GUESTS, ...P3_DEMO_GUESTS, ...JS_DEMO_GUESTS, ...ZOO_DEMO_GUESTS } as const;
 
 export type DemoGuestName = keyof typeof DEMO_GUESTS;
-export const DEMO_GUEST_NAMES = Object.keys(DEMO_GUESTS) as DemoGuestName[];
+export const DEMO_GUEST_NAMES: DemoGuestName[] = keysOf(DEMO_GUESTS);
 
 /** Everything the build makes: the demos and the zoo (`js-fetch-event` is both). */
 const ALL_GUEST_NAMES: ReadonlyArray<DemoGuestName | ZooGuestName> = [
@@ -138,10 +140,7 @@ async function locateJco(): Promise<{ root: string; version: string }> {
   let dir = path.dirname(entry);
   while (dir !== path.dirname(dir)) {
     try {
-      const pkg = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')) as {
-        name?: string;
-        version?: string;
-      };
+      const pkg = await readNameAndVersion(path.join(dir, 'package.json'));
       if (pkg.name === '@bytecodealliance/jco' && pkg.version) return { root: dir, version: pkg.version };
     } catch {
       // no package.json here: keep walking up
@@ -185,6 +184,8 @@ async function readInputs(): Promise<Inputs> {
 
 async function readManifest(): Promise<GuestManifest | undefined> {
   try {
+    // Written by this script at the end of a build; isCurrent checks it against the files it lists
+    // before it is trusted.
     return JSON.parse(await readFile(MANIFEST, 'utf8')) as GuestManifest;
   } catch {
     return undefined;

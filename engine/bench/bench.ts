@@ -222,7 +222,10 @@ async function measureOnce(s: BenchSetup, run: number): Promise<Outcome> {
     const skip = s.kind === 'poolscope' ? skipReason(server.output()) : null;
     if (skip) return { kind: 'skipped', reason: skip };
     const tail = server.output().trim().split('\n').slice(-5).join(' / ');
-    return { kind: 'failed', reason: `${(error as Error).message}${tail ? ` (last output: ${tail})` : ''}` };
+    return {
+      kind: 'failed',
+      reason: `${error instanceof Error ? error.message : String(error)}${tail ? ` (last output: ${tail})` : ''}`,
+    };
   }
 }
 

@@ -156,7 +156,10 @@ export async function measureBurst(
     const skip = skipReason(server.output());
     if (skip) return { kind: 'skipped', reason: skip };
     const tail = server.output().trim().split('\n').slice(-5).join(' / ');
-    return { kind: 'failed', reason: `${(error as Error).message}${tail ? ` (last output: ${tail})` : ''}` };
+    return {
+      kind: 'failed',
+      reason: `${error instanceof Error ? error.message : String(error)}${tail ? ` (last output: ${tail})` : ''}`,
+    };
   }
 }
 

@@ -35,6 +35,7 @@ export function instanceStarts(data: Buffer): InstanceStarts {
   for (let newline = data.indexOf(0x0a); newline >= 0; newline = data.indexOf(0x0a, start)) {
     let event: EventLine = {};
     try {
+      // A line of our own `--events` output (PoolEvent JSON); EventLine's fields are all optional.
       event = JSON.parse(data.subarray(start, newline).toString('utf8')) as EventLine;
     } catch {
       // not an event line

@@ -46,8 +46,12 @@ const exported = (exports: Exports, name: string): ((arg: number) => number) => 
   if (f === undefined) throw new Error(`the module exports no ${name}`);
   return f;
 };
-const instantiate = async (bytes: Uint8Array, imports: WebAssembly.Imports): Promise<Exports> =>
-  (await WebAssembly.instantiate(bytes as Uint8Array<ArrayBuffer>, imports)).instance.exports as Exports;
+async function instantiate(bytes: Uint8Array, imports: WebAssembly.Imports): Promise<Exports> {
+  // binaryen's output, instrumented or not: bytes in a plain ArrayBuffer, never a shared one.
+  const { instance } = await WebAssembly.instantiate(bytes as Uint8Array<ArrayBuffer>, imports);
+  // The WAT above exports only the WORKLOADS' (i32) -> i32 functions.
+  return instance.exports as Exports;
+}
 const variants = {
   original: await instantiate(original, {}),
   instrumented: await instantiate(instrumented, interruptImports(new Int32Array(new SharedArrayBuffer(8)), 0, 1)),
@@ -68,7 +72,7 @@ const median = (values: number[]): number => {
 
 const rows: string[] = [];
 for (const workload of WORKLOADS) {
-  const samples = { original: [] as number[], instrumented: [] as number[] };
+  const samples: Record<'original' | 'instrumented', number[]> = { original: [], instrumented: [] };
   const entry = {
     original: exported(variants.original, workload.exportName),
     instrumented: exported(variants.instrumented, workload.exportName),

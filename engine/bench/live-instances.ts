@@ -28,6 +28,7 @@ function* lines(data: Buffer, limit: number): Generator<Line> {
     const text = data.subarray(start, newline).toString('utf8');
     let event: Line['event'] = {};
     try {
+      // A line of our own `--events` output (PoolEvent JSON); the fields read are all optional.
       event = JSON.parse(text) as Line['event'];
     } catch {
       // not an event line

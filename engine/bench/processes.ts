@@ -187,7 +187,7 @@ export async function waitForHttp(url: string, timeoutMs: number, server: Server
       if (status >= 200 && status < 300) return;
       last = `status ${status}`;
     } catch (error) {
-      last = (error as Error).message;
+      last = error instanceof Error ? error.message : String(error);
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

@@ -29,7 +29,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +36,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { guestPath, zooGuestPath } from '../../assets/guests/build.ts';
 import { duration } from '../cli/parse.ts';
 import { runLoad, type HttpMethod, type LoadProgressUpdate } from '../loadgen/index.ts';
+import { tcpAddress } from '../server/listen.ts';
 import { MemorySampler, scratchFolder, startProcess, waitForServingUrl, type ServerProcess } from './processes.ts';
 import { int, machineInfo, ms } from './report.ts';
 import { REPO_ROOT, poolscope } from './setups.ts';
@@ -394,7 +394,7 @@ async function startUpstream(): Promise<string> {
   upstream = server;
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return `http://127.0.0.1:${tcpAddress(server).port}`;
 }
 
 // --- the measurements ---
@@ -450,7 +450,7 @@ interface Throughput {
 interface GuestResult {
   id: string;
   toolchain: string;
-  world: string;
+  world: ZooGuest['world'];
   sizeBytes: number | null;
   status: 'ok' | 'failed';
   reason?: string;
@@ -520,6 +520,10 @@ function judge(g: ZooGuest, reuse: number, answers: Answer[], output: string, in
   return { reuse, ok, answers: answers.map(short), problems, known: !ok && g.knownFailure?.reuse === reuse, instances };
 }
 
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 interface EventLine {
   type?: string;
   requestId?: number;
@@ -541,6 +545,7 @@ function readEvents(file: string): EventLine[] {
   for (const line of text.split('\n')) {
     if (!line) continue;
     try {
+      // A line of our own `--events` file (PoolEvent JSON); EventLine names the fields read, all optional.
       events.push(JSON.parse(line) as EventLine);
     } catch {
       // a line still being written
@@ -754,7 +759,7 @@ async function measureGuest(g: ZooGuest, upstreamOrigin: string): Promise<GuestR
     try {
       return await run();
     } catch (error) {
-      throw new Error(`${what}: ${(error as Error).message}${tail(server)}`);
+      throw new Error(`${what}: ${errorMessage(error)}${tail(server)}`);
     } finally {
       await server.stop();
     }
@@ -814,7 +819,7 @@ async function measureGuest(g: ZooGuest, upstreamOrigin: string): Promise<GuestR
       try {
         result.throughput = await measureThroughput(g, cacheDir, upstreamOrigin);
       } catch (error) {
-        throw new Error(`throughput: ${(error as Error).message}`);
+        throw new Error(`throughput: ${errorMessage(error)}`);
       }
       const t = result.throughput;
       log(
@@ -823,7 +828,7 @@ async function measureGuest(g: ZooGuest, upstreamOrigin: string): Promise<GuestR
     }
     return result;
   } catch (error) {
-    return { ...result, status: 'failed', reason: (error as Error).message };
+    return { ...result, status: 'failed', reason: errorMessage(error) };
   } finally {
     rmSync(cacheDir, { recursive: true, force: true });
   }
@@ -868,7 +873,7 @@ function zooMarkdown(results: GuestResult[], machine: ReturnType<typeof machineI
     let marker = guest?.note && r.throughput !== null ? ` ${note(escapeCell(`${r.id}: ${guest.note}`))}` : '';
     // A failed step leaves what the steps before it measured in the row; the rest shows –.
     if (r.status === 'failed') marker += ` **failed** ${note(escapeCell(`${r.id}: ${r.reason ?? ''}`))}`;
-    const head = `| ${r.id}${marker} | ${r.toolchain} | ${WORLD[r.world as 'p2' | 'p3'] ?? r.world} | ${size(r.sizeBytes)} |`;
+    const head = `| ${r.id}${marker} | ${r.toolchain} | ${WORLD[r.world]} | ${size(r.sizeBytes)} |`;
     const correct = (c: Correctness | undefined): string => {
       if (!c) return '–';
       if (c.ok) return `yes (${c.answers.length}/${c.answers.length})`;
@@ -968,7 +973,7 @@ let code = 1;
 try {
   code = await main();
 } catch (error) {
-  log(`zoo bench failed: ${(error as Error).stack ?? String(error)}`);
+  log(`zoo bench failed: ${error instanceof Error ? (error.stack ?? String(error)) : String(error)}`);
 } finally {
   cleanUp();
 }

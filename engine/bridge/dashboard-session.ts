@@ -169,7 +169,7 @@ export class DashboardSession {
   async receive(peer: DashboardPeer, raw: unknown): Promise<void> {
     const parsed = clientMessageSchema.safeParse(raw);
     if (!parsed.success) {
-      const id = typeof (raw as { id?: unknown })?.id === 'number' ? (raw as { id: number }).id : -1;
+      const id = typeof raw === 'object' && raw !== null && 'id' in raw && typeof raw.id === 'number' ? raw.id : -1;
       peer.send({
         kind: 'reply',
         id,

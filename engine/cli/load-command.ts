@@ -191,10 +191,9 @@ function positive(what: string): (value: string) => number {
 
 function method(value: string): HttpMethod {
   const upper = value.toUpperCase();
-  if (!(HTTP_METHODS as readonly string[]).includes(upper)) {
-    throw new InvalidArgumentError(`'${value}' is not one of ${HTTP_METHODS.join(', ')}`);
-  }
-  return upper as HttpMethod;
+  const known = HTTP_METHODS.find((m) => m === upper);
+  if (known === undefined) throw new InvalidArgumentError(`'${value}' is not one of ${HTTP_METHODS.join(', ')}`);
+  return known;
 }
 
 function requestPath(value: string): string {

@@ -8,6 +8,7 @@
  */
 import { realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { errnoCode } from '../../base/errno.ts';
 import type { Preopen } from '../host/p2/api.ts';
 import { closePreopens, openPreopen } from '../host/p2/filesystem.ts';
 import { procFdAvailable } from '../host/p2/fs-walk.ts';
@@ -33,7 +34,7 @@ export async function resolvePreopens(dirs: readonly DirSpec[]): Promise<Preopen
       try {
         preopens.push(openPreopen(await realpath(resolve(host)), guest));
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
+        const code = errnoCode(error);
         const why =
           code === 'ENOENT'
             ? 'no such directory'

@@ -32,6 +32,8 @@ import { refusalForUnknownOption, UnsupportedFlagError } from './wasmtime-flags.
 import { closePreopens, preopenLine, resolvePreopens, PreopenError } from './preopens.ts';
 import { createServer, type Server } from 'node:net';
 import { summariseRepeats } from '../events/repeat-summary.ts';
+import { errnoCode } from '../../base/errno.ts';
+import { tcpAddress } from '../server/listen.ts';
 import { reportToStderr } from '../events/stderr-reporter.ts';
 import { writeEventsAsJsonLines } from '../events/json-lines.ts';
 
@@ -76,6 +78,7 @@ class WasmtimeServeCommand extends Command {
   unknownOption(flag: string): void {
     const refusal = refusalForUnknownOption(flag);
     if (refusal !== undefined) this.error(`error: ${refusal}`, { exitCode: 1, code: 'poolscope.unsupportedFlag' });
+    // Commander's typings omit the hook this overrides; its Command.prototype has it.
     (Command.prototype as unknown as { unknownOption(flag: string): void }).unknownOption.call(this, flag);
   }
 
@@ -321,10 +324,10 @@ async function runServe(componentSpec: string, flags: ServeFlags): Promise<void>
     await session.start();
     if (flags.ui) dashboard = await startDashboardServer(session, flags.uiAddr);
   } catch (error) {
-    const inUse = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
+    const inUse = errnoCode(error) === 'EADDRINUSE';
     const known = error instanceof ComponentLoadError || error instanceof InvalidKnobsError || inUse;
     process.stderr.write(
-      `error: ${error instanceof Error ? error.message : String(error)}${inUse ? addressInUseHint(error as NodeJS.ErrnoException, session.serving !== null) : ''}\n`,
+      `error: ${error instanceof Error ? error.message : String(error)}${inUse ? addressInUseHint(error, session.serving !== null) : ''}\n`,
     );
     process.exit(known ? 1 : 70);
   }
@@ -364,7 +367,7 @@ async function runServe(componentSpec: string, flags: ServeFlags): Promise<void>
       process.stderr.write(`error: --shutdown-addr: ${error.message}\n`);
       return quitNow('Stopping now.');
     });
-    const address = shutdownServer.address() as { address: string; port: number; family: string };
+    const address = tcpAddress(shutdownServer);
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     process.stderr.write(`Listening for shutdown on tcp://${host}:${address.port}/\n`);
   }
@@ -404,9 +407,13 @@ export function listenForShutdown(
  * What to do about an address in use: the flag that picks a free port, for the front door or (once
  * it is serving) the dashboard, and the same through `npm start`.
  */
-export function addressInUseHint(error: NodeJS.ErrnoException & { address?: string }, dashboard: boolean): string {
+export function addressInUseHint(error: unknown, dashboard: boolean): string {
   const flag = dashboard ? '--ui-addr' : '--addr';
-  const host = error.address ?? '127.0.0.1';
+  const address =
+    typeof error === 'object' && error !== null && 'address' in error && typeof error.address === 'string'
+      ? error.address
+      : undefined;
+  const host = address ?? '127.0.0.1';
   const free = `${host.includes(':') ? `[${host}]` : host}:0`;
   return ` (something else is listening there): pass ${flag} ${free} to take a free port (through npm start: \`npm start -- ${flag} ${free}\`)`;
 }

@@ -90,7 +90,7 @@ const REFUSED_FLAGS: ReadonlyArray<[names: string[], why: string]> = [
 ];
 
 const REFUSED_BY_NAME = new Map<string, string>(
-  REFUSED_FLAGS.flatMap(([names, why]) => names.map((name) => [name, why] as [string, string])),
+  REFUSED_FLAGS.flatMap(([names, why]) => names.map((name): [string, string] => [name, why])),
 );
 
 /**

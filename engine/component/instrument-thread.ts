@@ -10,6 +10,7 @@ if (!parentPort)
     'instrument-thread.ts is the entry point of the instrumenting thread: start it as a worker_threads Worker',
   );
 const port = parentPort;
+// instrument-in-thread.ts starts this thread with the component's bytes as its workerData.
 instrumentForInterrupt(workerData as Uint8Array).then(
   (bytes) => port.postMessage({ ok: true, bytes }),
   (error: unknown) => port.postMessage({ ok: false, message: error instanceof Error ? error.message : String(error) }),

@@ -1,5 +1,6 @@
 import { constants, type Stats } from 'node:fs';
 import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
+import { errnoCode } from '../../base/errno.ts';
 import { ComponentLoadError } from './errors.ts';
 import { checkComponentPreamble, PREAMBLE_BYTES } from './inspect.ts';
 
@@ -95,7 +96,7 @@ async function readInto(handle: FileHandle, into: Uint8Array, position: number):
 }
 
 function fail(error: unknown, spec: string, path: string, label: string): never {
-  const code = (error as NodeJS.ErrnoException).code;
+  const code = errnoCode(error);
   if (code === 'ENOENT') throw new ComponentLoadError(`${spec}: no such file (${path})`);
   if (code === 'EACCES' || code === 'EPERM') throw new ComponentLoadError(`${label} cannot be read: permission denied`);
   throw new ComponentLoadError(`${label} cannot be read: ${error instanceof Error ? error.message : String(error)}`);

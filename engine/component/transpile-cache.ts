@@ -49,6 +49,7 @@ export async function transpileCached(bytes: Uint8Array, cacheDir = defaultCache
   const dir = join(cacheDir, 'transpiled', `${sha256}-jco${JCO_TRANSPILE_VERSION}-r${OPTIONS_REVISION}`);
   const metaPath = join(dir, 'meta.json');
   if (!existsSync(metaPath)) await transpileInto(bytes, dir);
+  // transpileInto wrote this file (below) into a directory named for these very bytes and versions.
   const meta = JSON.parse(await readFile(metaPath, 'utf8')) as CacheMeta;
   return { sha256, dir, moduleUrl: new URL(`file://${join(dir, 'guest.js')}`).href, ...meta };
 }

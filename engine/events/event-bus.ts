@@ -23,6 +23,7 @@ export class EventBus {
       this.#seq++;
       return;
     }
+    // Spreading a union loses which member it is; an init plus `t` and `seq` is its PoolEvent.
     const event = { ...init, t: this.now(), seq: this.#seq++ } as PoolEvent;
     for (const listener of this.#listeners) listener(event);
   }

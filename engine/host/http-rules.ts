@@ -57,8 +57,7 @@ export function normalizeName(name: string): string | undefined {
 
 /** `http::HeaderValue::try_from`: every byte is HTAB, or 0x20..0xff but DEL. */
 export function isValidValue(value: Uint8Array): boolean {
-  for (let i = 0; i < value.length; i++) {
-    const b = value[i] as number;
+  for (const b of value) {
     if ((b < 0x20 && b !== 0x09) || b === 0x7f) return false;
   }
   return true;
@@ -125,8 +124,7 @@ export function fieldsSize(list: ReadonlyFieldList): number {
 export function withoutForbidden(list: ReadonlyFieldList): FieldList {
   let seen: Set<string> | null = null;
   let previous: string | undefined;
-  for (let i = 0; i < list.length; i++) {
-    const name = (list[i] as readonly [string, Uint8Array])[0];
+  for (const [name] of list) {
     if (UPPERCASE.test(name) || FORBIDDEN_HEADERS.has(name)) return rebuild(list);
     if (name === previous) continue;
     // A name seen before but not just before: its values must be brought together.
@@ -134,6 +132,7 @@ export function withoutForbidden(list: ReadonlyFieldList): FieldList {
     (seen ??= new Set()).add(name);
     previous = name;
   }
+  // Already qualifies: returned as is, read-only by this function's contract (see above).
   return list as FieldList;
 }
 
@@ -201,7 +200,7 @@ export function trailersToSend(declared: ReadonlySet<string>, trailers: Readonly
 
 function latin1(bytes: Uint8Array): string {
   let text = '';
-  for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i] as number);
+  for (const b of bytes) text += String.fromCharCode(b);
   return text;
 }
 

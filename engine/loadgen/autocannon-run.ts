@@ -4,6 +4,7 @@
  * `run-load.ts` calls this directly (`thread: 'current'`) or from `load-thread.ts`.
  */
 import autocannon from 'autocannon';
+import { errnoCode } from '../../base/errno.ts';
 import { LatencyHistogram } from './histogram.ts';
 import type { LoadErrors, LoadProgressUpdate, LoadSummary, ResolvedLoadOptions } from './options.ts';
 
@@ -164,7 +165,9 @@ export function startAutocannon(
       skipAggregateResult: true,
       setupClient: (client) => {
         // Every request written, the first one included (autocannon's own `sent` over-counts with a rate).
-        (client as unknown as NodeJS.EventEmitter).on('request', () => {
+        // Its typings list the client's other events only; as the EventEmitter it extends, any name.
+        const emitter: NodeJS.EventEmitter = client;
+        emitter.on('request', () => {
           sent += 1;
         });
       },
@@ -178,8 +181,9 @@ export function startAutocannon(
       ...(o.rate !== null ? { overallRate: o.rate, ignoreCoordinatedOmission: true } : {}),
     };
     try {
-      instance = autocannon(options, (error: Error | null, result: unknown) =>
-        finish(error, result as RawResult | undefined),
+      // autocannon's typings promise a result; on an error it may have none.
+      instance = autocannon(options, (error: Error | null, result: autocannon.Result | undefined) =>
+        finish(error, result),
       );
     } catch (error) {
       finish(error instanceof Error ? error : new Error(String(error)), undefined);
@@ -193,13 +197,13 @@ export function startAutocannon(
       histogram.record(responseTime);
     });
     instance.on('reqError', (error: unknown) => {
-      const e = error as NodeJS.ErrnoException;
-      if (!e.code && e.message === 'request timed out') {
+      const code = errnoCode(error);
+      if (code === undefined && error instanceof Error && error.message === 'request timed out') {
         timeouts += 1;
       } else {
         connectionErrors += 1;
-        const code = e.code ?? 'other';
-        byCode[code] = (byCode[code] ?? 0) + 1;
+        const key = code ?? 'other';
+        byCode[key] = (byCode[key] ?? 0) + 1;
       }
     });
     if (stopRequested) instance.stop();

@@ -7,21 +7,24 @@ import type { FromLoadThread, ToLoadThread } from './run-load.ts';
 // autocannon's request timer (retimer) can ask for a negative delay when a response arrives just
 // at its timeout on a busy machine; Node then warns and fires at once, which is what it meant.
 const emitWarning = process.emitWarning.bind(process);
+// One function for all of emitWarning's overloads, which it passes each call on to unchanged.
 process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-  const name =
-    typeof warning === 'string'
-      ? typeof rest[0] === 'string'
-        ? rest[0]
-        : (rest[0] as { type?: string } | undefined)?.type
-      : warning.name;
-  if (name === 'TimeoutNegativeWarning') return;
-  (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
+  if (warningName(warning, rest[0]) === 'TimeoutNegativeWarning') return;
+  Reflect.apply(emitWarning, undefined, [warning, ...rest]);
 }) as typeof process.emitWarning;
+
+/** The warning's type: its name, or the second argument (a type, or options with a `type`). */
+function warningName(warning: string | Error, second: unknown): unknown {
+  if (typeof warning !== 'string') return warning.name;
+  if (typeof second === 'string') return second;
+  return typeof second === 'object' && second !== null && 'type' in second ? second.type : undefined;
+}
 
 if (!parentPort)
   throw new Error('load-thread.ts is the entry point of the load thread: start it as a worker_threads Worker');
 const port = parentPort;
 const post = (message: FromLoadThread): void => port.postMessage(message);
+// run-load.ts starts this thread with `{ options }` as its workerData.
 const run = startAutocannon((workerData as { options: ResolvedLoadOptions }).options, (progress) =>
   post({ type: 'progress', progress }),
 );

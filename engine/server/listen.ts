@@ -14,6 +14,13 @@ export async function listen(
       resolve();
     });
   });
-  const address = server.address() as AddressInfo;
+  const address = tcpAddress(server);
   return { address, hostPort: formatHostPort(address.address, address.port) };
+}
+
+/** Where a server listening on TCP is bound (`address()` is a string for a pipe, null when closed). */
+export function tcpAddress(server: { address(): AddressInfo | string | null }): AddressInfo {
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error(`not listening on TCP (${address})`);
+  return address;
 }

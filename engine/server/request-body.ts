@@ -51,6 +51,7 @@ export async function readRequestBody(req: IncomingMessage, maxBytes: number, bu
     return { ok: false, why, message };
   };
   try {
+    // Typed `any` by Node; a request stream without an encoding set yields Buffers.
     for await (const chunk of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
       if (size + chunk.length > maxBytes)
         return refuse('too-large', `request body larger than ${maxBytes} bytes (max-request-body-size)`);

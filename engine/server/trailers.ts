@@ -29,6 +29,7 @@ export { declaredTrailers, INVALID_TRAILER_FIELDS, trailersToSend };
 /** Whether the request takes trailers: its first `TE` header (Node's raw list) is `trailers`. */
 export function acceptsTrailers(rawHeaders: readonly string[]): boolean {
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    // i + 1 < rawHeaders.length: the entry exists (noUncheckedIndexedAccess cannot see it).
     if ((rawHeaders[i] as string).toLowerCase() === 'te') return rawHeaders[i + 1] === 'trailers';
   }
   return false;

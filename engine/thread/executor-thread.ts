@@ -15,6 +15,7 @@ import type { ExecutorData, FromExecutor, FromInstance, ToExecutor } from './mes
 /** How often the heartbeat cell moves while the event loop turns. */
 const HEARTBEAT_MS = 100;
 
+// pool/executor.ts starts this thread with an ExecutorData (messages.ts) as its workerData.
 const data = workerData as ExecutorData;
 if (!parentPort)
   throw new Error('executor-thread.ts is the entry point of an executor thread: start it as a worker_threads Worker');

@@ -55,6 +55,7 @@ export function importGlue<T>(url: string): Promise<T> {
     glue = import(url);
     glues.set(url, glue);
   }
+  // jco's generated glue module is untyped JS: the caller names the shape it relies on.
   return glue as Promise<T>;
 }
 

@@ -32,6 +32,7 @@ export async function instantiateP2({
     filesystem: data.filesystem,
   });
   const { exports, memoryBytes } = await instantiateTranspiled(data, host.imports, interrupt);
+  // The glue's exports are untyped; what the call needs (a `handle` function) is checked below.
   const handler = (exports[data.handlerInterface] ?? exports['incomingHandler']) as IncomingHandler | undefined;
   if (!handler || typeof handler.handle !== 'function') {
     throw new Error(`the instance does not export ${data.handlerInterface}.handle`);

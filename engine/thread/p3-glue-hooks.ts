@@ -22,6 +22,7 @@ interface JspiApi {
   promising(fn: AnyFunction): (...args: unknown[]) => Promise<unknown>;
 }
 
+// TypeScript's lib does not declare JSPI yet; Node 24 has `WebAssembly.promising`.
 const jspi = WebAssembly as unknown as JspiApi;
 /** Our JS stand-ins for guest exports, with the observed JSPI form the glue must get for them. */
 const observedPromising = new WeakMap<AnyFunction, (...args: unknown[]) => Promise<unknown>>();
@@ -71,12 +72,17 @@ export function observeHandleExports(exports: WebAssembly.Exports, hooks: Export
   const callback = exports[callbackName];
   // Without a callback export the lift is stackful: `handle` settles only when the task exits,
   // so there is no post-return task to count; traps still reject `handle` itself.
-  if (typeof lift !== 'function' || typeof callback !== 'function') return exports;
+  if (!isExportedFunction(lift) || !isExportedFunction(callback)) return exports;
   return {
     ...exports,
-    [liftName]: observeExport(lift as AnyFunction, hooks.lifted, hooks.trapped),
-    [callbackName]: observeExport(callback as AnyFunction, hooks.called, hooks.trapped),
+    [liftName]: observeExport(lift, hooks.lifted, hooks.trapped),
+    [callbackName]: observeExport(callback, hooks.called, hooks.trapped),
   };
+}
+
+/** An exported wasm function: callable with any arguments (it converts them to its own types). */
+function isExportedFunction(value: WebAssembly.ExportValue | undefined): value is AnyFunction {
+  return typeof value === 'function';
 }
 
 function observeExport(

@@ -22,6 +22,7 @@ const NO_TRAILERS = Object.freeze({ tag: 'ok', val: undefined });
 /** Builds a `wasi:http/types@0.3` request from the pool's buffered request. */
 export function newRequest(init: IncomingRequestInit): unknown {
   // `host` is forbidden (the authority carries it), like the hop-by-hop headers.
+  // hostFields returns the shim's own Fields object (typed `object` there), which has P3Fields' copyAll.
   const headers = hostFields(init.headers) as P3Fields;
   // Always a stream (possibly empty): `consume-body` hands the guest a `stream<u8>`, not an option.
   const body = new StreamReader(init.body.length > 0 ? [init.body] : []);
@@ -61,7 +62,7 @@ export async function streamBody(response: P3Response, sink: ResponseSink): Prom
     if (body) {
       for (;;) {
         if (sink.window && !(await roomIn(sink.window))) {
-          (body as Partial<Disposable>)[Symbol.dispose]?.();
+          body[Symbol.dispose]?.();
           dropGuestBody(response); // the guest's writes now report the reader gone
           sink.abort('the client went away');
           response._resolve({ tag: 'err', val: { tag: 'internal-error', val: 'the client went away' } });
@@ -69,6 +70,8 @@ export async function streamBody(response: P3Response, sink: ResponseSink): Prom
         }
         const chunk: unknown = await body.read();
         if (chunk === null || chunk === undefined) break;
+        // Not a Uint8Array: the glue's chunk is then an ArrayBuffer (or an array of bytes, which the
+        // constructor takes as well); unchecked on this per-chunk path.
         const bytes = chunk instanceof Uint8Array ? chunk : new Uint8Array(chunk as ArrayBuffer);
         if (bytes.length > 0) sink.chunk(bytes);
       }
@@ -119,15 +122,14 @@ interface ErrorCodeValue {
 }
 
 function isResult(value: unknown): value is { tag: 'ok' | 'err'; val?: unknown } {
-  if (typeof value !== 'object' || value === null) return false;
-  const tag = (value as ErrorCodeValue).tag;
-  return tag === 'ok' || tag === 'err';
+  if (typeof value !== 'object' || value === null || !('tag' in value)) return false;
+  return value.tag === 'ok' || value.tag === 'err';
 }
 
 /** A `wasi:http/types.error-code` as the glue throws it for `Err` (a plain variant object). */
 export function isErrorCode(value: unknown): value is ErrorCodeValue {
   if (typeof value !== 'object' || value === null || value instanceof Error) return false;
-  return typeof (value as ErrorCodeValue).tag === 'string';
+  return 'tag' in value && typeof value.tag === 'string';
 }
 
 /** `internal-error("boom")`, `HTTP-request-denied`, `DNS-error({"rcode":"x","infoCode":1})`. */
@@ -149,7 +151,6 @@ export function describeTrap(error: Error): string {
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;
   if (isErrorCode(error)) return formatErrorCode(error);
-  if (typeof error === 'object' && error !== null && 'payload' in error)
-    return describeError((error as { payload: unknown }).payload);
+  if (typeof error === 'object' && error !== null && 'payload' in error) return describeError(error.payload);
   return String(error);
 }

@@ -209,6 +209,7 @@ export async function instantiateP3({
     throw error;
   }
 
+  // The glue's exports are untyped; what the call needs (a `handle` function) is checked below.
   const handler = (exports[data.handlerInterface] ?? exports['handler']) as Handler | undefined;
   if (!handler || typeof handler.handle !== 'function') {
     host.dispose();
@@ -303,7 +304,7 @@ export async function instantiateP3({
         poison(error);
         throw error;
       }
-      sink.head(result.getStatusCode(), result.getHeaders().copyAll() as Array<[string, Uint8Array]>);
+      sink.head(result.getStatusCode(), result.getHeaders().copyAll());
       startBody(result, sink);
       flush();
     },

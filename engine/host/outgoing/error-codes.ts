@@ -66,7 +66,7 @@ interface NodeError {
 
 /** The error-code for a failure of Node's client at `stage`. */
 export function errorCodeFor(stage: Stage, error: unknown): ErrorCode {
-  const e = (typeof error === 'object' && error !== null ? error : {}) as NodeError;
+  const e: NodeError = typeof error === 'object' && error !== null ? error : {};
   if (stage === 'connect') {
     if (e.syscall === 'getaddrinfo' || (typeof e.code === 'string' && LOOKUP_CODES.has(e.code))) return DNS_ERROR;
     return CONNECTION_REFUSED;
@@ -79,7 +79,7 @@ export function errorCodeFor(stage: Stage, error: unknown): ErrorCode {
  * `ERR_SSL_WRONG_VERSION_NUMBER: wrong version number`, `getaddrinfo ENOTFOUND x.invalid`. */
 export function describeCause(error: unknown): string {
   if (typeof error !== 'object' || error === null) return String(error);
-  const e = error as NodeError;
+  const e: NodeError = error;
   // OpenSSL's own text is long and multi-line; its `reason` is the readable part.
   if (typeof e.reason === 'string' && e.reason.length > 0)
     return typeof e.code === 'string' ? `${e.code}: ${e.reason}` : e.reason;
@@ -94,7 +94,8 @@ export function describePayload(code: ErrorCode): string | null {
   if (val === undefined || val === null) return null;
   if (typeof val !== 'object') return typeof val === 'string' ? JSON.stringify(val) : String(val);
   const parts: string[] = [];
-  for (const [key, value] of Object.entries(val as Record<string, unknown>)) {
+  const fields: Array<[string, unknown]> = Object.entries(val);
+  for (const [key, value] of fields) {
     if (value === undefined || value === null) continue;
     const name = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
     parts.push(`${name}=${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);

@@ -179,7 +179,7 @@ export class OutgoingExchange {
       port: target.port,
       method: target.method,
       path: target.path,
-      headers: raw as unknown as http.OutgoingHttpHeaders,
+      headers: raw,
       agent: false,
       maxHeaderSize: init.limits.maxResponseHeaderBytes,
       ...(target.scheme === 'https' && init.tls ? init.tls : {}),
@@ -313,6 +313,7 @@ export class OutgoingExchange {
    */
   readBody(max: number): Uint8Array | typeof BODY_END | { error: ErrorCode } {
     if (this.#buffered > 0 && max > 0) {
+      // Bytes are buffered, so there is a first chunk.
       const first = this.#chunks[0] as Uint8Array;
       const available = first.length - this.#chunkOffset;
       const n = Math.min(max, available);
@@ -582,6 +583,7 @@ export class OutgoingExchange {
  */
 function sectionBytes(raw: string[]): number {
   let bytes = 2;
+  // i + 1 < raw.length: both entries exist (noUncheckedIndexedAccess cannot see it).
   for (let i = 0; i + 1 < raw.length; i += 2) bytes += (raw[i] as string).length + (raw[i + 1] as string).length + 4;
   return bytes;
 }
@@ -591,6 +593,7 @@ function sectionBytes(raw: string[]): number {
 function fieldList(raw: string[]): FieldList {
   const list: FieldList = [];
   for (let i = 0; i + 1 < raw.length; i += 2) {
+    // i + 1 < raw.length: both entries exist (noUncheckedIndexedAccess cannot see it).
     list.push([(raw[i] as string).toLowerCase(), Buffer.from(raw[i + 1] as string, 'latin1')]);
   }
   return list;

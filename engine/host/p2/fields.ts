@@ -64,6 +64,13 @@ function checkedValue(lower: string, value: Uint8Array): Uint8Array {
   return parsed;
 }
 
+/** The pair at `i` of a list. */
+function entryAt(list: FieldList, i: number): [string, Uint8Array] {
+  // Every caller indexes within [0, list.length) of a dense list (a loop bound or `#run`'s
+  // range), which noUncheckedIndexedAccess cannot see.
+  return list[i] as [string, Uint8Array];
+}
+
 export class Fields {
   /** The pairs, in HeaderMap order. A mutable instance owns its list; views share their owner's. */
   list: FieldList;
@@ -88,10 +95,7 @@ export class Fields {
     // The WASIp3 subclass (p3/fields.ts) builds its own kind.
     const Kind = typeof this === 'function' ? this : Fields;
     const fields = new Kind();
-    for (let i = 0; i < entries.length; i++) {
-      const [name, value] = entries[i] as [string, Uint8Array];
-      fields.append(name, value);
-    }
+    for (const [name, value] of entries) fields.append(name, value);
     return fields;
   }
 
@@ -107,21 +111,14 @@ export class Fields {
     const values: Uint8Array[] = [];
     const lower = normalizeName(name);
     if (lower === undefined) return values;
-    const list = this.list;
-    for (let i = 0; i < list.length; i++) {
-      const entry = list[i] as [string, Uint8Array];
-      if (entry[0] === lower) values.push(entry[1]);
-    }
+    for (const [entryName, value] of this.list) if (entryName === lower) values.push(value);
     return values;
   }
 
   has(name: string): boolean {
     const lower = normalizeName(name);
     if (lower === undefined) return false;
-    const list = this.list;
-    for (let i = 0; i < list.length; i++) {
-      if ((list[i] as [string, Uint8Array])[0] === lower) return true;
-    }
+    for (const [entryName] of this.list) if (entryName === lower) return true;
     return false;
   }
 
@@ -135,7 +132,7 @@ export class Fields {
     const [start, end] = this.#run(lower);
     const size = this.#currentSize();
     let removed = 0;
-    for (let i = start; i < end; i++) removed += valueSize((this.list[i] as [string, Uint8Array])[1]);
+    for (let i = start; i < end; i++) removed += valueSize(entryAt(this.list, i)[1]);
     if (start === end) {
       // Vacant: nothing to do without values.
       if (parsed.length === 0) return;
@@ -172,7 +169,7 @@ export class Fields {
     const removed: Uint8Array[] = [];
     let bytes = nameSize(lower);
     for (let i = start; i < end; i++) {
-      const value = (this.list[i] as [string, Uint8Array])[1];
+      const value = entryAt(this.list, i)[1];
       removed.push(value);
       bytes += valueSize(value);
     }
@@ -201,6 +198,7 @@ export class Fields {
 
   /** A mutable copy (`set_mutable`): it may start over the size limit, and then only shrink. */
   clone(): Fields {
+    // A subclass (p3/fields.ts) keeps this constructor's signature, so `this.constructor` is one.
     const copy = new (this.constructor as typeof Fields)(this.list.slice());
     copy.#size = this.#size;
     return copy;
@@ -221,10 +219,10 @@ export class Fields {
   #run(lower: string): [number, number] {
     const list = this.list;
     let start = 0;
-    while (start < list.length && (list[start] as [string, Uint8Array])[0] !== lower) start++;
+    while (start < list.length && entryAt(list, start)[0] !== lower) start++;
     if (start === list.length) return [start, start];
     let end = start + 1;
-    while (end < list.length && (list[end] as [string, Uint8Array])[0] === lower) end++;
+    while (end < list.length && entryAt(list, end)[0] === lower) end++;
     return [start, end];
   }
 
@@ -235,9 +233,9 @@ export class Fields {
       list.length = start;
       return;
     }
-    const lastName = (list[list.length - 1] as [string, Uint8Array])[0];
+    const lastName = entryAt(list, list.length - 1)[0];
     let lastStart = list.length - 1;
-    while (lastStart > end && (list[lastStart - 1] as [string, Uint8Array])[0] === lastName) lastStart--;
+    while (lastStart > end && entryAt(list, lastStart - 1)[0] === lastName) lastStart--;
     const last = list.splice(lastStart);
     list.splice(start, end - start, ...last);
   }

@@ -57,6 +57,7 @@ import {
   type Dirent,
   type Stats,
 } from 'node:fs';
+import { errnoCode } from '../../../base/errno.ts';
 import type { Preopen } from './api.ts';
 import {
   FileHandle,
@@ -198,7 +199,7 @@ function openRegular(target: string, oflags: number, checkFirst: boolean): { fd:
     try {
       kind = typeOf(lstatSync(target));
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      if (errnoCode(error) !== 'ENOENT') throw error;
     }
     if (kind !== null && kind !== 'regular-file' && kind !== 'directory' && kind !== 'symbolic-link')
       fsFail('unsupported');
@@ -208,7 +209,7 @@ function openRegular(target: string, oflags: number, checkFirst: boolean): { fd:
     fd = openSync(target, oflags | constants.O_NONBLOCK | constants.O_NOCTTY, 0o666);
   } catch (error) {
     // A FIFO opened for writing with no reader, a socket, a device without a driver.
-    if ((error as NodeJS.ErrnoException).code === 'ENXIO') fsFail('unsupported');
+    if (errnoCode(error) === 'ENXIO') fsFail('unsupported');
     throw error;
   }
   let s: Stats;
@@ -364,6 +365,7 @@ export class Descriptor {
       const fd = this.#dir();
       this.#context.table.checkRoom();
       return new DirectoryEntryStream(
+        // Names as Buffers (they need not be UTF-8): Node takes 'buffer', @types/node's options omit it.
         opendirSync(fdPath(fd), { encoding: 'buffer' } as never),
         this.#opened.handle,
         this.#context.table,
@@ -557,6 +559,7 @@ export class DirectoryEntryStream {
   readDirectoryEntry(): { type: DescriptorType; name: string } | undefined {
     return guard(() => {
       if (this.#done) return undefined;
+      // Opened with encoding 'buffer' (readDirectory); @types/node's Dir types entries as strings.
       const entry = this.#dir.readSync() as Dirent<Buffer> | null;
       if (entry === null) {
         this.#close();
@@ -629,7 +632,7 @@ function openInstancePreopen({ host, guest, fd: held, dev, ino }: Preopen): numb
   try {
     fd = openSync(fdPath(held), constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NONBLOCK);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errnoCode(error);
     throw new Error(
       code === 'ENOENT'
         ? `cannot open ${where}: descriptor ${held}, which has held it since serving started, is closed`

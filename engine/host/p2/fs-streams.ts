@@ -262,6 +262,7 @@ export class FileOutputStream extends OutputStream {
   }
 
   [Symbol.dispose](): void {
+    // The constructor gives every FileOutputStream a FileWriteTarget.
     (this.target as FileWriteTarget).file.release();
   }
 }

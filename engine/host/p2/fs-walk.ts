@@ -31,6 +31,7 @@
  */
 
 import { closeSync, constants, existsSync, fstatSync, openSync, readlinkSync, type BigIntStats } from 'node:fs';
+import { errnoCode } from '../../../base/errno.ts';
 import { fail } from './result.ts';
 
 /** The wasi:filesystem `error-code` cases this host produces (the WIT enum, kebab-case). */
@@ -99,8 +100,8 @@ const ERRNO: Readonly<Record<string, FsErrorCode>> = {
 
 /** The error-code for a Node fs error, or undefined when `error` is not one (a host bug: rethrow). */
 export function fsErrorCode(error: unknown): FsErrorCode | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string') return undefined;
+  const code = errnoCode(error);
+  if (code === undefined) return undefined;
   if (code === 'ERR_INVALID_ARG_VALUE') return 'invalid'; // a NUL byte in a path
   if (!/^E[A-Z0-9]+$/.test(code)) return undefined;
   return ERRNO[code] ?? 'io';
@@ -211,7 +212,7 @@ export class Walk {
       try {
         fd = openSync(this.at(component), DIR_FLAGS);
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
+        const code = errnoCode(error);
         // O_NOFOLLOW | O_DIRECTORY on a symlink: ENOTDIR (or ELOOP). Is it one?
         if (code === 'ENOTDIR' || code === 'ELOOP') {
           const target = this.linkTarget(component);
@@ -233,7 +234,7 @@ export class Walk {
     try {
       return readlinkSync(this.at(name));
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
+      const code = errnoCode(error);
       if (code === 'EINVAL' || code === 'ENOENT') return null;
       throw error;
     }

@@ -50,8 +50,7 @@ export type BodyKind = 'request' | 'response';
 /** The body length the headers promise, -1 if none. Like wasmtime, only the first
  * `content-length` counts; an unparsable one makes `body()` fail with `err(())`. */
 export function declaredContentLength(list: FieldList): number {
-  for (let i = 0; i < list.length; i++) {
-    const [name, value] = list[i] as [string, Uint8Array];
+  for (const [name, value] of list) {
     if (name === 'content-length') return parseLength(value);
   }
   return -1;
@@ -66,6 +65,7 @@ function parseLength(value: Uint8Array): number {
   if (start === end) failUnit();
   let n = 0;
   for (let i = start; i < end; i++) {
+    // start <= i < end <= value.length: a byte, though noUncheckedIndexedAccess cannot see it.
     const d = (value[i] as number) - 0x30;
     if (d < 0 || d > 9) failUnit();
     n = n * 10 + d;

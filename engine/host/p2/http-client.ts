@@ -8,7 +8,7 @@
 import { parseAuthority, type TargetInput } from '../outgoing/target.ts';
 import { Fields, TOKEN, type FieldList } from './fields.ts';
 import { BodyChannel, declaredContentLength, OutgoingBody } from './http-body.ts';
-import { METHODS, type Method, type Scheme } from './http-incoming.ts';
+import { methodFromString, type Method, type Scheme } from './http-incoming.ts';
 import { failUnit } from './result.ts';
 import { UNSCOPED, type Waiter } from './wait.ts';
 
@@ -18,7 +18,7 @@ const PATH_WITH_QUERY = /^[\x21-\x22\x24-\x7e]*$/;
 /** host[:port], userinfo and brackets for IPv6 allowed; no path/query/fragment delimiters. */
 const AUTHORITY = /^[A-Za-z0-9\-._~%!$&'()*+,;=:@[\]]*$/;
 
-const GET = METHODS.get('GET') as Method;
+const GET = methodFromString('GET');
 
 export class OutgoingRequest {
   private methodValue: Method = GET;

@@ -21,7 +21,8 @@ function describePayload(val: unknown): string | undefined {
   if (typeof val === 'string') return JSON.stringify(val);
   if (typeof val !== 'object') return String(val);
   const parts: string[] = [];
-  for (const [k, v] of Object.entries(val as Record<string, unknown>)) {
+  const fields: Array<[string, unknown]> = Object.entries(val);
+  for (const [k, v] of fields) {
     if (v !== undefined && v !== null)
       parts.push(`${witName(k)}=${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
   }
@@ -41,5 +42,5 @@ export function describeErrorCode(code: HttpErrorCode): string {
 
 /** `http-error-code(borrow<io-error>) -> option<error-code>`. */
 export function httpErrorCode(err: IoError): HttpErrorCode | undefined {
-  return err instanceof IoError ? (err.httpCode as HttpErrorCode | undefined) : undefined;
+  return err instanceof IoError ? err.httpCode : undefined;
 }

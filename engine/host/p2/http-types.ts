@@ -44,6 +44,7 @@ function withWaiter<T extends object>(
     return new Class(headers, waiter);
   }
   Bound.prototype = Class.prototype;
+  // TypeScript cannot type a plain function as newable; `new Bound(headers)` returns the T it builds.
   return Bound as unknown as new (
     headers: Fields,
   ) => T;

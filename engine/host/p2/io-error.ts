@@ -8,12 +8,13 @@
 
 export class IoError {
   readonly message: string;
-  /** A `wasi:http/types.error-code` value, when the failure came from an HTTP body. */
-  readonly httpCode: unknown;
+  /** A `wasi:http/types.error-code` value (`HttpErrorCode` of http-error.ts, which imports this
+   * module), when the failure came from an HTTP body. */
+  readonly httpCode: { tag: string; val?: unknown } | undefined;
   /** A `wasi:filesystem/types.error-code` value, when the failure came from a file. */
   readonly fsCode: string | undefined;
 
-  constructor(message: string, httpCode?: unknown, fsCode?: string) {
+  constructor(message: string, httpCode?: { tag: string; val?: unknown }, fsCode?: string) {
     this.message = message;
     this.httpCode = httpCode;
     this.fsCode = fsCode;

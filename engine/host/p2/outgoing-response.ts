@@ -124,6 +124,8 @@ export class UpstreamBody extends IncomingBody {
     if (this.#streamTaken) failUnit();
     this.#streamTaken = true;
     this.#streamOpen = true;
+    // Not a subclass, but InputStream.prototype is in its chain and it has every method the glue
+    // calls (see UpstreamInputStream): to the glue it is an InputStream.
     return new UpstreamInputStream(this.#exchange, this.#waiter, this) as unknown as InputStream;
   }
 

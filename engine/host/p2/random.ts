@@ -18,6 +18,7 @@ function randomBytes(len: bigint): Uint8Array {
 
 function randomU64(): bigint {
   randomFillSync(u64Scratch);
+  // The scratch array has one element, just filled.
   return u64Scratch[0] as bigint;
 }
 

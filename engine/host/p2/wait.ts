@@ -64,8 +64,7 @@ export class Waiter {
       this.check();
       // Read each signal before checking conditions: a change after this read ends the wait.
       let cells: Map<Int32Array, number> | null = null;
-      for (let i = 0; i < count; i++) {
-        const wait = (pollables[i] as Pollable).wait;
+      for (const { wait } of pollables) {
         if (wait !== null && !cells?.has(wait.signal))
           (cells ??= new Map()).set(wait.signal, Atomics.load(wait.signal, 0));
       }
@@ -73,6 +72,7 @@ export class Waiter {
       const ready: number[] = [];
       let earliest = -1n;
       for (let i = 0; i < count; i++) {
+        // i < count, the list's length: the entry exists (noUncheckedIndexedAccess cannot see it).
         const pollable = pollables[i] as Pollable;
         if (pollable.wait !== null) {
           if (pollable.wait.condition()) ready.push(i);

@@ -40,11 +40,14 @@ interface ShimFieldsClass {
   _fromEntriesChecked(entries: ReadonlyFieldList): object;
 }
 
+// The package's typings are its browser build's; in Node its `types.Fields` is the Node build's
+// class, which has the ShimFieldsClass members (imports.ts reads the same module the same way).
 const ShimFields = (shimHttp as unknown as { types: { Fields: ShimFieldsClass } }).types.Fields;
 
 /** Each shim object's map. */
 const maps = new WeakMap<object, P3FieldMap>();
 
+// Read before the Object.assign below replaces it: the shim's own copyAll, over its own storage.
 const shimCopyAll = (ShimFields.prototype as { copyAll(this: object): Array<[string, Uint8Array]> }).copyAll;
 const shimLock = ShimFields._lock.bind(ShimFields);
 
@@ -122,6 +125,7 @@ Object.assign(ShimFields.prototype, {
   },
   /** A mutable copy (wasmtime's `clone` + `set_mutable`). */
   clone(this: object) {
+    // Fields.clone builds `this.constructor`'s kind (p2/fields.ts): a P3FieldMap here.
     return wrap(mapOf(this).clone() as P3FieldMap, false);
   },
 });
@@ -129,6 +133,7 @@ Object.assign(ShimFields.prototype, {
 Object.assign(ShimFields, {
   /** `from-list`: a new mutable map, each entry appended (its errors are `from-list`'s). */
   fromList(entries: Array<[string, Uint8Array]>) {
+    // Fields.fromList builds `this`'s kind (p2/fields.ts): a P3FieldMap here.
     return wrap(P3FieldMap.fromList(entries) as P3FieldMap, false);
   },
   _lock(fields: object) {

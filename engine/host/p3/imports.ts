@@ -73,6 +73,7 @@ export interface P3Response {
 /** A readable `stream<u8>` end as the shim hands it out: chunks, then `null` at the end. */
 export interface P3ByteReader {
   read(): Promise<unknown>;
+  [Symbol.dispose]?(): void;
 }
 export interface P3HttpTypes {
   Fields: { fromList(entries: Array<[string, Uint8Array]>): P3Fields };
@@ -90,6 +91,8 @@ export interface P3HttpTypes {
   };
 }
 
+// The package's typings are its browser build's (see above); at run time, in Node, this is its Node
+// build, whose `types` has the P3HttpTypes members.
 const shim = shimHttp as unknown as { types: P3HttpTypes };
 
 /** `wasi:http/types@0.3` as the transpiled glue destructures it (`Fields`, `Request`, ...). */
@@ -114,7 +117,8 @@ export function dropGuestBody(message: object): void {
  * `Request.new` (once per thread; the glue looks `new` up on the class at each call). */
 const guestBodies = new WeakMap<object, () => void>();
 function remember(message: object, contents: unknown): void {
-  const drop = (contents as Partial<Disposable> | null | undefined)?.[Symbol.dispose];
+  if (typeof contents !== 'object' || contents === null || !(Symbol.dispose in contents)) return;
+  const drop = contents[Symbol.dispose];
   if (typeof drop === 'function') guestBodies.set(message, () => drop.call(contents));
 }
 const shimResponseNew = httpTypes.Response.new.bind(httpTypes.Response);
@@ -147,8 +151,8 @@ function toBytes(value: unknown): Uint8Array | undefined {
   if (value == null) return undefined;
   if (value instanceof Uint8Array) return value;
   if (value instanceof ArrayBuffer) return new Uint8Array(value);
-  if (Array.isArray(value)) return Uint8Array.from(value as number[]);
-  if (typeof value === 'object' && 'done' in value) return toBytes((value as { value?: unknown }).value);
+  if (Array.isArray(value)) return Uint8Array.from(value);
+  if (typeof value === 'object' && 'done' in value) return toBytes('value' in value ? value.value : undefined);
   return undefined;
 }
 
@@ -181,7 +185,8 @@ export function createP3Imports(options: P3ImportsOptions): P3Imports {
   // --- wasi:clocks/monotonic-clock@0.3: async waits on host timers. On dispose they fail: a
   // wait that never settles keeps jco's scheduler polling (a 10 ms timer) for as long as the
   // task is suspended, which would keep the thread's event loop busy forever.
-  const waits = new Set<{ timer: NodeJS.Timeout | undefined; fail: (error: Error) => void }>();
+  type TimerWait = { timer: NodeJS.Timeout | undefined; fail: (error: Error) => void };
+  const waits = new Set<TimerWait>();
   let disposed = false;
   const waitUntil = (when: bigint): Promise<void> =>
     new Promise<void>((resolve, reject) => {
@@ -189,7 +194,7 @@ export function createP3Imports(options: P3ImportsOptions): P3Imports {
         reject(new Error('the instance was disposed'));
         return;
       }
-      const wait = { timer: undefined as NodeJS.Timeout | undefined, fail: reject };
+      const wait: TimerWait = { timer: undefined, fail: reject };
       const arm = (): void => {
         const remainingNs = when - monotonicNow();
         if (remainingNs <= 0n) {
@@ -219,8 +224,11 @@ export function createP3Imports(options: P3ImportsOptions): P3Imports {
   // --- outgoing HTTP, p3: the instance's outgoing client, shared with its p2 outgoing-handler
   // (same policy, bounds, error codes and records; see outgoing.ts). Disposing the instance
   // aborts p2Abort, which lets go of every request in flight.
+  // The same shim classes, through the slice outgoing.ts declares (P3HttpTypes declares another).
   const send = createP3Send(p2Host.outgoing, httpTypes as unknown as ShimHttpTypes, dropGuestBody);
 
+  // The p2 host's import object types its members as unknown; this one is its resolve-addresses
+  // function (p2/index.ts).
   const p2Resolve = from('wasi:sockets/ip-name-lookup')['resolveAddresses'] as (...args: unknown[]) => unknown;
 
   const imports: Record<string, Record<string, unknown>> = {
@@ -246,6 +254,7 @@ export function createP3Imports(options: P3ImportsOptions): P3Imports {
         howLong <= 0n ? Promise.resolve() : waitUntil(monotonicNow() + howLong),
     },
     'wasi:clocks/system-clock': {
+      // The p2 host's wall-clock `now` (typed unknown there): p3's system-clock reads the same clock.
       now: from('wasi:clocks/wall-clock')['now'] as () => unknown,
       getResolution: (): bigint => 1_000_000n,
     },
@@ -260,6 +269,7 @@ export function createP3Imports(options: P3ImportsOptions): P3Imports {
       resolveAddresses: (...args: unknown[]): unknown =>
         args.length >= 2 ? p2Resolve(...args) : Promise.reject({ payload: SOCKET_ACCESS_DENIED }),
     },
+    // The import object is keyed by member name; P3HttpTypes lists the members but has no index signature.
     'wasi:http/types': httpTypes as unknown as Record<string, unknown>,
     'wasi:http/client': { send },
     // WASI 0.3 release candidates sent outgoing requests through an *imported* handler.

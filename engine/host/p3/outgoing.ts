@@ -72,6 +72,8 @@ export function createP3Send(
   dropGuestBody: (request: object) => void,
 ): (request: unknown) => Promise<unknown> {
   return async (value: unknown): Promise<unknown> => {
+    // What the glue hands `send`: a request the guest built with the shim's `Request.new` (no other
+    // kind exists in a p3 guest), checked no further on this per-request path.
     const request = value as ShimRequest;
     const target = client.resolve({
       method: request.getMethod(),
@@ -173,11 +175,8 @@ async function sendBody(
     }
     request._resolve({ tag: 'ok', val: undefined });
   } catch (error) {
-    const code = isErrorCode(error)
-      ? error
-      : isErrorCode((error as { payload?: unknown })?.payload)
-        ? (error as { payload: ErrorCode }).payload
-        : null;
+    const payload = typeof error === 'object' && error !== null && 'payload' in error ? error.payload : undefined;
+    const code = isErrorCode(error) ? error : isErrorCode(payload) ? payload : null;
     const failure = code ?? { tag: 'internal-error', val: 'the request body could not be read' };
     exchange.failBody(failure, 'the request body failed');
     dropGuestBody(request);
@@ -265,12 +264,12 @@ function ownBuffer(bytes: Uint8Array): Uint8Array {
 function toBytes(chunk: unknown): Uint8Array {
   if (chunk instanceof Uint8Array) return chunk;
   if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
-  if (Array.isArray(chunk)) return Uint8Array.from(chunk as number[]);
+  if (Array.isArray(chunk)) return Uint8Array.from(chunk);
   return new Uint8Array(0);
 }
 
 function isResult(value: unknown): value is { tag: string; val?: unknown } {
-  return typeof value === 'object' && value !== null && typeof (value as { tag?: unknown }).tag === 'string';
+  return typeof value === 'object' && value !== null && 'tag' in value && typeof value.tag === 'string';
 }
 
 function isErrorCode(value: unknown): value is ErrorCode {
@@ -278,6 +277,7 @@ function isErrorCode(value: unknown): value is ErrorCode {
     typeof value === 'object' &&
     value !== null &&
     !(value instanceof Error) &&
-    typeof (value as { tag?: unknown }).tag === 'string'
+    'tag' in value &&
+    typeof value.tag === 'string'
   );
 }

@@ -1,4 +1,5 @@
 import type { FailureKind } from '../../../protocol/index.ts';
+import { entriesOf } from '../model/entries.ts';
 import { fmtMs } from '../model/format.ts';
 import { useStore } from '../store/store.ts';
 import { Panel } from './Panel.tsx';
@@ -37,7 +38,7 @@ export function FailedPanel() {
       ) : (
         <>
           <div className="kind-chips">
-            {(Object.entries(byKind) as [FailureKind, number][]).map(([kind, n]) => (
+            {entriesOf(byKind).map(([kind, n]) => (
               <span key={kind} className={`chip chip-fail-${kind}`} data-testid="failed-kind" data-kind={kind}>
                 {KIND_LABEL[kind]} <b>{n}</b>
               </span>

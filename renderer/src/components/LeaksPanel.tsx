@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import type { LeakSkipReason } from '../../../protocol/index.ts';
 import { memoryGrowthRate, memoryGrowthSpan } from '../../../base/memory-growth.ts';
+import { entriesOf } from '../model/entries.ts';
 import { findingsFor } from '../model/leaks.ts';
 import { useStore } from '../store/store.ts';
 import type { LeaksState } from '../model/types.ts';
@@ -19,7 +20,7 @@ const SKIP_LABELS: Record<LeakSkipReason, string> = {
 
 /** What the replays said, as chips. */
 function Counters({ leaks }: { leaks: LeaksState }) {
-  const skipped = (Object.entries(leaks.skipped) as Array<[LeakSkipReason, number]>)
+  const skipped = entriesOf(leaks.skipped)
     .map(([reason, n]) => `${n} ${SKIP_LABELS[reason]}`)
     .join(', ');
   const chip = (name: string, label: string, value: number, className = '', title?: string) => (

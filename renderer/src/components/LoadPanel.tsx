@@ -7,6 +7,7 @@ import { Panel } from './Panel.tsx';
 import { EngineControls } from './EngineControls.tsx';
 
 const METHODS: SendRequestsParams['method'][] = ['GET', 'POST', 'PUT', 'DELETE', 'HEAD'];
+const DEFAULT_METHOD: SendRequestsParams['method'] = 'GET';
 
 /** The load generator: `sendRequests`, with its `load-progress`. */
 export function LoadPanel() {
@@ -17,7 +18,7 @@ export function LoadPanel() {
     count: '100',
     concurrency: '4',
     path: '/',
-    method: 'GET' as SendRequestsParams['method'],
+    method: DEFAULT_METHOD,
   });
   const [error, setError] = useState<string | null>(null);
 

@@ -6,8 +6,8 @@ import { Segmented } from './Segmented.tsx';
 
 /** Playback steps: as often as the live dashboard gets batches. */
 const FRAME_MS = 50;
-const SPEEDS = REPLAY_SPEEDS.map((speed) => ({
-  value: speed as number,
+const SPEEDS = REPLAY_SPEEDS.map((speed): { value: number; label: string; testId: string } => ({
+  value: speed,
   label: `${speed}×`,
   testId: `replay-speed-${speed}`,
 }));

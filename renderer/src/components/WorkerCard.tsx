@@ -79,6 +79,7 @@ export const WorkerCard = memo(function WorkerCard({
           <span
             className="executor-chip mono"
             data-testid="executor-chip"
+            // React sets custom properties as given; CSSProperties does not list them.
             style={{ '--executor-hue': String((r.executor * 137) % 360) } as CSSProperties}
             title={`hosted on executor thread ${r.executor} (with every instance that shows the same colour)`}
           >

@@ -1,4 +1,5 @@
 import { useEffect, useLayoutEffect, useState } from 'react';
+import { entriesOf } from '../model/entries.ts';
 import type { ThemePreference } from '../store/shape.ts';
 import { useStore } from '../store/store.ts';
 
@@ -75,9 +76,9 @@ const VARS: Record<keyof Palette, string> = {
 
 export function readPalette(): Palette {
   const style = getComputedStyle(document.documentElement);
+  // Filled just below: the loop sets every key of Palette (VARS has them all).
   const palette = {} as Palette;
-  for (const [key, name] of Object.entries(VARS) as [keyof Palette, string][])
-    palette[key] = style.getPropertyValue(name).trim() || '#888';
+  for (const [key, name] of entriesOf(VARS)) palette[key] = style.getPropertyValue(name).trim() || '#888';
   return palette;
 }
 
