@@ -24,3 +24,17 @@ export function systemClock(now: () => number): PoolClock {
     },
   };
 }
+
+/**
+ * Calls `fire` once the clock reads `deadline` or later, unless cancelled first. Timers work in
+ * whole milliseconds and may fire a fraction early: an early wake waits again, so nothing the pool
+ * does on a deadline (the watchdog, a request's expiry, a drain's end) ever happens before it.
+ */
+export function atDeadline(clock: PoolClock, deadline: number, fire: () => void): PoolTimer {
+  let timer: PoolTimer;
+  const wait = (): void => {
+    timer = clock.after(Math.max(0, deadline - clock.now()), () => (clock.now() < deadline ? wait() : fire()));
+  };
+  wait();
+  return { cancel: () => timer.cancel() };
+}

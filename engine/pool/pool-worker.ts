@@ -1,6 +1,6 @@
 import type { DrainCause, FailureKind, InstanceStatus, UnavailableWhy } from '../../protocol/index.ts';
 import type { FromInstance } from '../thread/messages.ts';
-import type { PoolTimer } from './clock.ts';
+import { atDeadline, type PoolTimer } from './clock.ts';
 import { KILL_GRACE_MS } from './executor-pool.ts';
 import type { HostedInstance } from './instance-host.ts';
 import { OpenResponses, reportFailure } from './open-responses.ts';
@@ -361,11 +361,7 @@ export class PoolWorker {
     entry.expiry?.cancel();
     const timeout = this.#ctx.knobs.requestTimeoutMs;
     if (timeout === null || this.#ctx.world !== 'wasip3') return;
-    const delay = Math.max(0, entry.acceptedAt + timeout - this.#ctx.clock.now());
-    entry.expiry = this.#ctx.clock.after(delay, () => {
-      if (this.#ctx.clock.now() < entry.acceptedAt + timeout) this.#armRequestExpiry(entry);
-      else this.#expire(entry);
-    });
+    entry.expiry = atDeadline(this.#ctx.clock, entry.acceptedAt + timeout, () => this.#expire(entry));
   }
 
   /** Expires every in-flight request whose layer-A deadline has passed; true if any did. */
@@ -423,13 +419,9 @@ export class PoolWorker {
     this.#drainTimer = undefined;
     const since = this.#drainedSince;
     if (since === null || (this.#phase !== 'running' && this.#phase !== 'exiting')) return;
+    // A knob change re-arms it (`knobsChanged`): the deadline follows the request timeout.
     const deadline = drainDeadline(this.#ctx.knobs, since);
-    this.#drainTimer = this.#ctx.clock.after(Math.max(0, deadline - this.#ctx.clock.now()), () => {
-      // As for the watchdog: never act before time (a knob change may also have moved it).
-      if (this.#ctx.clock.now() < deadline) {
-        this.#armDrainTimer();
-        return;
-      }
+    this.#drainTimer = atDeadline(this.#ctx.clock, deadline, () => {
       const message = this.#drainOverdueMessage(deadline - since);
       this.#kill('watchdog', message, 'timeout', message);
     });
@@ -488,13 +480,7 @@ export class PoolWorker {
     if (this.#phase !== 'running' || this.#status === null) return;
     const deadline = expirationDeadline(this.#ctx.knobs, this.#status, this.#statusSince);
     if (deadline === null) return;
-    const delay = Math.max(0, deadline - this.#ctx.clock.now());
-    this.#watchdog = this.#ctx.clock.after(delay, () => {
-      // Timers work in whole milliseconds and may fire a fraction early: never act before time.
-      if (this.#ctx.clock.now() < deadline) {
-        this.#armWatchdog();
-        return;
-      }
+    this.#watchdog = atDeadline(this.#ctx.clock, deadline, () => {
       // As in wasmtime, in-flight requests are looked at first: an expiry due now is layer A's
       // (fail that request, drain) and moves the worker to PostReturn, re-arming this timer.
       if (this.#expireDue()) return;
