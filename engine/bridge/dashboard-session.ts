@@ -3,6 +3,7 @@ import { loadComponent } from '../component/load.ts';
 import { EventBus } from '../events/event-bus.ts';
 import {
   applyLeakDetectionPatch,
+  boundText,
   clientMessageSchema,
   DEFAULT_LEAK_DETECTION,
   defaultKnobs,
@@ -116,9 +117,7 @@ export class DashboardSession {
    */
   reportProblem(message: string): void {
     // Within the protocol's bound, so the snapshot carrying it is still a valid reply.
-    const cut =
-      message.length > ENGINE_PROBLEM_MAX_CHARS ? `${message.slice(0, ENGINE_PROBLEM_MAX_CHARS - 1)}…` : message;
-    this.#problem = { message: cut, t: this.bus.now() };
+    this.#problem = { message: boundText(message, ENGINE_PROBLEM_MAX_CHARS), t: this.bus.now() };
     this.#announce();
   }
 
