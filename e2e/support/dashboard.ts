@@ -9,10 +9,12 @@ import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { join } from 'node:path';
 import { watchOutput } from '../../engine/test/support/child-output.ts';
+import { DEFAULT_DASHBOARD_DIR } from '../../engine/web/dashboard-server.ts';
 
 const CLI = fileURLToPath(new URL('../../engine/cli/poolscope.ts', import.meta.url));
-const DIST_INDEX = fileURLToPath(new URL('../../renderer/dist/index.html', import.meta.url));
+const DIST_INDEX = join(DEFAULT_DASHBOARD_DIR, 'index.html');
 export const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 const CHROMIUM = process.env.POOLSCOPE_CHROMIUM ?? '/usr/bin/chromium';
 const STARTUP_MS = 60_000;
@@ -53,7 +55,7 @@ export async function startDemoMode(scenario: string, flags: string[] = []): Pro
 async function startPoolscope(args: string[], servesAtOnce: boolean): Promise<WebMode> {
   if (!existsSync(DIST_INDEX)) {
     throw new Error(
-      'renderer/dist is missing: build the dashboard first (npx vite build --config renderer/vite.config.ts)',
+      `${DIST_INDEX} is missing: build the dashboard first (npx vite build --config renderer/vite.config.ts)`,
     );
   }
   const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });

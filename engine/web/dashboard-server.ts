@@ -16,7 +16,12 @@ import {
 import { parseTarget, refuse, serveStatic } from './static-files.ts';
 import { tokenMatches } from './token.ts';
 
-export const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../../renderer/dist/', import.meta.url));
+/**
+ * The built dashboard. `POOLSCOPE_DASHBOARD_DIR` serves one built elsewhere (a development aid:
+ * two checkouts' tests building the page at once must not share one output folder).
+ */
+export const DEFAULT_DASHBOARD_DIR =
+  process.env.POOLSCOPE_DASHBOARD_DIR || fileURLToPath(new URL('../../renderer/dist/', import.meta.url));
 
 export interface DashboardServer {
   /** The URL to open, token included. */

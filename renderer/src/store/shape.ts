@@ -38,6 +38,11 @@ export interface UiState {
   logPaused: boolean;
   timelineWindowSec: number;
   chartWindowSec: number;
+  /**
+   * The request whose story the request panel shows (an id of the current pool), chosen anywhere a
+   * request is shown: the timeline, the event log, the failed list. Null when the panel is closed.
+   */
+  selectedRequest: number | null;
   /** The last command error, shown until dismissed. */
   notice: string | null;
 }

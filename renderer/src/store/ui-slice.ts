@@ -9,6 +9,7 @@ export const createUiSlice: Slice<UiSlice> = (set) => ({
     logPaused: false,
     timelineWindowSec: 10,
     chartWindowSec: 60,
+    selectedRequest: null,
     notice: null,
   },
   setUi: (patch) => set((s) => ({ ui: { ...s.ui, ...patch } })),
