@@ -125,8 +125,14 @@ describe('dashboard (web mode)', { timeout: 600_000 }, () => {
         assert.match(await retired(page, 0).innerText(), /watchdog/);
         assert.equal(await workerCards(page).count(), 0, 'the killed instance is no longer live');
 
-        // A request id in the failed list filters the event log down to that request.
+        // A request id in the failed list opens its story; the story's "Its events" filters the
+        // event log down to that request.
         await failed.first().locator('button').first().click();
+        const panel = page.locator('[data-testid="request-panel"]');
+        await panel.waitFor({ timeout: TIMEOUT });
+        assert.match(await page.locator('[data-testid="request-panel-title"]').innerText(), /r1\b/);
+        await panel.getByRole('button', { name: 'Its events' }).click();
+        await page.locator('[data-testid="request-panel-close"]').click();
         const rows = page.locator('[data-testid="log-row"]');
         await page.locator('[data-testid="log-row"][data-type="request.failed"]').waitFor();
         const requestIds = await rows.evaluateAll((els) => [

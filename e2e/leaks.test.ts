@@ -67,7 +67,13 @@ describe('leak findings and memory growth (web mode)', { timeout: 600_000 }, () 
       const badge = card(page, 0).locator('[data-testid="leak-badge"]');
       await badge.waitFor({ timeout: TIMEOUT });
       assert.equal(await badge.getAttribute('data-count'), '3');
-      assert.equal(await badge.innerText(), '⚠ 3 leaks');
+      assert.equal(await badge.innerText(), '⚠ 3 leaks in 3 checked');
+      assert.equal(await badge.getAttribute('data-checked'), '3');
+      assert.equal(
+        await page.locator('[data-testid="leak-coverage"]').innerText(),
+        'checked 3 of 3 reused answers',
+        'said where the findings are, not only in a tooltip',
+      );
       await page.locator('[data-testid="tab-events"]').click();
       await badge.click();
       await page.locator('[data-testid="leak-filter"][data-instance-id="0"]').waitFor();
@@ -99,6 +105,11 @@ describe('leak findings and memory growth (web mode)', { timeout: 600_000 }, () 
       await tip.waitFor({ timeout: TIMEOUT });
       assert.match(await tip.innerText(), /body: "count=2" ≠ "count=1"/);
       await canvas.click({ position: marker });
+      // The click opens the request's own panel (its whole story) too, over the diff: close it.
+      const requestPanel = page.locator('[data-testid="request-panel"][data-request-id="1"]');
+      await requestPanel.waitFor({ timeout: TIMEOUT });
+      await requestPanel.locator('[data-testid="request-panel-close"]').click();
+      await requestPanel.waitFor({ state: 'detached', timeout: TIMEOUT });
 
       const diff = page.locator('[data-testid="leak-diff"]');
       await diff.waitFor({ timeout: TIMEOUT });
@@ -135,6 +146,29 @@ describe('leak findings and memory growth (web mode)', { timeout: 600_000 }, () 
       assert.equal(await diff.locator('[data-testid="diff-reused"]').innerText(), 'count=4');
       await screenshot(page, 'leaks-diff-dark');
       assert.deepEqual(errors, [], 'no console errors (CSP violations included)');
+    });
+  });
+
+  it('8 sequential requests back to back: every reused answer is checked (the replay queue), and the panel and badge say so', async () => {
+    await withWebMode('demo:counter', [...KEEP_ONE_INSTANCE, '--leak-check', 'all'], async (web) => {
+      const { page, errors } = await openDashboard(browser(), web.dashboardUrl, 'light');
+      await page.setViewportSize({ width: 1280, height: 800 });
+      // No waiting for verdicts between requests: answers that find the one replay slot busy queue.
+      const answers = await getSequential(web.serviceUrl, '/', 8);
+      assert.deepEqual(
+        answers.map((a) => a.body.trim()),
+        ['count=1', 'count=2', 'count=3', 'count=4', 'count=5', 'count=6', 'count=7', 'count=8'],
+      );
+      await page.locator('[data-testid="tab-leaks"]').click();
+      const coverage = page.locator('[data-testid="leak-coverage"][data-checked="7"][data-of="7"]');
+      await coverage.waitFor({ timeout: TIMEOUT });
+      assert.equal(await coverage.innerText(), 'checked 7 of 7 reused answers');
+      assert.equal(await coverage.getAttribute('data-skipped'), '0');
+      await count(page, 'leaks', 7).waitFor();
+      const badge = card(page, 0).locator('[data-testid="leak-badge"]');
+      assert.equal(await badge.innerText(), '⚠ 7 leaks in 7 checked');
+      await screenshot(page, 'leaks-coverage-light');
+      assert.deepEqual(errors, [], 'no console errors');
     });
   });
 

@@ -104,6 +104,13 @@ describe('teaching scenarios (web mode)', { timeout: 600_000 }, () => {
     const { phases, rows } = await results(page);
     assert.deepEqual(phases, ['reuse 128', 'reuse 1']);
     assert.deepEqual(rows['leaks found'], ['5 of 5', '0']);
+    // Each request waits for its leak replay, so a rate would compare the waits: none is shown.
+    assert.equal(rows['requests / s'], undefined, 'no requests/s row');
+    // The reuse-128 instance retires during the reuse-1 phase, but is not that phase's: not counted there.
+    const started = rows['instances started']!.map(Number);
+    const drained = (rows['drained'] ?? ['0', '0']).map(Number);
+    assert.deepEqual(started, [1, 4]);
+    assert.deepEqual(drained, [0, 4], 'drained never exceeds the instances of the phase');
     await screenshot(page, 'scenario-state-leaks');
   });
 
@@ -172,6 +179,8 @@ describe('poolscope demo <scenario>', { timeout: 600_000 }, () => {
       // The page hears of the end over its socket; the summary comes down a pipe, maybe later.
       await web.waitForStderr(/Scenario finished\./);
       assert.match(web.stderr(), /\[1\/5\] demo:counter keeps a counter/);
+      // Where the scenario's guest listens is printed too (it has no address before the scenario loads it).
+      assert.match(web.stderr(), /Scenario guest demo:counter on http:\/\/127\.0\.0\.1:\d+\//);
       assert.match(web.stderr(), /Scenario finished\./);
       await page.context().close();
     } finally {

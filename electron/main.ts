@@ -17,6 +17,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DashboardSession } from '../engine/bridge/dashboard-session.ts';
 import { sendRequestsFromDashboard } from '../engine/bridge/send-requests.ts';
+import { reportServingChanges } from '../engine/bridge/serving-lines.ts';
 import { reportToStderr } from '../engine/events/stderr-reporter.ts';
 import type { PoolKnobs, Snapshot } from '../protocol/index.ts';
 import { installMainProcessErrorPolicy } from './error-policy.ts';
@@ -168,6 +169,8 @@ async function start(): Promise<void> {
   session.useRequestSender(sendRequestsFromDashboard);
   reportToStderr(session.bus, { loggingPrefix: true });
   session.attach({ send: (message) => message.kind === 'snapshot' && onSnapshot(message.snapshot) });
+  // The served address in the terminal, as the CLI prints it (a scenario's guests and its end too).
+  reportServingChanges(session, log);
   engine = session;
 
   hardenSession(electronSession.defaultSession, {
@@ -268,9 +271,8 @@ function rememberBounds(win: BrowserWindow, userData: string): void {
 }
 
 let lastSpec: string | null = null;
-let lastUrl: string | null = null;
 
-/** Every snapshot (whoever loaded what): title, recent list, the served address in the terminal. */
+/** Every snapshot (whoever loaded what): title and the recent list. */
 function onSnapshot(snapshot: Snapshot): void {
   updateTitle(snapshot);
   const spec = snapshot.component?.spec ?? null;
@@ -278,8 +280,6 @@ function onSnapshot(snapshot: Snapshot): void {
     lastSpec = spec;
     void addRecent(spec);
   }
-  if (snapshot.listenUrl && snapshot.listenUrl !== lastUrl) log(`Serving HTTP on ${snapshot.listenUrl}`);
-  lastUrl = snapshot.listenUrl;
 }
 
 function updateTitle(snapshot: Snapshot | null): void {

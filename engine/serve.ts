@@ -16,6 +16,7 @@ import {
   type PoolKnobs,
 } from '../protocol/index.ts';
 import { startHttpServer, type HttpFrontDoor } from './server/http-server.ts';
+import { RequestDetails } from './server/request-details.ts';
 
 export interface ServeOptions {
   /** A `.wasm` path or `demo:<name>`. */
@@ -50,6 +51,8 @@ export interface Serving {
   component: LoadedComponent;
   pool: ProxyHandler;
   leaks: LeakSampler;
+  /** Recent requests' headers, sizes and output, for the dashboard's request panel (bounded). */
+  details: RequestDetails;
   frontDoor: HttpFrontDoor;
   bus: EventBus;
   /** Graceful: stop accepting, finish what was accepted, let every instance exit. */
@@ -139,16 +142,18 @@ export async function startServing(options: ServeOptions): Promise<Serving> {
     requestTimeoutMs: () => pool.knobs.requestTimeoutMs,
   });
   const stopWatchingMemory = watchMemoryGrowth(bus);
+  const details = new RequestDetails(bus);
   options.beforeListen?.(bus);
   let frontDoor: HttpFrontDoor;
   try {
     frontDoor = await startHttpServer(pool, options.listen ?? { host: '127.0.0.1', port: 8080 }, {
       ...(options.onFrontDoorError ? { onError: options.onFrontDoorError } : {}),
-      observe: (request) => leaks.observe(withRequestHeaders(request, options.requestHeaders)),
+      observe: (request) => details.observe(leaks.observe(withRequestHeaders(request, options.requestHeaders))),
     });
   } catch (error) {
     pool.terminate();
     stopWatchingMemory();
+    details.close();
     await leaks.close();
     executors.close();
     throw error;
@@ -157,6 +162,7 @@ export async function startServing(options: ServeOptions): Promise<Serving> {
     component,
     pool,
     leaks,
+    details,
     frontDoor,
     bus,
     close: async () => {
@@ -164,6 +170,7 @@ export async function startServing(options: ServeOptions): Promise<Serving> {
       await Promise.all([pool.shutdown(), leaks.close()]);
       executors.close();
       stopWatchingMemory();
+      details.close();
     },
   };
 }

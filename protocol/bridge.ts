@@ -11,6 +11,7 @@ import { snapshotSchema } from './snapshot.ts';
  * at a bounded rate; the dashboard sends commands (commands.ts) and gets one reply per command.
  */
 export * from './commands.ts';
+export * from './history.ts';
 export * from './load-run.ts';
 export * from './snapshot.ts';
 

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { poolKnobsPatchSchema } from './knobs.ts';
 import { leakDetectionPatchSchema, leakDetectionSchema } from './leak-detection.ts';
-import { loadRunSummarySchema } from './load-run.ts';
+import { loadClientTimeoutSchema, loadRunSummarySchema } from './load-run.ts';
+import { requestDetailReplySchema } from './request-detail.ts';
 import { scenarioProgressSchema } from './scenarios.ts';
 import { snapshotSchema } from './snapshot.ts';
 
@@ -36,6 +37,12 @@ export const commandSchema = z.discriminatedUnion('type', [
   }),
   z.strictObject({ type: z.literal('stopScenario') }),
   z.strictObject({ type: z.literal('snapshot') }),
+  /** What the engine kept of one recent request (headers, sizes, output); `poolId` guards against an older pool's id. */
+  z.strictObject({
+    type: z.literal('requestDetail'),
+    requestId: z.number().int().nonnegative(),
+    poolId: z.number().int().nonnegative().optional(),
+  }),
   z.strictObject({
     type: z.literal('sendRequests'),
     count: z
@@ -59,6 +66,8 @@ export const commandSchema = z.discriminatedUnion('type', [
         error: 'path must not contain spaces or control characters (percent-encode them)',
       }),
     method: z.enum(['GET', 'POST', 'PUT', 'DELETE', 'HEAD']).default('GET'),
+    /** The client's timeout per request (default 10 s); a request past it counts as a client timeout. */
+    timeoutMs: loadClientTimeoutSchema.optional(),
   }),
 ]);
 
@@ -86,6 +95,8 @@ export const commandReplySchemas = {
   /** How the stopped run ended. */
   stopScenario: scenarioProgressSchema,
   snapshot: snapshotSchema,
+  /** The request's kept detail, or why there is none. */
+  requestDetail: requestDetailReplySchema,
   /** Once the run is over; its progress arrived as `load-progress` messages. */
   sendRequests: loadRunSummarySchema,
 } satisfies Record<CommandType, z.ZodType>;

@@ -327,22 +327,32 @@ export const leakCheckedSchema = z.object({
    * one (and in recordings made before).
    */
   outgoing: leakOutgoingSchema.optional(),
+  /** Replays still queued or running after this one (absent in recordings made before the queue). */
+  pending: count.optional(),
 });
 
 export const leakSkipReasonSchema = z.enum([
-  'replays-busy',
+  'replays-busy', // recordings made before the replay queue: every slot was busy
+  'queue-full', // every slot busy and the replay queue full (`maxQueuedReplays`, `MAX_QUEUED_REPLAY_BYTES`)
   'rate-limited',
   'unsafe-method',
   'body-too-large',
   'not-answered',
+  'stopped', // still queued when leak detection stopped (turned off, or the pool stopped or changed)
 ]);
 export type LeakSkipReason = z.infer<typeof leakSkipReasonSchema>;
 
-/** Sampled answers that were not replayed, counted per reason (sent at most about once a second). */
+/**
+ * Sampled answers of reused instances that were not replayed, counted per reason (sent at most
+ * about once a second). Recordings made before the replay queue also counted unsafe methods of
+ * first answers.
+ */
 export const leakSkippedSchema = z.object({
   type: z.literal('leak.skipped'),
   ...base,
   counts: z.partialRecord(leakSkipReasonSchema, count),
+  /** Replays queued or running when the report was made (absent in recordings made before the queue). */
+  pending: count.optional(),
 });
 
 export const gaugesSchema = z.object({

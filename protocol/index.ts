@@ -4,4 +4,5 @@ export * from './knobs.ts';
 export * from './bridge.ts';
 export * from './leak-detection.ts';
 export * from './outgoing.ts';
+export * from './request-detail.ts';
 export * from './scenarios.ts';

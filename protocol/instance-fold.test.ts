@@ -26,6 +26,8 @@ describe('the instance fold (engine snapshots and dashboard cards alike)', () =>
       inFlight: 0,
       createdAt: 12.5,
       memoryBytes: null,
+      ok: 0,
+      failed: 0,
     });
   });
 
@@ -64,6 +66,7 @@ describe('the instance fold (engine snapshots and dashboard cards alike)', () =>
       available: true,
       reuseCount: 1,
       memoryBytes: 65536,
+      ok: 1,
     });
   });
 
@@ -97,6 +100,11 @@ describe('the instance fold (engine snapshots and dashboard cards alike)', () =>
     ]);
     assert.equal(s.inFlight, 1, 'request 2 is still in flight');
     assert.equal(s.reuseCount, 3);
+    assert.deepEqual(
+      [s.ok, s.failed],
+      [0, 2],
+      'each failure counted once, on the instance (the snapshot carries them)',
+    );
   });
 
   it('an idle instance has nothing in flight, and the count never goes below zero', () => {

@@ -50,6 +50,8 @@ export function startingInstance(instanceId: number, createdAt: number): Instanc
     inFlight: 0,
     createdAt,
     memoryBytes: null,
+    ok: 0,
+    failed: 0,
   };
 }
 
@@ -75,8 +77,10 @@ export function foldInstanceEvent<S extends InstanceSnapshot>(s: S, event: Insta
       return { ...s, memoryBytes: event.bytes };
     case 'request.accepted':
       return { ...s, reuseCount: event.reuseCount, inFlight: s.inFlight + 1 };
+    // Counted here so the engine's snapshot carries them: a page opened late shows the same counts.
     case 'request.completed':
+      return { ...s, inFlight: Math.max(0, s.inFlight - 1), ok: (s.ok ?? 0) + 1 };
     case 'request.failed':
-      return { ...s, inFlight: Math.max(0, s.inFlight - 1) };
+      return { ...s, inFlight: Math.max(0, s.inFlight - 1), failed: (s.failed ?? 0) + 1 };
   }
 }

@@ -58,6 +58,16 @@ export const poolKnobsSchema = z.strictObject({
 });
 export type PoolKnobs = z.infer<typeof poolKnobsSchema>;
 
+/**
+ * How long a draining worker that no client waits on any more may take to exit by itself (its
+ * handlers returning, its post-return work ending, its executor confirming the disposal) before
+ * it is killed (engine/pool/policy.ts, `drainDeadline`). Without it, a guest that never returns
+ * after its client left held a drained instance until shutdown (issue 16). A deviation from
+ * wasmtime, which waits forever when no request timeout is set: nobody can use such an instance,
+ * and it counts against `maxInstances`. Here so the dashboard can say when a drain overstays it.
+ */
+export const DRAIN_GRACE_MS = 10_000;
+
 /** A partial update, as the dashboard sends it. */
 export const poolKnobsPatchSchema = poolKnobsSchema.partial();
 export type PoolKnobsPatch = z.infer<typeof poolKnobsPatchSchema>;

@@ -5,7 +5,7 @@ import { mergePatch } from './patch.ts';
 /**
  * Leak detection in the running pool: answers from reused instances are replayed on fresh
  * instances outside the pool and compared. `sample` replays a random fraction of them, `all`
- * every one; replays are bounded in concurrency so they cannot starve real traffic.
+ * every one; replays are bounded in concurrency, queue and rate so they cannot starve real traffic.
  */
 export const leakDetectionModeSchema = z.enum(['off', 'sample', 'all'], {
   error: "leak detection mode must be 'off', 'sample' or 'all'",
@@ -22,6 +22,15 @@ export const DEFAULT_IGNORED_HEADERS = [
   'last-modified',
   'set-cookie',
 ];
+
+/** `maxQueuedReplays` may not exceed this (each queued replay holds its request and answer bodies). */
+export const MAX_QUEUED_REPLAYS_LIMIT = 1000;
+
+/**
+ * Bytes of request bodies and reused answers (each answer up to 1 MiB) the replay queue holds at
+ * most, whatever `maxQueuedReplays` says: an answer that would go past it is skipped (`queue-full`).
+ */
+export const MAX_QUEUED_REPLAY_BYTES = 32 * 1024 * 1024;
 
 export const leakDetectionSchema = z.strictObject({
   mode: leakDetectionModeSchema,
@@ -42,12 +51,22 @@ export const leakDetectionSchema = z.strictObject({
         .regex(/^[!#$%&'*+.^_`|~0-9a-z-]+$/, { error: 'ignored headers must be header names' }),
     )
     .max(100, { error: 'at most 100 ignored headers' }),
-  /** Replays in flight at once; a sampled answer that finds them all busy is skipped, not queued. */
+  /** Replays in flight at once; a sampled answer that finds them all busy waits in the replay queue. */
   maxConcurrentReplays: z
     .number({ error: 'max concurrent replays must be a number' })
     .int({ error: 'max concurrent replays must be a whole number' })
     .min(1, { error: 'max concurrent replays must be at least 1' })
     .max(16, { error: 'max concurrent replays must be at most 16' }),
+  /**
+   * Reused answers waiting for a replay slot, at most (and `MAX_QUEUED_REPLAY_BYTES` of their
+   * bodies): sequential traffic is checked in full, a burst beyond the queue is skipped
+   * (`queue-full`). 0 queues nothing: an answer that finds every slot busy is skipped.
+   */
+  maxQueuedReplays: z
+    .number({ error: 'max queued replays must be a number' })
+    .int({ error: 'max queued replays must be a whole number' })
+    .min(0, { error: 'max queued replays must be at least 0' })
+    .max(MAX_QUEUED_REPLAYS_LIMIT, { error: `max queued replays must be at most ${MAX_QUEUED_REPLAYS_LIMIT}` }),
   /**
    * Replays started per second at most (bursts up to a second's worth): each one instantiates a
    * fresh instance, which costs CPU the served traffic shares. Beyond it answers are skipped.
@@ -66,6 +85,7 @@ export const DEFAULT_LEAK_DETECTION: LeakDetectionSettings = {
   replayUnsafeMethods: false,
   ignoredHeaders: DEFAULT_IGNORED_HEADERS,
   maxConcurrentReplays: 1,
+  maxQueuedReplays: 64,
   maxReplaysPerSecond: 10,
 };
 

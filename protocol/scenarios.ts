@@ -30,7 +30,11 @@ export const scenarioPhaseResultSchema = z.object({
    */
   abandoned: count,
   failedByKind: z.partialRecord(failureKindSchema, count),
-  requestsPerSecond: z.number().nonnegative(),
+  /**
+   * Null when the phase's pace was set by something other than the guest (waiting for each leak
+   * replay between requests), so a rate would compare the waits, not the pool.
+   */
+  requestsPerSecond: z.number().nonnegative().nullable(),
   latencyP50Ms: ms.nullable(),
   latencyP99Ms: ms.nullable(),
   instancesStarted: count,

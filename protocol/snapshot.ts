@@ -1,8 +1,12 @@
 import { z } from 'zod';
-import { gaugesSchema, instanceStatusSchema, unavailableWhySchema, worldSchema } from './events.ts';
+import { gaugesSchema, worldSchema } from './events.ts';
+import { historySchema } from './history.ts';
+import { instanceSnapshotSchema } from './instance-snapshot.ts';
 import { poolKnobsSchema } from './knobs.ts';
 import { leakDetectionSchema } from './leak-detection.ts';
 import { scenarioInfoSchema, scenarioProgressSchema } from './scenarios.ts';
+
+export { instanceSnapshotSchema, type InstanceSnapshot } from './instance-snapshot.ts';
 
 /** The engine's state as a dashboard draws it: sent on connect, after `load`, and in some replies. */
 
@@ -19,20 +23,6 @@ export const componentInfoSchema = z.object({
   maxMemoryBytes: count.optional(),
 });
 export type ComponentInfo = z.infer<typeof componentInfoSchema>;
-
-/** One live instance as the engine sees it now (for a dashboard that connects mid-run). */
-export const instanceSnapshotSchema = z.object({
-  instanceId: count,
-  status: z.union([instanceStatusSchema, z.literal('Starting')]),
-  available: z.boolean(),
-  unavailableWhy: unavailableWhySchema.nullable(),
-  draining: z.boolean(),
-  reuseCount: count,
-  inFlight: count,
-  createdAt: z.number().nonnegative(),
-  memoryBytes: count.nullable(),
-});
-export type InstanceSnapshot = z.infer<typeof instanceSnapshotSchema>;
 
 export const demoInfoSchema = z.object({
   name: z.string(),
@@ -79,6 +69,11 @@ export const snapshotSchema = z.object({
   scenario: scenarioProgressSchema.nullable(),
   /** See `EngineProblem`; absent in recordings made before it existed. */
   problem: engineProblemSchema.nullable().optional(),
+  /**
+   * The current pool's history, sent only to a dashboard that just attached (see `History`); a
+   * dashboard given one rebuilds its history from it. Absent otherwise, and in older recordings.
+   */
+  history: historySchema.optional(),
   /** Engine time of the snapshot, same clock as event `t`. */
   t: z.number().nonnegative(),
 });

@@ -20,4 +20,10 @@ test('the quick benchmark runs every scenario and prints the tables and ratios',
   assert.match(all, /\| Poolscope js-hello, reuse 128 \| [\d,]+ \|/);
   assert.match(all, /\| Poolscope p2, reuse 128 \|(?: [^|]+ \|){6} [\d,.]+ \/ [\d,.]+ \|/);
   assert.match(all, /\| Poolscope js-hello, reuse 128 \| [\d,.]+ \| \d+ \/ 50 \| \d+ \|/);
+  // The observer's cost: both rates and their ratio, or why it was skipped (no Chromium or built
+  // dashboard). Printed, never compared with a target.
+  assert.match(
+    all,
+    /Observer cost: .*\n\n(?:\| no dashboard req\/s .*\n\|.*\n\| [\d,]+ \| [\d,]+ \| [\d.]+× \| (?:[\d,]+|–) \||skipped: .+)/,
+  );
 });

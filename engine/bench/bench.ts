@@ -4,7 +4,8 @@
  * `jco serve` in its three modes, and Poolscope with different reuse settings, on the same
  * machine in one run; plus the I/O experiment (live instances with and without concurrent reuse
  * on a handler that waits 40 ms), the same comparisons for a componentize-js guest (js-hello),
- * instance start times from Poolscope's events, and cold bursts (cold-burst.ts). Every server is
+ * instance start times from Poolscope's events, cold bursts (cold-burst.ts), and what an open
+ * dashboard costs the server it watches (dashboard-overhead.ts). Every server is
  * a child process, started fresh for each run of each row; rows are interleaved across runs so a
  * noisy spell spreads over all of them.
  *
@@ -34,6 +35,14 @@ import {
   type BurstRowResult,
   type BurstScenario,
 } from './cold-burst.ts';
+import {
+  DASHBOARD_OVERHEAD_ID,
+  OVERHEAD_LABEL,
+  measureOverheadRun,
+  overheadMarkdown,
+  overheadSummary,
+  type OverheadResult,
+} from './dashboard-overhead.ts';
 import { instanceStarts, startStats } from './instance-starts.ts';
 import { liveInstancesInWindow } from './live-instances.ts';
 import { MemorySampler, freePort, scratchFolder, startProcess, waitForHttp, waitForServingUrl } from './processes.ts';
@@ -120,13 +129,17 @@ const bursts = burstScenarios();
 if (flags.list) {
   for (const s of [...setups, ...bursts.map((b) => ({ ...b, label: `cold burst: ${b.label}` }))])
     process.stdout.write(`${s.id.padEnd(28)} ${s.label}\n`);
+  process.stdout.write(`${DASHBOARD_OVERHEAD_ID.padEnd(28)} ${OVERHEAD_LABEL}\n`);
   process.exit(0);
 }
-const unknown = (flags.only ?? []).filter((id) => !setups.some((s) => s.id === id) && !bursts.some((b) => b.id === id));
+const unknown = (flags.only ?? []).filter(
+  (id) => !setups.some((s) => s.id === id) && !bursts.some((b) => b.id === id) && id !== DASHBOARD_OVERHEAD_ID,
+);
 if (unknown.length > 0) program.error(`error: unknown row id(s) ${unknown.join(', ')} (see --list)`);
 const only = flags.only;
 const selected = only ? setups.filter((s) => only.includes(s.id)) : setups;
 const selectedBursts = only ? bursts.filter((b) => only.includes(b.id)) : bursts;
+const overheadSelected = !only || only.includes(DASHBOARD_OVERHEAD_ID);
 
 const settings = {
   runs: flags.runs ?? (flags.quick ? 1 : 3),
@@ -147,7 +160,8 @@ process.on('uncaughtException', (error) => {
 const budgetMs =
   settings.runs *
     (selected.length * (START_TIMEOUT_MS + maxWarmupMs() + Math.max(settings.durationMs, 5000) + 30_000) +
-      selectedBursts.length * (START_TIMEOUT_MS + 150_000)) +
+      selectedBursts.length * (START_TIMEOUT_MS + 150_000) +
+      (overheadSelected ? 2 * START_TIMEOUT_MS + maxWarmupMs() + 4 * (settings.durationMs + 30_000) : 0)) +
   GUEST_BUILD_TIMEOUT_MS +
   (flags.zoo ? ZOO_BUDGET_MS : 0);
 setTimeout(() => {
@@ -318,6 +332,9 @@ async function main(): Promise<number> {
     (b): BurstRun => ({ b, row: { id: b.id, label: b.label, status: 'ok', runs: [], median: null, warnings: [] } }),
   );
   const rows = measured.map(({ row }) => row);
+  const overhead: OverheadResult | null = overheadSelected
+    ? { id: DASHBOARD_OVERHEAD_ID, label: OVERHEAD_LABEL, status: 'ok', windows: [] }
+    : null;
   const burstRows = bursting.map(({ row }) => row);
   for (let run = 0; run < settings.runs; run++) {
     for (const { s, row } of measured) {
@@ -347,6 +364,10 @@ async function main(): Promise<number> {
       }
     }
     await runBursts(bursting, run);
+    if (overhead) {
+      log(`[run ${run + 1}/${settings.runs}] ${OVERHEAD_LABEL}:`);
+      await measureOverheadRun(overhead, settings, log, warmUp);
+    }
   }
   for (const row of rows) row.median = medians(row.runs);
   for (const row of burstRows) row.median = burstMedians(row.runs);
@@ -359,15 +380,16 @@ async function main(): Promise<number> {
     rows,
     ratios: ratios(rows),
     bursts: burstRows,
+    ...(overhead ? { dashboardOverhead: { ...overhead, summary: overheadSummary(overhead) } } : {}),
     loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
   };
-  process.stdout.write(markdown(report) + burstMarkdown(burstRows));
+  process.stdout.write(markdown(report) + burstMarkdown(burstRows) + overheadMarkdown(overhead));
   if (flags.json) {
     writeFileSync(flags.json, JSON.stringify(report, null, 2) + '\n');
     log(`wrote ${flags.json}`);
   }
   const zooCode = flags.zoo ? await runZoo() : 0;
-  const failed = [...rows, ...burstRows].filter((row) => row.status === 'failed');
+  const failed = [...rows, ...burstRows, ...(overhead ? [overhead] : [])].filter((row) => row.status === 'failed');
   if (failed.length > 0) log(`failed: ${failed.map((row) => row.id).join(', ')}`);
   if (zooCode !== 0) return 1;
   // Only our own breakage fails the run: a peer that will not start (jco serve's worker mode
@@ -375,6 +397,7 @@ async function main(): Promise<number> {
   const ours = new Set([
     ...selected.filter((s) => s.kind === 'poolscope').map((s) => s.id),
     ...selectedBursts.map((b) => b.id),
+    DASHBOARD_OVERHEAD_ID,
   ]);
   return failed.some((row) => ours.has(row.id)) ? 1 : 0;
 }

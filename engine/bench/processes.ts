@@ -73,9 +73,13 @@ export interface ServerProcess {
 
 const OUTPUT_CAP = 64 * 1024;
 
-export function startProcess(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): ServerProcess {
+/** Starts `node ARGS` (or `options.command ARGS`: another program, such as a browser) as a group leader. */
+export function startProcess(
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; command?: string },
+): ServerProcess {
   installCleanup();
-  const child = spawn(process.execPath, args, {
+  const child = spawn(options.command ?? process.execPath, args, {
     cwd: options.cwd,
     env: options.env ?? process.env,
     detached: true,
@@ -306,4 +310,23 @@ export class MemorySampler {
       hwmSumBytes: hwms.reduce((a, b) => a + b, 0),
     };
   }
+}
+
+/** Clock ticks per second in /proc/PID/stat (USER_HZ: 100 on the Linux architectures Node runs on). */
+const USER_HZ = 100;
+
+/** CPU time (user + system, seconds) used so far by a process tree; processes gone count nothing. */
+export function treeCpuSeconds(root: number): number {
+  let ticks = 0;
+  for (const pid of processTree(root)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+    } catch {
+      // the process ended
+    }
+  }
+  return ticks / USER_HZ;
 }

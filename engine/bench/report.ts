@@ -3,6 +3,7 @@ import { availableParallelism, cpus, loadavg, release, totalmem } from 'node:os'
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BurstRowResult } from './cold-burst.ts';
+import type { OverheadResult, OverheadSummary } from './dashboard-overhead.ts';
 import type { StartStats } from './instance-starts.ts';
 import type { LiveInstances } from './live-instances.ts';
 
@@ -77,6 +78,8 @@ export interface BenchReport {
   ratios: Ratio[];
   /** The cold-burst rows (cold-burst.ts), when any ran. */
   bursts: BurstRowResult[];
+  /** The observer's cost (dashboard-overhead.ts), when it ran. */
+  dashboardOverhead?: OverheadResult & { summary: OverheadSummary };
   /** Load averages at the end: a busy machine makes every figure lower. */
   loadAverageAtEnd: number[];
 }
@@ -249,6 +252,8 @@ export function markdown(report: BenchReport): string {
   out.push(
     `Load: ${s.connections} concurrent keep-alive connections, ${s.durationMs / 1000} s measured after a warm-up of at least ${s.warmupMs / 1000} s (longer until the rate is steady), ${s.runs} run${s.runs === 1 ? '' : 's'} per row (medians)${report.quick ? ' — a --quick smoke run: orders of magnitude only (rows whose requests outlast 1 s measure 5 s)' : ''}.`,
   );
+  // Only the cold bursts or the observer cost selected (--only): no throughput table to print.
+  if (report.rows.length === 0) return `${out.join('\n')}\n`;
   out.push('');
   out.push(
     '| server | req/s | p50 ms | p99 ms | peak RSS MiB | live instances peak / avg | instances started | instance start p50 / p99 ms | non-2xx + errors |',

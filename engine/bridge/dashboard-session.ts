@@ -24,10 +24,33 @@ import {
 } from '../../protocol/index.ts';
 import { ENGINE_PROBLEM_MAX_CHARS } from '../../protocol/snapshot.ts';
 import { checkFilesystemFor, startServing, type ServeOptions, type Serving } from '../serve.ts';
+import { errnoCode } from '../../base/errno.ts';
 import { findScenario, scenarioInfos } from '../scenarios/catalog.ts';
 import { ScenarioRunner, type ScenarioHost } from '../scenarios/runner.ts';
 import { EventBatcher } from './event-batcher.ts';
+import { EventHistory } from './history.ts';
 import { InstanceTracker } from './instance-tracker.ts';
+
+/** Who a pool serves for: the user (CLI flags, dashboard commands) or a teaching scenario. */
+export type PoolOwner = 'user' | 'scenario';
+
+/**
+ * A front door opening or closing, for whoever prints addresses (the CLI). `restored`: the user's
+ * component back after a scenario; `wanted`: the address it asked for, taken meanwhile by
+ * something else, so it listens elsewhere. `why` a pool stopped: a stop command, `paused` for a
+ * scenario, `switch` to another pool, `close` of the session.
+ */
+export type ServingChange =
+  | { kind: 'listening'; by: PoolOwner; component: string; url: string; restored: boolean; wanted: string | null }
+  | { kind: 'stopped'; by: PoolOwner; component: string; url: string; why: 'stop' | 'paused' | 'switch' | 'close' };
+
+/** The user's work while a scenario runs: given back when it ends. */
+interface UserWork {
+  spec: string | null;
+  knobs: Partial<PoolKnobs>;
+  leakDetection: LeakDetectionSettings;
+  serving: boolean;
+}
 
 /** One connected dashboard, whatever carries its messages (WebSocket, Electron IPC). */
 export interface DashboardPeer {
@@ -65,6 +88,8 @@ export class DashboardSession {
   readonly #options: SessionOptions;
   readonly #peers = new Set<DashboardPeer>();
   readonly #tracker = new InstanceTracker();
+  /** The current pool's recent events, for dashboards attaching late (bounds: `EventHistory`). */
+  readonly #history = new EventHistory();
   readonly #batcher: EventBatcher;
   #componentSpec: string | null;
   #serving: Serving | null = null;
@@ -72,7 +97,22 @@ export class DashboardSession {
   #userKnobs: Partial<PoolKnobs>;
   #leakDetection: LeakDetectionSettings;
   #sendRequests: RequestSender | null = null;
-  #scenario: { runner: ScenarioRunner; done: Promise<ScenarioProgress> } | null = null;
+  #scenario: { runner: ScenarioRunner; done: Promise<ScenarioProgress>; saved: UserWork; touched: boolean } | null =
+    null;
+  /** The running scenario's progress as last sent: its end is held back until the user's work is back. */
+  #scenarioShown: ScenarioProgress | null = null;
+  /** Who the pool being served is for. */
+  #servingBy: PoolOwner = 'user';
+  /**
+   * The ports pools keep once the first of their owner bound one: with `--addr host:0` every new
+   * pool (a reload, a scenario's next guest, the user's after a scenario) took a new port, so the
+   * printed address stopped answering. The user's and a scenario's are kept apart: a scenario
+   * never takes the user's address (see `#listenFor`).
+   */
+  #userPort: number | null = null;
+  #scenarioPort: number | null = null;
+  #closing = false;
+  readonly #servingListeners = new Set<(change: ServingChange) => void>();
   #lastScenario: ScenarioProgress | null = null;
   #problem: EngineProblem | null = null;
   #attachWaiters: Array<() => void> = [];
@@ -93,6 +133,7 @@ export class DashboardSession {
     );
     this.bus.subscribe((event) => {
       this.#tracker.apply(event);
+      this.#history.push(event);
       this.#batcher.push(event);
     });
   }
@@ -108,7 +149,13 @@ export class DashboardSession {
 
   /** Starts serving the initial component, if any. Errors propagate (the CLI reports them). */
   async start(): Promise<void> {
-    if (this.#componentSpec) await this.#queue(() => this.#startServing());
+    if (this.#componentSpec) await this.#queue(() => this.#startServing('user'));
+  }
+
+  /** Calls `listener` whenever a front door opens or closes after this call; returns the unsubscribe. */
+  onServingChange(listener: (change: ServingChange) => void): () => void {
+    this.#servingListeners.add(listener);
+    return () => this.#servingListeners.delete(listener);
   }
 
   /**
@@ -128,13 +175,17 @@ export class DashboardSession {
   }
 
   attach(peer: DashboardPeer): () => void {
+    // Events still waiting in the batcher are in the history: flushed first (to the others), so
+    // the new peer gets each event exactly once, in its history or in a later batch.
+    this.#batcher.flushNow();
     this.#peers.add(peer);
     for (const wake of this.#attachWaiters.splice(0)) wake();
-    peer.send({ kind: 'snapshot', snapshot: this.snapshot() });
+    peer.send({ kind: 'snapshot', snapshot: this.snapshot(true) });
     return () => this.#peers.delete(peer);
   }
 
-  snapshot(): Snapshot {
+  /** `withHistory`: for a dashboard that just attached (see `Snapshot.history`). */
+  snapshot(withHistory = false): Snapshot {
     const serving = this.#serving;
     const knobs = serving?.pool.knobs ?? { ...defaultKnobs('wasip2'), ...this.#userKnobs };
     return {
@@ -158,8 +209,9 @@ export class DashboardSession {
       leakDetection: serving?.leaks.settings ?? this.#leakDetection,
       demos: demoDescriptions(),
       scenarios: scenarioInfos(),
-      scenario: this.#scenario?.runner.progress ?? this.#lastScenario,
+      scenario: this.#scenario ? this.#scenarioShown : this.#lastScenario,
       problem: this.#problem,
+      ...(withHistory ? { history: this.#history.history() } : {}),
       t: this.bus.now(),
     };
   }
@@ -206,9 +258,17 @@ export class DashboardSession {
       return running.done;
     },
     snapshot: () => this.snapshot(),
+    requestDetail: (command) => {
+      const serving = this.#serving;
+      if (!serving) return { kept: false, reason: 'not serving: request detail is kept while a component serves' };
+      if (command.poolId !== undefined && command.poolId !== this.#poolsStarted) {
+        return { kept: false, reason: 'that request was served by an earlier pool, whose detail is gone' };
+      }
+      return serving.details.get(command.requestId);
+    },
     setKnobs: (command) => this.#setKnobs(command.patch),
     load: (command) =>
-      this.#queue(() => this.#switchTo(command.component)).catch((error: unknown) => {
+      this.#queue(() => this.#switchTo(command.component, 'user')).catch((error: unknown) => {
         // The dashboard that asked gets the reply; every dashboard (and a window opened later) sees the problem.
         this.reportProblem(
           `could not load ${command.component}: ${error instanceof Error ? error.message : String(error)}`,
@@ -219,17 +279,20 @@ export class DashboardSession {
       this.#queue(async () => {
         if (this.#serving) return this.#announce();
         if (!this.#componentSpec) throw new Error('no component loaded: load a .wasm file or a demo first');
-        await this.#startServing();
+        await this.#startServing('user');
         return this.#announce();
       }),
     stop: () =>
       this.#queue(async () => {
-        await this.#stopServing();
+        await this.#stopServing('stop');
         return this.#announce();
       }),
     setLeakDetection: (command) => this.#setLeakDetection(command.patch),
-    // History lives in the dashboards; tell them all to start afresh from the current state.
-    clearHistory: () => this.#announce(),
+    // A dashboard opened later starts from here too; the others are told the current state.
+    clearHistory: () => {
+      this.#history.clear();
+      return this.#announce();
+    },
     sendRequests: (command) => {
       const serving = this.#serving;
       if (!serving) throw new Error('not serving: start serving a component before sending requests');
@@ -239,34 +302,89 @@ export class DashboardSession {
   };
 
   async close(): Promise<void> {
+    this.#closing = true; // a scenario stopped by closing gives nothing back: it would only be stopped again
     this.#scenario?.runner.stop();
     await this.#scenario?.done;
-    await this.#queue(() => this.#stopServing());
+    await this.#queue(() => this.#stopServing('close'));
     this.#batcher.flushNow();
     this.#batcher.stop();
   }
 
-  /** Starts a scenario in the background; its progress goes to every peer as `scenario` messages. */
+  /**
+   * Starts a scenario in the background; its progress goes to every peer as `scenario` messages.
+   * The user's work (component, knobs, leak detection, whether it served, its address) is kept
+   * aside and given back when the scenario ends, however it ends; only then is its end announced,
+   * so whoever sees "finished" can use the user's address again. A session that had nothing
+   * loaded has nothing to give back: the scenario's last guest keeps serving, to be explored.
+   */
   #runScenario(name: string, quick: boolean): { runId: number } {
     if (this.#scenario) throw new Error(`the scenario '${this.#scenario.runner.progress.name}' is already running`);
     const scenario = findScenario(name);
     const runId = this.#nextScenarioRunId++;
+    const userWork = (): UserWork => ({
+      spec: this.#componentSpec,
+      knobs: { ...this.#userKnobs },
+      leakDetection: this.#leakDetection,
+      serving: this.#serving !== null,
+    });
     const runner = new ScenarioRunner(this.#scenarioHost(), scenario, {
       runId,
       quick,
-      onProgress: (progress) => this.#broadcast({ kind: 'scenario', progress }),
+      onProgress: (progress) => {
+        if (progress.state !== 'running') return; // announced once the user's work is back
+        this.#scenarioShown = progress;
+        this.#broadcast({ kind: 'scenario', progress });
+      },
     });
-    const done = runner.run().then((final) => {
+    this.#scenarioPort = null;
+    this.#scenarioShown = runner.progress;
+    const run = { runner, done: Promise.resolve(runner.progress), saved: userWork(), touched: false };
+    this.#scenario = run;
+    // Taken again in the queue, before the scenario's first step there: a `load` or `start` the user
+    // sent just before is still queued now, and what it leaves is the user's work to give back.
+    void this.#queue(async () => {
+      run.saved = userWork();
+    });
+    run.done = runner.run().then(async (final) => {
+      if (!this.#closing && run.touched) {
+        await this.#queue(() => this.#giveBack(run.saved)).catch((error: unknown) =>
+          this.reportProblem(
+            `could not serve ${run.saved.spec} again after the scenario: ${error instanceof Error ? error.message : String(error)}`,
+          ),
+        );
+      }
       this.#lastScenario = final;
       this.#scenario = null;
+      this.#scenarioShown = null;
+      // The end and the user's pool in one snapshot (a page sees them together), then the message a
+      // printer such as `poolscope demo` waits for.
+      this.#announce();
+      this.#broadcast({ kind: 'scenario', progress: final });
       return final;
     });
-    this.#scenario = { runner, done };
     return { runId };
+  }
+
+  /** Puts the user's work back as it was before the scenario (see `#runScenario`). */
+  async #giveBack(saved: UserWork): Promise<void> {
+    if (saved.spec === null) {
+      // Nothing of the user's: the last guest stays, with its knobs, now the user's to change.
+      this.#servingBy = 'user';
+      this.#userPort ??= this.#scenarioPort;
+      return;
+    }
+    await this.#stopServing('switch');
+    this.#componentSpec = saved.spec;
+    this.#userKnobs = saved.knobs;
+    this.#leakDetection = saved.leakDetection;
+    if (saved.serving) await this.#startServing('user', true);
   }
 
   /** A scenario changes what is served through the same steps as the dashboard's commands. */
   #scenarioHost(): ScenarioHost {
+    const touch = (): void => {
+      if (this.#scenario) this.#scenario.touched = true;
+    };
     return {
       bus: this.bus,
       serving: () => this.#serving,
@@ -275,21 +393,27 @@ export class DashboardSession {
           const settings = applyLeakDetectionPatch(DEFAULT_LEAK_DETECTION, leakDetection);
           if (!settings.ok) throw new Error(settings.error);
           // Every knob the scenario's: the world's defaults with its changes, not the user's.
-          await this.#switchTo(component, (world) => {
+          await this.#switchTo(component, 'scenario', (world) => {
+            // Here, once the user's pool has stopped: a guest refused before (a memory limit, a
+            // failed build) left it serving, and it must not be restarted for nothing.
+            touch();
             this.#userKnobs = { ...defaultKnobs(world), ...knobs };
             this.#leakDetection = settings.settings;
           });
         }),
-      setKnobs: async (patch) => void this.#setKnobs(patch),
+      setKnobs: async (patch) => {
+        touch();
+        this.#setKnobs(patch);
+      },
     };
   }
 
   /**
-   * Serves another component (or the same one afresh). It is loaded, and so validated, first: a
-   * bad component changes nothing and the old one keeps serving. `configure` runs once its world
-   * is known, before the new pool starts.
+   * Serves another component (or the same one afresh), for `by`. It is loaded, and so validated,
+   * first: a bad component changes nothing and the old one keeps serving. `configure` runs once
+   * its world is known, before the new pool starts.
    */
-  async #switchTo(component: string, configure?: (world: World) => void): Promise<Snapshot> {
+  async #switchTo(component: string, by: PoolOwner, configure?: (world: World) => void): Promise<Snapshot> {
     // Loaded with the session's memory limit, so a guest the limit refuses leaves the old one serving.
     const loaded = await loadComponent(component, {
       ...(this.#options.cacheDir ? { cacheDir: this.#options.cacheDir } : {}),
@@ -297,10 +421,10 @@ export class DashboardSession {
     });
     // So is a WASIp3 guest that cannot be given the session's --dir preopens.
     await checkFilesystemFor(loaded, this.#options.filesystem);
-    await this.#stopServing();
+    await this.#stopServing(this.#servingBy === 'user' && by === 'scenario' ? 'paused' : 'switch');
     this.#componentSpec = component;
     configure?.(loaded.world);
-    await this.#startServing();
+    await this.#startServing(by);
     return this.#announce();
   }
 
@@ -323,24 +447,71 @@ export class DashboardSession {
     return result.settings;
   }
 
-  async #startServing(): Promise<void> {
+  async #startServing(by: PoolOwner, restored = false): Promise<void> {
     const component = this.#componentSpec;
     if (!component) throw new Error('no component loaded: load a .wasm file or a demo first');
     this.#poolsStarted++;
-    this.#serving = await startServing({
-      ...this.#options,
-      component,
-      knobs: this.#userKnobs,
-      leakDetection: this.#leakDetection,
-      bus: this.bus,
-    });
+    // Instance and request ids start again with a pool: its history must not mix with the last one's.
+    this.#history.clear();
+    const listen = this.#listenFor(by);
+    const start = (at: { host: string; port: number }) =>
+      startServing({
+        ...this.#options,
+        component,
+        knobs: this.#userKnobs,
+        leakDetection: this.#leakDetection,
+        bus: this.bus,
+        listen: at,
+      });
+    let wanted: string | null = null;
+    let serving: Serving;
+    try {
+      serving = await start(listen);
+    } catch (error) {
+      // A port kept from an earlier pool (see `#userPort`) may have been taken while it was free:
+      // serve on a free one rather than not at all (the CLI prints both). The very first bind fails as asked.
+      const kept = by === 'user' ? this.#userPort : this.#scenarioPort;
+      if (errnoCode(error) !== 'EADDRINUSE' || kept === null || listen.port === 0) throw error;
+      wanted = `${listen.host}:${listen.port}`;
+      serving = await start({ ...listen, port: 0 });
+    }
+    this.#serving = serving;
+    this.#servingBy = by;
+    const port = new URL(serving.frontDoor.url).port;
+    if (by === 'user') this.#userPort = Number(port);
+    else this.#scenarioPort = Number(port);
     this.#problem = null;
+    this.#tellServing({ kind: 'listening', by, component, url: serving.frontDoor.url, restored, wanted });
   }
 
-  async #stopServing(): Promise<void> {
+  /**
+   * Where `by`'s next pool listens: the session's address, with the port its owner's pools keep.
+   * A scenario while the user has a component gets a port of its own (a free one at first): the
+   * user's address is theirs, refused while the scenario runs and answering again after it.
+   */
+  #listenFor(by: PoolOwner): { host: string; port: number } {
+    const asked = this.#options.listen ?? { host: '127.0.0.1', port: 8080 }; // startServing's default
+    if (by === 'user') return { host: asked.host, port: this.#userPort ?? asked.port };
+    if (this.#scenarioPort !== null) return { host: asked.host, port: this.#scenarioPort };
+    const userHasAddress = this.#userPort !== null || this.#scenario?.saved.spec != null;
+    return { host: asked.host, port: userHasAddress ? 0 : asked.port };
+  }
+
+  #tellServing(change: ServingChange): void {
+    for (const listener of this.#servingListeners) listener(change);
+  }
+
+  async #stopServing(why: 'stop' | 'paused' | 'switch' | 'close'): Promise<void> {
     const serving = this.#serving;
     if (!serving) return;
     this.#serving = null;
+    this.#tellServing({
+      kind: 'stopped',
+      by: this.#servingBy,
+      component: serving.component.spec,
+      url: serving.frontDoor.url,
+      why,
+    });
     await serving.close();
     this.#batcher.flushNow();
     this.#tracker.clear();

@@ -69,6 +69,8 @@ test('an instance between requests, and one serving a request', async () => {
     inFlight: 0,
     createdAt: idle.createdAt,
     memoryBytes: idle.memoryBytes,
+    ok: 1,
+    failed: 0,
   });
 
   const busy = after((e) => e.type === 'worker.unavailable' && e.instanceId === 0);
@@ -103,6 +105,8 @@ test('an instance that used up its reuse count leaves the snapshot; the next one
     inFlight: 0,
     createdAt: starting?.createdAt,
     memoryBytes: null,
+    ok: 0,
+    failed: 0,
   });
   assert.equal((await next).status, 200);
   open.delete(session);

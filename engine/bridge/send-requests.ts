@@ -31,6 +31,7 @@ export const sendRequestsFromDashboard: RequestSender = async (serving, command,
       method: command.method,
       connections: Math.min(command.concurrency, command.count),
       count: command.count,
+      ...(command.timeoutMs !== undefined ? { timeoutMs: command.timeoutMs } : {}),
     },
     (update) => send({ kind: 'load-progress', progress: toLoadProgress(runId, update) }),
   );
@@ -40,5 +41,7 @@ export const sendRequestsFromDashboard: RequestSender = async (serving, command,
     requestsPerSecond: summary.requestsPerSecond,
     statusCounts: summary.statusCounts,
     latencyMs: l ? { p50: l.p50, p90: l.p90, p99: l.p99, max: l.max } : null,
+    errors: summary.errors.total,
+    errorBreakdown: { timeouts: summary.errors.timeouts, connection: { ...summary.errors.byCode } },
   };
 };

@@ -5,6 +5,7 @@ import type { ScenarioPhaseResult, ScenarioProgress } from '../../protocol/index
 import { findScenario, SCENARIOS } from '../scenarios/catalog.ts';
 import { startDashboardServer } from '../web/dashboard-server.ts';
 import { socketAddress } from './parse.ts';
+import { reportServingChanges } from '../bridge/serving-lines.ts';
 
 interface DemoFlags {
   quick: boolean;
@@ -42,6 +43,8 @@ export function demoCommand(): Command {
 async function runDemo(name: string, flags: DemoFlags): Promise<void> {
   const session = new DashboardSession({ component: null, listen: flags.addr });
   session.useRequestSender(sendRequestsFromDashboard);
+  // Each guest the scenario serves, and where (it listens once the scenario loads it).
+  reportServingChanges(session, (line) => void process.stderr.write(`${line}\n`));
   const dashboard = await startDashboardServer(session, flags.uiAddr);
   // One write, so whoever waits for the address also sees what happens next.
   process.stderr.write(
@@ -75,7 +78,8 @@ async function runDemo(name: string, flags: DemoFlags): Promise<void> {
   const final = await finished;
   process.stderr.write(summary(final));
   if (flags.exit) await shutdown(final.state === 'finished' ? 0 : 1);
-  process.stderr.write('The dashboard stays up; ctrl-c to quit.\n');
+  // Nothing of the user's to give back: the scenario's last guest keeps serving, to be explored.
+  process.stderr.write("The dashboard and the scenario's last guest stay up; ctrl-c to quit.\n");
 }
 
 function summary(progress: ScenarioProgress): string {
@@ -87,7 +91,7 @@ function summary(progress: ScenarioProgress): string {
 function phaseLine(r: ScenarioPhaseResult): string {
   return [
     `${r.requests} requests (${r.failed} failed)`,
-    `${Math.round(r.requestsPerSecond)} req/s`,
+    ...(r.requestsPerSecond === null ? [] : [`${Math.round(r.requestsPerSecond)} req/s`]),
     `${r.instancesStarted} instances started`,
     `live avg ${r.averageLiveInstances.toFixed(1)}, peak ${r.peakLiveInstances}`,
     ...(r.leakChecks > 0 ? [`${r.leaks}/${r.leakChecks} leaks`] : []),

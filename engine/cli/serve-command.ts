@@ -36,6 +36,7 @@ import { errnoCode } from '../../base/errno.ts';
 import { tcpAddress } from '../server/listen.ts';
 import { reportToStderr } from '../events/stderr-reporter.ts';
 import { writeEventsAsJsonLines } from '../events/json-lines.ts';
+import { reportServingChanges } from '../bridge/serving-lines.ts';
 
 interface ServeFlags {
   addr: { host: string; port: number };
@@ -377,6 +378,8 @@ async function runServe(componentSpec: string, flags: ServeFlags): Promise<void>
   process.stderr.write(`Serving HTTP on ${frontDoor.url}\n`);
   if (dashboard)
     process.stderr.write(`Dashboard: ${dashboard.url}\n${dashboard.warning ? `${dashboard.warning}\n` : ''}`);
+  // From now on every address change is printed too (a reload, a stop, a scenario and its end).
+  reportServingChanges(session, (line) => void process.stderr.write(`${line}\n`));
 }
 
 /** wasmtime's `--shutdown-addr`: the first connection to it starts a graceful shutdown. Once it

@@ -6,6 +6,7 @@ import {
   callOf,
   isSafeMethod,
   MAX_LEAK_OUTGOING_CALLS,
+  MAX_QUEUED_REPLAY_BYTES,
   type FailureKind,
   type LeakChecked,
   type OutgoingCall,
@@ -25,8 +26,11 @@ const SKIP_REPORT_INTERVAL_MS = 1000;
 const NOT_THE_GUESTS_DOING = new Set<FailureKind>(['shutdown', 'client-gone', 'refused']);
 
 interface Watched {
-  /** The request as it entered the pool (its body copied), to replay as it was. */
-  init: IncomingRequestInit;
+  /**
+   * The request as it entered the pool (its body copied), to replay as it was; null for a method
+   * with side effects that is not to be replayed (watched only to count it if a reused instance served it).
+   */
+  init: IncomingRequestInit | null;
   /** Set when an instance accepts the request. */
   instanceId: number | null;
   reuseIndex: number;
@@ -39,6 +43,16 @@ interface OutgoingCalls {
   total: number;
 }
 
+/** A reused answer waiting for a replay slot. */
+interface QueuedReplay {
+  requestId: number;
+  instanceId: number;
+  watched: Watched & { init: IncomingRequestInit };
+  reused: JudgedOutcome;
+  /** Its request body and the reused answer's body: what it holds while it waits. */
+  bytes: number;
+}
+
 function addCall(into: OutgoingCalls, call: OutgoingCall): void {
   into.total++;
   if (into.calls.length < MAX_LEAK_OUTGOING_CALLS) into.calls.push(call);
@@ -48,7 +62,9 @@ function addCall(into: OutgoingCalls, call: OutgoingCall): void {
  * The leak detector inside a running pool. It tees the answers of sampled requests; when one came
  * from a reused instance (its 2nd…Nth request), it replays the same request on a fresh instance
  * and reports a `leak.checked` event with the differences. Replays run outside the pool and are
- * bounded: one that finds every replay slot busy is skipped (and counted), never queued.
+ * bounded: `maxConcurrentReplays` at once; an answer that finds every slot busy waits in a FIFO
+ * queue of at most `maxQueuedReplays` answers and `MAX_QUEUED_REPLAY_BYTES` of bodies (so
+ * sequential traffic is checked in full), and beyond that is skipped and counted (`queue-full`).
  */
 export class LeakSampler {
   readonly #bus: EventBus;
@@ -58,6 +74,8 @@ export class LeakSampler {
   readonly #unsubscribe: () => void;
   #settings: LeakDetectionSettings;
   #replaying = 0;
+  readonly #queue: QueuedReplay[] = [];
+  #queuedBytes = 0;
   #idleWaiters: Array<() => void> = [];
   #skips: Partial<Record<LeakSkipReason, number>> = {};
   #skipTimer: NodeJS.Timeout | undefined;
@@ -88,8 +106,14 @@ export class LeakSampler {
 
   setSettings(patch: unknown): { ok: true; settings: LeakDetectionSettings } | { ok: false; error: string } {
     const result = applyLeakDetectionPatch(this.#settings, patch);
-    if (result.ok) this.#settings = result.settings;
-    return result.ok ? { ok: true, settings: this.settings } : result;
+    if (!result.ok) return result;
+    this.#settings = result.settings;
+    // Turned off: what is still queued is not replayed (up to 64 fresh instances, each up to the
+    // request timeout, after the user said stop), counted as `stopped`; a running replay finishes.
+    if (result.settings.mode === 'off') this.#dropQueued();
+    // More slots: queued replays take them now, not when the running one ends.
+    else this.#startQueued();
+    return { ok: true, settings: this.settings };
   }
 
   /** Called for every request before it enters the pool: returns it as is, or with a teeing responder. */
@@ -97,30 +121,30 @@ export class LeakSampler {
     const { mode, sampleRate, replayUnsafeMethods } = this.#settings;
     if (this.#closed || mode === 'off') return request;
     if (mode === 'sample' && Math.random() >= sampleRate) return request;
-    if (!replayUnsafeMethods && !isSafeMethod(request.init.method)) {
-      this.#skip('unsafe-method');
-      return request;
-    }
+    // Not replayed, but counted as skipped only if a reused instance answers it (the count is of
+    // reused answers): watched without a copy of its body or answer (a 0-byte capture keeps none).
+    const replayable = replayUnsafeMethods || isSafeMethod(request.init.method);
     // The pool hands the body to an instance thread: keep a copy of our own for the replay.
-    const init = { ...request.init, body: request.init.body.slice() };
+    const init = replayable ? { ...request.init, body: request.init.body.slice() } : null;
     this.#watched.set(request.id, { init, instanceId: null, reuseIndex: 0, outgoing: { calls: [], total: 0 } });
-    const responder = captureResponder(request.responder, MAX_COMPARED_BODY_BYTES, (outcome) =>
+    const responder = captureResponder(request.responder, replayable ? MAX_COMPARED_BODY_BYTES : 0, (outcome) =>
       this.#settled(request.id, outcome),
     );
     return { ...request, responder };
   }
 
-  /** Resolves once no replay is running (the CLI waits on it between sequential requests). */
+  /** Resolves once no replay is running or queued (the CLI waits on it between sequential requests). */
   idle(): Promise<void> {
-    if (this.#replaying === 0) return Promise.resolve();
+    if (this.#pending() === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
-  /** Stops sampling, waits for running replays and closes the fresh instances' pool. */
+  /** Stops sampling, drops queued replays (counted as `stopped`), waits for running ones and closes the fresh instances' pool. */
   async close(): Promise<void> {
     this.#closed = true;
     this.#unsubscribe();
     this.#watched.clear();
+    this.#dropQueued();
     await this.idle();
     this.#reportSkips();
     await this.#fresh.close();
@@ -144,15 +168,57 @@ export class LeakSampler {
     this.#watched.delete(requestId);
     // Only a reused instance's answer can carry an earlier request's state.
     if (!watched || watched.instanceId === null || watched.reuseIndex < 2 || this.#closed) return;
+    const init = watched.init;
+    if (init === null) return this.#skip('unsafe-method');
     if (outcome.kind === 'too-large') return this.#skip('body-too-large');
     // A reused instance that failed is replayed too: a fresh one answering is the plainest leak.
     if (outcome.kind === 'failed' && NOT_THE_GUESTS_DOING.has(outcome.failure)) return this.#skip('not-answered');
-    if (this.#replaying >= this.#settings.maxConcurrentReplays) return this.#skip('replays-busy');
+    const bytes = init.body.byteLength + (outcome.kind === 'answered' ? outcome.answer.body.byteLength : 0);
+    // Room first, so a skipped answer spends no replay token.
+    if (!this.#hasRoom(bytes)) return this.#skip('queue-full');
     if (!this.#takeReplayToken()) return this.#skip('rate-limited');
-    void this.#replay(requestId, watched.instanceId, watched, outcome);
+    this.#queue.push({
+      requestId,
+      instanceId: watched.instanceId,
+      watched: { ...watched, init },
+      reused: outcome,
+      bytes,
+    });
+    this.#queuedBytes += bytes;
+    this.#startQueued();
   }
 
-  async #replay(requestId: number, instanceId: number, watched: Watched, reused: JudgedOutcome): Promise<void> {
+  /** Forgets the queued replays, counted as `stopped`. */
+  #dropQueued(): void {
+    const dropped = this.#queue.splice(0).length;
+    this.#queuedBytes = 0;
+    if (dropped === 0) return;
+    this.#skip('stopped', dropped);
+    if (this.#pending() === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
+  }
+
+  /** Replays queued or running. */
+  #pending(): number {
+    return this.#replaying + this.#queue.length;
+  }
+
+  /** A free replay slot, or room in the queue for an answer holding `bytes`. */
+  #hasRoom(bytes: number): boolean {
+    if (this.#replaying + this.#queue.length < this.#settings.maxConcurrentReplays) return true;
+    return this.#queue.length < this.#settings.maxQueuedReplays && this.#queuedBytes + bytes <= MAX_QUEUED_REPLAY_BYTES;
+  }
+
+  /** Starts queued replays, oldest first, while slots are free. */
+  #startQueued(): void {
+    while (this.#replaying < this.#settings.maxConcurrentReplays) {
+      const next = this.#queue.shift();
+      if (!next) return;
+      this.#queuedBytes -= next.bytes;
+      void this.#replay(next);
+    }
+  }
+
+  async #replay({ requestId, instanceId, watched, reused }: QueuedReplay): Promise<void> {
     this.#replaying++;
     const started = this.#bus.now();
     const ignoredHeaders = this.#settings.ignoredHeaders;
@@ -179,6 +245,8 @@ export class LeakSampler {
         requestBodyBytes: watched.init.body.byteLength,
         replayMs: this.#bus.now() - started,
         ...outgoingOf(watched.outgoing, freshOutgoing),
+        // This one is done once emitted.
+        pending: this.#pending() - 1,
       };
       const judgement = fresh.outcome
         ? judgeReplay(reused, fresh.outcome, ignoredHeaders, MAX_COMPARED_BODY_BYTES)
@@ -186,7 +254,8 @@ export class LeakSampler {
       this.#bus.emit({ ...base, ...judgement });
     } finally {
       this.#replaying--;
-      if (this.#replaying === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
+      this.#startQueued();
+      if (this.#pending() === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
     }
   }
 
@@ -203,8 +272,8 @@ export class LeakSampler {
     return true;
   }
 
-  #skip(reason: LeakSkipReason): void {
-    this.#skips[reason] = (this.#skips[reason] ?? 0) + 1;
+  #skip(reason: LeakSkipReason, n = 1): void {
+    this.#skips[reason] = (this.#skips[reason] ?? 0) + n;
     this.#skipTimer ??= setTimeout(() => this.#reportSkips(), SKIP_REPORT_INTERVAL_MS).unref();
   }
 
@@ -214,7 +283,7 @@ export class LeakSampler {
     if (Object.keys(this.#skips).length === 0) return;
     const counts = this.#skips;
     this.#skips = {};
-    this.#bus.emit({ type: 'leak.skipped', counts });
+    this.#bus.emit({ type: 'leak.skipped', counts, pending: this.#pending() });
   }
 }
 

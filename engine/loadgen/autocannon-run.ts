@@ -66,6 +66,8 @@ export function startAutocannon(
     responses,
     errors: connectionErrors + timeouts,
     timeouts,
+    connectionByCode: { ...byCode },
+    timeoutMs: o.timeoutMs,
     rate: currentRate(),
     statusCounts: { ...statusCounts },
     latencyMs: histogram.stats(),

@@ -106,12 +106,14 @@ test('progress comes while running and ends with one finished update that matche
     const bridge = toLoadProgress(7, last);
     assert.deepEqual(Object.keys(bridge).sort(), [
       'done',
+      'errorBreakdown',
       'errors',
       'finished',
       'latencyMs',
       'rate',
       'runId',
       'statusCounts',
+      'timeoutMs',
     ]);
     assert.equal(bridge.runId, 7);
     assert.equal(bridge.done, summary.responses + summary.errors.total);
@@ -142,6 +144,25 @@ test('connections the server resets are counted as connection errors, by code', 
       assert.ok(summary.errors.connection > 0);
       assert.equal(summary.errors.total, summary.errors.connection + summary.errors.timeouts);
       assert.ok((summary.errors.byCode.ECONNRESET ?? 0) > 0, JSON.stringify(summary.errors));
+      assert.equal(summary.errors.timeouts, 0);
+    },
+  );
+});
+
+test('requests the server never answers are client timeouts, in progress and summary, apart from connection errors', async () => {
+  await withServer(
+    () => {}, // never answers
+    async (url) => {
+      const updates: LoadProgressUpdate[] = [];
+      const summary = await runLoad({ url, count: 2, connections: 2, timeoutMs: 1000 }, (u) => updates.push(u));
+      assert.equal(summary.responses, 0);
+      assert.equal(summary.errors.timeouts, 2);
+      assert.equal(summary.errors.connection, 0);
+      assert.deepEqual(summary.errors.byCode, {});
+      const last = toLoadProgress(1, updates.at(-1)!);
+      assert.equal(last.errors, 2);
+      assert.deepEqual(last.errorBreakdown, { timeouts: 2, connection: {} });
+      assert.equal(last.timeoutMs, 1000);
     },
   );
 });

@@ -158,8 +158,13 @@ export interface LoadProgressUpdate {
   /** Requests finished: a response (any status) or an error. */
   done: number;
   responses: number;
+  /** Requests without a response: `timeouts` plus connection errors. */
   errors: number;
   timeouts: number;
+  /** Connection errors by code (`ECONNREFUSED`, `ECONNRESET`, …, `other`), so far. */
+  connectionByCode: Record<string, number>;
+  /** The client's timeout per request (ms), for saying what a timeout means. */
+  timeoutMs: number;
   /** Requests finished per second over the last second. */
   rate: number;
   statusCounts: Record<string, number>;

@@ -13,6 +13,8 @@ export function toLoadProgress(runId: number, update: LoadProgressUpdate): LoadP
     finished: update.finished,
     statusCounts: { ...update.statusCounts },
     latencyMs: l ? { p50: l.p50, p90: l.p90, p99: l.p99, max: l.max } : null,
+    errorBreakdown: { timeouts: update.timeouts, connection: { ...update.connectionByCode } },
+    timeoutMs: update.timeoutMs,
   };
 }
 

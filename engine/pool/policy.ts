@@ -1,4 +1,7 @@
-import type { InstanceStatus, PoolKnobs } from '../../protocol/index.ts';
+import { DRAIN_GRACE_MS, type InstanceStatus, type PoolKnobs } from '../../protocol/index.ts';
+
+// Defined in the protocol: the dashboard flags an instance draining past it as held too long.
+export { DRAIN_GRACE_MS };
 
 /** wasmtime's `ShouldAcceptRequest`: `no` means "not now, ask again", `never` is permanent. */
 export type ShouldAccept = 'yes' | 'no' | 'never';
@@ -19,15 +22,6 @@ export function expirationDeadline(knobs: PoolKnobs, status: InstanceStatus, sin
   if (status === 'Idle') return since + knobs.idleInstanceTimeoutMs;
   return knobs.requestTimeoutMs === null ? null : since + knobs.requestTimeoutMs;
 }
-
-/**
- * How long a draining worker that no client waits on any more may take to exit by itself (its
- * handlers returning, its post-return work ending, its executor confirming the disposal) before
- * it is killed. Without it, a guest that never returns after its client left held a drained
- * instance until shutdown (issue 16). A deviation from wasmtime, which waits forever when no
- * request timeout is set: nobody can use such an instance, and it counts against `maxInstances`.
- */
-export const DRAIN_GRACE_MS = 10_000;
 
 /** The drain deadline of a worker drained (and answered every client) at `since`: a request
  * timeout past the point where the watchdog would have acted, plus the grace. */

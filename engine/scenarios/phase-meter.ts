@@ -6,6 +6,10 @@ import { isLeakFinding, type FailureKind, type PoolEvent, type ScenarioPhaseResu
  * Measures one scenario phase from the event stream alone (whatever drives the traffic): requests,
  * failures by kind, latency, instances started, live instances over time, how instances ended,
  * and leak verdicts.
+ *
+ * How instances ended counts only the phase's own instances: those started during it or that
+ * accepted one of its requests. An instance of an earlier phase retiring now (a knob change drains
+ * it) did none of this phase's work; counting it made `drained 5` sit beside `instances started 4`.
  */
 export class PhaseMeter {
   readonly #bus: EventBus;
@@ -18,6 +22,10 @@ export class PhaseMeter {
   readonly #outstanding = new Set<number>();
   /** Instances draining (finishing their work before they retire). */
   readonly #draining = new Set<number>();
+  /** Instances that started during the phase or accepted one of its requests. */
+  readonly #ours = new Set<number>();
+  /** False when the phase's pace is not the pool's (see `requestsPerSecond`): no rate is reported. */
+  readonly #rated: boolean;
   #completed = 0;
   #abandoned = 0;
   /** Engine time of the phase's first request and of the last one finished, for its rate. */
@@ -35,9 +43,10 @@ export class PhaseMeter {
   #liveSince: number;
   #liveArea = 0;
 
-  constructor(bus: EventBus, label: string, liveInstancesNow: number) {
+  constructor(bus: EventBus, label: string, liveInstancesNow: number, options: { rate?: boolean } = {}) {
     this.#bus = bus;
     this.#label = label;
+    this.#rated = options.rate ?? true;
     this.#startedAt = bus.now();
     this.#live = liveInstancesNow;
     this.#peakLive = liveInstancesNow;
@@ -69,7 +78,7 @@ export class PhaseMeter {
       failed,
       abandoned: this.#abandoned,
       failedByKind: { ...this.#failedByKind },
-      requestsPerSecond: rate(requests, this.#firstReceivedAt, this.#lastFinishedAt),
+      requestsPerSecond: this.#rated ? rate(requests, this.#firstReceivedAt, this.#lastFinishedAt) : null,
       latencyP50Ms: stats?.p50 ?? null,
       latencyP99Ms: stats?.p99 ?? null,
       instancesStarted: this.#instancesStarted,
@@ -106,14 +115,19 @@ export class PhaseMeter {
         this.#lastFinishedAt = event.t;
         this.#failedByKind[event.kind] = (this.#failedByKind[event.kind] ?? 0) + 1;
         break;
+      case 'request.accepted':
+        if (this.#outstanding.has(event.requestId)) this.#ours.add(event.instanceId);
+        break;
       case 'worker.spawned':
         this.#instancesStarted++;
+        this.#ours.add(event.instanceId);
         break;
       case 'worker.draining':
         this.#draining.add(event.instanceId);
         break;
       case 'worker.exit':
         this.#draining.delete(event.instanceId);
+        if (!this.#ours.delete(event.instanceId)) break;
         if (event.cause === 'drained' || event.cause === 'idle-timeout') this.#drained++;
         else if (event.cause === 'watchdog') this.#watchdogKills++;
         else if (event.cause === 'trap') this.#traps++;

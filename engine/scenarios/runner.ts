@@ -112,8 +112,8 @@ export class ScenarioRunner {
       url: (path = '/') => new URL(path, serving().frontDoor.url).href,
       duration: (seconds) => seconds * 1000 * (quick ? QUICK_LOAD_FRACTION : 1),
       leaksSettled: () => serving().leaks.idle(),
-      measure: async (label, drive) => {
-        const meter = new PhaseMeter(host.bus, label, serving().pool.gauges().liveInstances);
+      measure: async (label, drive, options = {}) => {
+        const meter = new PhaseMeter(host.bus, label, serving().pool.gauges().liveInstances, options);
         let result: ScenarioPhaseResult;
         try {
           await drive();

@@ -10,8 +10,11 @@ export interface ScenarioContext {
   setKnobs(patch: Partial<PoolKnobs>): Promise<void>;
   /** A URL on the guest being served. */
   url(path?: string): string;
-  /** Runs `drive`, waits for the pool (and the leak detector) to settle, and reports the phase. */
-  measure(label: string, drive: () => Promise<unknown>): Promise<ScenarioPhaseResult>;
+  /**
+   * Runs `drive`, waits for the pool (and the leak detector) to settle, and reports the phase.
+   * `rate: false` leaves requests per second out, for phases whose pace is not the pool's.
+   */
+  measure(label: string, drive: () => Promise<unknown>, options?: { rate?: boolean }): Promise<ScenarioPhaseResult>;
   /** A load duration in milliseconds: `seconds`, or a fraction of it in a quick run. */
   duration(seconds: number): number;
   /** Waits for running leak replays to finish. */

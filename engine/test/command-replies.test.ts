@@ -24,6 +24,7 @@ const EXAMPLES: { [K in CommandType]: CommandOf<K> } = {
   setKnobs: { type: 'setKnobs', patch: { maxInstanceReuseCount: 3 } },
   setLeakDetection: { type: 'setLeakDetection', patch: { mode: 'all' } },
   sendRequests: { type: 'sendRequests', count: 5, concurrency: 1, path: '/', method: 'GET' },
+  requestDetail: { type: 'requestDetail', requestId: 0 },
   clearHistory: { type: 'clearHistory' },
   stop: { type: 'stop' },
   start: { type: 'start' },
@@ -38,6 +39,7 @@ const ORDER: CommandType[] = [
   'setKnobs',
   'setLeakDetection',
   'sendRequests',
+  'requestDetail',
   'clearHistory',
   'stop',
   'start',
@@ -75,6 +77,9 @@ test('every command replies with what its reply schema accepts, over either tran
   const run = parseReply('sendRequests', replies.get('sendRequests'));
   assert.ok(run.ok);
   assert.deepEqual(run.result.statusCounts, { '200': 5 });
+  const detail = parseReply('requestDetail', replies.get('requestDetail'));
+  assert.ok(detail.ok && detail.result.kept, 'request 0 of the run is kept');
+  assert.equal(detail.result.detail.response?.status, 200);
   const stopped = parseReply('stopScenario', replies.get('stopScenario'));
   assert.ok(stopped.ok);
   assert.equal(stopped.result.state, 'stopped');

@@ -119,23 +119,60 @@ test('requests with side effects are not replayed unless asked, and skips are co
     ],
   );
   await server.close(); // reports the skips not yet reported
-  assert.deepEqual(skipCounts(server), { 'unsafe-method': 3 });
+  // Only reused answers count: the first POST was a fresh instance's, nothing to replay anyway.
+  assert.deepEqual(skipCounts(server), { 'unsafe-method': 2 });
 });
 
-test('replays are bounded: a burst beyond the replay slots is skipped, not queued', async () => {
+test('sequential traffic is checked in full: 8 requests to demo:counter back to back, 7 of 7 reused answers checked', async () => {
+  // The issue's case: with one replay slot and no queue, this gave `checked 1, skipped 6`.
+  const server = await serveForTest('demo:counter', ONE_REUSED_INSTANCE, { leakDetection: { mode: 'all' } });
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  // Back to back, without waiting for replays: answers that find the one slot busy queue.
+  const bodies: string[] = [];
+  for (let i = 0; i < 8; i++) bodies.push((await send(server.url(), { agent })).body);
+  agent.destroy();
+  await server.leaks.idle();
+  await server.close();
+  assert.deepEqual(bodies, ['count=1', 'count=2', 'count=3', 'count=4', 'count=5', 'count=6', 'count=7', 'count=8']);
+  const checks = eventsOf(server.events, 'leak.checked');
+  assert.deepEqual(
+    checks.map((c) => [c.reuseIndex, c.verdict]),
+    [2, 3, 4, 5, 6, 7, 8].map((reuse) => [reuse, 'leak']),
+  );
+  assert.equal(checks.at(-1)?.pending, 0, 'the last check leaves nothing pending');
+  assert.deepEqual(skipCounts(server), {});
+});
+
+test('replays are bounded: at most maxConcurrentReplays run, the rest of a burst queue and are all checked', async () => {
   const server = await serveForTest('demo:hello', ONE_REUSED_INSTANCE, {
     leakDetection: { mode: 'all', maxConcurrentReplays: 1, maxReplaysPerSecond: 10_000 },
   });
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  // Back to back without waiting for replays: a fresh instance takes far longer than a reused answer.
+  for (let i = 0; i < 20; i++) await send(server.url(), { agent });
+  agent.destroy();
+  await server.leaks.idle();
+  await server.close();
+  const checks = eventsOf(server.events, 'leak.checked');
+  assert.deepEqual(
+    checks.map((c) => c.reuseIndex),
+    Array.from({ length: 19 }, (_, i) => i + 2),
+    'every reused answer, in order',
+  );
+  assert.deepEqual(skipCounts(server), {});
+});
+
+test('with maxQueuedReplays 0 an answer that finds the only slot busy is skipped as queue-full', async () => {
+  const server = await serveForTest('demo:hello', ONE_REUSED_INSTANCE, {
+    leakDetection: { mode: 'all', maxConcurrentReplays: 1, maxQueuedReplays: 0, maxReplaysPerSecond: 10_000 },
+  });
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   for (let i = 0; i < 20; i++) await send(server.url(), { agent });
   agent.destroy();
   await server.close();
   const checked = eventsOf(server.events, 'leak.checked').length;
-  const busy = skipCounts(server)['replays-busy'] ?? 0;
+  const full = skipCounts(server)['queue-full'] ?? 0;
   assert.ok(checked >= 1, 'the first reused answer found a free slot');
-  assert.equal(checked + busy, 19, `${checked} replayed + ${busy} skipped = every reused answer`);
-  assert.ok(busy > 0, 'some answers found the only replay slot busy');
+  assert.equal(checked + full, 19, `${checked} replayed + ${full} skipped = every reused answer`);
 });
 
 test('replays are rate-limited: beyond maxReplaysPerSecond answers are skipped as rate-limited', async () => {

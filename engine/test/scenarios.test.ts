@@ -1,8 +1,9 @@
 /** Teaching scenarios, engine side: run through the dashboard session, measured, guarded, stoppable. */
+import { createServer } from 'node:net';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DashboardSession } from '../bridge/dashboard-session.ts';
-import type { ScenarioProgress, ServerMessage } from '../../protocol/index.ts';
+import { DashboardSession, type ServingChange } from '../bridge/dashboard-session.ts';
+import type { ScenarioProgress, ServerMessage, Snapshot } from '../../protocol/index.ts';
 
 function sessionWithProgress() {
   const session = new DashboardSession({ component: null, listen: { host: '127.0.0.1', port: 0 } });
@@ -64,4 +65,135 @@ test('an unknown scenario is refused by name, listing the known ones', async () 
     /unknown scenario 'nope'; available: fresh-vs-reused, state-leaks, timeouts, trap-blast-radius, io-concurrency/,
   );
   await session.close();
+});
+
+/** A session serving demo:counter with knobs and leak detection of the user's, and the address changes it tells. */
+async function userSession() {
+  const session = new DashboardSession({
+    component: 'demo:counter',
+    knobs: { maxInstanceReuseCount: 7, idleInstanceTimeoutMs: 30_000 },
+    leakDetection: { mode: 'all' },
+    listen: { host: '127.0.0.1', port: 0 },
+  });
+  const changes: ServingChange[] = [];
+  const progress: ScenarioProgress[] = [];
+  const ended = new Promise<ScenarioProgress>((resolve) =>
+    session.attach({
+      send: (message: ServerMessage) => {
+        if (message.kind !== 'scenario') return;
+        progress.push(message.progress);
+        if (message.progress.state !== 'running') resolve(message.progress);
+      },
+    }),
+  );
+  await session.start();
+  session.onServingChange((change) => changes.push(change));
+  return { session, changes, progress, ended, before: session.snapshot() };
+}
+
+/** What the user had before the scenario, all of it again: component, address, knobs, leak detection; and the address answers the counter. */
+async function assertGivenBack(session: DashboardSession, before: Snapshot): Promise<void> {
+  const after = session.snapshot();
+  assert.equal(after.component?.spec, 'demo:counter');
+  assert.equal(after.serving, true);
+  assert.equal(after.listenUrl, before.listenUrl, 'the same address');
+  assert.deepEqual(after.knobs, before.knobs, "the user's knobs");
+  assert.equal(after.knobs.maxInstanceReuseCount, 7);
+  assert.deepEqual(after.leakDetection, before.leakDetection, "the user's leak detection");
+  const response = await fetch(before.listenUrl!);
+  assert.equal(response.status, 200);
+  assert.match(await response.text(), /^count=\d+/, "the user's component answers at the user's address");
+}
+
+test("a finished scenario gives the user's component, knobs, leak detection and address back; the CLI hears each change", async () => {
+  const { session, changes, ended, before } = await userSession();
+  try {
+    await session.execute({ type: 'runScenario', name: 'fresh-vs-reused', quick: true });
+    const final = await ended;
+    assert.equal(final.state, 'finished', final.error ?? '');
+    // The end was announced once the user's server was back, so this needs no wait.
+    await assertGivenBack(session, before);
+    const scenarioUrl = changes.find((c) => c.kind === 'listening' && c.by === 'scenario')?.url;
+    assert.ok(scenarioUrl && scenarioUrl !== before.listenUrl, `the scenario served elsewhere: ${scenarioUrl}`);
+    assert.deepEqual(
+      changes.map((c) =>
+        c.kind === 'listening'
+          ? `${c.by} ${c.component} on ${c.url === before.listenUrl ? "the user's address" : 'its own'}${c.restored ? ', restored' : ''}`
+          : `${c.by} ${c.why}`,
+      ),
+      [
+        'user paused',
+        'scenario demo:hello on its own',
+        'scenario switch',
+        "user demo:counter on the user's address, restored",
+      ],
+    );
+  } finally {
+    await session.close();
+  }
+});
+
+test("a stopped scenario gives the user's work back too", async () => {
+  const { session, changes, ended, before } = await userSession();
+  try {
+    await session.execute({ type: 'runScenario', name: 'io-concurrency', quick: false });
+    // Stopped once its guest serves (the user's address is then refused).
+    const serving = new Promise<void>((resolve) =>
+      session.onServingChange((c) => c.kind === 'listening' && c.by === 'scenario' && resolve()),
+    );
+    if (!changes.some((c) => c.kind === 'listening' && c.by === 'scenario')) await serving;
+    await assert.rejects(fetch(before.listenUrl!), "the user's address is closed while the scenario runs");
+    const stopped = await session.execute({ type: 'stopScenario' });
+    assert.equal(stopped.state, 'stopped');
+    assert.equal((await ended).state, 'stopped');
+    await assertGivenBack(session, before);
+  } finally {
+    await session.close();
+  }
+});
+
+test("if the user's port was taken while the scenario ran, the user's component serves on a free one and says where", async () => {
+  const { session, changes, ended, before } = await userSession();
+  const port = Number(new URL(before.listenUrl!).port);
+  const squatter = createServer((socket) => socket.destroy());
+  try {
+    const scenarioServes = new Promise<void>((resolve) =>
+      session.onServingChange((c) => c.kind === 'listening' && c.by === 'scenario' && resolve()),
+    );
+    await session.execute({ type: 'runScenario', name: 'io-concurrency', quick: false });
+    await scenarioServes; // the user's front door is closed by then
+    await new Promise<void>((resolve, reject) => {
+      squatter.once('error', reject);
+      squatter.listen(port, '127.0.0.1', resolve);
+    });
+    await session.execute({ type: 'stopScenario' });
+    assert.equal((await ended).state, 'stopped');
+    const back = changes.at(-1);
+    assert.ok(back?.kind === 'listening' && back.by === 'user' && back.restored, JSON.stringify(back));
+    assert.equal(back.wanted, `127.0.0.1:${port}`);
+    assert.notEqual(back.url, before.listenUrl);
+    assert.equal(session.snapshot().listenUrl, back.url);
+    assert.match(await (await fetch(back.url)).text(), /^count=1/, "the user's component, on the new address");
+  } finally {
+    squatter.close();
+    await session.close();
+  }
+});
+
+test('with --addr host:0 a reload, a stop and a start keep the port the first pool got', async () => {
+  const { session, changes, before } = await userSession();
+  try {
+    const loaded = await session.execute({ type: 'load', component: 'demo:hello' });
+    assert.equal(loaded.listenUrl, before.listenUrl, 'another component, the same address');
+    await session.execute({ type: 'stop' });
+    const started = await session.execute({ type: 'start' });
+    assert.equal(started.listenUrl, before.listenUrl, 'stopped and started, the same address');
+    assert.match(await (await fetch(before.listenUrl!)).text(), /^Hello, WASI!/);
+    assert.deepEqual(
+      changes.map((c) => (c.kind === 'listening' ? `listening ${c.component}` : `stopped ${c.why}`)),
+      ['stopped switch', 'listening demo:hello', 'stopped stop', 'listening demo:hello'],
+    );
+  } finally {
+    await session.close();
+  }
 });

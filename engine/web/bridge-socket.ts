@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import type { ServerMessage } from '../../protocol/index.ts';
 import type { DashboardSession } from '../bridge/dashboard-session.ts';
 
 /** Largest message a dashboard may send: commands are small, so 1 MiB is generous. */
@@ -34,11 +35,23 @@ export interface BridgeConnectionOptions {
 /** Attaches one accepted WebSocket to the session: pushes out, commands in, every error handled. */
 export function connectBridgeSocket(session: DashboardSession, ws: WebSocket, options: BridgeConnectionOptions): void {
   let detach = (): void => {};
+  /**
+   * Bytes of the attach snapshot not yet written out, not counted against `maxBufferedBytes`: it
+   * carries the engine's history (bounded by `HISTORY_MAX_BYTES` and its summary), which may be
+   * near or past the bound on its own, and a page just opened has not stopped reading.
+   */
+  let snapshotAllowance = 0;
   const peer = {
-    send: (message: unknown): void => {
+    send: (message: ServerMessage): void => {
       if (ws.readyState !== WebSocket.OPEN) return;
       try {
-        ws.send(JSON.stringify(message));
+        const json = JSON.stringify(message);
+        if (message.kind === 'snapshot' && message.snapshot.history) {
+          snapshotAllowance = Buffer.byteLength(json);
+          ws.send(json, () => {
+            snapshotAllowance = 0;
+          });
+        } else ws.send(json);
       } catch (error) {
         // Called from the event bus and timers: a failure must end this connection, not escape.
         options.log(`dashboard connection closed: could not send a message: ${String(error)}`);
@@ -46,7 +59,7 @@ export function connectBridgeSocket(session: DashboardSession, ws: WebSocket, op
         ws.terminate();
         return;
       }
-      if (ws.bufferedAmount > options.maxBufferedBytes) {
+      if (ws.bufferedAmount > options.maxBufferedBytes + snapshotAllowance) {
         options.log(
           `dashboard connection closed: it stopped reading (over ${formatBytes(options.maxBufferedBytes)} of messages waiting)`,
         );

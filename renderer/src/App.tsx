@@ -2,6 +2,8 @@ import { useState } from 'react';
 import { useApplyTheme } from './hooks/useTheme.ts';
 import { useStore } from './store/store.ts';
 import { ChartsPanel } from './components/ChartsPanel.tsx';
+import { CompareView } from './components/CompareView.tsx';
+import { ConnectionBanner } from './components/ConnectionBanner.tsx';
 import { FailedPanel } from './components/FailedPanel.tsx';
 import { Header } from './components/Header.tsx';
 import { KnobsPanel } from './components/KnobsPanel.tsx';
@@ -11,6 +13,7 @@ import { ScenarioBanner } from './components/ScenarioBanner.tsx';
 import { ScenarioPanel } from './components/ScenarioPanel.tsx';
 import { SkipLink } from './components/SkipLink.tsx';
 import { ReplayBar } from './components/ReplayBar.tsx';
+import { RequestPanel } from './components/RequestPanel.tsx';
 import { Timeline } from './components/Timeline.tsx';
 import { WorkersPanel } from './components/WorkersPanel.tsx';
 
@@ -53,7 +56,9 @@ export function App() {
         Skip to the live views
       </SkipLink>
       <Header />
+      <ConnectionBanner />
       <ReplayBar />
+      <CompareView />
       <Notice />
       <EngineProblemNotice />
       <ScenarioBanner />
@@ -73,6 +78,7 @@ export function App() {
           </div>
         </main>
       </div>
+      <RequestPanel />
     </div>
   );
 }

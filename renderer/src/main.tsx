@@ -14,7 +14,9 @@ import './styles/views.css';
 import './styles/leaks.css';
 import './styles/leak-marks.css';
 import './styles/scenarios.css';
+import './styles/presenter.css';
 import './styles/replay.css';
+import './styles/gauges.css';
 
 // The store (`store/store.ts`) connects to the engine as it is made.
 useStore.getState().setUi({ theme: storedTheme() });

@@ -1,8 +1,11 @@
 /**
  * Picks the transport: the Electron preload's `window.poolscope` when present (IPC), else a
- * WebSocket to the page's own origin (web mode).
+ * WebSocket to the page's own origin (web mode). Either way its pushes are paced
+ * (`message-pacer.ts`): event batches reach the store at most 4 times a second, less often when
+ * rendering them costs the page more.
  */
 import type { BridgeClient } from '../../../protocol/index.ts';
+import { MessagePacer, type PacerClock } from './message-pacer.ts';
 import { bridgeUrl, WebSocketBridgeClient, type ConnectionInfo, type ObservableBridge } from './websocket-client.ts';
 
 export type { ConnectionInfo, ConnectionStatus, ObservableBridge } from './websocket-client.ts';
@@ -31,11 +34,30 @@ function alwaysOpen(client: BridgeClient): ObservableBridge {
   };
 }
 
+/** The same bridge, each listener's pushes going through a `MessagePacer` of its own. */
+export function paced(bridge: ObservableBridge, clock?: PacerClock): ObservableBridge {
+  return {
+    send: (command) => bridge.send(command),
+    subscribe(listener) {
+      const pacer = new MessagePacer(listener, clock);
+      const off = bridge.subscribe((message) => pacer.push(message));
+      return () => {
+        off();
+        pacer.stop();
+      };
+    },
+    close: () => bridge.close(),
+    onConnection: (listener) => bridge.onConnection(listener),
+    // Optional members of the bridge are passed on as they are (present or absent).
+    ...(bridge.retryNow ? { retryNow: () => bridge.retryNow?.() } : {}),
+  };
+}
+
 export function createBridge(): ObservableBridge {
   const ipc = window.poolscope;
-  if (ipc) return hasConnectionEvents(ipc) ? ipc : alwaysOpen(ipc);
+  if (ipc) return paced(hasConnectionEvents(ipc) ? ipc : alwaysOpen(ipc));
   if (window.location.protocol === 'file:') {
     throw new Error('No engine bridge: open the dashboard from `poolscope serve --ui` or the desktop app.');
   }
-  return new WebSocketBridgeClient({ url: bridgeUrl(window.location) });
+  return paced(new WebSocketBridgeClient({ url: bridgeUrl(window.location) }));
 }

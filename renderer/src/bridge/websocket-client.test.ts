@@ -123,6 +123,28 @@ describe('WebSocketBridgeClient', () => {
     assert.deepEqual(await queued, { runId: 1 });
   });
 
+  it('retryNow connects at once instead of at the end of a long backoff', async () => {
+    const server = await fakeServer();
+    const port = server.port;
+    // A backoff longer than the test's own timeout: only retryNow can reconnect in time.
+    const client = new WebSocketBridgeClient({
+      url: `ws://127.0.0.1:${port}/bridge`,
+      minDelayMs: 600_000,
+      maxDelayMs: 600_000,
+    });
+    clients.push(client);
+    await waitFor(client, 'open');
+    server.dropAll();
+    await server.close();
+    await waitFor(client, 'connecting');
+    const again = await fakeServer(port);
+    servers.push(again.close);
+    const reopened = waitFor(client, 'open');
+    client.retryNow();
+    await reopened;
+    assert.deepEqual(await client.send({ type: 'runScenario', name: 'state-leaks' }), { runId: 1 });
+  });
+
   it('builds the bridge URL from the page location and its token', () => {
     assert.equal(
       bridgeUrl({ protocol: 'http:', host: '127.0.0.1:5000', search: '?token=a+b/c' }),

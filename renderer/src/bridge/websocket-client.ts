@@ -29,6 +29,8 @@ export interface ConnectionInfo {
 export interface ObservableBridge extends BridgeClient {
   /** Connection state changes (web mode); an IPC bridge is always open. */
   onConnection(listener: (info: ConnectionInfo) => void): () => void;
+  /** Reconnects now instead of at the end of the backoff (the banner's Retry); absent where the link never drops. */
+  retryNow?(): void;
 }
 
 /** A command as sent: defaults are left to the engine, which validates it on arrival (`clientMessageSchema`). */
@@ -99,6 +101,14 @@ export class WebSocketBridgeClient implements ObservableBridge {
     this.#connectionListeners.add(listener);
     listener(this.#info);
     return () => this.#connectionListeners.delete(listener);
+  }
+
+  retryNow(): void {
+    // Only between attempts: a socket still connecting (or open) is left alone.
+    if (this.#closed || this.#socket !== null) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#connect();
   }
 
   close(): void {

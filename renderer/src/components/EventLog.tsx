@@ -1,7 +1,10 @@
 import { type UIEvent, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { PoolEvent } from '../../../protocol/index.ts';
+import { fmtBytes } from '../model/format.ts';
 import { describeEvent, filterEvents } from '../model/log.ts';
+import type { EngineHistoryInfo } from '../model/types.ts';
 import { useStore } from '../store/store.ts';
+import { fmtT, TIME_BASE_LABEL } from '../time/time-base.ts';
 import { LogFilterBar } from './LogFilterBar.tsx';
 import { Panel } from './Panel.tsx';
 import { SkipLink } from './SkipLink.tsx';
@@ -14,6 +17,7 @@ export function EventLog() {
   const live = useStore((s) => s.log.events);
   const total = useStore((s) => s.log.total);
   const dropped = useStore((s) => s.log.dropped);
+  const engineHistory = useStore((s) => s.engineHistory);
   const filter = useStore((s) => s.ui.logFilter);
   const paused = useStore((s) => s.ui.logPaused);
   const setUi = useStore((s) => s.setUi);
@@ -86,6 +90,7 @@ export function EventLog() {
       meta={
         <>
           {rows.length} shown · {total} total{dropped ? <span className="err"> · {dropped} dropped</span> : null}
+          {engineHistory && <EngineHistoryNote {...engineHistory} />}
         </>
       }
       actions={actions}
@@ -97,6 +102,16 @@ export function EventLog() {
       <SkipLink target="event-log-end" testId="skip-event-log">
         Skip past the event log
       </SkipLink>
+      {/* The columns' names; the time is the one time base the timeline and charts use. */}
+      <div className="log-head" data-testid="log-head">
+        <abbr className="log-t" title={TIME_BASE_LABEL}>
+          t (s)
+        </abbr>
+        <span>event</span>
+        <span>inst.</span>
+        <span>req.</span>
+        <span>detail</span>
+      </div>
       <div className="log-scroll" ref={scroller} onScroll={onScroll}>
         <div className="log-rows" style={{ height: rows.length * ROW }}>
           {rows.slice(first, last).map((e, i) => (
@@ -109,7 +124,7 @@ export function EventLog() {
               data-instance-id={'instanceId' in e ? (e.instanceId ?? undefined) : undefined}
               data-request-id={'requestId' in e ? (e.requestId ?? undefined) : undefined}
             >
-              <span className="log-t mono">{(e.t / 1000).toFixed(3)}</span>
+              <span className="log-t mono">{fmtT(e.t)}</span>
               <span className={`log-type ev ev-${e.type.split('.')[0]}`}>{e.type}</span>
               <span className="log-id mono">
                 {'instanceId' in e && e.instanceId !== null ? (
@@ -120,7 +135,13 @@ export function EventLog() {
               </span>
               <span className="log-id mono">
                 {'requestId' in e && e.requestId !== null ? (
-                  <button type="button" className="link" onClick={() => setLogFilter({ requestId: e.requestId })}>
+                  <button
+                    type="button"
+                    className="link"
+                    onClick={() => setUi({ selectedRequest: e.requestId })}
+                    title="Open this request's story"
+                    data-testid="log-open-request"
+                  >
                     r{e.requestId}
                   </button>
                 ) : null}
@@ -143,5 +164,21 @@ export function EventLog() {
       )}
       <span id="event-log-end" className="skip-target" tabIndex={-1} data-testid="event-log-end" />
     </Panel>
+  );
+}
+
+/** Where a late-opened page's history came from, the engine's bound, and whether the bound cut it. */
+function EngineHistoryNote({ kept, dropped, maxEvents, maxBytes }: EngineHistoryInfo) {
+  return (
+    <span
+      data-testid="engine-history"
+      data-kept={kept}
+      data-dropped={dropped}
+      title="This page opened after the pool started: what came before is the engine's history of the pool, which it keeps within these bounds."
+    >
+      {' '}
+      · history from engine: last {kept} events (bound {maxEvents.toLocaleString('en')} / {fmtBytes(maxBytes)}
+      {dropped > 0 ? `; oldest dropped: ${dropped}` : ''})
+    </span>
   );
 }

@@ -16,12 +16,12 @@ const KIND_LABEL: Record<FailureKind, string> = {
 };
 const SHOWN = 200;
 
-/** Failed requests: counts by kind, and the most recent ones with their reason. */
+/** Failed requests: counts by kind, and the most recent ones with their reason; each opens its story. */
 export function FailedPanel() {
   const failed = useStore((s) => s.requests.failed);
   const total = useStore((s) => s.requests.failedTotal);
   const byKind = useStore((s) => s.requests.failedByKind);
-  const setLogFilter = useStore((s) => s.setLogFilter);
+  const setUi = useStore((s) => s.setUi);
   return (
     <Panel
       title="Failed requests"
@@ -58,8 +58,9 @@ export function FailedPanel() {
                 <button
                   type="button"
                   className="link mono"
-                  onClick={() => setLogFilter({ requestId: r.requestId, instanceId: null })}
-                  title="Show in the event log"
+                  onClick={() => setUi({ selectedRequest: r.requestId })}
+                  title="Open its story"
+                  data-testid="failed-open-request"
                 >
                   #{r.requestId}
                 </button>

@@ -1,8 +1,10 @@
 import { useState } from 'react';
+import { headerStatus } from '../model/connection.ts';
 import { useStore } from '../store/store.ts';
 import { ComponentPicker } from './ComponentPicker.tsx';
 import { CopyButton } from './CopyButton.tsx';
 import { RecordingControls } from './RecordingControls.tsx';
+import { PresenterToggle } from './PresenterToggle.tsx';
 import { ThemeToggle } from './ThemeToggle.tsx';
 
 const WORLD_LABEL = { wasip2: 'WASIp2', wasip3: 'WASIp3' } as const;
@@ -16,8 +18,11 @@ export function Header() {
   const setServing = useStore((s) => s.setServing);
   const clearHistory = useStore((s) => s.clearHistory);
   // While a recording is replayed nothing may change the engine (the store refuses it too).
-  const replaying = useStore((s) => s.replay !== null);
+  const replayFile = useStore((s) => s.replay?.fileName ?? null);
+  const replaying = replayFile !== null;
+  const disconnected = connection.status !== 'open';
   const [busy, setBusy] = useState(false);
+  const shown = headerStatus(connection, serving, replayFile);
 
   const toggle = async (): Promise<void> => {
     setBusy(true);
@@ -52,14 +57,26 @@ export function Header() {
           <span className="dim">not listening</span>
         )}
       </div>
-      <span className={`pill ${serving ? 'pill-ok' : 'pill-off'}`} data-testid="serving-state" data-serving={serving}>
-        {serving ? 'Serving' : 'Stopped'}
+      <span
+        className={`pill pill-${shown.pill} ellipsis`}
+        data-testid="serving-state"
+        data-serving={shown.pill === 'serving'}
+        data-state={shown.pill}
+        title={
+          shown.pill === 'replay'
+            ? `${shown.pillText}: a recording is on screen, not the engine (Back to live shows it)`
+            : shown.pill === 'unknown'
+              ? 'The link to the engine is down: its state is not known'
+              : undefined
+        }
+      >
+        {shown.pillText}
       </span>
       <button
         type="button"
         className="btn"
         onClick={() => void toggle()}
-        disabled={busy || !component || replaying}
+        disabled={busy || !component || replaying || disconnected}
         data-testid="serve-toggle"
       >
         {serving ? '■ Stop' : '▶ Start'}
@@ -71,26 +88,26 @@ export function Header() {
           type="button"
           className="btn btn-quiet"
           onClick={() => void clearHistory()}
-          disabled={replaying}
+          disabled={replaying || disconnected}
           title="Forget retired instances, finished requests, charts and the log"
         >
           Clear
         </button>
         <span
-          className={`conn conn-${connection.status}`}
+          className={`conn conn-${shown.link}`}
           data-testid="connection-status"
           data-state={connection.status}
-          title={connection.error ?? connection.status}
+          data-shown={shown.link}
+          title={
+            shown.link === 'replay'
+              ? 'Replaying a recording: nothing on screen is live'
+              : (connection.error ?? connection.status)
+          }
         >
           <span className="conn-dot" aria-hidden="true" />
-          {connection.status === 'open'
-            ? 'live'
-            : connection.status === 'connecting'
-              ? connection.attempts
-                ? 'reconnecting'
-                : 'connecting'
-              : 'closed'}
+          {shown.linkText}
         </span>
+        <PresenterToggle />
         <ThemeToggle />
       </div>
     </header>

@@ -10,7 +10,7 @@ export function KnobsPanel() {
   const world = useStore((s) => s.pool.component?.world ?? null);
   return (
     <Panel title="Knobs" meta="applied live" testId="knobs-panel">
-      <EngineControls>
+      <EngineControls whileDisconnected="refuse">
         {requested && effective ? (
           <div className="knobs">
             {KNOB_FIELDS.map((field) => (

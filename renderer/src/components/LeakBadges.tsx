@@ -1,14 +1,18 @@
 import { memoryGrowthRate, memoryGrowthSpan } from '../../../base/memory-growth.ts';
+import { badgeText } from '../model/leaks.ts';
 import type { MemoryGrowthWarning } from '../model/types.ts';
 
-/** "⚠ N leaks" on an instance: opens the Leaks tab with that instance's findings. */
+/** "⚠ 1 leak in 7 checked" on an instance: opens the Leaks tab with that instance's findings. */
 export function LeakBadge({
   instanceId,
   count,
+  checked = 0,
   onShow,
 }: {
   instanceId: number;
   count: number;
+  /** This instance's reused answers replayed and compared, findings included. */
+  checked?: number;
   onShow(instanceId: number): void;
 }) {
   if (count === 0) return null;
@@ -18,10 +22,11 @@ export function LeakBadge({
       className="chip chip-leak"
       data-testid="leak-badge"
       data-count={count}
-      title={`Answers of this instance differed from a fresh instance's ${count} time${count === 1 ? '' : 's'}: show them`}
+      data-checked={checked}
+      title={`Answers of this instance differed from a fresh instance's ${count} time${count === 1 ? '' : 's'}${checked > 0 ? ` of ${checked} checked` : ''}: show them`}
       onClick={() => onShow(instanceId)}
     >
-      ⚠ {count} leak{count === 1 ? '' : 's'}
+      ⚠ {badgeText(count, checked)}
     </button>
   );
 }

@@ -1,6 +1,13 @@
 import { useCallback, useState } from 'react';
 import type { LeakDetectionMode, LeakDetectionPatch, LeakDetectionSettings } from '../../../protocol/index.ts';
-import { IGNORED_HEADERS, MAX_REPLAYS, REPLAY_RATE, SAMPLE_RATE, type LeakTextField } from '../model/leak-form.ts';
+import {
+  IGNORED_HEADERS,
+  MAX_QUEUED,
+  MAX_REPLAYS,
+  REPLAY_RATE,
+  SAMPLE_RATE,
+  type LeakTextField,
+} from '../model/leak-form.ts';
 import { useStore } from '../store/store.ts';
 import { EngineControls } from './EngineControls.tsx';
 import { LeakField } from './LeakField.tsx';
@@ -67,6 +74,7 @@ export function LeakControls({ settings }: { settings: LeakDetectionSettings }) 
         </div>
         <div className="leak-row">
           <LeakField field={MAX_REPLAYS} settings={settings} className="leak-field-tiny" onError={onError} />
+          <LeakField field={MAX_QUEUED} settings={settings} className="leak-field-tiny" onError={onError} />
           <LeakField field={REPLAY_RATE} settings={settings} className="leak-field-tiny" onError={onError} />
         </div>
         <div className="leak-row">

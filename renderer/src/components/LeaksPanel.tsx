@@ -1,22 +1,13 @@
 import { useMemo } from 'react';
-import type { LeakSkipReason } from '../../../protocol/index.ts';
 import { memoryGrowthRate, memoryGrowthSpan } from '../../../base/memory-growth.ts';
 import { entriesOf } from '../model/entries.ts';
-import { findingsFor } from '../model/leaks.ts';
+import { coverageText, findingsFor, leakCoverage, SKIP_LABELS } from '../model/leaks.ts';
 import { useStore } from '../store/store.ts';
 import type { LeaksState } from '../model/types.ts';
 import { LeakControls } from './LeakControls.tsx';
 import { LeakDiff } from './LeakDiff.tsx';
 import { LeakFindings } from './LeakFindings.tsx';
 import { Panel } from './Panel.tsx';
-
-const SKIP_LABELS: Record<LeakSkipReason, string> = {
-  'replays-busy': 'replays busy',
-  'rate-limited': 'over the replay rate',
-  'unsafe-method': 'unsafe method',
-  'body-too-large': 'body too large',
-  'not-answered': 'not answered',
-};
 
 /** What the replays said, as chips. */
 function Counters({ leaks }: { leaks: LeaksState }) {
@@ -64,6 +55,25 @@ function Counters({ leaks }: { leaks: LeaksState }) {
   );
 }
 
+/** "checked N of M reused answers (K skipped: reason, …)": what the counts above cover, in words. */
+function Coverage({ leaks }: { leaks: LeaksState }) {
+  const coverage = leakCoverage(leaks);
+  if (coverage.of === 0) return null;
+  return (
+    <p
+      className={`leak-coverage ${coverage.skipped > 0 ? 'leak-coverage-partial' : ''}`}
+      data-testid="leak-coverage"
+      data-checked={coverage.checked}
+      data-of={coverage.of}
+      data-skipped={coverage.skipped}
+      data-pending={coverage.pending}
+      aria-live="polite"
+    >
+      {coverageText(coverage, leaks.settings?.mode ?? null)}
+    </p>
+  );
+}
+
 /** The Leaks tab: the detector's controls, its counts, memory-growth warnings and the findings (or one finding's diff). */
 export function LeaksPanel() {
   const leaks = useStore((s) => s.leaks);
@@ -103,6 +113,7 @@ export function LeaksPanel() {
     >
       {leaks.settings ? <LeakControls settings={leaks.settings} /> : <p className="empty">Waiting for the engine…</p>}
       <Counters leaks={leaks} />
+      <Coverage leaks={leaks} />
       {growth.length > 0 && (
         <ul className="growth-list" aria-label="Memory growth warnings">
           {growth.map((w) => (

@@ -1,10 +1,11 @@
 import { useState, type FormEvent } from 'react';
-import { commandSchema } from '../../../protocol/index.ts';
+import { commandSchema, LOAD_TIMEOUT_DEFAULT_MS } from '../../../protocol/index.ts';
 import { fmtMs, fmtRate } from '../model/format.ts';
 import type { SendRequestsParams } from '../store/shape.ts';
 import { useStore } from '../store/store.ts';
 import { Panel } from './Panel.tsx';
 import { EngineControls } from './EngineControls.tsx';
+import { LoadBreakdown } from './LoadBreakdown.tsx';
 
 const METHODS: SendRequestsParams['method'][] = ['GET', 'POST', 'PUT', 'DELETE', 'HEAD'];
 const DEFAULT_METHOD: SendRequestsParams['method'] = 'GET';
@@ -19,6 +20,7 @@ export function LoadPanel() {
     concurrency: '4',
     path: '/',
     method: DEFAULT_METHOD,
+    timeout: String(LOAD_TIMEOUT_DEFAULT_MS / 1000),
   });
   const [error, setError] = useState<string | null>(null);
 
@@ -30,6 +32,8 @@ export function LoadPanel() {
       concurrency: Number(form.concurrency),
       path: form.path,
       method: form.method,
+      // Seconds in the form, milliseconds on the wire; the schema bounds it (1 s to 1 hour).
+      timeoutMs: Number(form.timeout) * 1000,
     };
     const parsed = commandSchema.safeParse(command);
     if (!parsed.success) return setError(parsed.error.issues.map((i) => i.message).join('; '));
@@ -39,6 +43,7 @@ export function LoadPanel() {
       concurrency: command.concurrency,
       path: command.path,
       method: command.method,
+      timeoutMs: command.timeoutMs,
     });
   };
   const set = (key: keyof typeof form) => (e: { target: { value: string } }) =>
@@ -69,6 +74,17 @@ export function LoadPanel() {
               value={form.concurrency}
               onChange={set('concurrency')}
               aria-label="Concurrency"
+            />
+          </label>
+          <label>
+            Timeout s
+            <input
+              className="input mono load-timeout"
+              inputMode="decimal"
+              value={form.timeout}
+              onChange={set('timeout')}
+              aria-label="Client timeout in seconds"
+              title="How long the client waits for each response before it gives up (a client timeout); 1 s to 1 hour"
             />
           </label>
           <label className="load-path">
@@ -114,8 +130,10 @@ export function LoadPanel() {
           <dl className="stats">
             <dt>done</dt>
             <dd className="mono">{p ? `${p.done}${total ? ` / ${total}` : ''}` : '—'}</dd>
-            <dt>errors</dt>
-            <dd className={`mono ${p?.errors ? 'err' : ''}`}>{p ? p.errors : '—'}</dd>
+            <dt title="Requests without a response: client timeouts and connection errors">errors</dt>
+            <dd className={`mono ${p?.errors ? 'err' : ''}`} data-testid="load-errors">
+              {p ? p.errors : '—'}
+            </dd>
             <dt>rate</dt>
             <dd className="mono">{p ? fmtRate(p.rate) : '—'}</dd>
             <dt>p50 / p90</dt>
@@ -133,6 +151,7 @@ export function LoadPanel() {
                 : '—'}
             </dd>
           </dl>
+          {p && <LoadBreakdown progress={p} />}
         </div>
       </EngineControls>
     </Panel>

@@ -1,5 +1,6 @@
 import type { PoolEventType } from '../../../protocol/index.ts';
 import { EVENT_TYPES } from '../model/log.ts';
+import { describeMatch } from '../model/request-match.ts';
 import { useStore } from '../store/store.ts';
 
 const GROUPS: Array<{ label: string; prefix: string }> = [
@@ -77,6 +78,18 @@ export function LogFilterBar() {
         value={filter.requestId ?? ''}
         onChange={(e) => setLogFilter({ requestId: idValue(e.target.value) })}
       />
+      {filter.requests && (
+        <button
+          type="button"
+          className="chip chip-toggle on"
+          data-testid="log-requests-filter"
+          onClick={() => setLogFilter({ requests: null })}
+          aria-label={`Showing only ${describeMatch(filter.requests)}: show every request again`}
+          title="Show every request again"
+        >
+          only {describeMatch(filter.requests)} ✕
+        </button>
+      )}
       {(filter.instanceId !== null || filter.requestId !== null) && (
         <button
           type="button"

@@ -22,6 +22,7 @@ export function RecordingControls() {
   const exportRecording = useStore((s) => s.exportRecording);
   const importRecording = useStore((s) => s.importRecording);
   const setUi = useStore((s) => s.setUi);
+  const openCompare = useStore((s) => s.openCompare);
   const input = useRef<HTMLInputElement>(null);
 
   const onExport = (): void => {
@@ -68,6 +69,15 @@ export function RecordingControls() {
         data-testid="recording-open"
       >
         Open recording…
+      </button>
+      <button
+        type="button"
+        className="btn btn-quiet"
+        onClick={openCompare}
+        title="Compare two runs: recordings, or a recording and the live run"
+        data-testid="compare-open"
+      >
+        Compare…
       </button>
       <input
         ref={input}

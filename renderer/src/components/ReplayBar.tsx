@@ -3,6 +3,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { REPLAY_SPEEDS } from '../store/replay-slice.ts';
 import { useStore } from '../store/store.ts';
 import { Segmented } from './Segmented.tsx';
+import { fmtTLong, TIME_BASE, TIME_BASE_LABEL } from '../time/time-base.ts';
 
 /** Playback steps: as often as the live dashboard gets batches. */
 const FRAME_MS = 50;
@@ -125,17 +126,22 @@ export function ReplayBar() {
         value={(dragged ?? r.positionT) - r.startT}
         onChange={(e) => seekSoon(r.startT + Number(e.target.value))}
         aria-label="Replay position"
-        aria-valuetext={`${seconds(offset)} of ${seconds(duration)}`}
+        aria-valuetext={`${seconds(offset)} of ${seconds(duration)}, ${fmtTLong(r.positionT)} (${TIME_BASE})`}
         data-testid="replay-scrubber"
       />
       <span className="mono replay-offset" data-testid="replay-offset">
         {seconds(offset)} / {seconds(duration)}
       </span>
+      {/* The same base the timeline, charts and log use, so a time read there can be found here. */}
+      <span className="mono dim" data-testid="replay-engine-t" title={TIME_BASE_LABEL}>
+        {fmtTLong(r.positionT)}
+      </span>
       <span className="mono dim" data-testid="replay-events">
         {r.eventsApplied} of {r.eventCount} events
       </span>
+      {/* No dot on it: a green dot would say "live" while the recording is on screen. */}
       <button type="button" className="btn btn-small btn-live" onClick={exitReplay} data-testid="replay-exit">
-        ● Back to live
+        ↩ Back to live
       </button>
     </div>
   );

@@ -8,6 +8,8 @@ interface Props {
   instance: InstanceRecord;
   onSelect(id: number): void;
   leakCount?: number;
+  /** Reused answers of this instance the leak detector checked (its badge says "1 leak in 7 checked"). */
+  leakChecked?: number;
   growth?: MemoryGrowthWarning | null;
   onShowLeaks?(instanceId: number): void;
 }
@@ -17,6 +19,7 @@ export const RetiredCard = memo(function RetiredCard({
   instance: r,
   onSelect,
   leakCount = 0,
+  leakChecked = 0,
   growth = null,
   onShowLeaks,
 }: Props) {
@@ -49,7 +52,9 @@ export const RetiredCard = memo(function RetiredCard({
       <span className="dim mono">lived {fmtMs(exit.lifetimeMs)}</span>
       <span className="dim">{r.drainCause && exit.cause === 'drained' ? r.drainCause : ''}</span>
       <span className="retired-flags">
-        {onShowLeaks && <LeakBadge instanceId={r.instanceId} count={leakCount} onShow={onShowLeaks} />}
+        {onShowLeaks && (
+          <LeakBadge instanceId={r.instanceId} count={leakCount} checked={leakChecked} onShow={onShowLeaks} />
+        )}
         <GrowthBadge warning={growth} />
       </span>
       <span className="retired-msg ellipsis">{exit.message ?? (last ? `${last.stream}: ${last.line}` : '')}</span>

@@ -1,273 +1,263 @@
-import { useEffect, useRef, useState, type MouseEvent } from 'react';
-import { describeCallTarget, EXIT_CAUSE_LABELS } from '../../../protocol/index.ts';
-import { readEngineNow } from '../hooks/useNow.ts';
+import { type KeyboardEvent, useRef, useState } from 'react';
 import { usePalette } from '../hooks/useTheme.ts';
-import { fmtBytes, fmtMs } from '../model/format.ts';
-import { summarizeDifference } from '../model/leak-diff.ts';
+import { fmtMs } from '../model/format.ts';
+import type { RequestRecord } from '../model/types.ts';
 import { useStore } from '../store/store.ts';
-import type { OutgoingRecord } from '../model/types.ts';
-import { drawTimeline, hitAt, outgoingAt, type Hit } from '../timeline/draw.ts';
+import { fmtT, fmtTLong, TIME_BASE_LABEL } from '../time/time-base.ts';
+import { freezeAt, goLive, panBy, type TimeView, windowOf, withSpan, zoomAt } from '../time/time-view.ts';
+import type { Frame } from '../timeline/frame.ts';
+import { type Hit, outgoingAt } from '../timeline/hits.ts';
+import { moveFocus, navKeyOf } from '../timeline/navigation.ts';
+import { AXIS } from '../timeline/scale.ts';
+import { plotHeight } from '../timeline/size.ts';
+import { useFrameLoop } from '../timeline/use-frame-loop.ts';
+import { changeView, useTimelinePointer } from '../timeline/use-pointer.ts';
+import { ExportButton } from './ExportButton.tsx';
 import { Panel } from './Panel.tsx';
 import { secondsOptions, Segmented } from './Segmented.tsx';
+import { TIMELINE_KEYS, TimelineLegend } from './TimelineLegend.tsx';
+import { TimelineResizeHandle } from './TimelineResizeHandle.tsx';
+import { TimelineTip, type TipAt } from './TimelineTip.tsx';
 
 const WINDOWS = secondsOptions([10, 30, 60, 120]);
-const FRAME_MS = 1000 / 30;
+/** One press of + or − zooms by this much (the wheel zooms continuously). */
+const KEY_ZOOM = 0.5;
+/** Shift-arrows pan by this part of the window. */
+const KEY_PAN = 0.2;
 
 /**
- * The timeline canvas. A frame loop reads the store directly (no React render per frame or per
- * batch) and redraws at most 30 times a second while following live.
+ * The timeline: one lane per instance, newest first, every lane labelled and reachable by
+ * scrolling (only the lanes in view are drawn). A frame loop reads the store directly (no React
+ * render per frame or per batch) and redraws at most 30 times a second. The window is the ui
+ * slice's `timeView`: live, or fixed by zooming, panning or brushing; the charts follow it.
  */
 export function Timeline() {
-  const windowSec = useStore((s) => s.ui.timelineWindowSec);
+  const view = useStore((s) => s.ui.timeView);
+  const maxHeight = useStore((s) => s.ui.timelineMaxHeight);
+  const selected = useStore((s) => s.ui.selectedRequest);
   const setUi = useStore((s) => s.setUi);
+  const showLeakView = useStore((s) => s.showLeakView);
   const palette = usePalette();
   const canvasRef = useRef<HTMLCanvasElement>(null);
-  const hitsRef = useRef<Hit[]>([]);
-  const [frozenAt, setFrozenAt] = useState<number | null>(null);
+  const scrollerRef = useRef<HTMLDivElement>(null);
+  const frameRef = useRef<Frame | null>(null);
+  const brushRef = useRef<{ from: number; to: number } | null>(null);
+  const [focused, setFocused] = useState<number | null>(null);
+  const focusedRef = useRef<number | null>(null);
+  focusedRef.current = focused;
+  const [lanesHeight, setLanesHeight] = useState(0);
+  /** The canvas's height as laid out (CSS may hold it under `plotH`): the spacer below it makes up the rest. */
+  const [canvasH, setCanvasH] = useState(0);
   const [tip, setTip] = useState<TipAt | null>(null);
+  const plotH = plotHeight(lanesHeight, maxHeight);
 
-  useEffect(() => {
-    const canvas = canvasRef.current;
-    if (!canvas) return; // not mounted
-    const ctx = canvas.getContext('2d');
-    if (!ctx) throw new Error('the timeline needs a 2D canvas context, and this browser gives none');
-    let frame = 0;
-    let last = 0;
-    let size = { w: 0, h: 0 };
-    const observer = new ResizeObserver((entries) => {
-      const box = entries.at(-1)?.contentRect;
-      if (!box) return;
-      const dpr = window.devicePixelRatio || 1;
-      size = { w: box.width, h: box.height };
-      canvas.width = Math.round(box.width * dpr);
-      canvas.height = Math.round(box.height * dpr);
-      last = 0;
-    });
-    observer.observe(canvas);
-    const tick = (time: number): void => {
-      frame = requestAnimationFrame(tick);
-      if (time - last < FRAME_MS || size.w === 0) return;
-      last = time;
-      const s = useStore.getState();
-      const dpr = window.devicePixelRatio || 1;
-      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-      hitsRef.current = drawTimeline(ctx, {
-        now: frozenAt ?? readEngineNow(),
-        windowMs: windowSec * 1000,
-        instances: [...s.instances.live.values(), ...s.instances.retired],
-        requests: s.requests.byId.values(),
-        width: size.w,
-        height: size.h,
-        palette,
-        leakFindings: s.leaks.byRequest,
-        outgoing: s.outgoing.byInstance,
-      });
-      // Most runs have no findings: then there is nothing to mirror (or only stale marks to clear).
-      if (s.leaks.byRequest.size > 0 || canvas.dataset.leakRequests) exposeLeakMarkers(canvas, hitsRef.current);
-      if (s.outgoing.byInstance.size > 0 || canvas.dataset.outgoingPoints) exposeOutgoingBars(canvas, hitsRef.current);
-    };
-    frame = requestAnimationFrame(tick);
-    return () => {
-      cancelAnimationFrame(frame);
-      observer.disconnect();
-    };
-  }, [windowSec, palette, frozenAt]);
+  useFrameLoop({
+    canvas: canvasRef,
+    scroller: scrollerRef,
+    frame: frameRef,
+    brush: brushRef,
+    focused: focusedRef,
+    palette,
+    onLanesHeight: setLanesHeight,
+    onCanvasHeight: setCanvasH,
+  });
 
-  const showLeakView = useStore((s) => s.showLeakView);
-  const onClick = (e: MouseEvent<HTMLCanvasElement>): void => {
-    const box = e.currentTarget.getBoundingClientRect();
-    const hit = hitAt(hitsRef.current, e.clientX - box.left, e.clientY - box.top);
-    if (hit?.kind === 'request' && hit.finding)
-      showLeakView({ tab: 'leaks', instanceId: null, requestId: hit.request.requestId });
+  const select = (requestId: number): void => {
+    setFocused(requestId);
+    setUi({ selectedRequest: requestId });
+  };
+  const onPick = (hit: Hit): void => {
+    if (hit.kind === 'request') {
+      select(hit.request.requestId);
+      if (hit.finding) showLeakView({ tab: 'leaks', instanceId: null, requestId: hit.request.requestId });
+    } else if (hit.kind === 'outgoing' && hit.call.requestId !== null) {
+      select(hit.call.requestId);
+    }
+  };
+  const pointer = useTimelinePointer({
+    scroller: scrollerRef,
+    frame: frameRef,
+    brush: brushRef,
+    onHover: ({ x, y, hit }) =>
+      setTip(
+        hit
+          ? {
+              x,
+              y,
+              hit,
+              calls:
+                hit.kind === 'outgoing' && frameRef.current
+                  ? outgoingAt(frameRef.current.hits, x, y).map((h) => h.call)
+                  : [],
+            }
+          : null,
+      ),
+    onPick,
+  });
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>): void => {
+    const f = frameRef.current;
+    if (!f) return;
+    const nav = navKeyOf(e.key);
+    if (nav && e.shiftKey && (nav === 'left' || nav === 'right')) {
+      const span = f.scale.window.end - f.scale.window.start;
+      changeView((v, now) => panBy(v, now, (nav === 'left' ? -1 : 1) * KEY_PAN * span));
+    } else if (nav) {
+      const next = moveFocus(f.layout, focusedRef.current, nav);
+      setFocused(next);
+      if (next !== null) scrollIntoView(scrollerRef.current, f, next);
+    } else if (e.key === 'Enter' || e.key === ' ') {
+      if (focusedRef.current === null) return;
+      select(focusedRef.current);
+    } else if (e.key === '+' || e.key === '=' || e.key === '-' || e.key === '_') {
+      const zoomIn = e.key === '+' || e.key === '=';
+      changeView((v, now) => zoomAt(v, now, zoomIn ? KEY_ZOOM : 1 / KEY_ZOOM, focusAt(f, focusedRef.current, v, now)));
+    } else if (e.key === 'Home') {
+      changeView(goLive);
+    } else {
+      return;
+    }
+    e.preventDefault();
   };
 
-  const onMove = (e: MouseEvent<HTMLCanvasElement>): void => {
-    const box = e.currentTarget.getBoundingClientRect();
-    const x = e.clientX - box.left;
-    const y = e.clientY - box.top;
-    const hit = hitAt(hitsRef.current, x, y);
-    setTip(
-      hit
-        ? { x, y, hit, calls: hit.kind === 'outgoing' ? outgoingAt(hitsRef.current, x, y).map((h) => h.call) : [] }
-        : null,
-    );
-  };
-
+  const focusedRecord = useStore((s) => (focused === null ? null : (s.requests.byId.get(focused) ?? null)));
+  const announcement = focusedRecord ? describeFocus(focusedRecord, focusedRecord.requestId === selected) : '';
+  const live = view.live;
   const actions = (
     <>
       <button
         type="button"
-        className={`btn btn-small ${frozenAt === null ? 'btn-live' : ''}`}
-        onClick={() => setFrozenAt(frozenAt === null ? readEngineNow() : null)}
+        className="btn btn-small btn-icon"
+        aria-label="Zoom out"
+        title="Zoom out (−)"
+        onClick={() => changeView((v, now) => zoomAt(v, now, 1 / KEY_ZOOM, 1))}
+        data-testid="timeline-zoom-out"
+      >
+        −
+      </button>
+      <button
+        type="button"
+        className="btn btn-small btn-icon"
+        aria-label="Zoom in"
+        title="Zoom in (+)"
+        onClick={() => changeView((v, now) => zoomAt(v, now, KEY_ZOOM, 1))}
+        data-testid="timeline-zoom-in"
+      >
+        +
+      </button>
+      <button
+        type="button"
+        className={`btn btn-small ${live ? 'btn-live' : ''}`}
+        aria-pressed={live}
+        aria-label="Live"
+        title={live ? 'Following now: press to hold this window' : 'A fixed window: press to follow now (Home)'}
+        onClick={() => changeView((v, now) => (v.live ? freezeAt(v, now) : goLive(v)))}
         data-testid="timeline-follow"
       >
-        {frozenAt === null ? '● Live' : '❚❚ Paused'}
+        {live ? '● Live' : '▶ Go live'}
       </button>
       <Segmented
         label="Timeline window"
         options={WINDOWS}
-        value={windowSec}
-        onChange={(w) => setUi({ timelineWindowSec: w })}
+        value={view.spanMs / 1000}
+        onChange={(w) => changeView((v) => withSpan(v, w * 1000))}
+      />
+      <ExportButton
+        label="Export the timeline"
+        testId="timeline-export"
+        items={[{ title: 'Timeline', fileBase: 'timeline', target: () => canvasRef.current }]}
       />
     </>
   );
   return (
-    <Panel title="Timeline" meta="one lane per instance" actions={actions} className="timeline-panel" testId="timeline">
+    <Panel
+      title="Timeline"
+      meta={<TimelineMeta view={view} />}
+      actions={actions}
+      className="timeline-panel"
+      testId="timeline"
+    >
       <div className="timeline-wrap">
-        <canvas
-          ref={canvasRef}
-          className={`timeline-canvas ${tip?.hit.kind === 'request' && tip.hit.finding ? 'timeline-canvas-link' : ''}`}
-          data-testid="timeline-canvas"
-          onMouseMove={onMove}
-          onMouseLeave={() => setTip(null)}
-          onClick={onClick}
+        <div
+          ref={scrollerRef}
+          className="timeline-scroll"
+          style={{ height: plotH }}
+          tabIndex={0}
+          role="group"
+          aria-roledescription="timeline"
           aria-label="Requests per instance over time"
-        />
+          aria-describedby="timeline-keys"
+          onKeyDown={onKeyDown}
+          data-testid="timeline-lanes"
+          data-focused-request={focused ?? undefined}
+          data-selected-request={selected ?? undefined}
+        >
+          <canvas
+            ref={canvasRef}
+            className={`timeline-canvas ${tip?.hit.kind === 'request' ? 'timeline-canvas-link' : ''}`}
+            style={{ height: plotH }}
+            data-testid="timeline-canvas"
+            {...pointer}
+            onPointerLeave={() => setTip(null)}
+            aria-hidden="true"
+          />
+          <div className="timeline-spacer" style={{ height: Math.max(0, lanesHeight + AXIS - (canvasH || plotH)) }} />
+        </div>
         {tip && <TimelineTip {...tip} width={canvasRef.current?.clientWidth ?? 0} />}
-        <Legend />
+        <TimelineResizeHandle />
+        <div className="timeline-status">
+          <span className="timeline-focus mono" aria-live="polite" data-testid="timeline-focus">
+            {announcement}
+          </span>
+          <span className="timeline-keys dim" aria-hidden="true">
+            wheel: zoom · drag: pan · shift-drag: select range · shift-wheel: scroll · ←→↑↓ Enter +/− Home
+          </span>
+          <span id="timeline-keys" className="visually-hidden">
+            {TIMELINE_KEYS}
+          </span>
+        </div>
+        <TimelineLegend />
       </div>
     </Panel>
   );
 }
 
-/**
- * The canvas has no DOM per bar: the leak markers drawn in the last frame are mirrored in data
- * attributes (request ids, and `id:x:y` centres) for tests and tools; written only when they change.
- */
-function exposeLeakMarkers(canvas: HTMLCanvasElement, hits: readonly Hit[]): void {
-  const marked = hits.filter((h): h is Extract<Hit, { kind: 'request' }> => h.kind === 'request' && h.finding !== null);
-  const ids = marked.map((h) => h.request.requestId).join(' ');
-  const points = marked
-    .map((h) => `${h.request.requestId}:${Math.round(h.x + h.w / 2)}:${Math.round(h.y + h.h / 2)}`)
-    .join(' ');
-  if (canvas.dataset.leakRequests !== ids) canvas.dataset.leakRequests = ids;
-  if (canvas.dataset.leakPoints !== points) canvas.dataset.leakPoints = points;
-}
-
-/**
- * The outgoing requests drawn in the last frame, mirrored the same way: `seq:instance:request:x:y`
- * for each (request `-` when the engine could not tell which one made it), `x:y` its centre.
- */
-function exposeOutgoingBars(canvas: HTMLCanvasElement, hits: readonly Hit[]): void {
-  const points = hits
-    .filter((h): h is Extract<Hit, { kind: 'outgoing' }> => h.kind === 'outgoing')
-    .map(
-      (h) =>
-        `${h.call.seq}:${h.call.instanceId}:${h.call.requestId ?? '-'}:${Math.round(h.x + h.w / 2)}:${Math.round(h.y + h.h / 2)}`,
-    )
-    .join(' ');
-  if (canvas.dataset.outgoingPoints !== points) canvas.dataset.outgoingPoints = points;
-}
-
-/** Room a tip may take to the right of the pointer; nearer the right edge it opens to the left. */
-const TIP_ROOM = 380;
-
-/** What the pointer is on: the topmost hit, and when that is an outgoing bar, every call under the pointer. */
-interface TipAt {
-  x: number;
-  y: number;
-  hit: Hit;
-  calls: OutgoingRecord[];
-}
-
-function TimelineTip({ x, y, hit, calls, width }: TipAt & { width: number }) {
-  const style: TipStyle =
-    x > width - TIP_ROOM && x > TIP_ROOM ? { right: width - x + 12, top: y + 12 } : { left: x + 12, top: y + 12 };
-  if (hit.kind === 'outgoing') return <OutgoingTip style={style} calls={calls} />;
-  if (hit.kind === 'exit') {
-    const e = hit.exit;
-    return (
-      <div className="tip" style={style}>
-        <b>#{hit.instance.instanceId}</b> {EXIT_CAUSE_LABELS[e.cause]} · served {e.served} · lived {fmtMs(e.lifetimeMs)}
-        {e.message && <div className="err">{e.message}</div>}
-      </div>
-    );
-  }
-  const r = hit.request;
+/** The heading's note: the time base, and the window shown. */
+function TimelineMeta({ view }: { view: TimeView }) {
+  const fixed = view.live ? null : windowOf(view, view.endT);
   return (
-    <div className="tip" style={style}>
-      <b>#{r.requestId}</b> {r.method} {r.uri}
-      <div className="dim">
-        instance {r.instanceId} · reuse #{r.reuseIndex} · {r.status ?? r.outcome}
-        {r.durationMs !== null ? ` · ${fmtMs(r.durationMs)}` : r.latencyMs !== null ? ` · ${fmtMs(r.latencyMs)}` : ''}
-      </div>
-      {r.failure && (
-        <div className="err">
-          {r.failure.kind}: {r.failure.message}
-        </div>
-      )}
-      {hit.finding && (
-        <div className="tip-leak" data-testid="timeline-leak-tip">
-          ⚠ leak: {hit.finding.differences.map(summarizeDifference).join('; ')}
-          <div className="dim">click to open the diff</div>
-        </div>
-      )}
-    </div>
+    <span data-testid="timeline-window" data-live={view.live} data-span-ms={Math.round(view.spanMs)}>
+      newest first · {TIME_BASE_LABEL}
+      {fixed ? ` · ${fmtT(fixed.start)}–${fmtT(fixed.end)}` : ` · last ${fmtMs(view.spanMs)}`}
+    </span>
   );
 }
 
-type TipStyle = { left: number; top: number } | { right: number; top: number };
-
-/** At most this many calls are described in one tip; the rest are counted (zooming in parts them). */
-const TIP_CALLS = 3;
-
-/** The outgoing requests under the pointer, nearest first, each described in full. */
-function OutgoingTip({ style, calls }: { style: TipStyle; calls: readonly OutgoingRecord[] }) {
-  const more = calls.length - TIP_CALLS;
-  return (
-    <div className="tip" style={style} data-testid="timeline-outgoing-tip">
-      {calls.slice(0, TIP_CALLS).map((c) => (
-        <OutgoingCall key={c.seq} call={c} />
-      ))}
-      {more > 0 && <div className="dim">+{more} more outgoing here: pick a narrower window to part them</div>}
-    </div>
-  );
+/** What the keyboard focus is on, in words, for the status line and screen readers. */
+function describeFocus(r: RequestRecord, isSelected: boolean): string {
+  const result = r.failure ? `${r.failure.kind}` : r.status !== null ? String(r.status) : r.outcome;
+  const took = r.durationMs !== null ? ` in ${fmtMs(r.durationMs)}` : '';
+  const where = r.instanceId === null ? '' : ` on instance ${r.instanceId} (reuse #${r.reuseIndex ?? '?'})`;
+  const at = r.acceptedAt === null ? fmtTLong(r.receivedAt) : fmtTLong(r.acceptedAt);
+  return `Request #${r.requestId} ${r.method} ${r.uri}${where}: ${result}${took}, ${at}.${isSelected ? ' Selected.' : ' Enter selects.'}`;
 }
 
-/** An outgoing request: what was asked, how it ended, for which request, and what the lane no longer shows. */
-function OutgoingCall({ call: c }: { call: OutgoingRecord }) {
-  const notKept = useStore((s) => s.outgoing.notKept.get(c.instanceId) ?? 0);
-  const ended =
-    c.outcome === 'failed'
-      ? 'failed'
-      : c.outcome === 'dropped'
-        ? `let go by the guest${c.status === null ? '' : ` after ${c.status}`}`
-        : `→ ${c.status ?? '?'}`;
-  return (
-    <div
-      className="tip-call"
-      data-testid="timeline-outgoing-call"
-      data-outcome={c.outcome}
-      data-request-id={c.requestId ?? undefined}
-    >
-      <b>outgoing</b> <span className="mono">{describeCallTarget(c)}</span>
-      <div className="dim">
-        {ended} · {fmtMs(c.durationMs)} · {fmtBytes(c.requestBytes)} ↑ {fmtBytes(c.responseBytes)} ↓
-      </div>
-      {c.error && (
-        <div className="err">
-          {c.error.tag}
-          {c.error.detail ? `: ${c.error.detail}` : ''}
-        </div>
-      )}
-      <div className="dim">
-        instance {c.instanceId} · {c.requestId === null ? 'request not known' : `request #${c.requestId}`}
-        {notKept > 0 && ` · ${notKept} earlier outgoing not kept`}
-      </div>
-    </div>
-  );
+/** Keys zoom around the focused request when it is in the window, else around the middle. */
+function focusAt(f: Frame, focused: number | null, view: TimeView, now: number): number {
+  const w = windowOf(view, now);
+  const at = focused === null ? undefined : f.layout.byRequest.get(focused);
+  if (!at) return 0.5;
+  const r = at.bar.request;
+  const mid = (r.acceptedAt + (r.endedAt ?? now)) / 2;
+  return Math.min(1, Math.max(0, (mid - w.start) / (w.end - w.start)));
 }
 
-function Legend() {
-  return (
-    <div className="legend" aria-hidden="true">
-      <span className="lg lg-ok">request</span>
-      <span className="lg lg-run">running</span>
-      <span className="lg lg-err">timeout / failed</span>
-      <span className="lg lg-trap">trap / 5xx</span>
-      <span className="lg lg-start">starting</span>
-      <span className="lg lg-leak">leak found</span>
-      <span className="lg lg-out">outgoing</span>
-    </div>
-  );
+/** Scrolls the lanes so the focused request's lane shows. */
+function scrollIntoView(scroller: HTMLDivElement | null, f: Frame, requestId: number): void {
+  const at = f.layout.byRequest.get(requestId);
+  const lane = at ? f.layout.lanes[at.lane] : undefined;
+  if (!scroller || !lane) return;
+  const visible = scroller.clientHeight - AXIS;
+  if (lane.top < scroller.scrollTop) scroller.scrollTop = lane.top;
+  else if (lane.top + lane.height > scroller.scrollTop + visible) scroller.scrollTop = lane.top + lane.height - visible;
 }

@@ -1,5 +1,7 @@
 import { memo, type CSSProperties } from 'react';
+import type { PoolKnobs } from '../../../protocol/index.ts';
 import type { InstanceRecord, MemoryGrowthWarning, MemoryPoint } from '../model/types.ts';
+import { describeStateAge, displayState, stateAge } from '../model/instance-state.ts';
 import { fmtAge, fmtBytes, fmtMs } from '../model/format.ts';
 import { memoryCurve } from '../model/leaks.ts';
 import { GrowthBadge, LeakBadge } from './LeakBadges.tsx';
@@ -13,11 +15,15 @@ interface Props {
   onSelect(instanceId: number): void;
   /** Leak findings on this instance, its memory after each request, and a growth warning. */
   leakCount?: number;
+  /** Reused answers of this instance the leak detector checked (its badge says "1 leak in 7 checked"). */
+  leakChecked?: number;
   memory?: readonly MemoryPoint[];
   growth?: MemoryGrowthWarning | null;
   onShowLeaks?(instanceId: number): void;
   /** The bound on each linear memory (`-W max-memory-size`); null when unknown (old recordings). */
   memoryLimitBytes?: number | null;
+  /** The knobs in force: they bound how long each state may last (see model/instance-state.ts). */
+  knobs?: PoolKnobs | null;
 }
 
 const OUTPUT_LINES = 3;
@@ -33,7 +39,7 @@ function memoryTitle(bytes: number | null, limit: number | null): string {
 }
 
 export function statusOf(r: InstanceRecord): string {
-  return r.draining ? 'draining' : r.status;
+  return displayState(r);
 }
 
 /** One live instance: status, reuse against the max, in flight, age, memory, recent output. */
@@ -44,12 +50,15 @@ export const WorkerCard = memo(function WorkerCard({
   now,
   onSelect,
   leakCount = 0,
+  leakChecked = 0,
   memory,
   growth = null,
   onShowLeaks,
   memoryLimitBytes = null,
+  knobs = null,
 }: Props) {
   const status = statusOf(r);
+  const age = stateAge(r, now, knobs);
   // Sizes are reported when they change: the last one holds up to the requests finished by now.
   const curve = memory ? memoryCurve(memory, r.reuseCount - r.inFlight) : [];
   const reusePct = Math.min(100, (r.reuseCount / Math.max(1, maxReuse)) * 100);
@@ -97,9 +106,26 @@ export const WorkerCard = memo(function WorkerCard({
           {r.available ? 'available' : (r.unavailableWhy ?? (r.status === 'Starting' ? 'starting' : 'busy'))}
         </span>
       </header>
+      <p
+        className={`card-state mono ${age.overdue ? 'state-long' : ''}`}
+        data-testid="card-state"
+        data-overdue={age.overdue !== null}
+        title={
+          age.overdue ??
+          (age.ms === null
+            ? 'time in this state is not known: this page connected after it began'
+            : 'time in the current state, by the engine clock')
+        }
+      >
+        {age.overdue && <span aria-hidden="true">⚠ </span>}
+        {describeStateAge(age, fmtAge)}
+        {age.overdue && <span className="visually-hidden"> (held abnormally long: {age.overdue})</span>}
+      </p>
       {(leakCount > 0 || growth) && (
         <div className="card-flags">
-          {onShowLeaks && <LeakBadge instanceId={r.instanceId} count={leakCount} onShow={onShowLeaks} />}
+          {onShowLeaks && (
+            <LeakBadge instanceId={r.instanceId} count={leakCount} checked={leakChecked} onShow={onShowLeaks} />
+          )}
           <GrowthBadge warning={growth} />
         </div>
       )}

@@ -6,6 +6,7 @@ import type { Gauges, LoadProgress, PoolEvent, ServerMessage, Snapshot } from '.
 import { applyChartEvents, chartsFromSnapshot, initialCharts } from './charts.ts';
 import { applyInstanceEvents, initialInstances, instancesFromSnapshot } from './instances.ts';
 import { applyLeakEvents, clearLeakHistory, initialLeaks, leaksFromSnapshot } from './leaks.ts';
+import { historyBase } from './history.ts';
 import { applyLogEvents, initialLog } from './log.ts';
 import { applyOutgoingEvents, clearOutgoingHistory, initialOutgoing } from './outgoing.ts';
 import { initialPool, isNewRun, poolFromSnapshot, withGauges } from './pool.ts';
@@ -26,6 +27,7 @@ export const initialData: DataState = {
   load: initialLoad,
   leaks: initialLeaks,
   scenario: initialScenario,
+  engineHistory: null,
 };
 
 /** Every slice built from server messages, by name (a slice added to `initialData` is covered). */
@@ -53,8 +55,17 @@ export function applyServerMessage(state: DataState, message: ServerMessage, loc
   }
 }
 
-/** `forceReset`: the caller knows a new pool started (its own `load`/`start`), even of the same component. */
+/**
+ * `forceReset`: the caller knows a new pool started (its own `load`/`start`), even of the same component.
+ * A snapshot carrying the engine's history (this page just attached) replaces the page's history
+ * with it: its events are folded from a fresh state, then the snapshot is applied as usual.
+ */
 export function applySnapshot(state: DataState, s: Snapshot, localNow: number, forceReset = false): DataState {
+  if (s.history) {
+    const { history, ...rest } = s;
+    const base = historyBase(state, initialData, rest, history);
+    return applySnapshot(applyEventBatch(base, history.events, null, 0, localNow), rest, localNow);
+  }
   const reset = forceReset || isNewRun(state.pool, s, state.clock.maxT);
   return {
     ...state,
@@ -68,6 +79,7 @@ export function applySnapshot(state: DataState, s: Snapshot, localNow: number, f
     leaks: leaksFromSnapshot(state.leaks, s, reset),
     // A scenario outlives the pools it loads: never reset with the run.
     scenario: scenarioFromSnapshot(state.scenario, s),
+    engineHistory: reset ? null : state.engineHistory,
   };
 }
 
@@ -124,6 +136,7 @@ export function clearHistory(state: DataState): DataState {
     charts: { ...initialCharts, lastGauges: state.charts.lastGauges },
     log: initialLog,
     leaks: clearLeakHistory(state.leaks, new Set(state.instances.live.keys())),
+    engineHistory: null,
   };
 }
 

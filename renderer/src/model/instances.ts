@@ -5,6 +5,7 @@
  */
 import { foldInstanceEvent, isInstanceEvent, startingInstance } from '../../../protocol/instance-fold.ts';
 import type { InstanceSnapshot, PoolEvent } from '../../../protocol/index.ts';
+import { displayState } from './instance-state.ts';
 import { LIMITS, type InstanceRecord, type InstancesState } from './types.ts';
 
 export const initialInstances: InstancesState = { live: new Map(), retired: [], retiredTotal: 0, snapshotT: null };
@@ -13,6 +14,8 @@ export function newInstance(instanceId: number, t: number): InstanceRecord {
   return {
     ...startingInstance(instanceId, t),
     drainCause: null,
+    stateSince: t,
+    drainQuietSince: null,
     instantiatedAt: null,
     instantiationMs: null,
     executor: null,
@@ -35,6 +38,10 @@ export function instancesFromSnapshot(
   const live = new Map<number, InstanceRecord>();
   for (const s of snapshot) {
     const previous = reset ? undefined : state.live.get(s.instanceId);
+    // Time in state: kept when the state is the one this page saw begin; a starting instance's began at its spawn.
+    const sameState = previous !== undefined && displayState(previous) === displayState(s);
+    const stateSince = sameState ? previous.stateSince : displayState(s) === 'Starting' ? s.createdAt : null;
+    const drainQuietSince = sameState && s.inFlight === 0 ? previous.drainQuietSince : null;
     live.set(s.instanceId, {
       ...(previous ?? newInstance(s.instanceId, s.createdAt)),
       status: s.status,
@@ -45,6 +52,11 @@ export function instancesFromSnapshot(
       inFlight: s.inFlight,
       createdAt: s.createdAt,
       memoryBytes: s.memoryBytes,
+      stateSince,
+      drainQuietSince,
+      // The engine's counts (it saw every request); a recording made before it sent them keeps ours.
+      ok: s.ok ?? previous?.ok ?? 0,
+      failed: s.failed ?? previous?.failed ?? 0,
     });
   }
   return {
@@ -116,7 +128,7 @@ export function applyInstanceEvents(state: InstancesState, events: readonly Pool
       default:
         break;
     }
-    // What a snapshot shows: the shared fold, plus the counts and drain cause only cards keep.
+    // What a snapshot shows: the shared fold (counts included), plus the drain cause only cards keep.
     if (!isInstanceEvent(e) || e.instanceId === null) continue;
     const id = e.instanceId;
     // A request can settle after its instance left (the exit event came first): count it there.
@@ -126,14 +138,22 @@ export function applyInstanceEvents(state: InstancesState, events: readonly Pool
     }
     const r = get(id, e.t);
     if (!r) continue;
-    const next = foldInstanceEvent(r, e);
+    const next = withStateTime(r, foldInstanceEvent(r, e), e.t);
     if (e.type === 'worker.draining') put({ ...next, drainCause: e.cause });
-    else if (e.type === 'request.completed') put({ ...next, ok: r.ok + 1 });
-    else if (e.type === 'request.failed') put({ ...next, failed: r.failed + 1 });
     else put(next);
   }
   if (draft.live === null && draft.retired === null && since === null) return state;
   return { live: draft.live ?? state.live, retired: draft.retired ?? state.retired, retiredTotal, snapshotT: null };
+}
+
+/** Starts the state clocks the fold does not keep: time in the shown state, and in a quiet drain. */
+function withStateTime(before: InstanceRecord, after: InstanceRecord, t: number): InstanceRecord {
+  const changed = displayState(after) !== displayState(before);
+  const quiet = after.draining && after.inFlight === 0;
+  const wasQuiet = before.draining && before.inFlight === 0;
+  const drainQuietSince = quiet ? (wasQuiet ? before.drainQuietSince : t) : null;
+  if (!changed && drainQuietSince === before.drainQuietSince) return after;
+  return { ...after, stateSince: changed ? t : before.stateSince, drainQuietSince };
 }
 
 function bumpRetired(retired: InstanceRecord[], instanceId: number, field: 'ok' | 'failed'): void {

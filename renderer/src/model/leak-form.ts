@@ -4,6 +4,7 @@
  */
 import {
   applyLeakDetectionPatch,
+  MAX_QUEUED_REPLAY_BYTES,
   type LeakDetectionPatch,
   type LeakDetectionSettings,
 } from '../../../protocol/index.ts';
@@ -13,7 +14,7 @@ export type LeakParse =
   | { ok: false; error: string };
 
 export interface LeakTextField {
-  key: 'sampleRate' | 'ignoredHeaders' | 'maxConcurrentReplays' | 'maxReplaysPerSecond';
+  key: 'sampleRate' | 'ignoredHeaders' | 'maxConcurrentReplays' | 'maxQueuedReplays' | 'maxReplaysPerSecond';
   label: string;
   help: string;
   format(settings: LeakDetectionSettings): string;
@@ -47,9 +48,17 @@ export const SAMPLE_RATE: LeakTextField = {
 export const MAX_REPLAYS: LeakTextField = {
   key: 'maxConcurrentReplays',
   label: 'Max replays',
-  help: 'Replays in flight at once; an answer that finds them all busy is skipped, not queued.',
+  help: 'Replays in flight at once; an answer that finds them all busy waits in the replay queue.',
   format: (s) => String(s.maxConcurrentReplays),
   parse: (text, current) => validate(current, { maxConcurrentReplays: numberOf(text) }),
+};
+
+export const MAX_QUEUED: LeakTextField = {
+  key: 'maxQueuedReplays',
+  label: 'Queue',
+  help: `Answers waiting for a replay slot, at most (and ${MAX_QUEUED_REPLAY_BYTES / (1024 * 1024)} MiB of their bodies); beyond it they are skipped (queue full). 0 queues none.`,
+  format: (s) => String(s.maxQueuedReplays),
+  parse: (text, current) => validate(current, { maxQueuedReplays: numberOf(text) }),
 };
 
 export const REPLAY_RATE: LeakTextField = {

@@ -4,7 +4,15 @@ import { DEFAULT_LEAK_DETECTION, type PoolEvent } from '../../../protocol/index.
 import { startingInstance } from '../../../protocol/instance-fold.ts';
 import { applyEventBatch, applySnapshot, clearHistory } from './apply.ts';
 import { parseDifference } from './leak-diff.ts';
-import { applyLeakEvents, findingsFor, initialLeaks, memoryCurve } from './leaks.ts';
+import {
+  applyLeakEvents,
+  badgeText,
+  coverageText,
+  findingsFor,
+  initialLeaks,
+  leakCoverage,
+  memoryCurve,
+} from './leaks.ts';
 import { emptySnapshot, loadFixture, replay } from './test-support.ts';
 import { LIMITS } from './types.ts';
 
@@ -252,5 +260,56 @@ describe('failed on reuse', () => {
     // The diff view reads the outcome line like any other difference.
     const parsed = parseDifference(finding!.differences[0]!);
     assert.deepEqual([parsed?.what, parsed?.reused.text, parsed?.fresh.text], ['outcome', failure, '200']);
+  });
+});
+
+describe('what the detector checked, in words', () => {
+  it('8 sequential requests with the replay queue: 7 of 7 reused answers checked, one had waited in the queue', () => {
+    const events = loadFixture('counter-leak-queue.jsonl');
+    const { leaks } = replay(events);
+    assert.deepEqual(leakCoverage(leaks), { checked: 7, of: 7, skipped: 0, reasons: [], pending: 0 });
+    assert.equal(coverageText(leakCoverage(leaks), 'all'), 'checked 7 of 7 reused answers');
+    assert.equal(leaks.checkedByInstance.get(0), 7);
+    assert.equal(badgeText(leaks.byInstance.get(0) ?? 0, leaks.checkedByInstance.get(0) ?? 0), '7 leaks in 7 checked');
+    // After the first verdict, the second reused answer was still queued: it is counted as pending.
+    const firstCheck = seqOf(events, (e) => e.type === 'leak.checked');
+    const early = replay(upToSeq(events, firstCheck)).leaks;
+    assert.equal(early.pending, 1);
+    assert.equal(coverageText(leakCoverage(early), 'all'), 'checked 1 of 2 reused answers (1 pending)');
+  });
+
+  it('skips are said with their reasons, largest first (an older recording: replays busy)', () => {
+    const events = loadFixture('counter-leaks-reuse3.jsonl');
+    const { leaks } = replay(events);
+    assert.equal(coverageText(leakCoverage(leaks), 'all'), 'checked 2 of 3 reused answers (1 skipped: 1 replays busy)');
+    const last = events[events.length - 1]!;
+    const more = applyLeakEvents(leaks, [
+      {
+        type: 'leak.skipped',
+        counts: { 'queue-full': 3, 'unsafe-method': 1 },
+        pending: 2,
+        t: last.t + 1000,
+        seq: last.seq + 1,
+      },
+    ]);
+    assert.equal(
+      coverageText(leakCoverage(more), 'sample'),
+      'checked 2 of 9 sampled reused answers (5 skipped: 3 queue full, 1 replays busy, 1 unsafe method; 2 pending)',
+    );
+  });
+
+  it("the badge says how many of the instance's answers were checked; without a count (older data) only the leaks", () => {
+    assert.equal(badgeText(1, 7), '1 leak in 7 checked');
+    assert.equal(badgeText(2, 0), '2 leaks');
+  });
+
+  it('clearing history keeps the count of replays still pending', () => {
+    const events = loadFixture('counter-leak-queue.jsonl');
+    const firstCheck = seqOf(events, (e) => e.type === 'leak.checked');
+    const state = replay(upToSeq(events, firstCheck));
+    const cleared = clearHistory(state).leaks;
+    assert.equal(cleared.checked, 0);
+    assert.equal(cleared.checkedByInstance.size, 0);
+    assert.equal(cleared.pending, 1);
   });
 });

@@ -2,7 +2,14 @@
  * Leaks slice: what the leak detector found (replays of reused instances' answers on fresh ones)
  * and how each instance's memory grew with the requests it served.
  */
-import type { InstanceSnapshot, PoolEvent, Snapshot } from '../../../protocol/index.ts';
+import type {
+  InstanceSnapshot,
+  LeakDetectionMode,
+  LeakSkipReason,
+  PoolEvent,
+  Snapshot,
+} from '../../../protocol/index.ts';
+import { entriesOf } from './entries.ts';
 import { LIMITS, type LeakFinding, type LeaksState, type MemoryGrowthWarning, type MemoryPoint } from './types.ts';
 
 export const initialLeaks: LeaksState = {
@@ -14,8 +21,10 @@ export const initialLeaks: LeaksState = {
   errors: 0,
   skipped: {},
   skippedTotal: 0,
+  pending: 0,
   findings: [],
   byInstance: new Map(),
+  checkedByInstance: new Map(),
   byRequest: new Map(),
   lastError: null,
   memory: new Map(),
@@ -29,6 +38,7 @@ export function applyLeakEvents(state: LeaksState, events: readonly PoolEvent[])
   let changed = false;
   let findings: LeakFinding[] | null = null;
   let byInstance: Map<number, number> | null = null;
+  let checkedByInstance: Map<number, number> | null = null;
   let byRequest: Map<number, LeakFinding> | null = null;
   let memory: Map<number, MemoryPoint[]> | null = null;
   let growth: Map<number, MemoryGrowthWarning> | null = null;
@@ -38,6 +48,11 @@ export function applyLeakEvents(state: LeaksState, events: readonly PoolEvent[])
       case 'leak.checked': {
         changed = true;
         d.checked++;
+        // Absent in recordings made before the replay queue: nothing was ever left waiting.
+        d.pending = e.pending ?? 0;
+        checkedByInstance ??= new Map(state.checkedByInstance);
+        checkedByInstance.set(e.instanceId, (checkedByInstance.get(e.instanceId) ?? 0) + 1);
+        trimMap(checkedByInstance);
         if (e.verdict === 'same') d.same++;
         else if (e.verdict === 'error') {
           d.errors++;
@@ -83,6 +98,7 @@ export function applyLeakEvents(state: LeaksState, events: readonly PoolEvent[])
           d.skippedTotal += n;
         }
         d.skipped = skipped;
+        if (e.pending !== undefined) d.pending = e.pending;
         break;
       }
       case 'worker.memory': {
@@ -123,6 +139,7 @@ export function applyLeakEvents(state: LeaksState, events: readonly PoolEvent[])
     findings: findings ?? state.findings,
     byRequest: byRequest ?? state.byRequest,
     byInstance: byInstance ?? state.byInstance,
+    checkedByInstance: checkedByInstance ?? state.checkedByInstance,
     memory: memory ?? state.memory,
     growth: growth ?? state.growth,
   };
@@ -180,6 +197,8 @@ export function clearLeakHistory(state: LeaksState, liveIds: ReadonlySet<number>
   return {
     ...initialLeaks,
     settings: state.settings,
+    // Replays already queued still report; the count of what is left stays true.
+    pending: state.pending,
     memory: state.memory,
     growth: new Map([...state.growth].filter(([id]) => liveIds.has(id))),
   };
@@ -198,4 +217,58 @@ export function memoryCurve(points: readonly MemoryPoint[], doneNow: number): Me
   const last = points[points.length - 1];
   if (!last || doneNow <= last.requestsDone) return points.slice();
   return [...points, { requestsDone: doneNow, bytes: last.bytes }];
+}
+
+/** How each skip reason reads in "K skipped: …". */
+export const SKIP_LABELS: Record<LeakSkipReason, string> = {
+  'replays-busy': 'replays busy',
+  'queue-full': 'queue full',
+  'rate-limited': 'over the replay rate',
+  'unsafe-method': 'unsafe method',
+  'body-too-large': 'body too large',
+  'not-answered': 'not answered',
+  stopped: 'stopped before replay',
+};
+
+/** What the detector did with the reused answers it was given: checked + skipped + pending = of. */
+export interface LeakCoverage {
+  checked: number;
+  /** Reused answers the detector took (every one in mode `all`, the sampled ones in `sample`). */
+  of: number;
+  skipped: number;
+  /** Skip reasons, largest count first. */
+  reasons: Array<[LeakSkipReason, number]>;
+  pending: number;
+}
+
+export function leakCoverage(state: LeaksState): LeakCoverage {
+  const reasons = entriesOf(state.skipped)
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1]);
+  return {
+    checked: state.checked,
+    of: state.checked + state.skippedTotal + state.pending,
+    skipped: state.skippedTotal,
+    reasons,
+    pending: state.pending,
+  };
+}
+
+/**
+ * "checked 5 of 9 reused answers (3 skipped: 2 queue full, 1 unsafe method; 1 pending)": what was
+ * checked, said where the findings are. In mode `sample` the answers are the sampled ones.
+ */
+export function coverageText(c: LeakCoverage, mode: LeakDetectionMode | null): string {
+  const what = mode === 'sample' ? 'sampled reused answers' : 'reused answers';
+  const notes: string[] = [];
+  if (c.skipped > 0)
+    notes.push(`${c.skipped} skipped: ${c.reasons.map(([r, n]) => `${n} ${SKIP_LABELS[r]}`).join(', ')}`);
+  if (c.pending > 0) notes.push(`${c.pending} pending`);
+  return `checked ${c.checked} of ${c.of} ${what}${notes.length ? ` (${notes.join('; ')})` : ''}`;
+}
+
+/** An instance's leak badge: "1 leak in 7 checked" (older recordings may lack the checked count). */
+export function badgeText(leaks: number, checked: number): string {
+  const found = `${leaks} leak${leaks === 1 ? '' : 's'}`;
+  return checked >= leaks && checked > 0 ? `${found} in ${checked} checked` : found;
 }

@@ -28,12 +28,12 @@ describe('log reducer and filter', () => {
       byRequest.map((e) => e.type),
       ['request.received', 'request.dispatched', 'request.accepted', 'request.failed'],
     );
-    const byInstance = filterEvents(events, { hidden: [], instanceId: 1, requestId: null });
+    const byInstance = filterEvents(events, { hidden: [], instanceId: 1, requestId: null, requests: null });
     assert.ok(byInstance.every((e) => 'instanceId' in e && e.instanceId === 1));
     assert.ok(byInstance.some((e) => e.type === 'worker.exit'));
     const noGauges = filterEvents(events, DEFAULT_LOG_FILTER);
     assert.ok(noGauges.every((e) => e.type !== 'pool.gauges'));
-    const failures = filterEvents(events, { hidden: [], instanceId: null, requestId: null }).filter(
+    const failures = filterEvents(events, { hidden: [], instanceId: null, requestId: null, requests: null }).filter(
       (e) => e.type === 'request.failed',
     );
     assert.equal(describeEvent(failures[0]!), 'timeout: guest timed out');

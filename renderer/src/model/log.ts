@@ -9,6 +9,7 @@ import {
 } from '../../../protocol/index.ts';
 import { memoryGrowthRate, memoryGrowthSpan } from '../../../base/memory-growth.ts';
 import { fmtBytes, fmtMs } from './format.ts';
+import { matchingRequestIds, type RequestMatch } from './request-match.ts';
 import { LIMITS, type LogState } from './types.ts';
 
 export const initialLog: LogState = { events: [], total: 0, dropped: 0 };
@@ -57,15 +58,24 @@ export interface LogFilter {
   instanceId: number | null;
   /** Request id to show only, or null. */
   requestId: number | null;
+  /** Only the events of requests with this outcome (a status, a failure kind), or null. */
+  requests: RequestMatch | null;
 }
 
-export const DEFAULT_LOG_FILTER: LogFilter = { hidden: ['pool.gauges'], instanceId: null, requestId: null };
+export const DEFAULT_LOG_FILTER: LogFilter = {
+  hidden: ['pool.gauges'],
+  instanceId: null,
+  requestId: null,
+  requests: null,
+};
 
 /** Events the filter lets through, in order. */
 export function filterEvents(events: readonly PoolEvent[], filter: LogFilter): PoolEvent[] {
   const hidden = new Set(filter.hidden);
+  const matching = filter.requests ? matchingRequestIds(events, filter.requests) : null;
   return events.filter((e) => {
     if (hidden.has(e.type)) return false;
+    if (matching && (!('requestId' in e) || e.requestId === null || !matching.has(e.requestId))) return false;
     if (filter.instanceId !== null && (!('instanceId' in e) || e.instanceId !== filter.instanceId)) return false;
     if (filter.requestId !== null && (!('requestId' in e) || e.requestId !== filter.requestId)) return false;
     return true;

@@ -2,8 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { PoolEvent, RequestOutgoing } from '../../../protocol/index.ts';
 import { completedCall } from '../../../protocol/test-support.ts';
-import type { Palette } from '../hooks/useTheme.ts';
-import { drawTimeline, hitAt, outgoingAt } from '../timeline/draw.ts';
 import { applyEventBatch, applySnapshot, clearHistory } from './apply.ts';
 import { describeEvent } from './log.ts';
 import { applyOutgoingEvents, initialOutgoing, outgoingOfRequest } from './outgoing.ts';
@@ -109,79 +107,5 @@ describe('outgoing reducer, on a recorded engine stream (zoo-js-fetch proxying t
     );
     assert.equal(other.outgoing.byInstance.size, 0);
     assert.equal(applyEventBatch(other, [], null, 0, 0).outgoing, other.outgoing);
-  });
-});
-
-describe('the timeline draws outgoing requests', () => {
-  /** A canvas context that draws nothing: the drawing's hit targets are what is checked. */
-  const ctx = new Proxy({} as Record<string | symbol, unknown>, {
-    get: (target, key) => (key in target ? target[key] : () => {}),
-    set: (target, key, value) => ((target[key] = value), true),
-  }) as unknown as CanvasRenderingContext2D;
-  const palette = Object.fromEntries(
-    ['text', 'dim', 'grid', 'accent', 'ok', 'warn', 'err', 'purple', 'teal', 'lane', 'laneAlt', 'starting'].map((k) => [
-      k,
-      k,
-    ]),
-  ) as unknown as Palette;
-
-  it("each one on the bar of the request that made it, in its instance's lane, hit before that request", () => {
-    const state = replay(loadFixture(FIXTURE).filter((e) => e.type !== 'worker.exit'));
-    const calls = state.outgoing.byInstance.get(0)!;
-    const now = calls.at(-1)!.t + 10;
-    const hits = drawTimeline(ctx, {
-      now,
-      windowMs: now - calls[0]!.t + 1000,
-      instances: [...state.instances.live.values()],
-      requests: state.requests.byId.values(),
-      width: 1200,
-      height: 300,
-      palette,
-      outgoing: state.outgoing.byInstance,
-    });
-    const outgoing = hits.filter((h) => h.kind === 'outgoing');
-    assert.deepEqual(
-      outgoing.map((h) => h.call.seq),
-      calls.map((c) => c.seq),
-    );
-    for (const h of outgoing) {
-      const bar = hits.find((b) => b.kind === 'request' && b.request.requestId === h.call.requestId)!;
-      assert.ok(bar, `request ${h.call.requestId} is drawn`);
-      // On the bar's bottom edge, and found first where both are.
-      assert.ok(
-        h.y + h.h >= bar.y + bar.h - 1 && h.y <= bar.y + bar.h,
-        `call ${h.call.seq} sits at the bottom of its request`,
-      );
-      assert.equal(hitAt(hits, h.x + h.w / 2, h.y + h.h / 2)?.kind, 'outgoing');
-      // Every call under the pointer is named, this one first: bars that share pixels do not hide each other.
-      assert.equal(outgoingAt(hits, h.x + h.w / 2, h.y + h.h / 2)[0], h);
-    }
-  });
-
-  it('calls that share pixels are all under the pointer, nearest centre first', () => {
-    const state = replay(loadFixture(FIXTURE).filter((e) => e.type !== 'worker.exit'));
-    const calls = state.outgoing.byInstance.get(0)!;
-    const now = calls.at(-1)!.t + 10;
-    // A window so wide that every call of the fixture falls within a few pixels.
-    const hits = drawTimeline(ctx, {
-      now,
-      windowMs: 3_600_000,
-      instances: [...state.instances.live.values()],
-      requests: state.requests.byId.values(),
-      width: 600,
-      height: 300,
-      palette,
-      outgoing: state.outgoing.byInstance,
-    });
-    const outgoing = hits.filter((h) => h.kind === 'outgoing');
-    const first = outgoing[0]!;
-    const under = outgoingAt(hits, first.x + first.w / 2, first.y + first.h / 2);
-    assert.ok(under.length > 1, "the fixture's calls overlap in an hour-wide window");
-    assert.equal(under[0], first);
-    const distances = under.map((h) => Math.abs(h.x + h.w / 2 - (first.x + first.w / 2)));
-    assert.deepEqual(
-      distances,
-      [...distances].sort((a, b) => a - b),
-    );
   });
 });

@@ -46,6 +46,10 @@ export interface ExitInfo {
  */
 export interface InstanceRecord extends InstanceSnapshot {
   drainCause: DrainCause | null;
+  /** Engine time its shown state (status, or draining) began; null when unknown (seen first in a snapshot). */
+  stateSince: number | null;
+  /** Draining with nothing in flight since then (its drain deadline runs from here); else null. */
+  drainQuietSince: number | null;
   instantiatedAt: number | null;
   instantiationMs: number | null;
   /** The executor thread hosting it (null in recordings made before executors). */
@@ -154,6 +158,14 @@ export interface LogState {
   dropped: number;
 }
 
+/** The engine's history this page started from: what it kept, what it had let go, its bounds. */
+export interface EngineHistoryInfo {
+  kept: number;
+  dropped: number;
+  maxEvents: number;
+  maxBytes: number;
+}
+
 export interface PoolState {
   component: ComponentInfo | null;
   listenUrl: string | null;
@@ -239,10 +251,14 @@ export interface LeaksState {
   errors: number;
   skipped: Partial<Record<LeakSkipReason, number>>;
   skippedTotal: number;
+  /** Replays queued or running, as the engine's last leak event said (0 in older recordings). */
+  pending: number;
   /** Newest first, capped. */
   findings: LeakFinding[];
   /** Findings per instance (for the card badges; retired instances too). */
   byInstance: ReadonlyMap<number, number>;
+  /** Reused answers checked per instance, whatever the verdict (the badges say "1 leak in 7 checked"). */
+  checkedByInstance: ReadonlyMap<number, number>;
   /** The findings still in `findings`, by request id (for the timeline markers). */
   byRequest: ReadonlyMap<number, LeakFinding>;
   /** The last replay that could not be compared, and why. */
@@ -265,6 +281,8 @@ export interface DataState {
   load: LoadState;
   leaks: LeaksState;
   scenario: ScenarioViewState;
+  /** Set when this page's history was rebuilt from the engine's (it attached late, or reloaded). */
+  engineHistory: EngineHistoryInfo | null;
 }
 
 export const ZERO_GAUGES: Gauges = { liveInstances: 0, availableWorkers: 0, queueDepth: 0, inFlight: 0 };

@@ -15,6 +15,7 @@ import {
   DEFAULT_MAX_REQUEST_BODY_BYTES,
   EVENT_BATCH_INTERVAL_MS,
   gaugesSchema,
+  historySchema,
   leakCheckedSchema,
   leakDetectionSchema,
   loadProgressSchema,
@@ -67,7 +68,12 @@ export type ParseResult = { ok: true; recording: Recording; source: RecordingSou
 
 export function eventCountOf(entries: readonly RecordingEntry[]): number {
   let n = 0;
-  for (const e of entries) if ('message' in e && e.message.kind === 'events') n += e.message.events.length;
+  for (const e of entries) {
+    if (!('message' in e)) continue;
+    if (e.message.kind === 'events') n += e.message.events.length;
+    // The engine's history a late-opened page started from is part of what it recorded.
+    else if (e.message.kind === 'snapshot') n += e.message.snapshot.history?.events.length ?? 0;
+  }
   return n;
 }
 
@@ -121,6 +127,8 @@ function upgradeOlderFields(messages: readonly unknown[]): void {
       const leaks = message.snapshot.leakDetection;
       if (isObject(leaks) && !('maxReplaysPerSecond' in leaks))
         leaks.maxReplaysPerSecond = DEFAULT_LEAK_DETECTION.maxReplaysPerSecond;
+      // Before the replay queue an answer that found every slot busy was skipped: no queue.
+      if (isObject(leaks) && !('maxQueuedReplays' in leaks)) leaks.maxQueuedReplays = 0;
     }
   }
 }
@@ -129,16 +137,6 @@ function upgradeOlderFields(messages: readonly unknown[]): void {
 function upgradeEvent(event: unknown): void {
   if (isObject(event) && event.type === 'request.failed' && event.kind === 'client-aborted') event.kind = 'client-gone';
 }
-
-/** The engine's snapshot; what recordings made before a field existed lack may be missing (the reducers fall back). */
-const recordedSnapshotSchema = snapshotSchema.extend({
-  knobs: knobsSchema,
-  requestedKnobs: knobsSchema,
-  poolId: snapshotSchema.shape.poolId.optional(),
-  leakDetection: leakDetectionSchema.optional(),
-  scenarios: z.array(scenarioInfoSchema).optional(),
-  scenario: scenarioProgressSchema.nullable().optional(),
-});
 
 /** Every event type this dashboard knows, with the protocol's schema for it. */
 const EVENT_SCHEMAS = new Map<string, z.ZodType>(
@@ -163,6 +161,18 @@ const eventSchema = z
     const issue = parsed.error.issues[0]!;
     ctx.addIssue({ code: 'custom', message: `${event.type}: ${issue.message}`, path: issue.path });
   });
+
+/** The engine's snapshot; what recordings made before a field existed lack may be missing (the reducers fall back). */
+const recordedSnapshotSchema = snapshotSchema.extend({
+  knobs: knobsSchema,
+  requestedKnobs: knobsSchema,
+  poolId: snapshotSchema.shape.poolId.optional(),
+  leakDetection: leakDetectionSchema.optional(),
+  scenarios: z.array(scenarioInfoSchema).optional(),
+  scenario: scenarioProgressSchema.nullable().optional(),
+  // The history a late-opened page started from: its events checked as a batch's are.
+  history: historySchema.extend({ events: z.array(eventSchema) }).optional(),
+});
 
 /** What is wrong with one event of a JSON-lines file, by the same rules, or null. */
 function eventError(event: unknown): string | null {
@@ -274,6 +284,13 @@ export function validateRecording(doc: unknown): { ok: true; recording: Recordin
   return { ok: true, recording };
 }
 
+/**
+ * Events an opened file may hold: the recorder's own bound (recorder.ts, ~100 MB in memory), so
+ * every recording this dashboard exports opens. A recording document holding more is refused; a
+ * longer `--events` file opens its first this many events, marked cut (`truncated`).
+ */
+export const MAX_OPENED_EVENTS = 500_000;
+
 // ---- JSON lines (`poolscope serve --events FILE`) -------------------------------------------
 
 const isEventLike = (v: unknown): v is PoolEvent =>
@@ -283,7 +300,7 @@ const isEventLike = (v: unknown): v is PoolEvent =>
  * Events as `--events` writes them, one per line, become a recording without a snapshot (replayed
  * from an empty dashboard), batched the way the bridge batches them.
  */
-export function recordingFromEvents(events: readonly PoolEvent[], exportedAt: string): Recording {
+export function recordingFromEvents(events: readonly PoolEvent[], exportedAt: string, truncated = false): Recording {
   const messages: RecordingEntry[] = [];
   let gauges: Gauges = ZERO_GAUGES;
   for (const batch of batchesOf(events, EVENT_BATCH_INTERVAL_MS)) {
@@ -300,16 +317,21 @@ export function recordingFromEvents(events: readonly PoolEvent[], exportedAt: st
     startT: events[0]?.t ?? 0,
     endT: events[events.length - 1]?.t ?? 0,
     eventCount: events.length,
-    truncated: false,
+    truncated,
     messages,
   };
 }
 
-function parseJsonLines(text: string, exportedAt: string): ParseResult {
+function parseJsonLines(text: string, exportedAt: string, maxEvents: number): ParseResult {
   const events: PoolEvent[] = [];
+  let cut = false;
   for (const [i, raw] of text.split('\n').entries()) {
     const line = raw.trim();
     if (line === '') continue;
+    if (events.length >= maxEvents) {
+      cut = true;
+      break;
+    }
     let value: unknown;
     try {
       value = JSON.parse(line);
@@ -333,14 +355,14 @@ function parseJsonLines(text: string, exportedAt: string): ParseResult {
     events.push(value);
   }
   if (events.length === 0) return { ok: false, error: 'the file holds no events' };
-  return { ok: true, recording: recordingFromEvents(events, exportedAt), source: 'json-lines' };
+  return { ok: true, recording: recordingFromEvents(events, exportedAt, cut), source: 'json-lines' };
 }
 
 /**
  * Reads an opened file: a recording (one JSON document) or a JSON-lines event stream.
  * `exportedAt` dates an event stream, which carries no date of its own (the file's mtime).
  */
-export function parseRecordingText(text: string, exportedAt: string): ParseResult {
+export function parseRecordingText(text: string, exportedAt: string, maxEvents = MAX_OPENED_EVENTS): ParseResult {
   const body = text.replace(/^\uFEFF/, '');
   if (body.trim() === '') return { ok: false, error: 'the file is empty' };
   let doc: unknown;
@@ -351,13 +373,21 @@ export function parseRecordingText(text: string, exportedAt: string): ParseResul
     // biome-ignore lint/style/noNonNullAssertion: splitting at a separator yields at least one piece
     const first = body.trimStart().split('\n', 1)[0]!;
     try {
-      if (isEventLike(JSON.parse(first))) return parseJsonLines(body, exportedAt);
+      if (isEventLike(JSON.parse(first))) return parseJsonLines(body, exportedAt, maxEvents);
     } catch {
       // fall through
     }
     return { ok: false, error: 'not a Poolscope recording: the file is neither JSON nor a JSON-lines event stream' };
   }
-  if (isEventLike(doc)) return parseJsonLines(body, exportedAt); // an event stream of one line
+  if (isEventLike(doc)) return parseJsonLines(body, exportedAt, maxEvents); // an event stream of one line
+  // Before checking each entry: a document past the bound is refused without walking it (a lower,
+  // false `eventCount` is caught by validateRecording's count).
+  if (isObject(doc) && typeof doc.eventCount === 'number' && doc.eventCount > maxEvents) {
+    return {
+      ok: false,
+      error: `the recording holds ${doc.eventCount} events; the dashboard opens at most ${maxEvents}`,
+    };
+  }
   const checked = validateRecording(doc);
   return checked.ok ? { ok: true, recording: checked.recording, source: 'recording' } : checked;
 }

@@ -42,7 +42,8 @@ export class Recorder {
     switch (message.kind) {
       case 'snapshot':
         if (isNewRun(before.pool, message.snapshot, before.clock.maxT)) this.restart(message.snapshot);
-        else this.#push({ t: message.snapshot.t, message });
+        // A reconnect's snapshot carries the engine's history, which replaces the page's: counted too.
+        else this.#push({ t: message.snapshot.t, message }, message.snapshot.history?.events.length ?? 0);
         return;
       case 'events': {
         const last = message.events[message.events.length - 1];
@@ -70,7 +71,8 @@ export class Recorder {
   /** The store reset for a new pool on its own (its `load`): start over from that snapshot. */
   restart(snapshot: Snapshot): void {
     this.#entries = [{ t: snapshot.t, message: { kind: 'snapshot', snapshot } }];
-    this.#eventCount = 0;
+    // A late-opened page's first snapshot carries the engine's history: its events are recorded too.
+    this.#eventCount = snapshot.history?.events.length ?? 0;
     this.#truncated = false;
   }
 

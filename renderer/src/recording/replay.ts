@@ -117,6 +117,9 @@ export class Replayer {
         if (time > t) return;
         this.#state =
           'action' in entry ? clearHistory(this.#state) : applyServerMessage(this.#state, entry.message, time);
+        // A late-opened page's recording starts with the engine's history: applied at once, counted too.
+        if ('message' in entry && entry.message.kind === 'snapshot')
+          this.#applied += entry.message.snapshot.history?.events.length ?? 0;
         this.#maxT = Math.max(this.#maxT, time);
       }
       this.#nextEntry();

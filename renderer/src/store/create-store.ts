@@ -5,6 +5,7 @@
  */
 import { create, type StoreApi, type UseBoundStore } from 'zustand';
 import { createCommandsSlice } from './commands-slice.ts';
+import { createCompareSlice } from './compare-slice.ts';
 import { createConnectionSlice, listenTo } from './connection-slice.ts';
 import { createDataSlice } from './data-slice.ts';
 import { createLeaksSlice } from './leaks-slice.ts';
@@ -22,6 +23,7 @@ export function createPoolscopeStore(deps: StoreDeps): PoolscopeStore {
     ...createCommandsSlice(deps.recorder)(...a),
     ...createReplaySlice(deps)(...a),
     ...createLeaksSlice(deps.recorder)(...a),
+    ...createCompareSlice(deps.recorder)(...a),
   }));
   if (deps.bridge) listenTo(deps.bridge, store);
   return store;

@@ -14,11 +14,14 @@ import type {
   Snapshot,
 } from '../../../protocol/index.ts';
 import type { ConnectionInfo, ObservableBridge } from '../bridge/websocket-client.ts';
+import type { RunProfile } from '../compare/profile.ts';
+import type { InstanceSort } from '../model/instance-table.ts';
 import type { LogFilter } from '../model/log.ts';
 import type { DataState } from '../model/types.ts';
 import type { Recording, RecordingSource } from '../recording/format.ts';
 import type { Recorder, RecorderStatus } from '../recording/recorder.ts';
 import type { Replayer } from '../recording/replay.ts';
+import type { TimeView } from '../time/time-view.ts';
 
 /** What `createPoolscopeStore` is made with: the app passes the real ones, a test its own. */
 export interface StoreDeps {
@@ -36,8 +39,15 @@ export interface UiState {
   theme: ThemePreference;
   logFilter: LogFilter;
   logPaused: boolean;
-  timelineWindowSec: number;
+  /** The timeline's window (live, or fixed by zoom, pan or brush); the charts follow a fixed one. */
+  timeView: TimeView;
+  /** The timeline's lanes grow with the pool up to this height (CSS px), then scroll; the user drags it. */
+  timelineMaxHeight: number;
   chartWindowSec: number;
+  /** The Instances panel as cards or as the compact table, its sort, and whether it lists retired instances. */
+  instancesView: 'cards' | 'table';
+  instanceSort: InstanceSort;
+  instanceTableRetired: boolean;
   /**
    * The request whose story the request panel shows (an id of the current pool), chosen anywhere a
    * request is shown: the timeline, the event log, the failed list. Null when the panel is closed.
@@ -54,12 +64,16 @@ export interface SendRequestsParams {
   concurrency: number;
   path: string;
   method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD';
+  /** The client's timeout per request (ms); the engine's default (10 s) when absent. */
+  timeoutMs?: number;
 }
 
 export interface ConnectionSlice {
   connection: ConnectionInfo;
   /** Sends any command; its reply, or the error (shown as a notice when `notify`), is returned. */
   command<C extends CommandInput>(command: C, notify?: boolean): Promise<CommandResult<ReplyTo<C>>>;
+  /** Reconnects to the engine now, if the link is down and waiting to retry. */
+  retryConnection(): void;
 }
 
 export interface DataSlice extends DataState {
@@ -134,7 +148,27 @@ export interface LeaksSlice {
   setLeakDetection(patch: LeakDetectionPatch): Promise<CommandResult<CommandReplies['setLeakDetection']>>;
 }
 
-export type Store = ConnectionSlice & DataSlice & UiSlice & CommandsSlice & ReplaySlice & LeaksSlice;
+export interface CompareState {
+  /** The Compare view is shown (over the dashboard, which stays live beneath it). */
+  open: boolean;
+  /** Run A and run B, each folded from a recording file or the live run. */
+  a: RunProfile | null;
+  b: RunProfile | null;
+  /** Why the last file picked for a side could not be read, by side. */
+  errors: { a: string | null; b: string | null };
+}
+
+export interface CompareSlice {
+  compare: CompareState;
+  openCompare(): void;
+  closeCompare(): void;
+  /** Reads a recording (or an `--events` file) for one side, with the replay's own parser. */
+  loadCompareFile(side: 'a' | 'b', text: string, fileName: string, modifiedAt?: Date): ImportResult;
+  /** The live run as recorded so far, for one side. */
+  compareLive(side: 'a' | 'b'): ImportResult;
+}
+
+export type Store = ConnectionSlice & DataSlice & UiSlice & CommandsSlice & ReplaySlice & LeaksSlice & CompareSlice;
 
 /** One slice of `Store`, seeing the whole store (as zustand's slices guide writes them). */
 export type Slice<T> = StateCreator<Store, [], [], T>;

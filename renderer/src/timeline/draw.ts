@@ -1,19 +1,30 @@
 /**
- * The timeline, drawn on a canvas: one lane per instance (its lifetime as the lane background),
- * requests as bars from accepted to completed/failed, stacked in rows when they overlap,
- * time waiting in the queue as a thin lead-in, timeouts/traps/exits marked; each outgoing HTTP
- * request as a thin bar along the bottom of the request that made it (along the lane's bottom
- * when the engine could not tell which one), coloured by how it ended.
- * Plain function of its input so the frame loop can call it without React.
+ * The timeline, drawn on a canvas the size of its scrolled view: the lanes of `layout` that show
+ * (one per instance, its lifetime as the lane background, its label in the gutter), requests as
+ * bars from accepted to completed/failed in their sub-rows, time waiting in the queue as a thin
+ * lead-in from received to accepted, timeouts/traps/exits marked, each outgoing HTTP request as a
+ * thin bar along the bottom of the request that made it (along the lane's bottom when the engine
+ * could not tell which one), the selected and the focused request outlined, a brushed range
+ * shaded, and the time axis at the bottom. Plain function of its input so the frame loop can call
+ * it without React.
  */
 import type { Palette } from '../hooks/useTheme.ts';
-import type { ExitInfo, InstanceRecord, LeakFinding, OutgoingRecord, RequestRecord } from '../model/types.ts';
+import type { InstanceRecord, LeakFinding, OutgoingRecord, RequestRecord } from '../model/types.ts';
+import { fmtTick, TIME_AXIS_UNIT, tickStep, ticks } from '../time/time-base.ts';
+import type { Hit } from './hits.ts';
+import { type Lane, LANE_MIN, LANE_PAD, lanesBetween, laneState, rowHeight, type TimelineLayout } from './layout.ts';
+import { AXIS, GUTTER, type Scale } from './scale.ts';
+
+export type { Hit } from './hits.ts';
+export { hitAt, outgoingAt } from './hits.ts';
 
 export interface TimelineInput {
+  layout: TimelineLayout;
+  scale: Scale;
   now: number;
-  windowMs: number;
-  instances: readonly InstanceRecord[];
-  requests: Iterable<RequestRecord>;
+  /** How far the lanes are scrolled (CSS px); the canvas shows the lanes from there down. */
+  scrollTop: number;
+  /** The canvas size in CSS px; the bottom `AXIS` px are the time axis. */
   width: number;
   height: number;
   palette: Palette;
@@ -21,167 +32,150 @@ export interface TimelineInput {
   leakFindings?: ReadonlyMap<number, LeakFinding>;
   /** Outgoing requests by instance, in order of their end (see the outgoing slice). */
   outgoing?: ReadonlyMap<number, readonly OutgoingRecord[]>;
+  selected: number | null;
+  focused: number | null;
+  /** A range being brushed (engine ms), shaded. */
+  brush: { from: number; to: number } | null;
 }
 
-export type Hit =
-  | { kind: 'request'; x: number; y: number; w: number; h: number; request: RequestRecord; finding: LeakFinding | null }
-  | { kind: 'exit'; x: number; y: number; w: number; h: number; instance: InstanceRecord; exit: ExitInfo }
-  | { kind: 'outgoing'; x: number; y: number; w: number; h: number; call: OutgoingRecord };
-
-const GUTTER = 58;
-const AXIS = 18;
-const MIN_LANE = 10;
-const MAX_LANE = 24;
-/** A lane with overlapping requests grows up to this, one row per concurrent request. */
-const MAX_STACKED_LANE = 110;
-const MAX_ROWS = 16;
-
+/** Draws a frame; returns what was drawn where, in canvas coordinates, for hit testing. */
 export function drawTimeline(ctx: CanvasRenderingContext2D, input: TimelineInput): Hit[] {
-  const { now, windowMs, width, height, palette: p } = input;
-  const start = now - windowMs;
-  const plotW = Math.max(1, width - GUTTER - 8);
-  const xOf = (t: number): number => GUTTER + ((t - start) / windowMs) * plotW;
+  const { layout, scale, width, height, palette: p, scrollTop } = input;
+  const lanesH = Math.max(0, height - AXIS);
   const hits: Hit[] = [];
 
   ctx.clearRect(0, 0, width, height);
   ctx.font = '10px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace';
   ctx.textBaseline = 'middle';
 
-  // Lanes: instances alive at some point in the window, oldest first; the newest win when crowded.
-  const visible = input.instances
-    .filter((r) => (r.exit ? r.exit.t >= start : true) && r.createdAt <= now)
-    .sort((a, b) => a.instanceId - b.instanceId);
-  const avail = height - AXIS;
-  const capacity = Math.max(1, Math.floor(avail / MIN_LANE));
-  const hidden = Math.max(0, visible.length - capacity);
-  const lanes = visible.slice(hidden);
-  const laneIds = new Set(lanes.map((r) => r.instanceId));
-
-  // Requests in view, by lane; a lane with overlapping requests gets taller (one row each).
-  const byLane = new Map<number, PlacedRequest[]>();
-  for (const r of input.requests) {
-    if (!isPlaced(r)) continue;
-    if ((r.endedAt ?? now) < start || !laneIds.has(r.instanceId)) continue;
-    let list = byLane.get(r.instanceId);
-    if (!list) byLane.set(r.instanceId, (list = []));
-    list.push(r);
+  drawGrid(ctx, scale, lanesH, p);
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(0, 0, width, lanesH);
+  ctx.clip();
+  const { first, end } = lanesBetween(layout, scrollTop, scrollTop + lanesH);
+  for (let i = first; i < end; i++) {
+    const lane = layout.lanes[i];
+    if (lane) drawLane(ctx, lane, i, { ...input, y: lane.top - scrollTop, hits });
   }
-  const rowsOf = (id: number): number =>
-    Math.min(
-      MAX_ROWS,
-      (byLane.get(id) ?? []).reduce((m, r) => Math.max(m, r.slot + 1), 1),
-    );
-  const desired = lanes.map((r) => {
-    const rows = rowsOf(r.instanceId);
-    return rows === 1 ? MAX_LANE : Math.min(MAX_STACKED_LANE, Math.max(MAX_LANE, rows * 5 + 6));
-  });
-  const scale = Math.min(
-    1,
-    avail /
-      Math.max(
-        1,
-        desired.reduce((a, b) => a + b, 0),
-      ),
-  );
-  const heights = desired.map((h) => Math.max(MIN_LANE, h * scale));
-  const minH = Math.min(MAX_LANE, ...heights);
-  const labelEvery = Math.max(1, Math.ceil(12 / minH));
-
-  drawAxis(ctx, start, windowMs, xOf, height, p);
-
-  let y = 0;
-  lanes.forEach((inst, i) => {
-    const laneH = heights[i] ?? MIN_LANE; // one height per lane
-    const laneTop = y;
-    y += laneH;
-    if (i % 2 === 1) {
-      ctx.fillStyle = p.laneAlt;
-      ctx.globalAlpha = 0.35;
-      ctx.fillRect(0, laneTop, width, laneH);
-      ctx.globalAlpha = 1;
-    }
-    const end = inst.exit?.t ?? now;
-    const x0 = Math.max(GUTTER, xOf(inst.createdAt));
-    const x1 = Math.min(width, xOf(end));
-    // Lifetime, and the part spent starting.
-    ctx.fillStyle = p.lane;
-    ctx.fillRect(x0, laneTop + 1, Math.max(1, x1 - x0), laneH - 2);
-    const readyAt = inst.instantiatedAt ?? (inst.status === 'Starting' && !inst.exit ? now : inst.createdAt);
-    if (readyAt > inst.createdAt) {
-      ctx.fillStyle = p.starting;
-      ctx.globalAlpha = 0.45;
-      ctx.fillRect(x0, laneTop + 1, Math.max(1, Math.min(x1, xOf(readyAt)) - x0), laneH - 2);
-      ctx.globalAlpha = 1;
-    }
-    // Label (every lane when there is room, else every few).
-    if (i % labelEvery === 0 && !(hidden > 0 && i === 0)) {
-      ctx.fillStyle = inst.exit ? p.dim : p.text;
-      ctx.textAlign = 'left';
-      ctx.fillText(`#${inst.instanceId}`, 6, laneTop + Math.min(laneH, MAX_LANE) / 2);
-    }
-
-    const reqs = byLane.get(inst.instanceId) ?? [];
-    const rows = rowsOf(inst.instanceId);
-    const rowH = (laneH - 4) / rows;
-    /** Where each request's bar is, for its outgoing requests. */
-    const bars = new Map<number, { y: number; h: number }>();
-    for (const r of reqs) {
-      const ry = laneTop + 2 + Math.min(r.slot, rows - 1) * rowH;
-      const bh = Math.max(1, rowH - (rows > 1 ? 1 : 0));
-      const a = xOf(r.acceptedAt);
-      const b = xOf(r.endedAt ?? now);
-      // Time spent waiting before an instance took it.
-      const w0 = xOf(r.receivedAt);
-      if (a - w0 > 2) {
-        ctx.fillStyle = p.dim;
-        ctx.fillRect(Math.max(GUTTER, w0), ry + bh / 2, a - Math.max(GUTTER, w0), 1);
-      }
-      const bx = Math.max(GUTTER, a);
-      const bw = Math.max(1.5, b - bx);
-      bars.set(r.requestId, { y: ry, h: bh });
-      ctx.fillStyle = barColor(r, p);
-      ctx.globalAlpha = r.outcome === 'running' ? 0.55 : 1;
-      ctx.fillRect(bx, ry, bw, bh);
-      ctx.globalAlpha = 1;
-      if (r.outcome === 'failed') markFailure(ctx, r, b, ry, bh, p);
-      const finding = input.leakFindings?.get(r.requestId) ?? null;
-      if (finding) markLeak(ctx, bx, bw, ry, bh, p);
-      // A marked bar is easier to hit: its marker is wider than a short request's bar.
-      const hx = finding ? Math.min(bx, bx + bw / 2 - LEAK_MARK) : bx;
-      hits.push({
-        kind: 'request',
-        x: hx,
-        y: ry,
-        w: Math.max(bw, finding ? 2 * LEAK_MARK : 4),
-        h: bh,
-        request: r,
-        finding,
-      });
-    }
-
-    const calls = input.outgoing?.get(inst.instanceId);
-    if (calls) drawOutgoing(ctx, calls, { start, now, xOf, laneBottom: laneTop + laneH - 2, bars, hits, p });
-
-    if (inst.exit) {
-      const ex = xOf(inst.exit.t);
-      ctx.fillStyle = exitColor(inst, p);
-      ctx.fillRect(ex - 1, laneTop + 1, 2, laneH - 2);
-      hits.push({ kind: 'exit', x: ex - 4, y: laneTop, w: 8, h: laneH, instance: inst, exit: inst.exit });
-    }
-  });
-
-  if (hidden > 0) {
-    // In the top lane's label spot: how many older lanes did not fit.
-    ctx.fillStyle = p.dim;
-    ctx.textAlign = 'left';
-    ctx.fillText(`+${hidden} ↑`, 6, (heights[0] ?? MAX_LANE) / 2);
+  if (input.brush) {
+    const a = scale.xOf(Math.min(input.brush.from, input.brush.to));
+    const b = scale.xOf(Math.max(input.brush.from, input.brush.to));
+    ctx.fillStyle = p.accent;
+    ctx.globalAlpha = 0.15;
+    ctx.fillRect(Math.max(GUTTER, a), 0, Math.max(1, b - Math.max(GUTTER, a)), lanesH);
+    ctx.globalAlpha = 1;
   }
-  if (lanes.length === 0) {
+  ctx.restore();
+  if (layout.lanes.length === 0) {
     ctx.fillStyle = p.dim;
     ctx.textAlign = 'center';
-    ctx.fillText('No instances in this window', GUTTER + plotW / 2, avail / 2);
+    ctx.fillText('No instances in this window', GUTTER + scale.plotW / 2, lanesH / 2);
   }
+  drawAxis(ctx, scale, lanesH, p);
   return hits;
+}
+
+type LaneInput = TimelineInput & { y: number; hits: Hit[] };
+
+function drawLane(ctx: CanvasRenderingContext2D, lane: Lane, index: number, at: LaneInput): void {
+  const { scale, now, width, palette: p, y, hits } = at;
+  const { instance: inst, height: laneH } = lane;
+  const { xOf } = scale;
+  if (index % 2 === 1) {
+    ctx.fillStyle = p.laneAlt;
+    ctx.globalAlpha = 0.35;
+    ctx.fillRect(0, y, width, laneH);
+    ctx.globalAlpha = 1;
+  }
+  const end = inst.exit?.t ?? now;
+  const x0 = Math.max(GUTTER, xOf(inst.createdAt));
+  const x1 = Math.min(width, xOf(end));
+  // Lifetime, and the part spent starting.
+  ctx.fillStyle = p.lane;
+  ctx.fillRect(x0, y + 1, Math.max(1, x1 - x0), laneH - 2);
+  const readyAt = inst.instantiatedAt ?? (inst.status === 'Starting' && !inst.exit ? now : inst.createdAt);
+  if (readyAt > inst.createdAt) {
+    ctx.fillStyle = p.starting;
+    ctx.globalAlpha = 0.45;
+    ctx.fillRect(x0, y + 1, Math.max(1, Math.min(x1, xOf(readyAt)) - x0), laneH - 2);
+    ctx.globalAlpha = 1;
+  }
+  drawLabel(ctx, inst, y, p);
+
+  const rowH = rowHeight(lane);
+  /** Where each request's bar is, for its outgoing requests. */
+  const bars = new Map<number, { y: number; h: number }>();
+  let selectedBox: Box | null = null;
+  let focusedBox: Box | null = null;
+  for (const { request: r, row } of lane.bars) {
+    const ry = y + LANE_PAD + row * rowH;
+    const bh = Math.max(1, rowH - (lane.rows > 1 ? 1 : 0));
+    const a = xOf(r.acceptedAt);
+    const b = xOf(r.endedAt ?? now);
+    // Time spent waiting in the queue, received → accepted.
+    const w0 = xOf(r.receivedAt);
+    if (a - w0 > 2) {
+      ctx.fillStyle = p.dim;
+      ctx.fillRect(Math.max(GUTTER, w0), ry + bh / 2 - 0.5, a - Math.max(GUTTER, w0), 1);
+    }
+    const bx = Math.max(GUTTER, a);
+    const bw = Math.max(1.5, b - bx);
+    bars.set(r.requestId, { y: ry, h: bh });
+    ctx.fillStyle = barColor(r, p);
+    ctx.globalAlpha = r.outcome === 'running' ? 0.55 : 1;
+    ctx.fillRect(bx, ry, bw, bh);
+    ctx.globalAlpha = 1;
+    if (r.outcome === 'failed') markFailure(ctx, r, b, ry, bh, p);
+    const finding = at.leakFindings?.get(r.requestId) ?? null;
+    if (finding) markLeak(ctx, bx, bw, ry, bh, p);
+    // A short bar is still a target: at least 4 px wide, and a marked bar as wide as its marker.
+    const hx = finding ? Math.min(bx, bx + bw / 2 - LEAK_MARK) : bw < 4 ? bx + bw / 2 - 2 : bx;
+    const box = { x: hx, y: ry, w: Math.max(bw, finding ? 2 * LEAK_MARK : 4), h: bh };
+    hits.push({ kind: 'request', ...box, request: r, finding });
+    if (r.requestId === at.selected) selectedBox = box;
+    if (r.requestId === at.focused) focusedBox = box;
+  }
+
+  const calls = at.outgoing?.get(inst.instanceId);
+  if (calls) drawOutgoing(ctx, calls, { scale, now, laneBottom: y + laneH - 2, bars, hits, p });
+
+  if (inst.exit) {
+    const ex = xOf(inst.exit.t);
+    ctx.fillStyle = exitColor(inst, p);
+    ctx.fillRect(ex - 1, y + 1, 2, laneH - 2);
+    hits.push({ kind: 'exit', x: ex - 4, y, w: 8, h: laneH, instance: inst, exit: inst.exit });
+  }
+  if (selectedBox) outline(ctx, selectedBox, p.text, 2, []);
+  if (focusedBox) outline(ctx, focusedBox, p.accent, 1.5, [3, 2]);
+}
+
+interface Box {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+function outline(ctx: CanvasRenderingContext2D, b: Box, color: string, width: number, dash: number[]): void {
+  ctx.save();
+  ctx.strokeStyle = color;
+  ctx.lineWidth = width;
+  ctx.setLineDash(dash);
+  ctx.strokeRect(b.x - 1.5, b.y - 1, b.w + 3, b.h + 2);
+  ctx.restore();
+}
+
+/** `#12` and the instance's state, in the gutter, dimmed once it exited. */
+function drawLabel(ctx: CanvasRenderingContext2D, inst: InstanceRecord, y: number, p: Palette): void {
+  // In the first row's height however tall the lane grew.
+  const mid = y + LANE_MIN / 2;
+  ctx.textAlign = 'left';
+  ctx.fillStyle = inst.exit ? p.dim : p.text;
+  const id = `#${inst.instanceId}`;
+  ctx.fillText(id, 6, mid);
+  ctx.fillStyle = p.dim;
+  ctx.fillText(laneState(inst), 6 + ctx.measureText(id).width + 5, mid, GUTTER - 16 - ctx.measureText(id).width);
 }
 
 /**
@@ -193,20 +187,21 @@ function drawOutgoing(
   ctx: CanvasRenderingContext2D,
   calls: readonly OutgoingRecord[],
   at: {
-    start: number;
+    scale: Scale;
     now: number;
-    xOf: (t: number) => number;
     laneBottom: number;
     bars: ReadonlyMap<number, { y: number; h: number }>;
     hits: Hit[];
     p: Palette;
   },
 ): void {
-  const { start, now, xOf, laneBottom, bars, hits, p } = at;
+  const { scale, now, laneBottom, bars, hits, p } = at;
+  const { start, end } = scale.window;
+  const { xOf } = scale;
   // Ordered by their end: the ones in view are at the end of the list.
   const first = calls.findLastIndex((c) => c.t < start) + 1;
   for (const c of calls.slice(first)) {
-    if (c.t - c.durationMs > now) continue;
+    if (c.t - c.durationMs > Math.min(now, end)) continue;
     const bar = c.requestId === null ? undefined : bars.get(c.requestId);
     const h = bar ? Math.max(2, Math.min(4, bar.h * 0.3)) : 3;
     const y = bar ? bar.y + bar.h - h : laneBottom - h;
@@ -286,55 +281,37 @@ function markFailure(
   ctx.stroke();
 }
 
-function drawAxis(
-  ctx: CanvasRenderingContext2D,
-  start: number,
-  windowMs: number,
-  xOf: (t: number) => number,
-  height: number,
-  p: Palette,
-): void {
-  const steps = [100, 250, 500, 1000, 2000, 5000, 10_000, 15_000, 30_000, 60_000];
-  const step = steps.find((s) => windowMs / s <= 8) ?? 60_000;
-  const end = start + windowMs;
-  ctx.textAlign = 'center';
+/** At most one tick per this many px, so labels never collide. */
+const TICK_PX = 70;
+
+function drawGrid(ctx: CanvasRenderingContext2D, scale: Scale, lanesH: number, p: Palette): void {
+  const { start, end } = scale.window;
+  const step = tickStep(end - start, scale.plotW / TICK_PX);
   ctx.lineWidth = 1;
-  for (let t = Math.max(0, Math.ceil(start / step) * step); t <= end; t += step) {
-    const x = Math.round(xOf(t)) + 0.5;
-    ctx.strokeStyle = p.grid;
+  ctx.strokeStyle = p.grid;
+  for (const t of ticks(start, end, step)) {
+    const x = Math.round(scale.xOf(t)) + 0.5;
     ctx.beginPath();
     ctx.moveTo(x, 0);
-    ctx.lineTo(x, height - AXIS);
+    ctx.lineTo(x, lanesH);
     ctx.stroke();
-    // Engine time, as in the event log: the grid moves with the requests.
-    ctx.fillStyle = p.dim;
-    ctx.fillText(`${(t / 1000).toFixed(step >= 1000 ? 0 : 1)}s`, x, height - AXIS / 2);
   }
 }
 
-/** A request an instance took: only those have a bar. */
-type PlacedRequest = RequestRecord & { instanceId: number; acceptedAt: number };
-
-function isPlaced(r: RequestRecord): r is PlacedRequest {
-  return r.instanceId !== null && r.acceptedAt !== null;
-}
-
-/** The topmost thing drawn at a point (the last drawn wins). */
-export function hitAt(hits: readonly Hit[], x: number, y: number): Hit | null {
-  return hits.findLast((h) => x >= h.x && x <= h.x + h.w && y >= h.y && y <= h.y + h.h) ?? null;
-}
-
-type OutgoingHit = Extract<Hit, { kind: 'outgoing' }>;
-
-/**
- * Every outgoing request whose bar (widened to a hit target) is under the point, nearest centre
- * first. Calls made a few milliseconds apart share pixels in a wide window: the pointer names all
- * of them rather than whichever was drawn last.
- */
-export function outgoingAt(hits: readonly Hit[], x: number, y: number): OutgoingHit[] {
-  const under = hits.filter(
-    (h): h is OutgoingHit => h.kind === 'outgoing' && x >= h.x && x <= h.x + h.w && y >= h.y && y <= h.y + h.h,
-  );
-  const distance = (h: OutgoingHit): number => Math.abs(h.x + h.w / 2 - x);
-  return under.sort((a, b) => distance(a) - distance(b));
+/** Engine time, as in the charts and the event log (time-base.ts); the grid moves with the requests. */
+function drawAxis(ctx: CanvasRenderingContext2D, scale: Scale, lanesH: number, p: Palette): void {
+  const { start, end } = scale.window;
+  const step = tickStep(end - start, scale.plotW / TICK_PX);
+  const y = lanesH + AXIS / 2;
+  ctx.strokeStyle = p.grid;
+  ctx.beginPath();
+  ctx.moveTo(GUTTER, lanesH + 0.5);
+  ctx.lineTo(GUTTER + scale.plotW, lanesH + 0.5);
+  ctx.stroke();
+  ctx.fillStyle = p.dim;
+  ctx.textAlign = 'center';
+  for (const t of ticks(start, end, step)) ctx.fillText(fmtTick(t, step), scale.xOf(t), y);
+  // The axis's unit, in the gutter under the labels (the panel's heading names the whole base).
+  ctx.textAlign = 'left';
+  ctx.fillText(TIME_AXIS_UNIT, 6, y, GUTTER - 8);
 }

@@ -1,0 +1,293 @@
+/**
+ * The observer's cost (issue 16 §7): req/s of `demo:hello` (defaults: reuse 1, ~10 events per
+ * request) under the bench's closed-loop load with no dashboard open (A) and with the real built
+ * dashboard open in headless Chromium (B), alternated A B A B on one web-mode server per run, so
+ * drift on a shared machine falls on both conditions alike. Printed: both rates, the ratio B / A,
+ * the engine events the page took in per second, and the CPU of Chromium and of the server.
+ * Skipped (not failed) without Chromium, playwright-core or a built dashboard; the rest of the
+ * bench runs either way. Measured, never asserted.
+ *
+ * Chromium runs on its own (one browser per run, its tab opened for each B window and closed
+ * after it); Playwright connects over CDP only to open the tab and read its counts, never while
+ * the load runs.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runLoad } from '../loadgen/index.ts';
+import { startProcess, treeCpuSeconds, waitForHttp, waitForOutput, type ServerProcess } from './processes.ts';
+import { formatRatio, int, median } from './report.ts';
+import { REPO_ROOT, poolscope } from './setups.ts';
+
+export const DASHBOARD_OVERHEAD_ID = 'dashboard-overhead';
+const CHROMIUM = process.env.POOLSCOPE_CHROMIUM ?? '/usr/bin/chromium';
+/** Where web mode serves the dashboard from (as engine/web/dashboard-server.ts decides). */
+const DASHBOARD_DIR = process.env.POOLSCOPE_DASHBOARD_DIR || join(REPO_ROOT, 'renderer/dist');
+/** Same flags as the e2e tests (e2e/support/dashboard.ts), and their window size. */
+const CHROMIUM_ARGS = [
+  '--window-size=1440,900',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+/** The page must load and show its first snapshot within this (a hang guard on a busy machine). */
+const PAGE_READY_MS = 60_000;
+
+export interface OverheadSettings {
+  durationMs: number;
+  warmupMs: number;
+  connections: number;
+  /** A B pairs per run (default 2: A B A B). */
+  pairs?: number;
+}
+
+export interface OverheadWindow {
+  condition: 'none' | 'dashboard';
+  requestsPerSecond: number;
+  seconds: number;
+  /** Engine events per second the page took in (dashboard windows; null if it could not be read). */
+  eventsPerSecond: number | null;
+  /**
+   * CPU used during the window, in cores (1 = one core all the time): the server's process tree,
+   * and Chromium's (with no tab open in A windows). Steadier than req/s on a shared machine.
+   */
+  serverCores: number;
+  browserCores: number;
+}
+
+export interface OverheadResult {
+  id: string;
+  label: string;
+  status: 'ok' | 'skipped' | 'failed';
+  reason?: string;
+  windows: OverheadWindow[];
+}
+
+export const OVERHEAD_LABEL = 'demo:hello (defaults), headless dashboard attached vs none';
+
+/** Why the row cannot run here, or null. */
+export function overheadUnavailable(): string | null {
+  if (!existsSync(CHROMIUM)) return `Chromium not found at ${CHROMIUM} (set POOLSCOPE_CHROMIUM)`;
+  if (!existsSync(join(DASHBOARD_DIR, 'index.html')))
+    return `no built dashboard in ${DASHBOARD_DIR} (npm run build:ui, or set POOLSCOPE_DASHBOARD_DIR)`;
+  return null;
+}
+
+type Playwright = typeof import('playwright-core');
+
+/** One run: a fresh web-mode server, warmed up, then A B A B … windows; appends to `result.windows`. */
+export async function measureOverheadRun(
+  result: OverheadResult,
+  settings: OverheadSettings,
+  log: (line: string) => void,
+  warmUp: (load: { url: string; connections: number }) => Promise<number>,
+): Promise<void> {
+  if (result.status !== 'ok') return;
+  const unavailable = overheadUnavailable();
+  let playwright: Playwright | null = null;
+  if (!unavailable) playwright = await import('playwright-core').catch(() => null);
+  if (unavailable || !playwright) {
+    result.status = 'skipped';
+    result.reason = unavailable ?? 'playwright-core is not installed';
+    log(`${OVERHEAD_LABEL}: skipped: ${result.reason}`);
+    return;
+  }
+  const profile = mkdtempSync(join(tmpdir(), 'poolscope-bench-chromium-'));
+  const server = startProcess(poolscope('demo:hello', ['--ui', '--ui-addr', '127.0.0.1:0']), {
+    cwd: REPO_ROOT,
+    env: { ...process.env, POOLSCOPE_DASHBOARD_DIR: DASHBOARD_DIR },
+  });
+  // Chromium as a process of its own, driven over CDP only to open the page: no client stays
+  // attached while the load runs (Playwright's would receive every WebSocket frame the page does,
+  // a cost a user's browser does not pay).
+  const browser = startProcess(
+    [...CHROMIUM_ARGS, '--headless', '--remote-debugging-port=0', `--user-data-dir=${profile}`, 'about:blank'],
+    { cwd: REPO_ROOT, command: CHROMIUM },
+  );
+  try {
+    const [serving, dashboard, devtools] = await Promise.all([
+      waitForOutput(server, /Serving HTTP on (http:\/\/\S+)/, PAGE_READY_MS),
+      waitForOutput(server, /Dashboard: (http:\/\/\S+)/, PAGE_READY_MS),
+      waitForOutput(browser, /DevTools listening on (ws:\/\/\S+)/, PAGE_READY_MS),
+    ]);
+    const url = serving[1] ?? '';
+    const page = { playwright, devtools: devtools[1] ?? '', url: dashboard[1] ?? '' };
+    await waitForHttp(url, PAGE_READY_MS, server);
+    const load = { url, connections: settings.connections };
+    if (settings.warmupMs > 0) await warmUp(load);
+    for (let pair = 0; pair < (settings.pairs ?? 2); pair++) {
+      for (const condition of ['none', 'dashboard'] as const) {
+        const measure = (): Promise<Measured> => measureWindow(server, browser, load, settings.durationMs);
+        const window =
+          condition === 'none'
+            ? { condition, ...(await measure()), eventsPerSecond: null }
+            : { condition, ...(await withDashboard(page, () => settle(load, settings.warmupMs), measure)) };
+        result.windows.push(window);
+        const events =
+          window.condition === 'none'
+            ? ''
+            : `, ${window.eventsPerSecond === null ? '–' : int(window.eventsPerSecond)} events/s, Chromium ${window.browserCores.toFixed(2)} cores`;
+        log(
+          `  ${condition === 'none' ? 'no dashboard' : 'dashboard   '}: ${int(window.requestsPerSecond)} req/s${events}`,
+        );
+      }
+    }
+  } catch (error) {
+    result.status = 'failed';
+    const tail = server.output().trim().split('\n').slice(-5).join(' / ');
+    result.reason = `${error instanceof Error ? error.message : String(error)}${tail ? ` (last output: ${tail})` : ''}`;
+  } finally {
+    await browser.stop();
+    await server.stop();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+interface Measured {
+  requestsPerSecond: number;
+  seconds: number;
+  serverCores: number;
+  browserCores: number;
+}
+
+/**
+ * A fresh tab's first seconds (loading, the first render of a busy pool, the engine's history)
+ * are not what a dashboard left open costs: the load runs this long with the tab open before the
+ * window (at least 1 s).
+ */
+async function settle(load: { url: string; connections: number }, warmupMs: number): Promise<void> {
+  await runLoad({ ...load, durationMs: Math.max(1000, warmupMs) });
+}
+
+/**
+ * Opens the dashboard in a new tab, waits until it shows its first snapshot over an open
+ * connection, runs `warmUp`, lets go of the browser, runs `body`, then closes the tab. The events
+ * the page took in during `body` are read from its recorder's count (`data-event-count`, which
+ * lags by at most one paced delivery at either end); null if the page does not show it.
+ */
+async function withDashboard(
+  page: { playwright: Playwright; devtools: string; url: string },
+  warmUp: () => Promise<void>,
+  body: () => Promise<Measured>,
+): Promise<Measured & { eventsPerSecond: number | null }> {
+  const eventCount = async (tab: import('playwright-core').Page): Promise<number | null> => {
+    const value = await tab
+      .locator('[data-event-count]')
+      .first()
+      .getAttribute('data-event-count', { timeout: 5000 })
+      .catch(() => null);
+    return value === null || !/^\d+$/.test(value) ? null : Number(value);
+  };
+  let cdp = await page.playwright.chromium.connectOverCDP(page.devtools);
+  const context = cdp.contexts()[0];
+  if (!context) throw new Error('Chromium has no default browser context');
+  const tab = await context.newPage();
+  await tab.goto(page.url);
+  await tab.locator('.app[data-ready="true"]').waitFor({ timeout: PAGE_READY_MS });
+  await tab.locator('[data-testid="connection-status"][data-state="open"]').waitFor({ timeout: PAGE_READY_MS });
+  await warmUp();
+  const before = await eventCount(tab);
+  const target = tab.url();
+  await cdp.close(); // disconnects; the tab stays open and live
+  const measured = await body();
+  cdp = await page.playwright.chromium.connectOverCDP(page.devtools);
+  try {
+    const again = cdp
+      .contexts()[0]
+      ?.pages()
+      .find((p) => p.url() === target);
+    if (!again) throw new Error('the dashboard tab closed during the window');
+    const after = await eventCount(again);
+    await again.close();
+    const eventsPerSecond = before !== null && after !== null ? (after - before) / measured.seconds : null;
+    return { ...measured, eventsPerSecond };
+  } finally {
+    await cdp.close();
+  }
+}
+
+async function measureWindow(
+  server: ServerProcess,
+  browser: ServerProcess,
+  load: { url: string; connections: number },
+  durationMs: number,
+): Promise<Measured> {
+  const cpu = (): { server: number; browser: number } => ({
+    server: treeCpuSeconds(server.pid),
+    browser: treeCpuSeconds(browser.pid),
+  });
+  const before = cpu();
+  const summary = await runLoad({ ...load, durationMs });
+  const after = cpu();
+  if (server.hasExited()) throw new Error('the server exited during the run');
+  if (browser.hasExited()) throw new Error('Chromium exited during the run');
+  const seconds = summary.elapsedMs / 1000;
+  return {
+    requestsPerSecond: summary.requestsPerSecond,
+    seconds,
+    serverCores: (after.server - before.server) / seconds,
+    browserCores: (after.browser - before.browser) / seconds,
+  };
+}
+
+export interface OverheadSummary {
+  none: number | null;
+  dashboard: number | null;
+  ratio: number | null;
+  eventsPerSecond: number | null;
+  /** Chromium's CPU during the dashboard windows, in cores. */
+  browserCores: number | null;
+  /** The server's CPU per 1,000 requests (core-seconds), without and with the dashboard. */
+  serverCpuPerKiloRequest: { none: number | null; dashboard: number | null };
+}
+
+export function overheadSummary(result: OverheadResult): OverheadSummary {
+  const of = (c: OverheadWindow['condition']): number | null =>
+    median(result.windows.filter((w) => w.condition === c).map((w) => w.requestsPerSecond));
+  const none = of('none');
+  const dashboard = of('dashboard');
+  const eventsPerSecond = median(
+    result.windows.flatMap((w) => (w.eventsPerSecond === null ? [] : [w.eventsPerSecond])),
+  );
+  const ratio = none && dashboard !== null ? Number((dashboard / none).toPrecision(3)) : null;
+  const browserCores = median(result.windows.filter((w) => w.condition === 'dashboard').map((w) => w.browserCores));
+  const perKilo = (c: OverheadWindow['condition']): number | null =>
+    median(
+      result.windows
+        .filter((w) => w.condition === c && w.requestsPerSecond > 0)
+        .map((w) => (1000 * w.serverCores) / w.requestsPerSecond),
+    );
+  return {
+    none,
+    dashboard,
+    ratio,
+    eventsPerSecond,
+    browserCores,
+    serverCpuPerKiloRequest: { none: perKilo('none'), dashboard: perKilo('dashboard') },
+  };
+}
+
+export function overheadMarkdown(result: OverheadResult | null): string {
+  if (!result) return '';
+  const out = ['', `Observer cost: ${result.label}, windows alternated A B A B (medians):`, ''];
+  if (result.status !== 'ok') {
+    out.push(`${result.status === 'failed' ? '**failed**' : 'skipped'}: ${result.reason ?? ''}`);
+    return `${out.join('\n')}\n`;
+  }
+  const s = overheadSummary(result);
+  const fmt = (n: number | null): string => (n === null ? '–' : int(n));
+  const cores = (n: number | null): string => (n === null ? '–' : n.toFixed(2));
+  out.push(
+    '| no dashboard req/s | dashboard req/s | dashboard / none | engine events/s (dashboard windows) | Chromium CPU, cores | server CPU s / 1,000 req, none / dashboard |',
+  );
+  out.push('|---:|---:|---:|---:|---:|---:|');
+  out.push(
+    `| ${fmt(s.none)} | ${fmt(s.dashboard)} | ${s.ratio === null ? '–' : `${formatRatio(s.ratio)}×`} | ${fmt(s.eventsPerSecond)} | ${cores(s.browserCores)} | ${cores(s.serverCpuPerKiloRequest.none)} / ${cores(s.serverCpuPerKiloRequest.dashboard)} |`,
+  );
+  const each = result.windows.map((w) => `${w.condition === 'none' ? 'A' : 'B'} ${int(w.requestsPerSecond)}`);
+  out.push('', `Windows in order: ${each.join(', ')}.`);
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,125 @@
+/**
+ * Paces the engine's pushes into the page (issue 16 §7: the observer must not distort what it
+ * observes). The engine sends up to 20 event batches a second; applying and rendering each one
+ * took a whole core of a 2-core machine away from the server under load. Here event batches and
+ * load progress are held and handed on together, consecutive event batches joined into one
+ * (`coalesceMessages`), so the reducers copy their state once and React renders once per delivery.
+ *
+ * How often: at most every 250 ms, and otherwise as the page can afford. After each delivery the
+ * pacer measures how long the page took to apply and paint it (`afterPaint`), and waits ten times
+ * that before the next (`paceFor`: live updates take at most ~10% of the page's time), at most
+ * 2 s. A busy machine makes a delivery take longer, so the dashboard backs off when the server
+ * needs the cores.
+ *
+ * Latency stays low when it is quiet: a message arriving after a quiet spell is handed on at once.
+ * Snapshots, scenario progress and replies are never held: they flush what is waiting, in order,
+ * and go through at once (a command's effects must show by the time its reply arrives).
+ */
+import type { ServerMessage } from '../../../protocol/index.ts';
+import { coalesceMessages } from '../model/event-batches.ts';
+
+/** Held messages are delivered at most every this many ms (4 a second) … */
+export const MIN_PACE_MS = 250;
+/** … and at least every this many: the live view never looks frozen. */
+export const MAX_PACE_MS = 2000;
+/** The share of the page's time live updates may take: the wait after a delivery is its cost / this. */
+export const UPDATE_BUDGET = 0.1;
+/**
+ * Held messages at most; one more flushes at once. A bound, not a rate: at the engine's 20 batches
+ * a second, a 2 s wait holds ~40 event batches and a few load progress reports.
+ */
+export const MAX_HELD_MESSAGES = 64;
+
+/** The wait after a delivery that took `costMs` to apply and paint. */
+export function paceFor(costMs: number): number {
+  return Math.min(MAX_PACE_MS, Math.max(MIN_PACE_MS, costMs / UPDATE_BUDGET));
+}
+
+export interface PacerClock {
+  now(): number;
+  setTimer(callback: () => void, ms: number): unknown;
+  clearTimer(handle: unknown): void;
+  /** Calls back once what was just delivered has been rendered and painted (absent: a fixed 250 ms pace). */
+  afterPaint?(callback: () => void): void;
+}
+
+/** The page's clock. After a frame's rAF callbacks come style, layout and paint, then the task posted here. */
+export const pageClock: PacerClock = {
+  now: () => performance.now(),
+  setTimer: (callback, ms) => setTimeout(callback, ms),
+  // The only handles it is given are the ones its setTimer made.
+  clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  afterPaint: (callback) => void requestAnimationFrame(() => setTimeout(callback, 0)),
+};
+
+/** Messages that may wait for the next delivery (their effect is a view refresh, nothing waits on them). */
+const holdable = (message: ServerMessage): boolean => message.kind === 'events' || message.kind === 'load-progress';
+
+export class MessagePacer {
+  readonly #deliver: (message: ServerMessage) => void;
+  readonly #clock: PacerClock;
+  #held: ServerMessage[] = [];
+  #lastDelivery = Number.NEGATIVE_INFINITY;
+  #timer: unknown = null;
+  #interval = MIN_PACE_MS;
+  #measuring = false;
+
+  constructor(deliver: (message: ServerMessage) => void, clock: PacerClock = pageClock) {
+    this.#deliver = deliver;
+    this.#clock = clock;
+  }
+
+  /** The current wait between deliveries of held messages (ms). */
+  get intervalMs(): number {
+    return this.#interval;
+  }
+
+  push(message: ServerMessage): void {
+    this.#held.push(message);
+    const due = this.#lastDelivery + this.#interval;
+    if (!holdable(message) || this.#held.length >= MAX_HELD_MESSAGES || this.#clock.now() >= due) {
+      this.flush();
+      return;
+    }
+    this.#timer ??= this.#clock.setTimer(() => {
+      this.#timer = null;
+      this.flush();
+    }, due - this.#clock.now());
+  }
+
+  /** Hands on everything held now (coalesced), in order. */
+  flush(): void {
+    if (this.#timer !== null) {
+      this.#clock.clearTimer(this.#timer);
+      this.#timer = null;
+    }
+    if (this.#held.length === 0) return;
+    const held = this.#held;
+    this.#held = [];
+    const start = this.#clock.now();
+    this.#lastDelivery = start;
+    for (const message of coalesceMessages(held)) this.#deliver(message);
+    this.#measure(start);
+  }
+
+  /** Drops what is held and stops the timer (the bridge is closing). */
+  stop(): void {
+    if (this.#timer !== null) this.#clock.clearTimer(this.#timer);
+    this.#timer = null;
+    this.#held = [];
+  }
+
+  /**
+   * Times this delivery until it is painted, and sets the pace from that. One measurement at a
+   * time; a hidden page never paints, and keeps the pace it had.
+   */
+  #measure(start: number): void {
+    const afterPaint = this.#clock.afterPaint;
+    if (!afterPaint || this.#measuring) return;
+    this.#measuring = true;
+    afterPaint(() => {
+      this.#measuring = false;
+      this.#interval = paceFor(this.#clock.now() - start);
+    });
+  }
+}

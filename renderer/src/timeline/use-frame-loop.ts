@@ -1,0 +1,125 @@
+/**
+ * The timeline's frame loop: reads the store directly (no React render per frame or per batch),
+ * lays out and draws the lanes in view at most 30 times a second, and mirrors the frame for tests
+ * (expose.ts). A fixed window whose end has passed looks the same until something it shows
+ * changes: then frames with the same inputs are skipped, and an idle page costs nothing.
+ */
+import { type RefObject, useEffect } from 'react';
+import { readEngineNow } from '../hooks/useNow.ts';
+import type { Palette } from '../hooks/useTheme.ts';
+import { useStore } from '../store/store.ts';
+import { windowOf } from '../time/time-view.ts';
+import { drawTimeline } from './draw.ts';
+import { exposeFrame, exposeLeakMarkers, exposeOutgoingBars } from './expose.ts';
+import type { Frame } from './frame.ts';
+import { layoutLanes } from './layout.ts';
+import { AXIS, scaleFor } from './scale.ts';
+
+const FRAME_MS = 1000 / 30;
+
+export interface FrameLoopDeps {
+  canvas: RefObject<HTMLCanvasElement | null>;
+  scroller: RefObject<HTMLDivElement | null>;
+  /** Written with each frame drawn. */
+  frame: { current: Frame | null };
+  brush: RefObject<{ from: number; to: number } | null>;
+  focused: RefObject<number | null>;
+  palette: Palette;
+  /** The lanes' total height changed (the panel grows or its scroll range changes). */
+  onLanesHeight(px: number): void;
+  /** The canvas was laid out at this height. */
+  onCanvasHeight(px: number): void;
+}
+
+export function useFrameLoop(deps: FrameLoopDeps): void {
+  const { palette } = deps;
+  // `deps` holds refs and setters, stable for the component's life; the palette changes with the theme.
+  useEffect(() => {
+    const canvas = deps.canvas.current;
+    const scroller = deps.scroller.current;
+    if (!canvas || !scroller) return; // not mounted
+    const ctx = canvas.getContext('2d');
+    if (!ctx) throw new Error('the timeline needs a 2D canvas context, and this browser gives none');
+    let frame = 0;
+    let last = 0;
+    let size = { w: 0, h: 0 };
+    let lanesHeight = -1;
+    let drawnWith: unknown[] = [];
+    const observer = new ResizeObserver((entries) => {
+      const box = entries.at(-1)?.contentRect;
+      if (!box) return;
+      const dpr = window.devicePixelRatio || 1;
+      size = { w: box.width, h: box.height };
+      deps.onCanvasHeight(box.height);
+      canvas.width = Math.round(box.width * dpr);
+      canvas.height = Math.round(box.height * dpr);
+      last = 0;
+      drawnWith = [];
+    });
+    observer.observe(canvas);
+    const tick = (time: number): void => {
+      frame = requestAnimationFrame(tick);
+      if (time - last < FRAME_MS || size.w === 0) return;
+      last = time;
+      const s = useStore.getState();
+      const now = readEngineNow();
+      const view = s.ui.timeView;
+      const shown = windowOf(view, now);
+      const inputs = [
+        s.instances,
+        s.requests,
+        s.leaks.byRequest,
+        s.outgoing.byInstance,
+        view,
+        s.ui.selectedRequest,
+        deps.focused.current,
+        deps.brush.current,
+        scroller.scrollTop,
+      ];
+      const still = !view.live && shown.end <= now;
+      if (still && inputs.length === drawnWith.length && inputs.every((v, i) => v === drawnWith[i])) return;
+      drawnWith = inputs;
+      const layout = layoutLanes(
+        [...s.instances.live.values(), ...s.instances.retired],
+        s.requests.byId.values(),
+        shown,
+        now,
+      );
+      const scale = scaleFor(shown, size.w);
+      const dpr = window.devicePixelRatio || 1;
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      const hits = drawTimeline(ctx, {
+        layout,
+        scale,
+        now,
+        scrollTop: scroller.scrollTop,
+        width: size.w,
+        height: size.h,
+        palette,
+        leakFindings: s.leaks.byRequest,
+        outgoing: s.outgoing.byInstance,
+        selected: s.ui.selectedRequest,
+        focused: deps.focused.current,
+        brush: deps.brush.current,
+      });
+      const f: Frame = { now, layout, scale, hits, lanesH: Math.max(0, size.h - AXIS) };
+      deps.frame.current = f;
+      if (layout.height !== lanesHeight) {
+        lanesHeight = layout.height;
+        deps.onLanesHeight(layout.height);
+      }
+      exposeFrame(canvas, f, scroller.scrollTop, size.h, {
+        focused: deps.focused.current,
+        selected: s.ui.selectedRequest,
+      });
+      // Most runs have no findings: then there is nothing to mirror (or only stale marks to clear).
+      if (s.leaks.byRequest.size > 0 || canvas.dataset.leakRequests) exposeLeakMarkers(canvas, hits);
+      if (s.outgoing.byInstance.size > 0 || canvas.dataset.outgoingPoints) exposeOutgoingBars(canvas, hits);
+    };
+    frame = requestAnimationFrame(tick);
+    return () => {
+      cancelAnimationFrame(frame);
+      observer.disconnect();
+    };
+  }, [palette]);
+}
