@@ -111,8 +111,12 @@ export class LeakSampler {
     // Turned off: what is still queued is not replayed (up to 64 fresh instances, each up to the
     // request timeout, after the user said stop), counted as `stopped`; a running replay finishes.
     if (result.settings.mode === 'off') this.#dropQueued();
-    // More slots: queued replays take them now, not when the running one ends.
-    else this.#startQueued();
+    else {
+      // More slots: queued replays take them now, not when the running one ends.
+      this.#startQueued();
+      // A smaller queue: the newest beyond it are dropped, counted as `queue-full`.
+      this.#trimQueue();
+    }
     return { ok: true, settings: this.settings };
   }
 
@@ -195,6 +199,14 @@ export class LeakSampler {
     if (dropped === 0) return;
     this.#skip('stopped', dropped);
     if (this.#pending() === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
+  }
+
+  /** Drops the newest queued replays beyond `maxQueuedReplays`, counted as `queue-full`. */
+  #trimQueue(): void {
+    const over = this.#queue.splice(this.#settings.maxQueuedReplays);
+    if (over.length === 0) return;
+    for (const dropped of over) this.#queuedBytes -= dropped.bytes;
+    this.#skip('queue-full', over.length);
   }
 
   /** Replays queued or running. */

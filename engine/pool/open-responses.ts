@@ -1,5 +1,5 @@
 import type { EventBus } from '../events/event-bus.ts';
-import type { FailureKind } from '../../protocol/index.ts';
+import { boundMessage, type FailureKind } from '../../protocol/index.ts';
 import { FlowControl, newWakeSignal, type ResponseFlowBuffers } from '../thread/response-flow.ts';
 import type { PoolClock } from './clock.ts';
 import { declaredContentLength } from './content-length.ts';
@@ -210,6 +210,7 @@ export function reportFailure(
   message: string,
   afterHead = false,
 ): void {
+  message = boundMessage(message);
   if (afterHead) request.responder.abort(message);
   else request.responder.fail(kind, message);
   bus.emit({

@@ -1,4 +1,10 @@
-import type { DrainCause, FailureKind, InstanceStatus, UnavailableWhy } from '../../protocol/index.ts';
+import {
+  boundMessage,
+  type DrainCause,
+  type FailureKind,
+  type InstanceStatus,
+  type UnavailableWhy,
+} from '../../protocol/index.ts';
 import type { FromInstance } from '../thread/messages.ts';
 import { atDeadline, type PoolTimer } from './clock.ts';
 import { KILL_GRACE_MS } from './executor-pool.ts';
@@ -230,8 +236,9 @@ export class PoolWorker {
     this.#pump();
   }
 
-  #onInstantiateFailed(message: string): void {
+  #onInstantiateFailed(rawMessage: string): void {
     if (this.#phase !== 'starting') return;
+    const message = boundMessage(rawMessage);
     // A worker started for a request fails just that one; one started to serve the queue fails
     // every queued request (spec §3.4).
     const failed = this.#initial ? [this.#initial] : this.#ctx.takeAllQueued();
@@ -555,7 +562,7 @@ export class PoolWorker {
       cause,
       served: this.#reuseCount,
       lifetimeMs: this.#ctx.clock.now() - this.#createdAt,
-      message,
+      message: message === null ? null : boundMessage(message),
     });
     this.#ctx.workerExited(this, cause);
   }

@@ -14,6 +14,7 @@ import { test } from 'node:test';
 import { fakePool as poolOf, microtasks } from './fake-pool.ts';
 import { KILL_GRACE_MS } from './executor-pool.ts';
 import { ResponseWindow } from '../thread/response-flow.ts';
+import { EVENT_MESSAGE_MAX_CHARS } from '../../protocol/index.ts';
 
 // --- §3.1: spawn-direct, the queue, waking one available worker
 
@@ -295,6 +296,27 @@ test('a trap kills only its own instance and fails only its own request; queued 
   host.instance(1).answer(1);
   assert.equal(r1.view.ended, true);
   assert.equal(host.instance(1).killedWithGrace, null);
+});
+
+test("a guest's trap or instantiation message of any size is cut to EVENT_MESSAGE_MAX_CHARS in events and answers", () => {
+  const { host, send, events } = poolOf('wasip2', { maxInstances: 1 });
+  const huge = 'x'.repeat(1 << 20);
+  const r0 = send();
+  host.instance(0).instantiated();
+  host.instance(0).say({ type: 'trapped', requestId: 0, message: huge });
+  const r1 = send();
+  host.instance(1).say({ type: 'instantiate-failed', message: huge });
+  const messages = events.flatMap((e) =>
+    e.type === 'request.failed' || e.type === 'worker.exit' || e.type === 'worker.instantiation_failed'
+      ? [e.message ?? '']
+      : [],
+  );
+  assert.equal(messages.length, 5, 'two failures, two exits, one instantiation failure');
+  for (const message of messages) {
+    assert.ok(message.length <= EVENT_MESSAGE_MAX_CHARS, `${message.length} characters`);
+    assert.ok(message.endsWith('…'));
+  }
+  for (const client of [r0, r1]) assert.equal(client.view.failed?.message.length, EVENT_MESSAGE_MAX_CHARS);
 });
 
 // --- §3.7, §5: idle expiry, request timeouts and the watchdog

@@ -10,7 +10,7 @@
  */
 import type { PoolRequest, Responder } from '../pool/request.ts';
 import {
-  boundText as cutText,
+  boundText,
   detailNotKept,
   REQUEST_DETAIL_LIMITS,
   type KeptHeaders,
@@ -267,6 +267,9 @@ export class RequestDetails {
   #output(instanceId: number, t: number, stream: 'stdout' | 'stderr', line: string): void {
     const ids = this.#running.get(instanceId);
     if (!ids) return;
+    // A line written while several requests run on one instance (WASIp3) is each one's: which wrote
+    // it cannot be told. One cut copy is shared by all of them.
+    let text: string | null = null;
     for (const id of ids) {
       const kept = this.#kept.get(id);
       if (!kept) continue;
@@ -275,7 +278,7 @@ export class RequestDetails {
         d.outputOmitted++;
         continue;
       }
-      const text = boundText(line, this.#limits.outputLineChars);
+      text ??= boundText(line, this.#limits.outputLineChars);
       d.output.push({ t, stream, line: text });
       this.#grow(kept, text.length);
     }
@@ -337,15 +340,4 @@ function setOf(map: Map<number, Set<number>>, key: number): Set<number> {
     map.set(key, set);
   }
   return set;
-}
-
-/**
- * `text` within `max` characters, as a string of its own. A cut made by `slice` is, in V8, a view
- * of the whole original: 500 characters kept of a 64 KiB output line held all 64 KiB alive, so the
- * store's 16 Mi characters held gigabytes (measured: 300 requests of 50 such lines, 7 MiB counted,
- * 940 MiB of heap). Only cut texts are copied; a text within the bound is kept as it came.
- */
-function boundText(text: string, max: number): string {
-  const cut = cutText(text, max);
-  return cut === text ? text : Buffer.from(cut, 'utf16le').toString('utf16le');
 }

@@ -226,6 +226,41 @@ test('turning leak detection off drops the queued replays (counted as stopped); 
   assert.deepEqual(skipCounts(server), { stopped: 2 });
 });
 
+test('lowering maxQueuedReplays drops the newest queued replays beyond it (counted as queue-full); the rest are checked', async () => {
+  const upstream = await holdingUpstream();
+  const server = await serveForTest(
+    zooGuestPath('zoo-js-fetch'),
+    { maxInstanceReuseCount: 128, idleInstanceTimeoutMs: 60_000, maxInstances: 1 },
+    {
+      allowOutgoingHttp: true,
+      leakDetection: { mode: 'all', maxConcurrentReplays: 1, maxQueuedReplays: 8, maxReplaysPerSecond: 10_000 },
+    },
+  );
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    // The 2nd request's replay holds the slot; the 3rd's, 4th's and 5th's queue.
+    for (let i = 1; i <= 5; i++) {
+      const path = `/proxy?url=${encodeURIComponent(upstream.url(`/item/${i}`))}`;
+      assert.equal((await send(server.url(path), { agent })).status, 200);
+    }
+    await upstream.held(1);
+    assert.equal(server.leaks.setSettings({ maxQueuedReplays: 1 }).ok, true);
+    upstream.release();
+    await server.leaks.idle();
+  } finally {
+    agent.destroy();
+    upstream.release();
+    await server.close();
+  }
+  const ids = receivedIds(server);
+  assert.deepEqual(
+    eventsOf(server.events, 'leak.checked').map((c) => c.requestId),
+    [ids[1], ids[2]],
+    'the running replay and the oldest queued one',
+  );
+  assert.deepEqual(skipCounts(server), { 'queue-full': 2 });
+});
+
 test('raising maxConcurrentReplays starts queued replays at once, not after the running one', async () => {
   const upstream = await holdingUpstream();
   const server = await serveForTest(

@@ -15,6 +15,7 @@ import {
   DEFAULT_MAX_REQUEST_BODY_BYTES,
   EVENT_BATCH_INTERVAL_MS,
   gaugesSchema,
+  HISTORY_MAX_EVENTS,
   historySchema,
   leakCheckedSchema,
   leakDetectionSchema,
@@ -171,7 +172,7 @@ const recordedSnapshotSchema = snapshotSchema.extend({
   scenarios: z.array(scenarioInfoSchema).optional(),
   scenario: scenarioProgressSchema.nullable().optional(),
   // The history a late-opened page started from: its events checked as a batch's are.
-  history: historySchema.extend({ events: z.array(eventSchema) }).optional(),
+  history: historySchema.extend({ events: z.array(eventSchema).max(HISTORY_MAX_EVENTS) }).optional(),
 });
 
 /** What is wrong with one event of a JSON-lines file, by the same rules, or null. */

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { MAX_RECORDED_EVENTS } from './recorder.ts';
+import { HISTORY_MAX_BYTES, HISTORY_MAX_EVENTS } from '../../../protocol/index.ts';
 import { MAX_OPENED_EVENTS, parseRecordingText, toJson } from './format.ts';
 import { liveSession, sessionMessages } from './test-streams.ts';
 
@@ -51,5 +52,26 @@ describe('opened files are bounded', () => {
     assert.equal(refused.ok, false);
     assert.match((refused as { error: string }).error, /holds \d+ events; the dashboard opens at most/);
     assert.ok(parseRecordingText(text, EXPORTED, recording.eventCount).ok);
+  });
+
+  it("refuses a snapshot whose history holds more events than the engine's ring ever keeps", () => {
+    const { recorder } = liveSession(sessionMessages('counter-reuse3.jsonl'));
+    const recording = recorder.toRecording({ component: null, knobs: null }, new Date(EXPORTED));
+    assert.ok(recording);
+    const doc = JSON.parse(toJson(recording)) as {
+      eventCount: number;
+      messages: Array<{ message?: { kind: string; snapshot?: object } }>;
+    };
+    const snapshot = doc.messages.find((m) => m.message?.kind === 'snapshot')?.message?.snapshot;
+    assert.ok(snapshot, 'the recording starts from a snapshot');
+    const event = JSON.parse(EVENT_LINES[0] ?? 'null') as object;
+    const history = { dropped: 0, maxEvents: HISTORY_MAX_EVENTS, maxBytes: HISTORY_MAX_BYTES, before: null };
+    Object.assign(snapshot, { history: { ...history, events: Array(HISTORY_MAX_EVENTS + 1).fill(event) } });
+    const refused = parseRecordingText(JSON.stringify(doc), EXPORTED);
+    assert.equal(refused.ok, false);
+    assert.match((refused as { error: string }).error, /history/);
+    Object.assign(snapshot, { history: { ...history, events: [event] } });
+    doc.eventCount += 1; // the history's event is counted as the recording's
+    assert.ok(parseRecordingText(JSON.stringify(doc), EXPORTED).ok, 'within the bound it opens');
   });
 });
