@@ -1,8 +1,10 @@
 /**
  * The timeline's frame loop: reads the store directly (no React render per frame or per batch),
  * lays out and draws the lanes in view at most 30 times a second, and mirrors the frame for tests
- * (expose.ts). A fixed window whose end has passed looks the same until something it shows
- * changes: then frames with the same inputs are skipped, and an idle page costs nothing.
+ * (expose.ts). A frame is drawn only when it would differ from the last: something it shows
+ * changed, or time moved the window (and the running bars) by at least a pixel. A live 2-minute
+ * window 1,200 px wide so redraws 10 times a second, not 30, and a fixed window whose end has
+ * passed not at all while nothing changes (issue 16 §7: an open dashboard's own cost).
  */
 import { type RefObject, useEffect } from 'react';
 import { readEngineNow } from '../hooks/useNow.ts';
@@ -45,6 +47,7 @@ export function useFrameLoop(deps: FrameLoopDeps): void {
     let size = { w: 0, h: 0 };
     let lanesHeight = -1;
     let drawnWith: unknown[] = [];
+    let drawnNow = Number.NEGATIVE_INFINITY;
     const observer = new ResizeObserver((entries) => {
       const box = entries.at(-1)?.contentRect;
       if (!box) return;
@@ -55,6 +58,7 @@ export function useFrameLoop(deps: FrameLoopDeps): void {
       canvas.height = Math.round(box.height * dpr);
       last = 0;
       drawnWith = [];
+      drawnNow = Number.NEGATIVE_INFINITY;
     });
     observer.observe(canvas);
     const tick = (time: number): void => {
@@ -76,9 +80,12 @@ export function useFrameLoop(deps: FrameLoopDeps): void {
         deps.brush.current,
         scroller.scrollTop,
       ];
+      const same = inputs.length === drawnWith.length && inputs.every((v, i) => v === drawnWith[i]);
       const still = !view.live && shown.end <= now;
-      if (still && inputs.length === drawnWith.length && inputs.every((v, i) => v === drawnWith[i])) return;
+      const pxPerMs = size.w / Math.max(1, shown.end - shown.start);
+      if (same && (still || (now - drawnNow) * pxPerMs < 1)) return;
       drawnWith = inputs;
+      drawnNow = now;
       const layout = layoutLanes(
         [...s.instances.live.values(), ...s.instances.retired],
         s.requests.byId.values(),
