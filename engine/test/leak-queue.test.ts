@@ -10,7 +10,7 @@ import { Agent, type ServerResponse } from 'node:http';
 import { before, test } from 'node:test';
 import { ensureGuestsBuilt, zooGuestPath } from '../../assets/guests/build.ts';
 import { readAll, upstreamsClosedAfterTests } from '../host/outgoing/test-support.ts';
-import { MAX_QUEUED_REPLAY_BYTES, type LeakSkipReason } from '../../protocol/index.ts';
+import { MAX_QUEUED_REPLAY_BYTES, type LeakDetectionSettings, type LeakSkipReason } from '../../protocol/index.ts';
 import { send } from './support/http-client.ts';
 import { eventsOf, serveForTest, type TestServer } from './support/serve.ts';
 
@@ -56,6 +56,37 @@ async function holdingUpstream() {
   };
 }
 
+/**
+ * zoo-js-fetch on one instance (reuse 128) with one replay slot, its leak detection in `all` mode
+ * with `settings` on top. `sendSequential(n)` sends n requests one after another on one keep-alive
+ * connection, each proxied to the held upstream's `/item/i`: the 1st is a fresh instance's (never
+ * replayed), the 2nd's replay holds the slot (its upstream call is held), later ones queue.
+ */
+async function oneReplaySlot(settings: Partial<LeakDetectionSettings>) {
+  const upstream = await holdingUpstream();
+  const server = await serveForTest(
+    zooGuestPath('zoo-js-fetch'),
+    { maxInstanceReuseCount: 128, idleInstanceTimeoutMs: 60_000, maxInstances: 1 },
+    {
+      allowOutgoingHttp: true,
+      leakDetection: { mode: 'all', maxConcurrentReplays: 1, maxReplaysPerSecond: 10_000, ...settings },
+    },
+  );
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  return {
+    upstream,
+    server,
+    agent,
+    async sendSequential(n: number, init: { method?: string; body?: string } = {}): Promise<void> {
+      for (let i = 1; i <= n; i++) {
+        const path = `/proxy?url=${encodeURIComponent(upstream.url(`/item/${i}`))}`;
+        const answer = await send(server.url(path), { agent, ...init });
+        assert.equal(answer.status, 200, `request ${i}: ${answer.body}`);
+      }
+    },
+  };
+}
+
 function skipCounts(server: TestServer): Partial<Record<LeakSkipReason, number>> {
   const total: Partial<Record<LeakSkipReason, number>> = {};
   for (const event of eventsOf(server.events, 'leak.skipped')) {
@@ -71,25 +102,12 @@ function receivedIds(server: TestServer): number[] {
 }
 
 test('a reused answer that finds the replay slot busy waits in the queue; beyond maxQueuedReplays it is skipped as queue-full', async () => {
-  const upstream = await holdingUpstream();
-  const server = await serveForTest(
-    zooGuestPath('zoo-js-fetch'),
-    { maxInstanceReuseCount: 128, idleInstanceTimeoutMs: 60_000, maxInstances: 1 },
-    {
-      allowOutgoingHttp: true,
-      leakDetection: { mode: 'all', maxConcurrentReplays: 1, maxQueuedReplays: 2, maxReplaysPerSecond: 10_000 },
-    },
-  );
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const { upstream, server, agent, sendSequential } = await oneReplaySlot({ maxQueuedReplays: 2 });
   try {
     // Six sequential requests on one instance: the 1st is a fresh instance's (never replayed);
     // the replay of the 2nd holds the one slot (its upstream call is held), the 3rd and 4th queue,
     // the 5th and 6th find the queue full.
-    for (let i = 1; i <= 6; i++) {
-      const path = `/proxy?url=${encodeURIComponent(upstream.url(`/item/${i}`))}`;
-      const answer = await send(server.url(path), { agent });
-      assert.equal(answer.status, 200, answer.body);
-    }
+    await sendSequential(6);
     await upstream.held(1);
     assert.equal(eventsOf(server.events, 'leak.checked').length, 0, 'the held replay has not finished');
     upstream.release();
@@ -116,21 +134,9 @@ test('a reused answer that finds the replay slot busy waits in the queue; beyond
 });
 
 test('replays still queued when leak detection stops are counted as stopped, not lost', async () => {
-  const upstream = await holdingUpstream();
-  const server = await serveForTest(
-    zooGuestPath('zoo-js-fetch'),
-    { maxInstanceReuseCount: 128, idleInstanceTimeoutMs: 60_000, maxInstances: 1 },
-    {
-      allowOutgoingHttp: true,
-      leakDetection: { mode: 'all', maxConcurrentReplays: 1, maxQueuedReplays: 8, maxReplaysPerSecond: 10_000 },
-    },
-  );
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const { upstream, server, agent, sendSequential } = await oneReplaySlot({ maxQueuedReplays: 8 });
   try {
-    for (let i = 1; i <= 4; i++) {
-      const path = `/proxy?url=${encodeURIComponent(upstream.url(`/item/${i}`))}`;
-      assert.equal((await send(server.url(path), { agent })).status, 200);
-    }
+    await sendSequential(4);
     await upstream.held(1);
   } finally {
     agent.destroy();
@@ -149,28 +155,15 @@ test('replays still queued when leak detection stops are counted as stopped, not
 });
 
 test('the queue is bounded in bytes too: a request whose body would take the queue past MAX_QUEUED_REPLAY_BYTES is skipped as queue-full', async () => {
-  const upstream = await holdingUpstream();
-  const server = await serveForTest(
-    zooGuestPath('zoo-js-fetch'),
-    { maxInstanceReuseCount: 128, idleInstanceTimeoutMs: 60_000, maxInstances: 1 },
-    {
-      allowOutgoingHttp: true,
-      // The count bound (64 by default) is far away: only bytes can fill the queue.
-      leakDetection: { mode: 'all', maxConcurrentReplays: 1, replayUnsafeMethods: true, maxReplaysPerSecond: 10_000 },
-    },
-  );
+  // The count bound (64 by default) is far away: only bytes can fill the queue.
+  const { upstream, server, agent, sendSequential } = await oneReplaySlot({ replayUnsafeMethods: true });
   // Each body just over 1/32 of the bound (1 MiB + 1 at 32 MiB): 31 of them fit in the queue, the
   // 32nd does not. (A body of a third of it would be quicker, but the guest traps on one that large.)
   const body = 'x'.repeat(MAX_QUEUED_REPLAY_BYTES / 32 + 1);
   const fit = 31;
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   try {
     // 1: a fresh instance's; 2: replayed, held upstream; 3…33: queued; 34: over the bytes bound.
-    for (let i = 1; i <= fit + 3; i++) {
-      const path = `/proxy?url=${encodeURIComponent(upstream.url(`/item/${i}`))}`;
-      const answer = await send(server.url(path), { agent, method: 'POST', body });
-      assert.equal(answer.status, 200, `request ${i}: ${answer.body}`);
-    }
+    await sendSequential(fit + 3, { method: 'POST', body });
     await upstream.held(1);
     // The skip is reported within a second; the queue is then stopped rather than run (31 fresh
     // instances of a 14 MB guest would only slow the test): its replays count as stopped.
@@ -191,22 +184,10 @@ test('the queue is bounded in bytes too: a request whose body would take the que
 });
 
 test('turning leak detection off drops the queued replays (counted as stopped); the running one finishes', async () => {
-  const upstream = await holdingUpstream();
-  const server = await serveForTest(
-    zooGuestPath('zoo-js-fetch'),
-    { maxInstanceReuseCount: 128, idleInstanceTimeoutMs: 60_000, maxInstances: 1 },
-    {
-      allowOutgoingHttp: true,
-      leakDetection: { mode: 'all', maxConcurrentReplays: 1, maxQueuedReplays: 8, maxReplaysPerSecond: 10_000 },
-    },
-  );
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const { upstream, server, agent, sendSequential } = await oneReplaySlot({ maxQueuedReplays: 8 });
   try {
     // The 2nd request's replay holds the slot; the 3rd's and 4th's queue.
-    for (let i = 1; i <= 4; i++) {
-      const path = `/proxy?url=${encodeURIComponent(upstream.url(`/item/${i}`))}`;
-      assert.equal((await send(server.url(path), { agent })).status, 200);
-    }
+    await sendSequential(4);
     await upstream.held(1);
     const off = server.leaks.setSettings({ mode: 'off' });
     assert.equal(off.ok, true);
@@ -227,22 +208,10 @@ test('turning leak detection off drops the queued replays (counted as stopped); 
 });
 
 test('lowering maxQueuedReplays drops the newest queued replays beyond it (counted as queue-full); the rest are checked', async () => {
-  const upstream = await holdingUpstream();
-  const server = await serveForTest(
-    zooGuestPath('zoo-js-fetch'),
-    { maxInstanceReuseCount: 128, idleInstanceTimeoutMs: 60_000, maxInstances: 1 },
-    {
-      allowOutgoingHttp: true,
-      leakDetection: { mode: 'all', maxConcurrentReplays: 1, maxQueuedReplays: 8, maxReplaysPerSecond: 10_000 },
-    },
-  );
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const { upstream, server, agent, sendSequential } = await oneReplaySlot({ maxQueuedReplays: 8 });
   try {
     // The 2nd request's replay holds the slot; the 3rd's, 4th's and 5th's queue.
-    for (let i = 1; i <= 5; i++) {
-      const path = `/proxy?url=${encodeURIComponent(upstream.url(`/item/${i}`))}`;
-      assert.equal((await send(server.url(path), { agent })).status, 200);
-    }
+    await sendSequential(5);
     await upstream.held(1);
     assert.equal(server.leaks.setSettings({ maxQueuedReplays: 1 }).ok, true);
     upstream.release();
@@ -262,22 +231,10 @@ test('lowering maxQueuedReplays drops the newest queued replays beyond it (count
 });
 
 test('raising maxConcurrentReplays starts queued replays at once, not after the running one', async () => {
-  const upstream = await holdingUpstream();
-  const server = await serveForTest(
-    zooGuestPath('zoo-js-fetch'),
-    { maxInstanceReuseCount: 128, idleInstanceTimeoutMs: 60_000, maxInstances: 1 },
-    {
-      allowOutgoingHttp: true,
-      leakDetection: { mode: 'all', maxConcurrentReplays: 1, maxQueuedReplays: 8, maxReplaysPerSecond: 10_000 },
-    },
-  );
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const { upstream, server, agent, sendSequential } = await oneReplaySlot({ maxQueuedReplays: 8 });
   try {
     // The 2nd request's replay holds the one slot; the 3rd's and 4th's queue.
-    for (let i = 1; i <= 4; i++) {
-      const path = `/proxy?url=${encodeURIComponent(upstream.url(`/item/${i}`))}`;
-      assert.equal((await send(server.url(path), { agent })).status, 200);
-    }
+    await sendSequential(4);
     await upstream.held(1);
     assert.equal(server.leaks.setSettings({ maxConcurrentReplays: 3 }).ok, true);
     // Each replay's upstream call is held: three held means all three run side by side.

@@ -1,6 +1,7 @@
 import { useRef, type ChangeEvent } from 'react';
 import type { RunProfile } from '../compare/profile.ts';
 import { fmtMs } from '../model/format.ts';
+import { RECORDING_FILE_TYPES } from '../recording/format.ts';
 import { useStore } from '../store/store.ts';
 
 /** One run of the comparison: pick a recording file or the live run, and see what was picked. */
@@ -57,7 +58,7 @@ export function CompareSide({
         <input
           ref={input}
           type="file"
-          accept=".json,.jsonl,.poolscope.json"
+          accept={RECORDING_FILE_TYPES}
           hidden
           onChange={(e) => void onFile(e)}
           data-testid={`compare-file-${side}`}

@@ -1,19 +1,7 @@
 import { useRef, type ChangeEvent } from 'react';
+import { saveBlob } from '../export/download.ts';
+import { RECORDING_FILE_TYPES } from '../recording/format.ts';
 import { useStore } from '../store/store.ts';
-
-/** Saves text as a file the way both a browser and Electron's renderer can: a Blob behind `<a download>`. */
-function saveTextFile(fileName: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  a.style.display = 'none';
-  document.body.append(a);
-  a.click();
-  a.remove();
-  // The download has its own reference by now; the URL only has to outlive the click.
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
-}
 
 /** Header controls: export the live session as a recording, open one (or an `--events` file) to replay. */
 export function RecordingControls() {
@@ -28,7 +16,7 @@ export function RecordingControls() {
   const onExport = (): void => {
     const result = exportRecording();
     if (!result.ok) return setUi({ notice: result.error });
-    saveTextFile(result.fileName, result.text);
+    saveBlob(result.fileName, new Blob([result.text], { type: 'application/json' }));
   };
   const onFile = async (e: ChangeEvent<HTMLInputElement>): Promise<void> => {
     const file = e.target.files?.[0];
@@ -82,7 +70,7 @@ export function RecordingControls() {
       <input
         ref={input}
         type="file"
-        accept=".json,.jsonl,.poolscope.json"
+        accept={RECORDING_FILE_TYPES}
         hidden
         onChange={(e) => void onFile(e)}
         data-testid="recording-file-input"

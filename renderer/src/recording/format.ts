@@ -292,6 +292,9 @@ export function validateRecording(doc: unknown): { ok: true; recording: Recordin
  */
 export const MAX_OPENED_EVENTS = 500_000;
 
+/** What the file pickers offer: recordings (`.poolscope.json`, `.json`) and `--events` files (`.jsonl`). */
+export const RECORDING_FILE_TYPES = '.json,.jsonl,.poolscope.json';
+
 // ---- JSON lines (`poolscope serve --events FILE`) -------------------------------------------
 
 const isEventLike = (v: unknown): v is PoolEvent =>
