@@ -10,9 +10,9 @@ import { Agent, type ServerResponse } from 'node:http';
 import { before, test } from 'node:test';
 import { ensureGuestsBuilt, zooGuestPath } from '../../assets/guests/build.ts';
 import { readAll, upstreamsClosedAfterTests } from '../host/outgoing/test-support.ts';
-import { MAX_QUEUED_REPLAY_BYTES, type LeakDetectionSettings, type LeakSkipReason } from '../../protocol/index.ts';
+import { MAX_QUEUED_REPLAY_BYTES, type LeakDetectionSettings } from '../../protocol/index.ts';
 import { send } from './support/http-client.ts';
-import { eventsOf, serveForTest, type TestServer } from './support/serve.ts';
+import { eventsOf, serveForTest, skipCounts, type TestServer } from './support/serve.ts';
 
 const startUpstream = upstreamsClosedAfterTests();
 
@@ -85,15 +85,6 @@ async function oneReplaySlot(settings: Partial<LeakDetectionSettings>) {
       }
     },
   };
-}
-
-function skipCounts(server: TestServer): Partial<Record<LeakSkipReason, number>> {
-  const total: Partial<Record<LeakSkipReason, number>> = {};
-  for (const event of eventsOf(server.events, 'leak.skipped')) {
-    for (const [reason, n] of Object.entries(event.counts) as Array<[LeakSkipReason, number]>)
-      total[reason] = (total[reason] ?? 0) + n;
-  }
-  return total;
 }
 
 /** The request id the front door gave each request, in the order they were received. */

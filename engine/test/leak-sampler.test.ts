@@ -5,22 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
-import type { LeakChecked, LeakSkipReason } from '../../protocol/index.ts';
+import type { LeakChecked } from '../../protocol/index.ts';
 import { send } from './support/http-client.ts';
-import { assertFailsOnlyOnReuse, eventsOf, sendAndSettle, serveForTest, type TestServer } from './support/serve.ts';
+import { assertFailsOnlyOnReuse, eventsOf, sendAndSettle, serveForTest, skipCounts } from './support/serve.ts';
 
 /** Serial reuse of one instance, kept however slow the machine is. */
 const ONE_REUSED_INSTANCE = { maxInstanceReuseCount: 128, idleInstanceTimeoutMs: 60_000 };
-
-/** Skips summed over every `leak.skipped` report. */
-function skipCounts(server: TestServer): Partial<Record<LeakSkipReason, number>> {
-  const total: Partial<Record<LeakSkipReason, number>> = {};
-  for (const event of eventsOf(server.events, 'leak.skipped')) {
-    for (const [reason, n] of Object.entries(event.counts) as Array<[LeakSkipReason, number]>)
-      total[reason] = (total[reason] ?? 0) + n;
-  }
-  return total;
-}
 
 test('mode all: every reused answer of demo:counter is a finding, and the pool never sees a replay', async () => {
   const server = await serveForTest('demo:counter', ONE_REUSED_INSTANCE, { leakDetection: { mode: 'all' } });

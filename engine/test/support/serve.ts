@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
 import { after } from 'node:test';
-import type { LeakDetectionSettings, PoolEvent, PoolKnobs } from '../../../protocol/index.ts';
+import type { LeakDetectionSettings, LeakSkipReason, PoolEvent, PoolKnobs } from '../../../protocol/index.ts';
 import { reportToStderr } from '../../events/stderr-reporter.ts';
 import { startServing, type Serving } from '../../serve.ts';
 import { send, type HttpResult } from './http-client.ts';
@@ -86,6 +86,16 @@ export function eventsOf<K extends PoolEvent['type']>(
   type: K,
 ): Array<Extract<PoolEvent, { type: K }>> {
   return events.filter((event): event is Extract<PoolEvent, { type: K }> => event.type === type);
+}
+
+/** Leak-detection skips summed over every `leak.skipped` report, by reason. */
+export function skipCounts(server: { events: PoolEvent[] }): Partial<Record<LeakSkipReason, number>> {
+  const total: Partial<Record<LeakSkipReason, number>> = {};
+  for (const event of eventsOf(server.events, 'leak.skipped')) {
+    for (const [reason, n] of Object.entries(event.counts) as Array<[LeakSkipReason, number]>)
+      total[reason] = (total[reason] ?? 0) + n;
+  }
+  return total;
 }
 
 /**

@@ -3,10 +3,10 @@ import { describe, it } from 'node:test';
 import type { PoolEvent } from '../../../protocol/index.ts';
 import {
   DEFAULT_INSTANCE_SORT,
+  INSTANCE_COLUMNS,
   instanceRows,
   nextSort,
   sortRows,
-  type InstanceColumn,
   type InstanceRow,
 } from './instance-table.ts';
 import { loadFixture, replay } from './test-support.ts';
@@ -129,19 +129,7 @@ describe('sorting', () => {
   it('every column sorts, ties by id, and the input is left as it was', () => {
     const rows = rowsOf(loadFixture('counter-leaks-reuse3.jsonl'));
     const copy = rows.slice();
-    const columns: InstanceColumn[] = [
-      'id',
-      'state',
-      'reuse',
-      'inFlight',
-      'ok',
-      'failed',
-      'memory',
-      'age',
-      'executor',
-      'leaks',
-    ];
-    for (const column of columns) {
+    for (const column of INSTANCE_COLUMNS) {
       for (const direction of ['ascending', 'descending'] as const) {
         const sorted = sortRows(rows, { column, direction });
         assert.equal(sorted.length, rows.length, column);
