@@ -5,7 +5,7 @@
  * only: no durations, no sleeps.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
+import { on } from 'node:events';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -105,12 +105,14 @@ describe('instrumentForInterrupt', () => {
     const worker = new Worker(new URL('./test-support/spin-worker.ts', import.meta.url), {
       workerData: { bytes: await instrumentForInterrupt(GUEST), flags },
     });
+    // One listener for the whole test: messages the worker posts back to back can be emitted in
+    // one turn, and a listener added per message (`once`) would miss the second.
+    const messages = on(worker, 'message', { close: ['exit'] });
     try {
-      const reports: SpinReport[] = [];
       const next = async (): Promise<SpinReport> => {
-        const [report] = (await once(worker, 'message')) as [SpinReport];
-        reports.push(report);
-        return report;
+        const { value, done } = await messages.next();
+        assert.ok(!done, 'the worker stopped posting');
+        return (value as [SpinReport])[0];
       };
       assert.deepEqual(await next(), { kind: 'spinning' });
       Atomics.store(flags, 0, 1);
@@ -121,6 +123,7 @@ describe('instrumentForInterrupt', () => {
       });
       assert.deepEqual(await next(), { kind: 'answer', value: 5050 });
     } finally {
+      await messages.return?.();
       await worker.terminate();
     }
   });
