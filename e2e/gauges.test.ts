@@ -197,10 +197,18 @@ describe('gauges that tell the truth (web mode)', { timeout: 600_000 }, () => {
         .locator('[data-testid="chart-latency"] .recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value')
         .first()
         .waitFor({ timeout: TIMEOUT });
+      // Each tick on one line (recharts wraps a tick at a space when it is wider than the axis),
+      // its number and unit read with a plain space.
       const ticks = async (chart: string): Promise<string[]> =>
         page
           .locator(`[data-testid="${chart}"] .recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value`)
-          .allTextContents();
+          .evaluateAll((labels) =>
+            labels.map((label) =>
+              label.querySelectorAll('tspan').length > 1
+                ? `wrapped: ${label.textContent}`
+                : (label.textContent ?? '').replaceAll('\u00a0', ' '),
+            ),
+          );
       const latencyTicks = await ticks('chart-latency');
       assert.ok(latencyTicks.length > 1, JSON.stringify(latencyTicks));
       assert.ok(

@@ -4,13 +4,18 @@
  */
 import type { Gauges } from '../../../protocol/index.ts';
 
+/**
+ * Between a tick's number and its unit: a no-break space. Recharts wraps a tick at spaces when it
+ * is wider than the axis (`180 ms` came out as `180` over `ms`).
+ */
+export const TICK_UNIT_SPACE = '\u00a0';
+
 /** A latency tick: `250 µs`, `12 ms`, `1.5 s`, `2 min` (never `60k`). */
 export function axisMs(v: number): string {
   if (!Number.isFinite(v) || v <= 0) return '0';
-  if (v < 1) return `${trim(v * 1000)} µs`;
-  if (v < 1000) return `${trim(v)} ms`;
-  if (v < 60_000) return `${trim(v / 1000)} s`;
-  return `${trim(v / 60_000)} min`;
+  const [n, unit] =
+    v < 1 ? [v * 1000, 'µs'] : v < 1000 ? [v, 'ms'] : v < 60_000 ? [v / 1000, 's'] : [v / 60_000, 'min'];
+  return `${trim(n)}${TICK_UNIT_SPACE}${unit}`;
 }
 
 /** A rate tick: `40/s`, `1.2k/s`. */
