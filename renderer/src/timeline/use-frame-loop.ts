@@ -2,9 +2,9 @@
  * The timeline's frame loop: reads the store directly (no React render per frame or per batch),
  * lays out and draws the lanes in view at most 30 times a second, and mirrors the frame for tests
  * (expose.ts). A frame is drawn only when it would differ from the last: something it shows
- * changed, or time moved the window (and the running bars) by at least a pixel. A live 2-minute
- * window 1,200 px wide so redraws 10 times a second, not 30, and a fixed window whose end has
- * passed not at all while nothing changes (issue 16 §7: an open dashboard's own cost).
+ * changed (drawn at once), or time moved the window (and the running bars) by at least a pixel,
+ * then at most 4 times a second. A fixed window whose end has passed is not redrawn at all while
+ * nothing changes (issue 16 §7: an open dashboard's own cost).
  */
 import { type RefObject, useEffect } from 'react';
 import { readEngineNow } from '../hooks/useNow.ts';
@@ -18,6 +18,12 @@ import { layoutLanes } from './layout.ts';
 import { AXIS, scaleFor } from './scale.ts';
 
 const FRAME_MS = 1000 / 30;
+/**
+ * When only time moved (nothing it shows changed), a live window redraws at most this often: new
+ * data reaches the page at most 4 times a second (bridge/message-pacer.ts), so motion in between
+ * shows nothing new, and each redraw costs the page a raster of the canvas.
+ */
+const LIVE_FRAME_MS = 250;
 
 export interface FrameLoopDeps {
   canvas: RefObject<HTMLCanvasElement | null>;
@@ -48,6 +54,14 @@ export function useFrameLoop(deps: FrameLoopDeps): void {
     let lanesHeight = -1;
     let drawnWith: unknown[] = [];
     let drawnNow = Number.NEGATIVE_INFINITY;
+    let drawnAt = Number.NEGATIVE_INFINITY;
+    // Kept from scroll events: reading scrollTop in the frame callback would force a layout of
+    // whatever the page changed since the last frame, every frame.
+    let scrollTop = scroller.scrollTop;
+    const onScroll = (): void => {
+      scrollTop = scroller.scrollTop;
+    };
+    scroller.addEventListener('scroll', onScroll, { passive: true });
     const observer = new ResizeObserver((entries) => {
       const box = entries.at(-1)?.contentRect;
       if (!box) return;
@@ -59,6 +73,7 @@ export function useFrameLoop(deps: FrameLoopDeps): void {
       last = 0;
       drawnWith = [];
       drawnNow = Number.NEGATIVE_INFINITY;
+      drawnAt = Number.NEGATIVE_INFINITY;
     });
     observer.observe(canvas);
     const tick = (time: number): void => {
@@ -78,14 +93,15 @@ export function useFrameLoop(deps: FrameLoopDeps): void {
         s.ui.selectedRequest,
         deps.focused.current,
         deps.brush.current,
-        scroller.scrollTop,
+        scrollTop,
       ];
       const same = inputs.length === drawnWith.length && inputs.every((v, i) => v === drawnWith[i]);
       const still = !view.live && shown.end <= now;
       const pxPerMs = size.w / Math.max(1, shown.end - shown.start);
-      if (same && (still || (now - drawnNow) * pxPerMs < 1)) return;
+      if (same && (still || (now - drawnNow) * pxPerMs < 1 || time - drawnAt < LIVE_FRAME_MS)) return;
       drawnWith = inputs;
       drawnNow = now;
+      drawnAt = time;
       const layout = layoutLanes(
         [...s.instances.live.values(), ...s.instances.retired],
         s.requests.byId.values(),
@@ -99,7 +115,7 @@ export function useFrameLoop(deps: FrameLoopDeps): void {
         layout,
         scale,
         now,
-        scrollTop: scroller.scrollTop,
+        scrollTop,
         width: size.w,
         height: size.h,
         palette,
@@ -115,7 +131,7 @@ export function useFrameLoop(deps: FrameLoopDeps): void {
         lanesHeight = layout.height;
         deps.onLanesHeight(layout.height);
       }
-      exposeFrame(canvas, f, scroller.scrollTop, size.h, {
+      exposeFrame(canvas, f, scrollTop, size.h, {
         focused: deps.focused.current,
         selected: s.ui.selectedRequest,
       });
@@ -127,6 +143,7 @@ export function useFrameLoop(deps: FrameLoopDeps): void {
     return () => {
       cancelAnimationFrame(frame);
       observer.disconnect();
+      scroller.removeEventListener('scroll', onScroll);
     };
   }, [palette]);
 }
