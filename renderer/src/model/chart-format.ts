@@ -13,8 +13,13 @@ export const TICK_UNIT_SPACE = '\u00a0';
 /** A latency tick: `250 µs`, `12 ms`, `1.5 s`, `2 min` (never `60k`). */
 export function axisMs(v: number): string {
   if (!Number.isFinite(v) || v <= 0) return '0';
-  const [n, unit] =
-    v < 1 ? [v * 1000, 'µs'] : v < 1000 ? [v, 'ms'] : v < 60_000 ? [v / 1000, 's'] : [v / 60_000, 'min'];
+  if (v < 1) return withUnit(v * 1000, 'µs');
+  if (v < 1000) return withUnit(v, 'ms');
+  if (v < 60_000) return withUnit(v / 1000, 's');
+  return withUnit(v / 60_000, 'min');
+}
+
+function withUnit(n: number, unit: string): string {
   return `${trim(n)}${TICK_UNIT_SPACE}${unit}`;
 }
 
