@@ -144,7 +144,7 @@ describe('accessibility and layout (web mode)', { timeout: 600_000 }, () => {
         `distinct names: ${runs.map((r) => r.name).join(', ')}`,
       );
 
-      // Recharts makes each plot a tab stop (the arrow keys then step through it): each must say what it is.
+      // Each plot is a tab stop (the arrow keys then step through it): each must say what it is.
       const chartStops = await tabStops(page, '[data-testid="charts-panel"] .mini-chart');
       assert.ok(chartStops.length > 0, 'the charts are keyboard reachable');
       assert.deepEqual(
@@ -218,7 +218,7 @@ describe('accessibility and layout (web mode)', { timeout: 600_000 }, () => {
             scrollWidth: document.documentElement.scrollWidth,
             clientWidth: document.documentElement.clientWidth,
             controls,
-            plots: [...document.querySelectorAll('[data-testid="charts-panel"] .recharts-surface')].map(box),
+            plots: [...document.querySelectorAll('[data-testid="charts-panel"] .chart-surface')].map(box),
             timeline: panel('[data-testid="timeline-canvas"]'),
             instances: panel('[data-testid="workers-panel"] .panel-body'),
             log: panel('[data-testid="event-log"] .log-scroll'),

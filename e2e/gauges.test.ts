@@ -193,19 +193,16 @@ describe('gauges that tell the truth (web mode)', { timeout: 600_000 }, () => {
       assert.equal(await page.locator('[data-testid="connection-status"]').getAttribute('data-shown'), 'live');
 
       // Units: latency ticks in µs/ms/s (never `60k`), rates per second, a legend and a y unit on each.
-      await page
-        .locator('[data-testid="chart-latency"] .recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value')
-        .first()
-        .waitFor({ timeout: TIMEOUT });
-      // Each tick on one line (recharts wraps a tick at a space when it is wider than the axis),
-      // its number and unit read with a plain space.
+      await page.locator('[data-testid="chart-latency"] .chart-y-tick').first().waitFor({ timeout: TIMEOUT });
+      // Each tick whole inside the chart (a label wider than the 44 px axis would be cut at the
+      // left edge), its number and unit read with a plain space.
       const ticks = async (chart: string): Promise<string[]> =>
         page
-          .locator(`[data-testid="${chart}"] .recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value`)
+          .locator(`[data-testid="${chart}"] .chart-y-tick`)
           .evaluateAll((labels) =>
             labels.map((label) =>
-              label.querySelectorAll('tspan').length > 1
-                ? `wrapped: ${label.textContent}`
+              label instanceof SVGTextElement && label.getBBox().x < 0
+                ? `cut: ${label.textContent}`
                 : (label.textContent ?? '').replaceAll('\u00a0', ' '),
             ),
           );
@@ -221,6 +218,18 @@ describe('gauges that tell the truth (web mode)', { timeout: 600_000 }, () => {
         rateTicks.every((t) => /^(0|[\d.]+k?\/s)$/.test(t)),
         JSON.stringify(rateTicks),
       );
+      // The keyboard steps a readout through the seconds: End is the last one, ArrowLeft the one before.
+      const plot = page.locator('[data-testid="chart-rps"] .chart-surface');
+      await plot.focus();
+      await page.keyboard.press('End');
+      const readout = page.locator('[data-testid="chart-rps"] [data-testid="chart-tip"]');
+      const lastSecond = await readout.innerText();
+      assert.match(lastSecond, /^t = (\d+)–\d+ s\ncompleted: (0|[\d.]+k?\/s)\nfailed: /);
+      await page.keyboard.press('ArrowLeft');
+      const before = Number(/^t = (\d+)/.exec(await readout.innerText())?.[1]);
+      assert.equal(before, Number(/^t = (\d+)/.exec(lastSecond)?.[1]) - 1, 'ArrowLeft steps one second back');
+      await page.keyboard.press('Escape');
+      assert.equal(await readout.isHidden(), true, 'Escape hides the readout');
       for (const chart of ['chart-rps', 'chart-latency', 'chart-live', 'chart-queue', 'chart-inflight']) {
         const figure = page.locator(`[data-testid="${chart}"]`);
         assert.ok((await figure.locator('[data-testid="mini-legend"] li').count()) >= 2, `${chart} has a legend`);

@@ -200,7 +200,7 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 export async function chartsInCurrentTheme(page: Page): Promise<void> {
   await page.waitForFunction(() => {
     const grid = getComputedStyle(document.documentElement).getPropertyValue('--grid').trim();
-    return [...document.querySelectorAll('.recharts-cartesian-grid line')].every(
+    return [...document.querySelectorAll('.recharts-cartesian-grid line, .chart-grid line')].every(
       (line) => line.getAttribute('stroke') === grid,
     );
   });

@@ -8,7 +8,8 @@ import { useStore } from '../store/store.ts';
 import { ChartAxisContext, chartAxisOf, chartWindowOf } from '../time/chart-window.ts';
 import { TIME_BASE_LABEL } from '../time/time-base.ts';
 import { PanelChartsExport } from './ExportButton.tsx';
-import { MiniChart, type LineSpec } from './MiniChart.tsx';
+import type { LineSpec } from './LivePlot.tsx';
+import { MiniChart } from './MiniChart.tsx';
 import { Panel } from './Panel.tsx';
 import { secondsOptions, Segmented } from './Segmented.tsx';
 

@@ -53,15 +53,15 @@ const TITLE_ROW = 20;
 const LEGEND_ROW = 16;
 const PAD = 8;
 
-/** The chart's own SVG inside an element (a recharts wrapper's, not a legend icon's). */
+/** The chart's own SVG inside an element (a recharts wrapper's or a live plot's, not a legend icon's). */
 export function chartSvgIn(root: Element): SVGSVGElement | null {
   if (root instanceof SVGSVGElement) return root;
   return root.querySelector<SVGSVGElement>('.recharts-wrapper > svg') ?? root.querySelector<SVGSVGElement>('svg');
 }
 
-/** The chart's lines as recharts drew them (each curve carries its series' `name`), for a legend. */
+/** The chart's lines as drawn (each curve, recharts' or a live plot's, carries its series' `name`), for a legend. */
 function legendOf(svg: SVGSVGElement): LegendEntry[] {
-  return [...svg.querySelectorAll('path.recharts-line-curve[name]')].map((path) => {
+  return [...svg.querySelectorAll('path.recharts-line-curve[name], path.chart-line[name]')].map((path) => {
     const dash = path.getAttribute('stroke-dasharray');
     return {
       name: path.getAttribute('name') ?? '',

@@ -5,8 +5,8 @@
 import type { Gauges } from '../../../protocol/index.ts';
 
 /**
- * Between a tick's number and its unit: a no-break space. Recharts wraps a tick at spaces when it
- * is wider than the axis (`180 ms` came out as `180` over `ms`).
+ * Between a tick's number and its unit: a no-break space, so no chart (recharts wraps a tick at
+ * spaces when it is wider than the axis) shows `180` over `ms`.
  */
 export const TICK_UNIT_SPACE = '\u00a0';
 
