@@ -5,6 +5,11 @@
  * changed (drawn at once), or time moved the window (and the running bars) by at least a pixel,
  * then at most 4 times a second. A fixed window whose end has passed is not redrawn at all while
  * nothing changes (issue 16 §7: an open dashboard's own cost).
+ *
+ * Frames are asked for, not polled: a store change, a resize, the live window's clock (4 a
+ * second) or the user's input asks for one. An animation frame requested every frame keeps the
+ * compositor, the GPU process and the browser producing 60 frames a second even when nothing is
+ * drawn.
  */
 import { type RefObject, useEffect } from 'react';
 import { readEngineNow } from '../hooks/useNow.ts';
@@ -24,6 +29,12 @@ const FRAME_MS = 1000 / 30;
  * shows nothing new, and each redraw costs the page a raster of the canvas.
  */
 const LIVE_FRAME_MS = 250;
+/**
+ * After the user's input (pointer, wheel, keys, scroll) frames are asked for continuously this
+ * long: a drag, a brush or a keyboard step changes what is drawn through refs, not the store.
+ */
+const INPUT_FRAMES_MS = 1000;
+const INPUT_EVENTS = ['pointerdown', 'pointermove', 'pointerup', 'wheel', 'keydown'] as const;
 
 export interface FrameLoopDeps {
   canvas: RefObject<HTMLCanvasElement | null>;
@@ -49,6 +60,8 @@ export function useFrameLoop(deps: FrameLoopDeps): void {
     const ctx = canvas.getContext('2d');
     if (!ctx) throw new Error('the timeline needs a 2D canvas context, and this browser gives none');
     let frame = 0;
+    let requested = false;
+    let inputUntil = 0;
     let last = 0;
     let size = { w: 0, h: 0 };
     let lanesHeight = -1;
@@ -58,10 +71,23 @@ export function useFrameLoop(deps: FrameLoopDeps): void {
     // Kept from scroll events: reading scrollTop in the frame callback would force a layout of
     // whatever the page changed since the last frame, every frame.
     let scrollTop = scroller.scrollTop;
+    const request = (): void => {
+      if (requested) return;
+      requested = true;
+      frame = requestAnimationFrame(tick);
+    };
+    const onInput = (): void => {
+      inputUntil = performance.now() + INPUT_FRAMES_MS;
+      request();
+    };
     const onScroll = (): void => {
       scrollTop = scroller.scrollTop;
+      onInput();
     };
     scroller.addEventListener('scroll', onScroll, { passive: true });
+    for (const type of INPUT_EVENTS) document.addEventListener(type, onInput, { passive: true, capture: true });
+    const unsubscribe = useStore.subscribe(request);
+    const clock = setInterval(request, LIVE_FRAME_MS);
     const observer = new ResizeObserver((entries) => {
       const box = entries.at(-1)?.contentRect;
       if (!box) return;
@@ -74,11 +100,14 @@ export function useFrameLoop(deps: FrameLoopDeps): void {
       drawnWith = [];
       drawnNow = Number.NEGATIVE_INFINITY;
       drawnAt = Number.NEGATIVE_INFINITY;
+      request();
     });
     observer.observe(canvas);
     const tick = (time: number): void => {
-      frame = requestAnimationFrame(tick);
-      if (time - last < FRAME_MS || size.w === 0) return;
+      requested = false;
+      if (time < inputUntil) request();
+      if (size.w === 0) return;
+      if (time - last < FRAME_MS) return request();
       last = time;
       const s = useStore.getState();
       const now = readEngineNow();
@@ -98,7 +127,8 @@ export function useFrameLoop(deps: FrameLoopDeps): void {
       const same = inputs.length === drawnWith.length && inputs.every((v, i) => v === drawnWith[i]);
       const still = !view.live && shown.end <= now;
       const pxPerMs = size.w / Math.max(1, shown.end - shown.start);
-      if (same && (still || (now - drawnNow) * pxPerMs < 1 || time - drawnAt < LIVE_FRAME_MS)) return;
+      // The clock asks every LIVE_FRAME_MS: a frame's slack keeps its ask from landing just short of it.
+      if (same && (still || (now - drawnNow) * pxPerMs < 1 || time - drawnAt < LIVE_FRAME_MS - FRAME_MS)) return;
       drawnWith = inputs;
       drawnNow = now;
       drawnAt = time;
@@ -139,11 +169,14 @@ export function useFrameLoop(deps: FrameLoopDeps): void {
       if (s.leaks.byRequest.size > 0 || canvas.dataset.leakRequests) exposeLeakMarkers(canvas, hits);
       if (s.outgoing.byInstance.size > 0 || canvas.dataset.outgoingPoints) exposeOutgoingBars(canvas, hits);
     };
-    frame = requestAnimationFrame(tick);
+    request();
     return () => {
       cancelAnimationFrame(frame);
+      clearInterval(clock);
+      unsubscribe();
       observer.disconnect();
       scroller.removeEventListener('scroll', onScroll);
+      for (const type of INPUT_EVENTS) document.removeEventListener(type, onInput, { capture: true });
     };
   }, [palette]);
 }
