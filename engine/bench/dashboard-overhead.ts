@@ -4,6 +4,11 @@
  * dashboard open in headless Chromium (B), alternated A B A B on one web-mode server per run, so
  * drift on a shared machine falls on both conditions alike. Printed: both rates, the ratio B / A,
  * the engine events the page took in per second, and the CPU of Chromium and of the server.
+ *
+ * Then two more windows with the page open, for its own cost without the server fighting it for
+ * the cores (steadier than the ratio on a busy machine): Chromium's CPU under a fixed
+ * FIXED_RATE req/s, and idle after the load.
+ *
  * Skipped (not failed) without Chromium, playwright-core or a built dashboard; the rest of the
  * bench runs either way. Measured, never asserted.
  *
@@ -14,7 +19,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runLoad } from '../loadgen/index.ts';
+import { runLoad, type LoadSummary } from '../loadgen/index.ts';
 import { startProcess, treeCpuSeconds, waitForHttp, waitForOutput, type ServerProcess } from './processes.ts';
 import { formatRatio, int, median } from './report.ts';
 import { REPO_ROOT, poolscope } from './setups.ts';
@@ -35,6 +40,11 @@ const CHROMIUM_ARGS = [
 ];
 /** The page must load and show its first snapshot within this (a hang guard on a busy machine). */
 const PAGE_READY_MS = 60_000;
+/**
+ * The fixed-rate window's load: well under what `demo:hello` serves here with the page open
+ * (~900–1,800 req/s on 2 cores), so the server keeps up and the page gets the same stream each run.
+ */
+export const FIXED_RATE = 400;
 
 export interface OverheadSettings {
   durationMs: number;
@@ -45,7 +55,8 @@ export interface OverheadSettings {
 }
 
 export interface OverheadWindow {
-  condition: 'none' | 'dashboard';
+  /** `fixed-rate`: the page open under FIXED_RATE req/s; `idle`: the page open after the load, none running. */
+  condition: 'none' | 'dashboard' | 'fixed-rate' | 'idle';
   requestsPerSecond: number;
   seconds: number;
   /** Engine events per second the page took in (dashboard windows; null if it could not be read). */
@@ -118,22 +129,27 @@ export async function measureOverheadRun(
     await waitForHttp(url, PAGE_READY_MS, server);
     const load = { url, connections: settings.connections };
     if (settings.warmupMs > 0) await warmUp(load);
-    for (let pair = 0; pair < (settings.pairs ?? 2); pair++) {
-      for (const condition of ['none', 'dashboard'] as const) {
-        const measure = (): Promise<Measured> => measureWindow(server, browser, load, settings.durationMs);
-        const window =
-          condition === 'none'
-            ? { condition, ...(await measure()), eventsPerSecond: null }
-            : { condition, ...(await withDashboard(page, () => settle(load, settings.warmupMs), measure)) };
-        result.windows.push(window);
-        const events =
-          window.condition === 'none'
-            ? ''
-            : `, ${window.eventsPerSecond === null ? '–' : int(window.eventsPerSecond)} events/s, Chromium ${window.browserCores.toFixed(2)} cores`;
-        log(
-          `  ${condition === 'none' ? 'no dashboard' : 'dashboard   '}: ${int(window.requestsPerSecond)} req/s${events}`,
-        );
-      }
+    const pairs = Array.from({ length: settings.pairs ?? 2 }, () => ['none', 'dashboard'] as const).flat();
+    for (const condition of [...pairs, 'fixed-rate', 'idle'] as const) {
+      const run = (): Promise<Ran> =>
+        condition === 'idle'
+          ? idle(settings.durationMs)
+          : runLoad({
+              ...load,
+              durationMs: settings.durationMs,
+              ...(condition === 'fixed-rate' ? { rate: FIXED_RATE } : {}),
+            });
+      const measure = (): Promise<Measured> => measureWindow(server, browser, run);
+      const window =
+        condition === 'none'
+          ? { condition, ...(await measure()), eventsPerSecond: null }
+          : { condition, ...(await withDashboard(page, () => settle(load, settings.warmupMs), measure)) };
+      result.windows.push(window);
+      const events =
+        window.condition === 'none'
+          ? ''
+          : `, ${window.eventsPerSecond === null ? '–' : int(window.eventsPerSecond)} events/s, Chromium ${window.browserCores.toFixed(2)} cores`;
+      log(`  ${WINDOW_NAMES[condition]}: ${int(window.requestsPerSecond)} req/s${events}`);
     }
   } catch (error) {
     result.status = 'failed';
@@ -144,6 +160,23 @@ export async function measureOverheadRun(
     await server.stop();
     rmSync(profile, { recursive: true, force: true });
   }
+}
+
+const WINDOW_NAMES: Record<OverheadWindow['condition'], string> = {
+  none: 'no dashboard        ',
+  dashboard: 'dashboard           ',
+  'fixed-rate': `dashboard, ${FIXED_RATE} req/s  `,
+  idle: 'dashboard, idle     ',
+};
+
+/** What a window's load did (none in an idle window). */
+type Ran = Pick<LoadSummary, 'elapsedMs' | 'requestsPerSecond'>;
+
+/** A window with no load: what an open page costs on its own. */
+async function idle(durationMs: number): Promise<Ran> {
+  const started = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, durationMs));
+  return { elapsedMs: performance.now() - started, requestsPerSecond: 0 };
 }
 
 interface Measured {
@@ -212,15 +245,14 @@ async function withDashboard(
 async function measureWindow(
   server: ServerProcess,
   browser: ServerProcess,
-  load: { url: string; connections: number },
-  durationMs: number,
+  run: () => Promise<Ran>,
 ): Promise<Measured> {
   const cpu = (): { server: number; browser: number } => ({
     server: treeCpuSeconds(server.pid),
     browser: treeCpuSeconds(browser.pid),
   });
   const before = cpu();
-  const summary = await runLoad({ ...load, durationMs });
+  const summary = await run();
   const after = cpu();
   if (server.hasExited()) throw new Error('the server exited during the run');
   if (browser.hasExited()) throw new Error('Chromium exited during the run');
@@ -235,6 +267,9 @@ async function measureWindow(
 
 export interface OverheadSummary {
   none: number | null;
+  /** Chromium's CPU, in cores, with the page open under FIXED_RATE req/s, and idle after the load. */
+  fixedRateBrowserCores: number | null;
+  idleBrowserCores: number | null;
   dashboard: number | null;
   ratio: number | null;
   eventsPerSecond: number | null;
@@ -252,8 +287,10 @@ export function overheadSummary(result: OverheadResult): OverheadSummary {
   const eventsPerSecond = median(
     result.windows.flatMap((w) => (w.eventsPerSecond === null ? [] : [w.eventsPerSecond])),
   );
+  const cores = (c: OverheadWindow['condition']): number | null =>
+    median(result.windows.filter((w) => w.condition === c).map((w) => w.browserCores));
+  const browserCores = cores('dashboard');
   const ratio = none && dashboard !== null ? Number((dashboard / none).toPrecision(3)) : null;
-  const browserCores = median(result.windows.filter((w) => w.condition === 'dashboard').map((w) => w.browserCores));
   const perKilo = (c: OverheadWindow['condition']): number | null =>
     median(
       result.windows
@@ -262,6 +299,8 @@ export function overheadSummary(result: OverheadResult): OverheadSummary {
     );
   return {
     none,
+    fixedRateBrowserCores: cores('fixed-rate'),
+    idleBrowserCores: cores('idle'),
     dashboard,
     ratio,
     eventsPerSecond,
@@ -287,7 +326,17 @@ export function overheadMarkdown(result: OverheadResult | null): string {
   out.push(
     `| ${fmt(s.none)} | ${fmt(s.dashboard)} | ${s.ratio === null ? '–' : `${formatRatio(s.ratio)}×`} | ${fmt(s.eventsPerSecond)} | ${cores(s.browserCores)} | ${cores(s.serverCpuPerKiloRequest.none)} / ${cores(s.serverCpuPerKiloRequest.dashboard)} |`,
   );
-  const each = result.windows.map((w) => `${w.condition === 'none' ? 'A' : 'B'} ${int(w.requestsPerSecond)}`);
+  const each = result.windows.flatMap((w) =>
+    w.condition === 'none'
+      ? [`A ${int(w.requestsPerSecond)}`]
+      : w.condition === 'dashboard'
+        ? [`B ${int(w.requestsPerSecond)}`]
+        : [],
+  );
   out.push('', `Windows in order: ${each.join(', ')}.`);
+  out.push(
+    '',
+    `The page's own cost, Chromium CPU: ${cores(s.fixedRateBrowserCores)} cores under a fixed ${FIXED_RATE} req/s, ${cores(s.idleBrowserCores)} cores idle after the load.`,
+  );
   return `${out.join('\n')}\n`;
 }
