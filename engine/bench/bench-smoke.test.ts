@@ -27,5 +27,8 @@ test('the quick benchmark runs every scenario and prints the tables and ratios',
     /Observer cost: .*\n\n(?:\| no dashboard req\/s .*\n\|.*\n\| [\d,]+ \| [\d,]+ \| [\d.]+× \| (?:[\d,]+|–) \||skipped: .+)/,
   );
   // …and the page's own cost (a fixed rate, then idle), when it ran.
-  assert.match(all, /The page's own cost, Chromium CPU: [\d.]+ cores under a fixed \d+ req\/s, [\d.]+ cores idle|skipped: /);
+  assert.match(
+    all,
+    /The page's own cost, Chromium CPU: [\d.]+ cores under a fixed \d+ req\/s, [\d.]+ cores idle|skipped: /,
+  );
 });
