@@ -1,14 +1,20 @@
 import { useEffect, useState } from 'react';
 import { engineNow } from '../model/apply.ts';
 import { useStore } from '../store/store.ts';
+import { beatsPer, onBeat } from './beat.ts';
 
-/** Re-renders every `intervalMs`; returns the local monotonic time. */
+/**
+ * Re-renders every `intervalMs` (rounded to the page's beat, so every component refreshed on the
+ * same beat renders in one frame); returns the local monotonic time.
+ */
 export function useTick(intervalMs: number, enabled = true): number {
   const [now, setNow] = useState(() => performance.now());
   useEffect(() => {
     if (!enabled) return;
-    const timer = setInterval(() => setNow(performance.now()), intervalMs);
-    return () => clearInterval(timer);
+    const every = beatsPer(intervalMs);
+    return onBeat((beat) => {
+      if (beat % every === 0) setNow(performance.now());
+    });
   }, [intervalMs, enabled]);
   return now;
 }

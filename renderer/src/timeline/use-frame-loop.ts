@@ -12,6 +12,7 @@
  * drawn.
  */
 import { type RefObject, useEffect } from 'react';
+import { BEAT_MS, onBeat } from '../hooks/beat.ts';
 import { readEngineNow } from '../hooks/useNow.ts';
 import type { Palette } from '../hooks/useTheme.ts';
 import { useStore } from '../store/store.ts';
@@ -28,7 +29,7 @@ const FRAME_MS = 1000 / 30;
  * data reaches the page at most 4 times a second (bridge/message-pacer.ts), so motion in between
  * shows nothing new, and each redraw costs the page a raster of the canvas.
  */
-const LIVE_FRAME_MS = 250;
+const LIVE_FRAME_MS = BEAT_MS;
 /**
  * After the user's input (pointer, wheel, keys, scroll) frames are asked for continuously this
  * long: a drag, a brush or a keyboard step changes what is drawn through refs, not the store.
@@ -87,7 +88,8 @@ export function useFrameLoop(deps: FrameLoopDeps): void {
     scroller.addEventListener('scroll', onScroll, { passive: true });
     for (const type of INPUT_EVENTS) document.addEventListener(type, onInput, { passive: true, capture: true });
     const unsubscribe = useStore.subscribe(request);
-    const clock = setInterval(request, LIVE_FRAME_MS);
+    // On the page's beat: live motion is drawn in the frames the cards' and charts' refreshes take anyway.
+    const stopClock = onBeat(request);
     const observer = new ResizeObserver((entries) => {
       const box = entries.at(-1)?.contentRect;
       if (!box) return;
@@ -172,7 +174,7 @@ export function useFrameLoop(deps: FrameLoopDeps): void {
     request();
     return () => {
       cancelAnimationFrame(frame);
-      clearInterval(clock);
+      stopClock();
       unsubscribe();
       observer.disconnect();
       scroller.removeEventListener('scroll', onScroll);
