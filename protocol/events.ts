@@ -334,7 +334,7 @@ export const leakCheckedSchema = z.object({
 export const leakSkipReasonSchema = z.enum([
   'replays-busy', // recordings made before the replay queue: every slot was busy
   'queue-full', // every slot busy and the replay queue full (`maxQueuedReplays`, `MAX_QUEUED_REPLAY_BYTES`)
-  'rate-limited',
+  'rate-limited', // recordings made before answers over the replay rate waited in the queue
   'unsafe-method',
   'body-too-large',
   'not-answered',

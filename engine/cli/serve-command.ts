@@ -6,7 +6,9 @@ import { DashboardSession } from '../bridge/dashboard-session.ts';
 import { sendRequestsFromDashboard } from '../bridge/send-requests.ts';
 import { startDashboardServer, type DashboardServer } from '../web/dashboard-server.ts';
 import {
+  applyLeakDetectionPatch,
   DEFAULT_IGNORED_HEADERS,
+  DEFAULT_LEAK_DETECTION,
   DEFAULT_MAX_INSTANCES,
   type LeakDetectionSettings,
   type PoolKnobs,
@@ -66,6 +68,7 @@ interface ServeFlags {
   leakCheckUnsafeMethods: boolean;
   leakIgnoreHeader: string[];
   leakReplayRate?: number;
+  leakReplayQueue?: number;
   ui: boolean;
   uiAddr: { host: string; port: number };
 }
@@ -236,6 +239,12 @@ export function serveCommand(): Command {
     )
     .addOption(
       new Option(
+        '--leak-replay-queue <n>',
+        'reused answers waiting for a leak replay at most (default 64, up to 1000); beyond it they are skipped',
+      ).argParser(wholeNumber),
+    )
+    .addOption(
+      new Option(
         '--leak-ignore-header <name>',
         `header left out of leak comparisons, besides ${DEFAULT_IGNORED_HEADERS.join(', ')} (repeatable)`,
       )
@@ -276,7 +285,14 @@ async function runServe(componentSpec: string, flags: ServeFlags): Promise<void>
     replayUnsafeMethods: flags.leakCheckUnsafeMethods,
     ignoredHeaders: [...DEFAULT_IGNORED_HEADERS, ...flags.leakIgnoreHeader],
     ...(flags.leakReplayRate !== undefined ? { maxReplaysPerSecond: flags.leakReplayRate } : {}),
+    ...(flags.leakReplayQueue !== undefined ? { maxQueuedReplays: flags.leakReplayQueue } : {}),
   };
+  // Checked here, as a usage error: the session would refuse them too, but as an internal error.
+  const leakCheck = applyLeakDetectionPatch(DEFAULT_LEAK_DETECTION, leakDetection);
+  if (!leakCheck.ok) {
+    process.stderr.write(`error: ${leakCheck.error}\n`);
+    process.exit(1);
+  }
   let preopens: Awaited<ReturnType<typeof resolvePreopens>>;
   try {
     preopens = await resolvePreopens(flags.dir);

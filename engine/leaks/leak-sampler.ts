@@ -62,9 +62,10 @@ function addCall(into: OutgoingCalls, call: OutgoingCall): void {
  * The leak detector inside a running pool. It tees the answers of sampled requests; when one came
  * from a reused instance (its 2nd…Nth request), it replays the same request on a fresh instance
  * and reports a `leak.checked` event with the differences. Replays run outside the pool and are
- * bounded: `maxConcurrentReplays` at once; an answer that finds every slot busy waits in a FIFO
- * queue of at most `maxQueuedReplays` answers and `MAX_QUEUED_REPLAY_BYTES` of bodies (so
- * sequential traffic is checked in full), and beyond that is skipped and counted (`queue-full`).
+ * bounded: `maxConcurrentReplays` at once and `maxReplaysPerSecond` started; an answer that finds
+ * every slot busy, or the second's budget spent, waits in a FIFO queue of at most
+ * `maxQueuedReplays` answers and `MAX_QUEUED_REPLAY_BYTES` of bodies (so sequential traffic is
+ * checked in full), and beyond that is skipped and counted (`queue-full`).
  */
 export class LeakSampler {
   readonly #bus: EventBus;
@@ -83,6 +84,8 @@ export class LeakSampler {
   /** Token bucket for `maxReplaysPerSecond`: replays that may start now, refilled with time. */
   #replayTokens = 0;
   #tokensAt = performance.now();
+  /** Set while queued replays wait for the budget to refill. */
+  #refillTimer: NodeJS.Timeout | undefined;
 
   constructor(options: {
     bus: EventBus;
@@ -112,6 +115,9 @@ export class LeakSampler {
     // request timeout, after the user said stop), counted as `stopped`; a running replay finishes.
     if (result.settings.mode === 'off') this.#dropQueued();
     else {
+      // A new rate: the wait for the next token is worked out again.
+      clearTimeout(this.#refillTimer);
+      this.#refillTimer = undefined;
       // More slots: queued replays take them now, not when the running one ends.
       this.#startQueued();
       // A smaller queue: the newest beyond it are dropped, counted as `queue-full`.
@@ -178,9 +184,7 @@ export class LeakSampler {
     // A reused instance that failed is replayed too: a fresh one answering is the plainest leak.
     if (outcome.kind === 'failed' && NOT_THE_GUESTS_DOING.has(outcome.failure)) return this.#skip('not-answered');
     const bytes = init.body.byteLength + (outcome.kind === 'answered' ? outcome.answer.body.byteLength : 0);
-    // Room first, so a skipped answer spends no replay token.
     if (!this.#hasRoom(bytes)) return this.#skip('queue-full');
-    if (!this.#takeReplayToken()) return this.#skip('rate-limited');
     this.#queue.push({
       requestId,
       instanceId: watched.instanceId,
@@ -194,6 +198,8 @@ export class LeakSampler {
 
   /** Forgets the queued replays, counted as `stopped`. */
   #dropQueued(): void {
+    clearTimeout(this.#refillTimer);
+    this.#refillTimer = undefined;
     const dropped = this.#queue.splice(0).length;
     this.#queuedBytes = 0;
     if (dropped === 0) return;
@@ -214,15 +220,29 @@ export class LeakSampler {
     return this.#replaying + this.#queue.length;
   }
 
-  /** A free replay slot, or room in the queue for an answer holding `bytes`. */
+  /** A replay that may start now (a free slot and a token), or room in the queue for an answer holding `bytes`. */
   #hasRoom(bytes: number): boolean {
-    if (this.#replaying + this.#queue.length < this.#settings.maxConcurrentReplays) return true;
+    const startsNow =
+      this.#replaying + this.#queue.length < this.#settings.maxConcurrentReplays && this.#tokensNow() >= 1;
+    if (startsNow) return true;
     return this.#queue.length < this.#settings.maxQueuedReplays && this.#queuedBytes + bytes <= MAX_QUEUED_REPLAY_BYTES;
   }
 
-  /** Starts queued replays, oldest first, while slots are free. */
+  /**
+   * Starts queued replays, oldest first, while slots are free and the rate allows; when only the
+   * rate holds them back, comes back when the budget has refilled for the next.
+   */
   #startQueued(): void {
-    while (this.#replaying < this.#settings.maxConcurrentReplays) {
+    while (this.#replaying < this.#settings.maxConcurrentReplays && this.#queue.length > 0) {
+      if (!this.#takeReplayToken()) {
+        if (this.#refillTimer) return;
+        const waitMs = ((1 - this.#replayTokens) / this.#settings.maxReplaysPerSecond) * 1000;
+        this.#refillTimer = setTimeout(() => {
+          this.#refillTimer = undefined;
+          this.#startQueued();
+        }, Math.ceil(waitMs));
+        return;
+      }
       const next = this.#queue.shift();
       if (!next) return;
       this.#queuedBytes -= next.bytes;
@@ -271,7 +291,8 @@ export class LeakSampler {
     }
   }
 
-  #takeReplayToken(): boolean {
+  /** The token bucket refilled up to now: replays that may start now (fractional). */
+  #tokensNow(): number {
     const perSecond = this.#settings.maxReplaysPerSecond;
     const now = performance.now();
     this.#replayTokens = Math.min(
@@ -279,7 +300,11 @@ export class LeakSampler {
       this.#replayTokens + ((now - this.#tokensAt) / 1000) * perSecond,
     );
     this.#tokensAt = now;
-    if (this.#replayTokens < 1) return false;
+    return this.#replayTokens;
+  }
+
+  #takeReplayToken(): boolean {
+    if (this.#tokensNow() < 1) return false;
     this.#replayTokens--;
     return true;
   }

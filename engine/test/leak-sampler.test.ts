@@ -165,28 +165,35 @@ test('with maxQueuedReplays 0 an answer that finds the only slot busy is skipped
   assert.equal(checked + full, 19, `${checked} replayed + ${full} skipped = every reused answer`);
 });
 
-test('replays are rate-limited: beyond maxReplaysPerSecond answers are skipped as rate-limited', async () => {
+test('answers over the replay rate wait for the budget: every reused answer is checked, none skipped', async () => {
+  const rate = 2;
   const server = await serveForTest('demo:hello', ONE_REUSED_INSTANCE, {
-    leakDetection: { mode: 'all', maxReplaysPerSecond: 2 },
+    leakDetection: { mode: 'all', maxReplaysPerSecond: rate },
   });
-  // Each replay awaited, so no answer finds the slot busy: only the rate can skip them.
+  // Each request waits for the replays before it, so only the rate holds a replay back.
   await sendAndSettle(server, 8);
   await server.close();
-  const checked = eventsOf(server.events, 'leak.checked').length;
-  const limited = skipCounts(server)['rate-limited'] ?? 0;
-  assert.equal(checked + limited, 7, `${checked} replayed + ${limited} rate-limited = every reused answer`);
-  assert.ok(checked >= 2, "a second's worth of replays goes through at once");
-  assert.ok(limited > 0, 'the rest are over the budget');
+  const checks = eventsOf(server.events, 'leak.checked');
+  assert.equal(checks.length, 7, 'every reused answer replayed');
+  assert.deepEqual(skipCounts(server), {});
+  // The limiter held: after a second's worth (the bucket), one replay per 1/rate s at most. A
+  // slow machine only spreads them further.
+  const starts = checks.map((c) => c.t - c.replayMs);
+  const spread = (starts.at(-1) ?? 0) - (starts[0] ?? 0);
+  assert.ok(spread >= ((checks.length - rate) / rate) * 1000 - 50, `7 replays started over ${spread} ms`);
 });
 
-test('a replay rate below one a second still replays, one at a time as the budget refills', async () => {
+test('a replay rate below one a second: the first reused answer is replayed, the next wait for the budget', async () => {
+  // One replay per 100 s: the two after the first wait in the queue, and stopping drops them.
   const server = await serveForTest('demo:counter', ONE_REUSED_INSTANCE, {
-    leakDetection: { mode: 'all', maxReplaysPerSecond: 0.1 },
+    leakDetection: { mode: 'all', maxReplaysPerSecond: 0.01 },
   });
-  await sendAndSettle(server, 4);
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  for (let i = 0; i < 4; i++) await send(server.url(), { agent });
+  agent.destroy();
   await server.close();
   assert.equal(eventsOf(server.events, 'leak.checked').length, 1, 'the first reused answer is replayed');
-  assert.equal(skipCounts(server)['rate-limited'], 2, 'the next two come before the budget refills (10 s)');
+  assert.deepEqual(skipCounts(server), { stopped: 2 }, 'the next two waited, and were dropped when the pool stopped');
 });
 
 test('a reused instance that traps where a fresh one answers is a finding of its own kind: failed-on-reuse', async () => {

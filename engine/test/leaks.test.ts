@@ -136,3 +136,17 @@ test('a bad --leak-check value is refused by name', async () => {
   assert.equal(code, 1);
   assert.match(stderr, /'sometimes' is not a leak-check mode: use off, all, or a fraction/);
 });
+
+test('--leak-replay-queue and --leak-replay-rate are checked against their bounds, as usage errors', async () => {
+  const { code, stderr } = await runCli(['serve', 'demo:counter', '--leak-check', 'all', '--leak-replay-queue', '1001'])
+    .exited;
+  assert.equal(code, 1);
+  assert.match(stderr, /max queued replays must be at most 1000/);
+  const notANumber = await runCli(['serve', 'demo:counter', '--leak-replay-queue', 'lots']).exited;
+  assert.equal(notANumber.code, 1);
+  assert.match(notANumber.stderr, /'lots' is not a whole number/);
+  // A usage error, not an internal one (it used to exit 70, "uncaught exception").
+  const zeroRate = await runCli(['serve', 'demo:counter', '--leak-replay-rate', '0']).exited;
+  assert.equal(zeroRate.code, 1);
+  assert.match(zeroRate.stderr, /^error: max replays per second must be greater than 0/m);
+});
