@@ -29,6 +29,6 @@ test('the quick benchmark runs every scenario and prints the tables and ratios',
   // …and the page's own cost (a fixed rate, then idle), when it ran.
   assert.match(
     all,
-    /The page's own cost, Chromium CPU: [\d.]+ cores under a fixed \d+ req\/s, [\d.]+ cores idle|skipped: /,
+    /Observer cost: .*\n\n(?:[^]*\nThe page's own cost, Chromium CPU: (?:[\d.]+|–) cores under a fixed \d+ req\/s \(served: (?:[\d,]+|–)\), (?:[\d.]+|–) cores idle after the load\.|skipped: .+)/,
   );
 });

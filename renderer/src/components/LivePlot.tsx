@@ -17,6 +17,13 @@ export interface LineSpec {
 
 interface Props {
   data: readonly SeriesPoint[];
+  /** The x the plot starts at (the window's first second, even before data reaches back that far). */
+  firstX: number;
+  /**
+   * The second x = 0 stands for, when known: the cursor stays on its second while the window
+   * slides on (else on its point, which moves a second back each second).
+   */
+  xOrigin: number | null;
   lines: readonly LineSpec[];
   palette: Palette;
   formatY(v: number): string;
@@ -39,11 +46,25 @@ const FONT = 10;
  * one more for its dots), the timeline's window shaded. A tab stop: the arrow keys step a cursor
  * through the seconds (Home/End jump), as the pointer does, and a readout says the values.
  */
-export function LivePlot({ data, lines, palette, formatY, xTicks, xTickLabel, pointLabel, band, label, hint }: Props) {
+export function LivePlot({
+  data,
+  firstX: first,
+  xOrigin,
+  lines,
+  palette,
+  formatY,
+  xTicks,
+  xTickLabel,
+  pointLabel,
+  band,
+  label,
+  hint,
+}: Props) {
   const [ref, size] = useElementSize<HTMLDivElement>();
-  const [active, setActive] = useState<number | null>(null);
+  // The cursor's second (x + origin), or null: not an index, which would slide with the window.
+  const [activeSec, setActiveSec] = useState<number | null>(null);
+  const origin = xOrigin ?? 0;
   const xs = data.map((p) => p.x);
-  const first = xs[0] ?? -59;
   const box = { width: size.width, height: size.height, margin: MARGIN };
   const s = plotScales(
     box,
@@ -54,14 +75,18 @@ export function LivePlot({ data, lines, palette, formatY, xTicks, xTickLabel, po
       lines.map((l) => l.key),
     ),
   );
-  const cursor = active !== null && active < data.length ? active : null;
+  // A second that slid out of the window leaves the cursor on the oldest one shown.
+  const cursor = activeSec === null ? null : (nearestIndex(xs, activeSec - origin) ?? null);
   const point = cursor === null ? undefined : data[cursor];
+  const setActive = (index: number | null): void => {
+    const p = index === null ? undefined : data[index];
+    setActiveSec(p ? p.x + origin : null);
+  };
 
   const onPointer = (e: PointerEvent<SVGSVGElement>) => {
     const x = e.clientX - e.currentTarget.getBoundingClientRect().left;
     if (x < s.left || x > s.right) return setActive(null);
-    const at = first + ((x - s.left) / (s.right - s.left)) * (0 - first);
-    setActive(nearestIndex(xs, at));
+    setActive(nearestIndex(xs, s.invertX(x)));
   };
   const onKey = (e: KeyboardEvent<SVGSVGElement>) => {
     const last = data.length - 1;
@@ -86,7 +111,9 @@ export function LivePlot({ data, lines, palette, formatY, xTicks, xTickLabel, po
           className="chart-surface"
           width={size.width}
           height={size.height}
-          role="img"
+          // The arrow keys step the cursor: screen readers must pass them on, as to an application.
+          role="application"
+          aria-roledescription="chart"
           aria-label={label}
           tabIndex={0}
           onPointerMove={onPointer}
@@ -171,7 +198,8 @@ export function LivePlot({ data, lines, palette, formatY, xTicks, xTickLabel, po
           )}
         </svg>
       )}
-      <div className="chart-tip" aria-live="polite" data-testid="chart-tip" hidden={!point}>
+      {/* Always there (empty without a cursor), so the first reading is announced too. */}
+      <div className="chart-tip" aria-live="polite" data-testid="chart-tip">
         {point && (
           <div
             className="chart-tip-box"

@@ -22,6 +22,8 @@ interface Props {
 }
 
 const KEYS_HINT = 'One point a second; the arrow keys step through them.';
+/** A chart with no points yet spans the default minute. */
+const DEFAULT_FIRST_X = -59;
 
 /** One small live chart: a title with the current value, the last N seconds. */
 export const MiniChart = memo(function MiniChart({
@@ -38,6 +40,7 @@ export const MiniChart = memo(function MiniChart({
   // The engine second of the last point, when the panel gives it (ticks in the one time base), and the timeline's window.
   const axis = useContext(ChartAxisContext);
   const endSec = axis?.endSec ?? null;
+  const firstX = data[0]?.x ?? DEFAULT_FIRST_X;
   return (
     <figure className="mini-chart" data-testid={testId}>
       <figcaption>
@@ -52,10 +55,12 @@ export const MiniChart = memo(function MiniChart({
       {/* As tall as the panel leaves it (views.css): a caption on two lines takes from the plot, not the axis. */}
       <LivePlot
         data={data}
+        firstX={firstX}
+        xOrigin={endSec}
         lines={lines}
         palette={palette}
         formatY={formatY}
-        xTicks={chartTicks(data[0]?.x ?? -59, endSec)}
+        xTicks={chartTicks(firstX, endSec)}
         xTickLabel={(x) => chartTickLabel(x, endSec)}
         pointLabel={(x) => chartPointLabel(x, endSec)}
         band={axis?.band ?? null}

@@ -1,13 +1,10 @@
-import { useLayoutEffect, useRef, useState } from 'react';
+import { type RefObject, useLayoutEffect, useRef, useState } from 'react';
 
 /**
  * An element's content size in CSS px, kept by a ResizeObserver (so reading it never forces a
  * layout); 0 × 0 until it has been laid out.
  */
-export function useElementSize<E extends HTMLElement>(): [
-  React.RefObject<E | null>,
-  { width: number; height: number },
-] {
+export function useElementSize<E extends HTMLElement>(): [RefObject<E | null>, { width: number; height: number }] {
   const ref = useRef<E | null>(null);
   const [size, setSize] = useState({ width: 0, height: 0 });
   useLayoutEffect(() => {

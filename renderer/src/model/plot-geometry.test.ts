@@ -12,6 +12,7 @@ describe('plot geometry', () => {
     assert.equal(s.y(0), 50);
     assert.deepEqual(s.yTicks, [0, 10, 20, 30, 40]);
     assert.equal(s.y(40), 0, 'the nice top is the top of the plot');
+    assert.equal(s.invertX(60), -5);
   });
 
   it('never ticks a fraction: an empty or tiny series still gets 0 and 1', () => {
@@ -33,6 +34,11 @@ describe('plot geometry', () => {
     assert.equal(linePath([0, 1, 2], [10, 20, 30], scales, true), 'M0,90H1V80H2V70');
     assert.equal(linePath([0, 1, 2, 3], [10, null, 30, 40], scales, false), 'M0,90M2,70L3,60');
     assert.equal(linePath([0, 1], [null, null], scales, false), '');
+    assert.equal(
+      linePath([0, 1, 2], [10, Number.NaN, 30], scales, false),
+      'M0,90M2,70',
+      'NaN is a gap, not a broken path',
+    );
   });
 
   it('draws each present point as a dot', () => {

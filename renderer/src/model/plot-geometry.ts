@@ -15,10 +15,11 @@ export interface PlotBox {
 }
 
 export interface PlotScales {
-  /** CSS px of a data x (seconds) and y. */
+  /** CSS px of a data x (seconds) and y, and the data x at a CSS px. */
   x(value: number): number;
   y(value: number): number;
-  /** Y ticks: whole numbers from 0, at most about 4 (a chart of counts never shows `0.5`). */
+  invertX(px: number): number;
+  /** Y ticks: whole numbers from 0, about 4 to 6 of them (a chart of counts never shows `0.5`). */
   yTicks: number[];
   /** The plot area, in CSS px. */
   left: number;
@@ -44,7 +45,7 @@ export function plotScales(box: PlotBox, xMin: number, xMax: number, yMax: numbe
   const x = scaleLinear()
     .domain([xMin, xMax === xMin ? xMin + 1 : xMax])
     .range([left, right]);
-  return { x: (v) => x(v), y: (v) => y(v), yTicks, left, right, top, bottom };
+  return { x: (v) => x(v), y: (v) => y(v), invertX: (px) => x.invert(px), yTicks, left, right, top, bottom };
 }
 
 /** The largest value of `keys` over `points` (0 with none). */
@@ -61,9 +62,12 @@ export function seriesMax<P>(points: readonly P[], keys: ReadonlyArray<keyof P>)
 
 const px = (n: number): string => String(Math.round(n * 10) / 10);
 
+/** A value a chart can draw: a finite number (null, NaN and infinities are gaps). */
+const drawable = (v: number | null | undefined): v is number => typeof v === 'number' && Number.isFinite(v);
+
 /**
  * One series as an SVG path `d`: straight segments, or steps (the value holds until the next
- * point) for gauges. A null value breaks the line (no line through a second with no data), as
+ * point) for gauges. A missing value breaks the line (no line through a second with no data), as
  * recharts' `connectNulls={false}` did. Empty when no value is drawn.
  */
 export function linePath(
@@ -77,7 +81,7 @@ export function linePath(
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     const x = xs[i];
-    if (v === null || v === undefined || x === undefined) {
+    if (!drawable(v) || x === undefined) {
       open = false;
       continue;
     }
@@ -104,7 +108,7 @@ export function dotsPath(
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     const x = xs[i];
-    if (v === null || v === undefined || x === undefined) continue;
+    if (!drawable(v) || x === undefined) continue;
     d += `M${px(scales.x(x))},${px(scales.y(v))}h0`;
   }
   return d;

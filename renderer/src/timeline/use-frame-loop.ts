@@ -6,8 +6,8 @@
  * then at most 4 times a second. A fixed window whose end has passed is not redrawn at all while
  * nothing changes (issue 16 §7: an open dashboard's own cost).
  *
- * Frames are asked for, not polled: a store change, a resize, the live window's clock (4 a
- * second) or the user's input asks for one. An animation frame requested every frame keeps the
+ * Frames are asked for, not polled: a store change, a resize, the page's beat (4 a second; a
+ * still window draws nothing on it) or the user's input on the timeline asks for one. An animation frame requested every frame keeps the
  * compositor, the GPU process and the browser producing 60 frames a second even when nothing is
  * drawn.
  */
@@ -31,8 +31,9 @@ const FRAME_MS = 1000 / 30;
  */
 const LIVE_FRAME_MS = BEAT_MS;
 /**
- * After the user's input (pointer, wheel, keys, scroll) frames are asked for continuously this
- * long: a drag, a brush or a keyboard step changes what is drawn through refs, not the store.
+ * After the user's input on the timeline (pointer, wheel, keys, scroll) frames are asked for
+ * continuously this long: a drag, a brush or a keyboard step changes what is drawn through refs,
+ * not the store. Input elsewhere on the page does not.
  */
 const INPUT_FRAMES_MS = 1000;
 const INPUT_EVENTS = ['pointerdown', 'pointermove', 'pointerup', 'wheel', 'keydown'] as const;
@@ -86,7 +87,7 @@ export function useFrameLoop(deps: FrameLoopDeps): void {
       onInput();
     };
     scroller.addEventListener('scroll', onScroll, { passive: true });
-    for (const type of INPUT_EVENTS) document.addEventListener(type, onInput, { passive: true, capture: true });
+    for (const type of INPUT_EVENTS) scroller.addEventListener(type, onInput, { passive: true });
     const unsubscribe = useStore.subscribe(request);
     // On the page's beat: live motion is drawn in the frames the cards' and charts' refreshes take anyway.
     const stopClock = onBeat(request);
@@ -178,7 +179,7 @@ export function useFrameLoop(deps: FrameLoopDeps): void {
       unsubscribe();
       observer.disconnect();
       scroller.removeEventListener('scroll', onScroll);
-      for (const type of INPUT_EVENTS) document.removeEventListener(type, onInput, { capture: true });
+      for (const type of INPUT_EVENTS) scroller.removeEventListener(type, onInput);
     };
   }, [palette]);
 }
