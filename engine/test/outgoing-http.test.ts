@@ -336,7 +336,10 @@ test('request.outgoing: without --allow-http the refusal is an event too (failed
 });
 
 test('leak.checked carries the outgoing requests of the reused answer and of the fresh replay', async () => {
-  const server = await serveFetch({ leakDetection: { mode: 'all', maxReplaysPerSecond: 1000 } });
+  // One instance at most: the second request waits for the first's instance and reuses it. (With
+  // more, a busy machine could hand it a new instance before the first was available again, and
+  // no reused answer means no replay to wait for.)
+  const server = await serveFetch({ leakDetection: { mode: 'all', maxReplaysPerSecond: 1000 } }, { maxInstances: 1 });
   // Keep-alive, as the other leak tests: a client that closes its connection the moment it has
   // the body can be seen leaving before the response's end (a cut-off answer, not this test's point).
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
