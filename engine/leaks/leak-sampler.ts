@@ -116,8 +116,7 @@ export class LeakSampler {
     if (result.settings.mode === 'off') this.#dropQueued();
     else {
       // A new rate: the wait for the next token is worked out again.
-      clearTimeout(this.#refillTimer);
-      this.#refillTimer = undefined;
+      this.#cancelRefill();
       // More slots: queued replays take them now, not when the running one ends.
       this.#startQueued();
       // A smaller queue: the newest beyond it are dropped, counted as `queue-full`.
@@ -198,13 +197,17 @@ export class LeakSampler {
 
   /** Forgets the queued replays, counted as `stopped`. */
   #dropQueued(): void {
-    clearTimeout(this.#refillTimer);
-    this.#refillTimer = undefined;
+    this.#cancelRefill();
     const dropped = this.#queue.splice(0).length;
     this.#queuedBytes = 0;
     if (dropped === 0) return;
     this.#skip('stopped', dropped);
     if (this.#pending() === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
+  }
+
+  #cancelRefill(): void {
+    clearTimeout(this.#refillTimer);
+    this.#refillTimer = undefined;
   }
 
   /** Drops the newest queued replays beyond `maxQueuedReplays`, counted as `queue-full`. */

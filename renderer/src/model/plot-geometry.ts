@@ -5,6 +5,7 @@
  * what the pool's own work left to the observer.
  */
 import { scaleLinear } from 'd3-scale';
+import { windowMax } from './chart-format.ts';
 
 export interface PlotBox {
   /** The whole SVG, in CSS px. */
@@ -48,16 +49,13 @@ export function plotScales(box: PlotBox, xMin: number, xMax: number, yMax: numbe
   return { x: (v) => x(v), y: (v) => y(v), invertX: (px) => x.invert(px), yTicks, left, right, top, bottom };
 }
 
-/** The largest value of `keys` over `points` (0 with none). */
+/** The largest value of `keys` over `points` (0 with none): the charts' `windowMax`, over several series. */
 export function seriesMax<P>(points: readonly P[], keys: ReadonlyArray<keyof P>): number {
-  let max = 0;
-  for (const p of points) {
-    for (const k of keys) {
-      const v = p[k];
-      if (typeof v === 'number' && v > max) max = v;
-    }
-  }
-  return max;
+  const numberAt = (p: P, k: keyof P): number | null => {
+    const v = p[k];
+    return typeof v === 'number' ? v : null;
+  };
+  return Math.max(0, ...keys.map((k) => windowMax(points, (p) => numberAt(p, k)) ?? 0));
 }
 
 const px = (n: number): string => String(Math.round(n * 10) / 10);

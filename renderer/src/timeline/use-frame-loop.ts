@@ -7,9 +7,9 @@
  * nothing changes (issue 16 §7: an open dashboard's own cost).
  *
  * Frames are asked for, not polled: a store change, a resize, the page's beat (4 a second; a
- * still window draws nothing on it) or the user's input on the timeline asks for one. An animation frame requested every frame keeps the
- * compositor, the GPU process and the browser producing 60 frames a second even when nothing is
- * drawn.
+ * still window draws nothing on it) or the user's input on the timeline asks for one. An
+ * animation frame requested every frame keeps the compositor, the GPU process and the browser
+ * producing 60 frames a second even when nothing is drawn.
  */
 import { type RefObject, useEffect } from 'react';
 import { BEAT_MS, onBeat } from '../hooks/beat.ts';
