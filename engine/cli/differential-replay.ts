@@ -50,6 +50,9 @@ export async function findLeaks(options: {
     knobs: {
       maxInstanceReuseCount: options.count,
       maxInstanceConcurrentReuseCount: 1,
+      // One instance: the next request waits for it instead of landing on a new one when it comes
+      // a moment before the instance is available again (a busy machine makes that moment long).
+      maxInstances: 1,
       idleInstanceTimeoutMs: 3_600_000,
     },
     leakDetection: {

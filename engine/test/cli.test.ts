@@ -19,6 +19,8 @@ test('serve demo:counter --max-instance-reuse-count 3 answers count=1,2,3,1,2,3'
     '3',
     '--idle-instance-timeout',
     '60s',
+    '--max-instances', // the next request waits for this instance rather than racing its return
+    '1',
     '--addr',
     '127.0.0.1:0',
   ]);

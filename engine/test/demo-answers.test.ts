@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { send, sendSequential, type HttpResult } from './support/http-client.ts';
-import { eventsOf, serveForTest } from './support/serve.ts';
+import { eventsOf, ONE_REUSED_INSTANCE, serveForTest } from './support/serve.ts';
 
 /** Every method wasi:http names, and one it does not (carried as `other`; Node's parser knows PROPFIND). */
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'TRACE', 'PATCH', 'PROPFIND'];
@@ -56,8 +56,7 @@ test('demo:js-hello (componentize-js) answers 200 Hello, WASI!', async () => {
 });
 
 test('demo:js-counter (componentize-js) counts 1, 2, 3 on one reused instance', async () => {
-  // No idle retirement between requests on a slow machine: the count must stay on one instance.
-  const server = await serveForTest('demo:js-counter', { maxInstanceReuseCount: 128, idleInstanceTimeoutMs: 60_000 });
+  const server = await serveForTest('demo:js-counter', ONE_REUSED_INSTANCE);
   try {
     const answers = await sendSequential(server.url(), 3);
     assert.deepEqual(

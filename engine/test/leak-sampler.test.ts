@@ -7,11 +7,16 @@ import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
 import type { LeakChecked } from '../../protocol/index.ts';
 import { send } from './support/http-client.ts';
-import { assertFailsOnlyOnReuse, eventsOf, sendAndSettle, serveForTest, skipCounts } from './support/serve.ts';
+import {
+  assertFailsOnlyOnReuse,
+  eventsOf,
+  ONE_REUSED_INSTANCE,
+  sendAndSettle,
+  serveForTest,
+  skipCounts,
+} from './support/serve.ts';
 
 /** Serial reuse of one instance, kept however slow the machine is. */
-const ONE_REUSED_INSTANCE = { maxInstanceReuseCount: 128, idleInstanceTimeoutMs: 60_000 };
-
 test('mode all: every reused answer of demo:counter is a finding, and the pool never sees a replay', async () => {
   const server = await serveForTest('demo:counter', ONE_REUSED_INSTANCE, { leakDetection: { mode: 'all' } });
   const bodies = (await sendAndSettle(server, 5)).map((answer) => answer.body);

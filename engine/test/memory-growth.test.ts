@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
 import { send } from './support/http-client.ts';
-import { eventsOf, serveForTest } from './support/serve.ts';
+import { eventsOf, ONE_REUSED_INSTANCE, serveForTest } from './support/serve.ts';
 
 // The rule as README.md states it ("Memory"), written here rather than read from the
 // implementation, so that a change to its constants shows up as a failing test.
@@ -11,8 +11,6 @@ import { eventsOf, serveForTest } from './support/serve.ts';
 const WARM_UP_REQUESTS = 3;
 /** Separate growths after warm-up that flag an instance. */
 const GROWTHS_TO_FLAG = 5;
-
-const ONE_REUSED_INSTANCE = { maxInstanceReuseCount: 128, idleInstanceTimeoutMs: 60_000 };
 
 async function sendSequentially(url: string, count: number): Promise<void> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });

@@ -2,13 +2,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { send, sendSequential } from './support/http-client.ts';
-import { eventsOf, serveForTest } from './support/serve.ts';
+import { eventsOf, ONE_REUSED_INSTANCE, serveForTest } from './support/serve.ts';
 
 /** Serial reuse across requests must not depend on the machine being fast: no idle retirements. */
 const PATIENT = { idleInstanceTimeoutMs: 60_000 };
 
 test('counter with reuse 128: one instance counts 1, 2, 3, ...', async () => {
-  const server = await serveForTest('demo:counter', { maxInstanceReuseCount: 128, ...PATIENT });
+  const server = await serveForTest('demo:counter', ONE_REUSED_INSTANCE);
   const bodies = (await sendSequential(server.url(), 5)).map((r) => r.body);
   assert.deepEqual(bodies, ['count=1', 'count=2', 'count=3', 'count=4', 'count=5']);
   assert.equal(eventsOf(server.events, 'worker.spawned').length, 1);
@@ -24,7 +24,7 @@ test('counter with reuse 1: every request sees a fresh instance', async () => {
 });
 
 test('exhausting the reuse count retires the instance after exactly N requests', async () => {
-  const server = await serveForTest('demo:counter', { maxInstanceReuseCount: 3, ...PATIENT });
+  const server = await serveForTest('demo:counter', { ...ONE_REUSED_INSTANCE, maxInstanceReuseCount: 3 });
   const bodies = (await sendSequential(server.url(), 6)).map((r) => r.body);
   assert.deepEqual(bodies, ['count=1', 'count=2', 'count=3', 'count=1', 'count=2', 'count=3']);
   await server.close();
@@ -97,7 +97,7 @@ test('a trap kills only its own instance; the other instance keeps its state and
 });
 
 test('knobs change live: lowering the reuse count retires the instance at once', async () => {
-  const server = await serveForTest('demo:counter', { maxInstanceReuseCount: 128, ...PATIENT });
+  const server = await serveForTest('demo:counter', ONE_REUSED_INSTANCE);
   assert.deepEqual(
     (await sendSequential(server.url(), 3)).map((r) => r.body),
     ['count=1', 'count=2', 'count=3'],

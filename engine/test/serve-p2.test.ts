@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { send, sendMany, sendSequential } from './support/http-client.ts';
 import type { PoolKnobs } from '../../protocol/index.ts';
-import { eventsOf, serveForTest, type TestServer } from './support/serve.ts';
+import { eventsOf, ONE_REUSED_INSTANCE, serveForTest, type TestServer } from './support/serve.ts';
 
 test('p2 hello world: one request, one connection, then a clean shutdown', async () => {
   const server = await serveForTest('demo:hello');
@@ -82,10 +82,7 @@ async function twoAnswersNeverSet(guest: string, knobs: Partial<PoolKnobs>): Pro
 }
 
 test('p2 return before set: both requests 500 with the never-invoked message; the instance lives on', async () => {
-  const server = await twoAnswersNeverSet('demo:never-set', {
-    maxInstanceReuseCount: 2,
-    idleInstanceTimeoutMs: 60_000,
-  });
+  const server = await twoAnswersNeverSet('demo:never-set', { ...ONE_REUSED_INSTANCE, maxInstanceReuseCount: 2 });
   assert.equal(eventsOf(server.events, 'worker.spawned').length, 1, 'returning without set is not a trap');
 });
 

@@ -13,6 +13,7 @@ import type { ServerMessage, Snapshot } from '../../protocol/index.ts';
 import { startDashboardServer, type DashboardServer } from '../web/dashboard-server.ts';
 import { connectBridge, type BridgeClient } from './support/bridge-client.ts';
 import { sendSequential } from './support/http-client.ts';
+import { ONE_REUSED_INSTANCE } from './support/serve.ts';
 
 /** Sessions a failed test left open: closed at the end of the file so nothing hangs. */
 const leftovers = new Set<() => Promise<void>>();
@@ -23,8 +24,7 @@ after(async () => {
 async function webMode(component: string | null = 'demo:counter') {
   const staticDir = await mkdtemp(join(tmpdir(), 'poolscope-ui-'));
   await writeFile(join(staticDir, 'index.html'), '<!doctype html><title>Poolscope</title>');
-  // A long idle timeout: on a loaded machine the gap between two requests must not retire the instance.
-  const knobs = { maxInstanceReuseCount: 128, idleInstanceTimeoutMs: 60_000 };
+  const knobs = ONE_REUSED_INSTANCE;
   const session = new DashboardSession({ component, knobs, listen: { host: '127.0.0.1', port: 0 } });
   await session.start();
   const server = await startDashboardServer(session, { host: '127.0.0.1', port: 0 }, staticDir);

@@ -6,6 +6,15 @@ import { reportToStderr } from '../../events/stderr-reporter.ts';
 import { startServing, type Serving } from '../../serve.ts';
 import { send, type HttpResult } from './http-client.ts';
 
+/**
+ * Knobs for tests that send requests one after another and expect each to reuse the same instance:
+ * at most one live instance, so the next request waits for the previous one's instance rather than
+ * getting a new one when it arrives before that instance is available again (as under wasmtime, the
+ * client can have the whole answer a moment before the guest's call returns; on a busy machine that
+ * moment is long enough). A long idle timeout, so a slow gap between requests retires nothing.
+ */
+export const ONE_REUSED_INSTANCE = { maxInstanceReuseCount: 128, idleInstanceTimeoutMs: 60_000, maxInstances: 1 };
+
 export interface TestServer extends Serving {
   /** Every event so far, in order. */
   events: PoolEvent[];
