@@ -1,5 +1,6 @@
 /** The one protocol module: imported by the engine, the Electron shell and the dashboard. */
 export * from './events.ts';
+export * from './gauges.ts';
 export * from './knobs.ts';
 export * from './bridge.ts';
 export * from './leak-detection.ts';

@@ -1,4 +1,5 @@
 import { EVENT_BATCH_INTERVAL_MS, MAX_EVENTS_PER_BATCH, type PoolEvent } from '../../protocol/index.ts';
+import { compactBatch } from './compact-batch.ts';
 
 /** Request-level events may be shed under extreme load; instance lifecycle events never are. */
 const SHEDDABLE = new Set<PoolEvent['type']>([
@@ -11,8 +12,9 @@ const SHEDDABLE = new Set<PoolEvent['type']>([
 
 /**
  * Collects events and hands them over in batches at a bounded rate, so thousands of requests per
- * second reach a dashboard as ~20 messages per second. If a batch grows past the cap, the oldest
- * sheddable events go first and are counted as dropped.
+ * second reach a dashboard as ~20 messages per second. A large batch is compacted (compact-batch.ts:
+ * states overwritten within it go). If a batch grows past the cap, the oldest sheddable events go
+ * first and are counted as dropped.
  */
 export class EventBatcher {
   readonly #flush: (events: PoolEvent[], dropped: number) => void;
@@ -37,7 +39,7 @@ export class EventBatcher {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     if (this.#pending.length === 0 && this.#dropped === 0) return;
-    const events = this.#pending;
+    const events = compactBatch(this.#pending);
     const dropped = this.#dropped;
     this.#pending = [];
     this.#dropped = 0;

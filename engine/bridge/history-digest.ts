@@ -2,7 +2,8 @@ import {
   HISTORY_BUCKET_SECONDS,
   HISTORY_LATENCIES_PER_BUCKET,
   HISTORY_MAX_RETIRED,
-  type Gauges,
+  gaugesOf,
+  maxGauges,
   type HistoryBefore,
   type HistoryBucket,
   type PoolEvent,
@@ -47,14 +48,8 @@ export class HistoryDigest {
         return;
       case 'pool.gauges': {
         const b = this.#bucketAt(event.t);
-        const g: Gauges = {
-          liveInstances: event.liveInstances,
-          availableWorkers: event.availableWorkers,
-          queueDepth: event.queueDepth,
-          inFlight: event.inFlight,
-        };
-        b.gaugesMax = b.gaugesMax ? maxGauges(b.gaugesMax, g) : g;
-        b.gaugesLast = g;
+        b.gaugesMax = maxGauges(b.gaugesMax, event);
+        b.gaugesLast = gaugesOf(event);
         return;
       }
       default:
@@ -91,13 +86,4 @@ export class HistoryDigest {
     if (firstKept > 0) this.#buckets = this.#buckets.slice(firstKept);
     return b;
   }
-}
-
-function maxGauges(a: Gauges, b: Gauges): Gauges {
-  return {
-    liveInstances: Math.max(a.liveInstances, b.liveInstances),
-    availableWorkers: Math.max(a.availableWorkers, b.availableWorkers),
-    queueDepth: Math.max(a.queueDepth, b.queueDepth),
-    inFlight: Math.max(a.inFlight, b.inFlight),
-  };
 }

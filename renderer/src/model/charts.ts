@@ -1,5 +1,5 @@
 /** Charts slice: one-second buckets of throughput, latency and gauges, and the series drawn from them. */
-import type { Gauges, PoolEvent } from '../../../protocol/index.ts';
+import { gaugesOf, maxGauges, type Gauges, type PoolEvent } from '../../../protocol/index.ts';
 import { LIMITS, ZERO_GAUGES, type Bucket, type ChartsState } from './types.ts';
 
 export const initialCharts: ChartsState = { buckets: [], lastGauges: ZERO_GAUGES };
@@ -8,32 +8,6 @@ const secondOf = (t: number): number => Math.floor(t / 1000);
 
 function emptyBucket(sec: number): Bucket {
   return { sec, completed: 0, failed: 0, latencies: [], gaugesMax: null, gaugesLast: null };
-}
-
-function maxGauges(a: Gauges | null, b: Gauges): Gauges {
-  if (!a) return gaugesOf(b);
-  const waiting =
-    a.waitingForStart === undefined && b.waitingForStart === undefined
-      ? undefined
-      : Math.max(a.waitingForStart ?? 0, b.waitingForStart ?? 0);
-  return {
-    liveInstances: Math.max(a.liveInstances, b.liveInstances),
-    availableWorkers: Math.max(a.availableWorkers, b.availableWorkers),
-    queueDepth: Math.max(a.queueDepth, b.queueDepth),
-    inFlight: Math.max(a.inFlight, b.inFlight),
-    ...(waiting === undefined ? {} : { waitingForStart: waiting }),
-  };
-}
-
-/** The gauges alone (an event carries more); `waitingForStart` only when the engine sent it. */
-function gaugesOf(g: Gauges): Gauges {
-  return {
-    liveInstances: g.liveInstances,
-    availableWorkers: g.availableWorkers,
-    queueDepth: g.queueDepth,
-    inFlight: g.inFlight,
-    ...(g.waitingForStart === undefined ? {} : { waitingForStart: g.waitingForStart }),
-  };
 }
 
 /** Applies one batch: events in order, then the gauges the batch ended with. */

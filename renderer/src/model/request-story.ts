@@ -240,9 +240,10 @@ function instanceStart(
 }
 
 /**
- * When the instance could take work again after the request: at once if it stayed available while
- * a request that succeeded ran (WASIp3 concurrency), else its next `worker.available`, or its exit
- * (a failed request often drains its instance: an expiry, a trap).
+ * When the instance could take work again after the request: as the engine's detail says, when the
+ * page has it; else from the page's events: at once if it stayed available while a request that
+ * succeeded ran (WASIp3 concurrency), else its next `worker.available`, or its exit (a failed
+ * request often drains its instance: an expiry, a trap).
  */
 function afterEnd(
   instanceEvents: readonly PoolEvent[],
@@ -252,7 +253,11 @@ function afterEnd(
   d: RequestPhases | undefined,
 ): Pick<Phases, 'availableAt' | 'instanceExit'> {
   const known = { availableAt: d?.availableAt ?? null, instanceExit: d?.instanceExit ?? null };
-  if (acceptedAt === null || endedAt === null) return known;
+  // The engine saw every event; a page's stream drops availability states overwritten within a
+  // batch under load (engine/bridge/compact-batch.ts), so its own scan could land on a later one.
+  if (acceptedAt === null || endedAt === null || known.availableAt !== null || known.instanceExit !== null) {
+    return known;
+  }
   let availableAtEnd = false;
   for (const e of instanceEvents) {
     if (e.t < acceptedAt) continue;
