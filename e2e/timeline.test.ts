@@ -355,3 +355,61 @@ describe('timeline (web mode)', { timeout: 600_000 }, () => {
     );
   });
 });
+
+describe('timeline scroll anchoring (web mode)', { timeout: 600_000 }, () => {
+  it('scrolled down to a lane, the view stays on it as new instances come in above; at the top it follows the newest', async () => {
+    /** Sequential requests to demo:hello with reuse 1: each starts an instance, so each adds a lane at the top. */
+    const send = async (serviceUrl: string, n: number): Promise<void> => {
+      for (let i = 0; i < n; i++) {
+        const response = await fetch(serviceUrl);
+        assert.equal(response.status, 200, await response.text());
+      }
+    };
+    const laneCountIs = (page: Page, n: number) =>
+      page.waitForFunction(
+        (count) =>
+          (document.querySelector('[data-testid="timeline-canvas"]') as HTMLElement | null)?.dataset.laneCount ===
+          String(count),
+        n,
+        { timeout: TIMEOUT },
+      );
+    await withWebMode('demo:hello', [], async (web) => {
+      const { page, errors } = await openDashboard(browser(), web.dashboardUrl);
+      const canvas = page.locator('[data-testid="timeline-canvas"]');
+      const lanes = page.locator('[data-testid="timeline-lanes"]');
+      await page.getByRole('group', { name: 'Timeline window' }).getByRole('button', { name: '120s' }).click();
+      const handle = page.getByRole('separator', { name: 'Timeline height' });
+      await handle.focus();
+      await page.keyboard.press('Home'); // the smallest height: the lanes scroll
+
+      await send(web.serviceUrl, 20);
+      await laneCountIs(page, 20);
+      await lanes.evaluate((el) => {
+        el.scrollTop = 200;
+      });
+      await nextTimelineFrames(page);
+      const before = await frame(canvas);
+      const anchor = before.lanes[0];
+      assert.ok(anchor !== undefined && anchor < 19, `scrolled below the newest lanes (${before.lanes.join(' ')})`);
+
+      await send(web.serviceUrl, 5);
+      await laneCountIs(page, 25);
+      await nextTimelineFrames(page);
+      const after = await frame(canvas);
+      assert.deepEqual(after.lanes, before.lanes, 'the same lanes in view, in the same order');
+      const scrolled = await lanes.evaluate((el) => el.scrollTop);
+      assert.ok(scrolled > 200, `the view moved down with its lanes (scrollTop ${scrolled})`);
+
+      // Back at the top: new lanes show there.
+      await lanes.evaluate((el) => {
+        el.scrollTop = 0;
+      });
+      await send(web.serviceUrl, 1);
+      await laneCountIs(page, 26);
+      await nextTimelineFrames(page);
+      assert.equal((await frame(canvas)).lanes[0], 25, 'the newest instance on top');
+      assert.equal(await lanes.evaluate((el) => el.scrollTop), 0);
+      assert.deepEqual(errors, []);
+    });
+  });
+});

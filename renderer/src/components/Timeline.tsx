@@ -1,4 +1,4 @@
-import { type KeyboardEvent, useRef, useState } from 'react';
+import { type KeyboardEvent, useLayoutEffect, useRef, useState } from 'react';
 import { usePalette } from '../hooks/useTheme.ts';
 import { fmtMs } from '../model/format.ts';
 import type { RequestRecord } from '../model/types.ts';
@@ -46,6 +46,13 @@ export function Timeline() {
   const focusedRef = useRef<number | null>(null);
   focusedRef.current = focused;
   const [lanesHeight, setLanesHeight] = useState(0);
+  /** Where scroll anchoring wants the lanes once `lanesHeight` is laid out (see useFrameLoop). */
+  const anchoredTop = useRef<number | null>(null);
+  useLayoutEffect(() => {
+    const top = anchoredTop.current;
+    anchoredTop.current = null;
+    if (top !== null && scrollerRef.current) scrollerRef.current.scrollTop = top;
+  }, [lanesHeight]);
   /** The canvas's height as laid out (CSS may hold it under `plotH`): the spacer below it makes up the rest. */
   const [canvasH, setCanvasH] = useState(0);
   const [tip, setTip] = useState<TipAt | null>(null);
@@ -58,7 +65,10 @@ export function Timeline() {
     brush: brushRef,
     focused: focusedRef,
     palette,
-    onLanesHeight: setLanesHeight,
+    onLanesHeight: (px, top) => {
+      anchoredTop.current = top;
+      setLanesHeight(px);
+    },
     onCanvasHeight: setCanvasH,
   });
 

@@ -20,6 +20,7 @@ import { windowOf } from '../time/time-view.ts';
 import { drawTimeline } from './draw.ts';
 import { exposeFrame, exposeLeakMarkers, exposeOutgoingBars } from './expose.ts';
 import type { Frame } from './frame.ts';
+import { anchoredScrollTop } from './anchor.ts';
 import { layoutLanes } from './layout.ts';
 import { AXIS, scaleFor } from './scale.ts';
 
@@ -46,8 +47,12 @@ export interface FrameLoopDeps {
   brush: RefObject<{ from: number; to: number } | null>;
   focused: RefObject<number | null>;
   palette: Palette;
-  /** The lanes' total height changed (the panel grows or its scroll range changes). */
-  onLanesHeight(px: number): void;
+  /**
+   * The lanes' total height changed (the panel grows or its scroll range changes). `scrollTop`:
+   * where the lanes must be scrolled once that height is laid out (scroll anchoring, which a
+   * scroll range not yet grown would clamp), or null.
+   */
+  onLanesHeight(px: number, scrollTop: number | null): void;
   /** The canvas was laid out at this height. */
   onCanvasHeight(px: number): void;
 }
@@ -73,6 +78,8 @@ export function useFrameLoop(deps: FrameLoopDeps): void {
     // Kept from scroll events: reading scrollTop in the frame callback would force a layout of
     // whatever the page changed since the last frame, every frame.
     let scrollTop = scroller.scrollTop;
+    /** Where scroll anchoring last scrolled to: its scroll event is not the user's input. */
+    let anchoredTo: number | null = null;
     const request = (): void => {
       if (requested) return;
       requested = true;
@@ -84,7 +91,9 @@ export function useFrameLoop(deps: FrameLoopDeps): void {
     };
     const onScroll = (): void => {
       scrollTop = scroller.scrollTop;
-      onInput();
+      if (scrollTop === anchoredTo) request();
+      else onInput();
+      anchoredTo = null;
     };
     scroller.addEventListener('scroll', onScroll, { passive: true });
     for (const type of INPUT_EVENTS) scroller.addEventListener(type, onInput, { passive: true });
@@ -141,6 +150,14 @@ export function useFrameLoop(deps: FrameLoopDeps): void {
         shown,
         now,
       );
+      // Scrolled down to some lane: stay on it while lanes come in above or change height.
+      const before = deps.frame.current;
+      const anchored = before ? anchoredScrollTop(before.layout, layout, scrollTop) : scrollTop;
+      if (anchored !== scrollTop) {
+        scrollTop = anchored;
+        anchoredTo = anchored;
+        scroller.scrollTop = anchored;
+      }
       const scale = scaleFor(shown, size.w);
       const dpr = window.devicePixelRatio || 1;
       ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
@@ -162,7 +179,7 @@ export function useFrameLoop(deps: FrameLoopDeps): void {
       deps.frame.current = f;
       if (layout.height !== lanesHeight) {
         lanesHeight = layout.height;
-        deps.onLanesHeight(layout.height);
+        deps.onLanesHeight(layout.height, anchoredTo);
       }
       exposeFrame(canvas, f, scrollTop, size.h, {
         focused: deps.focused.current,
