@@ -91,11 +91,18 @@ describe('compare two runs, and export charts (web mode)', { timeout: 600_000 },
       '128',
       '--idle-instance-timeout',
       '60s',
+      '--max-request-body-size',
+      '1KiB',
     ]);
     try {
       const { page, errors } = await openDashboard(browser(), web.dashboardUrl);
       await getSequential(web.serviceUrl, '/', 3);
       await page.locator('[data-testid="worker-card"][data-reuse-count="3"]').waitFor({ timeout: TIMEOUT });
+      // One failure in the live run, of a kind the recorded runs lack: refused for its body.
+      const refused = await fetch(web.serviceUrl, { method: 'POST', body: 'x'.repeat(4096) });
+      await refused.arrayBuffer();
+      assert.equal(refused.status, 413);
+      await page.locator('[data-testid="failed-count"]', { hasText: '1' }).waitFor({ timeout: TIMEOUT });
 
       await page.locator('[data-testid="compare-open"]').click();
       const view = page.locator('[data-testid="compare-view"]');
@@ -178,6 +185,19 @@ describe('compare two runs, and export charts (web mode)', { timeout: 600_000 },
       await view.locator('[data-testid="compare-live-a"]').click();
       await view.locator('[data-testid="compare-side-a"][data-label="live run"]').waitFor({ timeout: TIMEOUT });
       await row('started').and(page.locator('[data-a="1"]')).waitFor({ timeout: TIMEOUT });
+
+      // The failures chart singles out a kind either run had: the live run's refused request.
+      const failedChart = view.locator('[data-testid="compare-chart-failed"]');
+      const kinds = failedChart.getByRole('group', { name: 'Failure kind' });
+      assert.deepEqual(await kinds.getByRole('button').allInnerTexts(), ['all', 'refused']);
+      await kinds.getByRole('button', { name: 'refused' }).click();
+      await failedChart.and(page.locator('[data-kind="refused"]')).waitFor({ timeout: TIMEOUT });
+      assert.equal(await failedChart.locator('figcaption > span').innerText(), 'Failed requests per second: refused');
+      const refusedSvg = await exportFrom(page, 'compare-export-failed', 'compare-failed-refused', 'svg');
+      assert.match(refusedSvg.name, /^poolscope-compare-failed-refused-.*\.svg$/);
+      assert.ok(await parsesAsSvg(page, refusedSvg.bytes.toString('utf8')));
+      // The menu closes once its export is done: the Escape below is for the dialog.
+      await view.locator('[data-testid="compare-export-failed"]:not([open])').waitFor({ timeout: TIMEOUT });
 
       await page.keyboard.press('Escape');
       await view.locator('h2').waitFor({ state: 'detached', timeout: TIMEOUT });

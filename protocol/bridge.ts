@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { gaugesSchema, poolEventSchema, type ExitCause } from './events.ts';
+import { gaugesSchema, poolEventSchema, type ExitCause, type FailureKind } from './events.ts';
 import type { CommandInput, ReplyTo } from './commands.ts';
 import { loadProgressSchema } from './load-run.ts';
 import { scenarioProgressSchema } from './scenarios.ts';
@@ -48,6 +48,18 @@ export const EXIT_CAUSE_LABELS: Record<ExitCause, string> = {
   'executor-lost': 'executor lost',
   'worker-crashed': 'worker crashed',
   shutdown: 'shutdown',
+};
+
+/** Kinds of failed request, in the words the dashboard shows. */
+export const FAILURE_KIND_LABELS: Record<FailureKind, string> = {
+  'never-set': 'never set',
+  'guest-error': 'guest error',
+  timeout: 'timeout',
+  trap: 'trap',
+  instantiation: 'instantiation',
+  shutdown: 'shutdown',
+  'client-gone': 'client gone',
+  refused: 'refused',
 };
 
 /** The transport-neutral client side, implemented over a WebSocket and over Electron IPC. */

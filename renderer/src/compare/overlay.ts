@@ -2,9 +2,11 @@
  * Two runs' series on one time axis (seconds since each recording's start): one row per second of
  * the longer run, with A's and B's value of one measure (null where a run has ended).
  */
+import type { FailureKind } from '../../../protocol/index.ts';
 import type { ProfilePoint, RunProfile } from './profile.ts';
 
-export type Measure = Exclude<keyof ProfilePoint, 'x'>;
+/** What a compare chart can plot: a number per second (failures by kind are `failed` with a kind). */
+export type Measure = Exclude<keyof ProfilePoint, 'x' | 'failedByKind'>;
 
 export interface OverlayRow {
   x: number;
@@ -15,19 +17,35 @@ export interface OverlayRow {
 /**
  * `steps`: the measure is a level held through each second (drawn as steps), so each run gets one
  * more row, at the end of its last second, holding its last value: the step of that second is drawn
- * rather than ending in a bare riser.
+ * rather than ending in a bare riser. `kind`: for `failed`, only failures of that kind.
  */
-export function overlay(a: RunProfile | null, b: RunProfile | null, measure: Measure, steps = false): OverlayRow[] {
+export function overlay(
+  a: RunProfile | null,
+  b: RunProfile | null,
+  measure: Measure,
+  steps = false,
+  kind: FailureKind | null = null,
+): OverlayRow[] {
   const extra = steps ? 1 : 0;
   const at = (run: RunProfile | null, x: number): number | null => {
     if (!run) return null;
     const point = run.points[x] ?? (steps && x === run.points.length ? run.points[x - 1] : undefined);
-    return point?.[measure] ?? null;
+    if (!point) return null;
+    return measure === 'failed' && kind !== null ? (point.failedByKind[kind] ?? 0) : point[measure];
   };
   const length = Math.max(a?.points.length ?? 0, b?.points.length ?? 0) + extra;
   const rows: OverlayRow[] = [];
   for (let x = 0; x < length; x++) rows.push({ x, a: at(a, x), b: at(b, x) });
   return rows;
+}
+
+/** The failure kinds either run had, in the protocol's order: what the failures chart can single out. */
+export function failureKindsOf(
+  a: RunProfile | null,
+  b: RunProfile | null,
+  order: readonly FailureKind[],
+): FailureKind[] {
+  return order.filter((k) => (a?.summary.failedByKind[k] ?? 0) + (b?.summary.failedByKind[k] ?? 0) > 0);
 }
 
 /** The charts of the Compare view: what each plots, and its unit (the y axis says it). */

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import type { PoolEvent } from '../../../protocol/index.ts';
+import { failureKindSchema, type PoolEvent } from '../../../protocol/index.ts';
 import { percentile } from '../model/charts.ts';
 import { loadFixture } from '../model/test-support.ts';
 import { recordingFromEvents, type Recording } from '../recording/format.ts';
 import { liveSession, sessionMessages } from '../recording/test-streams.ts';
 import { knobChanges, knobRows, summaryRows } from './diff.ts';
-import { overlay } from './overlay.ts';
+import { failureKindsOf, overlay } from './overlay.ts';
 import { MAX_PROFILE_SECONDS, profileOf } from './profile.ts';
 
 /** An event stream this folder's fixtures hold (recorded from the real engine, see fixtures/README.md). */
@@ -102,6 +102,31 @@ describe('profileOf: a recording as per-second series and a summary', () => {
         ['failed-trap', '0', '2'],
       ],
       'a row for each kind either run had, in the protocol order',
+    );
+    // Per second: each point's kinds add up to its failures, in the seconds the engine failed them.
+    for (const run of [trap, spin]) {
+      for (const p of run.points) {
+        assert.equal(
+          Object.values(p.failedByKind).reduce((n, k) => n + (k ?? 0), 0),
+          p.failed,
+          `${run.label} second ${p.x}`,
+        );
+      }
+    }
+    const timeoutAt = loadFixture('spin-timeout.jsonl').find((e) => e.type === 'request.failed')!;
+    const x = Math.floor(timeoutAt.t / 1000) - Math.floor(loadFixture('spin-timeout.jsonl')[0]!.t / 1000);
+    assert.deepEqual(spin.points[x]?.failedByKind, { timeout: 1 });
+    // The failures chart singles out a kind: the other run's seconds read 0 for it, not a gap.
+    assert.deepEqual(failureKindsOf(spin, trap, failureKindSchema.options), ['timeout', 'trap']);
+    const traps = overlay(spin, trap, 'failed', false, 'trap');
+    assert.equal(
+      traps.reduce((n, r) => n + (r.b ?? 0), 0),
+      2,
+    );
+    assert.ok(traps.every((r) => r.a === null || r.a === 0));
+    assert.equal(
+      overlay(spin, trap, 'failed', false, 'timeout').reduce((n, r) => n + (r.a ?? 0), 0),
+      1,
     );
   });
 

@@ -23,6 +23,8 @@ export interface ProfilePoint {
   /** Requests completed and failed in this second. */
   ok: number;
   failed: number;
+  /** This second's failures, by kind (kinds with none left out). */
+  failedByKind: Partial<Record<FailureKind, number>>;
   /** Whole-request duration percentiles of the requests completed in this second (ms); null for none. */
   p50: number | null;
   p99: number | null;
@@ -99,7 +101,17 @@ export function profileOf(recording: Recording, label: string): RunProfile {
     const seconds = segmentLast - segmentFirst + 1;
     for (const [i, p] of chartSeries(charts, segmentLast * 1000, seconds).entries()) {
       const x = segmentFirst - startSec + i;
-      points.push({ x, ok: p.ok, failed: p.failed, p50: p.p50, p99: p.p99, live: p.live, started: 0, findings: 0 });
+      points.push({
+        x,
+        ok: p.ok,
+        failed: p.failed,
+        failedByKind: {},
+        p50: p.p50,
+        p99: p.p99,
+        live: p.live,
+        started: 0,
+        findings: 0,
+      });
     }
     carry = charts.lastGauges;
     segmentFirst = segmentLast + 1;
@@ -120,9 +132,16 @@ export function profileOf(recording: Recording, label: string): RunProfile {
   // ---- totals ----
   const startedAt = new Map<number, number>();
   const findingsAt = new Map<number, number>();
+  const failedAt = new Map<number, Partial<Record<FailureKind, number>>>();
   const bump = (m: Map<number, number>, t: number, n = 1): void => {
     const x = Math.max(0, secondOf(t) - startSec);
     m.set(x, (m.get(x) ?? 0) + n);
+  };
+  const bumpKind = (m: Map<number, Partial<Record<FailureKind, number>>>, t: number, kind: FailureKind): void => {
+    const x = Math.max(0, secondOf(t) - startSec);
+    const counts = m.get(x) ?? {};
+    counts[kind] = (counts[kind] ?? 0) + 1;
+    m.set(x, counts);
   };
   const failedByKind: Partial<Record<FailureKind, number>> = {};
   const durations: number[] = [];
@@ -166,6 +185,7 @@ export function profileOf(recording: Recording, label: string): RunProfile {
         case 'request.failed':
           failed++;
           failedByKind[e.kind] = (failedByKind[e.kind] ?? 0) + 1;
+          bumpKind(failedAt, e.t, e.kind);
           break;
         case 'worker.spawned':
           started++;
@@ -198,6 +218,7 @@ export function profileOf(recording: Recording, label: string): RunProfile {
     findingsSoFar += findingsAt.get(p.x) ?? 0;
     p.started = startedSoFar;
     p.findings = findingsSoFar;
+    p.failedByKind = failedAt.get(p.x) ?? {};
   }
 
   const durationSec = (recording.endT - recording.startT) / 1000;

@@ -1,9 +1,11 @@
 import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { COMPARE_CHARTS, overlay, type Measure } from '../compare/overlay.ts';
+import { FAILURE_KIND_LABELS, type FailureKind, failureKindSchema } from '../../../protocol/index.ts';
+import { COMPARE_CHARTS, failureKindsOf, overlay, type Measure } from '../compare/overlay.ts';
 import type { RunProfile } from '../compare/profile.ts';
 import { useResolvedTheme } from '../hooks/useTheme.ts';
 import { ExportButton } from './ExportButton.tsx';
+import { Segmented, type SegmentedOption } from './Segmented.tsx';
 
 /** Run B's dash pattern: the runs differ in line style as well as colour. */
 export const B_DASH = '6 3';
@@ -38,10 +40,11 @@ function useRunColors(): RunColors {
 /** Every measure of both runs, overlaid, one chart each. */
 export function CompareCharts({ a, b }: { a: RunProfile | null; b: RunProfile | null }) {
   const colors = useRunColors();
+  const kinds = useMemo(() => failureKindsOf(a, b, failureKindSchema.options), [a, b]);
   return (
     <div className="compare-charts" data-testid="compare-charts">
       {COMPARE_CHARTS.map((c) => (
-        <CompareChart key={c.measure} {...c} a={a} b={b} colors={colors} />
+        <CompareChart key={c.measure} {...c} a={a} b={b} colors={colors} kinds={c.measure === 'failed' ? kinds : []} />
       ))}
     </div>
   );
@@ -55,11 +58,32 @@ interface ChartProps {
   a: RunProfile | null;
   b: RunProfile | null;
   colors: RunColors;
+  /** Failure kinds the chart can single out (the failures chart; none for the others). */
+  kinds: readonly FailureKind[];
 }
 
-const CompareChart = memo(function CompareChart({ measure, title, unit, step, a, b, colors }: ChartProps) {
+type KindPick = FailureKind | 'all';
+
+const CompareChart = memo(function CompareChart({
+  measure,
+  title: measureTitle,
+  unit,
+  step,
+  a,
+  b,
+  colors,
+  kinds,
+}: ChartProps) {
   const figure = useRef<HTMLElement>(null);
-  const data = useMemo(() => overlay(a, b, measure, step), [a, b, measure, step]);
+  const [picked, setPicked] = useState<KindPick>('all');
+  // A kind neither run has any more (another run was picked) falls back to all of them.
+  const kind = picked !== 'all' && kinds.includes(picked) ? picked : null;
+  const title = kind ? `${measureTitle}: ${FAILURE_KIND_LABELS[kind]}` : measureTitle;
+  const data = useMemo(() => overlay(a, b, measure, step, kind), [a, b, measure, step, kind]);
+  const kindOptions: Array<SegmentedOption<KindPick>> = [
+    { value: 'all', label: 'all', testId: 'compare-failed-kind-all' },
+    ...kinds.map((k) => ({ value: k, label: FAILURE_KIND_LABELS[k], testId: `compare-failed-kind-${k}` })),
+  ];
   // Latency exists only in seconds with completions: dots show the lone points a line cannot.
   const sparse = measure === 'p50' || measure === 'p99';
   // A run of one second (a short sequential run) is one point: a line alone would draw nothing.
@@ -71,15 +95,20 @@ const CompareChart = memo(function CompareChart({ measure, title, unit, step, a,
     { name: nameB, color: colors.b, dash: B_DASH },
   ];
   return (
-    <figure className="compare-chart" ref={figure} data-testid={`compare-chart-${measure}`}>
+    <figure className="compare-chart" ref={figure} data-testid={`compare-chart-${measure}`} data-kind={kind ?? 'all'}>
       <figcaption>
         <span>{title}</span>
         <ExportButton
           label={`Export ${title} chart`}
           testId={`compare-export-${measure}`}
-          items={[{ title, fileBase: `compare-${measure}`, legend, target: () => figure.current }]}
+          items={[
+            { title, fileBase: `compare-${measure}${kind ? `-${kind}` : ''}`, legend, target: () => figure.current },
+          ]}
         />
       </figcaption>
+      {kinds.length > 0 && (
+        <Segmented<KindPick> label="Failure kind" options={kindOptions} value={kind ?? 'all'} onChange={setPicked} />
+      )}
       <div className="compare-plot">
         <ResponsiveContainer width="100%" height="100%" minWidth={200} minHeight={120}>
           <LineChart

@@ -1,19 +1,9 @@
-import type { FailureKind } from '../../../protocol/index.ts';
+import { FAILURE_KIND_LABELS as KIND_LABEL } from '../../../protocol/index.ts';
 import { entriesOf } from '../model/entries.ts';
 import { fmtMs } from '../model/format.ts';
 import { useStore } from '../store/store.ts';
 import { Panel } from './Panel.tsx';
 
-const KIND_LABEL: Record<FailureKind, string> = {
-  'never-set': 'never set',
-  'guest-error': 'guest error',
-  timeout: 'timeout',
-  trap: 'trap',
-  instantiation: 'instantiation',
-  shutdown: 'shutdown',
-  'client-gone': 'client gone',
-  refused: 'refused',
-};
 const SHOWN = 200;
 
 /** Failed requests: counts by kind, and the most recent ones with their reason; each opens its story. */
