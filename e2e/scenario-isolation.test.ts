@@ -1,8 +1,9 @@
 /**
  * Scenarios leave the user's work alone (issue 16, §4), end to end: `poolscope serve demo:counter
- * --ui` with knobs of the user's, a scenario run from the dashboard in real Chromium, and then the
- * address the CLI printed at start-up answers the counter again, with the same knobs; the CLI
- * printed where the scenario served and that the user's server is back. The result banner folds
+ * --ui` with knobs of the user's, a scenario run from the dashboard in real Chromium on a pool and
+ * address of its own, while the address the CLI printed at start-up goes on answering from the
+ * user's pool, with the same knobs and guest state; the CLI printed where the scenario served and
+ * that the dashboard shows the user's pool again. The result banner folds
  * to one line when the user works on something else, and unfolds from the keyboard. Presenter
  * mode on a 1280×720 projector at 150 % (853×480 CSS px): a large caption, no sideways scroll,
  * axe clean.
@@ -43,7 +44,8 @@ describe('scenarios leave the user’s server alone (web mode)', { timeout: 600_
   it("after a scenario the printed address answers the user's component, with the user's knobs; the banner folds", async () => {
     await withWebMode(
       'demo:counter',
-      ['--max-instance-reuse-count', '5', '--idle-instance-timeout', '30s'],
+      // A long idle timeout: the user's instance must outlive the scenario on a busy machine.
+      ['--max-instance-reuse-count', '5', '--idle-instance-timeout', '600s'],
       async (web) => {
         const first = await fetch(web.serviceUrl);
         assert.equal(first.status, 200);
@@ -57,25 +59,34 @@ describe('scenarios leave the user’s server alone (web mode)', { timeout: 600_
         // The CLI printed where the scenario served, then the user's address again.
         await web.waitForStderr(/Scenario guest demo:hello on http:\/\/\S+/);
         await web.waitForStderr(
-          new RegExp(`Scenario over: serving demo:counter again\\.\\nServing HTTP on ${literal(web.serviceUrl)}\\n`),
+          new RegExp(
+            `Scenario over: the dashboard shows demo:counter again\\.\\nServing HTTP on ${literal(web.serviceUrl)}\\n`,
+          ),
         );
         const scenarioUrl = /Scenario guest demo:hello on (http:\/\/\S+)/.exec(web.stderr())?.[1];
         assert.notEqual(scenarioUrl, web.serviceUrl, 'the scenario served on an address of its own');
-        assert.match(web.stderr(), new RegExp(`Paused serving demo:counter on ${literal(web.serviceUrl)}`));
+        assert.match(
+          web.stderr(),
+          new RegExp(`demo:counter keeps serving on ${literal(web.serviceUrl)} while a scenario runs`),
+        );
 
-        // The page was told the run ended once the user's server was back: it answers now.
+        // The user's pool kept serving, untouched: the same instance counts on.
         const after = await fetch(web.serviceUrl);
         assert.equal(after.status, 200);
-        assert.match(await after.text(), /^count=1/, "the user's component (the counter), on a fresh pool");
+        assert.match(await after.text(), /^count=2/, "the user's counter, its state kept through the scenario");
         assert.equal(await page.locator('[data-testid="listen-address"]').innerText(), address);
         assert.match(await page.locator('[data-testid="component-info"]').innerText(), /counter/);
-        // The user's knobs, not the scenario's 128: a fresh instance serves five, the sixth request a new one.
+        // The page shows the user's pool again as it went on: its instance with both requests.
+        await page
+          .locator('[data-testid="worker-card"][data-instance-id="0"][data-reuse-count="2"]')
+          .waitFor({ timeout: TIMEOUT });
+        // The user's knobs, not the scenario's 128: the instance serves five, the sixth request a new one.
         const bodies: string[] = [];
         for (let i = 0; i < 5; i++) bodies.push(await (await fetch(web.serviceUrl)).text());
         assert.deepEqual(
           bodies.map((b) => b.trim()),
-          ['count=2', 'count=3', 'count=4', 'count=5', 'count=1'],
-          'max reuse 5 again: the instance that served five retired, the next request got a fresh one',
+          ['count=3', 'count=4', 'count=5', 'count=1', 'count=2'],
+          'max reuse 5: the instance that served five retired, the next request got a fresh one',
         );
 
         // The results stay until the user does something else: sending load folds the banner to one line.
@@ -110,7 +121,7 @@ describe('scenarios leave the user’s server alone (web mode)', { timeout: 600_
     );
   });
 
-  it('a stopped scenario gives the address back too', async () => {
+  it("a stopped scenario gives the user's pool back too; its address answered throughout", async () => {
     await withWebMode('demo:counter', [], async (web) => {
       const { page, errors } = await openDashboard(browser(), web.dashboardUrl);
       const quick = page.locator('[data-testid="scenario-quick"]');
@@ -118,6 +129,10 @@ describe('scenarios leave the user’s server alone (web mode)', { timeout: 600_
       await page.locator('[data-testid="run-scenario-io-concurrency"]').click();
       await page.locator('[data-testid="scenario-banner"][data-state="running"]').waitFor({ timeout: TIMEOUT });
       await web.waitForStderr(/Scenario guest demo:p3-delay on http:\/\/\S+/);
+      // The user's address answers while the scenario runs.
+      const during = await fetch(web.serviceUrl);
+      assert.equal(during.status, 200);
+      assert.match(await during.text(), /^count=1/);
       await page.locator('[data-testid="stop-scenario"]').click();
       await page
         .locator('[data-testid="scenario-banner"][data-state="stopped"]')

@@ -15,6 +15,7 @@ import {
   type Gauges,
   type LeakDetectionSettings,
   type LoadRunSummary,
+  type PoolEvent,
   type PoolKnobs,
   type ReplyTo,
   type ScenarioProgress,
@@ -28,21 +29,22 @@ import { errnoCode } from '../../base/errno.ts';
 import { findScenario, scenarioInfos } from '../scenarios/catalog.ts';
 import { ScenarioRunner, type ScenarioHost } from '../scenarios/runner.ts';
 import { EventBatcher } from './event-batcher.ts';
-import { EventHistory } from './history.ts';
-import { InstanceTracker } from './instance-tracker.ts';
+import { type PoolOwner, PoolView } from './pool-view.ts';
 
-/** Who a pool serves for: the user (CLI flags, dashboard commands) or a teaching scenario. */
-export type PoolOwner = 'user' | 'scenario';
+export type { PoolOwner } from './pool-view.ts';
 
 /**
- * A front door opening or closing, for whoever prints addresses (the CLI). `restored`: the user's
- * component back after a scenario; `wanted`: the address it asked for, taken meanwhile by
- * something else, so it listens elsewhere. `why` a pool stopped: a stop command, `paused` for a
- * scenario, `switch` to another pool, `close` of the session.
+ * A front door opening or closing, or the pool on show changing, for whoever prints addresses (the
+ * CLI). `restored`: the user's pool shown again after a scenario (it kept serving meanwhile, or, if
+ * it could not, started again); `wanted`: the address it asked for, taken meanwhile by something
+ * else, so it listens elsewhere. `parked`: the user's pool keeps serving, unseen, while a scenario
+ * runs on an address of its own. `why` a pool stopped: a stop command, `switch` to another pool,
+ * `close` of the session.
  */
 export type ServingChange =
   | { kind: 'listening'; by: PoolOwner; component: string; url: string; restored: boolean; wanted: string | null }
-  | { kind: 'stopped'; by: PoolOwner; component: string; url: string; why: 'stop' | 'paused' | 'switch' | 'close' };
+  | { kind: 'parked'; by: 'user'; component: string; url: string }
+  | { kind: 'stopped'; by: PoolOwner; component: string; url: string; why: 'stop' | 'switch' | 'close' };
 
 /** The user's work while a scenario runs: given back when it ends. */
 interface UserWork {
@@ -87,12 +89,15 @@ export class DashboardSession {
   readonly bus = new EventBus();
   readonly #options: SessionOptions;
   readonly #peers = new Set<DashboardPeer>();
-  readonly #tracker = new InstanceTracker();
-  /** The current pool's recent events, for dashboards attaching late (bounds: `EventHistory`). */
-  readonly #history = new EventHistory();
   readonly #batcher: EventBatcher;
+  /**
+   * The pool on show: what snapshots describe (its instances, its history for dashboards attaching
+   * late) and whose events go out live. Before any pool started, an empty one that never serves.
+   */
+  #view: PoolView;
+  /** The user's pool while a scenario runs: still serving at the user's address, shown again after. */
+  #parked: PoolView | null = null;
   #componentSpec: string | null;
-  #serving: Serving | null = null;
   /** Knobs the user set (CLI flags or the dashboard); they survive reloading a component. */
   #userKnobs: Partial<PoolKnobs>;
   #leakDetection: LeakDetectionSettings;
@@ -101,8 +106,6 @@ export class DashboardSession {
     null;
   /** The running scenario's progress as last sent: its end is held back until the user's work is back. */
   #scenarioShown: ScenarioProgress | null = null;
-  /** Who the pool being served is for. */
-  #servingBy: PoolOwner = 'user';
   /**
    * The ports pools keep once the first of their owner bound one: with `--addr host:0` every new
    * pool (a reload, a scenario's next guest, the user's after a scenario) took a new port, so the
@@ -129,17 +132,19 @@ export class DashboardSession {
     if (!leakDetection.ok) throw new Error(leakDetection.error);
     this.#leakDetection = leakDetection.settings;
     this.#batcher = new EventBatcher((events, dropped) =>
-      this.#broadcast({ kind: 'events', events, gauges: this.#serving?.pool.gauges() ?? NO_GAUGES, dropped }),
+      this.#broadcast({ kind: 'events', events, gauges: this.#view.serving?.pool.gauges() ?? NO_GAUGES, dropped }),
     );
-    this.bus.subscribe((event) => {
-      this.#tracker.apply(event);
-      this.#history.push(event);
-      this.#batcher.push(event);
-    });
+    this.#view = new PoolView(0, 'user', this.bus);
   }
 
+  /** Where the events of the pool on show go: every dashboard (batched), and the session's bus. */
+  readonly #live = (event: PoolEvent): void => {
+    this.#batcher.push(event);
+    this.bus.relay(event);
+  };
+
   get serving(): Serving | null {
-    return this.#serving;
+    return this.#view.serving;
   }
 
   /** Plugs in the load generator behind the `sendRequests` command. */
@@ -186,7 +191,7 @@ export class DashboardSession {
 
   /** `withHistory`: for a dashboard that just attached (see `Snapshot.history`). */
   snapshot(withHistory = false): Snapshot {
-    const serving = this.#serving;
+    const serving = this.#view.serving;
     const knobs = serving?.pool.knobs ?? { ...defaultKnobs('wasip2'), ...this.#userKnobs };
     return {
       component: serving
@@ -201,17 +206,17 @@ export class DashboardSession {
         : null,
       listenUrl: serving?.frontDoor.url ?? null,
       serving: serving !== null,
-      poolId: serving ? this.#poolsStarted : null,
+      poolId: serving ? this.#view.id : null,
       knobs,
       requestedKnobs: serving?.pool.requestedKnobs ?? knobs,
-      instances: this.#tracker.snapshot(),
+      instances: this.#view.tracker.snapshot(),
       gauges: serving?.pool.gauges() ?? NO_GAUGES,
       leakDetection: serving?.leaks.settings ?? this.#leakDetection,
       demos: demoDescriptions(),
       scenarios: scenarioInfos(),
       scenario: this.#scenario ? this.#scenarioShown : this.#lastScenario,
       problem: this.#problem,
-      ...(withHistory ? { history: this.#history.history() } : {}),
+      ...(withHistory ? { history: this.#view.history.history() } : {}),
       t: this.bus.now(),
     };
   }
@@ -259,9 +264,9 @@ export class DashboardSession {
     },
     snapshot: () => this.snapshot(),
     requestDetail: (command) => {
-      const serving = this.#serving;
+      const serving = this.#view.serving;
       if (!serving) return { kept: false, reason: 'not serving: request detail is kept while a component serves' };
-      if (command.poolId !== undefined && command.poolId !== this.#poolsStarted) {
+      if (command.poolId !== undefined && command.poolId !== this.#view.id) {
         return { kept: false, reason: 'that request was served by an earlier pool, whose detail is gone' };
       }
       return serving.details.get(command.requestId);
@@ -277,7 +282,7 @@ export class DashboardSession {
       }),
     start: () =>
       this.#queue(async () => {
-        if (this.#serving) return this.#announce();
+        if (this.#view.serving) return this.#announce();
         if (!this.#componentSpec) throw new Error('no component loaded: load a .wasm file or a demo first');
         await this.#startServing('user');
         return this.#announce();
@@ -290,11 +295,11 @@ export class DashboardSession {
     setLeakDetection: (command) => this.#setLeakDetection(command.patch),
     // A dashboard opened later starts from here too; the others are told the current state.
     clearHistory: () => {
-      this.#history.clear();
+      this.#view.history.clear();
       return this.#announce();
     },
     sendRequests: (command) => {
-      const serving = this.#serving;
+      const serving = this.#view.serving;
       if (!serving) throw new Error('not serving: start serving a component before sending requests');
       if (!this.#sendRequests) throw new Error('the load generator is not available in this build');
       return this.#sendRequests(serving, command, (message) => this.#broadcast(message));
@@ -305,17 +310,25 @@ export class DashboardSession {
     this.#closing = true; // a scenario stopped by closing gives nothing back: it would only be stopped again
     this.#scenario?.runner.stop();
     await this.#scenario?.done;
-    await this.#queue(() => this.#stopServing('close'));
+    await this.#queue(async () => {
+      await this.#stopServing('close');
+      // Closed during a scenario: the user's pool, kept serving meanwhile, closes too.
+      const parked = this.#parked?.serving;
+      this.#parked = null;
+      await parked?.close();
+    });
     this.#batcher.flushNow();
     this.#batcher.stop();
   }
 
   /**
    * Starts a scenario in the background; its progress goes to every peer as `scenario` messages.
-   * The user's work (component, knobs, leak detection, whether it served, its address) is kept
-   * aside and given back when the scenario ends, however it ends; only then is its end announced,
-   * so whoever sees "finished" can use the user's address again. A session that had nothing
-   * loaded has nothing to give back: the scenario's last guest keeps serving, to be explored.
+   * The scenario serves its guests on pools and an address of its own: the user's pool keeps
+   * serving at the user's address, unseen (`#park`), and the user's component, knobs and leak
+   * detection are kept aside. When the scenario ends, however it ends, the user's pool is shown
+   * again, its instances, guest state and history as they went on meanwhile; only then is the end
+   * announced. A session that had nothing loaded has nothing to give back: the scenario's last
+   * guest keeps serving, to be explored.
    */
   #runScenario(name: string, quick: boolean): { runId: number } {
     if (this.#scenario) throw new Error(`the scenario '${this.#scenario.runner.progress.name}' is already running`);
@@ -325,7 +338,7 @@ export class DashboardSession {
       spec: this.#componentSpec,
       knobs: { ...this.#userKnobs },
       leakDetection: this.#leakDetection,
-      serving: this.#serving !== null,
+      serving: this.#view.serving !== null,
     });
     const runner = new ScenarioRunner(this.#scenarioHost(), scenario, {
       runId,
@@ -346,38 +359,81 @@ export class DashboardSession {
       run.saved = userWork();
     });
     run.done = runner.run().then(async (final) => {
+      let shownAgain = false;
       if (!this.#closing && run.touched) {
-        await this.#queue(() => this.#giveBack(run.saved)).catch((error: unknown) =>
+        shownAgain = await this.#queue(() => this.#giveBack(run.saved)).catch((error: unknown) => {
           this.reportProblem(
             `could not serve ${run.saved.spec} again after the scenario: ${error instanceof Error ? error.message : String(error)}`,
-          ),
-        );
+          );
+          return false;
+        });
       }
       this.#lastScenario = final;
       this.#scenario = null;
       this.#scenarioShown = null;
       // The end and the user's pool in one snapshot (a page sees them together), then the message a
-      // printer such as `poolscope demo` waits for.
-      this.#announce();
+      // printer such as `poolscope demo` waits for. A pool shown again comes with its history: what
+      // it did before and during the scenario, which no page has seen live.
+      this.#announce(shownAgain);
       this.#broadcast({ kind: 'scenario', progress: final });
       return final;
     });
     return { runId };
   }
 
-  /** Puts the user's work back as it was before the scenario (see `#runScenario`). */
-  async #giveBack(saved: UserWork): Promise<void> {
+  /**
+   * Puts the user's work back as it was before the scenario (see `#runScenario`); true when the
+   * user's own pool, parked, is on show again.
+   */
+  async #giveBack(saved: UserWork): Promise<boolean> {
     if (saved.spec === null) {
       // Nothing of the user's: the last guest stays, with its knobs, now the user's to change.
-      this.#servingBy = 'user';
+      this.#view.owner = 'user';
       this.#userPort ??= this.#scenarioPort;
-      return;
+      return false;
     }
-    await this.#stopServing('switch');
+    const parked = this.#parked;
+    this.#parked = null;
+    // (A scenario whose first pool failed to start left the parked pool on show: nothing to stop.)
+    if (this.#view !== parked) await this.#stopServing('switch');
     this.#componentSpec = saved.spec;
     this.#userKnobs = saved.knobs;
     this.#leakDetection = saved.leakDetection;
+    if (parked?.serving) {
+      this.#batcher.flushNow(); // the scenario's last events go out as the scenario's
+      parked.showTo(this.#live);
+      this.#view = parked;
+      const { spec } = parked.serving.component;
+      this.#tellServing({
+        kind: 'listening',
+        by: 'user',
+        component: spec,
+        url: parked.serving.frontDoor.url,
+        restored: true,
+        wanted: null,
+      });
+      return true;
+    }
     if (saved.serving) await this.#startServing('user', true);
+    return false;
+  }
+
+  /**
+   * The user's pool keeps serving at the user's address while a scenario runs, unseen: its events
+   * are kept in its own record (instances, history) and no longer go out live.
+   */
+  #park(): void {
+    const view = this.#view;
+    if (!view.serving) return;
+    this.#batcher.flushNow(); // what it did until now goes out as the user's pool's
+    view.showTo(null);
+    this.#parked = view;
+    this.#tellServing({
+      kind: 'parked',
+      by: 'user',
+      component: view.serving.component.spec,
+      url: view.serving.frontDoor.url,
+    });
   }
 
   /** A scenario changes what is served through the same steps as the dashboard's commands. */
@@ -387,7 +443,7 @@ export class DashboardSession {
     };
     return {
       bus: this.bus,
-      serving: () => this.#serving,
+      serving: () => this.#view.serving,
       serve: (component, knobs, leakDetection) =>
         this.#queue(async () => {
           const settings = applyLeakDetectionPatch(DEFAULT_LEAK_DETECTION, leakDetection);
@@ -421,7 +477,9 @@ export class DashboardSession {
     });
     // So is a WASIp3 guest that cannot be given the session's --dir preopens.
     await checkFilesystemFor(loaded, this.#options.filesystem);
-    await this.#stopServing(this.#servingBy === 'user' && by === 'scenario' ? 'paused' : 'switch');
+    // A scenario's first guest: the user's pool goes on serving, unseen; any other pool is replaced.
+    if (by === 'scenario' && this.#view.owner === 'user' && this.#parked === null) this.#park();
+    else await this.#stopServing('switch');
     this.#componentSpec = component;
     configure?.(loaded.world);
     await this.#startServing(by);
@@ -429,7 +487,7 @@ export class DashboardSession {
   }
 
   #setKnobs(patch: Partial<PoolKnobs>): CommandReplies['setKnobs'] {
-    const serving = this.#serving;
+    const serving = this.#view.serving;
     if (serving) {
       const result = serving.pool.setKnobs(patch);
       if (!result.ok) throw new Error(result.error);
@@ -440,7 +498,7 @@ export class DashboardSession {
   }
 
   #setLeakDetection(patch: unknown): LeakDetectionSettings {
-    const result = this.#serving?.leaks.setSettings(patch) ?? applyLeakDetectionPatch(this.#leakDetection, patch);
+    const result = this.#view.serving?.leaks.setSettings(patch) ?? applyLeakDetectionPatch(this.#leakDetection, patch);
     if (!result.ok) throw new Error(result.error);
     this.#leakDetection = result.settings;
     this.#announce();
@@ -450,9 +508,9 @@ export class DashboardSession {
   async #startServing(by: PoolOwner, restored = false): Promise<void> {
     const component = this.#componentSpec;
     if (!component) throw new Error('no component loaded: load a .wasm file or a demo first');
-    this.#poolsStarted++;
-    // Instance and request ids start again with a pool: its history must not mix with the last one's.
-    this.#history.clear();
+    // Instance and request ids start again with a pool: it has a record (and history) of its own.
+    const view = new PoolView(++this.#poolsStarted, by, this.bus);
+    view.showTo(this.#live);
     const listen = this.#listenFor(by);
     const start = (at: { host: string; port: number }) =>
       startServing({
@@ -460,7 +518,7 @@ export class DashboardSession {
         component,
         knobs: this.#userKnobs,
         leakDetection: this.#leakDetection,
-        bus: this.bus,
+        bus: view.bus,
         listen: at,
       });
     let wanted: string | null = null;
@@ -475,8 +533,8 @@ export class DashboardSession {
       wanted = `${listen.host}:${listen.port}`;
       serving = await start({ ...listen, port: 0 });
     }
-    this.#serving = serving;
-    this.#servingBy = by;
+    view.serving = serving;
+    this.#view = view;
     const port = new URL(serving.frontDoor.url).port;
     if (by === 'user') this.#userPort = Number(port);
     else this.#scenarioPort = Number(port);
@@ -487,7 +545,7 @@ export class DashboardSession {
   /**
    * Where `by`'s next pool listens: the session's address, with the port its owner's pools keep.
    * A scenario while the user has a component gets a port of its own (a free one at first): the
-   * user's address is theirs, refused while the scenario runs and answering again after it.
+   * user's address is theirs, served by the user's pool throughout.
    */
   #listenFor(by: PoolOwner): { host: string; port: number } {
     const asked = this.#options.listen ?? { host: '127.0.0.1', port: 8080 }; // startServing's default
@@ -501,26 +559,30 @@ export class DashboardSession {
     for (const listener of this.#servingListeners) listener(change);
   }
 
-  async #stopServing(why: 'stop' | 'paused' | 'switch' | 'close'): Promise<void> {
-    const serving = this.#serving;
+  async #stopServing(why: 'stop' | 'switch' | 'close'): Promise<void> {
+    const view = this.#view;
+    const serving = view.serving;
     if (!serving) return;
-    this.#serving = null;
+    view.serving = null;
     this.#tellServing({
       kind: 'stopped',
-      by: this.#servingBy,
+      by: view.owner,
       component: serving.component.spec,
       url: serving.frontDoor.url,
       why,
     });
     await serving.close();
     this.#batcher.flushNow();
-    this.#tracker.clear();
+    view.tracker.clear();
   }
 
-  /** Sends every peer a fresh snapshot (after anything that changes more than events show). */
-  #announce(): Snapshot {
+  /**
+   * Sends every peer a fresh snapshot (after anything that changes more than events show);
+   * `withHistory` for a pool shown again, whose events since they last saw it no page has.
+   */
+  #announce(withHistory = false): Snapshot {
     this.#batcher.flushNow();
-    const snapshot = this.snapshot();
+    const snapshot = this.snapshot(withHistory);
     this.#broadcast({ kind: 'snapshot', snapshot });
     return snapshot;
   }

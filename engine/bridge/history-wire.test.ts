@@ -56,12 +56,17 @@ const MAX_BUFFERED_BYTES = 64 * 1024;
 /** About 64 KiB of colourful guest output: 100 of them are about 6 MiB, 100 times the bound. */
 const LINE = '\u001b[32mok\u001b[0m request handled '.repeat(1500);
 
-/** Web mode with nothing served and a small unread-bytes bound; 100 long lines emitted before any page opens. */
+/**
+ * Web mode serving demo:hello (no requests sent) with a small unread-bytes bound; 100 long lines
+ * emitted on its pool's bus, as its guest would print them, before any page opens.
+ */
 async function webModeWithHistory() {
   const staticDir = await mkdtemp(join(tmpdir(), 'poolscope-history-wire-'));
   await writeFile(join(staticDir, 'index.html'), '<!doctype html><title>Poolscope</title>');
-  const session = new DashboardSession({ component: null, listen: { host: '127.0.0.1', port: 0 } });
+  const session = new DashboardSession({ component: 'demo:hello', listen: { host: '127.0.0.1', port: 0 } });
   await session.start();
+  const bus = session.serving?.bus;
+  assert.ok(bus, 'serving');
   const logged: string[] = [];
   const logWaiters: Array<() => void> = [];
   const server = await startDashboardServer(session, { host: '127.0.0.1', port: 0 }, staticDir, {
@@ -78,7 +83,7 @@ async function webModeWithHistory() {
   };
   leftovers.add(close);
   const emitLines = (n: number): void => {
-    for (let i = 0; i < n; i++) session.bus.emit({ type: 'guest.output', instanceId: 0, stream: 'stdout', line: LINE });
+    for (let i = 0; i < n; i++) bus.emit({ type: 'guest.output', instanceId: 0, stream: 'stdout', line: LINE });
   };
   emitLines(100);
   /** Resolves once the server logged a line `pattern` matches. */

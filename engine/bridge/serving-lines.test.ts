@@ -4,8 +4,8 @@ import { servingLines } from './serving-lines.ts';
 
 test('every address change after start-up has its line; a pool replaced at once or closed on exit has none', () => {
   const user = 'http://127.0.0.1:8080/';
-  assert.deepEqual(servingLines({ kind: 'stopped', by: 'user', component: 'demo:counter', url: user, why: 'paused' }), [
-    `Paused serving demo:counter on ${user} while a scenario runs; it comes back when the scenario ends.`,
+  assert.deepEqual(servingLines({ kind: 'parked', by: 'user', component: 'demo:counter', url: user }), [
+    `demo:counter keeps serving on ${user} while a scenario runs on an address of its own; the dashboard shows the scenario until it ends (and this terminal its guests' output).`,
   ]);
   assert.deepEqual(
     servingLines({
@@ -20,7 +20,7 @@ test('every address change after start-up has its line; a pool replaced at once 
   );
   assert.deepEqual(
     servingLines({ kind: 'listening', by: 'user', component: 'demo:counter', url: user, restored: true, wanted: null }),
-    ['Scenario over: serving demo:counter again.', `Serving HTTP on ${user}`],
+    ['Scenario over: the dashboard shows demo:counter again.', `Serving HTTP on ${user}`],
   );
   assert.deepEqual(
     servingLines({

@@ -1,21 +1,22 @@
 import type { DashboardSession, ServingChange } from './dashboard-session.ts';
 
 /**
- * What the CLI prints when a front door opens or closes after start-up, so the terminal always
- * names the address that answers: `Serving HTTP on URL` for every pool of the user's (the line
+ * What the CLI prints when a front door opens or closes, or the pool on show changes, after
+ * start-up, so the terminal always names the address that answers: `Serving HTTP on URL` for every pool of the user's (the line
  * start-up prints, on a line of its own so scripts that read it keep working), and a scenario's
  * guests with their own address. A pool replaced by the next one (`switch`) or closed on exit says
  * nothing: the next line, or the exit, tells.
  */
 export function servingLines(change: ServingChange): string[] {
+  if (change.kind === 'parked') {
+    return [
+      `${change.component} keeps serving on ${change.url} while a scenario runs on an address of its own; the dashboard shows the scenario until it ends (and this terminal its guests' output).`,
+    ];
+  }
   if (change.kind === 'stopped') {
     switch (change.why) {
       case 'stop':
         return [`Stopped serving HTTP on ${change.url}`];
-      case 'paused':
-        return [
-          `Paused serving ${change.component} on ${change.url} while a scenario runs; it comes back when the scenario ends.`,
-        ];
       case 'switch':
       case 'close':
         return [];
@@ -24,7 +25,7 @@ export function servingLines(change: ServingChange): string[] {
   const moved = change.wanted ? [`${change.wanted} was taken while it was free; listening elsewhere.`] : [];
   if (change.by === 'scenario') return [...moved, `Scenario guest ${change.component} on ${change.url}`];
   return [
-    ...(change.restored ? [`Scenario over: serving ${change.component} again.`] : []),
+    ...(change.restored ? [`Scenario over: the dashboard shows ${change.component} again.`] : []),
     ...moved,
     `Serving HTTP on ${change.url}`,
   ];

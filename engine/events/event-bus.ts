@@ -9,9 +9,19 @@ export type EventListener = (event: PoolEvent) => void;
  * subscribers (CLI printer, JSON-lines writer, dashboard bridge) decide how to batch.
  */
 export class EventBus {
-  readonly #origin = performance.now();
+  readonly #origin: number;
   readonly #listeners = new Set<EventListener>();
-  #seq = 0;
+  /** Shared with the buses made on this one's clock, so `seq` never repeats among them. */
+  readonly #seq: { next: number };
+
+  /**
+   * `clock`: stamp on that bus's clock and sequence (one pool's own bus, whose events the session
+   * relays to its own bus or keeps aside), so events of any of them can be told apart and ordered.
+   */
+  constructor(clock?: EventBus) {
+    this.#origin = clock ? clock.#origin : performance.now();
+    this.#seq = clock ? clock.#seq : { next: 0 };
+  }
 
   /** Milliseconds since the engine started, on the monotonic clock every event uses. */
   now(): number {
@@ -20,11 +30,16 @@ export class EventBus {
 
   emit(init: PoolEventInit): void {
     if (this.#listeners.size === 0) {
-      this.#seq++;
+      this.#seq.next++;
       return;
     }
     // Spreading a union loses which member it is; an init plus `t` and `seq` is its PoolEvent.
-    const event = { ...init, t: this.now(), seq: this.#seq++ } as PoolEvent;
+    const event = { ...init, t: this.now(), seq: this.#seq.next++ } as PoolEvent;
+    for (const listener of this.#listeners) listener(event);
+  }
+
+  /** Hands an event already stamped (by a bus on this one's clock) to this bus's subscribers. */
+  relay(event: PoolEvent): void {
     for (const listener of this.#listeners) listener(event);
   }
 

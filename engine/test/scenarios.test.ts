@@ -119,10 +119,10 @@ test("a finished scenario gives the user's component, knobs, leak detection and 
       changes.map((c) =>
         c.kind === 'listening'
           ? `${c.by} ${c.component} on ${c.url === before.listenUrl ? "the user's address" : 'its own'}${c.restored ? ', restored' : ''}`
-          : `${c.by} ${c.why}`,
+          : `${c.by} ${c.kind === 'stopped' ? c.why : c.kind}`,
       ),
       [
-        'user paused',
+        'user parked',
         'scenario demo:hello on its own',
         'scenario switch',
         "user demo:counter on the user's address, restored",
@@ -133,43 +133,63 @@ test("a finished scenario gives the user's component, knobs, leak detection and 
   }
 });
 
-test("a stopped scenario gives the user's work back too", async () => {
+test("while a scenario runs the user's pool goes on serving at the user's address; stopped, the scenario gives it back with its state and history", async () => {
   const { session, changes, ended, before } = await userSession();
+  const snapshots: Snapshot[] = [];
+  session.attach({ send: (message: ServerMessage) => message.kind === 'snapshot' && snapshots.push(message.snapshot) });
   try {
+    assert.match(await (await fetch(before.listenUrl!)).text(), /^count=1/);
     await session.execute({ type: 'runScenario', name: 'io-concurrency', quick: false });
-    // Stopped once its guest serves (the user's address is then refused).
     const serving = new Promise<void>((resolve) =>
       session.onServingChange((c) => c.kind === 'listening' && c.by === 'scenario' && resolve()),
     );
     if (!changes.some((c) => c.kind === 'listening' && c.by === 'scenario')) await serving;
-    await assert.rejects(fetch(before.listenUrl!), "the user's address is closed while the scenario runs");
+    // The scenario is on show; the user's address still answers, from the same instance.
+    assert.equal(session.snapshot().component?.spec, 'demo:p3-delay');
+    assert.notEqual(session.snapshot().listenUrl, before.listenUrl);
+    assert.match(await (await fetch(before.listenUrl!)).text(), /^count=2/, "the user's instance, its state kept");
     const stopped = await session.execute({ type: 'stopScenario' });
     assert.equal(stopped.state, 'stopped');
     assert.equal((await ended).state, 'stopped');
     await assertGivenBack(session, before);
+    const after = session.snapshot();
+    assert.equal(after.poolId, before.poolId, "the user's own pool, not a new one");
+    assert.match(await (await fetch(before.listenUrl!)).text(), /^count=4/, 'and still the same instance');
+    // Pages were given its history with it: the request served while the scenario ran is in it.
+    const back = snapshots.findLast((s) => s.poolId === before.poolId && s.history !== undefined);
+    assert.ok(back?.history, 'a snapshot with the history of the pool shown again');
+    const accepted = back.history.events.filter((e) => e.type === 'request.accepted');
+    assert.deepEqual(
+      accepted.map((e) => e.reuseCount),
+      [1, 2],
+      'the request before the scenario, and the one during it',
+    );
+    assert.deepEqual(
+      changes.map((c) =>
+        c.kind === 'listening'
+          ? `${c.by} listening${c.restored ? ', restored' : ''}`
+          : `${c.by} ${c.kind === 'stopped' ? c.why : c.kind}`,
+      ),
+      ['user parked', 'scenario listening', 'scenario switch', 'user listening, restored'],
+    );
   } finally {
     await session.close();
   }
 });
 
-test("if the user's port was taken while the scenario ran, the user's component serves on a free one and says where", async () => {
-  const { session, changes, ended, before } = await userSession();
+test("if the user's port was taken while the user's pool was stopped, starting again serves on a free one and says where", async () => {
+  const { session, changes, before } = await userSession();
   const port = Number(new URL(before.listenUrl!).port);
   const squatter = createServer((socket) => socket.destroy());
   try {
-    const scenarioServes = new Promise<void>((resolve) =>
-      session.onServingChange((c) => c.kind === 'listening' && c.by === 'scenario' && resolve()),
-    );
-    await session.execute({ type: 'runScenario', name: 'io-concurrency', quick: false });
-    await scenarioServes; // the user's front door is closed by then
+    await session.execute({ type: 'stop' });
     await new Promise<void>((resolve, reject) => {
       squatter.once('error', reject);
       squatter.listen(port, '127.0.0.1', resolve);
     });
-    await session.execute({ type: 'stopScenario' });
-    assert.equal((await ended).state, 'stopped');
+    await session.execute({ type: 'start' });
     const back = changes.at(-1);
-    assert.ok(back?.kind === 'listening' && back.by === 'user' && back.restored, JSON.stringify(back));
+    assert.ok(back?.kind === 'listening' && back.by === 'user' && !back.restored, JSON.stringify(back));
     assert.equal(back.wanted, `127.0.0.1:${port}`);
     assert.notEqual(back.url, before.listenUrl);
     assert.equal(session.snapshot().listenUrl, back.url);
@@ -178,6 +198,18 @@ test("if the user's port was taken while the scenario ran, the user's component 
     squatter.close();
     await session.close();
   }
+});
+
+test("closed while a scenario runs: the user's pool, still serving, closes too", async () => {
+  const { session, changes, before } = await userSession();
+  const serving = new Promise<void>((resolve) =>
+    session.onServingChange((c) => c.kind === 'listening' && c.by === 'scenario' && resolve()),
+  );
+  await session.execute({ type: 'runScenario', name: 'io-concurrency', quick: false });
+  if (!changes.some((c) => c.kind === 'listening' && c.by === 'scenario')) await serving;
+  assert.match(await (await fetch(before.listenUrl!)).text(), /^count=1/);
+  await session.close();
+  await assert.rejects(fetch(before.listenUrl!), "the user's address is closed with the session");
 });
 
 test('with --addr host:0 a reload, a stop and a start keep the port the first pool got', async () => {
@@ -190,7 +222,7 @@ test('with --addr host:0 a reload, a stop and a start keep the port the first po
     assert.equal(started.listenUrl, before.listenUrl, 'stopped and started, the same address');
     assert.match(await (await fetch(before.listenUrl!)).text(), /^Hello, WASI!/);
     assert.deepEqual(
-      changes.map((c) => (c.kind === 'listening' ? `listening ${c.component}` : `stopped ${c.why}`)),
+      changes.map((c) => (c.kind === 'stopped' ? `stopped ${c.why}` : `${c.kind} ${c.component}`)),
       ['stopped switch', 'listening demo:hello', 'stopped stop', 'listening demo:hello'],
     );
   } finally {
