@@ -44,8 +44,9 @@ describe('scenarios leave the user’s server alone (web mode)', { timeout: 600_
   it("after a scenario the printed address answers the user's component, with the user's knobs; the banner folds", async () => {
     await withWebMode(
       'demo:counter',
-      // A long idle timeout: the user's instance must outlive the scenario on a busy machine.
-      ['--max-instance-reuse-count', '5', '--idle-instance-timeout', '600s'],
+      // A long idle timeout: the user's instance must outlive the scenario on a busy machine. One
+      // instance at most: each request waits for it rather than racing its return to the pool.
+      ['--max-instance-reuse-count', '5', '--idle-instance-timeout', '600s', '--max-instances', '1'],
       async (web) => {
         const first = await fetch(web.serviceUrl);
         assert.equal(first.status, 200);

@@ -117,6 +117,8 @@ export class DashboardSession {
   #closing = false;
   readonly #servingListeners = new Set<(change: ServingChange) => void>();
   #lastScenario: ScenarioProgress | null = null;
+  /** Runs of the dashboard's "send requests" still going (see `#runScenario`). */
+  #loadsRunning = 0;
   #problem: EngineProblem | null = null;
   #attachWaiters: Array<() => void> = [];
   #poolsStarted = 0;
@@ -298,11 +300,16 @@ export class DashboardSession {
       this.#view.history.clear();
       return this.#announce();
     },
-    sendRequests: (command) => {
+    sendRequests: async (command) => {
       const serving = this.#view.serving;
       if (!serving) throw new Error('not serving: start serving a component before sending requests');
       if (!this.#sendRequests) throw new Error('the load generator is not available in this build');
-      return this.#sendRequests(serving, command, (message) => this.#broadcast(message));
+      this.#loadsRunning++;
+      try {
+        return await this.#sendRequests(serving, command, (message) => this.#broadcast(message));
+      } finally {
+        this.#loadsRunning--;
+      }
     },
   };
 
@@ -311,11 +318,14 @@ export class DashboardSession {
     this.#scenario?.runner.stop();
     await this.#scenario?.done;
     await this.#queue(async () => {
-      await this.#stopServing('close');
-      // Closed during a scenario: the user's pool, kept serving meanwhile, closes too.
-      const parked = this.#parked?.serving;
-      this.#parked = null;
-      await parked?.close();
+      try {
+        await this.#stopServing('close');
+      } finally {
+        // Closed during a scenario: the user's pool, kept serving meanwhile, closes too.
+        const parked = this.#parked;
+        this.#parked = null;
+        if (parked && parked !== this.#view) await parked.serving?.close();
+      }
     });
     this.#batcher.flushNow();
     this.#batcher.stop();
@@ -332,6 +342,10 @@ export class DashboardSession {
    */
   #runScenario(name: string, quick: boolean): { runId: number } {
     if (this.#scenario) throw new Error(`the scenario '${this.#scenario.runner.progress.name}' is already running`);
+    // The load would go on at the user's pool, unseen, sharing the cores with the scenario's measurements.
+    if (this.#loadsRunning > 0) {
+      throw new Error('requests sent from the dashboard are still running: start the scenario once they are done');
+    }
     const scenario = findScenario(name);
     const runId = this.#nextScenarioRunId++;
     const userWork = (): UserWork => ({
@@ -393,29 +407,32 @@ export class DashboardSession {
       return false;
     }
     const parked = this.#parked;
-    this.#parked = null;
     // (A scenario whose first pool failed to start left the parked pool on show: nothing to stop.)
+    // Should stopping the scenario's pool fail, the parked one stays parked, for close() to close.
     if (this.#view !== parked) await this.#stopServing('switch');
+    this.#parked = null;
     this.#componentSpec = saved.spec;
     this.#userKnobs = saved.knobs;
     this.#leakDetection = saved.leakDetection;
     if (parked?.serving) {
-      this.#batcher.flushNow(); // the scenario's last events go out as the scenario's
-      parked.showTo(this.#live);
-      this.#view = parked;
+      this.#show(parked);
       const { spec } = parked.serving.component;
-      this.#tellServing({
-        kind: 'listening',
-        by: 'user',
-        component: spec,
-        url: parked.serving.frontDoor.url,
-        restored: true,
-        wanted: null,
-      });
+      const url = parked.serving.frontDoor.url;
+      this.#tellServing({ kind: 'listening', by: 'user', component: spec, url, restored: true, wanted: null });
       return true;
     }
     if (saved.serving) await this.#startServing('user', true);
     return false;
+  }
+
+  /**
+   * Puts `view` on show: its events go out live from now on. A parked pool's life during the
+   * scenario the dashboards get with its history, which the snapshot announcing it carries.
+   */
+  #show(view: PoolView): void {
+    this.#batcher.flushNow(); // what the last pool on show did goes out as its own
+    view.showTo(this.#live);
+    this.#view = view;
   }
 
   /**
@@ -443,7 +460,8 @@ export class DashboardSession {
     };
     return {
       bus: this.bus,
-      serving: () => this.#view.serving,
+      // Never the user's pool, parked: a scenario step sends its traffic to its own.
+      serving: () => (this.#view === this.#parked ? null : this.#view.serving),
       serve: (component, knobs, leakDetection) =>
         this.#queue(async () => {
           const settings = applyLeakDetectionPatch(DEFAULT_LEAK_DETECTION, leakDetection);
@@ -477,9 +495,10 @@ export class DashboardSession {
     });
     // So is a WASIp3 guest that cannot be given the session's --dir preopens.
     await checkFilesystemFor(loaded, this.#options.filesystem);
-    // A scenario's first guest: the user's pool goes on serving, unseen; any other pool is replaced.
+    // A scenario's first guest: the user's pool goes on serving, unseen; any other pool is replaced
+    // (none while the parked pool is still the one on show: a scenario pool that failed to start).
     if (by === 'scenario' && this.#view.owner === 'user' && this.#parked === null) this.#park();
-    else await this.#stopServing('switch');
+    else if (this.#view !== this.#parked) await this.#stopServing('switch');
     this.#componentSpec = component;
     configure?.(loaded.world);
     await this.#startServing(by);
@@ -509,8 +528,10 @@ export class DashboardSession {
     const component = this.#componentSpec;
     if (!component) throw new Error('no component loaded: load a .wasm file or a demo first');
     // Instance and request ids start again with a pool: it has a record (and history) of its own.
+    // Until it is the pool on show, its events reach the CLI's printer but not the dashboards,
+    // which would fold them into the last pool's state (the snapshot announcing it has its instances).
     const view = new PoolView(++this.#poolsStarted, by, this.bus);
-    view.showTo(this.#live);
+    view.showTo((event) => this.bus.relay(event));
     const listen = this.#listenFor(by);
     const start = (at: { host: string; port: number }) =>
       startServing({
@@ -534,7 +555,7 @@ export class DashboardSession {
       serving = await start({ ...listen, port: 0 });
     }
     view.serving = serving;
-    this.#view = view;
+    this.#show(view);
     const port = new URL(serving.frontDoor.url).port;
     if (by === 'user') this.#userPort = Number(port);
     else this.#scenarioPort = Number(port);

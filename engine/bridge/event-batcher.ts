@@ -13,8 +13,8 @@ const SHEDDABLE = new Set<PoolEvent['type']>([
 /**
  * Collects events and hands them over in batches at a bounded rate, so thousands of requests per
  * second reach a dashboard as ~20 messages per second. A large batch is compacted (compact-batch.ts:
- * states overwritten within it go). If a batch grows past the cap, the oldest sheddable events go
- * first and are counted as dropped.
+ * each second's gauge samples become its peak and its last). If a batch grows past the cap, the
+ * oldest sheddable events go first and are counted as dropped.
  */
 export class EventBatcher {
   readonly #flush: (events: PoolEvent[], dropped: number) => void;

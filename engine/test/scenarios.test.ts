@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DashboardSession, type ServingChange } from '../bridge/dashboard-session.ts';
+import { sendRequestsFromDashboard } from '../bridge/send-requests.ts';
 import type { ScenarioProgress, ServerMessage, Snapshot } from '../../protocol/index.ts';
 
 function sessionWithProgress() {
@@ -67,11 +68,14 @@ test('an unknown scenario is refused by name, listing the known ones', async () 
   await session.close();
 });
 
-/** A session serving demo:counter with knobs and leak detection of the user's, and the address changes it tells. */
+/**
+ * A session serving demo:counter with knobs and leak detection of the user's, and the address
+ * changes it tells. One instance at most, so requests one after another count on one instance.
+ */
 async function userSession() {
   const session = new DashboardSession({
     component: 'demo:counter',
-    knobs: { maxInstanceReuseCount: 7, idleInstanceTimeoutMs: 30_000 },
+    knobs: { maxInstanceReuseCount: 7, idleInstanceTimeoutMs: 600_000, maxInstances: 1 },
     leakDetection: { mode: 'all' },
     listen: { host: '127.0.0.1', port: 0 },
   });
@@ -225,6 +229,26 @@ test('with --addr host:0 a reload, a stop and a start keep the port the first po
       changes.map((c) => (c.kind === 'stopped' ? `stopped ${c.why}` : `${c.kind} ${c.component}`)),
       ['stopped switch', 'listening demo:hello', 'stopped stop', 'listening demo:hello'],
     );
+  } finally {
+    await session.close();
+  }
+});
+
+test("a scenario is refused while requests sent from the dashboard run: they would go on at the user's pool, unseen", async () => {
+  const { session, before } = await userSession();
+  session.useRequestSender(sendRequestsFromDashboard);
+  try {
+    // Not awaited: the load is running when the scenario is asked for.
+    const load = session.execute({ type: 'sendRequests', path: '/', method: 'GET', count: 50, concurrency: 1 });
+    await assert.rejects(
+      session.execute({ type: 'runScenario', name: 'fresh-vs-reused', quick: true }),
+      /requests sent from the dashboard are still running: start the scenario once they are done/,
+    );
+    const summary = await load;
+    assert.equal(summary.statusCounts['200'], 50);
+    assert.equal(session.snapshot().poolId, before.poolId, 'nothing was parked or replaced');
+    // Once the load is done, the scenario may run.
+    await session.execute({ type: 'runScenario', name: 'fresh-vs-reused', quick: true });
   } finally {
     await session.close();
   }

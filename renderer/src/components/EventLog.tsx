@@ -174,7 +174,7 @@ function EngineHistoryNote({ kept, dropped, maxEvents, maxBytes }: EngineHistory
       data-testid="engine-history"
       data-kept={kept}
       data-dropped={dropped}
-      title="This page opened after the pool started: what came before is the engine's history of the pool, which it keeps within these bounds."
+      title="This page did not see all of this pool live (it opened after the pool started, or the pool served unseen while a scenario ran): what came before is the engine's history of the pool, which it keeps within these bounds."
     >
       {' '}
       · history from engine: last {kept} events (bound {maxEvents.toLocaleString('en')} / {fmtBytes(maxBytes)}

@@ -253,8 +253,8 @@ function afterEnd(
   d: RequestPhases | undefined,
 ): Pick<Phases, 'availableAt' | 'instanceExit'> {
   const known = { availableAt: d?.availableAt ?? null, instanceExit: d?.instanceExit ?? null };
-  // The engine saw every event; a page's stream drops availability states overwritten within a
-  // batch under load (engine/bridge/compact-batch.ts), so its own scan could land on a later one.
+  // The engine saw every event; the page's log is bounded, and under extreme load its stream sheds
+  // events (engine/bridge/event-batcher.ts), so its own scan could land on a later one.
   if (acceptedAt === null || endedAt === null || known.availableAt !== null || known.instanceExit !== null) {
     return known;
   }

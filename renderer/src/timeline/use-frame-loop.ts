@@ -80,6 +80,8 @@ export function useFrameLoop(deps: FrameLoopDeps): void {
     let scrollTop = scroller.scrollTop;
     /** Where scroll anchoring last scrolled to: its scroll event is not the user's input. */
     let anchoredTo: number | null = null;
+    /** The pool the last frame drew: instance ids start again with a pool, so no anchoring across. */
+    let drawnPool: number | null = null;
     const request = (): void => {
       if (requested) return;
       requested = true;
@@ -91,7 +93,8 @@ export function useFrameLoop(deps: FrameLoopDeps): void {
     };
     const onScroll = (): void => {
       scrollTop = scroller.scrollTop;
-      if (scrollTop === anchoredTo) request();
+      // (Within a pixel: a scroll position may come back rounded.)
+      if (anchoredTo !== null && Math.abs(scrollTop - anchoredTo) < 1) request();
       else onInput();
       anchoredTo = null;
     };
@@ -152,7 +155,9 @@ export function useFrameLoop(deps: FrameLoopDeps): void {
       );
       // Scrolled down to some lane: stay on it while lanes come in above or change height.
       const before = deps.frame.current;
-      const anchored = before ? anchoredScrollTop(before.layout, layout, scrollTop) : scrollTop;
+      const samePool = s.pool.poolId === drawnPool;
+      drawnPool = s.pool.poolId;
+      const anchored = before && samePool ? anchoredScrollTop(before.layout, layout, scrollTop) : scrollTop;
       if (anchored !== scrollTop) {
         scrollTop = anchored;
         anchoredTo = anchored;
