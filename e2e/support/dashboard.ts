@@ -39,10 +39,17 @@ export interface WebMode {
 /** Starts `poolscope serve <component> --ui` on free loopback ports, with extra flags. */
 export async function startWebMode(component: string, flags: string[] = []): Promise<WebMode> {
   return startPoolscope(
-    ['serve', component, '--ui', '--addr', '127.0.0.1:0', '--ui-addr', '127.0.0.1:0', ...flags],
+    ['serve', component, '--ui', '--addr', '127.0.0.1:0', '--ui-addr', '127.0.0.1:0', ...SHUTDOWN_GRACE, ...flags],
     true,
   );
 }
+
+/**
+ * Every test checks that poolscope exits cleanly on SIGTERM. The default grace (5 s) is for
+ * people; a CI machine kept busy can take longer than that to close the dashboard, the pools and
+ * their threads, and a stop that hangs still fails, once this runs out (the kill comes later).
+ */
+const SHUTDOWN_GRACE = ['--shutdown-grace', '30s'];
 
 /**
  * Starts `poolscope demo <scenario>` (web mode). It serves nothing until the scenario loads a
@@ -79,7 +86,7 @@ async function startPoolscope(args: string[], servesAtOnce: boolean): Promise<We
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 40_000);
       const { code } = await output.closed;
       clearTimeout(timer);
       return code;
