@@ -49,7 +49,8 @@ export async function startWebMode(component: string, flags: string[] = []): Pro
  * people; a CI machine kept busy can take longer than that to close the dashboard, the pools and
  * their threads, and a stop that hangs still fails, once this runs out (the kill comes later).
  */
-const SHUTDOWN_GRACE = ['--shutdown-grace', '30s'];
+const SHUTDOWN_GRACE_S = 30;
+const SHUTDOWN_GRACE = ['--shutdown-grace', `${SHUTDOWN_GRACE_S}s`];
 
 /**
  * Starts `poolscope demo <scenario>` (web mode). It serves nothing until the scenario loads a
@@ -86,7 +87,8 @@ async function startPoolscope(args: string[], servesAtOnce: boolean): Promise<We
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 40_000);
+      // Past the grace, and the server's own cut-off after it: a stop that hangs.
+      const timer = setTimeout(() => child.kill('SIGKILL'), (SHUTDOWN_GRACE_S + 10) * 1000);
       const { code } = await output.closed;
       clearTimeout(timer);
       return code;

@@ -1,4 +1,4 @@
-import { gaugesOf, maxGauges, type GaugesChanged, type PoolEvent } from '../../protocol/index.ts';
+import { gaugesOf, maxGauges, type Gauges, type PoolEvent } from '../../protocol/index.ts';
 
 /**
  * A batch of at least this many events is compacted: 100 per 50 ms batch is ~2,000 events a
@@ -20,27 +20,29 @@ export const COMPACT_FROM_EVENTS = 100;
  */
 export function compactBatch(events: PoolEvent[]): PoolEvent[] {
   if (events.length < COMPACT_FROM_EVENTS) return events;
-  /** Per second: the index of its last gauges event, and its peak (at its first one's index). */
-  const lastOfSecond = new Map<number, number>();
-  const peaks = new Map<number, { at: number; event: GaugesChanged }>();
+  /** Per second: where its first and last gauges events are, and each gauge's peak over them. */
+  const seconds = new Map<number, { first: number; last: number; peak: Gauges }>();
   events.forEach((e, i) => {
     if (e.type !== 'pool.gauges') return;
     const sec = Math.floor(e.t / 1000);
-    lastOfSecond.set(sec, i);
-    const peak = peaks.get(sec);
-    if (peak) peak.event = { ...peak.event, ...maxGauges(gaugesOf(peak.event), e) };
-    else peaks.set(sec, { at: i, event: e });
+    const seen = seconds.get(sec);
+    if (seen) {
+      seen.last = i;
+      seen.peak = maxGauges(seen.peak, e);
+    } else seconds.set(sec, { first: i, last: i, peak: gaugesOf(e) });
   });
-  const peakAt = new Map<number, GaugesChanged>();
-  for (const [sec, { at, event }] of peaks) if (lastOfSecond.get(sec) !== at) peakAt.set(at, event);
-  const keptLast = new Set(lastOfSecond.values());
+  const peakAt = new Map<number, Gauges>();
+  const lastAt = new Set<number>();
+  for (const { first, last, peak } of seconds.values()) {
+    lastAt.add(last);
+    if (first !== last) peakAt.set(first, peak);
+  }
   const out: PoolEvent[] = [];
   events.forEach((e, i) => {
-    if (e.type !== 'pool.gauges') out.push(e);
-    else if (keptLast.has(i)) out.push(e);
+    if (e.type !== 'pool.gauges' || lastAt.has(i)) out.push(e);
     else {
       const peak = peakAt.get(i);
-      if (peak) out.push(peak);
+      if (peak) out.push({ ...e, ...peak });
     }
   });
   return out;

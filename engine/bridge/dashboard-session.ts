@@ -14,7 +14,6 @@ import {
   type Gauges,
   type LeakDetectionSettings,
   type LoadRunSummary,
-  type PoolEvent,
   type PoolKnobs,
   type ReplyTo,
   type ScenarioProgress,
@@ -92,7 +91,11 @@ export class DashboardSession {
     );
     this.#stage = new PoolStage(options, {
       clock: this.bus,
-      live: (event) => this.#live(event),
+      // The events of the pool on show: to every dashboard (batched), and to the session's bus.
+      live: (event) => {
+        this.#batcher.push(event);
+        this.bus.relay(event);
+      },
       flush: () => this.#batcher.flushNow(),
       userHasComponent: () => this.#scenario?.saved.spec != null,
     });
@@ -100,12 +103,6 @@ export class DashboardSession {
       if (change.kind === 'listening') this.#problem = null; // serving again: the problem is over
     });
   }
-
-  /** Where the events of the pool on show go: every dashboard (batched), and the session's bus. */
-  readonly #live = (event: PoolEvent): void => {
-    this.#batcher.push(event);
-    this.bus.relay(event);
-  };
 
   get serving(): Serving | null {
     return this.#stage.view.serving;

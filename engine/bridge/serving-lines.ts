@@ -2,9 +2,9 @@ import type { DashboardSession, ServingChange } from './dashboard-session.ts';
 
 /**
  * What the CLI prints when a front door opens or closes, or the pool on show changes, after
- * start-up, so the terminal always names the address that answers: `Serving HTTP on URL` for every pool of the user's (the line
- * start-up prints, on a line of its own so scripts that read it keep working), and a scenario's
- * guests with their own address. A pool replaced by the next one (`switch`) or closed on exit says
+ * start-up, so the terminal always names the address that answers: `Serving HTTP on URL` for
+ * every pool of the user's (the line start-up prints, on a line of its own so scripts that read it
+ * keep working), and a scenario's guests with their own address. A pool replaced by the next one (`switch`) or closed on exit says
  * nothing: the next line, or the exit, tells.
  */
 export function servingLines(change: ServingChange): string[] {

@@ -365,20 +365,17 @@ async function runServe(componentSpec: string, flags: ServeFlags): Promise<void>
     );
     // What the stop is waiting for, named when the grace runs out: the requests are the usual
     // reason, but on a starved machine it can be the dashboard or the events file.
-    let waitingFor = 'the dashboards to disconnect';
+    let pending = 'Stopping (waiting for the dashboards to disconnect)';
     setTimeout(
-      () =>
-        quitNow(
-          `${waitingFor === 'in-flight requests' ? 'In-flight requests' : `Stopping (waiting for ${waitingFor})`} did not finish within ${flags.shutdownGrace} ms; stopping now.`,
-        ),
+      () => quitNow(`${pending} did not finish within ${flags.shutdownGrace} ms; stopping now.`),
       flags.shutdownGrace,
     ).unref();
     void (async () => {
       await dashboard?.close();
-      waitingFor = 'in-flight requests';
+      pending = 'In-flight requests';
       await session.close();
       closePreopens(preopens); // no instance starts any more
-      waitingFor = 'the --events file';
+      pending = 'Stopping (waiting for the --events file)';
       await eventsFile?.close(); // the last events (instance exits) must reach the file
       process.exit(0);
     })().catch((error: unknown) =>

@@ -2,7 +2,7 @@
  * Two runs' series on one time axis (seconds since each recording's start): one row per second of
  * the longer run, with A's and B's value of one measure (null where a run has ended).
  */
-import type { FailureKind } from '../../../protocol/index.ts';
+import { type FailureKind, failureKindSchema } from '../../../protocol/index.ts';
 import type { ProfilePoint, RunProfile } from './profile.ts';
 
 /** What a compare chart can plot: a number per second (failures by kind are `failed` with a kind). */
@@ -40,12 +40,10 @@ export function overlay(
 }
 
 /** The failure kinds either run had, in the protocol's order: what the failures chart can single out. */
-export function failureKindsOf(
-  a: RunProfile | null,
-  b: RunProfile | null,
-  order: readonly FailureKind[],
-): FailureKind[] {
-  return order.filter((k) => (a?.summary.failedByKind[k] ?? 0) + (b?.summary.failedByKind[k] ?? 0) > 0);
+export function failureKindsOf(a: RunProfile | null, b: RunProfile | null): FailureKind[] {
+  return failureKindSchema.options.filter(
+    (k) => (a?.summary.failedByKind[k] ?? 0) + (b?.summary.failedByKind[k] ?? 0) > 0,
+  );
 }
 
 /** The charts of the Compare view: what each plots, and its unit (the y axis says it). */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { failureKindSchema, type PoolEvent } from '../../../protocol/index.ts';
+import type { PoolEvent } from '../../../protocol/index.ts';
 import { percentile } from '../model/charts.ts';
 import { loadFixture } from '../model/test-support.ts';
 import { recordingFromEvents, type Recording } from '../recording/format.ts';
@@ -117,7 +117,7 @@ describe('profileOf: a recording as per-second series and a summary', () => {
     const x = Math.floor(timeoutAt.t / 1000) - Math.floor(loadFixture('spin-timeout.jsonl')[0]!.t / 1000);
     assert.deepEqual(spin.points[x]?.failedByKind, { timeout: 1 });
     // The failures chart singles out a kind: the other run's seconds read 0 for it, not a gap.
-    assert.deepEqual(failureKindsOf(spin, trap, failureKindSchema.options), ['timeout', 'trap']);
+    assert.deepEqual(failureKindsOf(spin, trap), ['timeout', 'trap']);
     const traps = overlay(spin, trap, 'failed', false, 'trap');
     assert.equal(
       traps.reduce((n, r) => n + (r.b ?? 0), 0),

@@ -133,12 +133,14 @@ export function profileOf(recording: Recording, label: string): RunProfile {
   const startedAt = new Map<number, number>();
   const findingsAt = new Map<number, number>();
   const failedAt = new Map<number, Partial<Record<FailureKind, number>>>();
+  /** The point a time falls in (events before the start count in its first second). */
+  const xOf = (t: number): number => Math.max(0, secondOf(t) - startSec);
   const bump = (m: Map<number, number>, t: number, n = 1): void => {
-    const x = Math.max(0, secondOf(t) - startSec);
+    const x = xOf(t);
     m.set(x, (m.get(x) ?? 0) + n);
   };
   const bumpKind = (m: Map<number, Partial<Record<FailureKind, number>>>, t: number, kind: FailureKind): void => {
-    const x = Math.max(0, secondOf(t) - startSec);
+    const x = xOf(t);
     const counts = m.get(x) ?? {};
     counts[kind] = (counts[kind] ?? 0) + 1;
     m.set(x, counts);

@@ -1,6 +1,6 @@
 import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { FAILURE_KIND_LABELS, type FailureKind, failureKindSchema } from '../../../protocol/index.ts';
+import { FAILURE_KIND_LABELS, type FailureKind } from '../../../protocol/index.ts';
 import { COMPARE_CHARTS, failureKindsOf, overlay, type Measure } from '../compare/overlay.ts';
 import type { RunProfile } from '../compare/profile.ts';
 import { useResolvedTheme } from '../hooks/useTheme.ts';
@@ -40,7 +40,7 @@ function useRunColors(): RunColors {
 /** Every measure of both runs, overlaid, one chart each. */
 export function CompareCharts({ a, b }: { a: RunProfile | null; b: RunProfile | null }) {
   const colors = useRunColors();
-  const kinds = useMemo(() => failureKindsOf(a, b, failureKindSchema.options), [a, b]);
+  const kinds = useMemo(() => failureKindsOf(a, b), [a, b]);
   return (
     <div className="compare-charts" data-testid="compare-charts">
       {COMPARE_CHARTS.map((c) => (

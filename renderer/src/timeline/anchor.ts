@@ -4,7 +4,7 @@
  * (overlapping requests), as the browser's `overflow-anchor` does for DOM content. At the top, the
  * view stays at the top, following the newest instances.
  */
-import type { TimelineLayout } from './layout.ts';
+import { lanesBetween, type TimelineLayout } from './layout.ts';
 
 /**
  * Where to scroll in `after` to show what `scrollTop` showed in `before`: the first lane at or
@@ -15,8 +15,7 @@ export function anchoredScrollTop(before: TimelineLayout, after: TimelineLayout,
   if (scrollTop <= 0 || before === after) return scrollTop;
   const tops = new Map<number, number>();
   for (const lane of after.lanes) tops.set(lane.instance.instanceId, lane.top);
-  for (const lane of before.lanes) {
-    if (lane.top + lane.height <= scrollTop) continue; // above the view
+  for (const lane of before.lanes.slice(lanesBetween(before, scrollTop, scrollTop).first)) {
     const top = tops.get(lane.instance.instanceId);
     if (top !== undefined) return Math.max(0, scrollTop + top - lane.top);
   }
