@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { DashboardSession } from '../engine/bridge/dashboard-session.ts';
 import { sendRequestsFromDashboard } from '../engine/bridge/send-requests.ts';
 import { reportServingChanges } from '../engine/bridge/serving-lines.ts';
+import { dropStdioOutputOnceBroken } from '../engine/events/broken-output.ts';
 import { reportToStderr } from '../engine/events/stderr-reporter.ts';
 import type { PoolKnobs, Snapshot } from '../protocol/index.ts';
 import { installMainProcessErrorPolicy } from './error-policy.ts';
@@ -71,6 +72,8 @@ let recent: RecentComponents | null = null;
 /** A component asked for before the engine was ready (macOS open-file, a second instance). */
 let pendingOpen: string | null = null;
 
+// A terminal or parent that stops reading our output is not an error to show (nor to log to it).
+dropStdioOutputOnceBroken();
 // Explicit policy: an unexpected error is logged, shown in a dialog and in the dashboard (so a
 // window opened later still says it), and the app keeps its window and engine.
 installMainProcessErrorPolicy(process, {

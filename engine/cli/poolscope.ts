@@ -5,6 +5,7 @@ import { serveCommand } from './serve-command.ts';
 import { leaksCommand } from './leaks-command.ts';
 import { loadCommand } from './load-command.ts';
 import { demoCommand } from './demo-command.ts';
+import { dropStdioOutputOnceBroken } from '../events/broken-output.ts';
 
 /**
  * The CLI's policy for errors nothing else caught. A server (`serve`, `demo`) must not stop for a
@@ -22,6 +23,8 @@ function onUnexpected(what: string) {
     else process.exit(70);
   };
 }
+// Before the policy below: a broken stdout or stderr must not become an error reported to stderr.
+dropStdioOutputOnceBroken();
 process.on('unhandledRejection', onUnexpected('unhandled rejection'));
 process.on('uncaughtException', onUnexpected('uncaught exception'));
 

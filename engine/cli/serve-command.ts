@@ -334,7 +334,13 @@ async function runServe(componentSpec: string, flags: ServeFlags): Promise<void>
   });
   // Its own summaries of repeated failures go out at exit too.
   process.once('exit', reportToStderr(session.bus, { loggingPrefix: flags.loggingPrefix, write: stderr.write }));
-  const eventsFile = flags.events ? writeEventsAsJsonLines(session.bus, flags.events) : undefined;
+  let eventsFile: ReturnType<typeof writeEventsAsJsonLines> | undefined;
+  try {
+    eventsFile = flags.events ? writeEventsAsJsonLines(session.bus, flags.events) : undefined;
+  } catch (error) {
+    process.stderr.write(`error: --events: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
   session.useRequestSender(sendRequestsFromDashboard);
   let dashboard: DashboardServer | undefined;
   try {

@@ -1,16 +1,59 @@
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, openSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { EventBus } from './event-bus.ts';
 
-/** `--events FILE` (`-` for stdout): every lifecycle event as one JSON line, for headless use. */
-export function writeEventsAsJsonLines(bus: EventBus, target: string): { close(): Promise<void> } {
-  const out: Writable = target === '-' ? process.stdout : createWriteStream(target, { flags: 'w' });
-  const unsubscribe = bus.subscribe((event) => out.write(JSON.stringify(event) + '\n'));
+/**
+ * How far an events file may fall behind the events (a stalled or slow disk) before events are
+ * dropped rather than held in memory. Dropped events leave a gap in `seq`, and stderr says how many.
+ */
+export const EVENTS_BACKLOG_BYTES = 16 * 1024 * 1024;
+
+export interface JsonLinesOptions {
+  /** Where the writer's own problems are said (a failed or lagging file); stderr by default. */
+  log?: (line: string) => void;
+  /** The backlog bound, for tests; `EVENTS_BACKLOG_BYTES` by default. */
+  backlogBytes?: number;
+}
+
+/**
+ * `--events FILE` (`-` for stdout): every lifecycle event as one JSON line, for headless use.
+ * The file is opened here, so a path that cannot be written throws at once (for the CLI to refuse
+ * it); a write that fails later (a full disk, stdout's reader gone) stops the writing, not the server.
+ */
+export function writeEventsAsJsonLines(
+  bus: EventBus,
+  target: string,
+  {
+    log = (line) => void process.stderr.write(`${line}\n`),
+    backlogBytes = EVENTS_BACKLOG_BYTES,
+  }: JsonLinesOptions = {},
+): { close(): Promise<void> } {
+  const toStdout = target === '-';
+  const out: Writable = toStdout ? process.stdout : createWriteStream('', { fd: openSync(target, 'w') });
+  let dropped = 0;
+  const unsubscribe = bus.subscribe((event) => {
+    if (out.writableLength > backlogBytes) {
+      if (dropped++ === 0) {
+        log(`--events ${target}: the file is ${backlogBytes} bytes behind; events are dropped until it catches up`);
+      }
+      return;
+    }
+    out.write(`${JSON.stringify(event)}\n`);
+  });
+  let failed = false;
+  out.on('error', (error) => {
+    if (failed) return;
+    failed = true;
+    unsubscribe();
+    // A broken stdout is said by the process's own stdout policy (broken-output.ts).
+    if (!toStdout) log(`error: --events ${target}: ${error.message}; no more events are written to it`);
+  });
   return {
     close: () =>
       new Promise((resolve) => {
         unsubscribe();
-        if (out === process.stdout) resolve();
+        if (dropped > 0) log(`--events ${target}: ${dropped} events were dropped while the file was behind`);
+        if (toStdout || failed) resolve();
         else out.end(resolve);
       }),
   };

@@ -92,6 +92,38 @@ test('--events writes every lifecycle event as JSON lines', async () => {
   assert.ok(events.every((e) => typeof e.t === 'number' && typeof e.seq === 'number'));
 });
 
+test('a reader that goes away from stdout and stderr (`| head -1`) costs nothing: the server keeps answering and exits 0 on SIGTERM', async () => {
+  // demo:print writes to both streams on every request, and --events - writes every event to stdout.
+  const run = runCli(['serve', 'demo:print', '--events', '-', '--addr', '127.0.0.1:0']);
+  const url = await run.serving;
+  // Our ends of both pipes close: every later write of the CLI's fails with EPIPE.
+  run.child.stdout?.destroy();
+  run.child.stderr?.destroy();
+  const answers = await sendSequential(url, 3);
+  assert.deepEqual(
+    answers.map((answer) => answer.status),
+    [200, 200, 200],
+  );
+  run.child.kill('SIGTERM');
+  // Before, each failed write was an uncaught error, reported to the broken stderr, failing again
+  // (a loop at a full core, which the stop never got past), and the exit code was 70 for that error.
+  const hangGuard = new Promise<'hung'>((resolve) => setTimeout(resolve, 60_000, 'hung').unref());
+  const exited = await Promise.race([run.exited, hangGuard]);
+  if (exited === 'hung') {
+    run.child.kill('SIGKILL');
+    assert.fail('poolscope did not exit within 60 s of SIGTERM (a hang guard, not a duration assertion)');
+  }
+  assert.deepEqual({ code: exited.code, signal: exited.signal }, { code: 0, signal: null });
+});
+
+test('--events names a file that cannot be written: exit 1 with the reason, before serving', async () => {
+  const run = runCli(['serve', 'demo:hello', '--events', '/no-such-dir/events.jsonl', '--addr', '127.0.0.1:0']);
+  const { code, stderr } = await run.exited;
+  assert.equal(code, 1);
+  assert.match(stderr, /^error: --events: ENOENT: no such file or directory, open '\/no-such-dir\/events.jsonl'$/m);
+  assert.doesNotMatch(stderr, /Serving HTTP/);
+});
+
 test('a second serve on the same address fails with the OS error and how to take a free port', async () => {
   const first = runCli(['serve', 'demo:hello', '--addr', '127.0.0.1:0']);
   const url = new URL(await first.serving);
