@@ -18,8 +18,8 @@ import { fileURLToPath } from 'node:url';
 import { DashboardSession } from '../engine/bridge/dashboard-session.ts';
 import { sendRequestsFromDashboard } from '../engine/bridge/send-requests.ts';
 import { reportServingChanges } from '../engine/bridge/serving-lines.ts';
+import { reportSessionToStderr } from '../engine/bridge/session-stderr.ts';
 import { dropStdioOutputOnceBroken } from '../engine/events/broken-output.ts';
-import { reportToStderr } from '../engine/events/stderr-reporter.ts';
 import type { PoolKnobs, Snapshot } from '../protocol/index.ts';
 import { installMainProcessErrorPolicy } from './error-policy.ts';
 import {
@@ -170,7 +170,7 @@ async function start(): Promise<void> {
     onFrontDoorError: (message) => log(`error: ${message}`),
   });
   session.useRequestSender(sendRequestsFromDashboard);
-  reportToStderr(session.bus, { loggingPrefix: true });
+  reportSessionToStderr(session, { loggingPrefix: true });
   session.attach({ send: (message) => message.kind === 'snapshot' && onSnapshot(message.snapshot) });
   // The served address in the terminal, as the CLI prints it (a scenario's guests and its end too).
   reportServingChanges(session, log);

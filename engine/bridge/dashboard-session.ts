@@ -60,7 +60,13 @@ const NO_GAUGES: Gauges = { liveInstances: 0, availableWorkers: 0, queueDepth: 0
  * wrap one of these.
  */
 export class DashboardSession {
+  /** The events of the pool on show (the dashboards get the same, batched). */
   readonly bus = new EventBus();
+  /**
+   * The events of the user's pool while it is parked (a scenario's pool on show): for the CLI to
+   * print, labelled. The dashboards get them with the snapshot that shows that pool again.
+   */
+  readonly backstage = new EventBus(this.bus);
   readonly #peers = new Set<DashboardPeer>();
   readonly #batcher: EventBatcher;
   /** What is served: the pool on show, the user's parked during a scenario, the user's work. */
@@ -96,6 +102,7 @@ export class DashboardSession {
         this.#batcher.push(event);
         this.bus.relay(event);
       },
+      backstage: (event) => this.backstage.relay(event),
       flush: () => this.#batcher.flushNow(),
       userHasComponent: () => this.#scenario?.saved.spec != null,
     });

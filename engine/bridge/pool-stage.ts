@@ -45,6 +45,8 @@ export interface StageHooks {
   clock: EventBus;
   /** Where the events of the pool on show go (the dashboards, batched, and the session's bus). */
   live(event: PoolEvent): void;
+  /** Where the events of the user's pool go while it is parked. */
+  backstage(event: PoolEvent): void;
   /** Sends the dashboards what is waiting for them, before the pool on show changes. */
   flush(): void;
   /** A scenario runs and the user had a component: a scenario's pool then never takes the user's address. */
@@ -273,14 +275,14 @@ export class PoolStage {
   }
 
   /**
-   * The user's pool keeps serving at the user's address while a scenario runs, unseen: its events
-   * are kept in its own record (instances, history) and no longer go out live.
+   * The user's pool keeps serving at the user's address while a scenario runs, unseen by the
+   * dashboards: its events are kept in its own record (instances, history) and go backstage.
    */
   #park(): void {
     const view = this.#view;
     if (!view.serving) return;
     this.#hooks.flush(); // what it did until now goes out as the user's pool's
-    view.showTo(null);
+    view.showTo(this.#hooks.backstage);
     this.#parked = view;
     this.#tell({ kind: 'parked', by: 'user', component: view.serving.component.spec, url: view.serving.frontDoor.url });
   }

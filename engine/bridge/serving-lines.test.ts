@@ -5,7 +5,7 @@ import { servingLines } from './serving-lines.ts';
 test('every address change after start-up has its line; a pool replaced at once or closed on exit has none', () => {
   const user = 'http://127.0.0.1:8080/';
   assert.deepEqual(servingLines({ kind: 'parked', by: 'user', component: 'demo:counter', url: user }), [
-    `demo:counter keeps serving on ${user} while a scenario runs on an address of its own; the dashboard shows the scenario until it ends (and this terminal its guests' output).`,
+    `demo:counter keeps serving on ${user} while a scenario runs on an address of its own; the dashboard shows the scenario until it ends. This terminal prints both; demo:counter's lines start with [parked].`,
   ]);
   assert.deepEqual(
     servingLines({

@@ -1,4 +1,5 @@
 import type { DashboardSession, ServingChange } from './dashboard-session.ts';
+import { PARKED_LINE_LABEL } from './session-stderr.ts';
 
 /**
  * What the CLI prints when a front door opens or closes, or the pool on show changes, after
@@ -10,7 +11,7 @@ import type { DashboardSession, ServingChange } from './dashboard-session.ts';
 export function servingLines(change: ServingChange): string[] {
   if (change.kind === 'parked') {
     return [
-      `${change.component} keeps serving on ${change.url} while a scenario runs on an address of its own; the dashboard shows the scenario until it ends (and this terminal its guests' output).`,
+      `${change.component} keeps serving on ${change.url} while a scenario runs on an address of its own; the dashboard shows the scenario until it ends. This terminal prints both; ${change.component}'s lines start with ${PARKED_LINE_LABEL.trim()}.`,
     ];
   }
   if (change.kind === 'stopped') {

@@ -36,7 +36,7 @@ import { createServer, type Server } from 'node:net';
 import { summariseRepeats } from '../events/repeat-summary.ts';
 import { errnoCode } from '../../base/errno.ts';
 import { tcpAddress } from '../server/listen.ts';
-import { reportToStderr } from '../events/stderr-reporter.ts';
+import { reportSessionToStderr } from '../bridge/session-stderr.ts';
 import { writeEventsAsJsonLines } from '../events/json-lines.ts';
 import { reportServingChanges } from '../bridge/serving-lines.ts';
 
@@ -333,7 +333,7 @@ async function runServe(componentSpec: string, flags: ServeFlags): Promise<void>
     onFrontDoorError: (message) => stderr.write(`error: ${message}`),
   });
   // Its own summaries of repeated failures go out at exit too.
-  process.once('exit', reportToStderr(session.bus, { loggingPrefix: flags.loggingPrefix, write: stderr.write }));
+  process.once('exit', reportSessionToStderr(session, { loggingPrefix: flags.loggingPrefix, write: stderr.write }));
   let eventsFile: ReturnType<typeof writeEventsAsJsonLines> | undefined;
   try {
     eventsFile = flags.events ? writeEventsAsJsonLines(session.bus, flags.events) : undefined;

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DashboardSession, type ServingChange } from '../bridge/dashboard-session.ts';
 import { sendRequestsFromDashboard } from '../bridge/send-requests.ts';
+import { PARKED_LINE_LABEL, reportSessionToStderr } from '../bridge/session-stderr.ts';
 import type { ScenarioProgress, ServerMessage, Snapshot } from '../../protocol/index.ts';
 
 function sessionWithProgress() {
@@ -200,6 +201,58 @@ test("if the user's port was taken while the user's pool was stopped, starting a
     assert.match(await (await fetch(back.url)).text(), /^count=1/, "the user's component, on the new address");
   } finally {
     squatter.close();
+    await session.close();
+  }
+});
+
+test("while parked, the user's pool is printed in the terminal, each line marked, and stays off the scenario's stream", async () => {
+  const session = new DashboardSession({
+    component: 'demo:print',
+    knobs: { maxInstanceReuseCount: 2, idleInstanceTimeoutMs: 600_000, maxInstances: 1 },
+    listen: { host: '127.0.0.1', port: 0 },
+  });
+  const lines: string[] = [];
+  const stopReporting = reportSessionToStderr(session, { loggingPrefix: true, write: (line) => lines.push(line) });
+  /** Resolves once `bus` carries a `request.completed` (every guest line of that request came before it). */
+  const completedOn = (bus: DashboardSession['bus']): Promise<void> =>
+    new Promise((resolve) => {
+      const unsubscribe = bus.subscribe((e) => {
+        if (e.type !== 'request.completed') return;
+        unsubscribe();
+        resolve();
+      });
+    });
+  try {
+    await session.start();
+    const userUrl = session.snapshot().listenUrl!;
+    const shown = completedOn(session.bus);
+    assert.equal((await fetch(userUrl)).status, 200);
+    await shown;
+    const before = lines.length;
+    assert.ok(before > 0, 'demo:print printed');
+    assert.ok(lines.every((line) => !line.startsWith(PARKED_LINE_LABEL)));
+
+    const scenarioServing = new Promise<void>((resolve) =>
+      session.onServingChange((c) => c.kind === 'listening' && c.by === 'scenario' && resolve()),
+    );
+    await session.execute({ type: 'runScenario', name: 'io-concurrency', quick: false });
+    await scenarioServing;
+    const onShow: string[] = [];
+    const unsubscribe = session.bus.subscribe((e) => void onShow.push(e.type));
+    const backstage = completedOn(session.backstage);
+    assert.equal((await fetch(userUrl)).status, 200);
+    await backstage;
+    unsubscribe();
+    const parkedLines = lines.slice(before).filter((line) => line.startsWith(PARKED_LINE_LABEL));
+    assert.deepEqual(
+      parkedLines.map((line) => line.slice(PARKED_LINE_LABEL.length)),
+      lines.slice(0, before),
+      'the same guest lines as before the scenario, from the same instance, each marked',
+    );
+    assert.ok(!onShow.includes('guest.output'), "the parked pool's output is not on the scenario's stream");
+    await session.execute({ type: 'stopScenario' });
+  } finally {
+    stopReporting();
     await session.close();
   }
 });
