@@ -5,7 +5,7 @@ import { serveCommand } from './serve-command.ts';
 import { leaksCommand } from './leaks-command.ts';
 import { loadCommand } from './load-command.ts';
 import { demoCommand } from './demo-command.ts';
-import { dropStdioOutputOnceBroken } from '../events/broken-output.ts';
+import { dropStdioOutputOnceBroken, writeErrorCode } from '../events/broken-output.ts';
 
 /**
  * The CLI's policy for errors nothing else caught. A server (`serve`, `demo`) must not stop for a
@@ -24,7 +24,15 @@ function onUnexpected(what: string) {
   };
 }
 // Before the policy below: a broken stdout or stderr must not become an error reported to stderr.
-dropStdioOutputOnceBroken();
+// A server goes on without its stdout (only `--events -` writes there). A one-shot command's
+// result is its stdout: without it the command ends as a SIGPIPE would end it (128 + 13), so a
+// script never takes a result it did not get for a success.
+dropStdioOutputOnceBroken((error) => {
+  if (!isServer) process.exit(141);
+  process.stderr.write(
+    `poolscope: stdout could not be written (${writeErrorCode(error)}): the events for it (--events -) are dropped from now on; the server goes on serving\n`,
+  );
+});
 process.on('unhandledRejection', onUnexpected('unhandled rejection'));
 process.on('uncaughtException', onUnexpected('uncaught exception'));
 

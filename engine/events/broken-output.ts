@@ -38,19 +38,17 @@ function dropWrite(_chunk: unknown, encodingOrCallback?: unknown, callback?: unk
 }
 
 /**
- * The policy for this process's own stdout and stderr: both drop their output once broken; a
- * broken stdout is said once on stderr (while stderr works), a broken stderr is never reported.
+ * The policy for this process's own stdout and stderr: both drop their output once broken. A
+ * broken stderr is never reported (there is nowhere to); what a broken stdout does is the
+ * caller's `onStdoutBroken` (it may write to stderr).
  */
-export function dropStdioOutputOnceBroken(): void {
+export function dropStdioOutputOnceBroken(onStdoutBroken: (error: Error) => void = () => {}): void {
   dropOutputOnceBroken(process.stderr);
-  dropOutputOnceBroken(process.stdout, (error) => {
-    process.stderr.write(
-      `poolscope: stdout was closed by its reader (${errorCode(error)}): what would be written there (--events -) is dropped from now on; everything else goes on\n`,
-    );
-  });
+  dropOutputOnceBroken(process.stdout, onStdoutBroken);
 }
 
-function errorCode(error: Error): string {
+/** `EPIPE`, `EIO`, `ENOSPC`…: what an error of a write says went wrong. */
+export function writeErrorCode(error: Error): string {
   const code = (error as NodeJS.ErrnoException).code;
   return typeof code === 'string' ? code : error.message;
 }

@@ -41,17 +41,19 @@ export function writeEventsAsJsonLines(
     out.write(`${JSON.stringify(event)}\n`);
   });
   let failed = false;
-  out.on('error', (error) => {
+  const onError = (error: Error): void => {
     if (failed) return;
     failed = true;
     unsubscribe();
     // A broken stdout is said by the process's own stdout policy (broken-output.ts).
     if (!toStdout) log(`error: --events ${target}: ${error.message}; no more events are written to it`);
-  });
+  };
+  out.on('error', onError);
   return {
     close: () =>
       new Promise((resolve) => {
         unsubscribe();
+        if (toStdout) out.off('error', onError); // the process's stdout outlives this writer
         if (dropped > 0) log(`--events ${target}: ${dropped} events were dropped while the file was behind`);
         if (toStdout || failed) resolve();
         else out.end(resolve);

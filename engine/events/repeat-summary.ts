@@ -8,7 +8,8 @@
  */
 export const REPEAT_WINDOW_MS = 1000;
 
-const COLLAPSIBLE = /^(error|warning|worker failed|leak check failed):/;
+/** After an optional `[label] ` (the lines of a parked pool, bridge/session-stderr.ts). */
+const COLLAPSIBLE = /^(\[[a-z]+\] )?(error|warning|worker failed|leak check failed):/;
 
 export interface RepeatSummary {
   write(line: string, key?: string): void;

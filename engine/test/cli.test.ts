@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ensureGuestsBuilt, zooGuestPath } from '../../assets/guests/build.ts';
-import { runCli } from './support/cli.ts';
+import { cliRunsStoppedAfterTests, runCli } from './support/cli.ts';
 import { send, sendSequential } from './support/http-client.ts';
 import type { PoolEvent } from '../../protocol/index.ts';
 
@@ -92,28 +92,53 @@ test('--events writes every lifecycle event as JSON lines', async () => {
   assert.ok(events.every((e) => typeof e.t === 'number' && typeof e.seq === 'number'));
 });
 
+/** Every CLI the tests below start: one a failed assertion left running (or spinning) is killed at the end. */
+const cli = cliRunsStoppedAfterTests();
+
+/** `work`, or a failure once `ms` are out: a hang guard, not a duration assertion. */
+async function withinOrFail<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms (a hang guard)`)), ms);
+  });
+  try {
+    return await Promise.race([work, hung]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 test('a reader that goes away from stdout and stderr (`| head -1`) costs nothing: the server keeps answering and exits 0 on SIGTERM', async () => {
   // demo:print writes to both streams on every request, and --events - writes every event to stdout.
-  const run = runCli(['serve', 'demo:print', '--events', '-', '--addr', '127.0.0.1:0']);
+  const run = cli(['serve', 'demo:print', '--events', '-', '--addr', '127.0.0.1:0']);
   const url = await run.serving;
   // Our ends of both pipes close: every later write of the CLI's fails with EPIPE.
   run.child.stdout?.destroy();
   run.child.stderr?.destroy();
-  const answers = await sendSequential(url, 3);
+  // Before, each failed write was an uncaught error, reported to the broken stderr, failing again:
+  // a loop at a full core that answered no more requests and never got through the stop.
+  const answers = await withinOrFail(60_000, 'three answers', sendSequential(url, 3));
   assert.deepEqual(
     answers.map((answer) => answer.status),
     [200, 200, 200],
   );
   run.child.kill('SIGTERM');
-  // Before, each failed write was an uncaught error, reported to the broken stderr, failing again
-  // (a loop at a full core, which the stop never got past), and the exit code was 70 for that error.
-  const hangGuard = new Promise<'hung'>((resolve) => setTimeout(resolve, 60_000, 'hung').unref());
-  const exited = await Promise.race([run.exited, hangGuard]);
-  if (exited === 'hung') {
-    run.child.kill('SIGKILL');
-    assert.fail('poolscope did not exit within 60 s of SIGTERM (a hang guard, not a duration assertion)');
+  const { code, signal } = await withinOrFail(60_000, 'the exit after SIGTERM', run.exited);
+  assert.deepEqual({ code, signal }, { code: 0, signal: null });
+});
+
+test('a one-shot command whose stdout reader went away ends as a SIGPIPE would (141), not with success', async () => {
+  const target = createServer((_req, res) => res.end('ok'));
+  await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+  try {
+    const url = `http://127.0.0.1:${(target.address() as AddressInfo).port}/`;
+    const run = cli(['load', url, '-n', '20', '-c', '2', '--json', '--no-progress']);
+    run.child.stdout?.destroy(); // before the summary is written
+    const { code } = await withinOrFail(60_000, 'the load command ending', run.exited);
+    assert.equal(code, 141);
+  } finally {
+    target.close();
   }
-  assert.deepEqual({ code: exited.code, signal: exited.signal }, { code: 0, signal: null });
 });
 
 test('--events names a file that cannot be written: exit 1 with the reason, before serving', async () => {
