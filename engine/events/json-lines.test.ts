@@ -33,7 +33,7 @@ test('past the backlog bound, events are dropped (not held), and stderr says how
   await writer.close();
   assert.equal(readFileSync(file, 'utf8').trim().split('\n').length, 1);
   assert.equal(said.length, 2, said.join('\n'));
-  assert.match(said[0]!, /^--events .+: the file is 0 bytes behind; events are dropped until it catches up$/);
+  assert.match(said[0]!, /^--events .+: the file is 0 B behind; events are dropped until it catches up$/);
   assert.match(said[1]!, /^--events .+: 4 events were dropped while the file was behind$/);
 });
 

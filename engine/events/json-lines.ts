@@ -1,5 +1,6 @@
 import { createWriteStream, openSync } from 'node:fs';
 import type { Writable } from 'node:stream';
+import { formatBytes } from '../../base/bytes.ts';
 import type { EventBus } from './event-bus.ts';
 
 /**
@@ -34,7 +35,7 @@ export function writeEventsAsJsonLines(
   const unsubscribe = bus.subscribe((event) => {
     if (out.writableLength > backlogBytes) {
       if (dropped++ === 0) {
-        log(`--events ${target}: the file is ${backlogBytes} bytes behind; events are dropped until it catches up`);
+        log(`--events ${target}: the file is ${formatBytes(backlogBytes)} behind; events are dropped until it catches up`);
       }
       return;
     }
