@@ -35,7 +35,9 @@ export function writeEventsAsJsonLines(
   const unsubscribe = bus.subscribe((event) => {
     if (out.writableLength > backlogBytes) {
       if (dropped++ === 0) {
-        log(`--events ${target}: the file is ${formatBytes(backlogBytes)} behind; events are dropped until it catches up`);
+        log(
+          `--events ${target}: the file is ${formatBytes(backlogBytes)} behind; events are dropped until it catches up`,
+        );
       }
       return;
     }
