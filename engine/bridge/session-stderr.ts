@@ -1,4 +1,4 @@
-import { reportToStderr, type ReporterOptions } from '../events/stderr-reporter.ts';
+import { reportToStderr, stderrLine, type ReporterOptions } from '../events/stderr-reporter.ts';
 import type { DashboardSession } from './dashboard-session.ts';
 
 /** What starts each line the user's pool prints while it is parked (a scenario on show). */
@@ -11,7 +11,7 @@ export const PARKED_LINE_LABEL = '[parked] ';
  * prints the summaries still pending.
  */
 export function reportSessionToStderr(session: DashboardSession, options: ReporterOptions): () => void {
-  const write = options.write ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  const write = options.write ?? stderrLine;
   const stopShown = reportToStderr(session.bus, { ...options, write });
   const stopParked = reportToStderr(session.backstage, {
     ...options,

@@ -5,7 +5,8 @@ import { serveCommand } from './serve-command.ts';
 import { leaksCommand } from './leaks-command.ts';
 import { loadCommand } from './load-command.ts';
 import { demoCommand } from './demo-command.ts';
-import { dropStdioOutputOnceBroken, writeErrorCode } from '../events/broken-output.ts';
+import { dropStdioOutputOnceBroken } from '../events/broken-output.ts';
+import { errnoCode } from '../../base/errno.ts';
 
 /**
  * The CLI's policy for errors nothing else caught. A server (`serve`, `demo`) must not stop for a
@@ -30,7 +31,7 @@ function onUnexpected(what: string) {
 dropStdioOutputOnceBroken((error) => {
   if (!isServer) process.exit(141);
   process.stderr.write(
-    `poolscope: stdout could not be written (${writeErrorCode(error)}): the events for it (--events -) are dropped from now on; the server goes on serving\n`,
+    `poolscope: stdout could not be written (${errnoCode(error) ?? error.message}): the events for it (--events -) are dropped from now on; the server goes on serving\n`,
   );
 });
 process.on('unhandledRejection', onUnexpected('unhandled rejection'));

@@ -46,9 +46,3 @@ export function dropStdioOutputOnceBroken(onStdoutBroken: (error: Error) => void
   dropOutputOnceBroken(process.stderr);
   dropOutputOnceBroken(process.stdout, onStdoutBroken);
 }
-
-/** `EPIPE`, `EIO`, `ENOSPC`…: what an error of a write says went wrong. */
-export function writeErrorCode(error: Error): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  return typeof code === 'string' ? code : error.message;
-}

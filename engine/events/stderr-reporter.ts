@@ -15,6 +15,11 @@ export interface ReporterOptions {
   write?: (line: string) => void;
 }
 
+/** A line on this process's stderr: where the reporter writes unless told otherwise. */
+export function stderrLine(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
 /**
  * Prints what wasmtime serve prints: guest output by instance, and one `error:` line per failure.
  * Outgoing requests print nothing when they succeed; a failed one prints a line, once per
@@ -23,7 +28,7 @@ export interface ReporterOptions {
  * The returned function unsubscribes and prints the summaries still pending.
  */
 export function reportToStderr(bus: EventBus, options: ReporterOptions): () => void {
-  const write = options.write ?? ((line: string) => process.stderr.write(line + '\n'));
+  const write = options.write ?? stderrLine;
   const outgoingFailures = summariseRepeats(write);
   const unsubscribe = bus.subscribe((event: PoolEvent) => {
     switch (event.type) {
