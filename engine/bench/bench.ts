@@ -45,7 +45,15 @@ import {
 } from './dashboard-overhead.ts';
 import { instanceStarts, startStats } from './instance-starts.ts';
 import { liveInstancesInWindow } from './live-instances.ts';
-import { MemorySampler, freePort, scratchFolder, startProcess, waitForHttp, waitForServingUrl } from './processes.ts';
+import {
+  MemorySampler,
+  freePort,
+  lastOutput,
+  scratchFolder,
+  startProcess,
+  waitForHttp,
+  waitForServingUrl,
+} from './processes.ts';
 import {
   machineInfo,
   markdown,
@@ -235,10 +243,9 @@ async function measureOnce(s: BenchSetup, run: number): Promise<Outcome> {
     await server.stop();
     const skip = s.kind === 'poolscope' ? skipReason(server.output()) : null;
     if (skip) return { kind: 'skipped', reason: skip };
-    const tail = server.output().trim().split('\n').slice(-5).join(' / ');
     return {
       kind: 'failed',
-      reason: `${error instanceof Error ? error.message : String(error)}${tail ? ` (last output: ${tail})` : ''}`,
+      reason: `${error instanceof Error ? error.message : String(error)}${lastOutput(server)}`,
     };
   }
 }

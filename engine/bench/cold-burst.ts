@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { instanceStarts, startStats } from './instance-starts.ts';
-import { MemorySampler, startProcess, waitForServingUrl } from './processes.ts';
+import { MemorySampler, lastOutput, startProcess, waitForServingUrl } from './processes.ts';
 import { formatRatio, int, median, ms } from './report.ts';
 import { P3_HELLO, REPO_ROOT, needs, poolscope, skipReason, type Unavailable } from './setups.ts';
 
@@ -155,10 +155,9 @@ export async function measureBurst(
     await server.stop();
     const skip = skipReason(server.output());
     if (skip) return { kind: 'skipped', reason: skip };
-    const tail = server.output().trim().split('\n').slice(-5).join(' / ');
     return {
       kind: 'failed',
-      reason: `${error instanceof Error ? error.message : String(error)}${tail ? ` (last output: ${tail})` : ''}`,
+      reason: `${error instanceof Error ? error.message : String(error)}${lastOutput(server)}`,
     };
   }
 }

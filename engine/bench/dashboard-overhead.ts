@@ -20,7 +20,14 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runLoad, type LoadSummary } from '../loadgen/index.ts';
-import { startProcess, treeCpuSeconds, waitForHttp, waitForOutput, type ServerProcess } from './processes.ts';
+import {
+  lastOutput,
+  startProcess,
+  treeCpuSeconds,
+  waitForHttp,
+  waitForOutput,
+  type ServerProcess,
+} from './processes.ts';
 import { formatRatio, int, median } from './report.ts';
 import { REPO_ROOT, poolscope } from './setups.ts';
 
@@ -156,8 +163,7 @@ export async function measureOverheadRun(
     }
   } catch (error) {
     result.status = 'failed';
-    const tail = server.output().trim().split('\n').slice(-5).join(' / ');
-    result.reason = `${error instanceof Error ? error.message : String(error)}${tail ? ` (last output: ${tail})` : ''}`;
+    result.reason = `${error instanceof Error ? error.message : String(error)}${lastOutput(server)}`;
   } finally {
     await browser.stop();
     await server.stop();

@@ -131,6 +131,19 @@ export function startProcess(
 }
 
 /** stdout and stderr of a process startProcess spawned (it asks for both as pipes). */
+/**
+ * What a failure report quotes of a server's output: its last lines, and, when V8 aborted, the
+ * `# Fatal error` / `# Check failed` headline too, which a native backtrace pushes out of the
+ * last lines (and which is the one line that says which V8 check failed).
+ */
+export function lastOutput(server: ServerProcess, lines = 5): string {
+  const all = server.output().trim().split('\n');
+  const fatal = all.filter((line) => /^#\s*(Fatal error|Check failed|Debug check failed)|^FATAL ERROR:/.test(line));
+  const tail = all.slice(-lines).filter((line) => !fatal.includes(line));
+  const quoted = [...fatal.slice(0, 3), ...tail].join(' / ').trim();
+  return quoted ? ` (last output: ${quoted})` : '';
+}
+
 function outputPipes(child: ChildProcess): [Readable, Readable] {
   const { stdout, stderr } = child;
   if (stdout === null || stderr === null) throw new Error(`process ${child.pid} has no piped stdout and stderr`);

@@ -37,7 +37,14 @@ import { guestPath, zooGuestPath } from '../../assets/guests/build.ts';
 import { duration } from '../cli/parse.ts';
 import { runLoad, type HttpMethod, type LoadProgressUpdate } from '../loadgen/index.ts';
 import { tcpAddress } from '../server/listen.ts';
-import { MemorySampler, scratchFolder, startProcess, waitForServingUrl, type ServerProcess } from './processes.ts';
+import {
+  MemorySampler,
+  lastOutput,
+  scratchFolder,
+  startProcess,
+  waitForServingUrl,
+  type ServerProcess,
+} from './processes.ts';
 import { int, machineInfo, ms } from './report.ts';
 import { REPO_ROOT, poolscope } from './setups.ts';
 
@@ -734,11 +741,6 @@ function fileSize(path: string): number | null {
   }
 }
 
-const tail = (server: ServerProcess): string => {
-  const last = server.output().trim().split('\n').slice(-5).join(' / ');
-  return last ? ` (last output: ${last})` : '';
-};
-
 async function measureGuest(g: ZooGuest, upstreamOrigin: string): Promise<GuestResult> {
   const result: GuestResult = {
     id: g.id,
@@ -759,7 +761,7 @@ async function measureGuest(g: ZooGuest, upstreamOrigin: string): Promise<GuestR
     try {
       return await run();
     } catch (error) {
-      throw new Error(`${what}: ${errorMessage(error)}${tail(server)}`);
+      throw new Error(`${what}: ${errorMessage(error)}${lastOutput(server)}`);
     } finally {
       await server.stop();
     }

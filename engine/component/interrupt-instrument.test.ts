@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { on } from 'node:events';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -222,5 +222,53 @@ describe('compileCoreModules', () => {
     assert.equal((await stat(cached)).mtimeMs, first.mtimeMs, 'the second call reads the cached file');
 
     assert.deepEqual(importsOf(await compileCoreModules(component, { interruptible: false })), ['test']);
+  });
+
+  test('a component of several modules: each comes back under its own name, and only the ones not cached are instrumented', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'poolscope-interrupt-'));
+    dirs.push(dir);
+    const looping = (name: string) =>
+      wat(`(module (func (export "${name}") (result i32) (local $i i32)
+        (loop $next (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $next (i32.lt_u (local.get $i) (i32.const 10))))
+        (local.get $i)))`);
+    const files = {
+      'guest.core.wasm': GUEST,
+      'guest.core2.wasm': looping('two'),
+      'guest.core3.wasm': looping('three'),
+    };
+    for (const [name, bytes] of Object.entries(files)) await writeFile(join(dir, name), bytes);
+    const component = (coreModuleFiles: string[]): TranspiledComponent => ({
+      sha256: 'test',
+      dir,
+      moduleUrl: 'file:///unused.js',
+      coreModuleFiles,
+      imports: [],
+      exports: [],
+    });
+    await compileCoreModules(component(['guest.core2.wasm']));
+    const cachedTwo = await stat(join(dir, interruptibleFileName('guest.core2.wasm')));
+
+    const modules = await compileCoreModules(component(Object.keys(files)));
+    const exportsOf = (name: string) => WebAssembly.Module.exports(modules[name]!).map((entry) => entry.name);
+    assert.deepEqual(Object.keys(modules), Object.keys(files));
+    assert.ok(exportsOf('guest.core.wasm').includes('sum'));
+    assert.deepEqual(exportsOf('guest.core2.wasm'), ['two']);
+    assert.deepEqual(exportsOf('guest.core3.wasm'), ['three']);
+    for (const name of Object.keys(files))
+      assert.ok(
+        WebAssembly.Module.imports(modules[name]!).some((entry) => entry.module === INTERRUPT_MODULE),
+        `${name} is instrumented`,
+      );
+    const three = await instantiate(
+      new Uint8Array(await readFile(join(dir, interruptibleFileName('guest.core3.wasm')))),
+      interruptImports(newFlags()),
+    );
+    assert.equal(three.three!(), 10);
+    assert.equal(
+      (await stat(join(dir, interruptibleFileName('guest.core2.wasm')))).mtimeMs,
+      cachedTwo.mtimeMs,
+      'the module already cached is read, not instrumented again',
+    );
   });
 });

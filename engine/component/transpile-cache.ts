@@ -103,11 +103,12 @@ export async function compileCoreModules(
   options: { maxMemoryBytes?: number; interruptible?: boolean } = {},
 ): Promise<Record<string, WebAssembly.Module>> {
   const limit = options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
-  const read =
-    (options.interruptible ?? true) ? readInterruptible : (dir: string, name: string) => readFile(join(dir, name));
+  const names = component.coreModuleFiles;
+  const read = (options.interruptible ?? true) ? await readInterruptible(component.dir, names) : null;
   const limited = await Promise.all(
-    component.coreModuleFiles.map(
-      async (name) => [name, limitDefinedMemories(await read(component.dir, name), limit)] as const,
+    names.map(
+      async (name, i) =>
+        [name, limitDefinedMemories(read?.[i] ?? (await readFile(join(component.dir, name))), limit)] as const,
     ),
   );
   // Every module is checked before any is compiled, so a refused limit costs no compilation.
@@ -125,13 +126,23 @@ export function interruptibleFileName(name: string): string {
   return `${name.replace(/\.wasm$/, '')}.interruptible.wasm`;
 }
 
-async function readInterruptible(dir: string, name: string): Promise<Uint8Array<ArrayBuffer>> {
-  const path = join(dir, interruptibleFileName(name));
-  if (existsSync(path)) return readFile(path);
-  const bytes = await instrumentInThread(await readFile(join(dir, name)));
-  // Write beside, then rename: a crash or a concurrent loader never sees half a file.
-  const staging = `${path}.tmp-${process.pid}-${Date.now()}`;
-  await writeFile(staging, bytes);
-  await rename(staging, path);
-  return new Uint8Array(bytes);
+/**
+ * Each module's `<name>.interruptible.wasm`, in order; the ones not made yet are made on one
+ * thread (instrument-in-thread.ts) and written beside the originals.
+ */
+async function readInterruptible(dir: string, names: string[]): Promise<Uint8Array<ArrayBuffer>[]> {
+  const modules = names.map((name) => ({ name, path: join(dir, interruptibleFileName(name)) }));
+  const missing = modules.filter(({ path }) => !existsSync(path));
+  const made = await instrumentInThread(await Promise.all(missing.map(({ name }) => readFile(join(dir, name)))));
+  await Promise.all(
+    made.map(async (bytes, i) => {
+      const path = missing[i]?.path;
+      if (!path) throw new Error(`the instrumenting thread answered ${made.length} modules for ${missing.length}`);
+      // Write beside, then rename: a crash or a concurrent loader never sees half a file.
+      const staging = `${path}.tmp-${process.pid}-${Date.now()}`;
+      await writeFile(staging, bytes);
+      await rename(staging, path);
+    }),
+  );
+  return Promise.all(modules.map(({ path }) => readFile(path)));
 }
