@@ -1,6 +1,7 @@
 /** The `--events` writer: bounded behind a slow file, refuses a path it cannot open, stops on a failed write. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, readFileSync, readSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -63,4 +64,24 @@ test('a write that fails stops the writing, says so once, and close still resolv
   assert.deepEqual(said, [
     'error: --events /dev/full: ENOSPC: no space left on device, write; no more events are written to it',
   ]);
+});
+
+// A FIFO that nothing reads is refused: engine/test/cli.test.ts (a regression would block the
+// process that opens it, and the CLI's process can be killed where this one could not).
+test('a FIFO that is read gets the events', async () => {
+  const fifo = fileIn('events.fifo');
+  execFileSync('mkfifo', [fifo]);
+  const bus = new EventBus();
+  // A reader, opened without waiting for a writer.
+  const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const writer = writeEventsAsJsonLines(bus, fifo, { log: () => assert.fail('nothing to say') });
+    bus.emit(gauges);
+    await writer.close();
+    const buffer = Buffer.alloc(4096);
+    const text = buffer.subarray(0, readSync(reader, buffer)).toString('utf8');
+    assert.equal((JSON.parse(text.trim()) as { type: string }).type, 'pool.gauges');
+  } finally {
+    closeSync(reader);
+  }
 });

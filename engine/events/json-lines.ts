@@ -1,4 +1,4 @@
-import { createWriteStream, openSync } from 'node:fs';
+import { closeSync, constants, createWriteStream, openSync, statSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { formatBytes } from '../../base/bytes.ts';
 import type { EventBus } from './event-bus.ts';
@@ -30,7 +30,7 @@ export function writeEventsAsJsonLines(
   }: JsonLinesOptions = {},
 ): { close(): Promise<void> } {
   const toStdout = target === '-';
-  const out: Writable = toStdout ? process.stdout : createWriteStream('', { fd: openSync(target, 'w') });
+  const out: Writable = toStdout ? process.stdout : createWriteStream('', { fd: openEventsFile(target) });
   let dropped = 0;
   const unsubscribe = bus.subscribe((event) => {
     if (out.writableLength > backlogBytes) {
@@ -62,4 +62,36 @@ export function writeEventsAsJsonLines(
         else out.end(resolve);
       }),
   };
+}
+
+/**
+ * Opens `target` for writing. A FIFO (`mkfifo`, a process substitution) is refused when nothing
+ * reads it: opening its write end would otherwise wait for a reader, and the server with it,
+ * before it serves anything. The check opens it without waiting (which fails with ENXIO when no
+ * reader is there); a reader that leaves between that check and the real open is not caught.
+ */
+function openEventsFile(target: string): number {
+  const fifo = (() => {
+    try {
+      return statSync(target).isFIFO();
+    } catch {
+      return false; // not there yet: a regular file is made
+    }
+  })();
+  if (fifo) {
+    let probe: number;
+    try {
+      probe = openSync(target, constants.O_WRONLY | constants.O_NONBLOCK);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENXIO')
+        throw new Error(`${target} is a FIFO that nothing reads yet; start its reader first`);
+      throw error;
+    }
+    try {
+      return openSync(target, 'w');
+    } finally {
+      closeSync(probe);
+    }
+  }
+  return openSync(target, 'w');
 }

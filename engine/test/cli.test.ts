@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { ensureGuestsBuilt, zooGuestPath } from '../../assets/guests/build.ts';
 import { cliRunsStoppedAfterTests, runCli } from './support/cli.ts';
 import { send, sendSequential } from './support/http-client.ts';
@@ -146,6 +147,16 @@ test('--events names a file that cannot be written: exit 1 with the reason, befo
   const { code, stderr } = await run.exited;
   assert.equal(code, 1);
   assert.match(stderr, /^error: --events: ENOENT: no such file or directory, open '\/no-such-dir\/events.jsonl'$/m);
+  assert.doesNotMatch(stderr, /Serving HTTP/);
+});
+
+test('--events names a FIFO that nothing reads: exit 1 with the reason, instead of waiting for a reader', async () => {
+  const fifo = join(await mkdtemp(join(tmpdir(), 'poolscope-cli-fifo-')), 'events.fifo');
+  execFileSync('mkfifo', [fifo]);
+  const run = cli(['serve', 'demo:hello', '--events', fifo, '--addr', '127.0.0.1:0']);
+  const { code, stderr } = await withinOrFail(60_000, 'the exit', run.exited);
+  assert.equal(code, 1);
+  assert.match(stderr, /^error: --events: .*events\.fifo is a FIFO that nothing reads yet; start its reader first$/m);
   assert.doesNotMatch(stderr, /Serving HTTP/);
 });
 
