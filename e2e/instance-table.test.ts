@@ -150,4 +150,53 @@ describe('instance table (web mode)', { timeout: 600_000 }, () => {
       },
     );
   });
+
+  it('30 live instances: 24 shown as cards, a line that says so, the rest a click away, all in the table', async () => {
+    // demo:sleep without `?ms` sleeps forever: 30 requests held open are 30 busy instances, however
+    // slowly the machine starts them.
+    await withWebMode('demo:sleep', [], async (web) => {
+      const { page, errors } = await openDashboard(browser(), web.dashboardUrl);
+      const cards = page.locator('[data-testid="worker-card"]');
+      const more = page.locator('[data-testid="cards-more"]');
+      const clients = new AbortController();
+      const held = Array.from({ length: 30 }, () =>
+        fetch(web.serviceUrl, { signal: clients.signal }).then(
+          () => assert.fail('a sleeping guest answered'),
+          () => null,
+        ),
+      );
+      try {
+        await more.filter({ hasText: '24 of 30 live instances are shown as cards.' }).waitFor({ timeout: TIMEOUT });
+        assert.equal(await cards.count(), 24);
+        assert.deepEqual(
+          await cards.evaluateAll((els) => els.map((el) => Number(el.getAttribute('data-instance-id')))),
+          range(0, 23),
+          'the first ones, in id order',
+        );
+        await page.locator('[data-testid="cards-more-toggle"]', { hasText: 'Show all 30' }).click();
+        await more.filter({ hasText: 'All 30 live instances are shown as cards.' }).waitFor({ timeout: TIMEOUT });
+        assert.equal(await cards.count(), 30);
+        await page.locator('[data-testid="cards-more-toggle"]', { hasText: 'Show 24' }).click();
+        await more.filter({ hasText: '24 of 30' }).waitFor({ timeout: TIMEOUT });
+        assert.equal(await cards.count(), 24);
+        await page.locator('[data-testid="cards-more-table"]').click();
+        await page.waitForFunction(
+          () => document.querySelectorAll('[data-testid="instance-row"][data-retired="false"]').length === 30,
+          undefined,
+          { timeout: TIMEOUT },
+        );
+      } finally {
+        clients.abort();
+        await Promise.all(held);
+      }
+      // Their guests sleep on until the drain deadline after their clients left; stopping before
+      // would wait on them.
+      await page.waitForFunction(
+        () => document.querySelectorAll('[data-testid="instance-row"][data-retired="false"]').length === 0,
+        undefined,
+        { timeout: TIMEOUT },
+      );
+      assert.deepEqual(errors, [], 'no console errors');
+    });
+  });
 });

@@ -16,6 +16,7 @@ export const createUiSlice: Slice<UiSlice> = (set) => ({
     instancesView: 'cards',
     instanceSort: DEFAULT_INSTANCE_SORT,
     instanceTableRetired: false,
+    allCards: false,
     selectedRequest: null,
     notice: null,
   },
