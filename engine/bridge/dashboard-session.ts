@@ -1,10 +1,8 @@
 import { demoDescriptions } from '../component/demos.ts';
 import { EventBus } from '../events/event-bus.ts';
 import {
-  applyLeakDetectionPatch,
   boundText,
   clientMessageSchema,
-  DEFAULT_LEAK_DETECTION,
   defaultKnobs,
   type Command,
   type CommandOf,
@@ -16,16 +14,15 @@ import {
   type LoadRunSummary,
   type PoolKnobs,
   type ReplyTo,
-  type ScenarioProgress,
   type ServerMessage,
   type Snapshot,
 } from '../../protocol/index.ts';
 import { ENGINE_PROBLEM_MAX_CHARS } from '../../protocol/snapshot.ts';
 import type { Serving } from '../serve.ts';
-import { findScenario, scenarioInfos } from '../scenarios/catalog.ts';
-import { ScenarioRunner, type ScenarioHost } from '../scenarios/runner.ts';
+import { scenarioInfos } from '../scenarios/catalog.ts';
 import { EventBatcher } from './event-batcher.ts';
-import { PoolStage, type ServingChange, type StageOptions, type UserWork } from './pool-stage.ts';
+import { PoolStage, type ServingChange, type StageOptions } from './pool-stage.ts';
+import { ScenarioRuns } from './scenario-runs.ts';
 
 export type { PoolOwner } from './pool-view.ts';
 export type { ServingChange } from './pool-stage.ts';
@@ -71,18 +68,12 @@ export class DashboardSession {
   readonly #batcher: EventBatcher;
   /** What is served: the pool on show, the user's parked during a scenario, the user's work. */
   readonly #stage: PoolStage;
+  readonly #scenarios: ScenarioRuns;
   #sendRequests: RequestSender | null = null;
-  #scenario: { runner: ScenarioRunner; done: Promise<ScenarioProgress>; saved: UserWork; touched: boolean } | null =
-    null;
-  /** The running scenario's progress as last sent: its end is held back until the user's work is back. */
-  #scenarioShown: ScenarioProgress | null = null;
-  #closing = false;
-  #lastScenario: ScenarioProgress | null = null;
-  /** Runs of the dashboard's "send requests" still going (see `#runScenario`). */
+  /** Runs of the dashboard's "send requests" still going (a scenario waits for them). */
   #loadsRunning = 0;
   #problem: EngineProblem | null = null;
   #attachWaiters: Array<() => void> = [];
-  #nextScenarioRunId = 0;
   /** Serialises load/start/stop so two clicks never race. */
   #lifecycle: Promise<unknown> = Promise.resolve();
 
@@ -104,7 +95,17 @@ export class DashboardSession {
       },
       backstage: (event) => this.backstage.relay(event),
       flush: () => this.#batcher.flushNow(),
-      userHasComponent: () => this.#scenario?.saved.spec != null,
+      userHasComponent: () => this.#scenarios.userHasComponent,
+    });
+    this.#scenarios = new ScenarioRuns({
+      bus: this.bus,
+      stage: this.#stage,
+      queue: (step) => this.#queue(step),
+      announce: (withHistory) => void this.#announce(withHistory),
+      broadcast: (message) => this.#broadcast(message),
+      reportProblem: (message) => this.reportProblem(message),
+      setKnobs: (patch) => void this.#setKnobs(patch),
+      loadsRunning: () => this.#loadsRunning,
     });
     this.#stage.onChange((change) => {
       if (change.kind === 'listening') this.#problem = null; // serving again: the problem is over
@@ -182,7 +183,7 @@ export class DashboardSession {
       leakDetection: serving?.leaks.settings ?? this.#stage.leakDetection,
       demos: demoDescriptions(),
       scenarios: scenarioInfos(),
-      scenario: this.#scenario ? this.#scenarioShown : this.#lastScenario,
+      scenario: this.#scenarios.progress,
       problem: this.#problem,
       ...(withHistory ? { history: view.history.history() } : {}),
       t: this.bus.now(),
@@ -213,8 +214,9 @@ export class DashboardSession {
 
   /** Runs one validated command; resolves with its reply, or rejects with a message for the user. */
   async execute<C extends Command>(command: C): Promise<ReplyTo<C>> {
-    if (this.#scenario && CHANGES_THE_RUN.has(command.type)) {
-      throw new Error(`the scenario '${this.#scenario.runner.progress.name}' is running: stop it first`);
+    const scenario = this.#scenarios.running;
+    if (scenario !== null && CHANGES_THE_RUN.has(command.type)) {
+      throw new Error(`the scenario '${scenario}' is running: stop it first`);
     }
     // TypeScript cannot see that a `C` is the `CommandOf<C['type']>` its handler takes: a command
     // of type K is by definition the member of `Command` whose `type` is K.
@@ -223,13 +225,8 @@ export class DashboardSession {
   }
 
   readonly #handlers: CommandHandlers = {
-    runScenario: (command) => this.#runScenario(command.name, command.quick),
-    stopScenario: async () => {
-      const running = this.#scenario;
-      if (!running) throw new Error('no scenario is running');
-      running.runner.stop();
-      return running.done;
-    },
+    runScenario: (command) => this.#scenarios.start(command.name, command.quick),
+    stopScenario: () => this.#scenarios.stop(),
     snapshot: () => this.snapshot(),
     requestDetail: (command) => {
       const { serving, id } = this.#stage.view;
@@ -281,99 +278,10 @@ export class DashboardSession {
   };
 
   async close(): Promise<void> {
-    this.#closing = true; // a scenario stopped by closing gives nothing back: it would only be stopped again
-    this.#scenario?.runner.stop();
-    await this.#scenario?.done;
+    await this.#scenarios.close();
     await this.#queue(() => this.#stage.close());
     this.#batcher.flushNow();
     this.#batcher.stop();
-  }
-
-  /**
-   * Starts a scenario in the background; its progress goes to every peer as `scenario` messages.
-   * The scenario serves its guests on pools and an address of its own: the user's pool keeps
-   * serving at the user's address, unseen (parked, see `PoolStage`), and the user's component,
-   * knobs and leak detection are kept aside. When the scenario ends, however it ends, the user's pool is shown
-   * again, its instances, guest state and history as they went on meanwhile; only then is the end
-   * announced. A session that had nothing loaded has nothing to give back: the scenario's last
-   * guest keeps serving, to be explored.
-   */
-  #runScenario(name: string, quick: boolean): { runId: number } {
-    if (this.#scenario) throw new Error(`the scenario '${this.#scenario.runner.progress.name}' is already running`);
-    // The load would go on at the user's pool, unseen, sharing the cores with the scenario's measurements.
-    if (this.#loadsRunning > 0) {
-      throw new Error('requests sent from the dashboard are still running: start the scenario once they are done');
-    }
-    const scenario = findScenario(name);
-    const runId = this.#nextScenarioRunId++;
-    const runner = new ScenarioRunner(this.#scenarioHost(), scenario, {
-      runId,
-      quick,
-      onProgress: (progress) => {
-        if (progress.state !== 'running') return; // announced once the user's work is back
-        this.#scenarioShown = progress;
-        this.#broadcast({ kind: 'scenario', progress });
-      },
-    });
-    this.#stage.newScenario();
-    this.#scenarioShown = runner.progress;
-    const run = { runner, done: Promise.resolve(runner.progress), saved: this.#stage.userWork(), touched: false };
-    this.#scenario = run;
-    // Taken again in the queue, before the scenario's first step there: a `load` or `start` the user
-    // sent just before is still queued now, and what it leaves is the user's work to give back.
-    void this.#queue(async () => {
-      run.saved = this.#stage.userWork();
-    });
-    run.done = runner.run().then(async (final) => {
-      let shownAgain = false;
-      if (!this.#closing && run.touched) {
-        shownAgain = await this.#queue(() => this.#stage.giveBack(run.saved)).catch((error: unknown) => {
-          this.reportProblem(
-            `could not serve ${run.saved.spec} again after the scenario: ${error instanceof Error ? error.message : String(error)}`,
-          );
-          return false;
-        });
-      }
-      this.#lastScenario = final;
-      this.#scenario = null;
-      this.#scenarioShown = null;
-      // The end and the user's pool in one snapshot (a page sees them together), then the message a
-      // printer such as `poolscope demo` waits for. A pool shown again comes with its history: what
-      // it did before and during the scenario, which no page has seen live.
-      this.#announce(shownAgain);
-      this.#broadcast({ kind: 'scenario', progress: final });
-      return final;
-    });
-    return { runId };
-  }
-
-  /** A scenario changes what is served through the same steps as the dashboard's commands. */
-  #scenarioHost(): ScenarioHost {
-    const touch = (): void => {
-      if (this.#scenario) this.#scenario.touched = true;
-    };
-    return {
-      bus: this.bus,
-      // Never the user's pool, parked: a scenario step sends its traffic to its own.
-      serving: () => this.#stage.scenarioServing,
-      serve: (component, knobs, leakDetection) =>
-        this.#queue(async () => {
-          const settings = applyLeakDetectionPatch(DEFAULT_LEAK_DETECTION, leakDetection);
-          if (!settings.ok) throw new Error(settings.error);
-          // Every knob the scenario's: the world's defaults with its changes, not the user's.
-          await this.#stage.switchTo(component, 'scenario', (world) => {
-            // Here, once the user's pool is parked: a guest refused before (a memory limit, a
-            // failed build) left it on show, and there is nothing to give back for nothing.
-            touch();
-            this.#stage.adopt({ ...defaultKnobs(world), ...knobs }, settings.settings);
-          });
-          this.#announce();
-        }),
-      setKnobs: async (patch) => {
-        touch();
-        this.#setKnobs(patch);
-      },
-    };
   }
 
   #setKnobs(patch: Partial<PoolKnobs>): CommandReplies['setKnobs'] {
