@@ -1,7 +1,7 @@
 import { useCallback, useMemo } from 'react';
 import { useEngineNow } from '../hooks/useNow.ts';
 import { instanceRows, nextSort, sortRows, type InstanceColumn } from '../model/instance-table.ts';
-import { CARDS_SHOWN, cardsShown, liveInstances } from '../model/instances.ts';
+import { liveInstances } from '../model/instances.ts';
 import { useStore } from '../store/store.ts';
 import type { UiState } from '../store/shape.ts';
 import { InstanceTable } from './InstanceTable.tsx';
@@ -38,14 +38,9 @@ export function WorkersPanel() {
   const sort = useStore((s) => s.ui.instanceSort);
   const withRetired = useStore((s) => s.ui.instanceTableRetired);
   const selectedId = useStore((s) => s.ui.logFilter.instanceId);
-  const allCards = useStore((s) => s.ui.allCards);
   const setUi = useStore((s) => s.setUi);
   const now = useEngineNow(1000);
   const live = useMemo(() => liveInstances(instances), [instances]);
-  const cards = useMemo(
-    () => (allCards ? live : cardsShown(live, CARDS_SHOWN, selectedId)),
-    [allCards, live, selectedId],
-  );
   const onSelect = useCallback((instanceId: number) => setLogFilter({ instanceId, requestId: null }), [setLogFilter]);
   const onShowLeaks = useCallback(
     (instanceId: number) => showLeakView({ tab: 'leaks', instanceId, requestId: null }),
@@ -124,7 +119,7 @@ export function WorkersPanel() {
             <p className="empty">No live instances. One is created when a request arrives.</p>
           ) : (
             <div className="worker-grid">
-              {cards.map((r) => (
+              {live.map((r) => (
                 <WorkerCard
                   key={r.instanceId}
                   instance={r}
@@ -142,30 +137,6 @@ export function WorkersPanel() {
                 />
               ))}
             </div>
-          )}
-          {live.length > CARDS_SHOWN && (
-            <p className="cards-more" data-testid="cards-more">
-              {allCards
-                ? `All ${live.length} live instances are shown as cards.`
-                : `${cards.length} of ${live.length} live instances are shown as cards.`}{' '}
-              <button
-                type="button"
-                className="link"
-                data-testid="cards-more-toggle"
-                onClick={() => setUi({ allCards: !allCards })}
-              >
-                {allCards ? `Show ${CARDS_SHOWN}` : `Show all ${live.length}`}
-              </button>
-              {' · '}
-              <button
-                type="button"
-                className="link"
-                data-testid="cards-more-table"
-                onClick={() => setUi({ instancesView: 'table' })}
-              >
-                List them in the table
-              </button>
-            </p>
           )}
           {instances.retired.length > 0 && (
             <>

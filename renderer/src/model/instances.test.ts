@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { applyEventBatch, applySnapshot, engineNow, initialData } from './apply.ts';
-import { cardsShown, liveInstances } from './instances.ts';
+import { liveInstances } from './instances.ts';
 import type { PoolEvent } from '../../../protocol/index.ts';
 import { emptySnapshot, loadFixture, replay } from './test-support.ts';
 
@@ -156,24 +156,5 @@ describe('instance age', () => {
     // A reading of the local clock taken before the batch arrived (the last timer tick, at local 150).
     const age = engineNow(state.clock, 150) - card!.createdAt;
     assert.ok(age >= 114 * 6, `age ${age} ms covers the 114 requests the card shows`);
-  });
-});
-
-describe('cardsShown', () => {
-  const events = loadFixture('counter-reuse3.jsonl');
-  const [card] = liveInstances(replay(events.slice(0, events.findIndex((e) => e.seq === 25) + 1)).instances);
-  assert.ok(card, 'mid-stream, the fixture has a live instance');
-  const live = Array.from({ length: 10 }, (_, i) => ({ ...card, instanceId: i }));
-  const ids = (shown: typeof live) => shown.map((r) => r.instanceId);
-
-  it('shows every live instance up to the cap, then the first ones in id order', () => {
-    assert.deepEqual(ids(cardsShown(live.slice(0, 4), 4, null)), [0, 1, 2, 3]);
-    assert.deepEqual(ids(cardsShown(live, 4, null)), [0, 1, 2, 3]);
-  });
-
-  it('keeps the instance the user picked, in the last place, when it is past the cap', () => {
-    assert.deepEqual(ids(cardsShown(live, 4, 7)), [0, 1, 2, 7]);
-    assert.deepEqual(ids(cardsShown(live, 4, 2)), [0, 1, 2, 3], 'already shown: nothing moves');
-    assert.deepEqual(ids(cardsShown(live, 4, 42)), [0, 1, 2, 3], 'not live: the first ones');
   });
 });

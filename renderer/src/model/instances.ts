@@ -166,23 +166,3 @@ function bumpRetired(retired: InstanceRecord[], instanceId: number, field: 'ok' 
 export function liveInstances(state: InstancesState): InstanceRecord[] {
   return [...state.live.values()].sort((a, b) => a.instanceId - b.instanceId);
 }
-
-/**
- * Live instances shown as cards by default. A card is ~170 px tall, so more than this is more
- * than a screen holds; under churn (max reuse 1 at hundreds of requests a second, ~60 live and
- * every one new by the next refresh) re-creating every card was most of the page's script time
- * (issue 16 §7). The rest are a click away, and all are in the table.
- */
-export const CARDS_SHOWN = 24;
-
-/**
- * The cards to show: the first `cap` live instances in id order, and `keep` (the instance the
- * user picked elsewhere, e.g. the log's filter) wherever it is, in its place.
- */
-export function cardsShown(live: InstanceRecord[], cap: number, keep: number | null): InstanceRecord[] {
-  if (live.length <= cap) return live;
-  const shown = live.slice(0, cap);
-  if (keep === null || shown.some((r) => r.instanceId === keep)) return shown;
-  const kept = live.find((r) => r.instanceId === keep);
-  return kept ? [...shown.slice(0, cap - 1), kept] : shown;
-}

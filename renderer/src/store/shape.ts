@@ -48,8 +48,6 @@ export interface UiState {
   instancesView: 'cards' | 'table';
   instanceSort: InstanceSort;
   instanceTableRetired: boolean;
-  /** Cards for every live instance, not only the first `CARDS_SHOWN` (model/instances.ts). */
-  allCards: boolean;
   /**
    * The request whose story the request panel shows (an id of the current pool), chosen anywhere a
    * request is shown: the timeline, the event log, the failed list. Null when the panel is closed.

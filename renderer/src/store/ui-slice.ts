@@ -16,7 +16,6 @@ export const createUiSlice: Slice<UiSlice> = (set) => ({
     instancesView: 'cards',
     instanceSort: DEFAULT_INSTANCE_SORT,
     instanceTableRetired: false,
-    allCards: false,
     selectedRequest: null,
     notice: null,
   },
