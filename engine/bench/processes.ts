@@ -130,7 +130,6 @@ export function startProcess(
   };
 }
 
-/** stdout and stderr of a process startProcess spawned (it asks for both as pipes). */
 /**
  * What a failure report quotes of a server's output: its last lines, and, when V8 aborted, the
  * `# Fatal error` / `# Check failed` headline too, which a native backtrace pushes out of the
@@ -144,6 +143,7 @@ export function lastOutput(server: ServerProcess, lines = 5): string {
   return quoted ? ` (last output: ${quoted})` : '';
 }
 
+/** stdout and stderr of a process startProcess spawned (it asks for both as pipes). */
 function outputPipes(child: ChildProcess): [Readable, Readable] {
   const { stdout, stderr } = child;
   if (stdout === null || stderr === null) throw new Error(`process ${child.pid} has no piped stdout and stderr`);

@@ -70,7 +70,7 @@ export class DashboardSession {
   readonly #stage: PoolStage;
   readonly #scenarios: ScenarioRuns;
   #sendRequests: RequestSender | null = null;
-  /** Runs of the dashboard's "send requests" still going (a scenario waits for them). */
+  /** Runs of the dashboard's "send requests" still going (no scenario starts while one is). */
   #loadsRunning = 0;
   #problem: EngineProblem | null = null;
   #attachWaiters: Array<() => void> = [];

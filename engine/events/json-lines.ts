@@ -71,27 +71,29 @@ export function writeEventsAsJsonLines(
  * reader is there); a reader that leaves between that check and the real open is not caught.
  */
 function openEventsFile(target: string): number {
-  const fifo = (() => {
-    try {
-      return statSync(target).isFIFO();
-    } catch {
-      return false; // not there yet: a regular file is made
-    }
-  })();
-  if (fifo) {
-    let probe: number;
-    try {
-      probe = openSync(target, constants.O_WRONLY | constants.O_NONBLOCK);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENXIO')
-        throw new Error(`${target} is a FIFO that nothing reads yet; start its reader first`);
-      throw error;
-    }
-    try {
-      return openSync(target, 'w');
-    } finally {
-      closeSync(probe);
-    }
+  const probe = isFifo(target) ? openFifoWithoutWaiting(target) : null;
+  try {
+    return openSync(target, 'w');
+  } finally {
+    if (probe !== null) closeSync(probe);
   }
-  return openSync(target, 'w');
+}
+
+function isFifo(path: string): boolean {
+  try {
+    return statSync(path).isFIFO();
+  } catch {
+    return false; // not there yet: a regular file is made
+  }
+}
+
+/** The FIFO's write end, opened without waiting (ENXIO when nothing reads it: refused). */
+function openFifoWithoutWaiting(target: string): number {
+  try {
+    return openSync(target, constants.O_WRONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENXIO')
+      throw new Error(`${target} is a FIFO that nothing reads yet; start its reader first`);
+    throw error;
+  }
 }
