@@ -71,7 +71,18 @@ export interface BridgeClient {
   close(): void;
 }
 
-/** Batching interval of event pushes: at most this many pushes per second reach a dashboard. */
+/** Batching interval of event pushes: an event reaches a dashboard at most this long after it happened. */
 export const EVENT_BATCH_INTERVAL_MS = 50;
-/** Events kept per batch; beyond this the oldest request-level events are dropped (counted). */
+/**
+ * Batching interval under load (from `LOADED_EVENTS_PER_SECOND`): the page draws at most every
+ * 250 ms anyway (its pacer), and a WebSocket message costs Chromium ~3 ms of CPU whatever its
+ * size, so a loaded stream goes out in a fifth as many messages (issue 16 §7, docs/benchmarks.md).
+ */
+export const LOADED_EVENT_BATCH_INTERVAL_MS = 250;
+/** Events per second from which the stream counts as loaded (~180 req/s of a reuse-1 guest); it stops at half of it. */
+export const LOADED_EVENTS_PER_SECOND = 2000;
+/**
+ * Events kept per 50 ms of batching (5,000; 25,000 in a loaded batch: 100,000 a second either
+ * way); beyond this the oldest request-level events are dropped (counted).
+ */
 export const MAX_EVENTS_PER_BATCH = 5000;

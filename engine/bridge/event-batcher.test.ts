@@ -1,0 +1,139 @@
+/** The live stream's batching: when batches go out, and what a batch keeps at most. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  EVENT_BATCH_INTERVAL_MS,
+  LOADED_EVENT_BATCH_INTERVAL_MS,
+  LOADED_EVENTS_PER_SECOND,
+  MAX_EVENTS_PER_BATCH,
+  type PoolEvent,
+} from '../../protocol/index.ts';
+import { EventBatcher, type Schedule } from './event-batcher.ts';
+
+/** A schedule the test runs by hand: what the batcher asked for, and a way to let the time pass. */
+function manualSchedule(): { schedule: Schedule; asked: number[]; elapse(): void } {
+  let due: (() => void) | null = null;
+  const asked: number[] = [];
+  return {
+    asked,
+    schedule: (flush, ms) => {
+      asked.push(ms);
+      due = flush;
+      return () => {
+        due = null;
+      };
+    },
+    elapse: () => {
+      const flush = due;
+      due = null;
+      assert.ok(flush, 'a flush is scheduled');
+      flush();
+    },
+  };
+}
+
+let seq = 0;
+const received = (): PoolEvent => ({
+  type: 'request.received',
+  requestId: seq,
+  method: 'GET',
+  uri: '/',
+  t: seq,
+  seq: seq++,
+});
+const exit = (): PoolEvent => ({
+  type: 'worker.exit',
+  instanceId: seq,
+  cause: 'drained',
+  served: 1,
+  lifetimeMs: 1,
+  message: null,
+  t: seq,
+  seq: seq++,
+});
+
+/** Pushes `count` events and lets the batch's window pass. */
+function batchOf(
+  batcher: EventBatcher,
+  clock: ReturnType<typeof manualSchedule>,
+  count: number,
+  make: () => PoolEvent = received,
+): void {
+  for (let i = 0; i < count; i++) batcher.push(make());
+  clock.elapse();
+}
+
+test('events by hand go out every 50 ms; a loaded stream every 250 ms, until it falls under half the loaded rate', () => {
+  const clock = manualSchedule();
+  const sent: number[] = [];
+  const batcher = new EventBatcher((events) => sent.push(events.length), clock.schedule);
+  const perBatch = (perSecond: number, ms: number) => Math.ceil((perSecond * ms) / 1000);
+
+  batchOf(batcher, clock, 3);
+  assert.deepEqual(clock.asked, [EVENT_BATCH_INTERVAL_MS]);
+  // Just under the loaded rate: still quiet.
+  batchOf(batcher, clock, perBatch(LOADED_EVENTS_PER_SECOND, EVENT_BATCH_INTERVAL_MS) - 1);
+  assert.equal(clock.asked.at(-1), EVENT_BATCH_INTERVAL_MS);
+  // At the loaded rate: the next batch is collected for 250 ms.
+  batchOf(batcher, clock, perBatch(LOADED_EVENTS_PER_SECOND, EVENT_BATCH_INTERVAL_MS));
+  batchOf(batcher, clock, perBatch(LOADED_EVENTS_PER_SECOND * 0.6, LOADED_EVENT_BATCH_INTERVAL_MS));
+  assert.equal(clock.asked.at(-1), LOADED_EVENT_BATCH_INTERVAL_MS);
+  // 60% of the loaded rate keeps it loaded (no flapping at the line); under half ends it.
+  batchOf(batcher, clock, perBatch(LOADED_EVENTS_PER_SECOND * 0.4, LOADED_EVENT_BATCH_INTERVAL_MS));
+  assert.equal(clock.asked.at(-1), LOADED_EVENT_BATCH_INTERVAL_MS);
+  batchOf(batcher, clock, 1);
+  assert.equal(clock.asked.at(-1), EVENT_BATCH_INTERVAL_MS);
+  assert.deepEqual(clock.asked, [50, 50, 50, 250, 250, 50]);
+  // Every event pushed went out (none of these batches is large enough to compact: request.received only).
+  assert.equal(
+    sent.reduce((a, b) => a + b, 0),
+    3 + 99 + 100 + 300 + 200 + 1,
+  );
+});
+
+test('a loaded batch keeps five times as many events as a quiet one before it sheds: the same bound per second', () => {
+  const clock = manualSchedule();
+  const batches: Array<{ events: number; dropped: number }> = [];
+  const batcher = new EventBatcher(
+    (events, dropped) => batches.push({ events: events.length, dropped }),
+    clock.schedule,
+  );
+  const quietCap = MAX_EVENTS_PER_BATCH;
+  const loadedCap = (MAX_EVENTS_PER_BATCH * LOADED_EVENT_BATCH_INTERVAL_MS) / EVENT_BATCH_INTERVAL_MS;
+
+  // A quiet window flooded: it sheds to within its cap, and the flood makes the next window loaded.
+  batchOf(batcher, clock, quietCap * 2);
+  assert.equal(clock.asked.at(-1), EVENT_BATCH_INTERVAL_MS);
+  const quiet = batches.at(-1);
+  assert.ok(quiet && quiet.events <= quietCap * 1.1 && quiet.events >= quietCap * 0.9, `quiet batch: ${quiet?.events}`);
+  assert.equal(quiet.events + quiet.dropped, quietCap * 2);
+  // The loaded window holds the same flood whole.
+  batchOf(batcher, clock, quietCap * 2);
+  assert.equal(clock.asked.at(-1), LOADED_EVENT_BATCH_INTERVAL_MS);
+  assert.deepEqual(batches.at(-1), { events: quietCap * 2, dropped: 0 });
+  // And sheds past its own cap; lifecycle events are never shed.
+  batchOf(batcher, clock, loadedCap * 2, exit);
+  assert.deepEqual(batches.at(-1), { events: loadedCap * 2, dropped: 0 });
+  batchOf(batcher, clock, loadedCap * 2);
+  const loaded = batches.at(-1);
+  assert.ok(
+    loaded && loaded.events <= loadedCap * 1.1 && loaded.events >= loadedCap * 0.9,
+    `loaded batch: ${loaded?.events}`,
+  );
+  assert.equal(loaded.events + loaded.dropped, loadedCap * 2);
+});
+
+test('flushNow hands the batch over at once and cancels its timer; stop cancels it too', () => {
+  const clock = manualSchedule();
+  const sent: number[] = [];
+  const batcher = new EventBatcher((events) => sent.push(events.length), clock.schedule);
+  batcher.push(received());
+  batcher.flushNow();
+  assert.deepEqual(sent, [1]);
+  assert.throws(() => clock.elapse(), /a flush is scheduled/);
+  batcher.flushNow();
+  assert.deepEqual(sent, [1], 'nothing pending, nothing sent');
+  batcher.push(received());
+  batcher.stop();
+  assert.throws(() => clock.elapse(), /a flush is scheduled/);
+});
