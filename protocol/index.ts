@@ -7,3 +7,4 @@ export * from './leak-detection.ts';
 export * from './outgoing.ts';
 export * from './request-detail.ts';
 export * from './scenarios.ts';
+export * from './event-wire.ts';

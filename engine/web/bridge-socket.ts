@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import type { ServerMessage } from '../../protocol/index.ts';
+import { toWire, type ServerMessage } from '../../protocol/index.ts';
 import type { DashboardSession } from '../bridge/dashboard-session.ts';
 
 /** Largest message a dashboard may send: commands are small, so 1 MiB is generous. */
@@ -45,7 +45,7 @@ export function connectBridgeSocket(session: DashboardSession, ws: WebSocket, op
     send: (message: ServerMessage): void => {
       if (ws.readyState !== WebSocket.OPEN) return;
       try {
-        const json = JSON.stringify(message);
+        const json = JSON.stringify(toWire(message));
         if (message.kind === 'snapshot' && message.snapshot.history) {
           snapshotAllowance = Buffer.byteLength(json);
           ws.send(json, () => {

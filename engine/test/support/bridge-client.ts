@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import type { PoolEvent, ServerMessage } from '../../../protocol/index.ts';
+import { fromWire, type PoolEvent, type ServerMessage, type WireServerMessage } from '../../../protocol/index.ts';
 
 type Reply = Extract<ServerMessage, { kind: 'reply' }>;
 
@@ -17,7 +17,8 @@ export interface BridgeClient {
 }
 
 /**
- * A dashboard over a real WebSocket to `/bridge` on `port`, recording every server message.
+ * A dashboard over a real WebSocket to `/bridge` on `port`, recording every server message (event
+ * batches unpacked, as the page does).
  * Rejects when the upgrade is refused (`Unexpected server response: 403`).
  */
 export async function connectBridge(
@@ -29,7 +30,7 @@ export async function connectBridge(
   const messages: ServerMessage[] = [];
   const waiters: Array<() => void> = [];
   ws.on('message', (data) => {
-    messages.push(JSON.parse(data.toString()) as ServerMessage);
+    messages.push(fromWire(JSON.parse(data.toString()) as WireServerMessage));
     for (const wake of waiters.splice(0)) wake();
   });
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { WebSocketServer, type WebSocket as ServerSocket } from 'ws';
-import { DEFAULT_LEAK_DETECTION, defaultKnobs, type ServerMessage } from '../../../protocol/index.ts';
+import {
+  DEFAULT_LEAK_DETECTION,
+  defaultKnobs,
+  toWire,
+  type PoolEvent,
+  type ServerMessage,
+} from '../../../protocol/index.ts';
 import { bridgeUrl, WebSocketBridgeClient, type ConnectionInfo } from './websocket-client.ts';
 
 /**
@@ -44,6 +50,10 @@ async function fakeServer(port = 0) {
     received,
     dropAll: () => {
       for (const ws of sockets) ws.terminate();
+    },
+    /** Sends `text` as one frame to every connected client. */
+    push: (text: string) => {
+      for (const ws of sockets) ws.send(text);
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -91,6 +101,35 @@ describe('WebSocketBridgeClient', () => {
       server.received.map((m) => (m as { id: number }).id),
       [1, 2, 3],
     );
+  });
+
+  it('unpacks event batches, and drops one that does not unpack (the connection carries on)', async () => {
+    const server = await fakeServer();
+    servers.push(server.close);
+    const client = new WebSocketBridgeClient({ url: `ws://127.0.0.1:${server.port}/bridge` });
+    clients.push(client);
+    const batches: ServerMessage[] = [];
+    let wake = (): void => {};
+    client.subscribe((m) => {
+      if (m.kind !== 'events') return;
+      batches.push(m);
+      wake();
+    });
+    await waitFor(client, 'open');
+    const events: PoolEvent[] = [
+      { type: 'request.received', requestId: 1, method: 'GET', uri: '/', t: 1.5, seq: 0 },
+      { type: 'request.dispatched', requestId: 1, mode: 'spawn-direct', t: 2, seq: 1 },
+    ];
+    const gauges = { liveInstances: 1, availableWorkers: 0, queueDepth: 0, inFlight: 1 };
+    const batch: ServerMessage = { kind: 'events', events, gauges, dropped: 0 };
+    const arrived = new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    // A row naming a shape the batch does not have, then a good batch: only the good one arrives.
+    server.push(JSON.stringify({ kind: 'events-packed', packed: { shapes: [], rows: [[0, 1]] }, gauges, dropped: 0 }));
+    server.push(JSON.stringify(toWire(batch)));
+    await arrived;
+    assert.deepEqual(batches, [batch]);
   });
 
   it("refuses a reply that is not the protocol's reply to its command, saying what is wrong", async () => {

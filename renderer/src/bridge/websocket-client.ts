@@ -1,17 +1,20 @@
 /**
- * BridgeClient over a WebSocket (web mode): `ws://<host>/bridge?token=…`, one JSON message per frame.
+ * BridgeClient over a WebSocket (web mode): `ws://<host>/bridge?token=…`, one JSON message per frame
+ * (event batches packed: protocol/event-wire.ts).
  * Reconnects with backoff; commands sent while the socket is down wait in a queue. A command
  * already sent when the connection drops is rejected (the engine may or may not have run it).
  * Each reply is checked against the protocol's schema for its command: JSON does not carry every
  * value as it was (a NaN arrives as null), so what the engine sent is not taken on trust.
  */
 import {
+  fromWire,
   parseReply,
   type BridgeClient,
   type CommandInput,
   type ReplyMessage,
   type ReplyTo,
   type ServerMessage,
+  type WireServerMessage,
 } from '../../../protocol/index.ts';
 
 const OPEN = 1; // WebSocket.OPEN
@@ -132,8 +135,9 @@ export class WebSocketBridgeClient implements ObservableBridge {
       if (typeof event.data !== 'string') return;
       let message: ServerMessage;
       try {
-        // Taken as the engine wrote it: pushes are not checked (a reply's result is, by its command's schema).
-        message = JSON.parse(event.data) as ServerMessage;
+        // Taken as the engine wrote it: pushes are not checked (a reply's result is, by its command's
+        // schema), but an events batch that does not unpack is dropped like text that does not parse.
+        message = fromWire(JSON.parse(event.data) as WireServerMessage);
       } catch {
         return;
       }
