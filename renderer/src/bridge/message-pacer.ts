@@ -1,7 +1,7 @@
 /**
  * Paces the engine's pushes into the page (issue 16 §7: the observer must not distort what it
- * observes). The engine sends up to 20 event batches a second; applying and rendering each one
- * took a whole core of a 2-core machine away from the server under load. Here event batches and
+ * observes). The engine sends up to 20 event batches a second (4 under load); applying and
+ * rendering each of 20 took a whole core of a 2-core machine away from the server under load. Here event batches and
  * load progress are held and handed on together, consecutive event batches joined into one
  * (`coalesceMessages`), so the reducers copy their state once and React renders once per delivery.
  *
@@ -26,7 +26,7 @@ export const MAX_PACE_MS = 2000;
 export const UPDATE_BUDGET = 0.1;
 /**
  * Held messages at most; one more flushes at once. A bound, not a rate: at the engine's 20 batches
- * a second, a 2 s wait holds ~40 event batches and a few load progress reports.
+ * a second at most, a 2 s wait holds ~40 event batches and a few load progress reports.
  */
 export const MAX_HELD_MESSAGES = 64;
 
