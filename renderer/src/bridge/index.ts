@@ -5,6 +5,7 @@
  * rendering them costs the page more.
  */
 import type { BridgeClient } from '../../../protocol/index.ts';
+import { setBeatPace } from '../hooks/beat.ts';
 import { MessagePacer, type PacerClock } from './message-pacer.ts';
 import { bridgeUrl, WebSocketBridgeClient, type ConnectionInfo, type ObservableBridge } from './websocket-client.ts';
 
@@ -34,12 +35,19 @@ function alwaysOpen(client: BridgeClient): ObservableBridge {
   };
 }
 
-/** The same bridge, each listener's pushes going through a `MessagePacer` of its own. */
-export function paced(bridge: ObservableBridge, clock?: PacerClock): ObservableBridge {
+/**
+ * The same bridge, each listener's pushes going through a `MessagePacer` of its own; `onPace`
+ * hears the pace each pacer settles on.
+ */
+export function paced(
+  bridge: ObservableBridge,
+  clock?: PacerClock,
+  onPace?: (paceMs: number) => void,
+): ObservableBridge {
   return {
     send: (command) => bridge.send(command),
     subscribe(listener) {
-      const pacer = new MessagePacer(listener, clock);
+      const pacer = new MessagePacer(listener, clock, onPace);
       const off = bridge.subscribe((message) => pacer.push(message));
       return () => {
         off();
@@ -55,9 +63,10 @@ export function paced(bridge: ObservableBridge, clock?: PacerClock): ObservableB
 
 export function createBridge(): ObservableBridge {
   const ipc = window.poolscope;
-  if (ipc) return paced(hasConnectionEvents(ipc) ? ipc : alwaysOpen(ipc));
+  // The page's periodic redraws (its beat) come no more often than live data does.
+  if (ipc) return paced(hasConnectionEvents(ipc) ? ipc : alwaysOpen(ipc), undefined, setBeatPace);
   if (window.location.protocol === 'file:') {
     throw new Error('No engine bridge: open the dashboard from `poolscope serve --ui` or the desktop app.');
   }
-  return paced(new WebSocketBridgeClient({ url: bridgeUrl(window.location) }));
+  return paced(new WebSocketBridgeClient({ url: bridgeUrl(window.location) }), undefined, setBeatPace);
 }

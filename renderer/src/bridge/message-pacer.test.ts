@@ -165,6 +165,27 @@ describe('MessagePacer', () => {
     assert.equal(pacer.intervalMs, paceFor(1000));
   });
 
+  it('tells onPace each new pace it settles on, and only a change', () => {
+    const t = testClock();
+    const paces: number[] = [];
+    const pacer = new MessagePacer(
+      () => {},
+      t.clock,
+      (ms) => paces.push(ms),
+    );
+    const deliverTaking = (ms: number) => {
+      t.advance(MAX_PACE_MS);
+      pacer.push(eventsMessage(0));
+      t.advance(ms);
+      t.paint();
+    };
+    deliverTaking(10); // 100 ms: under the minimum, the pace it had
+    deliverTaking(100);
+    deliverTaking(100);
+    deliverTaking(5);
+    assert.deepEqual(paces, [paceFor(100), MIN_PACE_MS]);
+  });
+
   it('stop drops what is held and its timer', () => {
     const t = testClock(false);
     const delivered: ServerMessage[] = [];

@@ -64,9 +64,17 @@ export class MessagePacer {
   #interval = MIN_PACE_MS;
   #measuring = false;
 
-  constructor(deliver: (message: ServerMessage) => void, clock: PacerClock = pageClock) {
+  readonly #onPace: (paceMs: number) => void;
+
+  /** `onPace` hears each new pace (the page's beat follows it: hooks/beat.ts). */
+  constructor(
+    deliver: (message: ServerMessage) => void,
+    clock: PacerClock = pageClock,
+    onPace: (paceMs: number) => void = () => {},
+  ) {
     this.#deliver = deliver;
     this.#clock = clock;
+    this.#onPace = onPace;
   }
 
   /** The current wait between deliveries of held messages (ms). */
@@ -119,7 +127,10 @@ export class MessagePacer {
     this.#measuring = true;
     afterPaint(() => {
       this.#measuring = false;
-      this.#interval = paceFor(this.#clock.now() - start);
+      const interval = paceFor(this.#clock.now() - start);
+      if (interval === this.#interval) return;
+      this.#interval = interval;
+      this.#onPace(interval);
     });
   }
 }

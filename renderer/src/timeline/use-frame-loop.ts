@@ -3,16 +3,16 @@
  * lays out and draws the lanes in view at most 30 times a second, and mirrors the frame for tests
  * (expose.ts). A frame is drawn only when it would differ from the last: something it shows
  * changed (drawn at once), or time moved the window (and the running bars) by at least a pixel,
- * then at most 4 times a second. A fixed window whose end has passed is not redrawn at all while
+ * then on the page's beat (4 times a second, down to once when the page backs off under load). A fixed window whose end has passed is not redrawn at all while
  * nothing changes (issue 16 §7: an open dashboard's own cost).
  *
- * Frames are asked for, not polled: a store change, a resize, the page's beat (4 a second; a
- * still window draws nothing on it) or the user's input on the timeline asks for one. An
+ * Frames are asked for, not polled: a store change, a resize, the page's beat (a still window
+ * draws nothing on it) or the user's input on the timeline asks for one. An
  * animation frame requested every frame keeps the compositor, the GPU process and the browser
  * producing 60 frames a second even when nothing is drawn.
  */
 import { type RefObject, useEffect } from 'react';
-import { BEAT_MS, onBeat } from '../hooks/beat.ts';
+import { beatIntervalMs, onBeat } from '../hooks/beat.ts';
 import { readEngineNow } from '../hooks/useNow.ts';
 import type { Palette } from '../hooks/useTheme.ts';
 import { useStore } from '../store/store.ts';
@@ -25,12 +25,6 @@ import { layoutLanes } from './layout.ts';
 import { AXIS, scaleFor } from './scale.ts';
 
 const FRAME_MS = 1000 / 30;
-/**
- * When only time moved (nothing it shows changed), a live window redraws at most this often: new
- * data reaches the page at most 4 times a second (bridge/message-pacer.ts), so motion in between
- * shows nothing new, and each redraw costs the page a raster of the canvas.
- */
-const LIVE_FRAME_MS = BEAT_MS;
 /**
  * After the user's input on the timeline (pointer, wheel, keys, scroll) frames are asked for
  * continuously this long: a drag, a brush or a keyboard step changes what is drawn through refs,
@@ -142,8 +136,10 @@ export function useFrameLoop(deps: FrameLoopDeps): void {
       const same = inputs.length === drawnWith.length && inputs.every((v, i) => v === drawnWith[i]);
       const still = !view.live && shown.end <= now;
       const pxPerMs = size.w / Math.max(1, shown.end - shown.start);
-      // The clock asks every LIVE_FRAME_MS: a frame's slack keeps its ask from landing just short of it.
-      if (same && (still || (now - drawnNow) * pxPerMs < 1 || time - drawnAt < LIVE_FRAME_MS - FRAME_MS)) return;
+      // When only time moved, a live window redraws on the beat, no more often: new data reaches the
+      // page at that pace at most (hooks/beat.ts), so motion in between shows nothing new and each
+      // redraw costs a raster of the canvas. A frame's slack keeps the beat's ask from landing short.
+      if (same && (still || (now - drawnNow) * pxPerMs < 1 || time - drawnAt < beatIntervalMs() - FRAME_MS)) return;
       drawnWith = inputs;
       drawnNow = now;
       drawnAt = time;

@@ -1,0 +1,27 @@
+/** The page's beat: how it slows with the pace of live data, and that listeners still act as often as they asked. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { BEAT_MS, beatsPer, nextBeat, stepFor } from './beat.ts';
+
+test('the beat follows the pacer: 250 ms while deliveries come that often, 500 ms, then 1 s at most', () => {
+  assert.deepEqual([250, 400, 500, 999, 1000, 2000].map(stepFor), [1, 1, 2, 2, 4, 4]);
+});
+
+test('a listener acts on every tick at or under its interval, and never less often than it asked, across pace changes', () => {
+  // Ticks at step 1, then 4 (the page backed off), then 2, then 1; a 1 s listener and a 250 ms one.
+  const steps = [1, 1, 1, 4, 4, 4, 2, 2, 2, 2, 1, 1, 1, 1, 1];
+  let beat = 0;
+  let t = 0;
+  const actedAt: Record<number, number[]> = { 1: [], 4: [] };
+  for (const step of steps) {
+    beat = nextBeat(beat, step);
+    t += BEAT_MS * step;
+    for (const every of [1, 4]) if (beat % every === 0) actedAt[every]?.push(t);
+  }
+  // The 250 ms listener acts on every tick, however far apart the ticks are; the 1 s one once a
+  // second throughout (its first act waits for the slowed tick: 750 ms + 1 s).
+  assert.equal(actedAt[1]?.length, steps.length);
+  assert.deepEqual(actedAt[4], [1750, 2750, 3750, 4750, 5750, 6750]);
+  assert.equal(beatsPer(1000), 4);
+  assert.equal(beatsPer(500), 2);
+});
