@@ -71,7 +71,7 @@ export interface BridgeClient {
   close(): void;
 }
 
-/** Batching interval of event pushes: an event reaches a dashboard at most this long after it happened. */
+/** Batching interval of event pushes while the stream is quiet: an event reaches a dashboard this long after it happened, at most. */
 export const EVENT_BATCH_INTERVAL_MS = 50;
 /**
  * Batching interval under load (from `LOADED_EVENTS_PER_SECOND`): the page draws at most every

@@ -3,7 +3,15 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { PoolEvent, ServerMessage } from './index.ts';
-import { fromWire, packEvents, toWire, unpackEvents, type PackedEvents } from './event-wire.ts';
+import {
+  fromWire,
+  packedEventsMessageSchema,
+  packedEventsSchema,
+  packEvents,
+  toWire,
+  unpackEvents,
+  type PackedEvents,
+} from './event-wire.ts';
 
 /** The recorded engine streams the dashboard's reducers are tested on (every kind of event the pool emits). */
 const FIXTURES = new URL('../renderer/src/model/fixtures/', import.meta.url);
@@ -26,6 +34,10 @@ test('every recorded stream comes through the wire as it went in, key order incl
     const message: ServerMessage = { kind: 'events', events, gauges, dropped: 3 };
     const plain = JSON.stringify(message);
     const wire = JSON.stringify(toWire(message));
+    assert.ok(
+      packedEventsMessageSchema.safeParse(JSON.parse(wire)).success,
+      `${name}: the packed message fits its schema`,
+    );
     const back = fromWire(JSON.parse(wire));
     assert.deepEqual(back, JSON.parse(plain), name);
     assert.equal(JSON.stringify(back), plain, `${name}: the same JSON, key order included`);
@@ -56,6 +68,15 @@ test('a packed batch that does not fit its shapes is refused, saying where', () 
     [{ shapes: [['request.received', 'requestId']], rows: [[0, 1], [0]] }, /row 1 does not fit its shape/],
     [{ shapes: [['request.received', 'requestId']], rows: [null] }, /row 0 does not fit its shape/],
     [{ shapes: [['request.received', 'requestId']], rows: [['0', 1]] }, /row 0 does not fit its shape/],
+    // A key that would replace the event's prototype, a key that is not a string, an empty shape.
+    [{ shapes: [['request.received', '__proto__']], rows: [[0, null]] }, /shape 0 is not a type and keys/],
+    [{ shapes: [['ok'], ['request.received', 7]], rows: [] }, /shape 1 is not a type and keys/],
+    [{ shapes: [[]], rows: [] }, /shape 0 is not a type and keys/],
+    [{ shapes: [{ length: 2 }], rows: [] }, /shape 0 is not a type and keys/],
   ];
-  for (const [packed, error] of bad) assert.throws(() => unpackEvents(packed as PackedEvents), error);
+  for (const [packed, error] of bad) {
+    assert.throws(() => unpackEvents(packed as PackedEvents), error);
+    // The schema, which documents the form, refuses the same.
+    assert.equal(packedEventsSchema.safeParse(packed).success, false, JSON.stringify(packed));
+  }
 });

@@ -4,17 +4,46 @@
  * byte it receives (docs/benchmarks.md, "Observer cost"). Packed, each distinct shape (an
  * event type and its keys, in order) is written once per batch and each event is a row of its
  * values. Lossless: `unpackEvents(packEvents(events))` deep-equals `events` for any JSON-safe
- * events (what the bus emits), key order included. Electron IPC carries the plain form.
+ * events (what the bus emits), key order included where `type` comes first (as the bus writes
+ * every event). Electron IPC carries the plain form.
  */
+import { z } from 'zod';
 import type { ServerMessage } from './bridge.ts';
-import type { Gauges, PoolEvent } from './events.ts';
+import { gaugesSchema, type PoolEvent } from './events.ts';
 
-export interface PackedEvents {
-  /** Each shape: the event's `type`, then its other keys in order. */
-  shapes: string[][];
-  /** Each event: its shape's index, then its values in the shape's key order. */
-  rows: unknown[][];
-}
+/** A key no event has, and one that would set an object's prototype rather than a property. */
+const FORBIDDEN_KEY = '__proto__';
+
+export const packedEventsSchema = z
+  .object({
+    /** Each shape: the event's `type`, then its other keys in order. */
+    shapes: z.array(
+      z.array(z.string().refine((k) => k !== FORBIDDEN_KEY, { message: `${FORBIDDEN_KEY} is not a key` })).min(1),
+    ),
+    /** Each event: its shape's index, then its values in the shape's key order. */
+    rows: z.array(z.array(z.unknown()).min(1)),
+  })
+  .superRefine(({ shapes, rows }, ctx) => {
+    rows.forEach((row, i) => {
+      const shape = Number.isInteger(row[0]) ? shapes[row[0] as number] : undefined;
+      if (!shape || shape.length !== row.length)
+        ctx.addIssue({ code: 'custom', path: ['rows', i], message: 'does not fit its shape' });
+    });
+  });
+export type PackedEvents = z.infer<typeof packedEventsSchema>;
+
+/**
+ * An events batch on the WebSocket (`ServerMessage`'s `events` batch, packed). Documented as a
+ * schema; the page does not run it on every batch (pushes are not checked, replies are), but
+ * `unpackEvents` refuses what the schema refuses.
+ */
+export const packedEventsMessageSchema = z.object({
+  kind: z.literal('events-packed'),
+  packed: packedEventsSchema,
+  gauges: gaugesSchema,
+  dropped: z.number().int().nonnegative(),
+});
+export type PackedEventsMessage = z.infer<typeof packedEventsMessageSchema>;
 
 export function packEvents(events: readonly PoolEvent[]): PackedEvents {
   const shapes: string[][] = [];
@@ -39,17 +68,26 @@ export function packEvents(events: readonly PoolEvent[]): PackedEvents {
 }
 
 /**
- * The events of a packed batch. What came over a socket is not trusted to be well formed: a row
- * naming no shape, or with too few values, is an error (the caller drops the message).
+ * The events of a packed batch. What came over a socket is not trusted to be well formed: a shape
+ * that is not strings (or names `__proto__`), a row naming no shape, or with too few values, is an
+ * error (the caller drops the message).
  */
 export function unpackEvents(packed: PackedEvents): PoolEvent[] {
   const { shapes, rows } = packed;
   if (!Array.isArray(shapes) || !Array.isArray(rows)) throw new Error('packed events: shapes and rows must be arrays');
+  shapes.forEach((shape, i) => {
+    if (
+      !Array.isArray(shape) ||
+      shape.length === 0 ||
+      !shape.every((k) => typeof k === 'string' && k !== FORBIDDEN_KEY)
+    )
+      throw new Error(`packed events: shape ${i} is not a type and keys`);
+  });
   const events: PoolEvent[] = new Array(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i];
     const shape = Array.isArray(row) && Number.isInteger(row[0]) ? shapes[row[0] as number] : undefined;
-    if (!row || !Array.isArray(shape) || row.length !== shape.length)
+    if (!row || !shape || row.length !== shape.length)
       throw new Error(`packed events: row ${i} does not fit its shape`);
     const event: Record<string, unknown> = { type: shape[0] };
     for (let k = 1; k < shape.length; k++) event[shape[k] as string] = row[k];
@@ -59,13 +97,6 @@ export function unpackEvents(packed: PackedEvents): PoolEvent[] {
 }
 
 type EventsMessage = Extract<ServerMessage, { kind: 'events' }>;
-/** An events batch on the WebSocket. */
-export interface PackedEventsMessage {
-  kind: 'events-packed';
-  packed: PackedEvents;
-  gauges: Gauges;
-  dropped: number;
-}
 /** A server message as the WebSocket carries it: events batches packed, every other message as it is. */
 export type WireServerMessage = Exclude<ServerMessage, EventsMessage> | PackedEventsMessage;
 

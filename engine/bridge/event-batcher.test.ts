@@ -8,25 +8,33 @@ import {
   MAX_EVENTS_PER_BATCH,
   type PoolEvent,
 } from '../../protocol/index.ts';
-import { EventBatcher, type Schedule } from './event-batcher.ts';
+import { type BatcherClock, EventBatcher, MAX_BATCH_OUTPUT_CHARS } from './event-batcher.ts';
 
-/** A schedule the test runs by hand: what the batcher asked for, and a way to let the time pass. */
-function manualSchedule(): { schedule: Schedule; asked: number[]; elapse(): void } {
+/** A clock the test runs by hand: what the batcher asked for, and a way to let the time pass. */
+function manualSchedule(): { clock: BatcherClock; asked: number[]; elapse(lateByMs?: number): void } {
   let due: (() => void) | null = null;
+  let dueInMs = 0;
+  let now = 0;
   const asked: number[] = [];
   return {
     asked,
-    schedule: (flush, ms) => {
-      asked.push(ms);
-      due = flush;
-      return () => {
-        due = null;
-      };
+    clock: {
+      schedule: (flush, ms) => {
+        asked.push(ms);
+        due = flush;
+        dueInMs = ms;
+        return () => {
+          due = null;
+        };
+      },
+      now: () => now,
     },
-    elapse: () => {
+    /** The scheduled flush runs, `lateByMs` after it was due (a busy event loop). */
+    elapse: (lateByMs = 0) => {
       const flush = due;
       due = null;
       assert.ok(flush, 'a flush is scheduled');
+      now += dueInMs + lateByMs;
       flush();
     },
   };
@@ -63,10 +71,40 @@ function batchOf(
   clock.elapse();
 }
 
+test('the rate is measured over the time a batch took: a late timer does not make a stream loaded', () => {
+  const clock = manualSchedule();
+  const batcher = new EventBatcher(() => {}, clock.clock);
+  const atLoadedRate = (LOADED_EVENTS_PER_SECOND * EVENT_BATCH_INTERVAL_MS) / 1000;
+  // The loaded rate's worth of events in a window, but the timer fired a whole window late: half the rate.
+  for (let i = 0; i < atLoadedRate; i++) batcher.push(received());
+  clock.elapse(EVENT_BATCH_INTERVAL_MS);
+  batcher.push(received());
+  assert.equal(clock.asked.at(-1), EVENT_BATCH_INTERVAL_MS);
+  clock.elapse();
+  // On time, the same count makes it loaded.
+  for (let i = 0; i < atLoadedRate; i++) batcher.push(received());
+  clock.elapse();
+  batcher.push(received());
+  assert.equal(clock.asked.at(-1), LOADED_EVENT_BATCH_INTERVAL_MS);
+});
+
+test('a batch goes out at once when its guest output reaches 1 MiB, whatever its window', () => {
+  const clock = manualSchedule();
+  const sent: number[] = [];
+  const batcher = new EventBatcher((events) => sent.push(events.length), clock.clock);
+  const line = 'x'.repeat(64 * 1024);
+  const output = (): PoolEvent => ({ type: 'guest.output', instanceId: 0, stream: 'stdout', line, t: seq, seq: seq++ });
+  const perBatch = MAX_BATCH_OUTPUT_CHARS / line.length;
+  for (let i = 0; i < perBatch * 2 + 1; i++) batcher.push(output());
+  assert.deepEqual(sent, [perBatch, perBatch], 'two full batches went out without their timer');
+  clock.elapse();
+  assert.deepEqual(sent, [perBatch, perBatch, 1]);
+});
+
 test('events by hand go out every 50 ms; a loaded stream every 250 ms, until it falls under half the loaded rate', () => {
   const clock = manualSchedule();
   const sent: number[] = [];
-  const batcher = new EventBatcher((events) => sent.push(events.length), clock.schedule);
+  const batcher = new EventBatcher((events) => sent.push(events.length), clock.clock);
   const perBatch = (perSecond: number, ms: number) => Math.ceil((perSecond * ms) / 1000);
 
   batchOf(batcher, clock, 3);
@@ -94,10 +132,7 @@ test('events by hand go out every 50 ms; a loaded stream every 250 ms, until it 
 test('a loaded batch keeps five times as many events as a quiet one before it sheds: the same bound per second', () => {
   const clock = manualSchedule();
   const batches: Array<{ events: number; dropped: number }> = [];
-  const batcher = new EventBatcher(
-    (events, dropped) => batches.push({ events: events.length, dropped }),
-    clock.schedule,
-  );
+  const batcher = new EventBatcher((events, dropped) => batches.push({ events: events.length, dropped }), clock.clock);
   const quietCap = MAX_EVENTS_PER_BATCH;
   const loadedCap = (MAX_EVENTS_PER_BATCH * LOADED_EVENT_BATCH_INTERVAL_MS) / EVENT_BATCH_INTERVAL_MS;
 
@@ -126,7 +161,7 @@ test('a loaded batch keeps five times as many events as a quiet one before it sh
 test('flushNow hands the batch over at once and cancels its timer; stop cancels it too', () => {
   const clock = manualSchedule();
   const sent: number[] = [];
-  const batcher = new EventBatcher((events) => sent.push(events.length), clock.schedule);
+  const batcher = new EventBatcher((events) => sent.push(events.length), clock.clock);
   batcher.push(received());
   batcher.flushNow();
   assert.deepEqual(sent, [1]);

@@ -16,13 +16,29 @@ const SHEDDABLE = new Set<PoolEvent['type']>([
   'pool.gauges',
 ]);
 
-/** Runs `flush` once after `ms`; the returned function cancels it. A test passes its own to flush when it says. */
-export type Schedule = (flush: () => void, ms: number) => () => void;
+/** The batcher's time: a test passes its own, to flush when it says. */
+export interface BatcherClock {
+  /** Runs `flush` once after `ms`; the returned function cancels it. */
+  schedule(flush: () => void, ms: number): () => void;
+  /** Milliseconds on a monotonic clock. */
+  now(): number;
+}
 
-const timerSchedule: Schedule = (flush, ms) => {
-  const timer = setTimeout(flush, ms);
-  return () => clearTimeout(timer);
+const realClock: BatcherClock = {
+  schedule: (flush, ms) => {
+    const timer = setTimeout(flush, ms);
+    return () => clearTimeout(timer);
+  },
+  now: () => performance.now(),
 };
+
+/**
+ * Guest output in one batch past which it is handed over at once (in UTF-16 code units of its
+ * lines, ~bytes): a batch's cap counts events, and output lines are the events a guest makes large
+ * (up to 64 KiB each), so a 250 ms batch of them could otherwise pass the 16 MiB a dashboard may
+ * leave unread in one message.
+ */
+export const MAX_BATCH_OUTPUT_CHARS = 1024 * 1024;
 
 /** When the batcher is to hand over its batches, and what it keeps of one at most. */
 export interface BatchWindow {
@@ -47,17 +63,20 @@ const WINDOWS = {
  */
 export class EventBatcher {
   readonly #flush: (events: PoolEvent[], dropped: number) => void;
-  readonly #schedule: Schedule;
+  readonly #clock: BatcherClock;
   #window: BatchWindow = WINDOWS.quiet;
   #pending: PoolEvent[] = [];
   #dropped = 0;
   /** Pending events past which the next shed runs: 110% of the cap, or 20% of it past a shed that left more (lifecycle events are never shed). */
   #shedFrom = this.#window.maxEvents * 1.1;
   #cancel: (() => void) | undefined;
+  /** When the batch's first event came (the rate is measured from it), and its output so far. */
+  #startedAt = 0;
+  #outputChars = 0;
 
-  constructor(flush: (events: PoolEvent[], dropped: number) => void, schedule: Schedule = timerSchedule) {
+  constructor(flush: (events: PoolEvent[], dropped: number) => void, clock: BatcherClock = realClock) {
     this.#flush = flush;
-    this.#schedule = schedule;
+    this.#clock = clock;
   }
 
   /** The window the next batch is collected in. */
@@ -69,10 +88,17 @@ export class EventBatcher {
     this.#pending.push(event);
     // Shed in chunks (from 110% down to 90% of the cap) so a flood costs O(1) per event.
     if (this.#pending.length > this.#shedFrom) this.#shed();
-    this.#cancel ??= this.#schedule(() => {
-      this.#cancel = undefined;
-      this.flushNow();
-    }, this.#window.intervalMs);
+    if (this.#cancel === undefined) {
+      this.#startedAt = this.#clock.now();
+      this.#cancel = this.#clock.schedule(() => {
+        this.#cancel = undefined;
+        this.flushNow();
+      }, this.#window.intervalMs);
+    }
+    if (event.type === 'guest.output') {
+      this.#outputChars += event.line.length;
+      if (this.#outputChars >= MAX_BATCH_OUTPUT_CHARS) this.flushNow();
+    }
   }
 
   flushNow(): void {
@@ -84,7 +110,11 @@ export class EventBatcher {
     const dropped = this.#dropped;
     this.#pending = [];
     this.#dropped = 0;
-    this.#window = nextWindow(this.#window, taken);
+    this.#outputChars = 0;
+    // Over the time the batch took, or its whole window if handed over early: a late timer (a
+    // busy loop) must not overstate the rate, and an early flush can only understate it.
+    const elapsedMs = Math.max(this.#window.intervalMs, this.#clock.now() - this.#startedAt);
+    this.#window = nextWindow(this.#window, (taken * this.#window.intervalMs) / elapsedMs);
     this.#shedFrom = this.#window.maxEvents * 1.1;
     this.#flush(events, dropped);
   }
@@ -110,10 +140,8 @@ export class EventBatcher {
 }
 
 /**
- * The window after a batch of `events` (dropped ones included) collected in `window`: loaded from
+ * The window after `events` (dropped ones included) came in the time of `window`: loaded from
  * `LOADED_EVENTS_PER_SECOND`, quiet again below half of it, so a rate near the line does not flap.
- * (A batch handed over early, by `flushNow`, counts as if it had filled its window: it can only
- * under-state the rate.)
  */
 export function nextWindow(window: BatchWindow, events: number): BatchWindow {
   const perSecond = (events * 1000) / window.intervalMs;
