@@ -1,9 +1,10 @@
 /**
  * Paces the engine's pushes into the page (issue 16 §7: the observer must not distort what it
  * observes). The engine sends up to 20 event batches a second (4 under load); applying and
- * rendering each of 20 took a whole core of a 2-core machine away from the server under load. Here event batches and
- * load progress are held and handed on together, consecutive event batches joined into one
- * (`coalesceMessages`), so the reducers copy their state once and React renders once per delivery.
+ * rendering each of 20 took a whole core of a 2-core machine away from the server under load.
+ * Here event batches and load progress are held and handed on together, consecutive event batches
+ * joined into one (`coalesceMessages`), so the reducers copy their state once and React renders
+ * once per delivery.
  *
  * How often: at most every 250 ms, and otherwise as the page can afford. After each delivery the
  * pacer measures how long the page took to apply and paint it (`afterPaint`), and waits ten times
@@ -58,13 +59,12 @@ const holdable = (message: ServerMessage): boolean => message.kind === 'events' 
 export class MessagePacer {
   readonly #deliver: (message: ServerMessage) => void;
   readonly #clock: PacerClock;
+  readonly #onPace: (paceMs: number) => void;
   #held: ServerMessage[] = [];
   #lastDelivery = Number.NEGATIVE_INFINITY;
   #timer: unknown = null;
   #interval = MIN_PACE_MS;
   #measuring = false;
-
-  readonly #onPace: (paceMs: number) => void;
 
   /** `onPace` hears each new pace (the page's beat follows it: hooks/beat.ts). */
   constructor(

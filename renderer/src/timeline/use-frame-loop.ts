@@ -3,13 +3,14 @@
  * lays out and draws the lanes in view at most 30 times a second, and mirrors the frame for tests
  * (expose.ts). A frame is drawn only when it would differ from the last: something it shows
  * changed (drawn at once), or time moved the window (and the running bars) by at least a pixel,
- * then on the page's beat (4 times a second, down to once when the page backs off under load). A fixed window whose end has passed is not redrawn at all while
- * nothing changes (issue 16 §7: an open dashboard's own cost).
+ * then on the page's beat (4 times a second, down to once when the page backs off under load). A
+ * fixed window whose end has passed is not redrawn at all while nothing changes (issue 16 §7: an
+ * open dashboard's own cost).
  *
  * Frames are asked for, not polled: a store change, a resize, the page's beat (a still window
- * draws nothing on it) or the user's input on the timeline asks for one. An
- * animation frame requested every frame keeps the compositor, the GPU process and the browser
- * producing 60 frames a second even when nothing is drawn.
+ * draws nothing on it) or the user's input on the timeline asks for one. An animation frame
+ * requested every frame keeps the compositor, the GPU process and the browser producing 60 frames
+ * a second even when nothing is drawn.
  */
 import { type RefObject, useEffect } from 'react';
 import { beatIntervalMs, onBeat } from '../hooks/beat.ts';
