@@ -14,20 +14,27 @@ import { gaugesSchema, type PoolEvent } from './events.ts';
 /** A key no event has, and one that would set an object's prototype rather than a property. */
 const FORBIDDEN_KEY = '__proto__';
 
+/** One shape: the event's `type`, then its other keys in order. */
+const shapeSchema = z
+  .array(z.string().refine((k) => k !== FORBIDDEN_KEY, { message: `${FORBIDDEN_KEY} is not a key` }))
+  .min(1);
+
+/** The shape a row names, if the row has a value for each of its keys. */
+function shapeOf(shapes: readonly unknown[], row: unknown): readonly string[] | undefined {
+  if (!Array.isArray(row) || !Number.isInteger(row[0])) return undefined;
+  const shape = shapes[row[0] as number];
+  return Array.isArray(shape) && shape.length === row.length ? (shape as string[]) : undefined;
+}
+
 export const packedEventsSchema = z
   .object({
-    /** Each shape: the event's `type`, then its other keys in order. */
-    shapes: z.array(
-      z.array(z.string().refine((k) => k !== FORBIDDEN_KEY, { message: `${FORBIDDEN_KEY} is not a key` })).min(1),
-    ),
+    shapes: z.array(shapeSchema),
     /** Each event: its shape's index, then its values in the shape's key order. */
     rows: z.array(z.array(z.unknown()).min(1)),
   })
   .superRefine(({ shapes, rows }, ctx) => {
     rows.forEach((row, i) => {
-      const shape = Number.isInteger(row[0]) ? shapes[row[0] as number] : undefined;
-      if (!shape || shape.length !== row.length)
-        ctx.addIssue({ code: 'custom', path: ['rows', i], message: 'does not fit its shape' });
+      if (!shapeOf(shapes, row)) ctx.addIssue({ code: 'custom', path: ['rows', i], message: 'does not fit its shape' });
     });
   });
 export type PackedEvents = z.infer<typeof packedEventsSchema>;
@@ -75,20 +82,15 @@ export function packEvents(events: readonly PoolEvent[]): PackedEvents {
 export function unpackEvents(packed: PackedEvents): PoolEvent[] {
   const { shapes, rows } = packed;
   if (!Array.isArray(shapes) || !Array.isArray(rows)) throw new Error('packed events: shapes and rows must be arrays');
+  // The shapes through their schema (a few per batch); the rows, thousands, by hand.
   shapes.forEach((shape, i) => {
-    if (
-      !Array.isArray(shape) ||
-      shape.length === 0 ||
-      !shape.every((k) => typeof k === 'string' && k !== FORBIDDEN_KEY)
-    )
-      throw new Error(`packed events: shape ${i} is not a type and keys`);
+    if (!shapeSchema.safeParse(shape).success) throw new Error(`packed events: shape ${i} is not a type and keys`);
   });
   const events: PoolEvent[] = new Array(rows.length);
   for (let i = 0; i < rows.length; i++) {
-    const row = rows[i];
-    const shape = Array.isArray(row) && Number.isInteger(row[0]) ? shapes[row[0] as number] : undefined;
-    if (!row || !shape || row.length !== shape.length)
-      throw new Error(`packed events: row ${i} does not fit its shape`);
+    const row = rows[i] as unknown[];
+    const shape = shapeOf(shapes, row);
+    if (!shape) throw new Error(`packed events: row ${i} does not fit its shape`);
     const event: Record<string, unknown> = { type: shape[0] };
     for (let k = 1; k < shape.length; k++) event[shape[k] as string] = row[k];
     events[i] = event as unknown as PoolEvent;

@@ -41,7 +41,7 @@ const realClock: BatcherClock = {
 export const MAX_BATCH_OUTPUT_CHARS = 1024 * 1024;
 
 /** When the batcher is to hand over its batches, and what it keeps of one at most. */
-export interface BatchWindow {
+interface BatchWindow {
   intervalMs: number;
   maxEvents: number;
 }
@@ -77,11 +77,6 @@ export class EventBatcher {
   constructor(flush: (events: PoolEvent[], dropped: number) => void, clock: BatcherClock = realClock) {
     this.#flush = flush;
     this.#clock = clock;
-  }
-
-  /** The window the next batch is collected in. */
-  get window(): BatchWindow {
-    return this.#window;
   }
 
   push(event: PoolEvent): void {
@@ -143,7 +138,7 @@ export class EventBatcher {
  * The window after `events` (dropped ones included) came in the time of `window`: loaded from
  * `LOADED_EVENTS_PER_SECOND`, quiet again below half of it, so a rate near the line does not flap.
  */
-export function nextWindow(window: BatchWindow, events: number): BatchWindow {
+function nextWindow(window: BatchWindow, events: number): BatchWindow {
   const perSecond = (events * 1000) / window.intervalMs;
   if (window === WINDOWS.quiet) return perSecond >= LOADED_EVENTS_PER_SECOND ? WINDOWS.loaded : WINDOWS.quiet;
   return perSecond < LOADED_EVENTS_PER_SECOND / 2 ? WINDOWS.quiet : WINDOWS.loaded;

@@ -27,6 +27,21 @@ export class BridgeSocket extends WebSocket {
   }
 }
 
+/**
+ * Each message's JSON as the WebSocket carries it, made once however many dashboards it goes to
+ * (the session sends the same message object to each; packing and serialising a loaded batch is
+ * the engine's main cost of an open page).
+ */
+const wireJson = new WeakMap<ServerMessage, string>();
+function toWireJson(message: ServerMessage): string {
+  let json = wireJson.get(message);
+  if (json === undefined) {
+    json = JSON.stringify(toWire(message));
+    wireJson.set(message, json);
+  }
+  return json;
+}
+
 export interface BridgeConnectionOptions {
   log: (line: string) => void;
   maxBufferedBytes: number;
@@ -45,7 +60,7 @@ export function connectBridgeSocket(session: DashboardSession, ws: WebSocket, op
     send: (message: ServerMessage): void => {
       if (ws.readyState !== WebSocket.OPEN) return;
       try {
-        const json = JSON.stringify(toWire(message));
+        const json = toWireJson(message);
         if (message.kind === 'snapshot' && message.snapshot.history) {
           snapshotAllowance = Buffer.byteLength(json);
           ws.send(json, () => {
