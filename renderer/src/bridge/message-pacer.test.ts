@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ServerMessage } from '../../../protocol/index.ts';
+import { LOADED_EVENTS_PER_SECOND, type ServerMessage } from '../../../protocol/index.ts';
 import { batchesOf } from '../model/event-batches.ts';
 import { emptySnapshot, loadFixture } from '../model/test-support.ts';
 import type { DataState } from '../model/types.ts';
@@ -16,6 +16,8 @@ import { pickData } from '../store/replay-mode.ts';
 import { testBridge } from '../store/test-bridge.ts';
 import { paced } from './index.ts';
 import {
+  isLoaded,
+  LOADED_MIN_PACE_MS,
   MAX_HELD_MESSAGES,
   MAX_PACE_MS,
   MessagePacer,
@@ -66,6 +68,13 @@ const batches = batchesOf(loadFixture('sleep-parallel.jsonl'), 1);
 const eventsMessage = (i: number): ServerMessage => ({
   kind: 'events',
   events: batches[i % batches.length] ?? [],
+  gauges: emptySnapshot().gauges,
+  dropped: 0,
+});
+/** An events message of `n` events (copies of one: the pacer only counts them). */
+const eventsOf = (n: number): ServerMessage & { kind: 'events' } => ({
+  kind: 'events',
+  events: Array.from({ length: n }, () => batches[0]?.[0] ?? assert.fail('empty fixture')),
   gauges: emptySnapshot().gauges,
   dropped: 0,
 });
@@ -165,14 +174,10 @@ describe('MessagePacer', () => {
     assert.equal(pacer.intervalMs, paceFor(1000));
   });
 
-  it('tells onPace each new pace it settles on, and only a change', () => {
+  it('tells its listener each new pace it settles on, and only a change', () => {
     const t = testClock();
     const paces: number[] = [];
-    const pacer = new MessagePacer(
-      () => {},
-      t.clock,
-      (ms) => paces.push(ms),
-    );
+    const pacer = new MessagePacer(() => {}, t.clock, { pace: (ms) => paces.push(ms), delivered: () => {} });
     const deliverTaking = (ms: number) => {
       t.advance(MAX_PACE_MS);
       pacer.push(eventsMessage(0));
@@ -184,6 +189,48 @@ describe('MessagePacer', () => {
     deliverTaking(100);
     deliverTaking(5);
     assert.deepEqual(paces, [paceFor(100), MIN_PACE_MS]);
+  });
+
+  it("delivers at most once a second while events come at the engine's loaded rate, and every 250 ms again below half of it", () => {
+    assert.equal(isLoaded(LOADED_EVENTS_PER_SECOND, false), true);
+    assert.equal(isLoaded(LOADED_EVENTS_PER_SECOND - 1, false), false);
+    assert.equal(isLoaded(LOADED_EVENTS_PER_SECOND / 2, true), true, 'stays loaded down to half the rate');
+    assert.equal(isLoaded(LOADED_EVENTS_PER_SECOND / 2 - 1, true), false);
+    assert.equal(paceFor(5, true), LOADED_MIN_PACE_MS);
+    assert.equal(paceFor(150, true), 1500, 'a costly delivery still slows it further');
+
+    const t = testClock();
+    const delivered: ServerMessage[] = [];
+    const heard = { paces: [] as number[], deliveries: 0 };
+    const pacer = new MessagePacer((m) => delivered.push(m), t.clock, {
+      pace: (ms) => heard.paces.push(ms),
+      delivered: () => heard.deliveries++,
+    });
+    /** `perSecond` events a second, in the engine's 250 ms batches (some dropped by it), for `ms`. */
+    const stream = (perSecond: number, ms: number) => {
+      for (let at = 0; at < ms; at += 250) {
+        t.advance(250);
+        const n = (perSecond * 250) / 1000;
+        pacer.push({ ...eventsOf(n - 10), dropped: 10 });
+        t.paint(); // each delivery painted at once: cost 0, the pace is the floor
+      }
+    };
+    stream(LOADED_EVENTS_PER_SECOND / 4, 2000); // a trickle: every 250 ms
+    assert.equal(pacer.intervalMs, MIN_PACE_MS);
+    const trickle = delivered.length;
+    assert.equal(trickle, 8);
+    stream(LOADED_EVENTS_PER_SECOND * 5, 4000); // under load
+    assert.equal(pacer.intervalMs, LOADED_MIN_PACE_MS);
+    assert.ok(
+      delivered.length - trickle <= 4 + 1,
+      `at most one delivery a second (+ the one that saw the load), got ${delivered.length - trickle}`,
+    );
+    stream(LOADED_EVENTS_PER_SECOND * 0.75, 4000); // between the lines: still loaded
+    assert.equal(pacer.intervalMs, LOADED_MIN_PACE_MS);
+    stream(LOADED_EVENTS_PER_SECOND / 4, 3000); // quiet again
+    assert.equal(pacer.intervalMs, MIN_PACE_MS);
+    assert.deepEqual(heard.paces, [LOADED_MIN_PACE_MS, MIN_PACE_MS]);
+    assert.equal(heard.deliveries, delivered.length, 'told of each delivery (one message per delivery here)');
   });
 
   it('stop drops what is held and its timer', () => {

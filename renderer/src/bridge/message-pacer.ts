@@ -12,11 +12,17 @@
  * 2 s. A busy machine makes a delivery take longer, so the dashboard backs off when the server
  * needs the cores.
  *
+ * Under load (events arriving at `LOADED_EVENTS_PER_SECOND` or more, the engine's own line) it
+ * delivers at most once a second, as tokio-console and Grafana refresh: each delivery redraws
+ * the whole page (its style, layout and paint cost the same for 1,000 events as for 10), and at
+ * saturation those frames took ~0.1 core from the server being measured (issue 16 §7). Below half
+ * that rate, 250 ms again: a teaching demo's trickle of requests stays smooth.
+ *
  * Latency stays low when it is quiet: a message arriving after a quiet spell is handed on at once.
  * Snapshots, scenario progress and replies are never held: they flush what is waiting, in order,
  * and go through at once (a command's effects must show by the time its reply arrives).
  */
-import type { ServerMessage } from '../../../protocol/index.ts';
+import { LOADED_EVENTS_PER_SECOND, type ServerMessage } from '../../../protocol/index.ts';
 import { coalesceMessages } from '../model/event-batches.ts';
 
 /** Held messages are delivered at most every this many ms (4 a second) … */
@@ -31,9 +37,29 @@ export const UPDATE_BUDGET = 0.1;
  */
 export const MAX_HELD_MESSAGES = 64;
 
-/** The wait after a delivery that took `costMs` to apply and paint. */
-export function paceFor(costMs: number): number {
-  return Math.min(MAX_PACE_MS, Math.max(MIN_PACE_MS, costMs / UPDATE_BUDGET));
+/** … and at most every this many while the stream is loaded. */
+export const LOADED_MIN_PACE_MS = 1000;
+
+/** The wait after a delivery that took `costMs` to apply and paint, the stream loaded or not. */
+export function paceFor(costMs: number, loaded = false): number {
+  return Math.min(MAX_PACE_MS, Math.max(loaded ? LOADED_MIN_PACE_MS : MIN_PACE_MS, costMs / UPDATE_BUDGET));
+}
+
+/**
+ * Whether a stream of `perSecond` events counts as loaded, given whether it did: from
+ * `LOADED_EVENTS_PER_SECOND`, until it falls below half of it (so a rate near the line does not
+ * flap), as the engine decides its batching.
+ */
+export function isLoaded(perSecond: number, wasLoaded: boolean): boolean {
+  return perSecond >= (wasLoaded ? LOADED_EVENTS_PER_SECOND / 2 : LOADED_EVENTS_PER_SECOND);
+}
+
+/** Who hears about the pacer's rhythm besides the store (the page's beat: hooks/beat.ts). */
+export interface PaceListener {
+  /** Each new pace it settles on (ms between deliveries), and only a change. */
+  pace(paceMs: number): void;
+  /** After each delivery, in the same task: work done here lands in the frame that paints it. */
+  delivered(): void;
 }
 
 export interface PacerClock {
@@ -59,22 +85,23 @@ const holdable = (message: ServerMessage): boolean => message.kind === 'events' 
 export class MessagePacer {
   readonly #deliver: (message: ServerMessage) => void;
   readonly #clock: PacerClock;
-  readonly #onPace: (paceMs: number) => void;
+  readonly #listener: PaceListener | undefined;
   #held: ServerMessage[] = [];
   #lastDelivery = Number.NEGATIVE_INFINITY;
   #timer: unknown = null;
   #interval = MIN_PACE_MS;
   #measuring = false;
+  /** The last delivery's measured cost (ms), and whether the stream is loaded (`isLoaded`). */
+  #cost = 0;
+  #loaded = false;
+  /** Events (kept and dropped by the engine) in the messages held now. */
+  #heldEvents = 0;
 
-  /** `onPace` hears each new pace (the page's beat follows it: hooks/beat.ts). */
-  constructor(
-    deliver: (message: ServerMessage) => void,
-    clock: PacerClock = pageClock,
-    onPace: (paceMs: number) => void = () => {},
-  ) {
+  /** `listener` hears each new pace and each delivery (the page's beat follows both: hooks/beat.ts). */
+  constructor(deliver: (message: ServerMessage) => void, clock: PacerClock = pageClock, listener?: PaceListener) {
     this.#deliver = deliver;
     this.#clock = clock;
-    this.#onPace = onPace;
+    this.#listener = listener;
   }
 
   /** The current wait between deliveries of held messages (ms). */
@@ -84,6 +111,7 @@ export class MessagePacer {
 
   push(message: ServerMessage): void {
     this.#held.push(message);
+    if (message.kind === 'events') this.#heldEvents += message.events.length + message.dropped;
     const due = this.#lastDelivery + this.#interval;
     if (!holdable(message) || this.#held.length >= MAX_HELD_MESSAGES || this.#clock.now() >= due) {
       this.flush();
@@ -105,8 +133,10 @@ export class MessagePacer {
     const held = this.#held;
     this.#held = [];
     const start = this.#clock.now();
+    this.#judgeLoad(start);
     this.#lastDelivery = start;
     for (const message of coalesceMessages(held)) this.#deliver(message);
+    this.#listener?.delivered();
     this.#measure(start);
   }
 
@@ -115,6 +145,7 @@ export class MessagePacer {
     if (this.#timer !== null) this.#clock.clearTimer(this.#timer);
     this.#timer = null;
     this.#held = [];
+    this.#heldEvents = 0;
   }
 
   /**
@@ -127,10 +158,31 @@ export class MessagePacer {
     this.#measuring = true;
     afterPaint(() => {
       this.#measuring = false;
-      const interval = paceFor(this.#clock.now() - start);
-      if (interval === this.#interval) return;
-      this.#interval = interval;
-      this.#onPace(interval);
+      this.#cost = this.#clock.now() - start;
+      this.#setPace();
     });
+  }
+
+  /**
+   * The event rate since the last delivery (what is being delivered now over the time it took to
+   * come) decides whether the stream is loaded; a change of mind changes the pace at once. The
+   * first delivery after a quiet spell counts over that whole spell, so it reads as not loaded.
+   */
+  #judgeLoad(now: number): void {
+    const events = this.#heldEvents;
+    this.#heldEvents = 0;
+    const elapsed = now - this.#lastDelivery;
+    if (!(elapsed > 0) || !Number.isFinite(elapsed)) return;
+    const loaded = isLoaded((events * 1000) / elapsed, this.#loaded);
+    if (loaded === this.#loaded) return;
+    this.#loaded = loaded;
+    this.#setPace();
+  }
+
+  #setPace(): void {
+    const interval = paceFor(this.#cost, this.#loaded);
+    if (interval === this.#interval) return;
+    this.#interval = interval;
+    this.#listener?.pace(interval);
   }
 }
