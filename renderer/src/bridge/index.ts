@@ -5,8 +5,8 @@
  * rendering them costs the page more.
  */
 import type { BridgeClient } from '../../../protocol/index.ts';
-import { setBeatPace } from '../hooks/beat.ts';
-import { MessagePacer, type PacerClock } from './message-pacer.ts';
+import { pageBeat } from '../hooks/beat.ts';
+import { MessagePacer, type PaceListener, type PacerClock } from './message-pacer.ts';
 import { bridgeUrl, WebSocketBridgeClient, type ConnectionInfo, type ObservableBridge } from './websocket-client.ts';
 
 export type { ConnectionInfo, ConnectionStatus, ObservableBridge } from './websocket-client.ts';
@@ -36,18 +36,14 @@ function alwaysOpen(client: BridgeClient): ObservableBridge {
 }
 
 /**
- * The same bridge, each listener's pushes going through a `MessagePacer` of its own; `onPace`
- * hears the pace each pacer settles on.
+ * The same bridge, each listener's pushes going through a `MessagePacer` of its own; `rhythm`
+ * hears each pacer's pace and deliveries.
  */
-export function paced(
-  bridge: ObservableBridge,
-  clock?: PacerClock,
-  onPace?: (paceMs: number) => void,
-): ObservableBridge {
+export function paced(bridge: ObservableBridge, clock?: PacerClock, rhythm?: PaceListener): ObservableBridge {
   return {
     send: (command) => bridge.send(command),
     subscribe(listener) {
-      const pacer = new MessagePacer(listener, clock, onPace);
+      const pacer = new MessagePacer(listener, clock, rhythm);
       const off = bridge.subscribe((message) => pacer.push(message));
       return () => {
         off();
@@ -63,10 +59,10 @@ export function paced(
 
 export function createBridge(): ObservableBridge {
   const ipc = window.poolscope;
-  // The page's periodic redraws (its beat) come no more often than live data does.
-  if (ipc) return paced(hasConnectionEvents(ipc) ? ipc : alwaysOpen(ipc), undefined, setBeatPace);
+  // The page's periodic redraws (its beat) come with live data, no more often than it does.
+  if (ipc) return paced(hasConnectionEvents(ipc) ? ipc : alwaysOpen(ipc), undefined, pageBeat);
   if (window.location.protocol === 'file:') {
     throw new Error('No engine bridge: open the dashboard from `poolscope serve --ui` or the desktop app.');
   }
-  return paced(new WebSocketBridgeClient({ url: bridgeUrl(window.location) }), undefined, setBeatPace);
+  return paced(new WebSocketBridgeClient({ url: bridgeUrl(window.location) }), undefined, pageBeat);
 }

@@ -1,7 +1,7 @@
 /** The page's beat: how it slows with the pace of live data, and that listeners still act as often as they asked. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BEAT_MS, beatsPer, nextBeat, stepFor } from './beat.ts';
+import { BEAT_MS, beatNow, beatsPer, nextBeat, onBeat, setBeatPace, stepFor } from './beat.ts';
 
 test('the beat follows the pacer: 250 ms while deliveries come that often, 500 ms, then 1 s at most', () => {
   assert.deepEqual([250, 400, 500, 999, 1000, 2000].map(stepFor), [1, 1, 2, 2, 4, 4]);
@@ -24,4 +24,49 @@ test('a listener acts on every tick at or under its interval, and never less oft
   assert.deepEqual(actedAt[4], [1750, 2750, 3750, 4750, 5750, 6750]);
   assert.equal(beatsPer(1000), 4);
   assert.equal(beatsPer(500), 2);
+});
+
+test('a delivery beats at once, and the timer beats only when deliveries stop: one frame each, not two', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const beats: Array<{ at: number; beat: number }> = [];
+  let now = 0;
+  const advance = (ms: number) => {
+    t.mock.timers.tick(ms);
+    now += ms;
+  };
+  const off = onBeat((beat) => beats.push({ at: now, beat }));
+  try {
+    setBeatPace(1000); // loaded: deliveries every second, the beat at its slowest
+    const afterDeliveries = () => beats.length;
+    for (let i = 0; i < 5; i++) {
+      advance(i === 0 ? 900 : 1000); // (the first before the timer's own first beat)
+      beatNow(); // the pacer delivered
+    }
+    assert.equal(afterDeliveries(), 5, "no beat of the timer's own between deliveries");
+    assert.deepEqual(
+      beats.map((b) => b.at),
+      [900, 1900, 2900, 3900, 4900],
+    );
+    assert.ok(
+      beats.every((b) => b.beat % 4 === 0),
+      'each is a whole second: 1 s listeners act on every one',
+    );
+    // Deliveries stop (the load ended): the timer takes over a beat past the missed delivery.
+    advance(1000 + BEAT_MS - 1);
+    assert.equal(beats.length, 5);
+    advance(1);
+    assert.equal(beats.length, 6);
+    advance(4 * BEAT_MS);
+    assert.equal(beats.length, 7, 'then every beat at the pace it has');
+    // Quiet pace: deliveries every 250 ms drive the beat just the same.
+    setBeatPace(BEAT_MS);
+    const before = beats.length;
+    for (let i = 0; i < 8; i++) {
+      advance(BEAT_MS);
+      beatNow();
+    }
+    assert.equal(beats.length - before, 8);
+  } finally {
+    off();
+  }
 });

@@ -5,7 +5,10 @@
  *
  * The beat follows the pace live data arrives at (`setBeatPace`, from the bridge's pacer): every
  * 250 ms while deliveries come that often, every 500 ms or 1 s when the page backs off under load,
- * since redrawing motion between deliveries shows nothing new and costs a frame each time.
+ * since redrawing motion between deliveries shows nothing new and costs a frame each time. And it
+ * comes with them: each delivery beats at once (`beatNow`, in the delivery's task, so both are
+ * painted in one frame) and the timer waits a beat past the next delivery's due time, beating on
+ * its own only when deliveries stop. Beating beside the deliveries cost a second frame for each.
  */
 export const BEAT_MS = 250;
 
@@ -24,38 +27,65 @@ export function nextBeat(beat: number, step: number): number {
 }
 
 const listeners = new Set<(beat: number) => void>();
-let timer: ReturnType<typeof setInterval> | undefined;
+let timer: ReturnType<typeof setTimeout> | undefined;
 let beat = 0;
 let step: 1 | 2 | 4 = 1;
+/** Ms between deliveries of live data (the pacer's pace). */
+let pace = BEAT_MS;
 
-function start(): void {
-  timer = setInterval(() => {
-    beat = nextBeat(beat, step);
-    for (const l of listeners) l(beat);
-  }, BEAT_MS * step);
+function fire(): void {
+  beat = nextBeat(beat, step);
+  for (const l of listeners) l(beat);
+}
+
+/** The timer's next beat in `delayMs`, then every beat (`BEAT_MS * step`). */
+function schedule(delayMs: number): void {
+  clearTimeout(timer);
+  timer = setTimeout(() => {
+    fire();
+    schedule(BEAT_MS * step);
+  }, delayMs);
 }
 
 /** Calls `listener` on every beat (with the beat's number) until the returned function is called. */
 export function onBeat(listener: (beat: number) => void): () => void {
   listeners.add(listener);
-  if (timer === undefined) start();
+  if (timer === undefined) schedule(BEAT_MS * step);
   return () => {
     listeners.delete(listener);
     if (listeners.size > 0) return;
-    clearInterval(timer);
+    clearTimeout(timer);
     timer = undefined;
   };
 }
 
 /** Live data now arrives every `paceMs`: the beat slows to match it (at most to 1 s) or speeds back up. */
 export function setBeatPace(paceMs: number): void {
+  pace = paceMs;
   const next = stepFor(paceMs);
   if (next === step) return;
   step = next;
-  if (timer === undefined) return;
-  clearInterval(timer);
-  start();
+  // A new pace comes from measuring a delivery: the next one is due a pace from now.
+  if (timer !== undefined) schedule(afterNextDelivery());
 }
+
+/** How long the timer waits after a delivery: a beat past when the next one is due. */
+function afterNextDelivery(): number {
+  return Math.max(pace, BEAT_MS * step) + BEAT_MS;
+}
+
+/**
+ * Live data was just delivered: beat now, in the same task (one frame paints both), and leave the
+ * next beat to the next delivery, the timer waiting a beat past when that is due.
+ */
+export function beatNow(): void {
+  if (timer === undefined) return; // nothing listens
+  fire();
+  schedule(afterNextDelivery());
+}
+
+/** What the bridge's pacer tells the beat (bridge/index.ts). */
+export const pageBeat = { pace: setBeatPace, delivered: beatNow };
 
 /** How often the beat comes now (ms). */
 export function beatIntervalMs(): number {
