@@ -43,7 +43,9 @@ function schedule(delayMs: number): void {
   clearTimeout(timer);
   timer = setTimeout(() => {
     fire();
-    schedule(BEAT_MS * step);
+    // (The last listener may have left during the beat: then the timer stops with it.)
+    if (listeners.size > 0) schedule(BEAT_MS * step);
+    else timer = undefined;
   }, delayMs);
 }
 
