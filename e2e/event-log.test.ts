@@ -19,15 +19,17 @@ const ROW = 20; // px, as EventLog.tsx draws them
  * the log lists ("N shown"), read at one moment: a delivery in between would tell them apart.
  */
 async function logView(scroller: Locator) {
-  return scroller.evaluate((el) => ({
-    shown: Number(/(\d+) shown/.exec(el.closest('[data-testid="event-log"]')?.textContent ?? '')?.[1] ?? Number.NaN),
-    scrollTop: el.scrollTop,
-    toBottom: el.scrollHeight - el.scrollTop - el.clientHeight,
-    clientHeight: el.clientHeight,
-    rows: [...el.querySelectorAll<HTMLElement>('[data-testid="log-row"]')]
-      .map((row) => ({ place: Math.round(Number.parseFloat(row.style.top) / 20), text: row.textContent ?? '' }))
-      .sort((a, b) => a.place - b.place),
-  }));
+  return scroller.evaluate(
+    (el, row) => ({
+      shown: Number(/(\d+) shown/.exec(el.closest('[data-testid="event-log"]')?.textContent ?? '')?.[1] ?? Number.NaN),
+      scrollTop: el.scrollTop,
+      clientHeight: el.clientHeight,
+      rows: [...el.querySelectorAll<HTMLElement>('[data-testid="log-row"]')]
+        .map((r) => ({ place: Math.round(Number.parseFloat(r.style.top) / row), text: r.textContent ?? '' }))
+        .sort((a, b) => a.place - b.place),
+    }),
+    ROW,
+  );
 }
 
 /** Waits for request `id`'s `request.completed` row to be drawn. */
@@ -46,11 +48,11 @@ describe('the event log', () => {
       await getSequential(web.serviceUrl, '/', 30);
       await completedRow(page, 29).waitFor({ timeout: TIMEOUT });
       await page.waitForFunction(
-        () => {
+        (row) => {
           const el = document.querySelector('[data-testid="event-log"] .log-scroll');
-          return el !== null && el.scrollHeight - el.scrollTop - el.clientHeight < 20;
+          return el !== null && el.scrollHeight - el.scrollTop - el.clientHeight < row;
         },
-        null,
+        ROW,
         { timeout: TIMEOUT },
       );
       const following = await logView(scroller);

@@ -65,19 +65,17 @@ function testClock(withPaint = true) {
 }
 
 const batches = batchesOf(loadFixture('sleep-parallel.jsonl'), 1);
-const eventsMessage = (i: number): ServerMessage => ({
+type EventsMessage = ServerMessage & { kind: 'events' };
+const eventsWith = (events: EventsMessage['events']): EventsMessage => ({
   kind: 'events',
-  events: batches[i % batches.length] ?? [],
+  events,
   gauges: emptySnapshot().gauges,
   dropped: 0,
 });
+const eventsMessage = (i: number): ServerMessage => eventsWith(batches[i % batches.length] ?? []);
 /** An events message of `n` events (copies of one: the pacer only counts them). */
-const eventsOf = (n: number): ServerMessage & { kind: 'events' } => ({
-  kind: 'events',
-  events: Array.from({ length: n }, () => batches[0]?.[0] ?? assert.fail('empty fixture')),
-  gauges: emptySnapshot().gauges,
-  dropped: 0,
-});
+const eventsOf = (n: number): EventsMessage =>
+  eventsWith(Array.from({ length: n }, () => batches[0]?.[0] ?? assert.fail('empty fixture')));
 const seqs = (ms: readonly ServerMessage[]): number[] =>
   ms.flatMap((m) => (m.kind === 'events' ? m.events.map((e) => e.seq) : []));
 
