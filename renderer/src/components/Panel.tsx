@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { SCROLL_ROOT_ATTRIBUTE } from '../hooks/useNearRows.ts';
 
 interface PanelProps {
   title: string;
@@ -19,7 +20,9 @@ export function Panel({ title, meta, actions, className, testId, children }: Pan
         {meta !== undefined && <span className="panel-meta">{meta}</span>}
         <div className="panel-actions">{actions}</div>
       </header>
-      <div className="panel-body">{children}</div>
+      <div className="panel-body" {...{ [SCROLL_ROOT_ATTRIBUTE]: true }}>
+        {children}
+      </div>
     </section>
   );
 }

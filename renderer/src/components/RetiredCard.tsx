@@ -14,6 +14,17 @@ interface Props {
   onShowLeaks?(instanceId: number): void;
 }
 
+/** What a retired row says about itself, on the full row and on its shell (InstanceShells.tsx) alike. */
+export function retiredAttributes(r: InstanceRecord, leakCount: number) {
+  return {
+    'data-testid': 'retired-card',
+    'data-instance-id': r.instanceId,
+    'data-exit-cause': r.exit?.cause,
+    'data-served': r.exit?.served,
+    'data-leaks': leakCount,
+  };
+}
+
 /** A retired instance: why it left, what it served, its last words. */
 export const RetiredCard = memo(function RetiredCard({
   instance: r,
@@ -29,11 +40,7 @@ export const RetiredCard = memo(function RetiredCard({
   return (
     <li
       className={`retired-card cause-${exit.cause}`}
-      data-testid="retired-card"
-      data-instance-id={r.instanceId}
-      data-exit-cause={exit.cause}
-      data-served={exit.served}
-      data-leaks={leakCount}
+      {...retiredAttributes(r, leakCount)}
       title={exit.message ?? undefined}
     >
       <button

@@ -42,6 +42,22 @@ export function statusOf(r: InstanceRecord): string {
   return displayState(r);
 }
 
+/**
+ * What a card says about itself to tests and to find-by-id, on the full card and on its shell
+ * (InstanceShells.tsx) alike.
+ */
+export function cardAttributes(r: InstanceRecord, leakCount: number) {
+  return {
+    'data-testid': 'worker-card',
+    'data-instance-id': r.instanceId,
+    'data-reuse-count': r.reuseCount,
+    'data-status': statusOf(r),
+    'data-in-flight': r.inFlight,
+    'data-leaks': leakCount,
+    'data-executor': r.executor ?? undefined,
+  };
+}
+
 /** One live instance: status, reuse against the max, in flight, age, memory, recent output. */
 export const WorkerCard = memo(function WorkerCard({
   instance: r,
@@ -64,16 +80,7 @@ export const WorkerCard = memo(function WorkerCard({
   const reusePct = Math.min(100, (r.reuseCount / Math.max(1, maxReuse)) * 100);
   const lines = r.output.slice(-OUTPUT_LINES);
   return (
-    <article
-      className={`card worker-card status-${status}`}
-      data-testid="worker-card"
-      data-instance-id={r.instanceId}
-      data-reuse-count={r.reuseCount}
-      data-status={status}
-      data-in-flight={r.inFlight}
-      data-leaks={leakCount}
-      data-executor={r.executor ?? undefined}
-    >
+    <article className={`card worker-card status-${status}`} {...cardAttributes(r, leakCount)}>
       <header className="card-head">
         <button
           type="button"
