@@ -41,6 +41,7 @@ import {
   measureOverheadRun,
   overheadMarkdown,
   overheadSummary,
+  PAGE_SETTLE_MS,
   type OverheadResult,
 } from './dashboard-overhead.ts';
 import { instanceStarts, startStats } from './instance-starts.ts';
@@ -169,7 +170,9 @@ const budgetMs =
   settings.runs *
     (selected.length * (START_TIMEOUT_MS + maxWarmupMs() + Math.max(settings.durationMs, 5000) + 30_000) +
       selectedBursts.length * (START_TIMEOUT_MS + 150_000) +
-      (overheadSelected ? 2 * START_TIMEOUT_MS + maxWarmupMs() + 6 * (settings.durationMs + 30_000) : 0)) +
+      (overheadSelected
+        ? 2 * START_TIMEOUT_MS + maxWarmupMs() + 6 * (settings.durationMs + 30_000) + 4 * PAGE_SETTLE_MS
+        : 0)) +
   GUEST_BUILD_TIMEOUT_MS +
   (flags.zoo ? ZOO_BUDGET_MS : 0);
 setTimeout(() => {

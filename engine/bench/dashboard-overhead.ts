@@ -52,6 +52,14 @@ const PAGE_READY_MS = 60_000;
  * (~900–1,800 req/s on 2 cores), so the server keeps up and the page gets the same stream each run.
  */
 export const FIXED_RATE = 400;
+/**
+ * How long each tab is open, under the window's lead-in load, before its window is measured: the
+ * windows measure a dashboard left open. A fresh tab's first ~15 s include V8's one-off optimising
+ * compiles of the page's code (~0.06–0.1 core in the background; Chromium measured 0.27 cores at
+ * 0–8 s of a tab and 0.21 at 30–38 s, 2026-12-03). That first cost is not hidden: Chromium's CPU
+ * during the lead-in of the dashboard windows is reported on its own.
+ */
+export const PAGE_SETTLE_MS = 15_000;
 
 export interface OverheadSettings {
   durationMs: number;
@@ -68,6 +76,8 @@ export interface OverheadWindow {
   seconds: number;
   /** Engine events per second the page took in (dashboard windows; null if it could not be read). */
   eventsPerSecond: number | null;
+  /** Chromium's CPU, in cores, over the tab's lead-in (its first PAGE_SETTLE_MS, under load); null in A windows. */
+  leadInBrowserCores: number | null;
   /**
    * CPU used during the window, in cores (1 = one core all the time): the server's process tree,
    * and Chromium's (with no tab open in A windows). Steadier than req/s on a shared machine.
@@ -150,10 +160,17 @@ export async function measureOverheadRun(
       // The page's own windows start from the same state each run: the fixed rate's stream, not a
       // saturated one whose backlog depends on the machine.
       const leadIn = condition === 'dashboard' ? load : { ...load, rate: FIXED_RATE };
+      let leadInBrowserCores: number | null = null;
+      const settle = async (): Promise<void> => {
+        const settled = await measureWindow(server, browser, () =>
+          runLoad({ ...leadIn, durationMs: Math.max(PAGE_SETTLE_MS, settings.warmupMs) }),
+        );
+        leadInBrowserCores = settled.browserCores;
+      };
       const window =
         condition === 'none'
-          ? { condition, ...(await measure()), eventsPerSecond: null }
-          : { condition, ...(await withDashboard(page, () => settle(leadIn, settings.warmupMs), measure)) };
+          ? { condition, ...(await measure()), eventsPerSecond: null, leadInBrowserCores }
+          : { condition, ...(await withDashboard(page, settle, measure)), leadInBrowserCores };
       result.windows.push(window);
       const events =
         window.condition === 'none'
@@ -196,19 +213,11 @@ interface Measured {
 }
 
 /**
- * A fresh tab's first seconds (loading, the first render of a busy pool, the engine's history)
- * are not what a dashboard left open costs: the load runs this long with the tab open before the
- * window (at least 1 s).
- */
-async function settle(load: { url: string; connections: number; rate?: number }, warmupMs: number): Promise<void> {
-  await runLoad({ ...load, durationMs: Math.max(1000, warmupMs) });
-}
-
-/**
- * Opens the dashboard in a new tab, waits until it shows its first snapshot over an open
- * connection, runs `warmUp`, lets go of the browser, runs `body`, then closes the tab. The events
+ * Opens the dashboard in a new tab and waits until it shows its first snapshot over an open
+ * connection; lets go of the browser, runs `warmUp` then `body`, and closes the tab. The events
  * the page took in during `body` are read from its recorder's count (`data-event-count`, which
- * lags by at most one paced delivery at either end); null if the page does not show it.
+ * lags by at most one paced delivery at either end); null if the page does not show it. No CDP
+ * client is attached during `warmUp` or `body`: it would receive a copy of every WebSocket frame.
  */
 async function withDashboard(
   page: { playwright: Playwright; devtools: string; url: string },
@@ -223,32 +232,43 @@ async function withDashboard(
       .catch(() => null);
     return value === null || !/^\d+$/.test(value) ? null : Number(value);
   };
-  let cdp = await page.playwright.chromium.connectOverCDP(page.devtools);
-  const context = cdp.contexts()[0];
-  if (!context) throw new Error('Chromium has no default browser context');
-  const tab = await context.newPage();
-  await tab.goto(page.url);
-  await tab.locator('.app[data-ready="true"]').waitFor({ timeout: PAGE_READY_MS });
-  await tab.locator('[data-testid="connection-status"][data-state="open"]').waitFor({ timeout: PAGE_READY_MS });
-  await warmUp();
-  const before = await eventCount(tab);
-  const target = tab.url();
-  await cdp.close(); // disconnects; the tab stays open and live
-  const measured = await body();
-  cdp = await page.playwright.chromium.connectOverCDP(page.devtools);
+  /** Connects, finds the tab, runs `use` on it, disconnects (the tab stays open and live). */
+  const withTab = async <T>(target: string, use: (tab: import('playwright-core').Page) => Promise<T>): Promise<T> => {
+    const cdp = await page.playwright.chromium.connectOverCDP(page.devtools);
+    try {
+      const tab = cdp
+        .contexts()[0]
+        ?.pages()
+        .find((p) => p.url() === target);
+      if (!tab) throw new Error('the dashboard tab closed during the run');
+      return await use(tab);
+    } finally {
+      await cdp.close();
+    }
+  };
+  const cdp = await page.playwright.chromium.connectOverCDP(page.devtools);
+  let target: string;
   try {
-    const again = cdp
-      .contexts()[0]
-      ?.pages()
-      .find((p) => p.url() === target);
-    if (!again) throw new Error('the dashboard tab closed during the window');
-    const after = await eventCount(again);
-    await again.close();
-    const eventsPerSecond = before !== null && after !== null ? (after - before) / measured.seconds : null;
-    return { ...measured, eventsPerSecond };
+    const context = cdp.contexts()[0];
+    if (!context) throw new Error('Chromium has no default browser context');
+    const tab = await context.newPage();
+    await tab.goto(page.url);
+    await tab.locator('.app[data-ready="true"]').waitFor({ timeout: PAGE_READY_MS });
+    await tab.locator('[data-testid="connection-status"][data-state="open"]').waitFor({ timeout: PAGE_READY_MS });
+    target = tab.url();
   } finally {
     await cdp.close();
   }
+  await warmUp();
+  const before = await withTab(target, eventCount);
+  const measured = await body();
+  const after = await withTab(target, async (tab) => {
+    const count = await eventCount(tab);
+    await tab.close();
+    return count;
+  });
+  const eventsPerSecond = before !== null && after !== null ? (after - before) / measured.seconds : null;
+  return { ...measured, eventsPerSecond };
 }
 
 async function measureWindow(
@@ -286,6 +306,8 @@ export interface OverheadSummary {
   eventsPerSecond: number | null;
   /** Chromium's CPU during the dashboard windows, in cores. */
   browserCores: number | null;
+  /** Chromium's CPU over the dashboard windows' lead-ins: a fresh tab's first PAGE_SETTLE_MS under load. */
+  leadInBrowserCores: number | null;
   /** The server's CPU per 1,000 requests (core-seconds), without and with the dashboard. */
   serverCpuPerKiloRequest: { none: number | null; dashboard: number | null };
 }
@@ -319,6 +341,11 @@ export function overheadSummary(result: OverheadResult): OverheadSummary {
     ratio,
     eventsPerSecond,
     browserCores,
+    leadInBrowserCores: median(
+      result.windows.flatMap((w) =>
+        w.condition !== 'dashboard' || w.leadInBrowserCores === null ? [] : [w.leadInBrowserCores],
+      ),
+    ),
     serverCpuPerKiloRequest: { none: perKilo('none'), dashboard: perKilo('dashboard') },
   };
 }
@@ -343,6 +370,10 @@ export function overheadMarkdown(result: OverheadResult | null): string {
   const tags: Record<OverheadWindow['condition'], string> = { none: 'A', dashboard: 'B', 'fixed-rate': 'F', idle: 'I' };
   const each = result.windows.map((w) => `${tags[w.condition]} ${int(w.requestsPerSecond)}`);
   out.push('', `Windows in order (A none, B dashboard, F fixed rate, I idle), req/s: ${each.join(', ')}.`);
+  out.push(
+    '',
+    `Each tab was open ${PAGE_SETTLE_MS / 1000} s under the load before its window (a dashboard left open); over those first seconds of a fresh tab Chromium used ${cores(s.leadInBrowserCores)} cores (dashboard windows, median).`,
+  );
   out.push(
     '',
     `The page's own cost, Chromium CPU: ${cores(s.fixedRateBrowserCores)} cores under a fixed ${FIXED_RATE} req/s (served: ${s.fixedRateServed === null ? '–' : int(s.fixedRateServed)}), ${cores(s.idleBrowserCores)} cores idle after the load.`,
