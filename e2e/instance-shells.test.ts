@@ -1,6 +1,6 @@
 /**
  * The instances panel draws in full only the cards and retired rows in or near view; the rest are
- * shells with the same box and attributes (components/InstanceShells.tsx, hooks/useNearRows.ts).
+ * shells with the same box and attributes (components/InstanceCards.tsx, hooks/useNearRows.ts).
  * End to end: `poolscope serve demo:sleep --ui` at max reuse 1, 40 requests that retire their
  * instances and 40 held open, the built dashboard in headless Chromium. What is checked is what
  * the user sees: whatever is in the panel's visible band is drawn, wherever it is scrolled, and the

@@ -1,29 +1,15 @@
-import { type FocusEvent, useCallback, useMemo, useState } from 'react';
-import { useNearRows } from '../hooks/useNearRows.ts';
+import { useCallback, useMemo } from 'react';
 import { useEngineNow } from '../hooks/useNow.ts';
 import { instanceRows, nextSort, sortRows, type InstanceColumn } from '../model/instance-table.ts';
 import { liveInstances } from '../model/instances.ts';
-import { inRange } from '../model/near-rows.ts';
 import { useStore } from '../store/store.ts';
 import type { UiState } from '../store/shape.ts';
-import { CardShell, RetiredShell } from './InstanceShells.tsx';
+import { CardGrid, RetiredList } from './InstanceCards.tsx';
 import { InstanceTable } from './InstanceTable.tsx';
 import { Panel } from './Panel.tsx';
-import { RetiredCard } from './RetiredCard.tsx';
 import { Segmented } from './Segmented.tsx';
-import { WorkerCard } from './WorkerCard.tsx';
 
 const RETIRED_SHOWN = 100;
-/** Heights of a card and of a retired row (instances.css), until the panel has some to measure. */
-const CARD_HEIGHT = 170;
-const RETIRED_HEIGHT = 25;
-
-/** The instance whose card or row holds the keyboard focus: it is never reduced to a shell. */
-function focusedInstance(event: FocusEvent): number | null {
-  const id = (event.target as Element).closest('[data-instance-id]')?.getAttribute('data-instance-id');
-  return id == null ? null : Number(id);
-}
-
 const VIEWS: Array<{ value: UiState['instancesView']; label: string; title: string; testId: string }> = [
   {
     value: 'cards',
@@ -69,15 +55,7 @@ export function WorkersPanel() {
         : [],
     [view, live, withRetired, instances.retired, leaks, now, knobs, sort],
   );
-  const [gridRef, nearCards] = useNearRows({ estimate: CARD_HEIGHT, grid: true });
-  const [retiredRef, nearRetired] = useNearRows({ estimate: RETIRED_HEIGHT });
-  const [focusedId, setFocusedId] = useState<number | null>(null);
-  const focus = {
-    onFocus: (e: FocusEvent) => setFocusedId(focusedInstance(e)),
-    onBlur: (e: FocusEvent) => {
-      if (!e.currentTarget.contains(e.relatedTarget)) setFocusedId(null);
-    },
-  };
+  const retiredShown = useMemo(() => instances.retired.slice(0, RETIRED_SHOWN), [instances.retired]);
   const maxReuse = knobs?.maxInstanceReuseCount ?? 1;
   const maxConcurrent = knobs?.maxInstanceConcurrentReuseCount ?? 1;
 
@@ -139,58 +117,22 @@ export function WorkersPanel() {
           {live.length === 0 ? (
             <p className="empty">No live instances. One is created when a request arrives.</p>
           ) : (
-            <div className="worker-grid" ref={gridRef} {...focus}>
-              {live.map((r, i) =>
-                !inRange(nearCards.range, i, nearCards.perRow) && r.instanceId !== focusedId ? (
-                  <CardShell key={r.instanceId} instance={r} leakCount={leaks.byInstance.get(r.instanceId) ?? 0} />
-                ) : (
-                  <WorkerCard
-                    key={r.instanceId}
-                    instance={r}
-                    maxReuse={maxReuse}
-                    maxConcurrent={maxConcurrent}
-                    now={now}
-                    onSelect={onSelect}
-                    leakCount={leaks.byInstance.get(r.instanceId) ?? 0}
-                    leakChecked={leaks.checkedByInstance.get(r.instanceId) ?? 0}
-                    memory={leaks.memory.get(r.instanceId)}
-                    growth={leaks.growth.get(r.instanceId) ?? null}
-                    onShowLeaks={onShowLeaks}
-                    memoryLimitBytes={memoryLimitBytes}
-                    knobs={knobs}
-                  />
-                ),
-              )}
-            </div>
+            <CardGrid
+              live={live}
+              leaks={leaks}
+              onSelect={onSelect}
+              onShowLeaks={onShowLeaks}
+              now={now}
+              knobs={knobs}
+              memoryLimitBytes={memoryLimitBytes}
+            />
           )}
           {instances.retired.length > 0 && (
             <>
               <h3 className="subhead">
                 Retired <span className="dim">({instances.retiredTotal})</span>
               </h3>
-              <ul className="retired-list" data-testid="retired-list" ref={retiredRef} {...focus}>
-                {instances.retired
-                  .slice(0, RETIRED_SHOWN)
-                  .map((r, i) =>
-                    !inRange(nearRetired.range, i, 1) && r.instanceId !== focusedId ? (
-                      <RetiredShell
-                        key={r.instanceId}
-                        instance={r}
-                        leakCount={leaks.byInstance.get(r.instanceId) ?? 0}
-                      />
-                    ) : (
-                      <RetiredCard
-                        key={r.instanceId}
-                        instance={r}
-                        onSelect={onSelect}
-                        leakCount={leaks.byInstance.get(r.instanceId) ?? 0}
-                        leakChecked={leaks.checkedByInstance.get(r.instanceId) ?? 0}
-                        growth={leaks.growth.get(r.instanceId) ?? null}
-                        onShowLeaks={onShowLeaks}
-                      />
-                    ),
-                  )}
-              </ul>
+              <RetiredList retired={retiredShown} leaks={leaks} onSelect={onSelect} onShowLeaks={onShowLeaks} />
             </>
           )}
         </>
