@@ -54,10 +54,10 @@ const PAGE_READY_MS = 60_000;
 export const FIXED_RATE = 400;
 /**
  * How long each tab is open, under the window's lead-in load, before its window is measured: the
- * windows measure a dashboard left open. A fresh tab's first ~15 s include V8's one-off optimising
- * compiles of the page's code (~0.06–0.1 core in the background; Chromium measured 0.27 cores at
- * 0–8 s of a tab and 0.21 at 30–38 s, 2026-12-03). That first cost is not hidden: Chromium's CPU
- * during the lead-in of the dashboard windows is reported on its own.
+ * windows measure a dashboard left open, past a fresh tab's first render and V8's optimising
+ * compiles of the page's code (seen in a tab's first ~15 s with a CDP client attached). Whatever
+ * that first cost is, it is not hidden: Chromium's CPU during the lead-ins of the dashboard windows
+ * is reported on its own (2026-12-03: the same as in the windows, 0.16–0.19 cores).
  */
 export const PAGE_SETTLE_MS = 15_000;
 
