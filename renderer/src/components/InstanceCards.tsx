@@ -18,12 +18,14 @@ interface Common {
 }
 
 /**
- * The instance whose card or row holds the keyboard focus, with the handlers that follow it: that
- * one is never reduced to a shell, so scrolling it out of view keeps the focus where it was.
+ * Which items of a list are drawn in full: those in or near view (hooks/useNearRows.ts), and the
+ * one whose card or row holds the keyboard focus, so scrolling it out of view keeps the focus
+ * where it was. Pass `ref` and the focus handlers to the list.
  */
-function useFocusedInstance() {
+function useDrawnItems(options: { estimate: number; grid?: boolean }) {
+  const [ref, near] = useNearRows(options);
   const [focusedId, setFocusedId] = useState<number | null>(null);
-  const handlers = {
+  const focus = {
     onFocus: (e: FocusEvent) => {
       const id = (e.target as Element).closest('[data-instance-id]')?.getAttribute('data-instance-id');
       setFocusedId(id == null ? null : Number(id));
@@ -32,7 +34,9 @@ function useFocusedInstance() {
       if (!e.currentTarget.contains(e.relatedTarget)) setFocusedId(null);
     },
   };
-  return [focusedId, handlers] as const;
+  const drawn = (index: number, instanceId: number): boolean =>
+    instanceId === focusedId || inRange(near.range, index, near.perRow);
+  return { ref, focus, drawn };
 }
 
 /** The live instances' cards: those in or near view drawn in full, the rest as shells. */
@@ -50,16 +54,13 @@ export function CardGrid({
   knobs: PoolKnobs | null;
   memoryLimitBytes: number | null;
 }) {
-  const [gridRef, near] = useNearRows({ estimate: CARD_HEIGHT, grid: true });
-  const [focusedId, focus] = useFocusedInstance();
+  const { ref, focus, drawn } = useDrawnItems({ estimate: CARD_HEIGHT, grid: true });
   const maxReuse = knobs?.maxInstanceReuseCount ?? 1;
   const maxConcurrent = knobs?.maxInstanceConcurrentReuseCount ?? 1;
   return (
-    <div className="worker-grid" ref={gridRef} {...focus}>
+    <div className="worker-grid" ref={ref} {...focus}>
       {live.map((r, i) =>
-        !inRange(near.range, i, near.perRow) && r.instanceId !== focusedId ? (
-          <CardShell key={r.instanceId} instance={r} leakCount={leaks.byInstance.get(r.instanceId) ?? 0} />
-        ) : (
+        drawn(i, r.instanceId) ? (
           <WorkerCard
             key={r.instanceId}
             instance={r}
@@ -75,6 +76,8 @@ export function CardGrid({
             memoryLimitBytes={memoryLimitBytes}
             knobs={knobs}
           />
+        ) : (
+          <CardShell key={r.instanceId} instance={r} leakCount={leaks.byInstance.get(r.instanceId) ?? 0} />
         ),
       )}
     </div>
@@ -88,14 +91,11 @@ export function RetiredList({
   onSelect,
   onShowLeaks,
 }: Common & { retired: readonly InstanceRecord[] }) {
-  const [listRef, near] = useNearRows({ estimate: RETIRED_HEIGHT });
-  const [focusedId, focus] = useFocusedInstance();
+  const { ref, focus, drawn } = useDrawnItems({ estimate: RETIRED_HEIGHT });
   return (
-    <ul className="retired-list" data-testid="retired-list" ref={listRef} {...focus}>
+    <ul className="retired-list" data-testid="retired-list" ref={ref} {...focus}>
       {retired.map((r, i) =>
-        !inRange(near.range, i, 1) && r.instanceId !== focusedId ? (
-          <RetiredShell key={r.instanceId} instance={r} leakCount={leaks.byInstance.get(r.instanceId) ?? 0} />
-        ) : (
+        drawn(i, r.instanceId) ? (
           <RetiredCard
             key={r.instanceId}
             instance={r}
@@ -105,6 +105,8 @@ export function RetiredList({
             growth={leaks.growth.get(r.instanceId) ?? null}
             onShowLeaks={onShowLeaks}
           />
+        ) : (
+          <RetiredShell key={r.instanceId} instance={r} leakCount={leaks.byInstance.get(r.instanceId) ?? 0} />
         ),
       )}
     </ul>

@@ -1,4 +1,4 @@
-import { useLayoutEffect, useRef, useState } from 'react';
+import { useLayoutEffect, useState } from 'react';
 import { ALL_ROWS, nearRows, type RowRange, sameRange } from '../model/near-rows.ts';
 
 /** Marks the element that scrolls a list (a panel's body): the visible band is its box. */
@@ -31,8 +31,6 @@ export function useNearRows({
 }): [(list: HTMLElement | null) => void, NearRows] {
   const [list, setList] = useState<HTMLElement | null>(null);
   const [near, setNear] = useState<NearRows>({ range: ALL_ROWS, perRow: 1 });
-  const latest = useRef(near);
-  latest.current = near;
   useLayoutEffect(() => {
     if (!list) return;
     const root = list.closest(`[${SCROLL_ROOT_ATTRIBUTE}]`);
@@ -56,8 +54,8 @@ export function useNearRows({
       if (drawn && list.style.getPropertyValue(SHELL_SIZE_PROPERTY) !== size) {
         list.style.setProperty(SHELL_SIZE_PROPERTY, size);
       }
-      const old = latest.current;
-      if (old.perRow !== perRow || !sameRange(old.range, range)) setNear({ range, perRow });
+      // The same band returns the same state: React then skips the render.
+      setNear((old) => (old.perRow === perRow && sameRange(old.range, range) ? old : { range, perRow }));
     };
     // Only scrolls that move the list: the page's, or a container's the list is in.
     const scrolled = (event: Event): void => {
