@@ -157,6 +157,19 @@ describe('MessagePacer', () => {
     assert.equal(pacer.intervalMs, MIN_PACE_MS);
   });
 
+  it("does not pace live updates by what a snapshot cost (the page's first full render)", () => {
+    const t = testClock();
+    const pacer = new MessagePacer(() => {}, t.clock);
+    pacer.push({ kind: 'snapshot', snapshot: emptySnapshot({ t: 5 }) });
+    t.advance(400); // the whole page drawn for the first time
+    t.paint();
+    assert.equal(pacer.intervalMs, MIN_PACE_MS);
+    pacer.push(eventsMessage(0));
+    t.advance(40);
+    t.paint();
+    assert.equal(pacer.intervalMs, paceFor(40), 'a live update is measured');
+  });
+
   it('keeps its pace while a page that does not paint (hidden) never reports, and measures one delivery at a time', () => {
     const t = testClock();
     const delivered: ServerMessage[] = [];
@@ -195,7 +208,14 @@ describe('MessagePacer', () => {
     assert.equal(isLoaded(LOADED_EVENTS_PER_SECOND / 2, true), true, 'stays loaded down to half the rate');
     assert.equal(isLoaded(LOADED_EVENTS_PER_SECOND / 2 - 1, true), false);
     assert.equal(paceFor(5, true), LOADED_MIN_PACE_MS);
-    assert.equal(paceFor(150, true), 1500, 'a costly delivery still slows it further');
+    assert.equal(
+      paceFor(40, true),
+      LOADED_MIN_PACE_MS,
+      'a delivery that took 40 ms: twenty times that is under the floor',
+    );
+    assert.equal(paceFor(75, true), 1500, 'a costly delivery slows it further: twenty times its cost under load');
+    assert.equal(paceFor(75), 750, 'ten times when quiet');
+    assert.equal(paceFor(150, true), MAX_PACE_MS);
 
     const t = testClock();
     const delivered: ServerMessage[] = [];

@@ -13,10 +13,11 @@
  * needs the cores.
  *
  * Under load (events arriving at `LOADED_EVENTS_PER_SECOND` or more, the engine's own line) it
- * delivers at most once a second, as tokio-console and Grafana refresh: each delivery redraws
- * the whole page (its style, layout and paint cost the same for 1,000 events as for 10), and at
- * saturation those frames took ~0.1 core from the server being measured (issue 16 §7). Below half
- * that rate, 250 ms again: a teaching demo's trickle of requests stays smooth.
+ * delivers at most once a second, as tokio-console and Grafana refresh, and waits twenty times a
+ * delivery's cost rather than ten (`LOADED_UPDATE_BUDGET`): each delivery redraws the whole page
+ * (its style, layout and paint cost the same for 1,000 events as for 10), and at saturation those
+ * frames took ~0.1 core from the server being measured (issue 16 §7). Below half that rate, 250 ms
+ * again: a teaching demo's trickle of requests stays smooth.
  *
  * Latency stays low when it is quiet: a message arriving after a quiet spell is handed on at once.
  * Snapshots, scenario progress and replies are never held: they flush what is waiting, in order,
@@ -32,6 +33,14 @@ export const MAX_PACE_MS = 2000;
 /** The share of the page's time live updates may take: the wait after a delivery is its cost / this. */
 export const UPDATE_BUDGET = 0.1;
 /**
+ * … and while the stream is loaded. The measured cost is the main thread's, from delivery to
+ * paint; a delivery's raster, garbage collection and parsing on other threads cost about as much
+ * again and go unmeasured, so under load, when the server needs the cores, half the quiet budget.
+ * A page that delivers in under 50 ms (a fast or idle machine) keeps the 1 s floor; on 2 busy cores
+ * at saturation deliveries take 90–170 ms and come every ~2 s (docs/benchmarks.md, 2026-12-03 (night)).
+ */
+export const LOADED_UPDATE_BUDGET = 0.05;
+/**
  * Held messages at most; one more flushes at once. A bound, not a rate: at the engine's 20 batches
  * a second at most, a 2 s wait holds ~40 event batches and a few load progress reports.
  */
@@ -42,7 +51,8 @@ export const LOADED_MIN_PACE_MS = 1000;
 
 /** The wait after a delivery that took `costMs` to apply and paint, the stream loaded or not. */
 export function paceFor(costMs: number, loaded = false): number {
-  return Math.min(MAX_PACE_MS, Math.max(loaded ? LOADED_MIN_PACE_MS : MIN_PACE_MS, costMs / UPDATE_BUDGET));
+  const wait = costMs / (loaded ? LOADED_UPDATE_BUDGET : UPDATE_BUDGET);
+  return Math.min(MAX_PACE_MS, Math.max(loaded ? LOADED_MIN_PACE_MS : MIN_PACE_MS, wait));
 }
 
 /**
@@ -137,7 +147,9 @@ export class MessagePacer {
     this.#lastDelivery = start;
     for (const message of coalesceMessages(held)) this.#deliver(message);
     this.#listener?.delivered();
-    this.#measure(start);
+    // A snapshot (a page's first, or a reconnect's) redraws the whole page: it says nothing of
+    // what live updates cost, and would leave a page that just opened paced as if under load.
+    if (held.every(holdable)) this.#measure(start);
   }
 
   /** Drops what is held and stops the timer (the bridge is closing). */
@@ -149,8 +161,8 @@ export class MessagePacer {
   }
 
   /**
-   * Times this delivery until it is painted, and sets the pace from that. One measurement at a
-   * time; a hidden page never paints, and keeps the pace it had.
+   * Times this delivery of live updates until it is painted, and sets the pace from that. One
+   * measurement at a time; a hidden page never paints, and keeps the pace it had.
    */
   #measure(start: number): void {
     const afterPaint = this.#clock.afterPaint;

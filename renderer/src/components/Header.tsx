@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import { headerStatus } from '../model/connection.ts';
+import { useLivePace } from '../hooks/useLivePace.ts';
+import { headerStatus, livePace } from '../model/connection.ts';
 import { useStore } from '../store/store.ts';
 import { ComponentPicker } from './ComponentPicker.tsx';
 import { CopyButton } from './CopyButton.tsx';
@@ -23,6 +24,8 @@ export function Header() {
   const disconnected = connection.status !== 'open';
   const [busy, setBusy] = useState(false);
   const shown = headerStatus(connection, serving, replayFile);
+  const paceMs = useLivePace();
+  const pace = shown.link === 'live' ? livePace(paceMs) : null;
 
   const toggle = async (): Promise<void> => {
     setBusy(true);
@@ -98,14 +101,16 @@ export function Header() {
           data-testid="connection-status"
           data-state={connection.status}
           data-shown={shown.link}
+          data-pace-ms={shown.link === 'live' ? paceMs : undefined}
           title={
             shown.link === 'replay'
               ? 'Replaying a recording: nothing on screen is live'
-              : (connection.error ?? connection.status)
+              : (pace?.title ?? connection.error ?? connection.status)
           }
         >
           <span className="conn-dot" aria-hidden="true" />
           {shown.linkText}
+          {pace && <span className="conn-pace">· {pace.text}</span>}
         </span>
         <PresenterToggle />
         <ThemeToggle />

@@ -1,7 +1,7 @@
 /** The page's beat: how it slows with the pace of live data, and that listeners still act as often as they asked. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BEAT_MS, beatNow, beatsPer, nextBeat, onBeat, setBeatPace, stepFor } from './beat.ts';
+import { BEAT_MS, beatNow, beatsPer, livePaceMs, nextBeat, onBeat, onPace, setBeatPace, stepFor } from './beat.ts';
 
 test('the beat follows the pacer: 250 ms while deliveries come that often, 500 ms, then 1 s at most', () => {
   assert.deepEqual([250, 400, 500, 999, 1000, 2000].map(stepFor), [1, 1, 2, 2, 4, 4]);
@@ -68,4 +68,20 @@ test('a delivery beats at once, and the timer beats only when deliveries stop: o
   } finally {
     off();
   }
+});
+
+test('whoever shows the pace hears each change of it, and only a change', () => {
+  const heard: number[] = [];
+  const off = onPace(() => heard.push(livePaceMs()));
+  try {
+    setBeatPace(1000);
+    setBeatPace(1000);
+    setBeatPace(1730);
+    setBeatPace(BEAT_MS);
+  } finally {
+    off();
+  }
+  setBeatPace(2000); // no longer listening
+  setBeatPace(BEAT_MS);
+  assert.deepEqual(heard, [1000, 1730, BEAT_MS]);
 });

@@ -27,6 +27,8 @@ export function nextBeat(beat: number, step: number): number {
 }
 
 const listeners = new Set<(beat: number) => void>();
+/** Who shows the pace (the header's live indicator: useLivePace.ts). */
+const paceListeners = new Set<() => void>();
 let timer: ReturnType<typeof setTimeout> | undefined;
 let beat = 0;
 let step: 1 | 2 | 4 = 1;
@@ -63,7 +65,10 @@ export function onBeat(listener: (beat: number) => void): () => void {
 
 /** Live data now arrives every `paceMs`: the beat slows to match it (at most to 1 s) or speeds back up. */
 export function setBeatPace(paceMs: number): void {
-  pace = paceMs;
+  if (paceMs !== pace) {
+    pace = paceMs;
+    for (const l of paceListeners) l();
+  }
   const next = stepFor(paceMs);
   if (next === step) return;
   step = next;
@@ -97,4 +102,15 @@ export function beatIntervalMs(): number {
 /** Beats per `intervalMs` (at least one): a listener that wants that interval acts on every such beat. */
 export function beatsPer(intervalMs: number): number {
   return Math.max(1, Math.round(intervalMs / BEAT_MS));
+}
+
+/** Ms between deliveries of live data now (the pacer's pace). */
+export function livePaceMs(): number {
+  return pace;
+}
+
+/** Calls `listener` whenever the pace changes, until the returned function is called. */
+export function onPace(listener: () => void): () => void {
+  paceListeners.add(listener);
+  return () => void paceListeners.delete(listener);
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { disconnectedBanner, headerStatus, type LinkInfo } from './connection.ts';
+import { disconnectedBanner, headerStatus, livePace, type LinkInfo } from './connection.ts';
 
 const open: LinkInfo = { status: 'open', attempts: 0, error: null };
 const firstConnect: LinkInfo = { status: 'connecting', attempts: 0, error: null };
@@ -54,5 +54,14 @@ describe('connection view', () => {
         linkText: 'not live',
       });
     }
+  });
+
+  it('the live indicator says how often updates come once the page has slowed them, and nothing at the quiet pace', () => {
+    assert.equal(livePace(250), null);
+    assert.equal(livePace(999), null);
+    assert.equal(livePace(1000)?.text, 'every 1 s');
+    assert.equal(livePace(1730)?.text, 'every 1.7 s');
+    assert.equal(livePace(2000)?.text, 'every 2 s');
+    assert.match(livePace(2000)?.title ?? '', /updates come every 2 s\. While events come fast/);
   });
 });
