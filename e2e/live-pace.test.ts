@@ -38,8 +38,9 @@ describe('the live indicator', () => {
     await withWebMode('demo:hello', [], async (web) => {
       const { page, errors } = await openDashboard(browser(), web.dashboardUrl);
       const quiet = await indicator(page);
-      assert.equal(quiet.paceMs, 250, 'four updates a second while nothing happens');
-      assert.equal(quiet.text.trim(), 'live', 'and nothing said about it');
+      // 250 ms, or ten times what a delivery cost on a busy machine: under 1 s, and not said.
+      assert.ok(quiet.paceMs < 1000, `a page just opened is not slowed, got ${quiet.paceMs}`);
+      assert.equal(quiet.text.trim(), 'live', 'and says nothing about it');
 
       // Load until the page has slowed down (however long the machine takes to get there).
       const stop = new AbortController();
@@ -58,9 +59,9 @@ describe('the live indicator', () => {
       assert.match(loaded.title, /^Live: updates come every \d+(\.\d)? s\. While events come fast/);
 
       // Quiet again: one request by hand at a time, each waited for on the page (at max reuse 1
-      // it retires an instance) and painted; a cheap delivery of a quiet stream brings the
-      // 250 ms pace back.
-      for (let sent = 0; (await indicator(page)).paceMs !== 250; sent++) {
+      // it retires an instance) and painted; a cheap delivery of a quiet stream brings the quiet
+      // pace back (250 ms, or ten times what a delivery costs on a busy machine: under 1 s).
+      for (let sent = 0; (await indicator(page)).paceMs >= 1000; sent++) {
         assert.ok(sent < 20, 'the quiet pace comes back within 20 requests by hand');
         const before = await retiredTotal(page);
         await (await fetch(web.serviceUrl)).text();

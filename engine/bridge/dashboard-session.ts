@@ -64,6 +64,12 @@ export class DashboardSession {
    * print, labelled. The dashboards get them with the snapshot that shows that pool again.
    */
   readonly backstage = new EventBus(this.bus);
+  /**
+   * Every event of the user's pools, whether on show or parked while a scenario runs, and none of
+   * a scenario's (its pools serve on addresses of their own): what `--events` writes, so the file
+   * follows the server the user started, with its ids, whatever the dashboards show.
+   */
+  readonly userBus = new EventBus(this.bus);
   readonly #peers = new Set<DashboardPeer>();
   readonly #batcher: EventBatcher;
   /** What is served: the pool on show, the user's parked during a scenario, the user's work. */
@@ -94,6 +100,7 @@ export class DashboardSession {
         this.bus.relay(event);
       },
       backstage: (event) => this.backstage.relay(event),
+      userEvent: (event) => this.userBus.relay(event),
       flush: () => this.#batcher.flushNow(),
       userHasComponent: () => this.#scenarios.userHasComponent,
     });

@@ -47,6 +47,8 @@ export interface StageHooks {
   live(event: PoolEvent): void;
   /** Where the events of the user's pool go while it is parked. */
   backstage(event: PoolEvent): void;
+  /** Where every event of the user's pools goes, on show, parked or still starting (`--events`). */
+  userEvent(event: PoolEvent): void;
   /** Sends the dashboards what is waiting for them, before the pool on show changes. */
   flush(): void;
   /** A scenario runs and the user had a component: a scenario's pool then never takes the user's address. */
@@ -185,6 +187,8 @@ export class PoolStage {
     // which would fold them into the last pool's state (the snapshot announcing it has its instances).
     const view = new PoolView(++this.#poolsStarted, by, this.#hooks.clock);
     view.showTo((event) => this.#hooks.clock.relay(event));
+    // Asked at each event: a scenario's last guest becomes the user's when the user had nothing.
+    view.bus.subscribe((event) => view.owner === 'user' && this.#hooks.userEvent(event));
     const listen = this.#ports.listenFor(by, this.#hooks.userHasComponent());
     const start = (at: { host: string; port: number }) =>
       startServing({

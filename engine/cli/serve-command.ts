@@ -188,7 +188,10 @@ export function serveCommand(): Command {
         .argParser(duration),
     )
     .option('--no-logging-prefix', 'print guest output without the "stdout [ID] :: " prefix')
-    .option('--events <file>', 'write every lifecycle event as a JSON line to FILE (- for stdout)')
+    .option(
+      '--events <file>',
+      'write every lifecycle event of this server (not of a dashboard scenario) as a JSON line to FILE (- for stdout)',
+    )
     .addOption(
       new Option(
         '--env <name[=value]>',
@@ -336,7 +339,7 @@ async function runServe(componentSpec: string, flags: ServeFlags): Promise<void>
   process.once('exit', reportSessionToStderr(session, { loggingPrefix: flags.loggingPrefix, write: stderr.write }));
   let eventsFile: ReturnType<typeof writeEventsAsJsonLines> | undefined;
   try {
-    eventsFile = flags.events ? writeEventsAsJsonLines(session.bus, flags.events) : undefined;
+    eventsFile = flags.events ? writeEventsAsJsonLines(session.userBus, flags.events) : undefined;
   } catch (error) {
     process.stderr.write(`error: --events: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);

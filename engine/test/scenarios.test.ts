@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { DashboardSession, type ServingChange } from '../bridge/dashboard-session.ts';
 import { sendRequestsFromDashboard } from '../bridge/send-requests.ts';
 import { PARKED_LINE_LABEL, reportSessionToStderr } from '../bridge/session-stderr.ts';
-import type { ScenarioProgress, ServerMessage, Snapshot } from '../../protocol/index.ts';
+import type { PoolEvent, ScenarioProgress, ServerMessage, Snapshot } from '../../protocol/index.ts';
 
 function sessionWithProgress() {
   const session = new DashboardSession({ component: null, listen: { host: '127.0.0.1', port: 0 } });
@@ -253,6 +253,69 @@ test("while parked, the user's pool is printed in the terminal, each line marked
     await session.execute({ type: 'stopScenario' });
   } finally {
     stopReporting();
+    await session.close();
+  }
+});
+
+test("--events follows the user's pool before, during (parked) and after a scenario, and carries none of the scenario's events", async () => {
+  const session = new DashboardSession({
+    component: 'demo:counter',
+    knobs: { maxInstanceReuseCount: 7, idleInstanceTimeoutMs: 600_000, maxInstances: 1 },
+    listen: { host: '127.0.0.1', port: 0 },
+  });
+  const written: PoolEvent[] = []; // what `--events` writes (serve-command.ts)
+  session.userBus.subscribe((e) => void written.push(e));
+  const onShow: PoolEvent[] = [];
+  session.bus.subscribe((e) => void onShow.push(e));
+  /** Fetches the user's address and waits for the request's completion on the user's bus. */
+  const countAt = async (url: string): Promise<string> => {
+    const completed = new Promise<void>((resolve) => {
+      const off = session.userBus.subscribe((e) => e.type === 'request.completed' && (off(), resolve()));
+    });
+    const body = await (await fetch(url)).text();
+    await completed;
+    return body;
+  };
+  try {
+    await session.start();
+    const userUrl = session.snapshot().listenUrl!;
+    assert.match(await countAt(userUrl), /^count=1/);
+
+    const scenarioServing = new Promise<void>((resolve) =>
+      session.onServingChange((c) => c.kind === 'listening' && c.by === 'scenario' && resolve()),
+    );
+    await session.execute({ type: 'runScenario', name: 'io-concurrency', quick: false });
+    await scenarioServing;
+    const scenarioFrom = onShow.length;
+    assert.match(await countAt(userUrl), /^count=2/, 'parked, the same instance');
+    // The scenario's own pool serves its requests meanwhile: wait until it has answered one.
+    if (!onShow.slice(scenarioFrom).some((e) => e.type === 'request.completed')) {
+      await new Promise<void>((resolve) => {
+        const off = session.bus.subscribe((e) => e.type === 'request.completed' && (off(), resolve()));
+      });
+    }
+    await session.execute({ type: 'stopScenario' });
+    assert.match(await countAt(userUrl), /^count=3/, 'given back, the same instance');
+
+    const scenarioEvents = onShow.slice(scenarioFrom).filter((e) => e.type === 'request.completed');
+    assert.ok(scenarioEvents.length > 0, "the scenario's pool served requests on the dashboards' stream");
+    assert.deepEqual(
+      written.filter((e) => e.type === 'request.accepted').map((e) => e.reuseCount),
+      [1, 2, 3],
+      "the user's three requests, on its one instance, and no other request",
+    );
+    assert.equal(
+      written.filter((e) => e.type === 'worker.spawned').length,
+      1,
+      "the user's one instance, none of the scenario's",
+    );
+    const seqs = written.map((e) => e.seq);
+    assert.deepEqual(
+      seqs,
+      seqs.toSorted((a, b) => a - b),
+      'in order',
+    );
+  } finally {
     await session.close();
   }
 });
