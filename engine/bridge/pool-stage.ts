@@ -187,7 +187,8 @@ export class PoolStage {
     // which would fold them into the last pool's state (the snapshot announcing it has its instances).
     const view = new PoolView(++this.#poolsStarted, by, this.#hooks.clock);
     view.showTo((event) => this.#hooks.clock.relay(event));
-    // Asked at each event: a scenario's last guest becomes the user's when the user had nothing.
+    // Asked at each event: a scenario's last guest becomes the user's when the user had nothing
+    // (`poolscope demo`, which has no --events; its file would begin mid-pool).
     view.bus.subscribe((event) => view.owner === 'user' && this.#hooks.userEvent(event));
     const listen = this.#ports.listenFor(by, this.#hooks.userHasComponent());
     const start = (at: { host: string; port: number }) =>

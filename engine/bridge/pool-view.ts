@@ -10,9 +10,10 @@ export type PoolOwner = 'user' | 'scenario';
 /**
  * One pool as the dashboard session keeps it: its own event bus (on the session's clock and
  * sequence), and what a dashboard needs of it whether or not one is watching: its instances and
- * its bounded event history. Its events go out live (`showTo`: the dashboards, the CLI's printer,
- * `--events`) while it is the pool on show; the user's pool keeps serving unseen while a scenario
- * runs, its record kept up to date for when it is shown again.
+ * its bounded event history. Its events go out live (`showTo`: the dashboards, the CLI's printer)
+ * while it is the pool on show; the user's pool keeps serving unseen while a scenario runs, its
+ * record kept up to date for when it is shown again. (`--events` follows the user's pools, shown
+ * or not: `PoolStage.start`.)
  */
 export class PoolView {
   /** Numbers the session's pools in the order they started (a snapshot's `poolId`). */

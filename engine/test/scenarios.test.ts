@@ -281,12 +281,17 @@ test("--events follows the user's pool before, during (parked) and after a scena
     const userUrl = session.snapshot().listenUrl!;
     assert.match(await countAt(userUrl), /^count=1/);
 
+    /** Where the dashboards' stream is the scenario's: from its pool's address on. */
+    let scenarioFrom = -1;
     const scenarioServing = new Promise<void>((resolve) =>
-      session.onServingChange((c) => c.kind === 'listening' && c.by === 'scenario' && resolve()),
+      session.onServingChange((c) => {
+        if (c.kind !== 'listening' || c.by !== 'scenario') return;
+        scenarioFrom = onShow.length;
+        resolve();
+      }),
     );
     await session.execute({ type: 'runScenario', name: 'io-concurrency', quick: false });
     await scenarioServing;
-    const scenarioFrom = onShow.length;
     assert.match(await countAt(userUrl), /^count=2/, 'parked, the same instance');
     // The scenario's own pool serves its requests meanwhile: wait until it has answered one.
     if (!onShow.slice(scenarioFrom).some((e) => e.type === 'request.completed')) {
@@ -294,11 +299,12 @@ test("--events follows the user's pool before, during (parked) and after a scena
         const off = session.bus.subscribe((e) => e.type === 'request.completed' && (off(), resolve()));
       });
     }
+    const scenarioUntil = onShow.length;
     await session.execute({ type: 'stopScenario' });
     assert.match(await countAt(userUrl), /^count=3/, 'given back, the same instance');
 
-    const scenarioEvents = onShow.slice(scenarioFrom).filter((e) => e.type === 'request.completed');
-    assert.ok(scenarioEvents.length > 0, "the scenario's pool served requests on the dashboards' stream");
+    const scenarioEvents = onShow.slice(scenarioFrom, scenarioUntil).filter((e) => e.type === 'worker.spawned');
+    assert.ok(scenarioEvents.length > 0, "the scenario's pool started instances, on the dashboards' stream");
     assert.deepEqual(
       written.filter((e) => e.type === 'request.accepted').map((e) => e.reuseCount),
       [1, 2, 3],

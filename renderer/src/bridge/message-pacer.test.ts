@@ -23,6 +23,7 @@ import {
   MessagePacer,
   MIN_PACE_MS,
   paceFor,
+  QUIET_AFTER_MS,
   type PacerClock,
 } from './message-pacer.ts';
 
@@ -95,7 +96,7 @@ describe('MessagePacer', () => {
     assert.equal(delivered.length, 2);
     assert.equal(delivered[1]?.kind, 'events');
     assert.deepEqual(seqs(delivered), seqs([0, 1, 2, 3, 4].map(eventsMessage)), 'every event, in order, joined');
-    assert.equal(t.pendingTimers(), 0);
+    assert.equal(t.pendingTimers(), 1, 'nothing left to deliver: only the wait for a quiet stream');
   });
 
   it('lets snapshots, scenario progress and replies through at once, after what was held', () => {
@@ -118,7 +119,7 @@ describe('MessagePacer', () => {
       delivered.map((m) => m.kind),
       ['events', 'events', 'load-progress', 'events', 'snapshot'],
     );
-    assert.equal(t.pendingTimers(), 0, 'nothing left to deliver');
+    assert.equal(t.pendingTimers(), 1, 'nothing left to deliver: only the wait for a quiet stream');
     pacer.push({ kind: 'reply', id: 3, ok: true, result: null });
     assert.equal(delivered.at(-1)?.kind, 'reply');
   });
@@ -170,6 +171,37 @@ describe('MessagePacer', () => {
     assert.equal(pacer.intervalMs, paceFor(40), 'a live update is measured');
   });
 
+  it('does not count a measurement whose frame also painted a snapshot', () => {
+    const t = testClock();
+    const pacer = new MessagePacer(() => {}, t.clock);
+    pacer.push(eventsMessage(0)); // measured: painted with the snapshot below
+    pacer.push({ kind: 'snapshot', snapshot: emptySnapshot({ t: 5 }) });
+    t.advance(400);
+    t.paint();
+    assert.equal(pacer.intervalMs, MIN_PACE_MS);
+  });
+
+  it('goes back to the quiet pace, and says so, once no live data came for QUIET_AFTER_MS', () => {
+    const t = testClock();
+    const paces: number[] = [];
+    const pacer = new MessagePacer(() => {}, t.clock, { pace: (ms) => paces.push(ms), delivered: () => {} });
+    pacer.push(eventsMessage(0));
+    t.advance(150); // a costly delivery: 1.5 s
+    t.paint();
+    assert.equal(pacer.intervalMs, 1500);
+    t.advance(QUIET_AFTER_MS - 150 - 1);
+    assert.equal(pacer.intervalMs, 1500, 'not before');
+    t.advance(1);
+    assert.equal(pacer.intervalMs, MIN_PACE_MS);
+    assert.deepEqual(paces, [1500, MIN_PACE_MS]);
+    // Data again: each delivery restarts the wait.
+    pacer.push(eventsMessage(1));
+    t.advance(QUIET_AFTER_MS - 1);
+    pacer.push(eventsMessage(2));
+    t.advance(QUIET_AFTER_MS - 1);
+    assert.equal(t.pendingTimers(), 1, 'one wait at a time');
+  });
+
   it('keeps its pace while a page that does not paint (hidden) never reports, and measures one delivery at a time', () => {
     const t = testClock();
     const delivered: ServerMessage[] = [];
@@ -214,7 +246,8 @@ describe('MessagePacer', () => {
       'a delivery that took 40 ms: twenty times that is under the floor',
     );
     assert.equal(paceFor(75, true), 1500, 'a costly delivery slows it further: twenty times its cost under load');
-    assert.equal(paceFor(75), 750, 'ten times when quiet');
+    assert.equal(paceFor(70), 700, 'ten times when quiet');
+    assert.equal(paceFor(73.4, true), 1500, 'in tenths of a second: a few ms more or less change nothing');
     assert.equal(paceFor(150, true), MAX_PACE_MS);
 
     const t = testClock();

@@ -19,7 +19,9 @@
  * frames took ~0.1 core from the server being measured (issue 16 §7). Below half that rate, 250 ms
  * again: a teaching demo's trickle of requests stays smooth.
  *
- * Latency stays low when it is quiet: a message arriving after a quiet spell is handed on at once.
+ * Latency stays low when it is quiet: a message arriving after a quiet spell is handed on at once,
+ * and after `QUIET_AFTER_MS` with no live data the pace is the quiet one again (the header's live
+ * indicator, which shows a slowed pace, then says nothing).
  * Snapshots, scenario progress and replies are never held: they flush what is waiting, in order,
  * and go through at once (a command's effects must show by the time its reply arrives).
  */
@@ -48,10 +50,18 @@ export const MAX_HELD_MESSAGES = 64;
 
 /** … and at most every this many while the stream is loaded. */
 export const LOADED_MIN_PACE_MS = 1000;
+/**
+ * No live data for this long (twice the slowest pace) and the stream counts as quiet again: the
+ * pace goes back to the fastest, as a page just opened has it. Without this a page left idle after
+ * load would keep (and its live indicator show) the pace of the load until the next event.
+ */
+export const QUIET_AFTER_MS = 2 * MAX_PACE_MS;
+/** Paces are in tenths of a second: a measurement a few ms off the last changes nothing (the beat, the header). */
+const PACE_STEP_MS = 100;
 
 /** The wait after a delivery that took `costMs` to apply and paint, the stream loaded or not. */
 export function paceFor(costMs: number, loaded = false): number {
-  const wait = costMs / (loaded ? LOADED_UPDATE_BUDGET : UPDATE_BUDGET);
+  const wait = Math.round(costMs / (loaded ? LOADED_UPDATE_BUDGET : UPDATE_BUDGET) / PACE_STEP_MS) * PACE_STEP_MS;
   return Math.min(MAX_PACE_MS, Math.max(loaded ? LOADED_MIN_PACE_MS : MIN_PACE_MS, wait));
 }
 
@@ -99,8 +109,12 @@ export class MessagePacer {
   #held: ServerMessage[] = [];
   #lastDelivery = Number.NEGATIVE_INFINITY;
   #timer: unknown = null;
+  /** Armed after each delivery: fires when no live data came for `QUIET_AFTER_MS`. */
+  #quietTimer: unknown = null;
   #interval = MIN_PACE_MS;
   #measuring = false;
+  /** Deliveries that were not live updates (a snapshot, a reply) so far: one spoils a measurement under way. */
+  #otherDeliveries = 0;
   /** The last delivery's measured cost (ms), and whether the stream is loaded (`isLoaded`). */
   #cost = 0;
   #loaded = false;
@@ -150,12 +164,16 @@ export class MessagePacer {
     // A snapshot (a page's first, or a reconnect's) redraws the whole page: it says nothing of
     // what live updates cost, and would leave a page that just opened paced as if under load.
     if (held.every(holdable)) this.#measure(start);
+    else this.#otherDeliveries++;
+    this.#armQuiet();
   }
 
   /** Drops what is held and stops the timer (the bridge is closing). */
   stop(): void {
     if (this.#timer !== null) this.#clock.clearTimer(this.#timer);
+    if (this.#quietTimer !== null) this.#clock.clearTimer(this.#quietTimer);
     this.#timer = null;
+    this.#quietTimer = null;
     this.#held = [];
     this.#heldEvents = 0;
   }
@@ -168,11 +186,25 @@ export class MessagePacer {
     const afterPaint = this.#clock.afterPaint;
     if (!afterPaint || this.#measuring) return;
     this.#measuring = true;
+    const others = this.#otherDeliveries;
     afterPaint(() => {
       this.#measuring = false;
+      if (this.#otherDeliveries !== others) return; // the frame painted a snapshot too: not a live update's cost
       this.#cost = this.#clock.now() - start;
       this.#setPace();
     });
+  }
+
+  /** (Re)starts the wait for a quiet stream: with nothing delivered meanwhile, back to the quiet pace. */
+  #armQuiet(): void {
+    if (this.#quietTimer !== null) this.#clock.clearTimer(this.#quietTimer);
+    this.#quietTimer = this.#clock.setTimer(() => {
+      this.#quietTimer = null;
+      if (this.#held.length > 0) return; // a delivery is due, and re-arms this
+      this.#loaded = false;
+      this.#cost = 0;
+      this.#setPace();
+    }, QUIET_AFTER_MS);
   }
 
   /**

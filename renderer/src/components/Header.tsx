@@ -109,8 +109,8 @@ export function Header() {
           }
         >
           <span className="conn-dot" aria-hidden="true" />
-          {shown.linkText}
-          {pace && <span className="conn-pace">· {pace.text}</span>}
+          {/* One text node, so it reads (and is named) "live · every 2 s". */}
+          <span className="conn-text">{pace ? `${shown.linkText} · ${pace.text}` : shown.linkText}</span>
         </span>
         <PresenterToggle />
         <ThemeToggle />

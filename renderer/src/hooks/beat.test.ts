@@ -71,6 +71,7 @@ test('a delivery beats at once, and the timer beats only when deliveries stop: o
 });
 
 test('whoever shows the pace hears each change of it, and only a change', () => {
+  setBeatPace(BEAT_MS); // whatever an earlier test left (the beat is the page's one, module-wide)
   const heard: number[] = [];
   const off = onPace(() => heard.push(livePaceMs()));
   try {

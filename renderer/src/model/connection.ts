@@ -35,16 +35,16 @@ export function headerStatus(link: LinkInfo, serving: boolean, replayFile: strin
 
 /**
  * What the live indicator adds about the page's pace (bridge/message-pacer.ts): nothing while
- * updates come four times a second, else how often they come. The page slows them under load
- * so it takes little CPU from the server it watches (issue 16 §7); a user wondering why a chart
- * moves in steps of two seconds is told here.
+ * updates come more often than once a second, else how often they come. The page slows them
+ * under load so it takes little CPU from the server it watches (issue 16 §7); a user wondering
+ * why a chart moves in steps of two seconds is told here.
  */
 export function livePace(paceMs: number): { text: string; title: string } | null {
   if (paceMs < 1000) return null;
   const every = `${Math.round(paceMs / 100) / 10} s`;
   return {
     text: `every ${every}`,
-    title: `Live: updates come every ${every}. While events come fast (2,000 a second or more) or drawing them costs the page, it updates less often, at most every 2 s, so it takes little CPU from the server it watches; 4 times a second when quiet.`,
+    title: `Live: updates come every ${every}. While events come fast (from 2,000 a second, until under 1,000) or drawing them costs the page, it updates less often, down to once every 2 s, so that it takes little CPU from the server it watches.`,
   };
 }
 
