@@ -15,13 +15,34 @@ import { openDashboard, TIMEOUT, useBrowser, withWebMode } from './support/dashb
 const browser = useBrowser();
 const INDICATOR = '[data-testid="connection-status"]';
 
-/** The live indicator's pace (ms between updates), what it says and its title, read at once. */
-async function indicator(page: Page): Promise<{ paceMs: number; text: string; title: string }> {
-  return page.locator(INDICATOR).evaluate((el) => ({
-    paceMs: Number(el.getAttribute('data-pace-ms')),
-    text: el.textContent ?? '',
-    title: el.getAttribute('title') ?? '',
-  }));
+interface Indicator {
+  paceMs: number;
+  text: string;
+  title: string;
+}
+
+/**
+ * Runs in the page (self-contained: Playwright sends its source): the live indicator's pace (ms
+ * between updates), what it says and its title, read at once; with `until`, only once the page
+ * is slowed (a pace of 1 s or more) or quiet again (it says just `live`), else false (for
+ * `waitForFunction`, which then hands back the reading that satisfied it).
+ */
+function readIndicator([selector, until]: readonly [string, 'slowed' | 'quiet' | null]): Indicator | false {
+  const el = document.querySelector(selector);
+  const read = {
+    paceMs: Number(el?.getAttribute('data-pace-ms')),
+    text: el?.textContent ?? '',
+    title: el?.getAttribute('title') ?? '',
+  };
+  if (until === 'slowed' && !(read.paceMs >= 1000)) return false;
+  if (until === 'quiet' && read.text.trim() !== 'live') return false;
+  return read;
+}
+
+/** Waits until the indicator reads `until`, and returns that reading. */
+async function indicatorWhen(page: Page, until: 'slowed' | 'quiet', timeout: number): Promise<Indicator> {
+  const seen = await page.waitForFunction(readIndicator, [INDICATOR, until] as const, { timeout });
+  return (await seen.jsonValue()) as Indicator;
 }
 
 describe('the live indicator', () => {
@@ -30,7 +51,7 @@ describe('the live indicator', () => {
   }, async () => {
     await withWebMode('demo:hello', [], async (web) => {
       const { page, errors } = await openDashboard(browser(), web.dashboardUrl);
-      const quiet = await indicator(page);
+      const quiet = (await page.evaluate(readIndicator, [INDICATOR, null] as const)) as Indicator;
       // 250 ms, or ten times what a delivery cost on a busy machine: under 1 s, and not said.
       assert.ok(quiet.paceMs < 1000, `a page just opened is not slowed, got ${quiet.paceMs}`);
       assert.equal(quiet.text.trim(), 'live', 'and says nothing about it');
@@ -39,19 +60,10 @@ describe('the live indicator', () => {
       // very busy machine what a delivery costs may slow it first, which the indicator says alike).
       const stop = new AbortController();
       const load = runLoad({ url: web.serviceUrl, connections: 50, durationMs: TIMEOUT * 3, signal: stop.signal });
-      let loaded: { paceMs: number; text: string; title: string };
+      let loaded: Indicator;
       try {
-        // Read in the same evaluation that sees the slowed pace: the next measurement may change it.
-        const seen = await page.waitForFunction(
-          (selector) => {
-            const el = document.querySelector(selector);
-            const paceMs = Number(el?.getAttribute('data-pace-ms'));
-            return paceMs >= 1000 && { paceMs, text: el?.textContent ?? '', title: el?.getAttribute('title') ?? '' };
-          },
-          INDICATOR,
-          { timeout: TIMEOUT * 2 },
-        );
-        loaded = (await seen.jsonValue()) as typeof loaded;
+        // The reading that saw the slowed pace: the next measurement may change it.
+        loaded = await indicatorWhen(page, 'slowed', TIMEOUT * 2);
       } finally {
         stop.abort();
       }
@@ -65,15 +77,8 @@ describe('the live indicator', () => {
 
       // Quiet again, with nothing sent: once no live data came for a while, the page is back at
       // its quiet pace and the indicator says nothing more (it does not keep the load's pace).
-      const calm = await page.waitForFunction(
-        (selector) => {
-          const el = document.querySelector(selector);
-          return el?.textContent?.trim() === 'live' && Number(el.getAttribute('data-pace-ms'));
-        },
-        INDICATOR,
-        { timeout: TIMEOUT },
-      );
-      assert.ok(Number(await calm.jsonValue()) < 1000, 'and its pace is the quiet one');
+      const calm = await indicatorWhen(page, 'quiet', TIMEOUT);
+      assert.ok(calm.paceMs < 1000, 'and its pace is the quiet one');
       assert.deepEqual(errors, []);
     });
   });

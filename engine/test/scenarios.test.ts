@@ -205,6 +205,17 @@ test("if the user's port was taken while the user's pool was stopped, starting a
   }
 });
 
+/** Resolves once `bus` carries a `request.completed` (every guest line of that request came before it). */
+function completedOn(bus: DashboardSession['bus']): Promise<void> {
+  return new Promise((resolve) => {
+    const unsubscribe = bus.subscribe((e) => {
+      if (e.type !== 'request.completed') return;
+      unsubscribe();
+      resolve();
+    });
+  });
+}
+
 test("while parked, the user's pool is printed in the terminal, each line marked, and stays off the scenario's stream", async () => {
   const session = new DashboardSession({
     component: 'demo:print',
@@ -213,15 +224,6 @@ test("while parked, the user's pool is printed in the terminal, each line marked
   });
   const lines: string[] = [];
   const stopReporting = reportSessionToStderr(session, { loggingPrefix: true, write: (line) => lines.push(line) });
-  /** Resolves once `bus` carries a `request.completed` (every guest line of that request came before it). */
-  const completedOn = (bus: DashboardSession['bus']): Promise<void> =>
-    new Promise((resolve) => {
-      const unsubscribe = bus.subscribe((e) => {
-        if (e.type !== 'request.completed') return;
-        unsubscribe();
-        resolve();
-      });
-    });
   try {
     await session.start();
     const userUrl = session.snapshot().listenUrl!;
@@ -269,9 +271,7 @@ test("--events follows the user's pool before, during (parked) and after a scena
   session.bus.subscribe((e) => void onShow.push(e));
   /** Fetches the user's address and waits for the request's completion on the user's bus. */
   const countAt = async (url: string): Promise<string> => {
-    const completed = new Promise<void>((resolve) => {
-      const off = session.userBus.subscribe((e) => e.type === 'request.completed' && (off(), resolve()));
-    });
+    const completed = completedOn(session.userBus);
     const body = await (await fetch(url)).text();
     await completed;
     return body;
@@ -294,11 +294,7 @@ test("--events follows the user's pool before, during (parked) and after a scena
     await scenarioServing;
     assert.match(await countAt(userUrl), /^count=2/, 'parked, the same instance');
     // The scenario's own pool serves its requests meanwhile: wait until it has answered one.
-    if (!onShow.slice(scenarioFrom).some((e) => e.type === 'request.completed')) {
-      await new Promise<void>((resolve) => {
-        const off = session.bus.subscribe((e) => e.type === 'request.completed' && (off(), resolve()));
-      });
-    }
+    if (!onShow.slice(scenarioFrom).some((e) => e.type === 'request.completed')) await completedOn(session.bus);
     const scenarioUntil = onShow.length;
     await session.execute({ type: 'stopScenario' });
     assert.match(await countAt(userUrl), /^count=3/, 'given back, the same instance');

@@ -3,6 +3,7 @@
  * live and serving, disconnected (the page shows the state when the link dropped), or a recording
  * being replayed, which never looks live.
  */
+import { LOADED_EVENTS_PER_SECOND } from '../../../protocol/index.ts';
 
 /** The bridge's connection state (bridge/websocket-client.ts `ConnectionInfo`), structurally. */
 export interface LinkInfo {
@@ -44,7 +45,7 @@ export function livePace(paceMs: number): { text: string; title: string } | null
   const every = `${Math.round(paceMs / 100) / 10} s`;
   return {
     text: `every ${every}`,
-    title: `Live: updates come every ${every}. While events come fast (from 2,000 a second, until under 1,000) or drawing them costs the page, it updates less often, down to once every 2 s, so that it takes little CPU from the server it watches.`,
+    title: `Live: updates come every ${every}. While events come fast (from ${LOADED_EVENTS_PER_SECOND.toLocaleString('en')} a second, until under ${(LOADED_EVENTS_PER_SECOND / 2).toLocaleString('en')}) or drawing them costs the page, it updates less often, down to once every 2 s, so that it takes little CPU from the server it watches.`,
   };
 }
 
